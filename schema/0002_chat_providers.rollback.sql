@@ -1,0 +1,3 @@
+-- Reverses 0002_chat_providers.
+
+DROP TABLE chat_providers;
