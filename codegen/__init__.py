@@ -1,0 +1,1 @@
+"""sqlc-style code generator: SQL schema and named queries -> typed async asyncpg code."""
