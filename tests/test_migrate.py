@@ -1,0 +1,597 @@
+"""The schema migrations and the `python -m codegen.migrate` command, on a real PostgreSQL.
+
+Every test gets a brand-new database from the `empty_db` fixture. The migrate functions
+are synchronous (yoyo over psycopg 3); checks on the resulting database use asyncpg.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from codegen import migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = ROOT / "schema"
+MIGRATIONS = [
+    "0001_accounts_users_agents",
+    "0002_chat_providers",
+    "0003_chat_model_configs",
+    "0004_chats",
+    "0005_chat_messages",
+    "0006_chat_messages_chat_fk",
+]
+APP_TABLES = {
+    "accounts",
+    "users",
+    "agents",
+    "chat_providers",
+    "chat_model_configs",
+    "chats",
+    "chat_messages",
+}
+# The columns `SELECT * FROM chat_model_configs` must return, in this order (sqlc-style
+# queries select * and the generated row type follows the table's column order).
+CHAT_MODEL_CONFIG_COLUMNS = [
+    ("id", "uuid"),
+    ("provider", "text"),
+    ("model", "text"),
+    ("display_name", "text"),
+    ("created_by", "uuid"),
+    ("updated_by", "uuid"),
+    ("enabled", "boolean"),
+    ("is_default", "boolean"),
+    ("context_limit", "bigint"),
+    ("compression_threshold", "integer"),
+    ("options", "jsonb"),
+    ("deleted", "boolean"),
+    ("deleted_at", "timestamp with time zone"),
+    ("created_at", "timestamp with time zone"),
+    ("updated_at", "timestamp with time zone"),
+]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@asynccontextmanager
+async def connect(dsn: str) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+async def public_tables(dsn: str) -> set[str]:
+    async with connect(dsn) as conn:
+        rows = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    return {r["tablename"] for r in rows}
+
+
+async def app_tables(dsn: str) -> set[str]:
+    return {t for t in await public_tables(dsn) if "yoyo" not in t}
+
+
+async def applied_ids(dsn: str) -> list[str]:
+    async with connect(dsn) as conn:
+        rows = await conn.fetch("SELECT migration_id FROM _yoyo_migration ORDER BY migration_id")
+    return [r["migration_id"] for r in rows]
+
+
+def run_cli(
+    *args: str, dsn: str | None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m codegen.migrate` as a user would, from the repository root."""
+    cmd = [sys.executable, "-m", "codegen.migrate", *(["--dsn", dsn] if dsn else []), *args]
+    return subprocess.run(
+        cmd, cwd=ROOT, capture_output=True, text=True, timeout=60, env=env or dict(os.environ)
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert result.returncode == 1, result
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+SNAPSHOT_QUERIES = {
+    "columns": """
+        SELECT c.relname, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod),
+               a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated
+        FROM pg_attribute a
+        JOIN pg_class c ON c.oid = a.attrelid
+        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'
+          AND a.attnum > 0 AND NOT a.attisdropped AND c.relname NOT LIKE '%yoyo%'
+        ORDER BY 1, 2""",
+    "constraints": """
+        SELECT conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid)
+        FROM pg_constraint
+        WHERE connamespace = 'public'::regnamespace AND conrelid::regclass::text NOT LIKE '%yoyo%'
+        ORDER BY 1, 2""",
+    "indexes": """
+        SELECT tablename, indexname, indexdef FROM pg_indexes
+        WHERE schemaname = 'public' AND tablename NOT LIKE '%yoyo%'
+        ORDER BY 1, 2""",
+    "sequences": """
+        SELECT sequencename, data_type::text, start_value, increment_by, max_value
+        FROM pg_sequences WHERE schemaname = 'public'
+        ORDER BY 1""",
+}
+
+
+async def catalog_snapshot(dsn: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Columns, constraints, indexes and sequences of the application tables, by definition."""
+    async with connect(dsn) as conn:
+        return {
+            name: [tuple(r) for r in await conn.fetch(sql)]
+            for name, sql in SNAPSHOT_QUERIES.items()
+        }
+
+
+async def insert_chat(conn: asyncpg.Connection) -> uuid.UUID:
+    """An account, a user, an agent and a chat of theirs; returns the chat id."""
+    account = await conn.fetchval("INSERT INTO accounts (name) VALUES ('acme') RETURNING id")
+    user = await conn.fetchval(
+        "INSERT INTO users (account_id, email) VALUES ($1, $2) RETURNING id",
+        account,
+        f"{uuid.uuid4().hex}@example.com",
+    )
+    agent = await conn.fetchval(
+        "INSERT INTO agents (account_id, name) VALUES ($1, 'helper') RETURNING id", account
+    )
+    chat: uuid.UUID = await conn.fetchval(
+        "INSERT INTO chats (account_id, user_id, agent_id) VALUES ($1, $2, $3) RETURNING id",
+        account,
+        user,
+        agent,
+    )
+    return chat
+
+
+INSERT_MESSAGE = """
+    INSERT INTO chat_messages (chat_id, client_message_id, role, content)
+    VALUES ($1, $2, 'user', 'hello') RETURNING id"""
+
+INSERT_CONFIG = """
+    INSERT INTO chat_model_configs
+        (provider, model, display_name, is_default, context_limit, compression_threshold,
+         deleted, deleted_at)
+    VALUES ($1, $2, $2, $3, 128000, 70, $4, CASE WHEN $4 THEN now() END)
+    RETURNING id"""
+
+
+# --------------------------------------------------------------------------- apply / list
+
+
+async def test_apply_all_on_empty_db_creates_every_table(empty_db: str) -> None:
+    assert migrate.apply(empty_db, SCHEMA) == MIGRATIONS
+    assert await app_tables(empty_db) == APP_TABLES
+    assert await applied_ids(empty_db) == MIGRATIONS
+
+    statuses = migrate.status(empty_db, SCHEMA)
+    assert [(s.id, s.applied, s.known) for s in statuses] == [(m, True, True) for m in MIGRATIONS]
+    assert all(s.applied_at is not None for s in statuses)
+
+    listed = run_cli("list", dsn=empty_db)
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    for mid in MIGRATIONS:
+        assert any(line.startswith("applied") and line.endswith(mid) for line in lines), lines
+    assert not any(line.startswith("pending") for line in lines)
+    assert lines[-1] == f"current: {MIGRATIONS[-1]}"
+
+    assert migrate.apply(empty_db, SCHEMA) == []  # idempotent
+
+
+async def test_list_on_fresh_db_shows_pending_and_creates_nothing(empty_db: str) -> None:
+    listed = run_cli("list", dsn=empty_db)
+    assert listed.returncode == 0, listed.stderr
+    assert [line.split()[-1] for line in listed.stdout.splitlines()[:-1]] == MIGRATIONS
+    assert all(line.startswith("pending") for line in listed.stdout.splitlines()[:-1])
+    assert listed.stdout.splitlines()[-1] == "current: none"
+    assert await public_tables(empty_db) == set()
+
+
+async def test_chat_model_configs_columns_in_order(empty_db: str) -> None:
+    migrate.apply(empty_db, SCHEMA)
+    async with connect(empty_db) as conn:
+        rows = await conn.fetch(
+            """SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute
+               WHERE attrelid = 'chat_model_configs'::regclass AND attnum > 0
+                 AND NOT attisdropped ORDER BY attnum"""
+        )
+    assert [tuple(r) for r in rows] == CHAT_MODEL_CONFIG_COLUMNS
+
+
+# --------------------------------------------------------------------------- rollback
+
+
+async def test_apply_rollback_all_apply_reproduces_identical_schema(empty_db: str) -> None:
+    migrate.apply(empty_db, SCHEMA)
+    first = await catalog_snapshot(empty_db)
+    assert {row[0] for row in first["columns"]} == APP_TABLES
+    assert len(first["constraints"]) > 20 and len(first["indexes"]) > 15
+
+    assert migrate.rollback_all(empty_db, SCHEMA) == MIGRATIONS[::-1]
+    assert await app_tables(empty_db) == set()
+    empty = await catalog_snapshot(empty_db)
+    assert all(rows == [] for rows in empty.values()), empty
+    assert await applied_ids(empty_db) == []
+
+    assert migrate.apply(empty_db, SCHEMA) == MIGRATIONS
+    second = await catalog_snapshot(empty_db)
+    assert second == first
+
+
+async def test_rollback_latest_and_down_to_revision(empty_db: str) -> None:
+    migrate.apply(empty_db, SCHEMA)
+
+    assert migrate.rollback(empty_db, SCHEMA) == ["0006_chat_messages_chat_fk"]
+    async with connect(empty_db) as conn:
+        fk = await conn.fetchval(
+            "SELECT count(*) FROM pg_constraint WHERE conname = 'chat_messages_chat_id_fkey'"
+        )
+    assert fk == 0
+    assert "chat_messages" in await app_tables(empty_db)
+
+    # --revision: that migration and everything after it, via the CLI with a prefix.
+    result = run_cli("rollback", "--revision", "0004", dsn=empty_db)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "rolled back 0005_chat_messages",
+        "rolled back 0004_chats",
+    ]
+    assert await app_tables(empty_db) == APP_TABLES - {"chats", "chat_messages"}
+    assert await applied_ids(empty_db) == MIGRATIONS[:3]
+
+    # apply --revision stops after the given migration.
+    assert migrate.apply(empty_db, SCHEMA, revision="0004_chats") == ["0004_chats"]
+    assert await applied_ids(empty_db) == MIGRATIONS[:4]
+
+    result = run_cli("rollback", "--all", dsn=empty_db)
+    assert result.returncode == 0, result.stderr
+    assert await app_tables(empty_db) == set()
+    result = run_cli("rollback", dsn=empty_db)
+    assert (result.returncode, result.stdout.strip()) == (0, "nothing to roll back")
+
+
+async def test_unknown_revision_is_an_error(empty_db: str) -> None:
+    with pytest.raises(migrate.MigrationError, match="unknown revision"):
+        migrate.apply(empty_db, SCHEMA, revision="0099")
+    with pytest.raises(migrate.MigrationError, match="ambiguous"):
+        migrate.rollback(empty_db, SCHEMA, revision="000")
+    assert await app_tables(empty_db) == set()
+
+
+# --------------------------------------------------------------------------- sql / mark
+
+
+async def test_sql_dry_run_prints_ddl_and_changes_nothing(empty_db: str) -> None:
+    result = run_cli("sql", dsn=empty_db)
+    assert result.returncode == 0, result.stderr
+    for table in APP_TABLES:
+        assert re.search(rf"^CREATE TABLE {table} \(", result.stdout, re.M), table
+    assert "ADD CONSTRAINT chat_messages_chat_id_fkey" in result.stdout
+    assert result.stdout.count("BEGIN;") == len(MIGRATIONS)
+    # Not even yoyo's bookkeeping tables were created.
+    assert await public_tables(empty_db) == set()
+
+    partial = run_cli("sql", "apply", "--revision", "0002", dsn=empty_db)
+    assert "CREATE TABLE chat_providers" in partial.stdout
+    assert "CREATE TABLE chat_model_configs" not in partial.stdout
+
+    migrate.apply(empty_db, SCHEMA)
+    snapshot = await catalog_snapshot(empty_db)
+    back = run_cli("sql", "rollback", "--all", dsn=empty_db)
+    assert back.returncode == 0, back.stderr
+    assert back.stdout.index("DROP CONSTRAINT chat_messages_chat_id_fkey") < back.stdout.index(
+        "DROP TABLE accounts"
+    )
+    latest = run_cli("sql", "rollback", dsn=empty_db)
+    assert "DROP CONSTRAINT chat_messages_chat_id_fkey" in latest.stdout
+    assert "DROP TABLE" not in latest.stdout
+    assert await catalog_snapshot(empty_db) == snapshot
+    assert await applied_ids(empty_db) == MIGRATIONS
+
+
+async def test_mark_records_without_creating_tables(empty_db: str) -> None:
+    result = run_cli("mark", "--revision", "0002_chat_providers", dsn=empty_db)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [f"marked {m}" for m in MIGRATIONS[:2]]
+    assert await applied_ids(empty_db) == MIGRATIONS[:2]
+    assert await app_tables(empty_db) == set()
+
+    assert migrate.mark(empty_db, SCHEMA) == MIGRATIONS[2:]
+    assert await applied_ids(empty_db) == MIGRATIONS
+    assert await app_tables(empty_db) == set()
+    assert migrate.apply(empty_db, SCHEMA) == []  # everything counts as applied
+
+
+# --------------------------------------------------------------------------- 0006 data migration
+
+
+async def test_chat_fk_migration_deletes_orphans_and_enforces_fk(empty_db: str) -> None:
+    assert migrate.apply(empty_db, SCHEMA, revision="0005_chat_messages") == MIGRATIONS[:5]
+    async with connect(empty_db) as conn:
+        chat = await insert_chat(conn)
+        kept = await conn.fetchval(INSERT_MESSAGE, chat, uuid.uuid4())
+        orphan = await conn.fetchval(INSERT_MESSAGE, uuid.uuid4(), uuid.uuid4())
+
+    assert migrate.apply(empty_db, SCHEMA) == ["0006_chat_messages_chat_fk"]
+
+    async with connect(empty_db) as conn:
+        ids = {r["id"] for r in await conn.fetch("SELECT id FROM chat_messages")}
+        assert ids == {kept}
+        assert orphan not in ids
+        with pytest.raises(asyncpg.ForeignKeyViolationError):
+            await conn.execute(INSERT_MESSAGE, uuid.uuid4(), uuid.uuid4())
+        await conn.execute(INSERT_MESSAGE, chat, uuid.uuid4())
+        await conn.execute("DELETE FROM chats WHERE id = $1", chat)
+        assert await conn.fetchval("SELECT count(*) FROM chat_messages") == 0
+
+
+async def test_chat_fk_migration_on_empty_tables(empty_db: str) -> None:
+    migrate.apply(empty_db, SCHEMA, revision="0005")
+    assert migrate.apply(empty_db, SCHEMA) == ["0006_chat_messages_chat_fk"]
+    async with connect(empty_db) as conn:
+        definition = await conn.fetchval(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conname = 'chat_messages_chat_id_fkey'"
+        )
+    assert definition == "FOREIGN KEY (chat_id) REFERENCES chats(id) ON DELETE CASCADE"
+
+
+# --------------------------------------------------------------------------- constraints
+
+
+async def test_model_config_constraints(empty_db: str) -> None:
+    migrate.apply(empty_db, SCHEMA)
+    async with connect(empty_db) as conn:
+        # No provider row exists at all: there is deliberately no FK to chat_providers.
+        await conn.execute(INSERT_CONFIG, "gone-provider", "old-default", True, True)
+        await conn.execute(INSERT_CONFIG, "openai", "gpt", True, False)
+        with pytest.raises(asyncpg.UniqueViolationError):
+            await conn.execute(INSERT_CONFIG, "openai", "gpt-2", True, False)
+        await conn.execute(INSERT_CONFIG, "openai", "gpt-3", False, False)
+        # Soft-deleting the live default (as DeleteChatModelConfigByID does) frees the slot.
+        await conn.execute(
+            "UPDATE chat_model_configs SET deleted = TRUE, deleted_at = now() "
+            "WHERE is_default AND NOT deleted"
+        )
+        await conn.execute("UPDATE chat_model_configs SET is_default = TRUE WHERE model = 'gpt-3'")
+        live = await conn.fetch(
+            "SELECT model FROM chat_model_configs WHERE is_default AND NOT deleted"
+        )
+        assert [r["model"] for r in live] == ["gpt-3"]
+
+        with pytest.raises(asyncpg.CheckViolationError):  # deleted without deleted_at
+            await conn.execute("UPDATE chat_model_configs SET deleted = TRUE WHERE model = 'gpt-3'")
+        for column, value in [("context_limit", 0), ("compression_threshold", 101)]:
+            with pytest.raises(asyncpg.CheckViolationError):
+                await conn.execute(f"UPDATE chat_model_configs SET {column} = {value}")
+        with pytest.raises(asyncpg.CheckViolationError):
+            await conn.execute(
+                "INSERT INTO chat_providers (provider, display_name) VALUES ('', 'x')"
+            )
+
+
+async def test_chat_and_message_check_constraints(empty_db: str) -> None:
+    migrate.apply(empty_db, SCHEMA)
+    async with connect(empty_db) as conn:
+        chat = await insert_chat(conn)
+        row = await conn.fetchrow(
+            "SELECT title, status, message_count FROM chats WHERE id = $1", chat
+        )
+        assert row is not None
+        assert tuple(row) == ("New Chat", "active", 0)
+        await conn.execute("UPDATE chats SET status = 'archived' WHERE id = $1", chat)
+        for bad in [
+            "UPDATE chats SET status = 'deleted'",
+            "UPDATE chats SET message_count = -1",
+        ]:
+            with pytest.raises(asyncpg.CheckViolationError):
+                await conn.execute(bad)
+
+        insert = (
+            "INSERT INTO chat_messages (chat_id, client_message_id, role, content, action) "
+            "VALUES ($1, $2, $3, $4, $5)"
+        )
+        await conn.execute(insert, chat, uuid.uuid4(), "assistant", "hi", "QUERY")
+        await conn.execute(insert, chat, uuid.uuid4(), "system", "hi", None)
+        for role, content, action in [
+            ("robot", "hi", None),
+            ("user", "hi", "DELETE"),
+            ("user", "", None),
+        ]:
+            with pytest.raises(asyncpg.CheckViolationError):
+                await conn.execute(insert, chat, uuid.uuid4(), role, content, action)
+
+        # A retried send with the same client_message_id is a no-op, not a duplicate.
+        client_id = uuid.uuid4()
+        await conn.execute(insert, chat, client_id, "user", "once", None)
+        with pytest.raises(asyncpg.UniqueViolationError):
+            await conn.execute(insert, chat, client_id, "user", "once", None)
+        retried = await conn.execute(
+            insert + " ON CONFLICT DO NOTHING", chat, client_id, "user", "once", None
+        )
+        assert retried == "INSERT 0 0"
+
+
+def _seed_query_file() -> Path | None:
+    for candidate in (
+        ROOT / "queries" / "chatmodelconfigs.sql",
+        Path("/work/shared/seed/chatmodelconfigs.sql"),
+    ):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _to_positional(sql: str) -> str:
+    """sqlc's @name / sqlc.narg('name') placeholders -> $1, $2 ... (same name, same number)."""
+    numbers: dict[str, int] = {}
+
+    def number(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(2)
+        return f"${numbers.setdefault(name, len(numbers) + 1)}"
+
+    return re.sub(r"sqlc\.narg\('(\w+)'\)|@(\w+)", number, sql)
+
+
+async def test_chat_model_config_queries_compile_against_schema(empty_db: str) -> None:
+    path = _seed_query_file()
+    if path is None:
+        pytest.skip("chatmodelconfigs.sql not found in queries/ or /work/shared/seed/")
+    text = path.read_text()
+    blocks = re.split(r"^-- name: ", text, flags=re.M)[1:]
+    assert len(blocks) == 10
+    migrate.apply(empty_db, SCHEMA)
+    columns = [name for name, _ in CHAT_MODEL_CONFIG_COLUMNS]
+    async with connect(empty_db) as conn:
+        for block in blocks:
+            header, _, body = block.partition("\n")
+            name, kind = header.split()
+            stmt = await conn.prepare(_to_positional(body.strip().rstrip(";")))
+            if kind in (":one", ":many"):
+                assert [a.name for a in stmt.get_attributes()] == columns, name
+
+
+# --------------------------------------------------------------------------- failures
+
+
+async def test_failing_migration_leaves_db_at_previous_revision(
+    empty_db: str, tmp_path: Path
+) -> None:
+    schema = tmp_path / "schema"
+    shutil.copytree(SCHEMA, schema)
+    (schema / "0007_bad.sql").write_text(
+        "-- depends: 0006_chat_messages_chat_fk\n"
+        "CREATE TABLE first_statement_effect (id integer);\n"
+        "INSERT INTO no_such_table VALUES (1);\n"
+    )
+    (schema / "0007_bad.rollback.sql").write_text("DROP TABLE first_statement_effect;\n")
+
+    result = run_cli("apply", "--schema-dir", str(schema), dsn=empty_db)
+    assert_one_line_error(result, "0007_bad", "no_such_table", "0006_chat_messages_chat_fk")
+    assert result.stdout.splitlines() == [f"applied {m}" for m in MIGRATIONS]
+    assert await applied_ids(empty_db) == MIGRATIONS
+    assert await app_tables(empty_db) == APP_TABLES  # no first_statement_effect
+    async with connect(empty_db) as conn:
+        assert await conn.fetchval("SELECT count(*) FROM yoyo_lock") == 0  # lock released
+
+    with pytest.raises(migrate.MigrationError, match="0007_bad"):
+        migrate.apply(empty_db, schema)
+    statuses = {s.id: s.applied for s in migrate.status(empty_db, schema)}
+    assert statuses == {**dict.fromkeys(MIGRATIONS, True), "0007_bad": False}
+
+
+def _unused_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+async def test_cli_reports_bad_input_as_one_line(empty_db: str) -> None:
+    down = f"postgresql://postgres:hunter2@127.0.0.1:{_unused_port()}/postgres"
+    result = run_cli("apply", dsn=down)
+    assert_one_line_error(result, "cannot connect")
+    assert "hunter2" not in result.stderr
+
+    assert_one_line_error(run_cli("list", dsn="mysql://localhost/db"), "invalid DSN")
+    assert_one_line_error(run_cli("apply", dsn="postgresql://u@h:port/db"), "invalid DSN")
+    missing_db = empty_db.rpartition("/")[0] + "/no_such_database_here"
+    assert_one_line_error(run_cli("apply", dsn=missing_db), "does not exist")
+    assert_one_line_error(run_cli("apply", "--revision", "9999", dsn=empty_db), "9999")
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    assert_one_line_error(run_cli("list", dsn=None, env=env), "DATABASE_URL")
+    nowhere = run_cli("apply", "--schema-dir", "/nonexistent/schema", dsn=empty_db)
+    assert_one_line_error(nowhere, "schema directory not found")
+
+
+# --------------------------------------------------------------------------- concurrency
+
+
+async def test_concurrent_applies_apply_each_migration_once(empty_db: str, tmp_path: Path) -> None:
+    # The real migrations plus a slow last one, so the first run holds yoyo's lock long
+    # enough that the second one certainly has to wait for it.
+    schema = tmp_path / "schema"
+    shutil.copytree(SCHEMA, schema)
+    (schema / "0007_slow.sql").write_text(
+        "-- depends: 0006_chat_messages_chat_fk\nDO $$ BEGIN PERFORM pg_sleep(1); END $$;\n"
+    )
+    (schema / "0007_slow.rollback.sql").write_text("SELECT 1;\n")
+    expected = [*MIGRATIONS, "0007_slow"]
+    cmd = [sys.executable, "-m", "codegen.migrate", "--dsn", empty_db]
+    cmd += ["--schema-dir", str(schema), "apply"]
+    procs = [
+        subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    stdouts = sorted(out for out, _ in outputs)
+    assert stdouts[0] == "".join(f"applied {m}\n" for m in expected)
+    assert stdouts[1] == "nothing to apply: database is up to date\n"
+
+    assert await applied_ids(empty_db) == expected
+    async with connect(empty_db) as conn:
+        log = await conn.fetch(
+            "SELECT migration_id, count(*) AS n FROM _yoyo_log "
+            "WHERE operation = 'apply' GROUP BY migration_id ORDER BY migration_id"
+        )
+    assert [(r["migration_id"], r["n"]) for r in log] == [(m, 1) for m in expected]
+    assert await app_tables(empty_db) == APP_TABLES
+
+
+async def test_stale_lock_times_out_clearly_and_break_lock_clears_it(empty_db: str) -> None:
+    migrate.apply(empty_db, SCHEMA, revision="0001")
+    async with connect(empty_db) as conn:  # as left behind by a run killed with kill -9
+        await conn.execute("INSERT INTO yoyo_lock (locked, ctime, pid) VALUES (1, now(), 424242)")
+    result = run_cli("apply", "--lock-timeout", "0.5", dsn=empty_db)
+    assert_one_line_error(result, "migration lock", "424242", "break-lock")
+    assert await applied_ids(empty_db) == MIGRATIONS[:1]
+
+    result = run_cli("break-lock", dsn=empty_db)
+    assert result.returncode == 0, result.stderr
+    assert migrate.apply(empty_db, SCHEMA) == MIGRATIONS[1:]
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+def test_dsn_conversion() -> None:
+    assert (
+        migrate.to_yoyo_dsn("postgresql://postgres@127.0.0.1:5432/db")
+        == "postgresql+psycopg://postgres@127.0.0.1:5432/db"
+    )
+    assert migrate.to_yoyo_dsn("postgres://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
+    assert migrate.to_yoyo_dsn("postgresql+psycopg://h/db") == "postgresql+psycopg://h/db"
+    with pytest.raises(migrate.MigrationError):
+        migrate.to_yoyo_dsn("sqlite:///x.db")
+    assert migrate.redact_dsn("postgresql://u:secret@h:1/db") == "postgresql://u:***@h:1/db"
+
+
+def test_schema_dir_from_pyproject(tmp_path: Path) -> None:
+    assert migrate.default_schema_dir(tmp_path) == tmp_path / "schema"
+    (tmp_path / "pyproject.toml").write_text('[tool.codegen]\nschema = "db/migrations"\n')
+    assert migrate.default_schema_dir(tmp_path) == tmp_path / "db/migrations"
+    assert migrate.default_schema_dir(ROOT) == SCHEMA
