@@ -1,0 +1,58 @@
+"""`[tool.codegen]` in pyproject.toml: where the schema, queries and output live."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codegen.errors import CodegenError
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    schema: Path
+    queries: Path
+    package: Path  # output directory; its last part is the import name
+    overrides: dict[str, str] = field(default_factory=dict)  # db type or table.column -> "mod:Type"
+    rename: dict[str, str] = field(default_factory=dict)  # table -> model class name
+
+    @property
+    def module(self) -> str:
+        """Dotted import path of the output package (src/ layouts drop the `src`)."""
+        rel = self.package.relative_to(self.root)
+        parts = [p for p in rel.parts]
+        if parts and parts[0] == "src":
+            parts = parts[1:]
+        return ".".join(parts)
+
+
+def load(pyproject: Path) -> Config:
+    """Read the config; relative paths are relative to pyproject.toml's folder."""
+    if not pyproject.exists():
+        raise CodegenError(f"{pyproject}: not found (run from the project root or pass --config)")
+    try:
+        data = tomllib.loads(pyproject.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise CodegenError(f"{pyproject}: {exc}") from None
+    section = data.get("tool", {}).get("codegen")
+    if not isinstance(section, dict):
+        raise CodegenError(f"{pyproject}: no [tool.codegen] section")
+    root = pyproject.resolve().parent
+    for key in ("schema", "queries", "package"):
+        if not isinstance(section.get(key), str):
+            raise CodegenError(f"{pyproject}: [tool.codegen] needs `{key} = \"...\"`")
+    overrides = section.get("overrides", {})
+    rename = section.get("rename", {})
+    for name, table in (("overrides", overrides), ("rename", rename)):
+        if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+            raise CodegenError(f"{pyproject}: [tool.codegen.{name}] must map names to strings")
+    return Config(
+        root=root,
+        schema=root / section["schema"],
+        queries=root / section["queries"],
+        package=root / section["package"],
+        overrides=dict(overrides),
+        rename=dict(rename),
+    )

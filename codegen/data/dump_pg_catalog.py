@@ -1,0 +1,140 @@
+"""Regenerate pg_catalog.json: built-in types, functions, operators and implicit casts.
+
+Inference must agree with the server, so the facts come from a real PostgreSQL rather
+than from a hand-written table. Run against a fresh cluster of the targeted major version:
+
+    python -m codegen.data.dump_pg_catalog postgresql://postgres@127.0.0.1:5432/postgres
+
+Only objects in pg_catalog are dumped; user objects come from the migrations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+OUT = Path(__file__).with_name("pg_catalog.json")
+
+TYPES = """
+SELECT t.typname, t.typcategory, t.typispreferred, t.typtype,
+       coalesce(e.typname, '') AS elem, coalesce(a.typname, '') AS array
+FROM pg_type t
+LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
+LEFT JOIN pg_type a ON a.oid = t.typarray
+WHERE t.typnamespace = 'pg_catalog'::regnamespace AND t.typisdefined
+  AND t.typtype IN ('b', 'p', 'r', 'm', 'd')
+ORDER BY t.typname
+"""
+
+FUNCS = """
+SELECT p.proname, p.prokind, p.proretset, p.proisstrict, p.pronargdefaults,
+       p.provariadic <> 0 AS variadic, r.typname AS ret,
+       coalesce((SELECT array_agg(t.typname ORDER BY k)
+                 FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(oid, k)
+                 JOIN pg_type t ON t.oid = a.oid), '{}') AS args
+FROM pg_proc p JOIN pg_type r ON r.oid = p.prorettype
+WHERE p.pronamespace = 'pg_catalog'::regnamespace
+  AND p.prokind IN ('f', 'a', 'w')
+  AND r.typname NOT IN ('internal', 'trigger', 'event_trigger', 'language_handler',
+                        'fdw_handler', 'index_am_handler', 'table_am_handler', 'tsm_handler')
+  AND NOT EXISTS (SELECT 1 FROM unnest(p.proargtypes::oid[]) a(oid)
+                  JOIN pg_type t ON t.oid = a.oid WHERE t.typname = 'internal')
+ORDER BY p.proname, args, ret
+"""
+
+OPERATORS = """
+SELECT o.oprname, coalesce(l.typname, '') AS lt, coalesce(r.typname, '') AS rt,
+       res.typname AS result
+FROM pg_operator o
+LEFT JOIN pg_type l ON l.oid = o.oprleft
+LEFT JOIN pg_type r ON r.oid = o.oprright
+JOIN pg_type res ON res.oid = o.oprresult
+WHERE o.oprnamespace = 'pg_catalog'::regnamespace
+ORDER BY o.oprname, lt, rt
+"""
+
+CASTS = """
+SELECT s.typname AS source, t.typname AS target
+FROM pg_cast c JOIN pg_type s ON s.oid = c.castsource JOIN pg_type t ON t.oid = c.casttarget
+WHERE c.castcontext = 'i'
+ORDER BY 1, 2
+"""
+
+
+async def dump(dsn: str) -> dict[str, Any]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        version = await conn.fetchval("SHOW server_version")
+        types = {
+            r["typname"]: {
+                "category": r["typcategory"].decode(),
+                "preferred": r["typispreferred"],
+                "kind": r["typtype"].decode(),
+                "elem": r["elem"],
+                "array": r["array"],
+            }
+            for r in await conn.fetch(TYPES)
+        }
+        funcs = [
+            {
+                "name": r["proname"],
+                "kind": r["prokind"].decode(),
+                "set": r["proretset"],
+                "strict": r["proisstrict"],
+                "defaults": r["pronargdefaults"],
+                "variadic": r["variadic"],
+                "ret": r["ret"],
+                "args": list(r["args"]),
+            }
+            for r in await conn.fetch(FUNCS)
+        ]
+        ops = [
+            {"name": r["oprname"], "left": r["lt"], "right": r["rt"], "result": r["result"]}
+            for r in await conn.fetch(OPERATORS)
+        ]
+        casts = [[r["source"], r["target"]] for r in await conn.fetch(CASTS)]
+    finally:
+        await conn.close()
+    return {
+        "server_version": version,
+        "types": types,
+        "functions": funcs,
+        "operators": ops,
+        "implicit_casts": casts,
+    }
+
+
+def render(data: dict[str, Any]) -> str:
+    """One record a line: compact, yet a regenerated file diffs readably."""
+
+    def enc(value: object) -> str:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+    parts = []
+    for key in sorted(data):
+        value = data[key]
+        if isinstance(value, list):
+            body = ",\n".join(enc(v) for v in value)
+            parts.append(f"{enc(key)}:[\n{body}\n]")
+        elif isinstance(value, dict):
+            body = ",\n".join(f"{enc(k)}:{enc(v)}" for k, v in sorted(value.items()))
+            parts.append(f"{enc(key)}:{{\n{body}\n}}")
+        else:
+            parts.append(f"{enc(key)}:{enc(value)}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+def main() -> None:
+    dsn = sys.argv[1] if len(sys.argv) > 1 else "postgresql://postgres@127.0.0.1:5432/postgres"
+    data = asyncio.run(dump(dsn))
+    OUT.write_text(render(data))
+    print(f"wrote {OUT} ({len(data['functions'])} functions, {len(data['operators'])} operators)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""One error type for every bad input, so the CLI can report it without a traceback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A file's text with the means to turn an offset into line, column and the line itself."""
+
+    path: str
+    text: str
+
+    def position(self, offset: int) -> tuple[int, int]:
+        offset = max(0, min(offset, len(self.text)))
+        line = self.text.count("\n", 0, offset) + 1
+        col = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+        return line, col
+
+    def line_text(self, line: int) -> str:
+        lines = self.text.splitlines()
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+class CodegenError(Exception):
+    """Bad input: reported as `file:line:col: error: reason`, the line, and a caret."""
+
+    def __init__(self, message: str, source: SourceText | None = None, offset: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.source = source
+        self.offset = offset
+
+    @property
+    def location(self) -> tuple[str, int, int] | None:
+        if self.source is None:
+            return None
+        line, col = self.source.position(self.offset)
+        return self.source.path, line, col
+
+    def render(self) -> str:
+        if self.source is None:
+            return f"error: {self.message}"
+        path, line, col = self.location or ("", 0, 0)
+        text = self.source.line_text(line).replace("\t", " ")
+        caret = " " * (col - 1) + "^"
+        return f"{path}:{line}:{col}: error: {self.message}\n    {text}\n    {caret}"
+
+
+class CodegenErrors(Exception):
+    """Several independent errors found in one run: report them all, not just the first."""
+
+    def __init__(self, errors: list[CodegenError]) -> None:
+        super().__init__(f"{len(errors)} error(s)")
+        self.errors = errors
+
+    def render(self) -> str:
+        return "\n".join(e.render() for e in self.errors)

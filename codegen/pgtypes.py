@@ -1,0 +1,345 @@
+"""PostgreSQL's built-in types, functions and operators, and how it picks an overload.
+
+The data file `data/pg_catalog.json` is dumped from a real server by
+`data/dump_pg_catalog.py`; this module only reads it. Overload resolution follows the
+rules in the PostgreSQL manual ("Type Conversion": functions and operators) closely
+enough for typing results; `verify` double-checks every query against the server itself.
+
+Types are named by `pg_type.typname`: `int4`, `text`, `timestamptz`; arrays `_int4`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+DATA = Path(__file__).with_name("data") / "pg_catalog.json"
+
+POLYMORPHIC = {
+    "anyelement",
+    "anyarray",
+    "anynonarray",
+    "anyenum",
+    "anyrange",
+    "anymultirange",
+    "anycompatible",
+    "anycompatiblearray",
+    "anycompatiblenonarray",
+    "anycompatiblerange",
+    "anycompatiblemultirange",
+}
+_ELEMENT_LIKE = {"anyelement", "anynonarray", "anyenum", "anycompatible", "anycompatiblenonarray"}
+_ARRAY_LIKE = {"anyarray", "anycompatiblearray"}
+
+# Names the grammar does not normalise (or users write) mapped to pg_type names.
+ALIASES = {
+    "int": "int4",
+    "integer": "int4",
+    "smallint": "int2",
+    "bigint": "int8",
+    "boolean": "bool",
+    "real": "float4",
+    "float": "float8",
+    "double precision": "float8",
+    "decimal": "numeric",
+    "character varying": "varchar",
+    "character": "bpchar",
+    "char": "bpchar",
+    "timestamp with time zone": "timestamptz",
+    "timestamp without time zone": "timestamp",
+    "time with time zone": "timetz",
+    "time without time zone": "time",
+    "serial": "int4",
+    "serial4": "int4",
+    "bigserial": "int8",
+    "serial8": "int8",
+    "smallserial": "int2",
+    "serial2": "int2",
+}
+SERIALS = {"serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"}
+
+
+@dataclass(frozen=True)
+class TypeInfo:
+    name: str
+    category: str
+    preferred: bool
+    elem: str  # element type for arrays, else ""
+    array: str  # array type name, else ""
+
+
+@dataclass(frozen=True)
+class Func:
+    name: str
+    kind: str  # f: function, a: aggregate, w: window
+    returns_set: bool
+    strict: bool
+    defaults: int
+    variadic: bool
+    ret: str
+    args: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Operator:
+    name: str
+    left: str  # "" for prefix operators
+    right: str
+    result: str
+
+
+@dataclass(frozen=True)
+class Builtins:
+    server_version: str
+    types: dict[str, TypeInfo]
+    functions: dict[str, tuple[Func, ...]]
+    operators: dict[str, tuple[Operator, ...]]
+    implicit_casts: frozenset[tuple[str, str]]
+
+
+@cache
+def builtins() -> Builtins:
+    raw = json.loads(DATA.read_text())
+    types = {
+        name: TypeInfo(name, t["category"], t["preferred"], t["elem"], t["array"])
+        for name, t in raw["types"].items()
+    }
+    funcs: dict[str, list[Func]] = defaultdict(list)
+    for f in raw["functions"]:
+        funcs[f["name"]].append(
+            Func(
+                f["name"],
+                f["kind"],
+                f["set"],
+                f["strict"],
+                f["defaults"],
+                f["variadic"],
+                f["ret"],
+                tuple(f["args"]),
+            )
+        )
+    ops: dict[str, list[Operator]] = defaultdict(list)
+    for o in raw["operators"]:
+        ops[o["name"]].append(Operator(o["name"], o["left"], o["right"], o["result"]))
+    return Builtins(
+        raw["server_version"],
+        types,
+        {k: tuple(v) for k, v in funcs.items()},
+        {k: tuple(v) for k, v in ops.items()},
+        frozenset((s, t) for s, t in raw["implicit_casts"]),
+    )
+
+
+class TypeSpace:
+    """Built-in types plus the user's enums: what a name means and how types convert."""
+
+    def __init__(self, enums: frozenset[str] = frozenset()) -> None:
+        self.b = builtins()
+        self.enums = enums
+
+    def known(self, name: str) -> bool:
+        if name.startswith("_"):
+            return self.known(name[1:])
+        return name in self.b.types or name in self.enums
+
+    def is_array(self, name: str) -> bool:
+        return name.startswith("_") and self.known(name[1:])
+
+    def elem(self, name: str) -> str:
+        return name[1:] if self.is_array(name) else name
+
+    def array_of(self, name: str) -> str:
+        return name if self.is_array(name) else "_" + name
+
+    def category(self, name: str) -> str:
+        if self.is_array(name):
+            return "A"
+        if name in self.enums:
+            return "E"
+        info = self.b.types.get(name)
+        return info.category if info else "U"
+
+    def preferred(self, name: str) -> bool:
+        info = self.b.types.get(name)
+        return bool(info and info.preferred)
+
+    def coercible(self, source: str, target: str) -> bool:
+        """Implicitly convertible, as PostgreSQL would without an explicit cast."""
+        if source == target or target in ("any", "anyelement", "anycompatible"):
+            return True
+        if (source, target) in self.b.implicit_casts:
+            return True
+        if self.is_array(source) and self.is_array(target):
+            return (self.elem(source), self.elem(target)) in self.b.implicit_casts
+        if source in self.enums and target == "anyenum":
+            return True
+        if target in _ARRAY_LIKE:
+            return self.is_array(source)
+        if target in ("anynonarray", "anycompatiblenonarray"):
+            return not self.is_array(source)
+        return False
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The overload picked, with each argument's declared type after polymorphism."""
+
+    ret: str
+    arg_types: tuple[str, ...]
+    strict: bool
+    kind: str
+    returns_set: bool
+
+
+def _expand(
+    declared: tuple[str, ...], nargs: int, variadic: bool, defaults: int
+) -> tuple[str, ...] | None:
+    if variadic:
+        fixed = declared[:-1]
+        if nargs < len(fixed):
+            return None
+        var = declared[-1]
+        each = var[1:] if var.startswith("_") else var
+        if var == "anyarray" or var == "anycompatiblearray":
+            each = "anyelement" if var == "anyarray" else "anycompatible"
+        return fixed + (each,) * (nargs - len(fixed))
+    if len(declared) - defaults <= nargs <= len(declared):
+        return declared[:nargs]
+    return None
+
+
+def _bind_polymorphic(
+    space: TypeSpace, declared: tuple[str, ...], actual: tuple[str | None, ...], ret: str
+) -> tuple[tuple[str, ...], str] | None:
+    elem: str | None = None
+    for d, a in zip(declared, actual, strict=True):
+        if a is None or d not in POLYMORPHIC:
+            continue
+        if d in _ARRAY_LIKE:
+            if not space.is_array(a):
+                return None
+            candidate = space.elem(a)
+        elif d in ("anyrange", "anymultirange", "anycompatiblerange", "anycompatiblemultirange"):
+            continue
+        else:
+            candidate = a
+        if elem is None:
+            elem = candidate
+        elif elem != candidate:
+            if space.coercible(candidate, elem):
+                continue
+            if space.coercible(elem, candidate):
+                elem = candidate
+            else:
+                return None
+    if elem is None:
+        elem = "text"
+
+    def subst(t: str) -> str:
+        if t in _ELEMENT_LIKE:
+            return elem
+        if t in _ARRAY_LIKE:
+            return space.array_of(elem)
+        return t
+
+    return tuple(subst(d) for d in declared), subst(ret)
+
+
+def choose(
+    space: TypeSpace,
+    candidates: list[tuple[tuple[str, ...], str, Func | None]],
+    actual: tuple[str | None, ...],
+) -> list[Choice]:
+    """PostgreSQL's candidate narrowing; `actual` None marks an argument of unknown type."""
+    viable: list[tuple[int, int, Choice]] = []
+    for declared, ret, func in candidates:
+        bound = _bind_polymorphic(space, declared, actual, ret)
+        if bound is None:
+            continue
+        concrete, ret_type = bound
+        exact = 0
+        preferred = 0
+        ok = True
+        for d, a, orig in zip(concrete, actual, declared, strict=True):
+            if a is None:
+                continue
+            if a == d or orig == "any":
+                exact += 1
+            elif space.coercible(a, d) or orig in POLYMORPHIC:
+                preferred += space.preferred(d)
+            else:
+                ok = False
+                break
+        if not ok:
+            continue
+        choice = Choice(
+            ret_type,
+            concrete,
+            func.strict if func else True,
+            func.kind if func else "o",
+            func.returns_set if func else False,
+        )
+        viable.append((exact, preferred, choice))
+    if len(viable) <= 1:
+        return [c for _, _, c in viable]
+    best = max(e for e, _, _ in viable)
+    viable = [v for v in viable if v[0] == best]
+    best_pref = max(p for _, p, _ in viable)
+    viable = [v for v in viable if v[1] == best_pref]
+    choices = [c for _, _, c in viable]
+    unknown = [i for i, a in enumerate(actual) if a is None]
+    if len(choices) > 1 and unknown:
+        # Unknown literals prefer the string category, then a preferred type.
+        for i in unknown:
+            strings = [c for c in choices if space.category(c.arg_types[i]) == "S"]
+            if strings:
+                choices = strings
+            pref = [c for c in choices if space.preferred(c.arg_types[i])]
+            if pref:
+                choices = pref
+    return choices
+
+
+def resolve_function(
+    space: TypeSpace, name: str, actual: tuple[str | None, ...]
+) -> list[Choice]:
+    funcs = space.b.functions.get(name, ())
+    cands: list[tuple[tuple[str, ...], str, Func | None]] = []
+    for f in funcs:
+        declared = _expand(f.args, len(actual), f.variadic, f.defaults)
+        if declared is not None:
+            cands.append((declared, f.ret, f))
+    # An exact match wins outright, as in PostgreSQL.
+    exact = [c for c in cands if c[0] == actual]
+    if exact:
+        cands = exact
+    return choose(space, cands, actual)
+
+
+def resolve_operator(
+    space: TypeSpace, name: str, left: str | None, right: str | None, prefix: bool
+) -> list[Choice]:
+    ops = space.b.operators.get(name, ())
+    cands: list[tuple[tuple[str, ...], str, Func | None]] = []
+    for o in ops:
+        if prefix != (o.left == ""):
+            continue
+        declared = (o.right,) if prefix else (o.left, o.right)
+        cands.append((declared, o.result, None))
+    actual: tuple[str | None, ...] = (right,) if prefix else (left, right)
+    exact = [c for c in cands if c[0] == actual]
+    if exact:
+        return choose(space, exact, actual)
+    if not prefix and (left is None) != (right is None):
+        # An unknown operand is first assumed to be of the other operand's type.
+        known = left if left is not None else right
+        same = [c for c in cands if c[0] == (known, known)]
+        if same:
+            return choose(space, same, (known, known))
+    if prefix is False and left is not None and right is not None:
+        # Domains and enums look for an operator on the base or "anyenum".
+        pass
+    return choose(space, cands, actual)

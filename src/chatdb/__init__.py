@@ -1,0 +1,1 @@
+"""Chat backend data layer: generated queries in `chatdb.db`, services beside them."""
