@@ -14,10 +14,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pglast import ast
+from pglast import ast as _ast
 from pglast.enums import (
     A_Expr_Kind,
-    BoolExprType,
     JoinType,
     MinMaxOp,
     OnConflictAction,
@@ -30,6 +29,9 @@ from codegen import catalog as cat
 from codegen.errors import CodegenError, SourceText
 from codegen.parse import Query
 from codegen.pgtypes import Choice, TypeSpace, resolve_function, resolve_operator
+
+# pglast types every AST field as Optional; the analyzer checks shapes itself.
+ast: Any = _ast
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,7 @@ class Analyzer:
                 return p.nullable
         return None
 
-    def param(self, node: ast.ParamRef, expect: Typed | None, hint: str | None = None) -> Typed:
+    def param(self, node: Any, expect: Typed | None, hint: str | None = None) -> Typed:
         number = node.number
         self.param_locs.setdefault(number, node.location)
         if hint and number not in self.param_hints:
@@ -199,7 +201,7 @@ class Analyzer:
             f"{type(stmt).__name__} is not a query; use SELECT, INSERT, UPDATE or DELETE"
         )
 
-    def with_clause(self, clause: ast.WithClause | None, scope: Scope) -> None:
+    def with_clause(self, clause: Any, scope: Scope) -> None:
         if clause is None:
             return
         for cte in clause.ctes:
@@ -230,7 +232,7 @@ class Analyzer:
             for i, c in enumerate(cols)
         ]
 
-    def select(self, stmt: ast.SelectStmt, parent: Scope) -> list[Col]:
+    def select(self, stmt: Any, parent: Scope) -> list[Col]:
         scope = parent.child()
         self.with_clause(stmt.withClause, scope)
         if stmt.op != SetOperation.SETOP_NONE:
@@ -240,21 +242,18 @@ class Analyzer:
                 raise self.error("each side of a set operation must return the same columns")
             cols = []
             for lc, rc in zip(left, right, strict=True):
-                typ = lc.type if lc.type != "unknown" else rc.type
-                cols.append(
-                    Col(lc.name, typ, lc.nullable or rc.nullable, lc.origin if lc == rc else None)
-                )
+                origin = lc.origin if lc.origin == rc.origin else None
+                cols.append(Col(lc.name, lc.type, lc.nullable or rc.nullable, origin))
             self._order_limit(stmt, scope, cols)
             return cols
         if stmt.valuesLists:
             rows = [[self.expr(e, scope) for e in row] for row in stmt.valuesLists]
-            cols = []
-            for i, first in enumerate(rows[0]):
-                typ = next((r[i].type for r in rows if r[i].type is not None), None)
-                cols.append(
-                    Col(f"column{i + 1}", typ or "text", any(r[i].nullable for r in rows))
-                )
-            return cols
+            values: list[Col] = []
+            for i in range(len(rows[0])):
+                found = next((r[i].type for r in rows if r[i].type is not None), None)
+                nullable = any(r[i].nullable for r in rows)
+                values.append(Col(f"column{i + 1}", found or "text", nullable))
+            return values
         for item in stmt.fromClause or ():
             entries, star = self.from_item(item, scope)
             scope.entries.extend(entries)
@@ -282,12 +281,15 @@ class Analyzer:
             return  # ORDER BY 1
         if isinstance(node, ast.ColumnRef) and len(node.fields) == 1:
             name = node.fields[0]
-            if isinstance(name, ast.String) and name.sval in scope.outputs:
-                if not self._lookup(scope, None, name.sval, probe=True):
-                    return
+            if (
+                isinstance(name, ast.String)
+                and name.sval in scope.outputs
+                and not self._lookup(scope, None, name.sval, probe=True)
+            ):
+                return
         self.expr(node, scope)
 
-    def _order_limit(self, stmt: ast.SelectStmt, scope: Scope, cols: list[Col]) -> None:
+    def _order_limit(self, stmt: Any, scope: Scope, cols: list[Col]) -> None:
         scope.outputs.update({c.name: Typed(c.type, c.nullable) for c in cols})
         for s in stmt.sortClause or ():
             self._sort_expr(s.node, scope)
@@ -368,13 +370,17 @@ class Analyzer:
         targets = clause.exprs if clause is not None else getattr(stmt, "returningList", None)
         return self.targets(targets or (), scope) if targets else []
 
-    def _target_entry(self, rv: ast.RangeVar) -> tuple[cat.Table, Entry]:
+    def _target_entry(self, rv: Any) -> tuple[cat.Table, Entry]:
         table = self._table(rv)
         alias = rv.alias.aliasname if rv.alias else table.name
-        entry = Entry(alias, [Col(c.name, c.type, not c.not_null, (table.name, c.name)) for c in table.columns], table.name)
+        entry = Entry(
+            alias,
+            [Col(c.name, c.type, not c.not_null, (table.name, c.name)) for c in table.columns],
+            table.name,
+        )
         return table, entry
 
-    def insert(self, stmt: ast.InsertStmt, parent: Scope) -> list[Col]:
+    def insert(self, stmt: Any, parent: Scope) -> list[Col]:
         scope = parent.child()
         self.with_clause(stmt.withClause, scope)
         table, entry = self._target_entry(stmt.relation)
@@ -400,7 +406,9 @@ class Analyzer:
                     for value, col in zip(row, targets, strict=False):
                         if isinstance(value, ast.SetToDefault):
                             continue
-                        got = self.expr(value, scope, Typed(col.type, not col.not_null), hint=col.name)
+                        got = self.expr(
+                            value, scope, Typed(col.type, not col.not_null), hint=col.name
+                        )
                         self._check_assign(got, col, value)
             else:
                 cols = self.statement(select, scope)
@@ -453,7 +461,7 @@ class Analyzer:
             got = self.expr(rt.val, scope, Typed(col.type, not col.not_null), hint=col.name)
             self._check_assign(got, col, rt.val)
 
-    def update(self, stmt: ast.UpdateStmt, parent: Scope) -> list[Col]:
+    def update(self, stmt: Any, parent: Scope) -> list[Col]:
         scope = parent.child()
         self.with_clause(stmt.withClause, scope)
         table, entry = self._target_entry(stmt.relation)
@@ -467,7 +475,7 @@ class Analyzer:
         scope.star = list(entry.cols)
         return self._returning(stmt, scope)
 
-    def delete(self, stmt: ast.DeleteStmt, parent: Scope) -> list[Col]:
+    def delete(self, stmt: Any, parent: Scope) -> list[Col]:
         scope = parent.child()
         self.with_clause(stmt.withClause, scope)
         _, entry = self._target_entry(stmt.relation)
@@ -482,7 +490,7 @@ class Analyzer:
 
     # -- FROM ---------------------------------------------------------------------
 
-    def _table(self, rv: ast.RangeVar) -> cat.Table:
+    def _table(self, rv: Any) -> cat.Table:
         if rv.schemaname not in (None, "public"):
             raise self.error(f'relation "{rv.schemaname}.{rv.relname}" does not exist', rv)
         table = self.catalog.tables.get(rv.relname)
@@ -501,8 +509,7 @@ class Analyzer:
             else:
                 table = self._table(item)
                 cols = [
-                    Col(c.name, c.type, not c.not_null, (table.name, c.name))
-                    for c in table.columns
+                    Col(c.name, c.type, not c.not_null, (table.name, c.name)) for c in table.columns
                 ]
                 cols = self._rename(cols, item.alias.colnames if item.alias else None)
                 entry = Entry(alias, cols, table.name)
@@ -520,7 +527,7 @@ class Analyzer:
             return self._join(item, scope)
         raise self.error(f"unsupported FROM item {type(item).__name__}", item)
 
-    def _range_function(self, item: ast.RangeFunction, scope: Scope) -> tuple[list[Entry], list[Col]]:
+    def _range_function(self, item: Any, scope: Scope) -> tuple[list[Entry], list[Col]]:
         cols: list[Col] = []
         for pair in item.functions:
             call = pair[0]
@@ -546,20 +553,25 @@ class Analyzer:
         entry = Entry(alias, cols)
         return [entry], list(cols)
 
-    def _join(self, item: ast.JoinExpr, scope: Scope) -> tuple[list[Entry], list[Col]]:
+    def _join(self, item: Any, scope: Scope) -> tuple[list[Entry], list[Col]]:
         left, lstar = self.from_item(item.larg, scope)
         right_scope = scope
         if isinstance(item.rarg, (ast.RangeSubselect, ast.RangeFunction)) and getattr(
             item.rarg, "lateral", False
         ):
-            right_scope = Scope(entries=[*scope.entries, *left], parent=scope.parent, ctes=scope.ctes)
+            right_scope = Scope(
+                entries=[*scope.entries, *left], parent=scope.parent, ctes=scope.ctes
+            )
         right, rstar = self.from_item(item.rarg, right_scope)
         jt = item.jointype
         null_left = jt in (JoinType.JOIN_RIGHT, JoinType.JOIN_FULL)
         null_right = jt in (JoinType.JOIN_LEFT, JoinType.JOIN_FULL)
 
         def nullify(entries: list[Entry], star: list[Col]) -> tuple[list[Entry], list[Col]]:
-            out = [Entry(e.alias, [replace(c, nullable=True) for c in e.cols], e.table) for e in entries]
+            out = [
+                Entry(e.alias, [replace(c, nullable=True) for c in e.cols], e.table)
+                for e in entries
+            ]
             return out, [replace(c, nullable=True) for c in star]
 
         if null_left:
@@ -578,17 +590,25 @@ class Analyzer:
                 rc = next((c for c in rstar if c.name == name), None)
                 if lc is None or rc is None:
                     raise self.error(f'column "{name}" specified in USING does not exist', item)
-                nullable = (lc.nullable and rc.nullable) if jt == JoinType.JOIN_FULL else (
-                    rc.nullable if jt == JoinType.JOIN_RIGHT else lc.nullable
+                nullable = (
+                    (lc.nullable and rc.nullable)
+                    if jt == JoinType.JOIN_FULL
+                    else (rc.nullable if jt == JoinType.JOIN_RIGHT else lc.nullable)
                 )
                 merged.append(Col(name, lc.type, nullable, None))
-            star = merged + [c for c in lstar if c.name not in using] + [
-                c for c in rstar if c.name not in using
-            ]
+            star = (
+                merged
+                + [c for c in lstar if c.name not in using]
+                + [c for c in rstar if c.name not in using]
+            )
         else:
             star = lstar + rstar
         if item.quals is not None:
-            self.expr(item.quals, Scope(entries=[*scope.entries, *entries], parent=scope.parent, ctes=scope.ctes), Typed("bool", False))
+            self.expr(
+                item.quals,
+                Scope(entries=[*scope.entries, *entries], parent=scope.parent, ctes=scope.ctes),
+                Typed("bool", False),
+            )
         if item.alias is not None:
             cols = self._rename(star, item.alias.colnames)
             return [Entry(item.alias.aliasname, cols)], cols
@@ -647,13 +667,13 @@ class Analyzer:
             s = s.parent
         return None
 
-    def _resolve_column(self, node: ast.ColumnRef, scope: Scope) -> Col | None:
+    def _resolve_column(self, node: Any, scope: Scope) -> Col | None:
         names = [f.sval for f in node.fields if isinstance(f, ast.String)]
         if len(names) == 1:
             return self._lookup(scope, None, names[0], probe=True)
         return self._lookup(scope, names[-2], names[-1], probe=True)
 
-    def column(self, node: ast.ColumnRef, scope: Scope) -> Typed:
+    def column(self, node: Any, scope: Scope) -> Typed:
         fields = node.fields
         if any(isinstance(f, ast.A_Star) for f in fields):
             raise self.error("a row (t.*) is not supported in an expression", node)
@@ -670,7 +690,7 @@ class Analyzer:
             self._entry(scope, qual, node)
             col = self._lookup(scope, qual, name)
             if col is None:
-                raise self.error(f'column {qual}.{name} does not exist', node)
+                raise self.error(f"column {qual}.{name} does not exist", node)
         return Typed(col.type, col.nullable)
 
     # -- expressions --------------------------------------------------------------
@@ -760,7 +780,7 @@ class Analyzer:
     def source_for_types(self) -> SourceText:
         return self.query.source if self.query is not None else self.source
 
-    def const(self, node: ast.A_Const, expect: Typed | None) -> Typed:
+    def const(self, node: Any, expect: Typed | None) -> Typed:
         if node.isnull:
             return Typed(expect.type if expect else None, True)
         val = node.val
@@ -792,7 +812,7 @@ class Analyzer:
         nullable = all(t.nullable for t in typed) if all_null else any(t.nullable for t in typed)
         return Typed(typ, nullable)
 
-    def case(self, node: ast.CaseExpr, scope: Scope, expect: Typed | None) -> Typed:
+    def case(self, node: Any, scope: Scope, expect: Typed | None) -> Typed:
         subject = self.expr(node.arg, scope) if node.arg is not None else None
         results = []
         for when in node.args:
@@ -806,7 +826,7 @@ class Analyzer:
         out = self._common(results, scope, expect, all_null=False, node=node)
         return Typed(out.type, out.nullable or node.defresult is None)
 
-    def sublink(self, node: ast.SubLink, scope: Scope) -> Typed:
+    def sublink(self, node: Any, scope: Scope) -> Typed:
         kind = node.subLinkType
         cols = self.select(node.subselect, scope)
         if kind == SubLinkType.EXISTS_SUBLINK:
@@ -820,7 +840,7 @@ class Analyzer:
             return Typed(self.types.array_of(cols[0].type), False)
         return Typed(cols[0].type, True)
 
-    def a_expr(self, node: ast.A_Expr, scope: Scope, expect: Typed | None, hint: str | None) -> Typed:
+    def a_expr(self, node: Any, scope: Scope, expect: Typed | None, hint: str | None) -> Typed:
         kind = node.kind
         op = node.name[-1].sval if node.name else ""
         if kind in (A_Expr_Kind.AEXPR_OP_ANY, A_Expr_Kind.AEXPR_OP_ALL):
@@ -829,24 +849,38 @@ class Analyzer:
             right = self.expr(node.rexpr, scope, arr, hint=self._name_of(node.lexpr))
             if left.type is None and right.type is not None:
                 left = self.expr(node.lexpr, scope, Typed(self.types.elem(right.type), False))
-            self._operator(op, left, Typed(self.types.elem(right.type) if right.type else None, right.nullable), node)
+            self._operator(
+                op,
+                left,
+                Typed(self.types.elem(right.type) if right.type else None, right.nullable),
+                node,
+            )
             return Typed("bool", left.nullable or right.nullable)
         if kind == A_Expr_Kind.AEXPR_IN:
             left = self.expr(node.lexpr, scope)
-            items = [self.expr(r, scope, left if left.type else None, hint=self._name_of(node.lexpr)) for r in node.rexpr]
+            items = [
+                self.expr(r, scope, left if left.type else None, hint=self._name_of(node.lexpr))
+                for r in node.rexpr
+            ]
             if left.type is None:
                 typ = next((i.type for i in items if i.type), None)
                 if typ is not None:
                     left = self.expr(node.lexpr, scope, Typed(typ, False))
             return Typed("bool", left.nullable or any(i.nullable for i in items))
-        if kind in (A_Expr_Kind.AEXPR_BETWEEN, A_Expr_Kind.AEXPR_NOT_BETWEEN,
-                    A_Expr_Kind.AEXPR_BETWEEN_SYM, A_Expr_Kind.AEXPR_NOT_BETWEEN_SYM):
+        if kind in (
+            A_Expr_Kind.AEXPR_BETWEEN,
+            A_Expr_Kind.AEXPR_NOT_BETWEEN,
+            A_Expr_Kind.AEXPR_BETWEEN_SYM,
+            A_Expr_Kind.AEXPR_NOT_BETWEEN_SYM,
+        ):
             left = self.expr(node.lexpr, scope)
             bounds = [self.expr(r, scope, left if left.type else None) for r in node.rexpr]
             return Typed("bool", left.nullable or any(b.nullable for b in bounds))
         if kind in (A_Expr_Kind.AEXPR_LIKE, A_Expr_Kind.AEXPR_ILIKE, A_Expr_Kind.AEXPR_SIMILAR):
             left = self.expr(node.lexpr, scope, Typed("text", False))
-            right = self.expr(node.rexpr, scope, Typed("text", False), hint=self._name_of(node.lexpr))
+            right = self.expr(
+                node.rexpr, scope, Typed("text", False), hint=self._name_of(node.lexpr)
+            )
             return Typed("bool", left.nullable or right.nullable)
         if kind == A_Expr_Kind.AEXPR_NULLIF:
             left = self.expr(node.lexpr, scope)
@@ -884,7 +918,9 @@ class Analyzer:
         nullable = left.nullable or right.nullable or op in _NULL_ON_VALUE_OPS
         return Typed(choice.ret, nullable)
 
-    def _pick(self, choices: list[Choice], what: str, node: Any, args: tuple[str | None, ...] = ()) -> Choice:
+    def _pick(
+        self, choices: list[Choice], what: str, node: Any, args: tuple[str | None, ...] = ()
+    ) -> Choice:
         if not choices:
             shown = ", ".join(a or "unknown" for a in args)
             raise self.error(
@@ -893,8 +929,7 @@ class Analyzer:
         rets = {c.ret for c in choices}
         if len(rets) > 1:
             raise self.error(
-                f"{what} is ambiguous here (could return {', '.join(sorted(rets))}); "
-                "add a cast",
+                f"{what} is ambiguous here (could return {', '.join(sorted(rets))}); add a cast",
                 node,
             )
         return choices[0]
@@ -906,7 +941,7 @@ class Analyzer:
             return self._name_of(node.arg)
         return None
 
-    def func(self, node: ast.FuncCall, scope: Scope, expect: Typed | None, allow_set: bool) -> Typed:
+    def func(self, node: Any, scope: Scope, expect: Typed | None, allow_set: bool) -> Typed:
         names = [n.sval for n in node.funcname]
         if len(names) > 1 and names[0] != "pg_catalog":
             raise self.error(f"function {'.'.join(names)} is not known", node)
@@ -932,22 +967,38 @@ class Analyzer:
             if name not in self.types.b.functions:
                 raise self.error(f"function {name}() does not exist", node)
             shown = ", ".join(t or "unknown" for t in actual)
-            raise self.error(
-                f"no overload of {name}({shown}) matches; add explicit casts", node
-            )
+            raise self.error(f"no overload of {name}({shown}) matches; add explicit casts", node)
         if len({c.ret for c in choices}) > 1 and None in actual and expect and expect.type:
             narrowed = [c for c in choices if c.ret == expect.type]
             choices = narrowed or choices
         choice = self._pick(choices, name, node, actual)
-        if choice.returns_set and not allow_set and name not in ("unnest", "generate_series", "jsonb_array_elements", "jsonb_array_elements_text", "json_array_elements", "jsonb_each", "jsonb_object_keys"):
+        if (
+            choice.returns_set
+            and not allow_set
+            and name
+            not in (
+                "unnest",
+                "generate_series",
+                "jsonb_array_elements",
+                "jsonb_array_elements_text",
+                "json_array_elements",
+                "jsonb_each",
+                "jsonb_object_keys",
+            )
+        ):
             raise self.error(f"set-returning function {name}() belongs in FROM", node)
         for arg, t, declared in zip(args, typed, choice.arg_types, strict=True):
-            if t.type is None and declared not in ("any", "anyelement", "anyarray", "anycompatible"):
+            if t.type is None and declared not in (
+                "any",
+                "anyelement",
+                "anyarray",
+                "anycompatible",
+            ):
                 self.expr(arg, scope, Typed(declared, False))
         nullable = self._func_nullable(name, choice, typed, node)
         return Typed(choice.ret, nullable)
 
-    def _func_nullable(self, name: str, choice: Choice, args: list[Typed], node: ast.FuncCall) -> bool:
+    def _func_nullable(self, name: str, choice: Choice, args: list[Typed], node: Any) -> bool:
         if choice.kind == "a":
             if node.over is not None:
                 return name != "count"
@@ -1031,7 +1082,9 @@ def analyze(query: Query, catalog: cat.Catalog) -> Analysis:
                 f"{'$' + str(p.number) if p.positional else p.name}; add a cast such as "
                 f"{'$' + str(p.number) if p.positional else '@' + p.name}::text",
                 query.source,
-                query.file_offset(analyzer.param_locs[p.number]) if p.positional and p.number in analyzer.param_locs else loc,
+                query.file_offset(analyzer.param_locs[p.number])
+                if p.positional and p.number in analyzer.param_locs
+                else loc,
             )
         name = p.name
         if p.positional and p.number in analyzer.param_hints:
@@ -1077,7 +1130,11 @@ def _copy_columns(query: Query, stmt: Any) -> tuple[str, ...]:
     if not isinstance(stmt, ast.InsertStmt) or not stmt.cols:
         raise bad
     select = stmt.selectStmt
-    if not isinstance(select, ast.SelectStmt) or not select.valuesLists or len(select.valuesLists) != 1:
+    if (
+        not isinstance(select, ast.SelectStmt)
+        or not select.valuesLists
+        or len(select.valuesLists) != 1
+    ):
         raise bad
     if stmt.onConflictClause is not None or stmt.returningClause is not None:
         raise bad

@@ -14,12 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pglast
-from pglast import ast
+from pglast import ast as _ast
 from pglast.enums import AlterTableType, ConstrType, ObjectType
 from pglast.parser import ParseError
 
 from codegen.errors import CodegenError, SourceText
 from codegen.pgtypes import ALIASES, SERIALS, TypeSpace
+
+# pglast types every AST field as Optional; the analyzer checks shapes itself.
+ast: Any = _ast
 
 
 @dataclass(frozen=True)
@@ -87,12 +90,10 @@ ViewColumns = Callable[[Catalog, Any, SourceText], tuple[Column, ...]]
 
 def migration_files(schema_dir: Path) -> list[Path]:
     """yoyo applies forward migrations in file-name order; rollbacks are not schema."""
-    return sorted(
-        p for p in schema_dir.glob("*.sql") if not p.name.endswith(".rollback.sql")
-    )
+    return sorted(p for p in schema_dir.glob("*.sql") if not p.name.endswith(".rollback.sql"))
 
 
-def type_name(node: ast.TypeName, types: TypeSpace, source: SourceText) -> str:
+def type_name(node: Any, types: TypeSpace, source: SourceText) -> str:
     names = [n.sval for n in node.names]
     if names and names[0] == "pg_catalog":
         names = names[1:]
@@ -110,10 +111,10 @@ def type_name(node: ast.TypeName, types: TypeSpace, source: SourceText) -> str:
         raise CodegenError(f'type "{names[-1]}" does not exist', source, node.location)
     if node.arrayBounds:
         return types.array_of(name)
-    return name
+    return str(name)
 
 
-def _rel_name(rv: ast.RangeVar, source: SourceText) -> str:
+def _rel_name(rv: Any, source: SourceText) -> str:
     if rv.schemaname not in (None, "public"):
         raise CodegenError(
             f"relation {rv.schemaname}.{rv.relname}: only the public schema is supported",
@@ -141,7 +142,7 @@ class _Builder:
     def types(self) -> TypeSpace:
         return TypeSpace(frozenset(self.enums))
 
-    def table(self, rv: ast.RangeVar, source: SourceText, missing_ok: bool = False) -> Table | None:
+    def table(self, rv: Any, source: SourceText, missing_ok: bool = False) -> Table | None:
         name = _rel_name(rv, source)
         table = self.tables.get(name)
         if table is None and not missing_ok:
@@ -155,14 +156,12 @@ class _Builder:
         if handler is not None:
             handler(stmt, source)
 
-    def _CreateStmt(self, stmt: ast.CreateStmt, source: SourceText) -> None:
+    def _CreateStmt(self, stmt: Any, source: SourceText) -> None:
         name = _rel_name(stmt.relation, source)
         if name in self.tables:
             if stmt.if_not_exists:
                 return
-            raise CodegenError(
-                f'relation "{name}" already exists', source, stmt.relation.location
-            )
+            raise CodegenError(f'relation "{name}" already exists', source, stmt.relation.location)
         table = Table(name, ())
         for elt in stmt.tableElts or ():
             if isinstance(elt, ast.ColumnDef):
@@ -171,7 +170,7 @@ class _Builder:
                 table = self._add_constraint(table, elt, source)
         self.tables[name] = table
 
-    def _add_column(self, table: Table, col: ast.ColumnDef, source: SourceText) -> Table:
+    def _add_column(self, table: Table, col: Any, source: SourceText) -> Table:
         if table.column(col.colname):
             raise CodegenError(
                 f'column "{col.colname}" specified more than once', source, col.location
@@ -194,7 +193,9 @@ class _Builder:
                 has_default = True
                 if kind == ConstrType.CONSTR_IDENTITY:
                     not_null = True
-        table = replace(table, columns=(*table.columns, Column(col.colname, typ, not_null, has_default)))
+        table = replace(
+            table, columns=(*table.columns, Column(col.colname, typ, not_null, has_default))
+        )
         for c in col.constraints or ():
             if c.contype in (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE):
                 c = _with_keys(c, (col.colname,))
@@ -203,7 +204,7 @@ class _Builder:
                 table = self._add_constraint(table, _with_fk_attrs(c, col.colname), source)
         return table
 
-    def _add_constraint(self, table: Table, c: ast.Constraint, source: SourceText) -> Table:
+    def _add_constraint(self, table: Table, c: Any, source: SourceText) -> Table:
         kind = c.contype
         if kind in (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE):
             keys = tuple(k.sval for k in c.keys or ())
@@ -230,20 +231,21 @@ class _Builder:
                     source,
                     c.pktable.location,
                 )
-            cols = tuple(a.sval for a in c.fk_attrs or ())
-            refs = tuple(a.sval for a in c.pk_attrs or ()) or ref_table.primary_key
-            for col_name in cols:
+            fk_cols: tuple[str, ...] = tuple(a.sval for a in c.fk_attrs or ())
+            refs: tuple[str, ...] = tuple(a.sval for a in c.pk_attrs or ())
+            refs = refs or ref_table.primary_key
+            for col_name in fk_cols:
                 if table.column(col_name) is None:
                     raise CodegenError(
                         f'column "{col_name}" referenced in foreign key does not exist',
                         source,
                         c.location,
                     )
-            fk = ForeignKey(cols, ref, refs, c.fk_del_action or "a", c.location, source.path)
+            fk = ForeignKey(fk_cols, ref, refs, c.fk_del_action or "a", c.location, source.path)
             table = replace(table, foreign_keys=(*table.foreign_keys, fk))
         return table
 
-    def _AlterTableStmt(self, stmt: ast.AlterTableStmt, source: SourceText) -> None:
+    def _AlterTableStmt(self, stmt: Any, source: SourceText) -> None:
         if stmt.objtype not in (ObjectType.OBJECT_TABLE, None):
             return
         table = self.table(stmt.relation, source, missing_ok=bool(stmt.missing_ok))
@@ -253,7 +255,7 @@ class _Builder:
             table = self._alter(table, cmd, source, stmt.relation.location)
         self.tables[table.name] = table
 
-    def _alter(self, table: Table, cmd: ast.AlterTableCmd, source: SourceText, loc: int) -> Table:
+    def _alter(self, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
         sub = cmd.subtype
         if sub == AlterTableType.AT_AddColumn:
             if table.column(cmd.def_.colname) and cmd.missing_ok:
@@ -293,7 +295,7 @@ class _Builder:
             return table
         return replace(table, columns=tuple(new if c.name == name else c for c in table.columns))
 
-    def _RenameStmt(self, stmt: ast.RenameStmt, source: SourceText) -> None:
+    def _RenameStmt(self, stmt: Any, source: SourceText) -> None:
         kind = stmt.renameType
         if kind in (ObjectType.OBJECT_TABLE, ObjectType.OBJECT_VIEW):
             table = self.table(stmt.relation, source, missing_ok=bool(stmt.missing_ok))
@@ -302,8 +304,7 @@ class _Builder:
             del self.tables[table.name]
             self.tables[stmt.newname] = replace(table, name=stmt.newname)
             self.indexes = [
-                replace(i, table=stmt.newname) if i.table == table.name else i
-                for i in self.indexes
+                replace(i, table=stmt.newname) if i.table == table.name else i for i in self.indexes
             ]
         elif kind == ObjectType.OBJECT_COLUMN:
             table = self.table(stmt.relation, source, missing_ok=bool(stmt.missing_ok))
@@ -320,9 +321,7 @@ class _Builder:
 
             self.tables[table.name] = replace(
                 table,
-                columns=tuple(
-                    replace(c, name=new) if c.name == old else c for c in table.columns
-                ),
+                columns=tuple(replace(c, name=new) if c.name == old else c for c in table.columns),
                 primary_key=ren(table.primary_key),
                 unique=tuple(ren(u) for u in table.unique),
                 foreign_keys=tuple(replace(f, columns=ren(f.columns)) for f in table.foreign_keys),
@@ -334,7 +333,7 @@ class _Builder:
                 for i in self.indexes
             ]
 
-    def _DropStmt(self, stmt: ast.DropStmt, source: SourceText) -> None:
+    def _DropStmt(self, stmt: Any, source: SourceText) -> None:
         kind = stmt.removeType
         for obj in stmt.objects or ():
             if kind in (ObjectType.OBJECT_TABLE, ObjectType.OBJECT_VIEW):
@@ -349,11 +348,11 @@ class _Builder:
                 name = obj[-1].sval
                 self.indexes = [i for i in self.indexes if i.name != name]
 
-    def _CreateEnumStmt(self, stmt: ast.CreateEnumStmt, source: SourceText) -> None:
+    def _CreateEnumStmt(self, stmt: Any, source: SourceText) -> None:
         name = stmt.typeName[-1].sval
         self.enums[name] = Enum(name, tuple(v.sval for v in stmt.vals or ()))
 
-    def _AlterEnumStmt(self, stmt: ast.AlterEnumStmt, source: SourceText) -> None:
+    def _AlterEnumStmt(self, stmt: Any, source: SourceText) -> None:
         name = stmt.typeName[-1].sval
         enum = self.enums.get(name)
         if enum is None:
@@ -369,15 +368,21 @@ class _Builder:
                 values.append(stmt.newVal)
         self.enums[name] = Enum(name, tuple(values))
 
-    def _IndexStmt(self, stmt: ast.IndexStmt, source: SourceText) -> None:
+    def _IndexStmt(self, stmt: Any, source: SourceText) -> None:
         table = self.table(stmt.relation, source)
         assert table is not None
         cols = tuple(e.name if e.name else None for e in stmt.indexParams)
         self.indexes.append(
-            Index(stmt.idxname or "", table.name, cols, bool(stmt.unique), stmt.whereClause is not None)
+            Index(
+                stmt.idxname or "",
+                table.name,
+                cols,
+                bool(stmt.unique),
+                stmt.whereClause is not None,
+            )
         )
 
-    def _ViewStmt(self, stmt: ast.ViewStmt, source: SourceText) -> None:
+    def _ViewStmt(self, stmt: Any, source: SourceText) -> None:
         name = _rel_name(stmt.view, source)
         if name in self.tables and not stmt.replace:
             raise CodegenError(f'relation "{name}" already exists', source, stmt.view.location)
@@ -392,13 +397,16 @@ class _Builder:
         self.tables[name] = Table(name, cols, is_view=True)
 
 
-def _with_keys(c: ast.Constraint, keys: tuple[str, ...]) -> ast.Constraint:
+def _with_keys(c: Any, keys: tuple[str, ...]) -> Any:
     return ast.Constraint(
-        contype=c.contype, conname=c.conname, keys=[ast.String(k) for k in keys], location=c.location
+        contype=c.contype,
+        conname=c.conname,
+        keys=[ast.String(k) for k in keys],
+        location=c.location,
     )
 
 
-def _with_fk_attrs(c: ast.Constraint, column: str) -> ast.Constraint:
+def _with_fk_attrs(c: Any, column: str) -> Any:
     return ast.Constraint(
         contype=c.contype,
         conname=c.conname,
@@ -410,9 +418,7 @@ def _with_fk_attrs(c: ast.Constraint, column: str) -> ast.Constraint:
     )
 
 
-def build(
-    files: Iterable[tuple[str, str]], view_columns: ViewColumns | None = None
-) -> Catalog:
+def build(files: Iterable[tuple[str, str]], view_columns: ViewColumns | None = None) -> Catalog:
     """Replay migrations given as (path, text) pairs in order."""
     builder = _Builder(view_columns)
     names = []

@@ -17,6 +17,7 @@ class Config:
     package: Path  # output directory; its last part is the import name
     overrides: dict[str, str] = field(default_factory=dict)  # db type or table.column -> "mod:Type"
     rename: dict[str, str] = field(default_factory=dict)  # table -> model class name
+    vet_ignore: frozenset[str] = frozenset()  # schema findings to silence, "rule:table.column"
 
     @property
     def module(self) -> str:
@@ -42,12 +43,15 @@ def load(pyproject: Path) -> Config:
     root = pyproject.resolve().parent
     for key in ("schema", "queries", "package"):
         if not isinstance(section.get(key), str):
-            raise CodegenError(f"{pyproject}: [tool.codegen] needs `{key} = \"...\"`")
+            raise CodegenError(f'{pyproject}: [tool.codegen] needs `{key} = "..."`')
     overrides = section.get("overrides", {})
     rename = section.get("rename", {})
     for name, table in (("overrides", overrides), ("rename", rename)):
         if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
             raise CodegenError(f"{pyproject}: [tool.codegen.{name}] must map names to strings")
+    vet_ignore = section.get("vet_ignore", [])
+    if not isinstance(vet_ignore, list) or not all(isinstance(v, str) for v in vet_ignore):
+        raise CodegenError(f"{pyproject}: [tool.codegen] vet_ignore must be a list of strings")
     return Config(
         root=root,
         schema=root / section["schema"],
@@ -55,4 +59,5 @@ def load(pyproject: Path) -> Config:
         package=root / section["package"],
         overrides=dict(overrides),
         rename=dict(rename),
+        vet_ignore=frozenset(vet_ignore),
     )

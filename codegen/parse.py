@@ -153,9 +153,7 @@ def _chunk_to_query(source: SourceText, chunk: list[_Tok], prev_end_line: int) -
             break
         lead.append(tok)
     body = chunk[body_start:]
-    header_idx = next(
-        (i for i, t in enumerate(lead) if _NAME_LINE.match(t.text)), None
-    )
+    header_idx = next((i for i, t in enumerate(lead) if _NAME_LINE.match(t.text)), None)
     if header_idx is None:
         if not body:
             return None
@@ -175,8 +173,7 @@ def _chunk_to_query(source: SourceText, chunk: list[_Tok], prev_end_line: int) -
         raise CodegenError(f"query name {name!r} is not an identifier", source, name_col)
     if not cmd:
         raise CodegenError(
-            f"query {name} has no command: add one of "
-            + ", ".join(":" + c for c in COMMANDS),
+            f"query {name} has no command: add one of " + ", ".join(":" + c for c in COMMANDS),
             source,
             header.start + len(header.text.rstrip()),
         )

@@ -303,9 +303,7 @@ def choose(
     return choices
 
 
-def resolve_function(
-    space: TypeSpace, name: str, actual: tuple[str | None, ...]
-) -> list[Choice]:
+def resolve_function(space: TypeSpace, name: str, actual: tuple[str | None, ...]) -> list[Choice]:
     funcs = space.b.functions.get(name, ())
     cands: list[tuple[tuple[str, ...], str, Func | None]] = []
     for f in funcs:

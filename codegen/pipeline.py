@@ -50,9 +50,7 @@ def compile_project(config: Config) -> Result:
             first = seen.get(q.name)
             if first is not None:
                 errors.append(
-                    q.error(
-                        f"query name used twice (first at {first.source.path}:{first.line})"
-                    )
+                    q.error(f"query name used twice (first at {first.source.path}:{first.line})")
                 )
                 continue
             seen[q.name] = q

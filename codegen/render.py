@@ -149,7 +149,7 @@ class TypeMapper:
         module, sep, name = spec.partition(":")
         if not sep or not module or not name:
             raise CodegenError(
-                f"override {key!r} = {spec!r}: use \"module:Type\" (e.g. \"decimal:Decimal\")"
+                f'override {key!r} = {spec!r}: use "module:Type" (e.g. "decimal:Decimal")'
             )
         if module == "builtins":
             return name
@@ -234,7 +234,9 @@ def _columns_fields(cols: Iterable[Col], mapper: TypeMapper, imports: Imports) -
     return [
         Field(
             field_name(c.name),
-            mapper.py(c.type, c.nullable, imports, f"{c.origin[0]}.{c.origin[1]}" if c.origin else None),
+            mapper.py(
+                c.type, c.nullable, imports, f"{c.origin[0]}.{c.origin[1]}" if c.origin else None
+            ),
             c.type,
         )
         for c in cols
@@ -255,7 +257,10 @@ def render_package(
     out[pkg / "models.py"] = _render_models(env, catalog, mapper, config)
     out[pkg / "runtime.py"] = env.get_template("runtime.py.j2").render(
         header=HEADER,
-        enums=[(e.name, enum_class(e.name)) for e in sorted(catalog.enums.values(), key=lambda e: e.name)],
+        enums=[
+            (e.name, enum_class(e.name))
+            for e in sorted(catalog.enums.values(), key=lambda e: e.name)
+        ],
     )
     for path, analyses in sorted(files.items()):
         module = _module_name(path)
@@ -271,7 +276,9 @@ def _module_name(path: str) -> str:
     return name
 
 
-def _render_models(env: jinja2.Environment, catalog: cat.Catalog, mapper: TypeMapper, config: Config) -> str:
+def _render_models(
+    env: jinja2.Environment, catalog: cat.Catalog, mapper: TypeMapper, config: Config
+) -> str:
     imports = Imports.empty()
     models = []
     for table in sorted(catalog.tables.values(), key=lambda t: t.name):
@@ -348,7 +355,11 @@ def _render_queries(
         params = [
             Field(
                 p.name,
-                ("collections.abc.Sequence[" + mapper.py(catalog.types.elem(p.type), False, imports) + "]")
+                (
+                    "collections.abc.Sequence["
+                    + mapper.py(catalog.types.elem(p.type), False, imports)
+                    + "]"
+                )
                 if p.is_slice
                 else mapper.py(p.type, p.nullable, imports),
                 p.type,
@@ -442,19 +453,19 @@ def _row_fields(
             i += 1
             continue
         j = i
-        while j < len(cols) and cols[j].embed == c.embed and cols[j].origin and cols[j].origin[0] == c.origin[0]:  # type: ignore[index]
+        while j < len(cols) and cols[j].embed == c.embed:
             j += 1
         assert c.origin is not None
         model = class_name(c.origin[0], config)
         imports.models.add(model)
         fields.append(Field(field_name(c.embed), model, c.origin[0]))
-        parts.append(f"_new({model}, r[{i}:{j}])")
+        parts.append(f"tuple.__new__({model}, r[{i}:{j}])")
         i = j
     names = [f.name for f in fields]
     if len(set(names)) != len(names):
         dup = next(n for n in names if names.count(n) > 1)
         raise a.query.error(f"result has two columns named {dup!r}; alias one of them")
-    if any(p.startswith("_new") for p in parts):
+    if any(p.startswith("tuple.__new__") for p in parts):
         return fields, ", ".join(parts)
     return fields, None
 

@@ -1,0 +1,227 @@
+"""Command line: generate, check, describe, verify, vet, migrate.
+
+Every failure is a message and an exit status, never a traceback (set CODEGEN_DEBUG=1
+to see one for an internal error). Exit 0: fine; 1: bad input, stale code, findings or
+mismatches; 2: an internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import difflib
+import json
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from codegen import config as cfg
+from codegen import migrate, pipeline, render
+from codegen.errors import CodegenError, CodegenErrors
+
+
+def _compile(args: argparse.Namespace) -> tuple[cfg.Config, pipeline.Result]:
+    config = cfg.load(Path(args.config))
+    return config, pipeline.compile_project(config)
+
+
+def _generated_files(package: Path) -> set[Path]:
+    """Files in the output package that we wrote (they carry the header)."""
+    if not package.is_dir():
+        return set()
+    found = set()
+    for path in package.glob("*.py"):
+        with path.open() as fh:
+            if fh.readline().rstrip("\n") == render.HEADER:
+                found.add(path)
+    return found
+
+
+def write_atomically(files: dict[Path, str], stale: set[Path]) -> None:
+    """All files or none: write temporaries first, then rename them into place."""
+    temps: list[tuple[Path, Path]] = []
+    try:
+        for path, text in sorted(files.items()):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            with os.fdopen(fd, "w") as fh:
+                fh.write(text)
+            temps.append((Path(tmp), path))
+    except BaseException:
+        for tmp_path, _ in temps:
+            tmp_path.unlink(missing_ok=True)
+        raise
+    for tmp_path, path in temps:
+        os.replace(tmp_path, path)
+    for path in stale:
+        path.unlink(missing_ok=True)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    config, result = _compile(args)
+    files = pipeline.render_project(config, result)
+    stale = _generated_files(config.package) - set(files)
+    changed = [p for p, t in files.items() if not p.exists() or p.read_text() != t]
+    write_atomically(files, stale)
+    n = sum(len(v) for v in result.files.values())
+    print(
+        f"generated {len(files)} files for {n} queries in {config.package.relative_to(config.root)}"
+        f" ({len(changed)} changed, {len(stale)} removed)"
+    )
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    config, result = _compile(args)
+    files = pipeline.render_project(config, result)
+    stale = _generated_files(config.package) - set(files)
+    diff: list[str] = []
+    for path, text in sorted(files.items()):
+        rel = path.relative_to(config.root).as_posix()
+        old = path.read_text() if path.exists() else ""
+        if old != text:
+            diff.extend(
+                difflib.unified_diff(
+                    old.splitlines(keepends=True),
+                    text.splitlines(keepends=True),
+                    fromfile=f"a/{rel}",
+                    tofile=f"b/{rel}",
+                )
+            )
+    for path in sorted(stale):
+        rel = path.relative_to(config.root).as_posix()
+        old = path.read_text()
+        diff.extend(
+            difflib.unified_diff(
+                old.splitlines(keepends=True), [], fromfile=f"a/{rel}", tofile="/dev/null"
+            )
+        )
+    if diff:
+        sys.stdout.writelines(diff)
+        print(
+            "\ngenerated code is stale: run `python -m codegen generate` and commit the result",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"generated code is current ({len(files)} files)")
+    return 0
+
+
+def describe_json(result: pipeline.Result) -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
+    for analyses in result.files.values():
+        for a in analyses:
+            q = a.query
+            out.append(
+                {
+                    "name": q.name,
+                    "command": q.command,
+                    "file": q.source.path,
+                    "line": q.line,
+                    "sql": q.sql,
+                    "parameters": [
+                        {"name": p.name, "number": p.number, "type": p.type, "nullable": p.nullable}
+                        for p in a.params
+                    ],
+                    "columns": [
+                        {"name": c.name, "type": c.type, "nullable": c.nullable} for c in a.columns
+                    ],
+                    "model": a.model,
+                }
+            )
+    return out
+
+
+def cmd_describe(args: argparse.Namespace) -> int:
+    _, result = _compile(args)
+    print(json.dumps(describe_json(result), indent=2))
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from codegen import verify
+
+    dsn = args.dsn or os.environ.get("DATABASE_URL")
+    if not dsn:
+        raise CodegenError("verify needs --dsn or DATABASE_URL")
+    config, result = _compile(args)
+    mismatches = asyncio.run(verify.verify(config, result, dsn))
+    for m in mismatches:
+        print(f"{m.where}: {m.what}")
+    n = sum(len(v) for v in result.files.values())
+    print(f"verified {n} queries against PostgreSQL: {len(mismatches)} mismatches")
+    return 1 if mismatches else 0
+
+
+def cmd_vet(args: argparse.Namespace) -> int:
+    from codegen import vet
+    from codegen.catalog import migration_files
+
+    config, result = _compile(args)
+    sources = {
+        p.resolve().relative_to(config.root).as_posix(): p.read_text()
+        for p in migration_files(config.schema)
+    }
+    findings = vet.vet(result, set(config.vet_ignore), sources)
+    for f in findings:
+        print(f.error.render())
+    print(f"vet: {len(findings)} finding(s)")
+    return 1 if findings else 0
+
+
+COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
+    "generate": (cmd_generate, "write the generated package"),
+    "check": (cmd_check, "exit 1 with a diff if the committed generated code is stale"),
+    "describe": (cmd_describe, "print every query's parameters and columns as JSON"),
+    "verify": (cmd_verify, "PREPARE every query on a scratch database and compare types"),
+    "vet": (cmd_vet, "lint queries and schema for what a DBA would flag"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="codegen", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (_, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--config", default="pyproject.toml", help="path to pyproject.toml")
+        if name == "verify":
+            p.add_argument("--dsn", help="server to create the scratch database on")
+    sub.add_parser(
+        "migrate",
+        help="apply/rollback/list/mark schema migrations (see migrate -h)",
+        add_help=False,
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "migrate":
+        return migrate.main(argv[1:])
+    args = build_parser().parse_args(argv)
+    handler = COMMANDS[args.command][0]
+    try:
+        return handler(args)
+    except CodegenErrors as errs:
+        print(errs.render(), file=sys.stderr)
+        print(f"{len(errs.errors)} error(s)", file=sys.stderr)
+        return 1
+    except CodegenError as err:
+        print(err.render(), file=sys.stderr)
+        return 1
+    except OSError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        if os.environ.get("CODEGEN_DEBUG"):
+            traceback.print_exc()
+        else:
+            print(
+                f"internal error: {type(exc).__name__}: {exc} "
+                "(set CODEGEN_DEBUG=1 for a traceback, and please report it)",
+                file=sys.stderr,
+            )
+        return 2
