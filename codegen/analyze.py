@@ -28,7 +28,7 @@ from pglast.enums import (
 from codegen import catalog as cat
 from codegen.errors import CodegenError, SourceText
 from codegen.parse import Query
-from codegen.pgtypes import Choice, TypeSpace, resolve_function, resolve_operator
+from codegen.pgtypes import Choice, TypeSpace, builtins, resolve_function, resolve_operator
 
 # pglast types every AST field as Optional; the analyzer checks shapes itself.
 ast: Any = _ast
@@ -65,6 +65,7 @@ class Analysis:
     statement: str  # select / insert / update / delete
     table: str | None  # the table written to, for DML
     copy_columns: tuple[str, ...] = ()  # :copyfrom column list, in parameter order
+    always_one_row: bool = False  # an aggregate without GROUP BY: exactly one row, always
 
 
 # Strict functions that still return NULL for some non-NULL inputs.
@@ -1104,7 +1105,30 @@ def analyze(query: Query, catalog: cat.Catalog) -> Analysis:
     copy_columns: tuple[str, ...] = ()
     if query.command == "copyfrom":
         copy_columns = _copy_columns(query, stmt)
-    return Analysis(query, tuple(params), tuple(cols), model, kind, table, copy_columns)
+    return Analysis(
+        query, tuple(params), tuple(cols), model, kind, table, copy_columns, _always_one_row(stmt)
+    )
+
+
+def _always_one_row(stmt: Any) -> bool:
+    """`SELECT count(*) FROM ...`: aggregates without GROUP BY return exactly one row."""
+    if not isinstance(stmt, ast.SelectStmt) or stmt.op or stmt.valuesLists:
+        return False
+    if stmt.groupClause or stmt.havingClause or stmt.limitCount or stmt.limitOffset:
+        return False
+    if stmt.windowClause or not stmt.targetList:
+        return False
+    for target in stmt.targetList:
+        val = target.val
+        if not (isinstance(val, ast.FuncCall) and val.over is None and _is_aggregate(val)):
+            return False
+    return True
+
+
+def _is_aggregate(call: Any) -> bool:
+    name = call.funcname[-1].sval.lower()
+    funcs = builtins().functions.get(name, ())
+    return bool(call.agg_star) or any(f.kind == "a" for f in funcs)
 
 
 def _unique_param_names(params: list[ParamInfo]) -> list[ParamInfo]:

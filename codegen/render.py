@@ -230,6 +230,10 @@ class Function:
     body: list[str]
 
 
+def _origin_key(c: Col) -> str | None:
+    return f"{c.origin[0]}.{c.origin[1]}" if c.origin else None
+
+
 def _columns_fields(cols: Iterable[Col], mapper: TypeMapper, imports: Imports) -> list[Field]:
     return [
         Field(
@@ -371,8 +375,12 @@ def _render_queries(
         row_type = None
         row_fields: list[Field] = []
         row_builder = None
+        scalar = len(a.columns) == 1 and a.model is None and a.columns[0].embed is None
         if a.columns and q.command in ("one", "many", "batchone", "batchmany"):
-            if a.model is not None:
+            if scalar:
+                col = a.columns[0]
+                row_type = mapper.py(col.type, col.nullable, imports, _origin_key(col))
+            elif a.model is not None:
                 row_type = class_name(a.model, config)
                 imports.models.add(row_type)
             else:
@@ -388,7 +396,7 @@ def _render_queries(
             imports.stdlib.add("from typing import NamedTuple")
         doc = [_doc_line(d) for d in q.doc] or [f"{q.name} :{q.command}"]
         signature, returns, body = _function_body(
-            q.command, fname.upper(), params, row_type, row_builder, params_class, a
+            q.command, fname.upper(), params, row_type, row_builder, params_class, a, scalar
         )
         functions.append(
             Function(
@@ -479,13 +487,14 @@ def _doc_line(text: str) -> str:
 
 def call(prefix: str, args: list[str], suffix: str = ")", indent: int = 4) -> list[str]:
     """Lay out `prefix(args)suffix` the way ruff/black would, so output is pre-formatted."""
+    lead = prefix[: len(prefix) - len(prefix.lstrip())]
     one = f"{prefix}{', '.join(args)}{suffix}"
     if indent + len(one) <= LINE:
         return [one]
     hug = ", ".join(args)
-    if indent + 4 + len(hug) <= LINE and indent + len(prefix) <= LINE:
-        return [prefix, "    " + hug, suffix]
-    return [prefix, *[f"    {a}," for a in args], suffix]
+    if indent + len(lead) + 4 + len(hug) <= LINE:
+        return [prefix, f"{lead}    {hug}", lead + suffix]
+    return [prefix, *[f"{lead}    {a}," for a in args], lead + suffix]
 
 
 def _function_body(
@@ -496,15 +505,24 @@ def _function_body(
     row_builder: str | None,
     params_class: str | None,
     a: Analysis,
+    scalar: bool,
 ) -> tuple[list[str], str, list[str]]:
     args = [const, *(p.name for p in params)]
     signature = [f"{p.name}: {p.annotation}" for p in params]
 
     def build(var: str) -> str:
+        if scalar:
+            return f"{var}[0]"
         if row_builder is not None:
             return f"{row_type}({row_builder.replace('r[', var + '[')})"
         return f"tuple.__new__({row_type}, {var})"
 
+    if command == "one" and scalar:
+        # One column: return the value itself (fetchval), as sqlc does.
+        always = a.always_one_row and not a.columns[0].nullable
+        returns = row_type if always else f"{row_type} | None"
+        body = [*call(f"value: {returns} = await conn.fetchval(", args), "return value"]
+        return signature, str(returns), body
     if command == "one":
         body = call("row = await conn.fetchrow(", args)
         body.append(f"return None if row is None else {build('row')}")
@@ -522,12 +540,12 @@ def _function_body(
         return signature, "str", call("return await conn.execute(", args)
     assert params_class is not None
     if command == "copyfrom":
-        cols = ", ".join(f'"{c}"' for c in a.copy_columns)
+        columns = call("    columns=[", [f'"{c}"' for c in a.copy_columns], "],")
         body = [
             "status = await conn.copy_records_to_table(",
             f'    "{a.table}",',
             "    records=rows,",
-            f"    columns=[{cols}],",
+            *columns,
             ")",
             "return rowcount(status)",
         ]

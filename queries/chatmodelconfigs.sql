@@ -1,0 +1,176 @@
+-- name: GetChatModelConfigByID :one
+SELECT
+*
+FROM
+chat_model_configs
+WHERE
+id = @id::uuid
+AND deleted = FALSE;
+-- name: GetDefaultChatModelConfig :one
+SELECT
+*
+FROM
+chat_model_configs
+WHERE
+is_default = TRUE
+AND deleted = FALSE;
+-- name: GetChatModelConfigs :many
+SELECT
+*
+FROM
+chat_model_configs
+WHERE
+deleted = FALSE
+ORDER BY
+provider ASC,
+model ASC,
+updated_at DESC,
+id DESC;
+-- name: GetEnabledChatModelConfigs :many
+SELECT
+cmc.*
+FROM
+chat_model_configs cmc
+JOIN
+chat_providers cp ON cp.provider = cmc.provider
+WHERE
+cmc.enabled = TRUE
+AND cmc.deleted = FALSE
+AND cp.enabled = TRUE
+ORDER BY
+cmc.provider ASC,
+cmc.model ASC,
+cmc.updated_at DESC,
+cmc.id DESC;
+-- name: GetEnabledChatModelConfigByID :one
+SELECT
+cmc.*
+FROM
+chat_model_configs cmc
+-- Providers can be disabled independently of their model configs.
+-- Check both to ensure the selected config is actually usable.
+JOIN
+chat_providers cp ON cp.provider = cmc.provider
+WHERE
+cmc.id = @id::uuid
+AND cmc.deleted = FALSE
+AND cmc.enabled = TRUE
+AND cp.enabled = TRUE;
+-- name: InsertChatModelConfig :one
+INSERT INTO chat_model_configs (
+provider,
+model,
+display_name,
+created_by,
+updated_by,
+enabled,
+is_default,
+context_limit,
+compression_threshold,
+options
+) VALUES (
+@provider::text,
+@model::text,
+@display_name::text,
+sqlc.narg('created_by')::uuid,
+sqlc.narg('updated_by')::uuid,
+@enabled::boolean,
+@is_default::boolean,
+@context_limit::bigint,
+@compression_threshold::integer,
+@options::jsonb
+)
+RETURNING
+*;
+-- name: UpdateChatModelConfig :one
+UPDATE
+chat_model_configs
+SET
+provider = @provider::text,
+model = @model::text,
+display_name = @display_name::text,
+updated_by = sqlc.narg('updated_by')::uuid,
+enabled = @enabled::boolean,
+is_default = @is_default::boolean,
+context_limit = @context_limit::bigint,
+compression_threshold = @compression_threshold::integer,
+options = @options::jsonb,
+updated_at = NOW()
+WHERE
+id = @id::uuid
+AND deleted = FALSE
+RETURNING
+*;
+-- name: UnsetDefaultChatModelConfigs :exec
+UPDATE
+chat_model_configs
+SET
+is_default = FALSE,
+updated_at = NOW()
+WHERE
+is_default = TRUE
+AND deleted = FALSE;
+-- name: DeleteChatModelConfigByID :exec
+UPDATE
+chat_model_configs
+SET
+deleted = TRUE,
+deleted_at = NOW(),
+updated_at = NOW()
+WHERE
+id = @id::uuid;
+-- name: DeleteChatModelConfigsByProvider :exec
+UPDATE
+chat_model_configs
+SET
+deleted = TRUE,
+deleted_at = NOW(),
+updated_at = NOW()
+WHERE
+provider = @provider::text
+AND deleted = FALSE;-- name: GetChatModelConfigByIDForUpdate :one
+SELECT
+*
+FROM
+chat_model_configs
+WHERE
+id = @id::uuid
+AND deleted = FALSE
+FOR UPDATE;
+-- The deterministic promotion order of ensureDefaultChatModelConfig (seed 000).
+-- name: GetFirstLiveChatModelConfig :one
+SELECT
+*
+FROM
+chat_model_configs
+WHERE
+deleted = FALSE
+ORDER BY
+provider ASC,
+model ASC,
+updated_at DESC,
+id DESC
+LIMIT 1;
+-- name: SetDefaultChatModelConfig :execrows
+UPDATE
+chat_model_configs
+SET
+is_default = TRUE,
+updated_at = NOW()
+WHERE
+id = @id::uuid
+AND deleted = FALSE;
+-- Serialises every change of the default model config: at most one live default
+-- is also enforced by the unique index chat_model_configs_one_default.
+-- name: LockChatModelConfigDefault :exec
+SELECT pg_advisory_xact_lock(hashtext('chat_model_configs.is_default'));
+-- name: CountLiveChatModelConfigsWithoutProvider :one
+SELECT
+count(*) AS orphans
+FROM
+chat_model_configs cmc
+LEFT JOIN
+chat_providers cp ON cp.provider = cmc.provider
+WHERE
+cmc.deleted = FALSE
+AND cp.id IS NULL;
