@@ -1,7 +1,7 @@
 -- Create the chat row if it does not exist yet: the first message of a conversation
 -- creates its chat before the message (seed 001), and two first messages racing
 -- for the same new chat both succeed without a duplicate.
--- name: EnsureChat :exec
+-- name: EnsureChat :execrows
 INSERT INTO chats (id, account_id, user_id, agent_id, title, model_config_id)
 VALUES (@id, @account_id, @user_id, @agent_id, @title, sqlc.narg('model_config_id'))
 ON CONFLICT (id) DO NOTHING;

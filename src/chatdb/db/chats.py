@@ -27,14 +27,17 @@ async def ensure_chat(
     agent_id: uuid.UUID,
     title: str,
     model_config_id: uuid.UUID | None,
-) -> None:
+) -> int:
     """Create the chat row if it does not exist yet: the first message of a conversation
     creates its chat before the message (seed 001), and two first messages racing
     for the same new chat both succeed without a duplicate.
 
     Source: queries/chats.sql:4
     """
-    await conn.execute(ENSURE_CHAT, id, account_id, user_id, agent_id, title, model_config_id)
+    status = await conn.execute(
+        ENSURE_CHAT, id, account_id, user_id, agent_id, title, model_config_id
+    )
+    return rowcount(status)
 
 
 INSERT_CHAT: Final = """\
