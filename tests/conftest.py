@@ -54,3 +54,53 @@ async def empty_db(admin_dsn: str) -> AsyncIterator[str]:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await conn.close()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(admin_dsn: str) -> Iterator[str]:
+    """A database with every migration applied, used as a template for fast copies."""
+    import asyncio
+
+    from codegen import migrate
+
+    name = f"tmpl_{uuid.uuid4().hex[:12]}"
+
+    async def create() -> None:
+        conn = await asyncpg.connect(admin_dsn)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(admin_dsn)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    try:
+        migrate.apply(dsn_for(admin_dsn, name), ROOT / "schema")
+        yield name
+    finally:
+        asyncio.run(drop())
+
+
+@pytest.fixture
+async def migrated_db(admin_dsn: str, migrated_template: str) -> AsyncIterator[str]:
+    """A fresh database at the latest migration (a copy of the template). Yields its DSN."""
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{migrated_template}"')
+    finally:
+        await conn.close()
+    try:
+        yield dsn_for(admin_dsn, name)
+    finally:
+        conn = await asyncpg.connect(admin_dsn)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
