@@ -32,7 +32,7 @@ class World:
     user: User
     agent: Agent
 
-    def ids(self) -> dict[str, uuid.UUID]:
+    def ids(self) -> dict[str, Any]:
         return {"account_id": self.account.id, "user_id": self.user.id, "agent_id": self.agent.id}
 
     async def count(self, table: str) -> int:
