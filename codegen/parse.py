@@ -20,6 +20,7 @@ import pglast
 from pglast import parser as pgparser
 
 from codegen.errors import CodegenError, SourceText
+from codegen.pgtypes import builtins
 
 COMMANDS = (
     "one",
@@ -262,6 +263,20 @@ def _ident_text(tok: _Tok) -> str | None:
     return tok.text if _IDENT.match(tok.text) else None
 
 
+def _glued_param(tok: _Tok, nxt: _Tok | None) -> bool:
+    """An operator token such as `=@` or `<>@` that is really an operator and `@name`.
+
+    Only when the glued text is no built-in operator and the part before `@` is one, so
+    `a <@ b` (is contained by) keeps its meaning.
+    """
+    if tok.name != "Op" or len(tok.text) < 2 or not tok.text.endswith("@"):
+        return False
+    if nxt is None or nxt.start != tok.end or _ident_text(nxt) is None:
+        return False
+    operators = builtins().operators
+    return tok.text not in operators and tok.text[:-1] in operators
+
+
 def _rewrite(
     source: SourceText, body: Sequence[_Tok], query_name: str
 ) -> tuple[str, tuple[Param, ...], tuple[Embed, ...], tuple[tuple[int, int], ...]]:
@@ -297,6 +312,17 @@ def _rewrite(
     while i < len(toks):
         tok = toks[i]
         nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if _glued_param(tok, nxt):
+            # `id=@id`: the scanner reads `=@` as one operator (sqlc-dev/sqlc#3145); as no
+            # such operator exists, the only reading is `=` followed by the parameter.
+            assert nxt is not None
+            ident = _ident_text(nxt)
+            assert ident is not None
+            n = number_for(ident, tok.end - 1, None, False)
+            named_used = True
+            edits.append((tok.end - 1, nxt.end, f"${n}"))
+            i += 2
+            continue
         if tok.name == "Op" and tok.text == "@" and nxt is not None and nxt.start == tok.end:
             ident = _ident_text(nxt)
             if ident is None:
@@ -348,7 +374,8 @@ def _rewrite(
                     and after is not None
                     and after.text == ")"
                 ):
-                    negated = i >= 3 and toks[i - 3].name == "NOT_LA"
+                    # The scanner says NOT; only the grammar's lookahead turns it into NOT_LA.
+                    negated = i >= 3 and toks[i - 3].name in ("NOT", "NOT_LA")
                     first = toks[i - 3].start if negated else before[0].start
                     last = after.end
                     replacement = f"<> ALL(${n})" if negated else f"= ANY(${n})"
