@@ -833,8 +833,18 @@ class Analyzer:
         if kind == SubLinkType.EXISTS_SUBLINK:
             return Typed("bool", False)
         if kind in (SubLinkType.ANY_SUBLINK, SubLinkType.ALL_SUBLINK):
-            left = self.expr(node.testexpr, scope, Typed(cols[0].type, False) if cols else None)
-            return Typed("bool", left.nullable or any(c.nullable for c in cols))
+            test = node.testexpr
+            if isinstance(test, ast.RowExpr) and len(test.args or ()) == len(cols) > 1:
+                # `(a, b) IN (SELECT x, y ...)`: each element against its column.
+                items = [
+                    self.expr(e, scope, Typed(c.type, False), hint=c.name)
+                    for e, c in zip(test.args, cols, strict=True)
+                ]
+                nullable = any(i.nullable for i in items)
+            else:
+                expect = Typed(cols[0].type, False) if cols else None
+                nullable = self.expr(test, scope, expect).nullable
+            return Typed("bool", nullable or any(c.nullable for c in cols))
         if len(cols) != 1:
             raise self.error("subquery must return only one column", node)
         if kind == SubLinkType.ARRAY_SUBLINK:
@@ -899,19 +909,67 @@ class Analyzer:
             right = self.expr(node.rexpr, scope, expect)
             choice = self._pick(resolve_operator(self.types, op, None, right.type, True), op, node)
             return Typed(choice.ret, right.nullable)
-        lhint = self._name_of(node.rexpr)
-        rhint = self._name_of(node.lexpr)
-        left = self.expr(node.lexpr, scope, None, hint=lhint)
-        right = self.expr(node.rexpr, scope, None, hint=rhint)
+        if (
+            isinstance(node.lexpr, ast.RowExpr)
+            and isinstance(node.rexpr, ast.RowExpr)
+            and len(node.lexpr.args or ()) == len(node.rexpr.args or ())
+        ):
+            return self._row_compare(op, node.lexpr.args or (), node.rexpr.args or (), scope, node)
+        return self._binary(op, node.lexpr, node.rexpr, scope, expect, node)
+
+    def _binary(
+        self, op: str, lnode: Any, rnode: Any, scope: Scope, expect: Typed | None, node: Any
+    ) -> Typed:
+        lhint = self._name_of(rnode)
+        rhint = self._name_of(lnode)
+        left = self.expr(lnode, scope, None, hint=lhint)
+        right = self.expr(rnode, scope, None, hint=rhint)
         arith_expect = expect if op not in _COMPARISONS else None
         if left.type is None and right.type is not None:
-            left = self.expr(node.lexpr, scope, Typed(right.type, False), hint=lhint)
+            declared = self._unknown_operand(op, None, right.type, 0, node)
+            left = self.expr(lnode, scope, Typed(declared, False), hint=lhint)
         elif right.type is None and left.type is not None:
-            right = self.expr(node.rexpr, scope, Typed(left.type, False), hint=rhint)
+            declared = self._unknown_operand(op, left.type, None, 1, node)
+            right = self.expr(rnode, scope, Typed(declared, False), hint=rhint)
         elif left.type is None and right.type is None and arith_expect and arith_expect.type:
-            left = self.expr(node.lexpr, scope, arith_expect, hint=lhint)
-            right = self.expr(node.rexpr, scope, arith_expect, hint=rhint)
+            left = self.expr(lnode, scope, arith_expect, hint=lhint)
+            right = self.expr(rnode, scope, arith_expect, hint=rhint)
         return self._operator(op, left, right, node)
+
+    def _unknown_operand(
+        self, op: str, left: str | None, right: str | None, index: int, node: Any
+    ) -> str:
+        """The type an untyped operand (literal or parameter) takes, as PostgreSQL picks it.
+
+        The operator is resolved with the operand unknown and the operand takes the declared
+        type of the winner: `jsonb_col -> 'k'` makes 'k' text (there is no jsonb -> jsonb),
+        `id = @id` makes @id the type of id. Several winners (`date + @n`: int4, interval,
+        time?) is PostgreSQL's "operator is not unique"; none falls back to the other
+        operand's type and lets `_operator` report what does not match.
+        """
+        known = left if left is not None else right
+        assert known is not None
+        choices = resolve_operator(self.types, op, left, right, False)
+        declared = {c.arg_types[index] for c in choices if self.types.known(c.arg_types[index])}
+        if len(declared) == 1:
+            return declared.pop()
+        if len(declared) > 1:
+            shown = f"{left or 'unknown'} {op} {right or 'unknown'}"
+            raise self.error(
+                f"operator is not unique: {shown} (the unknown side could be "
+                f"{', '.join(sorted(declared))}); add a cast",
+                node,
+            )
+        return known
+
+    def _row_compare(
+        self, op: str, lefts: Sequence[Any], rights: Sequence[Any], scope: Scope, node: Any
+    ) -> Typed:
+        """`(a, b) < (@x, @y)` compares element by element, so each side types the other."""
+        nullable = False
+        for lnode, rnode in zip(lefts, rights, strict=True):
+            nullable |= self._binary(op, lnode, rnode, scope, None, node).nullable
+        return Typed("bool", nullable)
 
     def _operator(self, op: str, left: Typed, right: Typed, node: Any) -> Typed:
         choices = resolve_operator(self.types, op, left.type, right.type, False)

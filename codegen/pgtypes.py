@@ -33,6 +33,17 @@ POLYMORPHIC = {
 }
 _ELEMENT_LIKE = {"anyelement", "anynonarray", "anyenum", "anycompatible", "anycompatiblenonarray"}
 _ARRAY_LIKE = {"anyarray", "anycompatiblearray"}
+_RANGE_LIKE = {"anyrange", "anycompatiblerange"}
+_MULTIRANGE_LIKE = {"anymultirange", "anycompatiblemultirange"}
+# Built-in range and multirange types and their element (pg_range.rngsubtype).
+RANGE_SUBTYPES = {
+    "int4range": "int4",
+    "int8range": "int8",
+    "numrange": "numeric",
+    "tsrange": "timestamp",
+    "tstzrange": "timestamptz",
+    "daterange": "date",
+}
 
 # Names the grammar does not normalise (or users write) mapped to pg_type names.
 ALIASES = {
@@ -69,6 +80,7 @@ class TypeInfo:
     preferred: bool
     elem: str  # element type for arrays, else ""
     array: str  # array type name, else ""
+    kind: str = "b"  # pg_type.typtype: b base, p pseudo, r range, m multirange
 
 
 @dataclass(frozen=True)
@@ -104,7 +116,7 @@ class Builtins:
 def builtins() -> Builtins:
     raw = json.loads(DATA.read_text())
     types = {
-        name: TypeInfo(name, t["category"], t["preferred"], t["elem"], t["array"])
+        name: TypeInfo(name, t["category"], t["preferred"], t["elem"], t["array"], t["kind"])
         for name, t in raw["types"].items()
     }
     funcs: dict[str, list[Func]] = defaultdict(list)
@@ -153,6 +165,14 @@ class TypeSpace:
 
     def array_of(self, name: str) -> str:
         return name if self.is_array(name) else "_" + name
+
+    def kind(self, name: str) -> str:
+        info = self.b.types.get(name)
+        return info.kind if info else "b"
+
+    def range_elem(self, name: str) -> str | None:
+        """int4range -> int4, int4multirange -> int4; None for a type that is no range."""
+        return RANGE_SUBTYPES.get(name.replace("multirange", "range"))
 
     def category(self, name: str) -> str:
         if self.is_array(name):
@@ -214,7 +234,14 @@ def _expand(
 def _bind_polymorphic(
     space: TypeSpace, declared: tuple[str, ...], actual: tuple[str | None, ...], ret: str
 ) -> tuple[tuple[str, ...], str] | None:
+    """Bind polymorphic arguments to the actual types, or None when they cannot be bound.
+
+    Each family only takes what PostgreSQL lets it take: anyarray an array, anyenum an
+    enum, anynonarray no array, anyrange a range; without that check `date > int4` would
+    "match" `anyrange > anyrange`.
+    """
     elem: str | None = None
+    ranges: dict[str, str] = {}  # "r"/"m" -> the actual range / multirange type
     for d, a in zip(declared, actual, strict=True):
         if a is None or d not in POLYMORPHIC:
             continue
@@ -222,9 +249,18 @@ def _bind_polymorphic(
             if not space.is_array(a):
                 return None
             candidate = space.elem(a)
-        elif d in ("anyrange", "anymultirange", "anycompatiblerange", "anycompatiblemultirange"):
-            continue
+        elif d in _RANGE_LIKE or d in _MULTIRANGE_LIKE:
+            kind = "r" if d in _RANGE_LIKE else "m"
+            sub = space.range_elem(a)
+            if space.kind(a) != kind or sub is None or ranges.get(kind, a) != a:
+                return None
+            ranges[kind] = a
+            candidate = sub
         else:
+            if d == "anyenum" and a not in space.enums:
+                return None
+            if d in ("anynonarray", "anycompatiblenonarray") and space.is_array(a):
+                return None
             candidate = a
         if elem is None:
             elem = candidate
@@ -243,6 +279,10 @@ def _bind_polymorphic(
             return elem
         if t in _ARRAY_LIKE:
             return space.array_of(elem)
+        if t in _RANGE_LIKE:
+            return ranges.get("r") or ranges.get("m", t).replace("multirange", "range")
+        if t in _MULTIRANGE_LIKE:
+            return ranges.get("m") or ranges.get("r", t).replace("range", "multirange")
         return t
 
     return tuple(subst(d) for d in declared), subst(ret)
@@ -292,14 +332,56 @@ def choose(
     choices = [c for _, _, c in viable]
     unknown = [i for i, a in enumerate(actual) if a is None]
     if len(choices) > 1 and unknown:
-        # Unknown literals prefer the string category, then a preferred type.
-        for i in unknown:
-            strings = [c for c in choices if space.category(c.arg_types[i]) == "S"]
-            if strings:
-                choices = strings
-            pref = [c for c in choices if space.preferred(c.arg_types[i])]
-            if pref:
-                choices = pref
+        choices = _resolve_unknowns(space, choices, actual, unknown)
+    return choices
+
+
+def _resolve_unknowns(
+    space: TypeSpace, choices: list[Choice], actual: tuple[str | None, ...], unknown: list[int]
+) -> list[Choice]:
+    """func_select_candidate's last steps: what an unknown literal or parameter can be.
+
+    At each unknown position take the string category if a candidate accepts it, else the
+    one category every candidate accepts (a conflict, such as `date + unknown` between
+    int4, interval and time, leaves the choice ambiguous, as in PostgreSQL); prefer the
+    preferred type of that category. Failing that, when the known arguments are all of one
+    type, assume the unknowns are of that type too and accept a unique match.
+    """
+    resolved = True
+    wanted: dict[int, tuple[str, bool]] = {}
+    for i in unknown:
+        cats = {space.category(c.arg_types[i]) for c in choices}
+        if "S" in cats:
+            cat = "S"
+        elif len(cats) == 1:
+            cat = cats.pop()
+        else:
+            resolved = False
+            break
+        preferred = any(
+            space.category(c.arg_types[i]) == cat and space.preferred(c.arg_types[i])
+            for c in choices
+        )
+        wanted[i] = (cat, preferred)
+    if resolved:
+        kept = [
+            c
+            for c in choices
+            if all(
+                space.category(c.arg_types[i]) == cat
+                and (not pref or space.preferred(c.arg_types[i]))
+                for i, (cat, pref) in wanted.items()
+            )
+        ]
+        if len(kept) == 1:
+            return kept
+        choices = kept or choices
+    known = {a for a in actual if a is not None}
+    if len(known) == 1:
+        only = known.pop()
+        same = [c for c in choices if all(space.coercible(only, d) for d in c.arg_types)]
+        if len(same) == 1:
+            return same
     return choices
 
 
