@@ -19,15 +19,6 @@ class Config:
     rename: dict[str, str] = field(default_factory=dict)  # table -> model class name
     vet_ignore: frozenset[str] = frozenset()  # schema findings to silence, "rule:table.column"
 
-    @property
-    def module(self) -> str:
-        """Dotted import path of the output package (src/ layouts drop the `src`)."""
-        rel = self.package.relative_to(self.root)
-        parts = [p for p in rel.parts]
-        if parts and parts[0] == "src":
-            parts = parts[1:]
-        return ".".join(parts)
-
 
 def load(pyproject: Path) -> Config:
     """Read the config; relative paths are relative to pyproject.toml's folder."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import keyword
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,7 +133,10 @@ class Imports:
         elif spec.startswith("import asyncpg"):
             self.third.add(spec)
         elif spec.startswith("override:"):
-            self.third.add(spec.split(":", 1)[1])
+            line = spec.split(":", 1)[1]
+            top = line.split()[1].split(".")[0]
+            # isort (ruff I001) puts stdlib modules in their own section.
+            (self.stdlib if top in sys.stdlib_module_names else self.third).add(line)
         else:
             self.stdlib.add(spec)
 
@@ -220,7 +224,7 @@ class Function:
     args: str  # how parameters are passed to asyncpg
     row_type: str | None  # the class rows come back as
     row_fields: list[Field]  # for a generated row class
-    row_builder: str | None  # for embed rows: the expression that builds one from `r`
+    row_builder: list[str] | None  # for embed rows: the row's arguments, `{r}` the Record
     params_class: str | None
     table: str | None
     copy_columns: tuple[str, ...]
@@ -322,23 +326,25 @@ def _render_models(
         )
     return env.get_template("models.py.j2").render(
         header=HEADER,
-        imports=_merge_typing(_import_lines(imports, config)),
+        imports=_merge_typing(_import_lines(imports)),
         models=models,
         enums=enums,
     )
 
 
-def _import_lines(imports: Imports, config: Config) -> dict[str, list[str]]:
+def _import_lines(imports: Imports) -> dict[str, list[str]]:
     def order(lines: set[str]) -> list[str]:
         plain = sorted(line for line in lines if line.startswith("import "))
         froms = sorted(line for line in lines if line.startswith("from "))
         return plain + froms
 
+    # Relative imports: the package works wherever it is put and under whatever name it is
+    # imported (a src/ layout, a tests fixture), with no guess at its dotted path.
     local = []
     if imports.models:
-        local.append(f"from {config.module}.models import {', '.join(sorted(imports.models))}")
+        local.append(f"from .models import {', '.join(sorted(imports.models))}")
     if imports.runtime:
-        local.append(f"from {config.module}.runtime import {', '.join(sorted(imports.runtime))}")
+        local.append(f"from .runtime import {', '.join(sorted(imports.runtime))}")
     return {"stdlib": order(imports.stdlib), "third": order(imports.third), "local": local}
 
 
@@ -374,7 +380,7 @@ def _render_queries(
             imports.stdlib.add("import collections.abc")
         row_type = None
         row_fields: list[Field] = []
-        row_builder = None
+        row_builder: list[str] | None = None
         scalar = len(a.columns) == 1 and a.model is None and a.columns[0].embed is None
         if a.columns and q.command in ("one", "many", "batchone", "batchmany"):
             if scalar:
@@ -425,7 +431,7 @@ def _render_queries(
     return env.get_template("queries.py.j2").render(
         header=HEADER,
         source=Path(path).as_posix(),
-        imports=_merge_typing(_import_lines(imports, config)),
+        imports=_merge_typing(_import_lines(imports)),
         functions=functions,
     )
 
@@ -448,7 +454,7 @@ def _merge_typing(lines: dict[str, list[str]]) -> dict[str, list[str]]:
 
 def _row_fields(
     a: Analysis, mapper: TypeMapper, imports: Imports, config: Config, catalog: cat.Catalog
-) -> tuple[list[Field], str | None]:
+) -> tuple[list[Field], list[str] | None]:
     fields: list[Field] = []
     parts: list[str] = []
     cols = list(a.columns)
@@ -457,7 +463,7 @@ def _row_fields(
         c = cols[i]
         if c.embed is None:
             fields.extend(_columns_fields([c], mapper, imports))
-            parts.append(f"r[{i}]")
+            parts.append(f"{{r}}[{i}]")
             i += 1
             continue
         j = i
@@ -467,14 +473,14 @@ def _row_fields(
         model = class_name(c.origin[0], config)
         imports.models.add(model)
         fields.append(Field(field_name(c.embed), model, c.origin[0]))
-        parts.append(f"tuple.__new__({model}, r[{i}:{j}])")
+        parts.append(f"tuple.__new__({model}, {{r}}[{i}:{j}])")
         i = j
     names = [f.name for f in fields]
     if len(set(names)) != len(names):
         dup = next(n for n in names if names.count(n) > 1)
         raise a.query.error(f"result has two columns named {dup!r}; alias one of them")
     if any(p.startswith("tuple.__new__") for p in parts):
-        return fields, ", ".join(parts)
+        return fields, parts
     return fields, None
 
 
@@ -502,7 +508,7 @@ def _function_body(
     const: str,
     params: list[Field],
     row_type: str | None,
-    row_builder: str | None,
+    row_builder: list[str] | None,
     params_class: str | None,
     a: Analysis,
     scalar: bool,
@@ -510,12 +516,20 @@ def _function_body(
     args = [const, *(p.name for p in params)]
     signature = [f"{p.name}: {p.annotation}" for p in params]
 
-    def build(var: str) -> str:
-        if scalar:
-            return f"{var}[0]"
+    def build(var: str) -> tuple[str, list[str]]:
+        """How one row is built from the Record `var`: a callee and its arguments."""
         if row_builder is not None:
-            return f"{row_type}({row_builder.replace('r[', var + '[')})"
-        return f"tuple.__new__({row_type}, {var})"
+            return f"{row_type}(", [b.replace("{r}", var) for b in row_builder]
+        return "tuple.__new__(", [str(row_type), var]
+
+    def each_row(var: str) -> list[str]:
+        if scalar:
+            return [f"return [{var}[0] for {var} in rows]"]
+        callee, args = build(var)
+        one = f"return [{callee}{', '.join(args)}) for {var} in rows]"
+        if 4 + len(one) <= LINE:
+            return [one]
+        return ["return [", *call(f"    {callee}", args, ")"), f"    for {var} in rows", "]"]
 
     if command == "one" and scalar:
         # One column: return the value itself (fetchval), as sqlc does.
@@ -525,11 +539,17 @@ def _function_body(
         return signature, str(returns), body
     if command == "one":
         body = call("row = await conn.fetchrow(", args)
-        body.append(f"return None if row is None else {build('row')}")
+        callee, row_args = build("row")
+        one = f"return None if row is None else {callee}{', '.join(row_args)})"
+        if 4 + len(one) <= LINE:
+            body.append(one)
+        else:  # as ruff formats a conditional expression that does not fit
+            body += ["return (", "    None", "    if row is None"]
+            body += [*call(f"    else {callee}", row_args, ")"), ")"]
         return signature, f"{row_type} | None", body
     if command == "many":
         body = call("rows = await conn.fetch(", args)
-        body.append(f"return [{build('r')} for r in rows]")
+        body += each_row("r")
         return signature, f"list[{row_type}]", body
     if command == "exec":
         return signature, "None", call("await conn.execute(", args)
@@ -555,7 +575,7 @@ def _function_body(
         return sig, "None", call("await conn.executemany(", [const, "params"])
     if command == "batchmany":
         body = call("rows = await conn.fetchmany(", [const, "params"])
-        body.append(f"return [{build('r')} for r in rows]")
+        body += each_row("r")
         return sig, f"list[{row_type}]", body
     body = [
         "param_sets = list(params)",
@@ -564,6 +584,6 @@ def _function_body(
         "    raise BatchMismatchError(",
         f'        f"{a.query.name}: {{len(rows)}} rows for {{len(param_sets)}} parameter sets"',
         "    )",
-        f"return [{build('r')} for r in rows]",
+        *each_row("r"),
     ]
     return sig, f"list[{row_type}]", body

@@ -7,8 +7,8 @@ from __future__ import annotations
 import uuid
 from typing import Final
 
-from chatdb.db.models import Account, Agent, User
-from chatdb.db.runtime import Executor
+from .models import Account, Agent, User
+from .runtime import Executor
 
 INSERT_ACCOUNT: Final = """\
 INSERT INTO accounts (name) VALUES ($1) RETURNING *"""

@@ -8,8 +8,8 @@ import collections.abc
 import uuid
 from typing import Final, NamedTuple
 
-from chatdb.db.models import ChatMessage
-from chatdb.db.runtime import Executor, JSONValue, rowcount
+from .models import ChatMessage
+from .runtime import Executor, JSONValue, rowcount
 
 INSERT_CHAT_MESSAGE: Final = """\
 INSERT INTO chat_messages (

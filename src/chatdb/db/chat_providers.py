@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from chatdb.db.models import ChatProvider
-from chatdb.db.runtime import Executor, rowcount
+from .models import ChatProvider
+from .runtime import Executor, rowcount
 
 INSERT_CHAT_PROVIDER: Final = """\
 INSERT INTO chat_providers (provider, display_name, enabled)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import uuid
 from typing import Final
 
-from chatdb.db.models import ChatModelConfig
-from chatdb.db.runtime import Executor, JSONValue, rowcount
+from .models import ChatModelConfig
+from .runtime import Executor, JSONValue, rowcount
 
 GET_CHAT_MODEL_CONFIG_BY_ID: Final = """\
 SELECT

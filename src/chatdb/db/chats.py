@@ -8,8 +8,8 @@ import datetime
 import uuid
 from typing import Final, NamedTuple
 
-from chatdb.db.models import Chat
-from chatdb.db.runtime import Executor, rowcount
+from .models import Chat
+from .runtime import Executor, rowcount
 
 ENSURE_CHAT: Final = """\
 INSERT INTO chats (id, account_id, user_id, agent_id, title, model_config_id)

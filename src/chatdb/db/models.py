@@ -7,7 +7,7 @@ import datetime
 import uuid
 from typing import NamedTuple
 
-from chatdb.db.runtime import JSONValue
+from .runtime import JSONValue
 
 
 class Account(NamedTuple):
