@@ -128,7 +128,8 @@ deleted_at = NOW(),
 updated_at = NOW()
 WHERE
 provider = @provider::text
-AND deleted = FALSE;-- name: GetChatModelConfigByIDForUpdate :one
+AND deleted = FALSE;
+-- name: GetChatModelConfigByIDForUpdate :one
 SELECT
 *
 FROM

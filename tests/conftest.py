@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
@@ -37,23 +38,32 @@ def dsn_for(admin_dsn: str, dbname: str) -> str:
     return f"{base}/{dbname}"
 
 
-@pytest.fixture
-async def empty_db(admin_dsn: str) -> AsyncIterator[str]:
-    """A brand-new, empty database, dropped afterwards. Yields its DSN."""
-    name = f"t_{uuid.uuid4().hex[:16]}"
+async def admin_execute(admin_dsn: str, sql: str) -> None:
+    """Run one statement (CREATE/DROP DATABASE) on the admin connection."""
     conn = await asyncpg.connect(admin_dsn)
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.execute(sql)
     finally:
         await conn.close()
+
+
+@asynccontextmanager
+async def scratch_database(admin_dsn: str, template: str | None = None) -> AsyncIterator[str]:
+    """Create a database (optionally from a template), yield its DSN, drop it afterwards."""
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    suffix = f' TEMPLATE "{template}"' if template else ""
+    await admin_execute(admin_dsn, f'CREATE DATABASE "{name}"{suffix}')
     try:
         yield dsn_for(admin_dsn, name)
     finally:
-        conn = await asyncpg.connect(admin_dsn)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
+        await admin_execute(admin_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def empty_db(admin_dsn: str) -> AsyncIterator[str]:
+    """A brand-new, empty database, dropped afterwards. Yields its DSN."""
+    async with scratch_database(admin_dsn) as dsn:
+        yield dsn
 
 
 @pytest.fixture(scope="session")
@@ -64,43 +74,16 @@ def migrated_template(admin_dsn: str) -> Iterator[str]:
     from codegen import migrate
 
     name = f"tmpl_{uuid.uuid4().hex[:12]}"
-
-    async def create() -> None:
-        conn = await asyncpg.connect(admin_dsn)
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
-    async def drop() -> None:
-        conn = await asyncpg.connect(admin_dsn)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    asyncio.run(create())
+    asyncio.run(admin_execute(admin_dsn, f'CREATE DATABASE "{name}"'))
     try:
         migrate.apply(dsn_for(admin_dsn, name), ROOT / "schema")
         yield name
     finally:
-        asyncio.run(drop())
+        asyncio.run(admin_execute(admin_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
 async def migrated_db(admin_dsn: str, migrated_template: str) -> AsyncIterator[str]:
     """A fresh database at the latest migration (a copy of the template). Yields its DSN."""
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    conn = await asyncpg.connect(admin_dsn)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{migrated_template}"')
-    finally:
-        await conn.close()
-    try:
-        yield dsn_for(admin_dsn, name)
-    finally:
-        conn = await asyncpg.connect(admin_dsn)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
+    async with scratch_database(admin_dsn, migrated_template) as dsn:
+        yield dsn

@@ -435,43 +435,31 @@ async def test_chat_and_message_check_constraints(empty_db: str) -> None:
         assert retried == "INSERT 0 0"
 
 
-def _seed_query_file() -> Path | None:
-    for candidate in (
-        ROOT / "queries" / "chatmodelconfigs.sql",
-        Path("/work/shared/seed/chatmodelconfigs.sql"),
-    ):
-        if candidate.exists():
-            return candidate
-    return None
+SEED = ROOT / "tests" / "fixtures" / "chatmodelconfigs.seed.sql"
+SHARED_SEED = ROOT.parent / "shared" / "seed" / "chatmodelconfigs.sql"
 
 
-def _to_positional(sql: str) -> str:
-    """sqlc's @name / sqlc.narg('name') placeholders -> $1, $2 ... (same name, same number)."""
-    numbers: dict[str, int] = {}
-
-    def number(match: re.Match[str]) -> str:
-        name = match.group(1) or match.group(2)
-        return f"${numbers.setdefault(name, len(numbers) + 1)}"
-
-    return re.sub(r"sqlc\.narg\('(\w+)'\)|@(\w+)", number, sql)
+def test_seed_query_file_is_kept_as_is_and_only_extended() -> None:
+    """queries/chatmodelconfigs.sql is the seed file byte for byte, with queries appended."""
+    seed = SEED.read_text()
+    assert (ROOT / "queries" / "chatmodelconfigs.sql").read_text().startswith(seed)
+    if SHARED_SEED.exists():  # the vendored copy is the one in shared/seed
+        assert SHARED_SEED.read_text() == seed
 
 
 async def test_chat_model_config_queries_compile_against_schema(empty_db: str) -> None:
-    path = _seed_query_file()
-    if path is None:
-        pytest.skip("chatmodelconfigs.sql not found in queries/ or /work/shared/seed/")
-    text = path.read_text()
-    blocks = re.split(r"^-- name: ", text, flags=re.M)[1:]
-    assert len(blocks) == 10
+    """Every seed query, as the generator rewrites it, PREPAREs against the migrated schema."""
+    from codegen.parse import parse_file
+
+    queries = parse_file("chatmodelconfigs.sql", SEED.read_text())
+    assert len(queries) == 10
     migrate.apply(empty_db, SCHEMA)
     columns = [name for name, _ in CHAT_MODEL_CONFIG_COLUMNS]
     async with connect(empty_db) as conn:
-        for block in blocks:
-            header, _, body = block.partition("\n")
-            name, kind = header.split()
-            stmt = await conn.prepare(_to_positional(body.strip().rstrip(";")))
-            if kind in (":one", ":many"):
-                assert [a.name for a in stmt.get_attributes()] == columns, name
+        for q in queries:
+            stmt = await conn.prepare(q.sql)
+            if q.command in ("one", "many"):
+                assert [a.name for a in stmt.get_attributes()] == columns, q.name
 
 
 # --------------------------------------------------------------------------- failures

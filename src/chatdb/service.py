@@ -15,7 +15,7 @@ import datetime
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 import asyncpg
 
@@ -305,34 +305,23 @@ class ChatService:
         created_by: uuid.UUID | str | None = None,
     ) -> ChatModelConfig:
         v = _config_input(
-            provider, model, display_name, context_limit, compression_threshold, options
+            provider,
+            model,
+            display_name,
+            context_limit,
+            compression_threshold,
+            options,
+            enabled,
+            is_default,
         )
-        enabled = _bool(enabled, "enabled")
-        is_default = _bool(is_default, "is_default")
         author = _opt_uuid(created_by, "created_by")
 
         async def work(conn: Conn) -> ChatModelConfig:
-            await _require_provider(conn, v.provider)
-            await q_configs.lock_chat_model_config_default(conn)
-            if is_default:
-                await q_configs.unset_default_chat_model_configs(conn)
-            row = _row(
-                await q_configs.insert_chat_model_config(
-                    conn,
-                    provider=v.provider,
-                    model=v.model,
-                    display_name=v.display_name,
-                    created_by=author,
-                    updated_by=author,
-                    enabled=enabled,
-                    is_default=is_default,
-                    context_limit=v.context_limit,
-                    compression_threshold=v.compression_threshold,
-                    options=v.options,
-                )
+            await _prepare_config_write(conn, v)
+            row = await q_configs.insert_chat_model_config(
+                conn, **v, created_by=author, updated_by=author
             )
-            promoted = await _ensure_default(conn)
-            return promoted if promoted is not None and promoted.id == row.id else row
+            return await _after_config_write(conn, _row(row))
 
         return await self._tx(work)
 
@@ -352,36 +341,25 @@ class ChatService:
     ) -> ChatModelConfig:
         config_id = _uuid(id, "id")
         v = _config_input(
-            provider, model, display_name, context_limit, compression_threshold, options
+            provider,
+            model,
+            display_name,
+            context_limit,
+            compression_threshold,
+            options,
+            enabled,
+            is_default,
         )
-        enabled = _bool(enabled, "enabled")
-        is_default = _bool(is_default, "is_default")
         author = _opt_uuid(updated_by, "updated_by")
 
         async def work(conn: Conn) -> ChatModelConfig:
-            await _require_provider(conn, v.provider)
-            await q_configs.lock_chat_model_config_default(conn)
-            if await q_configs.get_chat_model_config_by_id_for_update(conn, id=config_id) is None:
-                raise NotFound()
-            if is_default:
-                await q_configs.unset_default_chat_model_configs(conn)
+            await _prepare_config_write(conn, v, config_id)
             row = await q_configs.update_chat_model_config(
-                conn,
-                provider=v.provider,
-                model=v.model,
-                display_name=v.display_name,
-                updated_by=author,
-                enabled=enabled,
-                is_default=is_default,
-                context_limit=v.context_limit,
-                compression_threshold=v.compression_threshold,
-                options=v.options,
-                id=config_id,
+                conn, **v, updated_by=author, id=config_id
             )
             if row is None:  # the target itself vanished mid-transaction
                 raise NotFound()
-            promoted = await _ensure_default(conn)
-            return promoted if promoted is not None and promoted.id == row.id else row
+            return await _after_config_write(conn, row)
 
         return await self._tx(work)
 
@@ -673,14 +651,17 @@ def _bool(value: object, name: str) -> bool:
     return value
 
 
-@dataclass(frozen=True)
-class _ConfigInput:
+class _ConfigInput(TypedDict):
+    """Validated model-config fields, passed as keywords to the insert/update queries."""
+
     provider: str
     model: str
     display_name: str
     context_limit: int
     compression_threshold: int
     options: JSONValue
+    enabled: bool
+    is_default: bool
 
 
 def _config_input(
@@ -690,19 +671,43 @@ def _config_input(
     context_limit: object,
     compression_threshold: object,
     options: Mapping[str, JSONValue] | None,
+    enabled: object,
+    is_default: object,
 ) -> _ConfigInput:
     if options is not None and not isinstance(options, Mapping):
         raise InvalidInput("options must be a JSON object.")
     opts: JSONValue = dict(options or {})
     _json_text_ok(opts, "options")
     return _ConfigInput(
-        _text(provider, "provider", max_len=NAME_MAX),
-        _text(model, "model", max_len=NAME_MAX),
-        _text(display_name, "display_name", max_len=NAME_MAX),
-        _int(context_limit, "context_limit", 1, 2**63 - 1),
-        _int(compression_threshold, "compression_threshold", 0, 100),
-        opts,
+        provider=_text(provider, "provider", max_len=NAME_MAX),
+        model=_text(model, "model", max_len=NAME_MAX),
+        display_name=_text(display_name, "display_name", max_len=NAME_MAX),
+        context_limit=_int(context_limit, "context_limit", 1, 2**63 - 1),
+        compression_threshold=_int(compression_threshold, "compression_threshold", 0, 100),
+        options=opts,
+        enabled=_bool(enabled, "enabled"),
+        is_default=_bool(is_default, "is_default"),
     )
+
+
+async def _prepare_config_write(
+    conn: Conn, v: _ConfigInput, existing: uuid.UUID | None = None
+) -> None:
+    """Locks in the documented order; a new default first unsets the old one."""
+    await _require_provider(conn, v["provider"])
+    await q_configs.lock_chat_model_config_default(conn)
+    if existing is not None and (
+        await q_configs.get_chat_model_config_by_id_for_update(conn, id=existing) is None
+    ):
+        raise NotFound()
+    if v["is_default"]:
+        await q_configs.unset_default_chat_model_configs(conn)
+
+
+async def _after_config_write(conn: Conn, row: ChatModelConfig) -> ChatModelConfig:
+    """Keep a live default; return the written row as it stands after that."""
+    promoted = await _ensure_default(conn)
+    return promoted if promoted is not None and promoted.id == row.id else row
 
 
 async def _require_provider(conn: Conn, provider: str) -> ChatProvider:
