@@ -95,7 +95,9 @@ class Query:
 
 
 def snake_case(name: str) -> str:
-    """GetChatModelConfigByID -> get_chat_model_config_by_id."""
+    """GetChatModelConfigByID -> get_chat_model_config_by_id; ListByIDs -> list_by_ids."""
+    # A plural acronym (IDs, URLs) is one word, not I + Ds.
+    name = re.sub(r"([A-Z])([A-Z]+)s(?=[A-Z0-9_]|$)", lambda m: m[1] + m[2].lower() + "s", name)
     name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name)
     return name.lower()
 
