@@ -43,6 +43,8 @@ class Col:
     nullable: bool
     origin: tuple[str, str] | None = None
     embed: str | None = None
+    # An untyped literal or NULL: text unless a set operation's other side says otherwise.
+    untyped: bool = False
 
 
 @dataclass(frozen=True)
@@ -233,27 +235,47 @@ class Analyzer:
             for i, c in enumerate(cols)
         ]
 
-    def select(self, stmt: Any, parent: Scope) -> list[Col]:
+    def select(self, stmt: Any, parent: Scope, expect: Sequence[Typed | None] = ()) -> list[Col]:
+        """`expect`: the types the output columns go into (INSERT ... SELECT), for parameters."""
         scope = parent.child()
         self.with_clause(stmt.withClause, scope)
         if stmt.op != SetOperation.SETOP_NONE:
-            left = self.select(stmt.larg, scope)
-            right = self.select(stmt.rarg, scope)
+            left = self.select(stmt.larg, scope, expect)
+            right = self.select(stmt.rarg, scope, expect)
             if len(left) != len(right):
                 raise self.error("each side of a set operation must return the same columns")
             cols = []
             for lc, rc in zip(left, right, strict=True):
                 origin = lc.origin if lc.origin == rc.origin else None
-                cols.append(Col(lc.name, lc.type, lc.nullable or rc.nullable, origin))
+                typed = [c.type for c in (lc, rc) if not c.untyped]
+                typ = self.types.common_type(typed) if typed else "text"
+                if typ is None:
+                    raise self.error(
+                        f"set operation column {lc.name}: types {lc.type} and {rc.type} "
+                        "cannot be matched; add a cast"
+                    )
+                untyped = lc.untyped and rc.untyped
+                cols.append(Col(lc.name, typ, lc.nullable or rc.nullable, origin, None, untyped))
             self._order_limit(stmt, scope, cols)
             return cols
         if stmt.valuesLists:
-            rows = [[self.expr(e, scope) for e in row] for row in stmt.valuesLists]
+            rows = [
+                [
+                    self.expr(e, scope, expect[i] if i < len(expect) else None)
+                    for i, e in enumerate(row)
+                ]
+                for row in stmt.valuesLists
+            ]
             values: list[Col] = []
             for i in range(len(rows[0])):
-                found = next((r[i].type for r in rows if r[i].type is not None), None)
+                found = [t for r in rows if (t := r[i].type) is not None]
+                typ = self.types.common_type(found) if found else "text"
+                if typ is None:
+                    raise self.error(
+                        f"VALUES column {i + 1}: types {', '.join(found)} cannot be matched"
+                    )
                 nullable = any(r[i].nullable for r in rows)
-                values.append(Col(f"column{i + 1}", found or "text", nullable))
+                values.append(Col(f"column{i + 1}", typ, nullable, untyped=not found))
             return values
         for item in stmt.fromClause or ():
             entries, star = self.from_item(item, scope)
@@ -261,7 +283,7 @@ class Analyzer:
             scope.star.extend(star)
         if stmt.whereClause is not None:
             self.expr(stmt.whereClause, scope, Typed("bool", False))
-        cols = self.targets(stmt.targetList or (), scope)
+        cols = self.targets(stmt.targetList or (), scope, expect)
         for g in stmt.groupClause or ():
             self._sort_expr(g, scope)
         if stmt.havingClause is not None:
@@ -298,10 +320,12 @@ class Analyzer:
             if limit is not None:
                 self.expr(limit, scope, Typed("int8", False), hint="limit")
 
-    def targets(self, targets: Sequence[ast.ResTarget], scope: Scope) -> list[Col]:
+    def targets(
+        self, targets: Sequence[ast.ResTarget], scope: Scope, expect: Sequence[Typed | None] = ()
+    ) -> list[Col]:
         cols: list[Col] = []
         embeds = {e.name for e in self.query.embeds} if self.query else set()
-        for t in targets:
+        for i, t in enumerate(targets):
             val = t.val
             if isinstance(val, ast.ColumnRef) and isinstance(val.fields[-1], ast.A_Star):
                 if len(val.fields) == 1:
@@ -318,15 +342,14 @@ class Analyzer:
                         )
                     cols.extend(replace(c, embed=embed) for c in entry.cols)
                 continue
-            typed = self.expr(val, scope)
+            typed = self.expr(val, scope, expect[i] if i < len(expect) else None)
             name = t.name or self.column_name(val)
             origin = None
             if isinstance(val, ast.ColumnRef):
                 found = self._resolve_column(val, scope)
                 origin = found.origin if found and found.nullable == typed.nullable else None
-            if typed.type is None:
-                typed = Typed("text", typed.nullable)
-            cols.append(Col(name, typed.type or "text", typed.nullable, origin))
+            untyped = typed.type is None
+            cols.append(Col(name, typed.type or "text", typed.nullable, origin, untyped=untyped))
         return cols
 
     def column_name(self, node: Any) -> str:
@@ -411,8 +434,10 @@ class Analyzer:
                             value, scope, Typed(col.type, not col.not_null), hint=col.name
                         )
                         self._check_assign(got, col, value)
-            else:
-                cols = self.statement(select, scope)
+            elif isinstance(select, ast.SelectStmt):
+                # INSERT ... SELECT @x, ...: each output column goes into a target column.
+                expect = [Typed(c.type, not c.not_null) for c in targets]
+                cols = self.select(select, scope, expect)
                 if len(cols) > len(targets):
                     raise self.error("INSERT has more expressions than target columns", select)
         conflict = stmt.onConflictClause
@@ -634,6 +659,14 @@ class Analyzer:
 
     # -- names --------------------------------------------------------------------
 
+    def _has_entry(self, scope: Scope, alias: str) -> bool:
+        s: Scope | None = scope
+        while s is not None:
+            if any(e.alias == alias for e in s.entries):
+                return True
+            s = s.parent
+        return False
+
     def _entry(self, scope: Scope, qual: str, node: Any) -> Entry:
         s: Scope | None = scope
         while s is not None:
@@ -685,6 +718,9 @@ class Analyzer:
                 out = scope.outputs.get(names[0])
                 if out is not None:
                     return out
+                if self._has_entry(scope, names[0]):
+                    # A whole-row reference: to_jsonb(t), jsonb_agg(t), row_to_json(t).
+                    return Typed("record", False)
                 raise self.error(f'column "{names[0]}" does not exist', node)
         else:
             qual, name = names[-2], names[-1]
@@ -737,12 +773,25 @@ class Analyzer:
             return self.sublink(node, scope)
         if isinstance(node, ast.A_ArrayExpr):
             elem = Typed(self.types.elem(expect.type), False) if expect and expect.type else None
-            items = [self.expr(e, scope, elem) for e in node.elements or ()]
-            typ = next((i.type for i in items if i.type), None)
-            if typ is None:
+            elements = list(node.elements or ())
+            items = [self.expr(e, scope, elem) for e in elements]
+            known = [i.type for i in items if i.type]
+            if not known:
                 if expect and expect.type:
                     return Typed(expect.type, False)
+                if elements and all(isinstance(e, ast.A_Const) for e in elements):
+                    return Typed("_text", False)  # ARRAY['a', 'b'] is text[]
+                if any(isinstance(e, ast.ParamRef) for e in elements):
+                    return Typed(None, False)  # ARRAY[@x]: typed by where it is used
                 raise self.error("cannot infer the type of this ARRAY[]; add a cast", node)
+            typ = self.types.common_type(known)
+            if typ is None:
+                raise self.error(f"ARRAY[] types {', '.join(known)} cannot be matched", node)
+            if len(known) < len(items):
+                items = [
+                    self.expr(e, scope, Typed(typ, False)) if i.type is None else i
+                    for e, i in zip(elements, items, strict=True)
+                ]
             return Typed(self.types.array_of(typ), False)
         if isinstance(node, ast.SQLValueFunction):
             return Typed(_SVF_TYPES.get(SQLValueFunctionOp(node.op).name, "text"), False)
@@ -802,7 +851,10 @@ class Analyzer:
         self, args: Sequence[Any], scope: Scope, expect: Typed | None, all_null: bool, node: Any
     ) -> Typed:
         typed = [self.expr(a, scope, None) for a in args]
-        typ = next((t.type for t in typed if t.type), None)
+        known = [t.type for t in typed if t.type]
+        typ = self.types.common_type(known) if known else None
+        if known and typ is None:
+            raise self.error(f"types {', '.join(known)} cannot be matched; add a cast", node)
         if typ is None and expect is not None:
             typ = expect.type
         if typ is not None:
@@ -1019,6 +1071,9 @@ class Analyzer:
                 raise self.error(f"{name}(*) is not a function", node)
             return Typed("int8", False)
         args = list(node.args or ())
+        if node.agg_within_group:
+            # percentile_cont(0.5) WITHIN GROUP (ORDER BY x): x is an argument too.
+            args += [s.node for s in node.agg_order or ()]
         typed = [self.expr(a, scope) for a in args]
         actual = tuple(t.type for t in typed)
         choices = resolve_function(self.types, name, actual)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -185,6 +186,31 @@ class TypeSpace:
     def preferred(self, name: str) -> bool:
         info = self.b.types.get(name)
         return bool(info and info.preferred)
+
+    def common_type(self, types: Sequence[str]) -> str | None:
+        """The type CASE, COALESCE, UNION, VALUES and ARRAY[] resolve to (select_common_type).
+
+        The first type wins unless a later one of the same category accepts it implicitly
+        and not the other way round (int2, int4 -> int4; int4, numeric -> numeric). None when
+        the categories differ or an input does not convert: PostgreSQL's "cannot be matched".
+        """
+        if not types:
+            return None
+        chosen = types[0]
+        for other in types[1:]:
+            if other == chosen:
+                continue
+            if self.category(other) != self.category(chosen):
+                return None
+            if (
+                not self.preferred(chosen)
+                and self.coercible(chosen, other)
+                and not self.coercible(other, chosen)
+            ):
+                chosen = other
+        if all(self.coercible(t, chosen) for t in types):
+            return chosen
+        return None
 
     def coercible(self, source: str, target: str) -> bool:
         """Implicitly convertible, as PostgreSQL would without an explicit cast."""
