@@ -351,7 +351,7 @@ async def get_chat_model_config_by_id_for_update(
 ) -> ChatModelConfig | None:
     """GetChatModelConfigByIDForUpdate :one
 
-    Source: queries/chatmodelconfigs.sql:131
+    Source: queries/chatmodelconfigs.sql:132
     """
     row = await conn.fetchrow(GET_CHAT_MODEL_CONFIG_BY_ID_FOR_UPDATE, id)
     return None if row is None else tuple.__new__(ChatModelConfig, row)
@@ -378,7 +378,7 @@ async def get_first_live_chat_model_config(
 ) -> ChatModelConfig | None:
     """The deterministic promotion order of ensureDefaultChatModelConfig (seed 000).
 
-    Source: queries/chatmodelconfigs.sql:141
+    Source: queries/chatmodelconfigs.sql:142
     """
     row = await conn.fetchrow(GET_FIRST_LIVE_CHAT_MODEL_CONFIG)
     return None if row is None else tuple.__new__(ChatModelConfig, row)
@@ -403,7 +403,7 @@ async def set_default_chat_model_config(
 ) -> int:
     """SetDefaultChatModelConfig :execrows
 
-    Source: queries/chatmodelconfigs.sql:154
+    Source: queries/chatmodelconfigs.sql:155
     """
     status = await conn.execute(SET_DEFAULT_CHAT_MODEL_CONFIG, id)
     return rowcount(status)
@@ -420,7 +420,7 @@ async def lock_chat_model_config_default(
     """Serialises every change of the default model config: at most one live default
     is also enforced by the unique index chat_model_configs_one_default.
 
-    Source: queries/chatmodelconfigs.sql:165
+    Source: queries/chatmodelconfigs.sql:166
     """
     await conn.execute(LOCK_CHAT_MODEL_CONFIG_DEFAULT)
 
@@ -443,7 +443,7 @@ async def count_live_chat_model_configs_without_provider(
 ) -> int:
     """CountLiveChatModelConfigsWithoutProvider :one
 
-    Source: queries/chatmodelconfigs.sql:167
+    Source: queries/chatmodelconfigs.sql:168
     """
     value: int = await conn.fetchval(COUNT_LIVE_CHAT_MODEL_CONFIGS_WITHOUT_PROVIDER)
     return value
