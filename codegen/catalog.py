@@ -41,6 +41,7 @@ class ForeignKey:
     on_delete: str  # a: no action, r: restrict, c: cascade, n: set null, d: set default
     offset: int
     path: str
+    name: str = ""  # the constraint's name, PostgreSQL's default when not given
 
 
 @dataclass(frozen=True)
@@ -221,7 +222,9 @@ class _Builder:
                 table = replace(table, columns=cols, primary_key=keys)
             else:
                 table = replace(table, unique=(*table.unique, keys))
-            self.indexes.append(Index(c.conname or "", table.name, keys, True, False))
+            suffix = "pkey" if kind == ConstrType.CONSTR_PRIMARY else "key"
+            name = c.conname or default_name(table.name, () if suffix == "pkey" else keys, suffix)
+            self.indexes.append(Index(name, table.name, keys, True, False))
         elif kind == ConstrType.CONSTR_FOREIGN:
             ref = _rel_name(c.pktable, source)
             ref_table = table if ref == table.name else self.tables.get(ref)
@@ -241,7 +244,15 @@ class _Builder:
                         source,
                         c.location,
                     )
-            fk = ForeignKey(fk_cols, ref, refs, c.fk_del_action or "a", c.location, source.path)
+            fk = ForeignKey(
+                fk_cols,
+                ref,
+                refs,
+                c.fk_del_action or "a",
+                c.location,
+                source.path,
+                c.conname or default_name(table.name, fk_cols, "fkey"),
+            )
             table = replace(table, foreign_keys=(*table.foreign_keys, fk))
         return table
 
@@ -264,8 +275,7 @@ class _Builder:
         if sub == AlterTableType.AT_AddConstraint:
             return self._add_constraint(table, cmd.def_, source)
         if sub == AlterTableType.AT_DropConstraint:
-            # FKs are named by PostgreSQL when not named; match on the conventional name.
-            return table
+            return self._drop_constraint(table, cmd)
         name = cmd.name
         col = table.column(name) if name else None
         if name and col is None:
@@ -275,9 +285,15 @@ class _Builder:
                 f'column "{name}" of relation "{table.name}" does not exist', source, loc
             )
         if sub == AlterTableType.AT_DropColumn:
+            # PostgreSQL drops the indexes and constraints that use the column with it.
+            self.indexes = [
+                i for i in self.indexes if not (i.table == table.name and name in i.columns)
+            ]
             return replace(
                 table,
                 columns=tuple(c for c in table.columns if c.name != name),
+                primary_key=() if name in table.primary_key else table.primary_key,
+                unique=tuple(u for u in table.unique if name not in u),
                 foreign_keys=tuple(f for f in table.foreign_keys if name not in f.columns),
             )
         assert col is not None
@@ -295,6 +311,20 @@ class _Builder:
             return table
         return replace(table, columns=tuple(new if c.name == name else c for c in table.columns))
 
+    def _drop_constraint(self, table: Table, cmd: Any) -> Table:
+        """Forget a foreign key, primary key or unique constraint (by name, as named above)."""
+        name = cmd.name
+        index = next((i for i in self.indexes if i.table == table.name and i.name == name), None)
+        fks = tuple(f for f in table.foreign_keys if f.name != name)
+        if index is None and len(fks) == len(table.foreign_keys):
+            return table  # a CHECK constraint (not tracked), or IF EXISTS and absent
+        if index is not None:
+            self.indexes.remove(index)
+            if index.columns == table.primary_key:
+                table = replace(table, primary_key=())
+            table = replace(table, unique=tuple(u for u in table.unique if u != index.columns))
+        return replace(table, foreign_keys=fks)
+
     def _RenameStmt(self, stmt: Any, source: SourceText) -> None:
         kind = stmt.renameType
         if kind in (ObjectType.OBJECT_TABLE, ObjectType.OBJECT_VIEW):
@@ -303,6 +333,13 @@ class _Builder:
                 return
             del self.tables[table.name]
             self.tables[stmt.newname] = replace(table, name=stmt.newname)
+            for other in list(self.tables.values()):
+                if any(f.ref_table == table.name for f in other.foreign_keys):
+                    fks = tuple(
+                        replace(f, ref_table=stmt.newname) if f.ref_table == table.name else f
+                        for f in other.foreign_keys
+                    )
+                    self.tables[other.name] = replace(other, foreign_keys=fks)
             self.indexes = [
                 replace(i, table=stmt.newname) if i.table == table.name else i for i in self.indexes
             ]
@@ -372,9 +409,15 @@ class _Builder:
         table = self.table(stmt.relation, source)
         assert table is not None
         cols = tuple(e.name if e.name else None for e in stmt.indexParams)
+        for col in cols:
+            if col is not None and table.column(col) is None:
+                raise CodegenError(
+                    f'column "{col}" named in index does not exist', source, stmt.relation.location
+                )
+        names = tuple(c or "expr" for c in cols)
         self.indexes.append(
             Index(
-                stmt.idxname or "",
+                stmt.idxname or default_name(table.name, names, "idx"),
                 table.name,
                 cols,
                 bool(stmt.unique),
@@ -395,6 +438,14 @@ class _Builder:
                 replace(c, name=aliases[i]) if i < len(aliases) else c for i, c in enumerate(cols)
             )
         self.tables[name] = Table(name, cols, is_view=True)
+
+
+def default_name(table: str, columns: Iterable[str], suffix: str) -> str:
+    """The name PostgreSQL gives an unnamed constraint or index: chats_user_id_fkey.
+
+    (PostgreSQL also shortens names past 63 bytes and numbers duplicates; not modelled.)
+    """
+    return "_".join([table, *columns, suffix])
 
 
 def _with_keys(c: Any, keys: tuple[str, ...]) -> Any:
