@@ -921,10 +921,9 @@ class Analyzer:
             return Typed("bool", left.nullable or right.nullable)
         if kind == A_Expr_Kind.AEXPR_IN:
             left = self.expr(node.lexpr, scope)
-            items = [
-                self.expr(r, scope, left if left.type else None, hint=self._name_of(node.lexpr))
-                for r in node.rexpr
-            ]
+            # Like `=`: a parameter compared with a nullable column is still NOT NULL.
+            each = Typed(left.type, False) if left.type else None
+            items = [self.expr(r, scope, each, hint=self._name_of(node.lexpr)) for r in node.rexpr]
             if left.type is None:
                 typ = next((i.type for i in items if i.type), None)
                 if typ is not None:
@@ -937,7 +936,8 @@ class Analyzer:
             A_Expr_Kind.AEXPR_NOT_BETWEEN_SYM,
         ):
             left = self.expr(node.lexpr, scope)
-            bounds = [self.expr(r, scope, left if left.type else None) for r in node.rexpr]
+            bound = Typed(left.type, False) if left.type else None
+            bounds = [self.expr(r, scope, bound) for r in node.rexpr]
             return Typed("bool", left.nullable or any(b.nullable for b in bounds))
         if kind in (A_Expr_Kind.AEXPR_LIKE, A_Expr_Kind.AEXPR_ILIKE, A_Expr_Kind.AEXPR_SIMILAR):
             left = self.expr(node.lexpr, scope, Typed("text", False))
