@@ -23,10 +23,23 @@ class SourceText:
         return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
+def one_line(message: str) -> str:
+    """The first line of a message, so `file:line:col: error: ...` stays one line.
+
+    PostgreSQL's scanner quotes the rest of the input after "at or near" for an
+    unterminated string or comment: the whole remainder of the file.
+    """
+    first, _, rest = message.partition("\n")
+    if not rest.strip():
+        return first
+    return first + (' ..."' if first.count('"') % 2 else " ...")
+
+
 class CodegenError(Exception):
     """Bad input: reported as `file:line:col: error: reason`, the line, and a caret."""
 
     def __init__(self, message: str, source: SourceText | None = None, offset: int = 0) -> None:
+        message = one_line(message)
         super().__init__(message)
         self.message = message
         self.source = source
