@@ -534,7 +534,9 @@ def _function_body(
     if command == "one" and scalar:
         # One column: return the value itself (fetchval), as sqlc does.
         always = a.always_one_row and not a.columns[0].nullable
-        returns = row_type if always else f"{row_type} | None"
+        # No row and a NULL value both come back as None; say it once.
+        optional = always or str(row_type).endswith(" | None")
+        returns = row_type if optional else f"{row_type} | None"
         body = [*call(f"value: {returns} = await conn.fetchval(", args), "return value"]
         return signature, str(returns), body
     if command == "one":
