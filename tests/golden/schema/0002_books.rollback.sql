@@ -1,0 +1,2 @@
+DROP VIEW author_stats;
+DROP TABLE books;
