@@ -1,0 +1,39 @@
+-- aiosql peer: the same statements as queries/*.sql, in aiosql's :name parameter style.
+-- bench/calls.py checks that each one compiles to the generated module's SQL text.
+
+-- name: get_chat_model_config_by_id(id)^
+SELECT
+*
+FROM
+chat_model_configs
+WHERE
+id = :id::uuid
+AND deleted = FALSE;
+
+-- name: list_chat_messages(chat_id, after_id, page_size)
+SELECT * FROM chat_messages
+WHERE chat_id = :chat_id AND id > :after_id
+ORDER BY id ASC
+LIMIT :page_size;
+
+-- name: insert_chat_message(chat_id, client_message_id, role, content, action, dax_attempts, final_dax, resolution_note, error, model_config_id)<!
+INSERT INTO chat_messages (
+    chat_id, client_message_id, role, content, action, dax_attempts,
+    final_dax, resolution_note, error, model_config_id
+) VALUES (
+    :chat_id, :client_message_id, :role, :content, :action,
+    :dax_attempts, :final_dax, :resolution_note,
+    :error, :model_config_id
+)
+ON CONFLICT (chat_id, client_message_id) DO NOTHING
+RETURNING *;
+
+-- name: delete_chat_model_config_by_id(id)!
+UPDATE
+chat_model_configs
+SET
+deleted = TRUE,
+deleted_at = NOW(),
+updated_at = NOW()
+WHERE
+id = :id::uuid;
