@@ -1,0 +1,181 @@
+"""Run the whole benchmark suite: ``.venv/bin/python -m bench [--quick]``.
+
+Creates a scratch database on $DATABASE_URL's server (default
+postgresql://postgres@127.0.0.1:5432/postgres), applies the migrations, seeds it, runs
+the parts, drops it, then writes bench/results/<name>.md/.json/.png and prints the
+Markdown. Exit status: 0 all targets met, 1 a target missed, 2 the run failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import sys
+import time
+import traceback
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+from bench import bulk, calls, profiling, report, scratch, throughput
+from bench.targets import Target, evaluate
+
+RESULTS = Path(__file__).resolve().parent / "results"
+PARTS = ("calls", "bulk", "throughput")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Benchmark the generated data layer against raw asyncpg, aiosql, "
+        "SQLAlchemy ORM and pgbench; write bench/results/<name>.{md,json,png}.",
+    )
+    p.add_argument("--quick", action="store_true", help="fast smoke run (~1 min, noisy)")
+    p.add_argument(
+        "--only",
+        default=",".join(PARTS),
+        help=f"comma-separated parts to run (default: all of {','.join(PARTS)})",
+    )
+    p.add_argument("--out", type=Path, default=RESULTS, help="results directory")
+    p.add_argument(
+        "--name", default=None, help="results file stem (default: latest, or quick with --quick)"
+    )
+    p.add_argument("--clients", default="1,8,32", help="client counts for throughput")
+    p.add_argument("--seconds", type=float, default=None, help="seconds per throughput run")
+    p.add_argument("--no-profile", action="store_true", help="skip profiling the missed targets")
+    return p
+
+
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _versions() -> dict[str, str]:
+    out = {"Python": platform.python_version()}
+    for pkg, label in (("asyncpg", "asyncpg"), ("sqlalchemy", "SQLAlchemy"), ("aiosql", "aiosql")):
+        out[label] = version(pkg)
+    return out
+
+
+async def _profile_misses(
+    missed: list[Target],
+    fx: scratch.Fixture,
+    args: argparse.Namespace,
+    stem: str,
+    seconds: float,
+) -> list[profiling.ProfileSummary]:
+    out: list[profiling.ProfileSummary] = []
+    done: set[str] = set()
+    for t in missed:
+        kind, _, what = t.key.partition("-")
+        work: Callable[[], Awaitable[object]] | None = None
+        name = t.key
+        if kind in ("overhead", "orm"):
+            contender = calls.GENERATED if kind == "overhead" else calls.SQLALCHEMY
+            name = f"calls-{what}-{contender.split()[0].lower()}"
+            work = calls.profile_work(fx, what, contender, 3.0 if not args.quick else 1.0)
+        elif kind == "bulk":
+            name = "bulk-copy"
+            work = bulk.profile_work(fx, rows=20_000 if not args.quick else 5_000)
+        elif kind == "throughput":
+            n = int(what)
+            name = f"throughput-{n}-clients"
+            work = throughput.profile_work(fx, n, seconds)
+        if work is None or name in done:
+            continue
+        done.add(name)
+        _log(f"profiling {name} ...")
+        out.append(await profiling.profile(name, work, args.out / f"{stem}-profile-{name}.txt"))
+    return out
+
+
+async def run(args: argparse.Namespace) -> int:
+    parts = [p.strip() for p in args.only.split(",") if p.strip()]
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        raise SystemExit(f"unknown part(s): {', '.join(sorted(unknown))}")
+    name = args.name or ("quick" if args.quick else "latest")
+    clients = [int(c) for c in args.clients.split(",")]
+    seconds = args.seconds or (2.0 if args.quick else 5.0)
+    started = time.time()
+    load_before = os.getloadavg()[0]
+    args.out.mkdir(parents=True, exist_ok=True)
+    dsn = scratch.admin_dsn()
+    call_results: list[calls.CaseResult] = []
+    bulk_report: bulk.BulkReport | None = None
+    tp_report: throughput.ThroughputReport | None = None
+    notes: list[str] = []
+    async with scratch.scratch_database(dsn) as db:
+        _log(f"scratch database ready: {scratch.redact(db)}")
+        fx = await scratch.seed(db, throughput_chats=1000)
+        settings = await scratch.server_settings(db)
+        if "calls" in parts:
+            _log("1-2. per-call cost ...")
+            call_results = await calls.run(fx, args.quick, _log)
+        if "bulk" in parts:
+            _log("3. bulk insert ...")
+            bulk_report = await bulk.run(
+                fx,
+                rows=10_000 if args.quick else 100_000,
+                loop_rows=2_000 if args.quick else 25_000,
+                autocommit_rows=300 if args.quick else 2_000,
+                reps=1 if args.quick else 3,
+                log=_log,
+            )
+        if "throughput" in parts:
+            _log("4. service throughput ...")
+            tp_report = await throughput.run(
+                fx,
+                clients=clients,
+                seconds=seconds,
+                reps=1 if args.quick else 3,
+                script_path=args.out / f"{name}-send_message.pgbench",
+                log=_log,
+            )
+        targets = evaluate(call_results, bulk_report, tp_report)
+        missed = [t for t in targets if not t.passed]
+        profiles = [] if args.no_profile else await _profile_misses(missed, fx, args, name, seconds)
+    codegen = RESULTS / "codegen.md"
+    info = report.RunInfo(
+        command="python -m bench"
+        + (" --quick" if args.quick else "")
+        + ("" if args.only == ",".join(PARTS) else f" --only {args.only}"),
+        quick=args.quick,
+        started=datetime.fromtimestamp(started, UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        seconds=time.time() - started,
+        versions=_versions(),
+        cores=os.cpu_count() or 0,
+        load_before=load_before,
+        load_after=os.getloadavg()[0],
+        settings=settings,
+    )
+    if args.quick:
+        notes.append("Quick run: few rounds and short runs, so the figures are noisy.")
+    results = report.Results(
+        info=info,
+        calls=call_results,
+        bulk=bulk_report,
+        throughput=tp_report,
+        targets=targets,
+        profiles=profiles,
+        codegen_md=codegen.read_text() if codegen.exists() else None,
+        notes=notes,
+    )
+    md = report.write(results, args.out, name)
+    print(md)
+    _log(f"wrote {args.out / name}.md, .json, .png")
+    return 0 if not missed else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return asyncio.run(run(args))
+    except KeyboardInterrupt:
+        return 130
+    except Exception:
+        traceback.print_exc()
+        return 2

@@ -1,0 +1,88 @@
+"""The issue's targets, checked against one run's results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bench import bulk, calls, throughput
+from bench.timing import ratio
+
+SINGLE_ROW_LIMIT = 1.10
+BULK_ROWS_LIMIT = 1.25
+ORM_SPEEDUP = 2.0
+COPY_SPEEDUP = 10.0
+PGBENCH_FRACTION = 0.7
+PGBENCH_TARGET_CLIENTS = (8, 32)
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str
+    """Short id, also the profile file name when the target is missed."""
+    what: str
+    value: float
+    limit: float
+    at_most: bool
+    """True: value must be <= limit; False: value must be >= limit."""
+
+    @property
+    def passed(self) -> bool:
+        return self.value <= self.limit if self.at_most else self.value >= self.limit
+
+    @property
+    def wanted(self) -> str:
+        return f"{'≤' if self.at_most else '≥'} {self.limit:g}x"
+
+
+def evaluate(
+    call_results: list[calls.CaseResult],
+    bulk_report: bulk.BulkReport | None,
+    tp_report: throughput.ThroughputReport | None,
+) -> list[Target]:
+    out: list[Target] = []
+    for res in call_results:
+        single = res.case.kind == "single"
+        out.append(
+            Target(
+                key=f"overhead-{res.case.key}",
+                what=f"generated ÷ raw asyncpg, {res.case.label}",
+                value=ratio(res.stats[calls.GENERATED], res.stats[calls.RAW]),
+                limit=SINGLE_ROW_LIMIT if single else BULK_ROWS_LIMIT,
+                at_most=True,
+            )
+        )
+    for res in call_results:
+        out.append(
+            Target(
+                key=f"orm-{res.case.key}",
+                what=f"SQLAlchemy ORM ÷ generated, {res.case.label}",
+                value=ratio(res.stats[calls.SQLALCHEMY], res.stats[calls.GENERATED]),
+                limit=ORM_SPEEDUP,
+                at_most=False,
+            )
+        )
+    if bulk_report is not None:
+        by = {r.method: r for r in bulk_report.results}
+        out.append(
+            Target(
+                key="bulk-copy",
+                what=f"COPY ÷ loop of single inserts (rows/s, {bulk_report.target_rows:,} rows)",
+                value=by[bulk.COPY].rows_per_s / by[bulk.LOOP].rows_per_s,
+                limit=COPY_SPEEDUP,
+                at_most=False,
+            )
+        )
+    if tp_report is not None:
+        for level in tp_report.levels:
+            if level.clients not in PGBENCH_TARGET_CLIENTS:
+                continue
+            out.append(
+                Target(
+                    key=f"throughput-{level.clients}",
+                    what=f"service ÷ pgbench TPS, {level.clients} clients",
+                    value=level.tps(throughput.SERVICE) / level.tps(throughput.PGBENCH),
+                    limit=PGBENCH_FRACTION,
+                    at_most=False,
+                )
+            )
+    return out
