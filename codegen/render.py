@@ -69,6 +69,16 @@ _SCALARS: dict[str, tuple[str, str | None]] = {
 
 _RESERVED_FIELDS = {"count", "index"}
 
+# Names a function body uses, by command: a parameter called so is renamed `name_`, as
+# `conn` is, or it would be overwritten (`row = await conn.fetchrow(..., row)`) or shadow
+# what the body calls (`tuple.__new__`, `rowcount`).
+_BODY_NAMES = {
+    "one": frozenset({"row", "tuple"}),
+    "one-scalar": frozenset({"value"}),
+    "many": frozenset({"rows", "tuple"}),
+    "execrows": frozenset({"status", "rowcount"}),
+}
+
 
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -190,6 +200,16 @@ def enum_class(name: str) -> str:
     return "".join(p.capitalize() for p in name.split("_") if p)
 
 
+def _unique(names: list[str]) -> list[str]:
+    """'in progress' and 'in-progress' are both IN_PROGRESS: number the repeats."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    return out
+
+
 def enum_member(value: str) -> str:
     ident = re.sub(r"\W+", "_", value).strip("_").upper() or "EMPTY"
     if ident[0].isdigit():
@@ -270,8 +290,14 @@ def render_package(
             for e in sorted(catalog.enums.values(), key=lambda e: e.name)
         ],
     )
+    sources: dict[str, str] = {}
     for path, analyses in sorted(files.items()):
         module = _module_name(path)
+        if module in sources:
+            raise CodegenError(
+                f"{sources[module]} and {path} would both become {module}.py; rename one"
+            )
+        sources[module] = path
         out[pkg / f"{module}.py"] = _render_queries(env, path, analyses, mapper, config, catalog)
     return out
 
@@ -312,7 +338,9 @@ def _render_models(
         {
             "name": enum_class(e.name),
             "db": e.name,
-            "members": [(enum_member(v), v) for v in e.values],
+            "members": list(
+                zip(_unique([enum_member(v) for v in e.values]), e.values, strict=True)
+            ),
         }
         for e in sorted(catalog.enums.values(), key=lambda e: e.name)
     ]
@@ -359,12 +387,19 @@ def _render_queries(
     imports = Imports.empty()
     imports.runtime.add("Executor")
     functions = []
+    names: dict[str, str] = {}
     for a in analyses:
         q = a.query
         fname = snake_case(q.name)
+        if fname in names:
+            raise q.error(f"its function name {fname} is also {names[fname]}'s; rename one")
+        names[fname] = q.name
+        scalar = len(a.columns) == 1 and a.model is None and a.columns[0].embed is None
+        shape = "one-scalar" if q.command == "one" and scalar else q.command
+        taken = _BODY_NAMES.get(shape, frozenset())
         params = [
             Field(
-                p.name,
+                p.name + "_" if p.name in taken else p.name,
                 (
                     "collections.abc.Sequence["
                     + mapper.py(catalog.types.elem(p.type), False, imports)
@@ -381,7 +416,6 @@ def _render_queries(
         row_type = None
         row_fields: list[Field] = []
         row_builder: list[str] | None = None
-        scalar = len(a.columns) == 1 and a.model is None and a.columns[0].embed is None
         if a.columns and q.command in ("one", "many", "batchone", "batchmany"):
             if scalar:
                 col = a.columns[0]
