@@ -319,3 +319,31 @@ def test_stale_files_are_removed_only_on_success(project: Project) -> None:
     assert not (project.package / "extra.py").exists()
     assert (project.package / "helpers.py").read_text() == hand_written  # not ours: kept
     assert not list(project.package.glob(".*.tmp"))
+
+
+def test_two_queries_that_become_the_same_function(project: Project) -> None:
+    text = project.write(
+        "queries/bad.sql",
+        "-- name: GetURLs :many\nSELECT name FROM authors;\n\n"
+        "-- name: GetUrls :many\nSELECT bio FROM authors;\n",
+    )
+    result = project.codegen("generate")
+    assert_error(
+        result,
+        "queries/bad.sql",
+        text,
+        "GetUrls",
+        "GetUrls: its function name get_urls is also GetURLs's; rename one",
+    )
+
+
+def test_two_query_files_that_become_the_same_module(project: Project) -> None:
+    project.write("queries/a-b.sql", "-- name: One :one\nSELECT 1 AS n;\n")
+    project.write("queries/a_b.sql", "-- name: Two :one\nSELECT 2 AS n;\n")
+    result = project.codegen("generate")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        "error: queries/a-b.sql and queries/a_b.sql would both become a_b.py; rename one"
+    )
+    assert not project.package.exists()

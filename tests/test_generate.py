@@ -28,7 +28,7 @@ from codegen import cli, migrate, pipeline
 from codegen import config as cfg
 from tests.conftest import ROOT
 from tests.golden.expected import golden_db
-from tests.golden.expected.golden_db import authors, books, models, runtime
+from tests.golden.expected.golden_db import authors, books, models, odd_names, runtime
 
 GOLDEN = ROOT / "tests" / "golden"
 EXPECTED = GOLDEN / "expected" / "golden_db"
@@ -108,6 +108,7 @@ def test_golden_covers_every_command() -> None:
     assert any(q.embeds for q in queries)
     assert any(p.is_slice for q in queries for p in q.params)
     assert result.catalog.enums["mood"].values == ("happy", "ok", "sad")
+    assert sorted(result.catalog.enums) == ["label", "mood"]
 
 
 def test_generating_twice_is_byte_identical(tmp_path: Path) -> None:
@@ -129,10 +130,10 @@ def test_second_generate_reports_nothing_changed(tmp_path: Path) -> None:
     config = copy_project(GOLDEN, tmp_path)
     first = codegen("generate", "--config", str(config), cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    assert "(5 changed, 0 removed)" in first.stdout
+    assert "(6 changed, 0 removed)" in first.stdout
     second = codegen("generate", "--config", str(config), cwd=tmp_path)
     assert second.returncode == 0, second.stderr
-    assert "generated 5 files for 20 queries in expected/golden_db (0 changed, 0 removed)" in (
+    assert "generated 6 files for 25 queries in expected/golden_db (0 changed, 0 removed)" in (
         second.stdout
     )
 
@@ -168,7 +169,7 @@ def test_generated_code_passes_mypy_strict(generated: Path) -> None:
         cwd=generated.parent,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Success: no issues found in 5 source files" in result.stdout
+    assert "Success: no issues found in 6 source files" in result.stdout
 
 
 # -- check -------------------------------------------------------------------------------
@@ -235,7 +236,7 @@ async def conn(empty_db: str) -> AsyncIterator[asyncpg.Connection[asyncpg.Record
 
 
 async def test_runtime_every_command(conn: asyncpg.Connection[asyncpg.Record]) -> None:
-    assert golden_db.__all__ == ["authors", "books", "models", "runtime"]
+    assert golden_db.__all__ == ["authors", "books", "models", "odd_names", "runtime"]
 
     # :one returning a model; enum, array and jsonb parameters.
     ann = await authors.create_author(
@@ -408,3 +409,34 @@ async def test_without_init_connection_json_is_text(empty_db: str) -> None:
         assert row["mood"] is models.Mood.OK
     finally:
         await plain.close()
+
+
+async def test_runtime_awkward_names(conn: asyncpg.Connection[asyncpg.Record]) -> None:
+    """Columns and parameters named like Python keywords, tuple methods or the locals of
+    the generated functions; enum values that map to the same identifier."""
+    assert [(m.name, m.value) for m in models.Label] == [
+        ("IN_PROGRESS", "in progress"),
+        ("IN_PROGRESS_2", "in-progress"),
+        ("V_1ST", "1st"),
+        ("EMPTY", ""),
+    ]
+    odd = await odd_names.insert_odd(
+        conn,
+        label=models.Label.IN_PROGRESS_2,
+        row_=1,
+        rows=2,
+        value="v",
+        status="s",
+        count=3,
+        class_="c",
+    )
+    assert odd == models.OddName(
+        odd.id if odd else 0, models.Label.IN_PROGRESS_2, 1, 2, "v", "s", 3, "c"
+    )
+    assert odd is not None and odd.label is models.Label.IN_PROGRESS_2
+    assert (odd.count_, odd.class_) == (3, "c")
+    assert await odd_names.get_odd_by_row(conn, row_=1) == odd
+    assert await odd_names.odd_by_rows(conn, rows_=2) == [odd]
+    assert await odd_names.touch_odd(conn, value="w", status_="s") == 1
+    assert await odd_names.odd_value(conn, value_="w") == "w"
+    assert await odd_names.odd_value(conn, value_="nope") is None

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from . import authors, books, models, runtime
+from . import authors, books, models, odd_names, runtime
 
 __all__ = [
     "authors",
     "books",
     "models",
+    "odd_names",
     "runtime",
 ]

@@ -12,6 +12,15 @@ from typing import NamedTuple
 from .runtime import JSONValue
 
 
+class Label(enum.StrEnum):
+    """PostgreSQL enum label."""
+
+    IN_PROGRESS = "in progress"
+    IN_PROGRESS_2 = "in-progress"
+    V_1ST = "1st"
+    EMPTY = ""
+
+
 class Mood(enum.StrEnum):
     """PostgreSQL enum mood."""
 
@@ -51,3 +60,16 @@ class Book(NamedTuple):
     isbn: str | None
     ratings: list[int] | None
     published: datetime.date | None
+
+
+class OddName(NamedTuple):
+    """A row of table odd_names."""
+
+    id: int
+    label: Label
+    row: int | None
+    rows: int | None
+    value: str | None
+    status: str | None
+    count_: int | None
+    class_: str | None

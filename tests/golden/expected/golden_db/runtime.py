@@ -42,6 +42,9 @@ async def init_connection(conn: asyncpg.Connection[Any]) -> None:
             name, schema="pg_catalog", encoder=_dumps, decoder=json.loads, format="text"
         )
     await conn.set_type_codec(
+        "label", schema="public", encoder=str, decoder=models.Label, format="text"
+    )
+    await conn.set_type_codec(
         "mood", schema="public", encoder=str, decoder=models.Mood, format="text"
     )
 

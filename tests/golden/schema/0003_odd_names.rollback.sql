@@ -1,0 +1,2 @@
+DROP TABLE odd_names;
+DROP TYPE label;
