@@ -18,7 +18,7 @@ from pglast import ast as _ast
 from pglast.enums import AlterTableType, ConstrType, ObjectType
 from pglast.parser import ParseError
 
-from codegen.errors import CodegenError, SourceText
+from codegen.errors import CodegenError, SourceText, parse_error_offset
 from codegen.pgtypes import ALIASES, SERIALS, TypeSpace
 
 # pglast types every AST field as Optional; the analyzer checks shapes itself.
@@ -479,7 +479,7 @@ def build(files: Iterable[tuple[str, str]], view_columns: ViewColumns | None = N
         try:
             stmts = pglast.parse_sql(text)
         except ParseError as exc:
-            offset = exc.args[1] if len(exc.args) > 1 else 0
+            offset = parse_error_offset(exc, len(text))
             raise CodegenError(str(exc.args[0]), source, offset) from None
         for raw in stmts:
             try:

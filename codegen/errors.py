@@ -23,6 +23,13 @@ class SourceText:
         return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
+def parse_error_offset(exc: Exception, end: int) -> int:
+    """Where a pglast ParseError points: its position, or `end` when it has none, as for
+    "syntax error at end of input"."""
+    position = exc.args[1] if len(exc.args) > 1 else None
+    return position if isinstance(position, int) else end
+
+
 def one_line(message: str) -> str:
     """The first line of a message, so `file:line:col: error: ...` stays one line.
 

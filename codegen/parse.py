@@ -19,7 +19,7 @@ from typing import Any
 import pglast
 from pglast import parser as pgparser
 
-from codegen.errors import CodegenError, SourceText
+from codegen.errors import CodegenError, SourceText, parse_error_offset
 from codegen.pgtypes import builtins
 
 COMMANDS = (
@@ -118,7 +118,7 @@ def _scan(source: SourceText) -> list[_Tok]:
     try:
         raw = pgparser.scan(source.text)
     except pgparser.ParseError as exc:
-        offset = exc.args[1] if len(exc.args) > 1 else 0
+        offset = parse_error_offset(exc, len(source.text))
         raise CodegenError(f"cannot tokenize SQL: {exc.args[0]}", source, offset) from None
     return [_Tok(t.start, t.end + 1, t.name, source.text[t.start : t.end + 1]) for t in raw]
 
@@ -248,7 +248,7 @@ def _parse_statement(
     try:
         stmts = pglast.parse_sql(sql)
     except pgparser.ParseError as exc:
-        offset = exc.args[1] if len(exc.args) > 1 else 0
+        offset = parse_error_offset(exc, len(sql))
         raise CodegenError(f"{name}: {exc.args[0]}", source, at(offset)) from None
     if len(stmts) != 1:
         raise CodegenError(f"{name}: expected exactly one statement", source, at(0))

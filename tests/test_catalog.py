@@ -307,6 +307,7 @@ def test_files_are_replayed_in_the_order_given() -> None:
     ("sql", "message", "at"),
     [
         ("CREATE TABLE t (id int,, x int);", "syntax error", ", x"),
+        ("CREATE TABLE u (id int", "syntax error at end of input", "t\0"),
         ("CREATE TABLE u (x nosuchtype);", 'type "nosuchtype" does not exist', "nosuchtype"),
         ("ALTER TABLE nope ADD COLUMN x int;", 'relation "nope" does not exist', "nope"),
         ("CREATE INDEX i ON t (nope);", 'column "nope" named in index', "t ("),
@@ -323,7 +324,8 @@ def test_bad_migrations_name_the_spot(sql: str, message: str, at: str) -> None:
         catalog.build([base, ("schema/0002.sql", sql)], analyze.view_columns)
     err = info.value
     assert message in err.message
-    assert err.location == ("schema/0002.sql", 1, sql.index(at) + 1)
+    column = len(sql) + 1 if at.endswith("\0") else sql.index(at) + 1
+    assert err.location == ("schema/0002.sql", 1, column)
 
 
 # -- the project's own schema ----------------------------------------------------------

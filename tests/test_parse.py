@@ -284,13 +284,16 @@ def test_snake_case(name: str, snake: str) -> None:
         ("-- name: Q :one\nSELECT @x, sqlc.slice(x);\n", "both as a slice", "sqlc"),
         ("-- name: Q :one\nSELECT FROM WHERE;\n", "syntax error", "WHERE"),
         ("-- name: Q :one\nSELECT 'open;\n", "unterminated quoted string", "'open"),
+        # No position from the parser: the end of the statement.
+        ("-- name: Q :one\nSELECT (1 ;\n", "syntax error at end of input", " ;"),
+        ("-- name: Q :one\nSELECT 1 AS", "syntax error at end of input", "\0"),
     ],
 )
 def test_parse_errors_point_at_the_problem(text: str, message: str, at: str) -> None:
     with pytest.raises(CodegenError) as info:
         parse.parse_file("q.sql", text)
     assert message in info.value.message
-    assert info.value.offset == text.index(at)
+    assert info.value.offset == (len(text) if at == "\0" else text.index(at))
 
 
 # -- the seed file ---------------------------------------------------------------------
