@@ -986,7 +986,20 @@ class Analyzer:
         elif left.type is None and right.type is None and arith_expect and arith_expect.type:
             left = self.expr(lnode, scope, arith_expect, hint=lhint)
             right = self.expr(rnode, scope, arith_expect, hint=rhint)
-        return self._operator(op, left, right, node)
+        result = self._operator(op, left, right, node)
+        if left.type is None or right.type is None:
+            # `@a || 'x'`, `'%' || @q || '%'`: resolution picked the types (text || text);
+            # give them to the operands that had none.
+            choice = self._pick(
+                resolve_operator(self.types, op, left.type, right.type, False), op, node
+            )
+            for operand, typed, declared, hint in (
+                (lnode, left, choice.arg_types[0], lhint),
+                (rnode, right, choice.arg_types[1], rhint),
+            ):
+                if typed.type is None and self.types.known(declared):
+                    self.expr(operand, scope, Typed(declared, False), hint=hint)
+        return result
 
     def _unknown_operand(
         self, op: str, left: str | None, right: str | None, index: int, node: Any
@@ -1071,6 +1084,8 @@ class Analyzer:
                 raise self.error(f"{name}(*) is not a function", node)
             return Typed("int8", False)
         args = list(node.args or ())
+        if any(isinstance(a, ast.NamedArgExpr) for a in args):
+            return self._named_args_call(name, args, scope, node)
         if node.agg_within_group:
             # percentile_cont(0.5) WITHIN GROUP (ORDER BY x): x is an argument too.
             args += [s.node for s in node.agg_order or ()]
@@ -1111,6 +1126,24 @@ class Analyzer:
                 self.expr(arg, scope, Typed(declared, False))
         nullable = self._func_nullable(name, choice, typed, node)
         return Typed(choice.ret, nullable)
+
+    def _named_args_call(self, name: str, args: list[Any], scope: Scope, node: Any) -> Typed:
+        """`make_interval(days => @n)`: the bundled catalog has no argument names, so the
+        call is typed only when every overload returns the same type, and arguments passed
+        by name are not typed from the function (a parameter there needs a cast)."""
+        funcs = self.types.b.functions.get(name, ())
+        if not funcs:
+            raise self.error(f"function {name}() does not exist", node)
+        rets = {f.ret for f in funcs}
+        typed = [self.expr(a, scope) for a in args]
+        ret = rets.pop() if len(rets) == 1 else None
+        if ret is None or not self.types.known(ret) or any(f.returns_set for f in funcs):
+            raise self.error(
+                f"{name}() with arguments by name (=>) cannot be typed; pass them by position",
+                node,
+            )
+        nullable = any(t.nullable for t in typed) or not all(f.strict for f in funcs)
+        return Typed(ret, nullable)
 
     def _func_nullable(self, name: str, choice: Choice, args: list[Typed], node: Any) -> bool:
         if choice.kind == "a":

@@ -254,6 +254,25 @@ def test_jsonb_operators_type_their_literal_and_are_nullable() -> None:
     assert params("SELECT meta -> @key AS v FROM authors") == [("key", "text", False)]
 
 
+def test_operands_that_are_all_untyped_resolve_like_postgresql() -> None:
+    # unknown || unknown is text || text: the string category wins.
+    assert params("SELECT id FROM authors WHERE name ILIKE '%' || @q || '%'") == [
+        ("q", "text", False)
+    ]
+    assert cols("SELECT @a || 'x' AS s") == [("s", "text", False)]
+    assert params("SELECT @a || 'x' AS s") == [("a", "text", False)]
+
+
+def test_function_arguments_by_name() -> None:
+    assert cols("SELECT make_interval(days => 2, secs => @s::float8) AS i") == [
+        ("i", "interval", False)
+    ]
+    with pytest.raises(CodegenError, match="cannot infer the type of parameter s"):
+        run("SELECT make_interval(secs => @s) AS i")
+    with pytest.raises(CodegenError, match="arguments by name"):
+        run("SELECT round(x => 1.5) AS r")
+
+
 def test_window_functions() -> None:
     assert cols(
         "SELECT row_number() OVER (ORDER BY id) AS n, rank() OVER w AS r, "
