@@ -186,28 +186,24 @@ def test_check_fails_with_a_unified_diff_when_stale(tmp_path: Path) -> None:
     ok = codegen("check", cwd=tmp_path)
     assert ok.returncode == 0, ok.stdout + ok.stderr
 
-    queries = tmp_path / "queries" / "accounts.sql"
-    queries.write_text(
-        queries.read_text().replace(
-            "SELECT * FROM accounts WHERE id = @id;",
-            "SELECT id, name FROM accounts WHERE id = @id;",
-        )
-    )
-    (tmp_path / "queries" / "chat_providers.sql").unlink()
+    files = sorted((tmp_path / "queries").glob("*.sql"))
+    first, last = files[0], files[-1]
+    first.write_text(first.read_text() + "\n-- name: AddedForCheck :one\nSELECT 1 AS added;\n")
+    last.unlink()
     stale = codegen("check", cwd=tmp_path)
     assert stale.returncode == 1
     assert "generated code is stale" in stale.stderr
     diff = stale.stdout
-    assert "--- a/src/chatdb/db/accounts.py\n+++ b/src/chatdb/db/accounts.py\n" in diff
-    assert "-SELECT * FROM accounts WHERE id = $1" in diff
-    assert "+SELECT id, name FROM accounts WHERE id = $1" in diff
-    assert "+class GetAccountByIDRow(NamedTuple):" in diff
+    module = f"src/chatdb/db/{first.stem}.py"
+    assert f"--- a/{module}\n+++ b/{module}\n" in diff
+    assert '+ADDED_FOR_CHECK: Final = """\\\n+SELECT 1 AS added"""\n' in diff
+    assert "+async def added_for_check(\n" in diff
     # A queries file that is gone: its module is stale, and so is the package __init__.
-    assert "--- a/src/chatdb/db/chat_providers.py\n+++ /dev/null\n" in diff
+    assert f"--- a/src/chatdb/db/{last.stem}.py\n+++ /dev/null\n" in diff
     assert "--- a/src/chatdb/db/__init__.py\n" in diff
     # check never writes.
-    assert (tmp_path / "src/chatdb/db/chat_providers.py").exists()
-    assert "SELECT * FROM accounts" in (tmp_path / "src/chatdb/db/accounts.py").read_text()
+    assert (tmp_path / f"src/chatdb/db/{last.stem}.py").exists()
+    assert "added_for_check" not in (tmp_path / module).read_text()
 
     assert codegen("generate", cwd=tmp_path).returncode == 0
     assert codegen("check", cwd=tmp_path).returncode == 0
@@ -216,10 +212,11 @@ def test_check_fails_with_a_unified_diff_when_stale(tmp_path: Path) -> None:
 def test_check_notices_a_hand_edit(tmp_path: Path) -> None:
     copy_project(ROOT, tmp_path, "src/chatdb/db")
     models_py = tmp_path / "src/chatdb/db/models.py"
-    models_py.write_text(models_py.read_text().replace("    name: str\n", "    name: bytes\n", 1))
+    models_py.write_text(models_py.read_text() + "# edited by hand\n")
     result = codegen("check", cwd=tmp_path)
     assert result.returncode == 1
-    assert "-    name: bytes\n+    name: str\n" in result.stdout
+    assert "--- a/src/chatdb/db/models.py\n+++ b/src/chatdb/db/models.py\n" in result.stdout
+    assert "\n-# edited by hand\n" in result.stdout
 
 
 # -- runtime: the golden package against a real database -------------------------------
