@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import decimal
+import json
 import os
 import shutil
 import subprocess
@@ -136,6 +137,27 @@ def test_second_generate_reports_nothing_changed(tmp_path: Path) -> None:
     assert "generated 6 files for 25 queries in expected/golden_db (0 changed, 0 removed)" in (
         second.stdout
     )
+
+
+def test_describe_prints_every_query_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["describe", "--config", str(GOLDEN / "pyproject.toml")]) == 0
+    described = json.loads(capsys.readouterr().out)
+    assert len(described) == 25
+    by_name = {d["name"]: d for d in described}
+    assert by_name["ListAuthorsByIDs"] == {
+        "name": "ListAuthorsByIDs",
+        "command": "many",
+        "file": "queries/authors.sql",
+        "line": 13,
+        "sql": "SELECT id, name FROM authors WHERE id = ANY($1) ORDER BY id",
+        "parameters": [{"name": "ids", "number": 1, "type": "_int8", "nullable": False}],
+        "columns": [
+            {"name": "id", "type": "int8", "nullable": False},
+            {"name": "name", "type": "text", "nullable": False},
+        ],
+        "model": None,
+    }
+    assert by_name["GetAuthor"]["model"] == "authors"
 
 
 # -- the generated code is clean -------------------------------------------------------
