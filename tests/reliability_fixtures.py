@@ -1,0 +1,281 @@
+"""Fixtures and helpers for the reliability tests: faults, soak, hostile input, security.
+
+These tests kill backends, restart the server and create roles, so they never use the
+shared server or DATABASE_URL: the session gets a throwaway initdb cluster of its own
+(`fault_cluster`) with one migrated template database, and each test a fresh copy of it.
+
+Test modules load this file with ``pytest_plugins = ["tests.reliability_fixtures"]`` so
+the session-scoped cluster is shared by all of them (one plugin, one fixture instance).
+They also import helpers from it, so it is imported before pytest could rewrite its
+asserts: PYTEST_DONT_REWRITE says so, and its checks raise AssertionError explicitly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypedDict
+
+import asyncpg
+import psycopg
+import pytest
+
+from chatdb.db import chat_messages as q_messages
+from chatdb.db import chatmodelconfigs as q_configs
+from chatdb.db import chats as q_chats
+from chatdb.db.runtime import create_pool
+from chatdb.service import ChatService
+from chatdb.tx import RetryPolicy
+from codegen import migrate
+from tests import pgcluster
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = ROOT / "schema"
+TEMPLATE = "reliability_template"
+APP_TABLES = (
+    "accounts",
+    "users",
+    "agents",
+    "chat_providers",
+    "chat_model_configs",
+    "chats",
+    "chat_messages",
+)
+
+
+# --------------------------------------------------------------------------- the cluster
+
+
+def dsn_for(server_dsn: str, dbname: str) -> str:
+    base, _, _ = server_dsn.rpartition("/")
+    return f"{base}/{dbname}"
+
+
+def _admin(cluster: pgcluster.Cluster, sql: str) -> None:
+    with psycopg.connect(cluster.dsn, autocommit=True) as conn:
+        conn.execute(sql.encode())
+
+
+def server_is_up(cluster: pgcluster.Cluster) -> bool:
+    try:
+        with psycopg.connect(cluster.dsn, connect_timeout=2):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+def ensure_running(cluster: pgcluster.Cluster) -> None:
+    """Start the cluster again if a failed fault test left it stopped."""
+    if not server_is_up(cluster):
+        cluster.start()
+
+
+@pytest.fixture(scope="session")
+def fault_cluster() -> Iterator[pgcluster.Cluster]:
+    """A PostgreSQL cluster owned by this test session: safe to kill, restart and stop."""
+    try:
+        cluster = pgcluster.start_cluster()
+    except pgcluster.NoPostgres as exc:
+        pytest.fail(str(exc))
+    try:
+        _admin(cluster, f'CREATE DATABASE "{TEMPLATE}"')
+        migrate.apply(dsn_for(cluster.dsn, TEMPLATE), SCHEMA)
+        yield cluster
+    finally:
+        cluster.remove()
+
+
+@contextlib.asynccontextmanager
+async def scratch_db(
+    cluster: pgcluster.Cluster, template: str | None = TEMPLATE
+) -> AsyncIterator[str]:
+    """A fresh database, by default at the latest migration (a copy of the template),
+    else empty; dropped afterwards. Yields its DSN."""
+    ensure_running(cluster)
+    name = f"r_{uuid.uuid4().hex[:16]}"
+    suffix = f' TEMPLATE "{template}"' if template else ""
+    await asyncio.to_thread(_admin, cluster, f'CREATE DATABASE "{name}"{suffix}')
+    try:
+        yield dsn_for(cluster.dsn, name)
+    finally:
+        ensure_running(cluster)
+        await asyncio.to_thread(_admin, cluster, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def fault_db(fault_cluster: pgcluster.Cluster) -> AsyncIterator[str]:
+    """DSN of a fresh migrated database on the session's own cluster."""
+    async with scratch_db(fault_cluster) as dsn:
+        yield dsn
+
+
+# --------------------------------------------------------------------------- the service
+
+
+FAST_RETRY = RetryPolicy(attempts=8, base_delay=0.002, max_delay=0.05)
+
+
+@contextlib.asynccontextmanager
+async def open_service(
+    dsn: str,
+    *,
+    min_size: int = 1,
+    max_size: int = 4,
+    retry: RetryPolicy | None = None,
+    **pool_kwargs: Any,
+) -> AsyncIterator[ChatService]:
+    pool = await create_pool(dsn, min_size=min_size, max_size=max_size, **pool_kwargs)
+    try:
+        yield ChatService(pool, retry=retry or FAST_RETRY)
+    finally:
+        try:
+            await asyncio.wait_for(pool.close(), timeout=10)
+        except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            pool.terminate()
+
+
+@contextlib.asynccontextmanager
+async def connect(dsn: str) -> AsyncIterator[asyncpg.Connection[Any]]:
+    conn: asyncpg.Connection[Any] = await asyncpg.connect(dsn)
+    try:
+        yield conn
+    finally:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(conn.close(), timeout=5)
+
+
+class Who(TypedDict):
+    """Who sends a message: pass as ``**world.who`` to send_message/create_chat."""
+
+    account_id: uuid.UUID
+    user_id: uuid.UUID
+    agent_id: uuid.UUID
+
+
+@dataclass
+class World:
+    """Who sends messages, and the providers/configs they can use."""
+
+    account_id: uuid.UUID
+    user_id: uuid.UUID
+    agent_id: uuid.UUID
+    providers: list[str] = field(default_factory=list)
+    configs: dict[str, list[uuid.UUID]] = field(default_factory=dict)  # provider -> ids
+
+    @property
+    def who(self) -> Who:
+        return Who(account_id=self.account_id, user_id=self.user_id, agent_id=self.agent_id)
+
+
+async def seed_world(
+    svc: ChatService,
+    providers: tuple[str, ...] = ("alpha", "beta"),
+    configs_per_provider: int = 2,
+) -> World:
+    """An account, user and agent; providers each with configs. The first config made is
+    the default (the service promotes it)."""
+    account = await svc.create_account(name="acme")
+    user = await svc.create_user(account_id=account.id, email=f"{uuid.uuid4().hex}@example.com")
+    agent = await svc.create_agent(account_id=account.id, name="helper")
+    world = World(account.id, user.id, agent.id)
+    for p in providers:
+        await svc.create_provider(provider=p, display_name=p.title())
+        world.providers.append(p)
+        world.configs[p] = []
+        for i in range(configs_per_provider):
+            cfg = await svc.create_model_config(
+                provider=p,
+                model=f"{p}-model-{i}",
+                display_name=f"{p} {i}",
+                context_limit=8192,
+                compression_threshold=80,
+            )
+            world.configs[p].append(cfg.id)
+    return world
+
+
+# --------------------------------------------------------------------------- checks
+
+
+async def invariant_violations(conn: asyncpg.Connection[Any]) -> list[str]:
+    """Every data invariant the chat backend promises; empty when all hold."""
+    bad: list[str] = []
+    defaults = await conn.fetchval(
+        "SELECT count(*) FROM chat_model_configs WHERE is_default AND NOT deleted"
+    )
+    live = await conn.fetchval("SELECT count(*) FROM chat_model_configs WHERE NOT deleted")
+    if defaults > 1:
+        bad.append(f"{defaults} live default model configs")
+    if live > 0 and defaults == 0:
+        bad.append(f"{live} live model configs but no default")
+    orphans = await q_configs.count_live_chat_model_configs_without_provider(conn)
+    if orphans:
+        bad.append(f"{orphans} live model configs without a provider")
+    lost = await q_messages.count_orphaned_chat_messages(conn)
+    if lost:
+        bad.append(f"{lost} messages without a chat")
+    for row in await q_chats.list_chats_with_wrong_message_count(conn):
+        bad.append(f"chat {row.id}: message_count {row.message_count} but {row.actual} messages")
+    dups = await conn.fetch(
+        "SELECT client_message_id, count(*) AS n FROM chat_messages "
+        "GROUP BY client_message_id HAVING count(*) > 1"
+    )
+    bad += [f"client_message_id {r['client_message_id']} stored {r['n']} times" for r in dups]
+    unresolved = await conn.fetchval(
+        "SELECT count(*) FROM chat_messages WHERE model_config_id IS NULL"
+    )
+    if unresolved:
+        bad.append(f"{unresolved} messages without a model config")
+    return bad
+
+
+async def assert_invariants(dsn: str) -> None:
+    async with connect(dsn) as conn:
+        bad = await invariant_violations(conn)
+    if bad:
+        raise AssertionError("invariants violated:\n" + "\n".join(bad))
+
+
+async def fingerprint(conn: asyncpg.Connection[Any]) -> dict[str, tuple[int, str]]:
+    """Row count and a digest of every row of every application table."""
+    out: dict[str, tuple[int, str]] = {}
+    for table in APP_TABLES:
+        row = await conn.fetchrow(
+            f"SELECT count(*) AS n, md5(coalesce(string_agg(md5(t::text), ',' "
+            f"ORDER BY md5(t::text)), '')) AS digest FROM {table} t"
+        )
+        if row is None:
+            raise AssertionError(f"no fingerprint for {table}")
+        out[table] = (row["n"], row["digest"])
+    return out
+
+
+# --------------------------------------------------------------------------- lock helpers
+
+
+async def wait_until_blocked_by(
+    admin: asyncpg.Connection[Any], blocker_pid: int, *, timeout: float = 10.0
+) -> asyncpg.Record:
+    """The backend waiting for a lock `blocker_pid` holds: its pid, query and xid."""
+    sql = (
+        "SELECT pid, query, backend_xid::text AS xid FROM pg_stat_activity "
+        "WHERE $1 = ANY(pg_blocking_pids(pid)) AND ($2::int IS NULL OR pid = $2)"
+    )
+    deadline = time.monotonic() + timeout
+    while True:
+        row = await admin.fetchrow(sql, blocker_pid, None)
+        if row is not None:
+            # pg_stat_activity is read once at the start of a query while the blocking
+            # check is live: read again, now that the backend is known to be waiting,
+            # so the query text is the one it waits in.
+            again: asyncpg.Record | None = await admin.fetchrow(sql, blocker_pid, row["pid"])
+            if again is not None:
+                return again
+        if time.monotonic() > deadline:
+            raise AssertionError(f"nothing got blocked by backend {blocker_pid} in {timeout}s")
+        await asyncio.sleep(0.01)
