@@ -19,12 +19,15 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
 import pytest
 
+from chatdb.db import accounts, chat_messages, chats
+from chatdb.db import runtime as chatdb_runtime
 from codegen import cli, migrate, pipeline
 from codegen import config as cfg
 from tests.conftest import ROOT
@@ -134,7 +137,7 @@ def test_second_generate_reports_nothing_changed(tmp_path: Path) -> None:
     assert "(6 changed, 0 removed)" in first.stdout
     second = codegen("generate", "--config", str(config), cwd=tmp_path)
     assert second.returncode == 0, second.stderr
-    assert "generated 6 files for 25 queries in expected/golden_db (0 changed, 0 removed)" in (
+    assert "generated 6 files for 26 queries in expected/golden_db (0 changed, 0 removed)" in (
         second.stdout
     )
 
@@ -142,7 +145,7 @@ def test_second_generate_reports_nothing_changed(tmp_path: Path) -> None:
 def test_describe_prints_every_query_as_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["describe", "--config", str(GOLDEN / "pyproject.toml")]) == 0
     described = json.loads(capsys.readouterr().out)
-    assert len(described) == 25
+    assert len(described) == 26
     by_name = {d["name"]: d for d in described}
     assert by_name["ListAuthorsByIDs"] == {
         "name": "ListAuthorsByIDs",
@@ -459,3 +462,74 @@ async def test_runtime_awkward_names(conn: asyncpg.Connection[asyncpg.Record]) -
     assert await odd_names.touch_odd(conn, value="w", status_="s") == 1
     assert await odd_names.odd_value(conn, value_="w") == "w"
     assert await odd_names.odd_value(conn, value_="nope") is None
+
+
+async def test_runtime_copy_with_enum_array_and_jsonb_columns(
+    conn: asyncpg.Connection[asyncpg.Record],
+) -> None:
+    """COPY encodes every column in binary: the runtime's codecs must have a binary form."""
+    copied = await authors.copy_authors(
+        conn,
+        rows=[
+            authors.CopyAuthorsParams("C1", models.Mood.OK, ["a", "b"], {"deep": [1, {"x": None}]}),
+            authors.CopyAuthorsParams("C2", models.Mood.SAD, [], None),
+            authors.CopyAuthorsParams("C3", models.Mood.HAPPY, [], "just a string"),
+        ],
+    )
+    assert copied == 3
+    got = [
+        (a.name, a.mood, a.tags, a.meta)
+        for a in await authors.list_authors_by_mood(conn, mood=models.Mood.OK)
+    ]
+    assert got == [("C1", models.Mood.OK, ["a", "b"], {"deep": [1, {"x": None}]})]
+    c3 = await authors.search_authors(conn, mood=models.Mood.HAPPY, tags=[], max_rows=5)
+    assert c3 == []  # && with an empty array matches nothing
+    assert await authors.count_authors(conn) == 3
+
+
+async def test_project_copyfrom_into_a_table_with_jsonb(migrated_db: str) -> None:
+    """chatdb.db's own :copyfrom (chat_messages has a jsonb column) on a runtime connection."""
+    conn = await chatdb_runtime.connect(migrated_db)
+    try:
+        account = await accounts.insert_account(conn, name="acme")
+        assert account is not None
+        user = await accounts.insert_user(
+            conn, account_id=account.id, email="u@example.com", display_name=None
+        )
+        agent = await accounts.insert_agent(conn, account_id=account.id, name="bot")
+        assert user is not None and agent is not None
+        chat = await chats.insert_chat(
+            conn,
+            account_id=account.id,
+            user_id=user.id,
+            agent_id=agent.id,
+            title="t",
+            model_config_id=None,
+        )
+        assert chat is not None
+        rows = [
+            chat_messages.CopyChatMessagesParams(
+                chat.id,
+                uuid.uuid4(),
+                "assistant",
+                f"m{i}",
+                "QUERY",
+                [{"try": i}],
+                None,
+                None,
+                None,
+                None,
+            )
+            for i in range(3)
+        ]
+        assert await chat_messages.copy_chat_messages(conn, rows=rows) == 3
+        listed = await chat_messages.list_chat_messages(
+            conn, chat_id=chat.id, after_id=0, page_size=10
+        )
+        assert [(m.content, m.dax_attempts) for m in listed] == [
+            ("m0", [{"try": 0}]),
+            ("m1", [{"try": 1}]),
+            ("m2", [{"try": 2}]),
+        ]
+    finally:
+        await conn.close()

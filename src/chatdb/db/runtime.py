@@ -29,16 +29,35 @@ def rowcount(status: str) -> int:
     return int(status.rpartition(" ")[2])
 
 
-def _dumps(value: JSONValue) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+# The codecs are binary: COPY (:copyfrom) encodes every column in binary, and a text-only
+# codec would make it fail with "no binary format encoder", even for NULLs.
+
+
+def _json_encode(value: JSONValue) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _json_decode(data: bytes) -> JSONValue:
+    result: JSONValue = json.loads(data)
+    return result
+
+
+def _jsonb_encode(value: JSONValue) -> bytes:
+    return b"\x01" + _json_encode(value)  # jsonb's binary format: a version byte, then text
+
+
+def _jsonb_decode(data: bytes) -> JSONValue:
+    return _json_decode(data[1:])
 
 
 async def init_connection(conn: asyncpg.Connection[Any]) -> None:
     """Install the codecs the generated types rely on; pass as `init=` to a pool."""
-    for name in ("json", "jsonb"):
-        await conn.set_type_codec(
-            name, schema="pg_catalog", encoder=_dumps, decoder=json.loads, format="text"
-        )
+    await conn.set_type_codec(
+        "json", schema="pg_catalog", encoder=_json_encode, decoder=_json_decode, format="binary"
+    )
+    await conn.set_type_codec(
+        "jsonb", schema="pg_catalog", encoder=_jsonb_encode, decoder=_jsonb_decode, format="binary"
+    )
 
 
 async def connect(dsn: str | None = None, **kwargs: Any) -> asyncpg.Connection[Any]:

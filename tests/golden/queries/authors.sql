@@ -50,3 +50,7 @@ SELECT * FROM author_stats ORDER BY id;
 -- Enum arrays decode element by element.
 -- name: MoodsInUse :one
 SELECT array_agg(DISTINCT mood ORDER BY mood) AS moods FROM authors WHERE mood <> ALL(@except);
+
+-- COPY with an enum, an array and jsonb: the runtime's codecs must be binary.
+-- name: CopyAuthors :copyfrom
+INSERT INTO authors (name, mood, tags, meta) VALUES (@name, @mood, @tags, @meta);

@@ -301,3 +301,34 @@ async def moods_in_use(
     """
     value: list[Mood] | None = await conn.fetchval(MOODS_IN_USE, except_)
     return value
+
+
+COPY_AUTHORS: Final = """\
+INSERT INTO authors (name, mood, tags, meta) VALUES ($1, $2, $3, $4)"""
+
+
+class CopyAuthorsParams(NamedTuple):
+    """One parameter set for copy_authors."""
+
+    name: str
+    mood: Mood
+    tags: list[str]
+    meta: JSONValue | None
+
+
+async def copy_authors(
+    conn: Executor,
+    /,
+    *,
+    rows: collections.abc.Iterable[CopyAuthorsParams],
+) -> int:
+    """COPY with an enum, an array and jsonb: the runtime's codecs must be binary.
+
+    Source: queries/authors.sql:55
+    """
+    status = await conn.copy_records_to_table(
+        "authors",
+        records=rows,
+        columns=["name", "mood", "tags", "meta"],
+    )
+    return rowcount(status)

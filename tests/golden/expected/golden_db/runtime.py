@@ -9,8 +9,10 @@ apply it for you.
 
 from __future__ import annotations
 
+import enum
 import json
-from typing import Any, TypeAlias
+from collections.abc import Callable
+from typing import Any, TypeAlias, TypeVar
 
 import asyncpg
 
@@ -18,6 +20,7 @@ JSONValue: TypeAlias = "dict[str, JSONValue] | list[JSONValue] | str | int | flo
 Executor: TypeAlias = (
     "asyncpg.Connection[Any] | asyncpg.Pool[Any] | asyncpg.pool.PoolConnectionProxy[Any]"
 )
+EnumT = TypeVar("EnumT", bound=enum.StrEnum)
 
 
 class BatchMismatchError(RuntimeError):
@@ -29,23 +32,61 @@ def rowcount(status: str) -> int:
     return int(status.rpartition(" ")[2])
 
 
-def _dumps(value: JSONValue) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+# The codecs are binary: COPY (:copyfrom) encodes every column in binary, and a text-only
+# codec would make it fail with "no binary format encoder", even for NULLs.
+
+
+def _json_encode(value: JSONValue) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _json_decode(data: bytes) -> JSONValue:
+    result: JSONValue = json.loads(data)
+    return result
+
+
+def _jsonb_encode(value: JSONValue) -> bytes:
+    return b"\x01" + _json_encode(value)  # jsonb's binary format: a version byte, then text
+
+
+def _jsonb_decode(data: bytes) -> JSONValue:
+    return _json_decode(data[1:])
+
+
+def _enum_encode(value: str) -> bytes:
+    return value.encode()  # an enum's binary format is its label
+
+
+def _enum_decoder(cls: type[EnumT]) -> Callable[[bytes], EnumT]:
+    def decode(data: bytes) -> EnumT:
+        return cls(data.decode())
+
+    return decode
 
 
 async def init_connection(conn: asyncpg.Connection[Any]) -> None:
     """Install the codecs the generated types rely on; pass as `init=` to a pool."""
     from . import models  # here, not at the top: models imports this module
 
-    for name in ("json", "jsonb"):
-        await conn.set_type_codec(
-            name, schema="pg_catalog", encoder=_dumps, decoder=json.loads, format="text"
-        )
     await conn.set_type_codec(
-        "label", schema="public", encoder=str, decoder=models.Label, format="text"
+        "json", schema="pg_catalog", encoder=_json_encode, decoder=_json_decode, format="binary"
     )
     await conn.set_type_codec(
-        "mood", schema="public", encoder=str, decoder=models.Mood, format="text"
+        "jsonb", schema="pg_catalog", encoder=_jsonb_encode, decoder=_jsonb_decode, format="binary"
+    )
+    await conn.set_type_codec(
+        "label",
+        schema="public",
+        encoder=_enum_encode,
+        decoder=_enum_decoder(models.Label),
+        format="binary",
+    )
+    await conn.set_type_codec(
+        "mood",
+        schema="public",
+        encoder=_enum_encode,
+        decoder=_enum_decoder(models.Mood),
+        format="binary",
     )
 
 
