@@ -91,6 +91,12 @@ def test_verify_every_project_query_against_postgresql(admin_dsn: str) -> None:
     assert run.stdout.splitlines() == [f"verified {count} queries against PostgreSQL: 0 mismatches"]
 
 
+async def test_verify_the_golden_project(admin_dsn: str) -> None:
+    config, result = compile_project(ROOT / "tests" / "golden" / "pyproject.toml")
+    assert sum(len(v) for v in result.files.values()) >= 25
+    assert await verify.verify(config, result, admin_dsn) == []
+
+
 async def test_verify_in_process_finds_nothing_on_a_good_project(
     admin_dsn: str, tmp_path: Path
 ) -> None:
