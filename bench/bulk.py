@@ -27,6 +27,14 @@ COPY = ":copyfrom (copy_chat_messages)"
 BATCH = ":batchexec (insert_chat_messages_batch)"
 LOOP = "loop of :one (insert_chat_message), one transaction"
 LOOP_AUTOCOMMIT = "loop of :one, autocommit (a commit per row)"
+COPY_NO_FK = "diagnostic: :copyfrom with the FK triggers off"
+SHORT = {
+    COPY: "COPY\n(:copyfrom)",
+    BATCH: ":batchexec",
+    LOOP: "loop of :one\n(1 transaction)",
+    LOOP_AUTOCOMMIT: "loop of :one\n(autocommit)",
+    COPY_NO_FK: "COPY, FK checks off\n(diagnostic)",
+}
 
 
 @dataclass(frozen=True)
@@ -140,12 +148,23 @@ async def run(
                     model_config_id=m.model_config_id,
                 )
 
+        async def copy_no_fk(n: int) -> None:
+            await conn.execute("SET LOCAL session_replication_role = replica")
+            await chat_messages.copy_chat_messages(conn, rows=data[:n])
+
         methods: dict[str, tuple[int, Callable[[int], Awaitable[None]]]] = {
             COPY: (rows, copy),
             BATCH: (rows, batchexec),
             LOOP: (loop_rows, loop),
             LOOP_AUTOCOMMIT: (autocommit_rows, loop),
         }
+        if await conn.fetchval("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"):
+            methods[COPY_NO_FK] = (rows, copy_no_fk)
+            notes.append(
+                f"{COPY_NO_FK}: the same COPY with session_replication_role = replica, which "
+                "skips the per-row foreign-key checks on chat_id and model_config_id; not a "
+                "way to load data, a measure of what those checks cost the server."
+            )
         # Warm up: prepare each method's statement on a few rows, rolled back.
         for _, fn in methods.values():
             try:

@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from bench import bulk, calls, profiling, report, scratch, throughput
-from bench.targets import Target, evaluate
+from bench import bulk, calls, profiling, report, scratch, targets, throughput
+from bench.targets import Target
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PARTS = ("calls", "bulk", "throughput")
@@ -60,34 +60,34 @@ def _versions() -> dict[str, str]:
     return out
 
 
-async def _profile_misses(
-    missed: list[Target],
-    fx: scratch.Fixture,
-    args: argparse.Namespace,
-    stem: str,
-    seconds: float,
+async def _profile(
+    missed: list[Target], fx: scratch.Fixture, args: argparse.Namespace, stem: str
 ) -> list[profiling.ProfileSummary]:
+    """Profile the contender at fault for each missed target (once per contender)."""
     out: list[profiling.ProfileSummary] = []
+    if args.no_profile:
+        return out
+    seconds = 1.5 if args.quick else 4.0
     done: set[str] = set()
     for t in missed:
         kind, _, what = t.key.partition("-")
-        work: Callable[[], Awaitable[object]] | None = None
-        name = t.key
+        work: Callable[[], Awaitable[object]]
         if kind in ("overhead", "orm"):
             contender = calls.GENERATED if kind == "overhead" else calls.SQLALCHEMY
             name = f"calls-{what}-{contender.split()[0].lower()}"
-            work = calls.profile_work(fx, what, contender, 3.0 if not args.quick else 1.0)
+            work = calls.profile_work(fx, what, contender, seconds)
         elif kind == "bulk":
-            name = "bulk-copy"
-            work = bulk.profile_work(fx, rows=20_000 if not args.quick else 5_000)
+            name = "bulk"
+            work = bulk.profile_work(fx, rows=5_000 if args.quick else 20_000)
         elif kind == "throughput":
-            n = int(what)
-            name = f"throughput-{n}-clients"
-            work = throughput.profile_work(fx, n, seconds)
-        if work is None or name in done:
+            name = f"throughput-{what}-clients"
+            work = throughput.profile_work(fx, int(what), seconds)
+        else:
+            continue
+        if name in done:
             continue
         done.add(name)
-        _log(f"profiling {name} ...")
+        _log(f"  profiling {name} ...")
         out.append(await profiling.profile(name, work, args.out / f"{stem}-profile-{name}.txt"))
     return out
 
@@ -97,24 +97,33 @@ async def run(args: argparse.Namespace) -> int:
     unknown = set(parts) - set(PARTS)
     if unknown:
         raise SystemExit(f"unknown part(s): {', '.join(sorted(unknown))}")
-    name = args.name or ("quick" if args.quick else "latest")
+    stem = args.name or ("quick" if args.quick else "latest")
     clients = [int(c) for c in args.clients.split(",")]
-    seconds = args.seconds or (2.0 if args.quick else 5.0)
+    seconds = args.seconds or (2.0 if args.quick else 4.0)
     started = time.time()
     load_before = os.getloadavg()[0]
     args.out.mkdir(parents=True, exist_ok=True)
-    dsn = scratch.admin_dsn()
     call_results: list[calls.CaseResult] = []
     bulk_report: bulk.BulkReport | None = None
     tp_report: throughput.ThroughputReport | None = None
+    found: list[Target] = []
+    what_if: throughput.WhatIfReport | None = None
+    profiles: list[profiling.ProfileSummary] = []
     notes: list[str] = []
-    async with scratch.scratch_database(dsn) as db:
+
+    async def check(new: list[Target]) -> None:
+        """Record a part's targets and profile its misses now, while its data is there."""
+        found.extend(new)
+        profiles.extend(await _profile([t for t in new if not t.passed], fx, args, stem))
+
+    async with scratch.scratch_database(scratch.admin_dsn()) as db:
         _log(f"scratch database ready: {scratch.redact(db)}")
         fx = await scratch.seed(db, throughput_chats=1000)
         settings = await scratch.server_settings(db)
         if "calls" in parts:
             _log("1-2. per-call cost ...")
             call_results = await calls.run(fx, args.quick, _log)
+            await check(targets.for_calls(call_results))
         if "bulk" in parts:
             _log("3. bulk insert ...")
             bulk_report = await bulk.run(
@@ -125,6 +134,7 @@ async def run(args: argparse.Namespace) -> int:
                 reps=1 if args.quick else 3,
                 log=_log,
             )
+            await check(targets.for_bulk(bulk_report))
         if "throughput" in parts:
             _log("4. service throughput ...")
             tp_report = await throughput.run(
@@ -132,42 +142,58 @@ async def run(args: argparse.Namespace) -> int:
                 clients=clients,
                 seconds=seconds,
                 reps=1 if args.quick else 3,
-                script_path=args.out / f"{name}-send_message.pgbench",
+                script_path=args.out / f"{stem}-send_message.pgbench",
                 log=_log,
             )
-        targets = evaluate(call_results, bulk_report, tp_report)
-        missed = [t for t in targets if not t.passed]
-        profiles = [] if args.no_profile else await _profile_misses(missed, fx, args, name, seconds)
+            await check(targets.for_throughput(tp_report))
+            missed_levels = [
+                int(t.key.partition("-")[2])
+                for t in found
+                if t.key.startswith("throughput-") and not t.passed
+            ]
+            if missed_levels and not args.no_profile:
+                _log(f"  what-if at {missed_levels[0]} clients ...")
+                what_if = await throughput.what_if(
+                    fx, missed_levels[0], seconds, reps=1 if args.quick else 2
+                )
+    load_after = os.getloadavg()[0]
+    cores = os.cpu_count() or 1
+    if args.quick:
+        notes.append("Quick run: few rounds and short runs, so the figures are noisy.")
+    if max(load_before, load_after) > cores / 2:
+        notes.append(
+            f"The machine was busy with other processes (load average {load_before:.1f} "
+            f"before, {load_after:.1f} after, on {cores} cores): expect noise, above all in "
+            "the throughput figures; interleaving keeps the ratios comparable."
+        )
     codegen = RESULTS / "codegen.md"
+    only = "" if args.only == ",".join(PARTS) else f" --only {args.only}"
     info = report.RunInfo(
-        command="python -m bench"
-        + (" --quick" if args.quick else "")
-        + ("" if args.only == ",".join(PARTS) else f" --only {args.only}"),
+        command=f"python -m bench{' --quick' if args.quick else ''}{only}",
         quick=args.quick,
         started=datetime.fromtimestamp(started, UTC).strftime("%Y-%m-%d %H:%M UTC"),
         seconds=time.time() - started,
         versions=_versions(),
-        cores=os.cpu_count() or 0,
+        cores=cores,
         load_before=load_before,
-        load_after=os.getloadavg()[0],
+        load_after=load_after,
         settings=settings,
     )
-    if args.quick:
-        notes.append("Quick run: few rounds and short runs, so the figures are noisy.")
     results = report.Results(
         info=info,
         calls=call_results,
         bulk=bulk_report,
         throughput=tp_report,
-        targets=targets,
+        targets=found,
         profiles=profiles,
         codegen_md=codegen.read_text() if codegen.exists() else None,
         notes=notes,
+        what_if=what_if,
     )
-    md = report.write(results, args.out, name)
+    md = report.write(results, args.out, stem)
     print(md)
-    _log(f"wrote {args.out / name}.md, .json, .png")
-    return 0 if not missed else 1
+    _log(f"wrote {args.out / stem}.md, .json, .png")
+    return 0 if all(t.passed for t in found) else 1
 
 
 def main(argv: list[str] | None = None) -> int:

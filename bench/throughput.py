@@ -266,14 +266,20 @@ class Level:
     def tps(self, side: str) -> float:
         return statistics.median(r.tps for r in self.runs[side])
 
+    def ratio(self, side: str, base: str) -> float:
+        """Median over the reps of side ÷ base TPS; the two ran back to back in each rep."""
+        return statistics.median(
+            a.tps / b.tps for a, b in zip(self.runs[side], self.runs[base], strict=True)
+        )
+
     def cpu_ms(self, side: str) -> float:
         """Client CPU per transaction, in milliseconds."""
         return statistics.median(1000.0 * r.cpu_cores / r.tps for r in self.runs[side])
 
 
 @asynccontextmanager
-async def _pool(dsn: str, size: int) -> AsyncIterator[asyncpg.Pool[Any]]:
-    pool = await runtime.create_pool(dsn, min_size=size, max_size=size)
+async def _pool(dsn: str, size: int, **kwargs: Any) -> AsyncIterator[asyncpg.Pool[Any]]:
+    pool = await runtime.create_pool(dsn, min_size=size, max_size=size, **kwargs)
     try:
         yield pool
     finally:
@@ -286,9 +292,10 @@ async def run_clients(
     clients: int,
     seconds: float,
     warmup: float,
+    **pool_kwargs: Any,
 ) -> Run:
     """`clients` tasks sending messages back to back on a pool of as many connections."""
-    async with _pool(fx.dsn, clients) as pool:
+    async with _pool(fx.dsn, clients, **pool_kwargs) as pool:
         send = make(pool)
         stop = False
         done = 0
@@ -447,3 +454,128 @@ def profile_work(fx: Fixture, clients: int, seconds: float) -> Callable[[], Awai
         return await run_clients(fx, make_service, clients, seconds, warmup=0.5)
 
     return work
+
+
+# --- what-if: the cost of the pool's reset query and of the statement count ----------
+#
+# Diagnostics run when a throughput target is missed. The merged statements are a
+# sketch of what queries/*.sql could offer (same effects, fewer round trips); they live
+# here only to measure the idea.
+
+ENSURE_AND_LOCK_CHAT = """\
+INSERT INTO chats (id, account_id, user_id, agent_id, title, model_config_id)
+VALUES ($1, $2, $3, $4, $5, NULL)
+ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id
+RETURNING *, (xmax = 0) AS created"""
+
+RESOLVE_MODEL_CONFIG = """\
+SELECT * FROM (
+    SELECT cmc.*, 0 AS preference
+    FROM chat_model_configs cmc
+    JOIN chat_providers cp ON cp.provider = cmc.provider
+    WHERE cmc.id = $1::uuid AND cmc.deleted = FALSE AND cmc.enabled = TRUE
+      AND cp.enabled = TRUE
+    UNION ALL
+    SELECT c.*, 1 FROM chat_model_configs c WHERE c.is_default = TRUE AND c.deleted = FALSE
+) AS candidates
+ORDER BY preference
+LIMIT 1"""
+
+INSERT_MESSAGE_AND_TOUCH_CHAT = """\
+WITH message AS (
+    INSERT INTO chat_messages (chat_id, client_message_id, role, content, model_config_id)
+    VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (chat_id, client_message_id) DO NOTHING
+    RETURNING *
+), touched AS (
+    UPDATE chats
+    SET message_count = message_count + 1, last_active = NOW(), updated_at = NOW()
+    WHERE id = $1 AND EXISTS (SELECT 1 FROM message)
+    RETURNING id
+)
+SELECT * FROM message"""
+
+
+def make_merged(pool: asyncpg.Pool[Any]) -> SendMessage:
+    """The send-message transaction in 3 statements instead of 6 (raw asyncpg)."""
+
+    async def send(
+        *,
+        account_id: uuid.UUID,
+        user_id: uuid.UUID,
+        agent_id: uuid.UUID,
+        chat_id: uuid.UUID,
+        client_message_id: uuid.UUID,
+        content: str,
+        role: str = "user",
+    ) -> object:
+        async with pool.acquire() as conn, conn.transaction():
+            chat = await conn.fetchrow(
+                ENSURE_AND_LOCK_CHAT, chat_id, account_id, user_id, agent_id, content[:50]
+            )
+            if chat is None or chat["user_id"] != user_id:
+                raise LookupError(chat_id)
+            config = await conn.fetchrow(RESOLVE_MODEL_CONFIG, chat["model_config_id"])
+            if config is None:
+                raise LookupError("no default model config")
+            return await conn.fetchrow(
+                INSERT_MESSAGE_AND_TOUCH_CHAT,
+                chat_id,
+                client_message_id,
+                role,
+                content,
+                config["id"],
+            )
+
+    return send
+
+
+async def _no_reset(conn: asyncpg.Connection[Any]) -> None:
+    """A pool `reset` that skips the reset query (SELECT pg_advisory_unlock_all(); CLOSE
+    ALL; UNLISTEN *; RESET ALL): asyncpg still rolls back a transaction left open."""
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    label: str
+    round_trips: int
+    runs: list[Run]
+
+
+@dataclass(frozen=True)
+class WhatIfReport:
+    clients: int
+    seconds: float
+    variants: list[WhatIf]
+
+    def ratio(self, variant: WhatIf) -> float:
+        """Median per-rep TPS ratio of `variant` to the first variant (the service)."""
+        base = self.variants[0].runs
+        return statistics.median(a.tps / b.tps for a, b in zip(variant.runs, base, strict=True))
+
+
+async def what_if(fx: Fixture, clients: int, seconds: float, reps: int) -> WhatIfReport:
+    """The service against variants that cut round trips, interleaved rep by rep."""
+    rec = await record_send(fx)
+    n = len(rec.statements)
+    variants: list[tuple[str, int, Callable[[asyncpg.Pool[Any]], SendMessage], Any]] = [
+        ("service as is", n + 3, make_service, None),
+        ("service, pool without the reset query", n + 2, make_service, _no_reset),
+        ("raw asyncpg replay of the same statements", n + 3, make_replay(rec), None),
+        ("3 statements instead of 6 (raw asyncpg)", 3 + 3, make_merged, None),
+        ("3 statements, pool without the reset query", 3 + 2, make_merged, _no_reset),
+    ]
+    runs: list[list[Run]] = [[] for _ in variants]
+    for r in range(reps):
+        order = list(range(len(variants)))
+        order = order[r % len(order) :] + order[: r % len(order)]
+        for i in order:
+            _, _, make, reset = variants[i]
+            await _vacuum(fx.dsn)
+            kwargs = {} if reset is None else {"reset": reset}
+            runs[i].append(await run_clients(fx, make, clients, seconds, 0.5, **kwargs))
+    return WhatIfReport(
+        clients,
+        seconds,
+        [WhatIf(label, trips, runs[i]) for i, (label, trips, _, _) in enumerate(variants)],
+    )
