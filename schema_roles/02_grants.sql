@@ -1,0 +1,30 @@
+-- Least privilege for the chat data layer, part 2 of 2: what the application may do.
+--
+-- Run as chatdb_owner AFTER every migration run (it is idempotent):
+--
+--     python -m codegen.migrate --dsn "postgresql://chatdb_owner@host/chatdb" apply
+--     psql "postgresql://chatdb_owner@host/chatdb" -v ON_ERROR_STOP=1 \
+--          -f schema_roles/02_grants.sql
+--
+-- Exactly the privileges the statements in queries/*.sql need, table by table
+-- (tests/test_security.py derives that set from the generated SQL and compares):
+--   SELECT   read, RETURNING, WHERE, and any row lock (FOR UPDATE needs UPDATE too)
+--   INSERT   inserts and COPY FROM (copyfrom)
+--   UPDATE   updates and SELECT ... FOR UPDATE
+--   DELETE   hard deletes
+-- Nothing on yoyo's tables, no TRUNCATE/REFERENCES/TRIGGER, no grant options. Rows that
+-- go with their parent (chat_messages ON DELETE CASCADE) are deleted by the foreign key
+-- with the table owner's rights, so the app needs no DELETE on chat_messages.
+-- A new table in a migration gets no privileges until it is added here.
+
+REVOKE ALL ON ALL TABLES IN SCHEMA public FROM chatdb_app;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM chatdb_app;
+
+GRANT SELECT, INSERT ON accounts, users, agents TO chatdb_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON chat_providers TO chatdb_app;
+GRANT SELECT, INSERT, UPDATE ON chat_model_configs TO chatdb_app;  -- soft deletes only
+GRANT SELECT, INSERT, UPDATE, DELETE ON chats TO chatdb_app;
+GRANT SELECT, INSERT ON chat_messages TO chatdb_app;
+
+-- The identity sequence behind chat_messages.id.
+GRANT USAGE ON SEQUENCE chat_messages_id_seq TO chatdb_app;
