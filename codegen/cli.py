@@ -11,6 +11,7 @@ import argparse
 import difflib
 import json
 import os
+import stat
 import sys
 import tempfile
 import traceback
@@ -33,10 +34,25 @@ def _generated_files(package: Path) -> set[Path]:
         return set()
     found = set()
     for path in package.glob("*.py"):
-        with path.open() as fh:
+        with path.open(encoding="utf-8", errors="replace") as fh:
             if fh.readline().rstrip("\n") == render.HEADER:
                 found.add(path)
     return found
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions a rewritten file keeps; a new one gets what open() would give it
+    (mkstemp's temporaries are private, 0600, which a deployed package must not be)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
 
 
 def write_atomically(files: dict[Path, str], stale: set[Path]) -> None:
@@ -46,9 +62,10 @@ def write_atomically(files: dict[Path, str], stale: set[Path]) -> None:
         for path, text in sorted(files.items()):
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            with os.fdopen(fd, "w") as fh:
-                fh.write(text)
             temps.append((Path(tmp), path))
+            os.fchmod(fd, _mode_for(path))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
     except BaseException:
         for tmp_path, _ in temps:
             tmp_path.unlink(missing_ok=True)
@@ -63,7 +80,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     config, result = _compile(args)
     files = pipeline.render_project(config, result)
     stale = _generated_files(config.package) - set(files)
-    changed = [p for p, t in files.items() if not p.exists() or p.read_text() != t]
+    changed = [p for p, t in files.items() if not p.exists() or _read(p) != t]
     write_atomically(files, stale)
     n = sum(len(v) for v in result.files.values())
     print(
@@ -80,7 +97,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     diff: list[str] = []
     for path, text in sorted(files.items()):
         rel = path.relative_to(config.root).as_posix()
-        old = path.read_text() if path.exists() else ""
+        old = _read(path)
         if old != text:
             diff.extend(
                 difflib.unified_diff(
@@ -92,7 +109,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             )
     for path in sorted(stale):
         rel = path.relative_to(config.root).as_posix()
-        old = path.read_text()
+        old = _read(path)
         diff.extend(
             difflib.unified_diff(
                 old.splitlines(keepends=True), [], fromfile=f"a/{rel}", tofile="/dev/null"
@@ -163,7 +180,7 @@ def cmd_vet(args: argparse.Namespace) -> int:
 
     config, result = _compile(args)
     sources = {
-        p.resolve().relative_to(config.root).as_posix(): p.read_text()
+        p.resolve().relative_to(config.root).as_posix(): pipeline.read_source(p, config)
         for p in migration_files(config.schema)
     }
     findings = vet.vet(result, set(config.vet_ignore), sources)

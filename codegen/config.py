@@ -25,7 +25,7 @@ def load(pyproject: Path) -> Config:
     if not pyproject.exists():
         raise CodegenError(f"{pyproject}: not found (run from the project root or pass --config)")
     try:
-        data = tomllib.loads(pyproject.read_text())
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise CodegenError(f"{pyproject}: {exc}") from None
     section = data.get("tool", {}).get("codegen")

@@ -115,7 +115,7 @@ class Builtins:
 
 @cache
 def builtins() -> Builtins:
-    raw = json.loads(DATA.read_text())
+    raw = json.loads(DATA.read_text(encoding="utf-8"))
     types = {
         name: TypeInfo(name, t["category"], t["preferred"], t["elem"], t["array"], t["kind"])
         for name, t in raw["types"].items()

@@ -23,10 +23,22 @@ def _rel(path: Path, config: Config) -> str:
         return path.as_posix()
 
 
+def read_source(path: Path, config: Config, encoding: str = "utf-8") -> str:
+    """A schema or queries file as text: UTF-8 whatever the locale, or a clear error."""
+    try:
+        return path.read_text(encoding=encoding)
+    except UnicodeDecodeError as exc:
+        raise CodegenError(
+            f"{_rel(path, config)}: not UTF-8 text (byte {exc.start}: {exc.reason})"
+        ) from None
+
+
 def load_catalog(config: Config) -> catalog.Catalog:
     if not config.schema.is_dir():
         raise CodegenError(f"schema directory {config.schema} does not exist")
-    files = [(_rel(p, config), p.read_text()) for p in catalog.migration_files(config.schema)]
+    files = [
+        (_rel(p, config), read_source(p, config)) for p in catalog.migration_files(config.schema)
+    ]
     return catalog.build(files, analyze.view_columns)
 
 
@@ -41,7 +53,9 @@ def compile_project(config: Config) -> Result:
     for path in sorted(config.queries.glob("*.sql")):
         rel = _rel(path, config)
         try:
-            queries = parse.parse_file(rel, path.read_text())
+            # utf-8-sig: a byte-order mark some editors write is not part of any query.
+            # (Migrations keep theirs: yoyo would send it to the server, which rejects it.)
+            queries = parse.parse_file(rel, read_source(path, config, "utf-8-sig"))
         except CodegenError as err:
             errors.append(err)
             continue

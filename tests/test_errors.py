@@ -262,6 +262,18 @@ def test_config_errors_have_no_traceback(project: Project) -> None:
     assert "schema directory" in result.stderr and "does not exist" in result.stderr
 
 
+def test_a_file_that_is_not_utf8(project: Project) -> None:
+    (project.root / "queries" / "latin1.sql").write_bytes(
+        b"-- name: Caf\xe9 :one\nSELECT 1 AS n;\n"
+    )
+    result = project.codegen("generate")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[0] == (
+        "error: queries/latin1.sql: not UTF-8 text (byte 12: invalid continuation byte)"
+    )
+
+
 def test_missing_config_file(tmp_path: Path) -> None:
     result = Project(tmp_path).codegen("generate")
     assert result.returncode == 1
