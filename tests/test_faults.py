@@ -33,6 +33,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+from asyncpg.exceptions._base import InternalClientError
 
 from chatdb.errors import DomainError, InternalError, InvalidInput, NotFound, TransientError
 from chatdb.service import ChatService
@@ -206,6 +207,23 @@ async def test_default_promotion_killed_mid_transaction_rolls_back_whole(fault_d
         assert await live_default(other) == alpha1
         with pytest.raises(NotFound):
             await svc.delete_model_config(id=alpha0)
+    await assert_invariants(fault_db)
+
+
+async def test_client_retry_of_a_stored_message_needs_no_model_config(fault_db: str) -> None:
+    # A TransientError can hide a commit (the connection died during COMMIT), so clients
+    # retry with the same client_message_id. The retry must return the stored message
+    # even if, meanwhile, the model configs it would resolve are gone.
+    async with open_service(fault_db) as svc:
+        world = await seed_world(svc, providers=("solo",), configs_per_provider=1)
+        chat_id, mid = uuid.uuid4(), uuid.uuid4()
+        msg: dict[str, Any] = dict(
+            **world.who, chat_id=chat_id, client_message_id=mid, content="stored once"
+        )
+        first = await svc.send_message(**msg)
+        await svc.delete_provider(provider="solo")  # no live config, no default left
+        again = await svc.send_message(**msg)
+        assert again.duplicate and again.message == first.message
     await assert_invariants(fault_db)
 
 
@@ -434,6 +452,7 @@ async def test_a_transient_race_is_retried_until_it_succeeds(pool: asyncpg.Pool[
         (asyncpg.InvalidTextRepresentationError("bad json"), InvalidInput),
         (asyncpg.UniqueViolationError("duplicate"), InternalError),
         (asyncpg.InterfaceError("another operation is in progress"), InternalError),
+        (InternalClientError("cannot switch to state 15; another operation (2)"), TransientError),
     ],
     ids=lambda v: type(v).__name__ if isinstance(v, BaseException) else v.__name__,
 )
@@ -451,6 +470,26 @@ async def test_driver_errors_become_typed_errors_without_retries(
         await run_in_transaction(pool, work, RetryPolicy())
     assert calls == 1 and err.value.__cause__ is raised
     assert err.value.retryable is (expected is TransientError)
+
+
+async def test_backend_killed_between_statements_is_a_transient_error(
+    pool: asyncpg.Pool[Any], fault_db: str
+) -> None:
+    # Killed while idle in transaction: the FATAL message arrives with no statement
+    # running, and the next statement finds the connection in whatever state it is in.
+    async def work(conn: Conn) -> None:
+        await conn.execute("INSERT INTO attempts VALUES (1)")
+        pid = conn.get_server_pid()
+        async with connect(fault_db) as admin:
+            assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+            while await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid):
+                await asyncio.sleep(0.01)
+        await conn.execute("INSERT INTO attempts VALUES (2)")
+
+    for _ in range(3):
+        with pytest.raises(TransientError):
+            await run_in_transaction(pool, work, RetryPolicy())
+    assert await pool.fetchval("SELECT count(*) FROM attempts") == 0
 
 
 async def test_a_bug_in_the_work_is_not_disguised(pool: asyncpg.Pool[Any]) -> None:

@@ -46,6 +46,10 @@ _CONNECTION_LOST: tuple[type[BaseException], ...] = (
     asyncpg.CrashShutdownError,  # 57P02: another backend crashed, all were reset
     asyncpg.CannotConnectNowError,  # 57P03: starting up / shutting down
     asyncpg.TooManyConnectionsError,  # 53300
+    # The driver lost track of the protocol (a FATAL that arrived between statements:
+    # "cannot switch to state ...; another operation is in progress") or its statement
+    # cache went stale; the connection is discarded when it goes back to the pool.
+    asyncpg_base.InternalClientError,
     ConnectionError,
     OSError,
     asyncio.TimeoutError,
@@ -136,8 +140,8 @@ async def run_in_transaction(
     """Run `work` in one transaction, mapping every failure to a DomainError.
 
     Retried in place (bounded by `policy.attempts`, with jittered sleeps): serialization
-    failures and deadlocks, and a lost connection before `work` started (the pool is
-    expired first so the next try gets a fresh connection). A connection lost while
+    failures and deadlocks, and a lost connection before `work` started (the pool's
+    connections are expired first so the next try gets a fresh one). A connection lost while
     `work` ran is a TransientError for the caller to retry: the transaction did not
     commit, or the connection died during COMMIT and nobody can know whether it did.
     """
@@ -166,9 +170,11 @@ async def run_in_transaction(
                 return result
             failure = _classify(exc, closed)
             if failure is _Failure.CONNECTION_LOST:
-                await _expire(pool)
                 if stage is _Stage.WORK:
                     raise TransientError() from exc
+                # A pooled connection was dead before it was used: after a restart they
+                # all are. Have the pool replace every connection it holds.
+                await _expire(pool)
                 if attempt >= policy.attempts:
                     raise TransientError(
                         f"database unavailable after {attempt} attempts ({stage.value})"
