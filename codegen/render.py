@@ -110,6 +110,23 @@ def singular(name: str) -> str:
     return f"{head}_{last}" if head else last
 
 
+# Lower-case names a generated queries module uses at module level: what it imports and
+# the builtins in its annotations and bodies. A query function must not shadow them.
+_MODULE_LEVEL = frozenset(
+    {"collections", "datetime", "decimal", "ipaddress", "uuid", "asyncpg", "rowcount"}
+    | {"list", "tuple", "len", "int", "float", "bool", "str", "bytes", "object"}
+)
+
+
+def function_name(query: str) -> str:
+    """GetAuthor -> get_author; Class -> class_ and List -> list_ (a keyword, or a name the
+    module itself needs)."""
+    name = snake_case(query)
+    if keyword.iskeyword(name) or name in _MODULE_LEVEL:
+        name += "_"
+    return name
+
+
 def field_name(name: str) -> str:
     ident = re.sub(r"\W", "_", name)
     if not ident or ident[0].isdigit():
@@ -390,7 +407,7 @@ def _render_queries(
     names: dict[str, str] = {}
     for a in analyses:
         q = a.query
-        fname = snake_case(q.name)
+        fname = function_name(q.name)
         if fname in names:
             raise q.error(f"its function name {fname} is also {names[fname]}'s; rename one")
         names[fname] = q.name

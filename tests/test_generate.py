@@ -173,7 +173,7 @@ def test_second_generate_reports_nothing_changed(tmp_path: Path) -> None:
     assert "(6 changed, 0 removed)" in first.stdout
     second = codegen("generate", "--config", str(config), cwd=tmp_path)
     assert second.returncode == 0, second.stderr
-    assert "generated 6 files for 26 queries in expected/golden_db (0 changed, 0 removed)" in (
+    assert "generated 6 files for 28 queries in expected/golden_db (0 changed, 0 removed)" in (
         second.stdout
     )
 
@@ -181,7 +181,7 @@ def test_second_generate_reports_nothing_changed(tmp_path: Path) -> None:
 def test_describe_prints_every_query_as_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["describe", "--config", str(GOLDEN / "pyproject.toml")]) == 0
     described = json.loads(capsys.readouterr().out)
-    assert len(described) == 26
+    assert len(described) == 28
     by_name = {d["name"]: d for d in described}
     assert by_name["ListAuthorsByIDs"] == {
         "name": "ListAuthorsByIDs",
@@ -498,6 +498,8 @@ async def test_runtime_awkward_names(conn: asyncpg.Connection[asyncpg.Record]) -
     assert await odd_names.touch_odd(conn, value="w", status_="s") == 1
     assert await odd_names.odd_value(conn, value_="w") == "w"
     assert await odd_names.odd_value(conn, value_="nope") is None
+    assert await odd_names.class_(conn) == ["c"]
+    assert await odd_names.list_(conn) == 1
 
 
 async def test_runtime_copy_with_enum_array_and_jsonb_columns(

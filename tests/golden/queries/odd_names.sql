@@ -15,3 +15,10 @@ UPDATE odd_names SET value = @value WHERE status = @status;
 
 -- name: OddValue :one
 SELECT value FROM odd_names WHERE value = @value;
+
+-- Query names that would be a keyword or shadow a builtin the module uses.
+-- name: Class :many
+SELECT class FROM odd_names ORDER BY id;
+
+-- name: List :one
+SELECT count(*) FROM odd_names;

@@ -106,3 +106,35 @@ async def odd_value(
     """
     value: str | None = await conn.fetchval(ODD_VALUE, value_)
     return value
+
+
+CLASS_: Final = """\
+SELECT class FROM odd_names ORDER BY id"""
+
+
+async def class_(
+    conn: Executor,
+    /,
+) -> list[str | None]:
+    """Query names that would be a keyword or shadow a builtin the module uses.
+
+    Source: queries/odd_names.sql:20
+    """
+    rows = await conn.fetch(CLASS_)
+    return [r[0] for r in rows]
+
+
+LIST_: Final = """\
+SELECT count(*) FROM odd_names"""
+
+
+async def list_(
+    conn: Executor,
+    /,
+) -> int:
+    """List :one
+
+    Source: queries/odd_names.sql:23
+    """
+    value: int = await conn.fetchval(LIST_)
+    return value
