@@ -17,6 +17,7 @@ from typing import Any
 from pglast import ast as _ast
 from pglast.enums import (
     A_Expr_Kind,
+    GroupingSetKind,
     JoinType,
     MinMaxOp,
     OnConflictAction,
@@ -284,8 +285,16 @@ class Analyzer:
         if stmt.whereClause is not None:
             self.expr(stmt.whereClause, scope, Typed("bool", False))
         cols = self.targets(stmt.targetList or (), scope, expect)
+        # GROUP BY may name an output column (GROUP BY n for `name AS n`).
+        scope.outputs.update({c.name: Typed(c.type, c.nullable) for c in cols})
         for g in stmt.groupClause or ():
             self._sort_expr(g, scope)
+        if any(_is_grouping_set(g) for g in stmt.groupClause or ()):
+            # ROLLUP, CUBE and GROUPING SETS return NULL for what a subtotal row rolls up.
+            cols = [
+                c if _is_aggregate_target(t) else replace(c, nullable=True)
+                for c, t in zip(cols, _expanded_targets(stmt.targetList or (), cols), strict=True)
+            ]
         if stmt.havingClause is not None:
             self.expr(stmt.havingClause, scope, Typed("bool", False))
         for w in stmt.windowClause or ():
@@ -302,6 +311,14 @@ class Analyzer:
     def _sort_expr(self, node: Any, scope: Scope) -> None:
         if isinstance(node, ast.A_Const):
             return  # ORDER BY 1
+        if isinstance(node, ast.GroupingSet):
+            for item in node.content or ():
+                self._sort_expr(item, scope)
+            return
+        if isinstance(node, ast.RowExpr):  # GROUPING SETS ((a, b), c)
+            for item in node.args or ():
+                self._sort_expr(item, scope)
+            return
         if isinstance(node, ast.ColumnRef) and len(node.fields) == 1:
             name = node.fields[0]
             if (
@@ -1254,6 +1271,24 @@ def analyze(query: Query, catalog: cat.Catalog) -> Analysis:
     return Analysis(
         query, tuple(params), tuple(cols), model, kind, table, copy_columns, _always_one_row(stmt)
     )
+
+
+def _is_grouping_set(node: Any) -> bool:
+    return isinstance(node, ast.GroupingSet) and node.kind != GroupingSetKind.GROUPING_SET_EMPTY
+
+
+def _expanded_targets(targets: Sequence[Any], cols: list[Col]) -> list[Any]:
+    """The target behind each output column; None where a `*` expanded to several."""
+    if len(targets) == len(cols):
+        return list(targets)
+    return [None] * len(cols)
+
+
+def _is_aggregate_target(target: Any) -> bool:
+    if target is None:
+        return False
+    val = target.val
+    return isinstance(val, ast.FuncCall) and val.over is None and _is_aggregate(val)
 
 
 def _always_one_row(stmt: Any) -> bool:

@@ -273,6 +273,30 @@ def test_function_arguments_by_name() -> None:
         run("SELECT round(x => 1.5) AS r")
 
 
+def test_group_by_output_alias_and_position() -> None:
+    assert cols("SELECT name AS n, count(*) FROM authors GROUP BY n ORDER BY n") == [
+        ("n", "text", False),
+        ("count", "int8", False),
+    ]
+    assert cols("SELECT mood, count(*) FROM authors GROUP BY 1") == [
+        ("mood", "mood", False),
+        ("count", "int8", False),
+    ]
+
+
+def test_rollup_cube_and_grouping_sets_make_grouped_columns_nullable() -> None:
+    for grouping in (
+        "ROLLUP (mood, name)",
+        "CUBE (mood, name)",
+        "GROUPING SETS ((mood, name), ())",
+    ):
+        assert cols(f"SELECT mood, name, count(*) AS n FROM authors GROUP BY {grouping}") == [
+            ("mood", "mood", True),
+            ("name", "text", True),
+            ("n", "int8", False),
+        ], grouping
+
+
 def test_window_functions() -> None:
     assert cols(
         "SELECT row_number() OVER (ORDER BY id) AS n, rank() OVER w AS r, "
