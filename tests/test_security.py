@@ -19,7 +19,6 @@ run as chatdb_owner, then schema_roles/02_grants.sql as chatdb_owner. Proved her
 from __future__ import annotations
 
 import contextlib
-import io
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -350,19 +349,16 @@ async def test_the_service_works_fully_through_the_app_role(secured_rw: Secured)
         with pytest.raises(NotFound):
             await svc.get_chat(user_id=user.id, chat_id=new_chat)
 
-        # The generated batch insert, and COPY FROM (which needs INSERT).
+        # The generated bulk paths: COPY FROM (needs INSERT) and a batch insert.
+        copied = q_messages.CopyChatMessagesParams(
+            chat.id, uuid.uuid4(), "user", "copied", None, ["x"], None, None, None, a1.id
+        )
         batched = q_messages.InsertChatMessagesBatchParams(
             chat.id, uuid.uuid4(), "user", "batched", a1.id
         )
-        csv = f"{chat.id},{uuid.uuid4()},user,copied,{a1.id}\n".encode()
         async with svc.pool.acquire() as conn:
+            assert await q_messages.copy_chat_messages(conn, rows=[copied]) == 1
             await q_messages.insert_chat_messages_batch(conn, params=[batched])
-            await conn.copy_to_table(
-                "chat_messages",
-                source=io.BytesIO(csv),
-                columns=["chat_id", "client_message_id", "role", "content", "model_config_id"],
-                format="csv",
-            )
             assert await q_messages.count_chat_messages(conn, chat_id=chat.id) == 2
     async with connect(secured.owner) as conn:
         # The bulk paths bypass the service's bookkeeping of message_count.
