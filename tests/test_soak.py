@@ -48,6 +48,7 @@ from tests.reliability_fixtures import (
     World,
     assert_invariants,
     connect,
+    invariant_violations,
     open_service,
     seed_world,
 )
@@ -555,3 +556,44 @@ async def test_many_messages_into_one_new_chat(fault_db: str) -> None:
         chats = await svc.list_chats(user_id=world.user_id)
         assert sorted(c.id for c in chats.chats) == sorted([chat_id, other_chat])
     await assert_invariants(fault_db)
+
+
+async def test_the_invariant_checks_catch_each_violation(fault_db: str) -> None:
+    """The checks the soak relies on can fail: break each invariant behind the
+    service's back (dropping the constraints that would stop it) and see it reported."""
+    async with open_service(fault_db) as svc:
+        world = await seed_world(svc, providers=("p",), configs_per_provider=2)
+        second = world.configs["p"][1]
+        chat_a, chat_b, mid = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        for chat_id in (chat_a, chat_b):
+            await svc.send_message(
+                **world.who, chat_id=chat_id, client_message_id=mid, content="same id"
+            )
+    async with connect(fault_db) as conn:
+        assert await invariant_violations(conn) == [f"client_message_id {mid} stored 2 times"]
+        await conn.execute(
+            "DROP INDEX chat_model_configs_one_default;"
+            "ALTER TABLE chat_messages DROP CONSTRAINT chat_messages_chat_id_fkey;"
+        )
+        await conn.execute("UPDATE chat_model_configs SET is_default = true WHERE id = $1", second)
+        await conn.execute(
+            "INSERT INTO chat_model_configs (provider, model, display_name, context_limit, "
+            "compression_threshold) VALUES ('gone', 'm', 'd', 1, 1)"
+        )
+        await conn.execute("UPDATE chats SET message_count = 7 WHERE id = $1", chat_a)
+        await conn.execute("DELETE FROM chats WHERE id = $1", chat_b)
+        await conn.execute(
+            "UPDATE chat_messages SET model_config_id = NULL WHERE chat_id = $1", chat_a
+        )
+        found = await invariant_violations(conn)
+        await conn.execute("UPDATE chat_model_configs SET is_default = false")
+        no_default = await invariant_violations(conn)
+    assert found == [
+        "2 live default model configs",
+        "1 live model configs without a provider",
+        "1 messages without a chat",
+        f"chat {chat_a}: message_count 7 but 1 messages",
+        f"client_message_id {mid} stored 2 times",
+        "1 messages without a model config",
+    ]
+    assert "3 live model configs but no default" in no_default
