@@ -5,7 +5,10 @@ What is proved here:
 * A backend killed (pg_terminate_backend) in the middle of send_message, delete_provider
   and default promotion, after the transaction had already written rows: nothing of it
   survives, the service raises TransientError (retryable, 503), and a retry with the same
-  input completes exactly once.
+  input completes exactly once. A backend killed while its session sat idle in the
+  transaction is a TransientError too, with nothing kept. A client retry of a message
+  already stored returns it even if no model config is left to resolve (currently
+  fails: service bug, see test_client_retry_of_a_stored_message_needs_no_model_config).
 * A server restart while a pool is busy or idle: calls succeed again as soon as the
   server is back, and nothing committed before the restart is lost.
 * A stopped server: calls fail fast with TransientError instead of hanging or leaking a
@@ -14,7 +17,9 @@ What is proved here:
   really racing transactions, are retried in place a bounded number of times with jittered
   delays; the policy's delay bounds and attempt count are checked exactly; when attempts
   run out the caller gets TransientError. The service retries a real deadlock
-  transparently.
+  transparently. Every other driver failure becomes a typed error without retries
+  (cancelled statement: TransientError; bad data: InvalidInput; FK: NotFound; anything
+  else: InternalError), and a plain bug in the work is not disguised as one.
 * A migration whose connection is killed half way leaves the database at the previous
   revision, and the next run can apply it.
 """
