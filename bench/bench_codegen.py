@@ -309,9 +309,20 @@ def in_process(fn: Callable[[], object], runs: int, trace: bool = False) -> Samp
     return result
 
 
-def spawn(argv: list[str], cwd: Path, runs: int) -> Sample:
+# Children keep compiled bytecode in a private directory, as an installed package would
+# have it; with PYTHONDONTWRITEBYTECODE (set in some environments) every start would
+# compile the generator's modules again. `bytecode=False` measures exactly that case.
+_PYCACHE = tempfile.mkdtemp(prefix="bench-codegen-pycache-")
+
+
+def spawn(argv: list[str], cwd: Path, runs: int, bytecode: bool = True) -> Sample:
     """Median wall time, CPU time and max RSS of a child (os.wait4 reports its own usage)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if bytecode:
+        env["PYTHONPYCACHEPREFIX"] = _PYCACHE
+    else:  # installed packages keep their __pycache__; codegen/ (not installed) has none
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
     samples = []
     for _ in range(runs + 1):
         start = time.perf_counter()
@@ -419,7 +430,7 @@ def both(s: Sample) -> str:
     return f"{ms(s.wall)} / {ms(s.cpu)}"
 
 
-def report(rows: list[Row], startup: Sample, imports: Sample, runs: int) -> str:
+def report(rows: list[Row], startup: Sample, imports: Sample, compiling: Sample, runs: int) -> str:
     load = os.getloadavg()[0]
     lines = [
         "# Code generator benchmark",
@@ -433,7 +444,10 @@ def report(rows: list[Row], startup: Sample, imports: Sample, runs: int) -> str:
         "",
         f"Baselines from the same run: interpreter start-up (`python -c pass`) "
         f"{both(startup)}, {mib(startup.peak_bytes)} max RSS; importing the generator "
-        f'(`python -c "import codegen.cli"`) {both(imports)}, {mib(imports.peak_bytes)}.',
+        f'(`python -c "import codegen.cli"`) {both(imports)}, {mib(imports.peak_bytes)}; '
+        f"the same compiling codegen/ each time (PYTHONDONTWRITEBYTECODE=1 and no "
+        f"codegen/__pycache__, as in this repository's environment) {both(compiling)}. "
+        "The cold runs below have the cache, as an installed package would.",
         "",
         "| input | queries | command | warm (in-process) | cold (`python -m codegen`) "
         "| per query, warm | warm / parse-only | cold / start-up | peak memory warm / cold |",
@@ -488,6 +502,7 @@ def main(argv: list[str] | None = None) -> int:
 
     startup = spawn([sys.executable, "-c", "pass"], ROOT, args.runs)
     imports = spawn([sys.executable, "-c", "import codegen.cli"], ROOT, args.runs)
+    compiling = spawn([sys.executable, "-c", "import codegen.cli"], ROOT, args.runs, False)
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-codegen-") as tmp:
         project = copy_project(Path(tmp) / "project")
@@ -496,7 +511,8 @@ def main(argv: list[str] | None = None) -> int:
         if run_cli(["generate", "--config", str(synthetic)])() != 0:
             raise SystemExit("the synthetic corpus does not compile: run generate on it")
         rows.append(measure(f"synthetic, {args.queries:,} queries", synthetic, args.runs))
-    text = report(rows, startup, imports, args.runs)
+    text = report(rows, startup, imports, compiling, args.runs)
+    shutil.rmtree(_PYCACHE, ignore_errors=True)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
