@@ -7,6 +7,7 @@ and fault-injection tests can restart or kill it without harming a shared server
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -85,10 +86,8 @@ class Cluster:
         self.start()
 
     def remove(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self.stop("immediate")
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.datadir.parent, ignore_errors=True)
 
 

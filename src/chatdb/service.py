@@ -139,17 +139,28 @@ def _int(value: object, name: str, lo: int, hi: int) -> int:
     return value
 
 
+JSON_MAX_DEPTH = 64
+
+
 def _json_text_ok(value: JSONValue, name: str) -> None:
-    """jsonb rejects the NUL character and lone surrogates anywhere in the document."""
-    if isinstance(value, str):
-        _text(value, name, max_len=CONTENT_MAX, empty_ok=True)
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            _text(k, name, max_len=CONTENT_MAX, empty_ok=True)
-            _json_text_ok(v, name)
-    elif isinstance(value, list):
-        for v in value:
-            _json_text_ok(v, name)
+    """jsonb rejects the NUL character and lone surrogates anywhere in the document.
+
+    Walked with an explicit stack: a hostile, deeply nested document is InvalidInput,
+    not a RecursionError.
+    """
+    stack: list[tuple[JSONValue, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > JSON_MAX_DEPTH:
+            raise InvalidInput(f"{name} is nested more than {JSON_MAX_DEPTH} levels deep.")
+        if isinstance(item, str):
+            _text(item, name, max_len=CONTENT_MAX, empty_ok=True)
+        elif isinstance(item, dict):
+            for k, v in item.items():
+                _text(k, name, max_len=CONTENT_MAX, empty_ok=True)
+                stack.append((v, depth + 1))
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
 
 
 def title_from_message(content: str) -> str:
@@ -500,7 +511,17 @@ class ChatService:
             chat = await q_chats.get_chat_by_id_for_update(conn, id=cid)
             if chat is None or chat.user_id != usr:
                 raise NotFound()
-            config = await _resolve_model(conn, chat)
+            try:
+                config = await _resolve_model(conn, chat)
+            except NoDefaultModelConfig:
+                # A retry of a message stored earlier needs no model: it returns the
+                # stored message, whatever happened to the configs since.
+                stored = await q_messages.get_chat_message_by_client_id(
+                    conn, chat_id=cid, client_message_id=mid
+                )
+                if stored is None:
+                    raise
+                return SentMessage(stored, chat, created_chat=False, duplicate=True)
             message = await q_messages.insert_chat_message(
                 conn,
                 chat_id=cid,
