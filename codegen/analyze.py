@@ -1292,7 +1292,18 @@ def _is_aggregate_target(target: Any) -> bool:
 
 
 def _always_one_row(stmt: Any) -> bool:
-    """`SELECT count(*) FROM ...`: aggregates without GROUP BY return exactly one row."""
+    """Statements that return exactly one row or fail: `SELECT count(*) FROM ...`
+    (aggregates without GROUP BY) and `INSERT ... VALUES (one row) RETURNING ...`
+    without ON CONFLICT (a conflict would be an error, not a missing row)."""
+    if isinstance(stmt, ast.InsertStmt):
+        values = stmt.selectStmt
+        return (
+            stmt.onConflictClause is None
+            and stmt.withClause is None
+            and isinstance(values, ast.SelectStmt)
+            and values.valuesLists is not None
+            and len(values.valuesLists) == 1
+        )
     if not isinstance(stmt, ast.SelectStmt) or stmt.op or stmt.valuesLists:
         return False
     if stmt.groupClause or stmt.havingClause or stmt.limitCount or stmt.limitOffset:

@@ -449,6 +449,8 @@ def _render_queries(
             imports.stdlib.add("import collections.abc")
         if q.command in ("execrows", "copyfrom", "batchone"):
             imports.runtime.add("rowcount" if q.command != "batchone" else "BatchMismatchError")
+        if q.command == "one" and a.always_one_row and not scalar:
+            imports.runtime.add("NoRowError")
         if row_fields or params_class:
             imports.stdlib.add("from typing import NamedTuple")
         doc = [_doc_line(d) for d in q.doc] or [f"{q.name} :{q.command}"]
@@ -590,6 +592,13 @@ def _function_body(
         returns = row_type if optional else f"{row_type} | None"
         body = [*call(f"value: {returns} = await conn.fetchval(", args), "return value"]
         return signature, str(returns), body
+    if command == "one" and a.always_one_row:
+        # INSERT ... VALUES (...) RETURNING: a row or an exception, never "no row".
+        body = call("row = await conn.fetchrow(", args)
+        callee, row_args = build("row")
+        body += ["if row is None:", f'    raise NoRowError("{a.query.name} returned no row")']
+        body += call(f"return {callee}", row_args, ")")
+        return signature, str(row_type), body
     if command == "one":
         body = call("row = await conn.fetchrow(", args)
         callee, row_args = build("row")

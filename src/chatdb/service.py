@@ -185,7 +185,7 @@ class ChatService:
         name = _text(name, "name", max_len=NAME_MAX)
 
         async def work(conn: Conn) -> Account:
-            return _row(await q_accounts.insert_account(conn, name=name))
+            return await q_accounts.insert_account(conn, name=name)
 
         return await self._tx(work)
 
@@ -203,7 +203,7 @@ class ChatService:
                 )
             except asyncpg.UniqueViolationError:
                 raise Conflict("A user with this email already exists.") from None
-            return _row(row)
+            return row
 
         return await self._tx(work)
 
@@ -212,7 +212,7 @@ class ChatService:
         name = _text(name, "name", max_len=NAME_MAX)
 
         async def work(conn: Conn) -> Agent:
-            return _row(await q_accounts.insert_agent(conn, account_id=acc, name=name))
+            return await q_accounts.insert_agent(conn, account_id=acc, name=name)
 
         return await self._tx(work)
 
@@ -332,7 +332,7 @@ class ChatService:
             row = await q_configs.insert_chat_model_config(
                 conn, **v, created_by=author, updated_by=author
             )
-            return await _after_config_write(conn, _row(row))
+            return await _after_config_write(conn, row)
 
         return await self._tx(work)
 
@@ -440,15 +440,13 @@ class ChatService:
         cfg = _opt_uuid(model_config_id, "model_config_id")
 
         async def work(conn: Conn) -> Chat:
-            return _row(
-                await q_chats.insert_chat(
-                    conn,
-                    account_id=acc,
-                    user_id=usr,
-                    agent_id=agt,
-                    title=title,
-                    model_config_id=cfg,
-                )
+            return await q_chats.insert_chat(
+                conn,
+                account_id=acc,
+                user_id=usr,
+                agent_id=agt,
+                title=title,
+                model_config_id=cfg,
             )
 
         return await self._tx(work)

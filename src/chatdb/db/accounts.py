@@ -8,7 +8,7 @@ import uuid
 from typing import Final
 
 from .models import Account, Agent, User
-from .runtime import Executor
+from .runtime import Executor, NoRowError
 
 INSERT_ACCOUNT: Final = """\
 INSERT INTO accounts (name) VALUES ($1) RETURNING *"""
@@ -19,13 +19,15 @@ async def insert_account(
     /,
     *,
     name: str,
-) -> Account | None:
+) -> Account:
     """InsertAccount :one
 
     Source: queries/accounts.sql:1
     """
     row = await conn.fetchrow(INSERT_ACCOUNT, name)
-    return None if row is None else tuple.__new__(Account, row)
+    if row is None:
+        raise NoRowError("InsertAccount returned no row")
+    return tuple.__new__(Account, row)
 
 
 GET_ACCOUNT_BY_ID: Final = """\
@@ -59,13 +61,15 @@ async def insert_user(
     account_id: uuid.UUID,
     email: str,
     display_name: str | None,
-) -> User | None:
+) -> User:
     """InsertUser :one
 
     Source: queries/accounts.sql:7
     """
     row = await conn.fetchrow(INSERT_USER, account_id, email, display_name)
-    return None if row is None else tuple.__new__(User, row)
+    if row is None:
+        raise NoRowError("InsertUser returned no row")
+    return tuple.__new__(User, row)
 
 
 GET_USER_BY_ID: Final = """\
@@ -96,13 +100,15 @@ async def insert_agent(
     *,
     account_id: uuid.UUID,
     name: str,
-) -> Agent | None:
+) -> Agent:
     """InsertAgent :one
 
     Source: queries/accounts.sql:15
     """
     row = await conn.fetchrow(INSERT_AGENT, account_id, name)
-    return None if row is None else tuple.__new__(Agent, row)
+    if row is None:
+        raise NoRowError("InsertAgent returned no row")
+    return tuple.__new__(Agent, row)
 
 
 GET_AGENT_BY_ID: Final = """\

@@ -8,7 +8,7 @@ import uuid
 from typing import Final
 
 from .models import ChatModelConfig
-from .runtime import Executor, JSONValue, rowcount
+from .runtime import Executor, JSONValue, NoRowError, rowcount
 
 GET_CHAT_MODEL_CONFIG_BY_ID: Final = """\
 SELECT
@@ -184,7 +184,7 @@ async def insert_chat_model_config(
     context_limit: int,
     compression_threshold: int,
     options: JSONValue,
-) -> ChatModelConfig | None:
+) -> ChatModelConfig:
     """InsertChatModelConfig :one
 
     Source: queries/chatmodelconfigs.sql:59
@@ -202,7 +202,9 @@ async def insert_chat_model_config(
         compression_threshold,
         options,
     )
-    return None if row is None else tuple.__new__(ChatModelConfig, row)
+    if row is None:
+        raise NoRowError("InsertChatModelConfig returned no row")
+    return tuple.__new__(ChatModelConfig, row)
 
 
 UPDATE_CHAT_MODEL_CONFIG: Final = """\

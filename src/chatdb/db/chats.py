@@ -9,7 +9,7 @@ import uuid
 from typing import Final, NamedTuple
 
 from .models import Chat
-from .runtime import Executor, rowcount
+from .runtime import Executor, NoRowError, rowcount
 
 ENSURE_CHAT: Final = """\
 INSERT INTO chats (id, account_id, user_id, agent_id, title, model_config_id)
@@ -55,13 +55,15 @@ async def insert_chat(
     agent_id: uuid.UUID,
     title: str,
     model_config_id: uuid.UUID | None,
-) -> Chat | None:
+) -> Chat:
     """InsertChat :one
 
     Source: queries/chats.sql:9
     """
     row = await conn.fetchrow(INSERT_CHAT, account_id, user_id, agent_id, title, model_config_id)
-    return None if row is None else tuple.__new__(Chat, row)
+    if row is None:
+        raise NoRowError("InsertChat returned no row")
+    return tuple.__new__(Chat, row)
 
 
 GET_CHAT_BY_ID: Final = """\

@@ -24,6 +24,10 @@ class BatchMismatchError(RuntimeError):
     """A :batchone query returned a different number of rows than parameter sets."""
 
 
+class NoRowError(RuntimeError):
+    """A statement that always returns one row returned none (e.g. a trigger skipped it)."""
+
+
 def rowcount(status: str) -> int:
     """Rows affected, from a command status such as "UPDATE 3" or "INSERT 0 1"."""
     return int(status.rpartition(" ")[2])

@@ -8,7 +8,7 @@ import collections.abc
 from typing import Final, NamedTuple
 
 from .models import Author, AuthorStat, Mood
-from .runtime import BatchMismatchError, Executor, JSONValue, rowcount
+from .runtime import BatchMismatchError, Executor, JSONValue, NoRowError, rowcount
 
 CREATE_AUTHOR: Final = """\
 INSERT INTO authors (name, bio, mood, tags, meta)
@@ -25,13 +25,15 @@ async def create_author(
     mood: Mood,
     tags: list[str],
     meta: JSONValue | None,
-) -> Author | None:
+) -> Author:
     """CreateAuthor :one
 
     Source: queries/authors.sql:1
     """
     row = await conn.fetchrow(CREATE_AUTHOR, name, bio, mood, tags, meta)
-    return None if row is None else tuple.__new__(Author, row)
+    if row is None:
+        raise NoRowError("CreateAuthor returned no row")
+    return tuple.__new__(Author, row)
 
 
 GET_AUTHOR: Final = """\

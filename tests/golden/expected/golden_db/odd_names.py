@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Final
 
 from .models import Label, OddName
-from .runtime import Executor, rowcount
+from .runtime import Executor, NoRowError, rowcount
 
 INSERT_ODD: Final = """\
 INSERT INTO odd_names (label, "row", "rows", value, status, "count", class)
@@ -26,13 +26,15 @@ async def insert_odd(
     status: str | None,
     count: int | None,
     class_: str | None,
-) -> OddName | None:
+) -> OddName:
     """Parameters named like the generated function's locals get a trailing underscore.
 
     Source: queries/odd_names.sql:2
     """
     row = await conn.fetchrow(INSERT_ODD, label, row_, rows, value, status, count, class_)
-    return None if row is None else tuple.__new__(OddName, row)
+    if row is None:
+        raise NoRowError("InsertOdd returned no row")
+    return tuple.__new__(OddName, row)
 
 
 GET_ODD_BY_ROW: Final = """\
