@@ -139,7 +139,7 @@ def _int(value: object, name: str, lo: int, hi: int) -> int:
     return value
 
 
-JSON_MAX_DEPTH = 64
+JSON_MAX_DEPTH = 512  # well inside what json.dumps/loads and jsonb handle
 
 
 def _json_text_ok(value: JSONValue, name: str) -> None:
