@@ -54,7 +54,8 @@ class Case:
     key: str
     label: str
     kind: str
-    """"single" (one row or none) or "bulk" (10,000 rows): selects the target."""
+    """"single" (:one and :exec: one row or none) or "many" (:many lists): selects the
+    target bound."""
     rounds: int
     batch: int
 
@@ -62,11 +63,11 @@ class Case:
 def cases(quick: bool) -> list[Case]:
     """Many short rounds rather than few long ones: the per-round ratios then track drift
     (and other processes on the 2 cores) closely."""
-    r = 15 if quick else 120
+    r = 15 if quick else 80
     return [
         Case("get_by_id", "get-by-id (:one)", "single", r, 20 if quick else 50),
-        Case("list_100", "list 100 rows (:many)", "single", r, 5 if quick else 10),
-        Case("list_10000", "list 10,000 rows (:many)", "bulk", 7 if quick else 30, 1),
+        Case("list_100", "list 100 rows (:many)", "many", r, 5 if quick else 10),
+        Case("list_10000", "list 10,000 rows (:many)", "many", 7 if quick else 25, 1),
         Case("insert_returning", "insert RETURNING (:one)", "single", r, 20 if quick else 40),
         Case("exec", "update (:exec)", "single", r, 20 if quick else 40),
     ]

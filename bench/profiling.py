@@ -1,9 +1,10 @@
 """Where the time goes when a target is missed: pyinstrument, summarised by whose code.
 
-pyinstrument samples Python frames. asyncpg's protocol is Cython and has no frames of its
-own: parsing a reply runs inside the event loop's socket callback, so it shows up under
-"asyncio event loop", and the time spent blocked in select() waiting for the server is
-its own category, as are the socket system calls.
+pyinstrument samples Python frames and calls into C. asyncpg's protocol is Cython and has
+no frames of its own: parsing a reply runs inside the event loop's socket callback, so it
+shows up under "asyncio event loop". A C built-in is charged to the code that called it
+(tuple.__new__ in a generated list comprehension is generated code's time); time blocked
+in epoll waiting for the server, and the socket system calls, are categories of their own.
 """
 
 from __future__ import annotations
@@ -31,18 +32,22 @@ OURS = ("/chatdb/",)
 
 WAITING = "waiting for the server (epoll/select)"
 SOCKET = "socket send/recv syscalls"
+OTHER = "other (stdlib, interpreter)"
 
 
-def category(path: str, function: str = "") -> str:
-    if path == "<built-in>":
+def category(path: str, function: str = "", caller: str = OTHER) -> str:
+    """Whose time a frame is. A C built-in (tuple.__new__, a dict lookup) is charged to
+    the code that called it, except the system calls that are a category of their own."""
+    if path in ("<built-in>", ""):
         if function.startswith(("epoll.", "select.", "poll.")):
             return WAITING
         if function.startswith("socket."):
             return SOCKET
+        return caller
     for name, needles in CATEGORIES:
         if any(n in path for n in needles):
             return name
-    return "other (interpreter, uuid, ...)"
+    return OTHER
 
 
 @dataclass(frozen=True)
@@ -52,21 +57,35 @@ class ProfileSummary:
     shares: dict[str, float]
     """Self time by category, as fractions of the total."""
     ours: list[tuple[str, float]]
-    """The hottest functions in src/chatdb by self time (fraction of total)."""
+    """The hottest functions in src/chatdb by self time, the built-ins they call included
+    (fraction of total)."""
     path: Path
 
 
-def _walk(frame: Frame, by_cat: dict[str, float], ours: dict[str, float]) -> None:
+def _walk(
+    frame: Frame,
+    by_cat: dict[str, float],
+    ours: dict[str, float],
+    caller: str = OTHER,
+    our_caller: str | None = None,
+) -> None:
     if frame.is_synthetic:  # "[self]" / "[await]": already in the parent's total_self_time
         return
     path = frame.file_path or ""
+    cat = category(path, frame.function, caller)
+    builtin = path in ("<built-in>", "")
+    ours_key = (
+        f"{frame.function} ({frame.file_path_short}:{frame.line_no})"
+        if any(n in path for n in OURS)
+        else (our_caller if builtin and cat == caller else None)
+    )
     self_time = frame.total_self_time
     if self_time > 0:
-        by_cat[category(path, frame.function)] += self_time
-        if any(n in path for n in OURS):
-            ours[f"{frame.function} ({frame.file_path_short}:{frame.line_no})"] += self_time
+        by_cat[cat] += self_time
+        if ours_key:
+            ours[ours_key] += self_time
     for child in frame.children:
-        _walk(child, by_cat, ours)
+        _walk(child, by_cat, ours, cat, ours_key)
 
 
 async def profile(name: str, work: Callable[[], Awaitable[object]], path: Path) -> ProfileSummary:

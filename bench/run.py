@@ -129,8 +129,8 @@ async def run(args: argparse.Namespace) -> int:
             bulk_report = await bulk.run(
                 fx,
                 rows=10_000 if args.quick else 100_000,
-                loop_rows=2_000 if args.quick else 25_000,
-                autocommit_rows=300 if args.quick else 2_000,
+                loop_rows=2_000 if args.quick else 15_000,
+                autocommit_rows=300 if args.quick else 1_500,
                 reps=1 if args.quick else 3,
                 log=_log,
             )
