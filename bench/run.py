@@ -103,6 +103,8 @@ async def run(args: argparse.Namespace) -> int:
     started = time.time()
     load_before = os.getloadavg()[0]
     args.out.mkdir(parents=True, exist_ok=True)
+    for stale in args.out.glob(f"{stem}-profile-*.txt"):
+        stale.unlink()  # profiles of an earlier run's misses
     call_results: list[calls.CaseResult] = []
     bulk_report: bulk.BulkReport | None = None
     tp_report: throughput.ThroughputReport | None = None
