@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import collections.abc
 import uuid
+from itertools import repeat
 from typing import Final, NamedTuple
 
 from .models import ChatMessage
@@ -100,7 +101,7 @@ async def list_chat_messages(
     Source: queries/chat_messages.sql:20
     """
     rows = await conn.fetch(LIST_CHAT_MESSAGES, chat_id, after_id, page_size)
-    return [tuple.__new__(ChatMessage, r) for r in rows]
+    return list(map(tuple.__new__, repeat(ChatMessage), rows))
 
 
 COUNT_CHAT_MESSAGES: Final = """\

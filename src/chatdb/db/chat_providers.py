@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import Final
 
 from .models import ChatProvider
@@ -70,7 +71,7 @@ async def get_chat_providers(
     Source: queries/chat_providers.sql:15
     """
     rows = await conn.fetch(GET_CHAT_PROVIDERS)
-    return [tuple.__new__(ChatProvider, r) for r in rows]
+    return list(map(tuple.__new__, repeat(ChatProvider), rows))
 
 
 GET_CHAT_PROVIDER_BY_PROVIDER: Final = """\

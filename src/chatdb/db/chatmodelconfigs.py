@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import uuid
+from itertools import repeat
 from typing import Final
 
 from .models import ChatModelConfig
@@ -79,7 +80,7 @@ async def get_chat_model_configs(
     Source: queries/chatmodelconfigs.sql:17
     """
     rows = await conn.fetch(GET_CHAT_MODEL_CONFIGS)
-    return [tuple.__new__(ChatModelConfig, r) for r in rows]
+    return list(map(tuple.__new__, repeat(ChatModelConfig), rows))
 
 
 GET_ENABLED_CHAT_MODEL_CONFIGS: Final = """\
@@ -109,7 +110,7 @@ async def get_enabled_chat_model_configs(
     Source: queries/chatmodelconfigs.sql:29
     """
     rows = await conn.fetch(GET_ENABLED_CHAT_MODEL_CONFIGS)
-    return [tuple.__new__(ChatModelConfig, r) for r in rows]
+    return list(map(tuple.__new__, repeat(ChatModelConfig), rows))
 
 
 GET_ENABLED_CHAT_MODEL_CONFIG_BY_ID: Final = """\

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from itertools import repeat
 from typing import Final, NamedTuple
 
 from .models import Chat
@@ -129,7 +130,7 @@ async def list_chats_by_user(
     Source: queries/chats.sql:22
     """
     rows = await conn.fetch(LIST_CHATS_BY_USER, user_id, after_last_active, after_id, page_size)
-    return [tuple.__new__(Chat, r) for r in rows]
+    return list(map(tuple.__new__, repeat(Chat), rows))
 
 
 TOUCH_CHAT_AFTER_MESSAGE: Final = """\
@@ -220,4 +221,4 @@ async def list_chats_with_wrong_message_count(
     Source: queries/chats.sql:50
     """
     rows = await conn.fetch(LIST_CHATS_WITH_WRONG_MESSAGE_COUNT)
-    return [tuple.__new__(ListChatsWithWrongMessageCountRow, r) for r in rows]
+    return list(map(tuple.__new__, repeat(ListChatsWithWrongMessageCountRow), rows))

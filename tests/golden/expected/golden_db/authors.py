@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import collections.abc
+from itertools import repeat
 from typing import Final, NamedTuple
 
 from .models import Author, AuthorStat, Mood
@@ -69,7 +70,7 @@ async def list_authors_by_mood(
     Source: queries/authors.sql:10
     """
     rows = await conn.fetch(LIST_AUTHORS_BY_MOOD, mood)
-    return [tuple.__new__(Author, r) for r in rows]
+    return list(map(tuple.__new__, repeat(Author), rows))
 
 
 LIST_AUTHORS_BY_IDS: Final = """\
@@ -94,7 +95,7 @@ async def list_authors_by_ids(
     Source: queries/authors.sql:13
     """
     rows = await conn.fetch(LIST_AUTHORS_BY_IDS, ids)
-    return [tuple.__new__(ListAuthorsByIDsRow, r) for r in rows]
+    return list(map(tuple.__new__, repeat(ListAuthorsByIDsRow), rows))
 
 
 LIST_AUTHORS_NOT_IN: Final = """\
@@ -146,7 +147,7 @@ async def search_authors(
     Source: queries/authors.sql:19
     """
     rows = await conn.fetch(SEARCH_AUTHORS, mood, tags, max_rows)
-    return [tuple.__new__(SearchAuthorsRow, r) for r in rows]
+    return list(map(tuple.__new__, repeat(SearchAuthorsRow), rows))
 
 
 UPDATE_AUTHOR_BIO: Final = """\
@@ -268,7 +269,7 @@ async def get_authors_batch(
         raise BatchMismatchError(
             f"GetAuthorsBatch: {len(rows)} rows for {len(param_sets)} parameter sets"
         )
-    return [tuple.__new__(Author, r) for r in rows]
+    return list(map(tuple.__new__, repeat(Author), rows))
 
 
 AUTHOR_STATS: Final = """\
@@ -284,7 +285,7 @@ async def author_stats(
     Source: queries/authors.sql:47
     """
     rows = await conn.fetch(AUTHOR_STATS)
-    return [tuple.__new__(AuthorStat, r) for r in rows]
+    return list(map(tuple.__new__, repeat(AuthorStat), rows))
 
 
 MOODS_IN_USE: Final = """\

@@ -8,6 +8,7 @@ import collections.abc
 import datetime
 import decimal
 import uuid
+from itertools import repeat
 from typing import Final, NamedTuple
 
 from .models import Author, Book
@@ -92,7 +93,7 @@ async def books_by_author(
     Source: queries/books.sql:9
     """
     rows = await conn.fetchmany(BOOKS_BY_AUTHOR, params)
-    return [tuple.__new__(Book, r) for r in rows]
+    return list(map(tuple.__new__, repeat(Book), rows))
 
 
 BOOKS_WITH_AUTHORS: Final = """\
@@ -151,7 +152,7 @@ async def books_with_author_name(
     Source: queries/books.sql:18
     """
     rows = await conn.fetch(BOOKS_WITH_AUTHOR_NAME, since)
-    return [tuple.__new__(BooksWithAuthorNameRow, r) for r in rows]
+    return list(map(tuple.__new__, repeat(BooksWithAuthorNameRow), rows))
 
 
 UPSERT_BOOK_PRICE: Final = """\

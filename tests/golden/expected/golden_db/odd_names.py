@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import Final
 
 from .models import Label, OddName
@@ -70,7 +71,7 @@ async def odd_by_rows(
     Source: queries/odd_names.sql:10
     """
     rows = await conn.fetch(ODD_BY_ROWS, rows_)
-    return [tuple.__new__(OddName, r) for r in rows]
+    return list(map(tuple.__new__, repeat(OddName), rows))
 
 
 TOUCH_ODD: Final = """\
