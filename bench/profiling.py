@@ -19,7 +19,7 @@ from pyinstrument.frame import Frame
 
 CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("chatdb.db (generated code + runtime)", ("/chatdb/db/",)),
-    ("chatdb.service", ("/chatdb/service",)),
+    ("chatdb.service + chatdb.tx", ("/chatdb/service", "/chatdb/tx", "/chatdb/errors")),
     ("bench harness", ("/bench/",)),
     ("asyncio event loop (incl. asyncpg protocol callbacks)", ("/asyncio/", "selectors.py")),
     ("asyncpg (Python + Cython protocol calls)", ("/asyncpg/",)),
