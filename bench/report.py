@@ -91,7 +91,7 @@ def markdown(res: Results) -> str:
     ]
     lines += _table(
         ["", "target", "measured", ""],
-        [[t.what, t.wanted, _x(t.value), "PASS" if t.passed else "**MISS**"] for t in res.targets],
+        [[t.what, t.wanted, t.measured, "PASS" if t.passed else "**MISS**"] for t in res.targets],
         "lrrl",
     )
     if res.calls:

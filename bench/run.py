@@ -12,6 +12,8 @@ import argparse
 import asyncio
 import os
 import platform
+import statistics
+import subprocess
 import sys
 import time
 import traceback
@@ -24,7 +26,7 @@ from bench import bulk, calls, profiling, report, scratch, targets, throughput
 from bench.targets import Target
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PARTS = ("calls", "bulk", "throughput")
+PARTS = ("calls", "bulk", "throughput", "codegen")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,6 +92,21 @@ async def _profile(
         _log(f"  profiling {name} ...")
         out.append(await profiling.profile(name, work, args.out / f"{stem}-profile-{name}.txt"))
     return out
+
+
+def _check_seconds(runs: int) -> float:
+    """Median wall time of `python -m codegen check` in a new process (the CI step)."""
+    root = Path(__file__).resolve().parent.parent
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "codegen", "check"], cwd=root, capture_output=True
+        )
+        times.append(time.perf_counter() - start)
+        if done.returncode != 0:
+            raise SystemExit(f"codegen check failed:\n{done.stdout.decode()}")
+    return statistics.median(times)
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -158,6 +175,9 @@ async def run(args: argparse.Namespace) -> int:
                 what_if = await throughput.what_if(
                     fx, missed_levels[0], seconds, reps=1 if args.quick else 2
                 )
+    if "codegen" in parts:
+        _log("5. codegen check ...")
+        found.extend(targets.for_codegen_check(_check_seconds(runs=3 if args.quick else 7)))
     load_after = os.getloadavg()[0]
     cores = os.cpu_count() or 1
     if args.quick:

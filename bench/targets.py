@@ -24,6 +24,7 @@ class Target:
     limit: float
     at_most: bool
     """True: value must be <= limit; False: value must be >= limit."""
+    unit: str = "x"
 
     @property
     def passed(self) -> bool:
@@ -31,7 +32,11 @@ class Target:
 
     @property
     def wanted(self) -> str:
-        return f"{'≤' if self.at_most else '≥'} {self.limit:g}x"
+        return f"{'≤' if self.at_most else '≥'} {self.limit:g}{self.unit}"
+
+    @property
+    def measured(self) -> str:
+        return f"{self.value:.2f}{self.unit}"
 
 
 def for_calls(call_results: list[calls.CaseResult]) -> list[Target]:
@@ -60,6 +65,23 @@ def for_calls(call_results: list[calls.CaseResult]) -> list[Target]:
             )
         )
     return out
+
+
+CHECK_SECONDS = 1.0
+
+
+def for_codegen_check(seconds: float) -> list[Target]:
+    """`check` is the CI step: what a fresh process pays, start-up and imports included."""
+    return [
+        Target(
+            key="codegen-check",
+            what="`python -m codegen check`, this project's queries (new process, wall)",
+            value=seconds,
+            limit=CHECK_SECONDS,
+            at_most=True,
+            unit=" s",
+        )
+    ]
 
 
 def for_bulk(report: bulk.BulkReport) -> list[Target]:
