@@ -28,9 +28,9 @@ import pytest
 
 from chatdb.db import accounts, chat_messages, chats
 from chatdb.db import runtime as chatdb_runtime
-from codegen import cli, migrate, pipeline
+from codegen import cli, migrate, parse, pipeline
 from codegen import config as cfg
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_codegen
 from tests.golden.expected import golden_db
 from tests.golden.expected.golden_db import authors, books, models, odd_names, runtime
 
@@ -57,16 +57,7 @@ def files_of(directory: Path) -> dict[str, bytes]:
 
 
 def codegen(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "codegen", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_codegen(*args, cwd=cwd)
 
 
 @pytest.fixture(scope="module")
@@ -97,17 +88,7 @@ def test_golden_covers_every_command() -> None:
     config = cfg.load(GOLDEN / "pyproject.toml")
     result = pipeline.compile_project(config)
     commands = {a.query.command for analyses in result.files.values() for a in analyses}
-    assert commands == {
-        "one",
-        "many",
-        "exec",
-        "execrows",
-        "execresult",
-        "copyfrom",
-        "batchexec",
-        "batchmany",
-        "batchone",
-    }
+    assert commands == set(parse.COMMANDS)
     queries = [a.query for analyses in result.files.values() for a in analyses]
     assert any(q.embeds for q in queries)
     assert any(p.is_slice for q in queries for p in q.params)

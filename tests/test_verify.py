@@ -14,7 +14,7 @@ import pytest
 from codegen import cli, pipeline, verify
 from codegen import config as cfg
 from codegen.analyze import Analysis
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_codegen
 
 SCHEMA = """\
 CREATE TYPE mood AS ENUM ('happy', 'sad');
@@ -67,16 +67,7 @@ def compile_project(config: Path) -> tuple[cfg.Config, pipeline.Result]:
 
 
 def codegen(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "codegen", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_codegen(*args, cwd=cwd)
 
 
 # -- verify ----------------------------------------------------------------------------
