@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -147,16 +147,20 @@ def builtins() -> Builtins:
 
 
 class TypeSpace:
-    """Built-in types plus the user's enums: what a name means and how types convert."""
+    """Built-in types plus the user's enums and ranges: what a name means and how types
+    convert. `ranges` maps a user range or multirange type to its element type."""
 
-    def __init__(self, enums: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, enums: frozenset[str] = frozenset(), ranges: Mapping[str, str] | None = None
+    ) -> None:
         self.b = builtins()
         self.enums = enums
+        self.ranges: Mapping[str, str] = ranges or {}
 
     def known(self, name: str) -> bool:
         if name.startswith("_"):
             return self.known(name[1:])
-        return name in self.b.types or name in self.enums
+        return name in self.b.types or name in self.enums or name in self.ranges
 
     def is_array(self, name: str) -> bool:
         return name.startswith("_") and self.known(name[1:])
@@ -173,6 +177,8 @@ class TypeSpace:
 
     def range_elem(self, name: str) -> str | None:
         """int4range -> int4, int4multirange -> int4; None for a type that is no range."""
+        if name in self.ranges:
+            return self.ranges[name]
         return RANGE_SUBTYPES.get(name.replace("multirange", "range"))
 
     def category(self, name: str) -> str:
@@ -180,6 +186,8 @@ class TypeSpace:
             return "A"
         if name in self.enums:
             return "E"
+        if name in self.ranges:
+            return "R"
         info = self.b.types.get(name)
         return info.category if info else "U"
 
@@ -445,7 +453,4 @@ def resolve_operator(
         same = [c for c in cands if c[0] == (known, known)]
         if same:
             return choose(space, same, (known, known))
-    if prefix is False and left is not None and right is not None:
-        # Domains and enums look for an operator on the base or "anyenum".
-        pass
     return choose(space, cands, actual)

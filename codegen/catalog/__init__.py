@@ -1,0 +1,30 @@
+"""Stage 2 — catalog: replay the migrations in `schema/` to learn tables, views, enums, ranges.
+
+The migrations are the single source of truth for the schema: models are derived from
+them, never declared a second time (seed 003). We replay DDL statically, in yoyo's order
+(by file name; `*.rollback.sql` skipped), with PostgreSQL's parser, through explicit
+tables like sqlc's catalog `Update()` switch: `replay.STATEMENTS` (statement class ->
+handler, or listed as having no effect on types) and `alter.ALTER_TABLE` (one entry per
+`AlterTableType`). A statement in neither is an error that names it, never skipped.
+"""
+
+from codegen.catalog.alter import ALTER_TABLE
+from codegen.catalog.model import Catalog, Column, Enum, ForeignKey, Index, Table, ViewColumns
+from codegen.catalog.names import default_name, type_name
+from codegen.catalog.replay import STATEMENTS, build, migration_files
+
+__all__ = [
+    "ALTER_TABLE",
+    "STATEMENTS",
+    "Catalog",
+    "Column",
+    "Enum",
+    "ForeignKey",
+    "Index",
+    "Table",
+    "ViewColumns",
+    "build",
+    "default_name",
+    "migration_files",
+    "type_name",
+]

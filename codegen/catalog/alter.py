@@ -1,0 +1,161 @@
+"""ALTER TABLE, one entry per subcommand: what each does to the catalog, or that it does nothing.
+
+`ALTER_TABLE` has a key for every `AlterTableType` pglast knows (a test iterates the enum), so
+no subcommand can crash the replay or be misread: one that changes columns, keys or indexes
+has a handler; one that only touches storage, triggers, ownership, statistics, security or
+partitions is listed with `_no_effect` (or `_column_checked`, which still insists, as
+PostgreSQL does, that the column it names exists).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from pglast.enums import AlterTableType as At
+
+from codegen.catalog.model import Column, Table
+from codegen.catalog.names import type_name
+from codegen.errors import CodegenError, SourceText
+
+if TYPE_CHECKING:
+    from codegen.catalog.replay import Builder
+
+# (builder, table, subcommand, source, location of the table name) -> the changed table
+AlterHandler = Callable[["Builder", Table, Any, SourceText, int], Table]
+
+
+def _no_effect(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
+    return table
+
+
+def _column(table: Table, cmd: Any, source: SourceText, loc: int) -> Column | None:
+    """The column a subcommand names; an error when it does not exist (unless IF EXISTS)."""
+    col = table.column(cmd.name)
+    if col is None and not cmd.missing_ok:
+        raise CodegenError(
+            f'column "{cmd.name}" of relation "{table.name}" does not exist', source, loc
+        )
+    return col
+
+
+def _column_checked(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
+    _column(table, cmd, source, loc)
+    return table
+
+
+def _changes_column(change: Callable[[Builder, Column, Any, SourceText], Column]) -> AlterHandler:
+    def handler(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
+        col = _column(table, cmd, source, loc)
+        if col is None:
+            return table
+        new = change(b, col, cmd, source)
+        return replace(
+            table, columns=tuple(new if c.name == col.name else c for c in table.columns)
+        )
+
+    return handler
+
+
+def _add_column(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
+    if table.column(cmd.def_.colname) and cmd.missing_ok:
+        return table
+    return b.add_column(table, cmd.def_, source)
+
+
+def _add_constraint(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
+    return b.add_constraint(table, cmd.def_, source)
+
+
+def _drop_constraint(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
+    return b.drop_constraint(table, cmd.name)
+
+
+def _drop_column(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
+    if _column(table, cmd, source, loc) is None:
+        return table
+    return b.drop_column(table, cmd.name)
+
+
+ALTER_TABLE: dict[At, AlterHandler] = {
+    # -- columns ------------------------------------------------------------------------
+    At.AT_AddColumn: _add_column,
+    At.AT_DropColumn: _drop_column,
+    At.AT_ColumnDefault: _changes_column(
+        lambda b, c, cmd, s: replace(c, has_default=bool(cmd.def_))
+    ),
+    At.AT_SetNotNull: _changes_column(lambda b, c, cmd, s: replace(c, not_null=True)),
+    At.AT_DropNotNull: _changes_column(lambda b, c, cmd, s: replace(c, not_null=False)),
+    At.AT_AlterColumnType: _changes_column(
+        lambda b, c, cmd, s: replace(c, type=type_name(cmd.def_.typeName, b.types, s))
+    ),
+    At.AT_AddIdentity: _changes_column(
+        lambda b, c, cmd, s: replace(c, has_default=True, not_null=True)
+    ),
+    At.AT_DropIdentity: _changes_column(lambda b, c, cmd, s: replace(c, has_default=False)),
+    At.AT_DropExpression: _changes_column(lambda b, c, cmd, s: replace(c, has_default=False)),
+    At.AT_SetIdentity: _column_checked,
+    At.AT_SetExpression: _column_checked,
+    At.AT_SetStatistics: _column_checked,
+    At.AT_SetOptions: _column_checked,
+    At.AT_ResetOptions: _column_checked,
+    At.AT_SetStorage: _column_checked,
+    At.AT_SetCompression: _column_checked,
+    At.AT_AlterColumnGenericOptions: _column_checked,
+    # -- constraints --------------------------------------------------------------------
+    At.AT_AddConstraint: _add_constraint,
+    At.AT_DropConstraint: _drop_constraint,
+    At.AT_AlterConstraint: _no_effect,  # deferrability
+    At.AT_ValidateConstraint: _no_effect,  # a NOT VALID constraint becomes valid
+    # -- storage, ownership, clustering, options, triggers, rules, security -------------
+    At.AT_ChangeOwner: _no_effect,
+    At.AT_ClusterOn: _no_effect,
+    At.AT_DropCluster: _no_effect,
+    At.AT_SetLogged: _no_effect,
+    At.AT_SetUnLogged: _no_effect,
+    At.AT_DropOids: _no_effect,
+    At.AT_SetAccessMethod: _no_effect,
+    At.AT_SetTableSpace: _no_effect,
+    At.AT_SetRelOptions: _no_effect,
+    At.AT_ResetRelOptions: _no_effect,
+    At.AT_GenericOptions: _no_effect,
+    At.AT_ReplicaIdentity: _no_effect,
+    At.AT_EnableTrig: _no_effect,
+    At.AT_EnableAlwaysTrig: _no_effect,
+    At.AT_EnableReplicaTrig: _no_effect,
+    At.AT_DisableTrig: _no_effect,
+    At.AT_EnableTrigAll: _no_effect,
+    At.AT_DisableTrigAll: _no_effect,
+    At.AT_EnableTrigUser: _no_effect,
+    At.AT_DisableTrigUser: _no_effect,
+    At.AT_EnableRule: _no_effect,
+    At.AT_EnableAlwaysRule: _no_effect,
+    At.AT_EnableReplicaRule: _no_effect,
+    At.AT_DisableRule: _no_effect,
+    At.AT_EnableRowSecurity: _no_effect,
+    At.AT_DisableRowSecurity: _no_effect,
+    At.AT_ForceRowSecurity: _no_effect,
+    At.AT_NoForceRowSecurity: _no_effect,
+    # -- inheritance, typed tables, partitions: PostgreSQL requires the columns to match
+    # already, so the table's own columns do not change.
+    At.AT_AddInherit: _no_effect,
+    At.AT_DropInherit: _no_effect,
+    At.AT_AddOf: _no_effect,
+    At.AT_DropOf: _no_effect,
+    At.AT_AttachPartition: _no_effect,
+    At.AT_DetachPartition: _no_effect,
+    At.AT_DetachPartitionFinalize: _no_effect,
+    # -- PostgreSQL creates these itself while executing other commands; the parser never
+    # produces them from SQL text.
+    At.AT_AddColumnToView: _no_effect,
+    At.AT_CookedColumnDefault: _no_effect,
+    At.AT_AddIndex: _no_effect,
+    At.AT_ReAddIndex: _no_effect,
+    At.AT_ReAddConstraint: _no_effect,
+    At.AT_ReAddDomainConstraint: _no_effect,
+    At.AT_AddIndexConstraint: _no_effect,
+    At.AT_ReAddComment: _no_effect,
+    At.AT_ReplaceRelOptions: _no_effect,
+    At.AT_ReAddStatistics: _no_effect,
+}

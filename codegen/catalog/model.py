@@ -1,0 +1,80 @@
+"""The catalog's data: tables, columns, keys, indexes, enums and ranges, frozen.
+
+These are what the later stages read (analyze looks tables and types up, render writes one
+model per table); the replay that fills them lives in `replay.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from codegen.errors import SourceText
+from codegen.pgtypes import TypeSpace
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    not_null: bool
+    has_default: bool = False
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    columns: tuple[str, ...]
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    on_delete: str  # a: no action, r: restrict, c: cascade, n: set null, d: set default
+    offset: int
+    path: str
+    name: str = ""  # the constraint's name, PostgreSQL's default when not given
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    table: str
+    columns: tuple[str | None, ...]  # None for an expression
+    unique: bool
+    partial: bool
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...] = ()
+    unique: tuple[tuple[str, ...], ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    is_view: bool = False
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+@dataclass(frozen=True)
+class Enum:
+    name: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    tables: dict[str, Table] = field(default_factory=dict)
+    enums: dict[str, Enum] = field(default_factory=dict)
+    indexes: tuple[Index, ...] = ()
+    migrations: tuple[str, ...] = ()
+    # `CREATE TYPE r AS RANGE`: the range and its multirange -> the element type
+    ranges: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def types(self) -> TypeSpace:
+        return TypeSpace(frozenset(self.enums), self.ranges)
+
+
+# A view's columns come from analysing its query, which is the next stage's job; the
+# pipeline passes that function in so the stages stay in order.
+ViewColumns = Callable[[Catalog, Any, SourceText], tuple[Column, ...]]
