@@ -601,7 +601,7 @@ def test_params_in_comparisons_take_the_column_type() -> None:
         ("min_price", "numeric", False),
         ("max_pages", "int2", False),
         ("pattern", "text", False),
-        ("from_", "timestamptz", False),
+        ("from", "timestamptz", False),
         ("to", "timestamptz", False),
     ]
 

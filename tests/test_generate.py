@@ -28,8 +28,9 @@ import pytest
 
 from chatdb.db import accounts, chat_messages, chats
 from chatdb.db import runtime as chatdb_runtime
-from codegen import cli, migrate, parse, pipeline
+from codegen import cli, migrate, pipeline
 from codegen import config as cfg
+from codegen.commands import Command
 from tests.conftest import ROOT, run_codegen
 from tests.golden.expected import golden_db
 from tests.golden.expected.golden_db import authors, books, models, odd_names, runtime
@@ -88,7 +89,7 @@ def test_golden_covers_every_command() -> None:
     config = cfg.load(GOLDEN / "pyproject.toml")
     result = pipeline.compile_project(config)
     commands = {a.query.command for analyses in result.files.values() for a in analyses}
-    assert commands == set(parse.COMMANDS)
+    assert commands == set(Command)
     queries = [a.query for analyses in result.files.values() for a in analyses]
     assert any(q.embeds for q in queries)
     assert any(p.is_slice for q in queries for p in q.params)

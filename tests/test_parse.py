@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from codegen import parse
+from codegen.commands import Command
 from codegen.errors import CodegenError
 from tests.conftest import ROOT
 
@@ -32,8 +33,8 @@ def params(q: parse.Query) -> list[tuple[int, str, bool | None, bool]]:
 # -- headers ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", parse.COMMANDS)
-def test_every_command_is_accepted(command: str) -> None:
+@pytest.mark.parametrize("command", list(Command))
+def test_every_command_is_accepted(command: Command) -> None:
     q = one(f"-- name: DoIt :{command}\nSELECT 1;\n")
     assert (q.name, q.command) == ("DoIt", command)
 
@@ -184,9 +185,10 @@ def test_positional_parameters() -> None:
     ]
 
 
-def test_parameter_names_that_are_python_keywords() -> None:
+def test_parameter_names_stay_sql_names() -> None:
+    # Python names (from_, conn_, class_) are render's: see tests/test_naming.py.
     q = one("-- name: Q :many\nSELECT * FROM t WHERE a = @from AND b = @conn AND c = @class;\n")
-    assert [p.name for p in q.params] == ["from_", "conn_", "class_"]
+    assert [p.name for p in q.params] == ["from", "conn", "class"]
 
 
 def test_operator_glued_to_a_parameter() -> None:
@@ -250,21 +252,6 @@ def test_string_literal_contents_never_change(content: str) -> None:
 
 
 # -- names -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("name", "snake"),
-    [
-        ("GetChatModelConfigByID", "get_chat_model_config_by_id"),
-        ("ListAuthorsByIDs", "list_authors_by_ids"),
-        ("GetURLsForID", "get_urls_for_id"),
-        ("HTTPServer", "http_server"),
-        ("getThing", "get_thing"),
-        ("ListUsers", "list_users"),
-    ],
-)
-def test_snake_case(name: str, snake: str) -> None:
-    assert parse.snake_case(name) == snake
 
 
 # -- errors (the CLI side is in test_errors.py) ----------------------------------------

@@ -1,0 +1,136 @@
+"""Every Python name the generator writes, decided in one place.
+
+Parse and analyze keep SQL names (a parameter `@from` is "from", a column "count"); this
+module turns them into Python: module names from queries files, function names from query
+names, model and enum class names, enum members, field and parameter names, keyword
+escaping, and the one rule for repeats (`dedupe`: the second `x` is `x_2`).
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from codegen.errors import CodegenError
+
+# Lower-case names a generated queries module uses at module level: what it imports and
+# the builtins in its annotations and bodies. A query function must not shadow them.
+_MODULE_LEVEL = frozenset(
+    {"collections", "datetime", "decimal", "ipaddress", "uuid", "asyncpg", "rowcount"}
+    | {"list", "tuple", "len", "int", "float", "bool", "str", "bytes", "object"}
+)
+# Fields a NamedTuple may not take: its own methods.
+_RESERVED_FIELDS = frozenset({"count", "index"})
+# Module names the package itself uses.
+_PACKAGE_MODULES = frozenset({"models", "runtime", "__init__"})
+
+
+def dedupe(names: Iterable[str]) -> list[str]:
+    """The names in order, a repeat numbered from 2: [a, b, a] -> [a, b, a_2]."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    return out
+
+
+def escape(name: str, taken: Iterable[str] = ()) -> str:
+    """`name_` when `name` is a keyword or one of `taken`, else `name`."""
+    return name + "_" if keyword.iskeyword(name) or name in taken else name
+
+
+def snake_case(name: str) -> str:
+    """GetChatModelConfigByID -> get_chat_model_config_by_id; ListByIDs -> list_by_ids."""
+    # A plural acronym (IDs, URLs) is one word, not I + Ds.
+    name = re.sub(r"([A-Z])([A-Z]+)s(?=[A-Z0-9_]|$)", lambda m: m[1] + m[2].lower() + "s", name)
+    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name)
+    return name.lower()
+
+
+def module_name(path: str) -> str:
+    """queries/chat_messages.sql -> chat_messages; a name the package uses gets `_queries`.
+
+    A file whose name cannot become a module (`2fa.sql`) is an error naming the file.
+    """
+    stem = Path(path).stem
+    name = re.sub(r"\W", "_", stem).lower()
+    if not name.isidentifier():
+        raise CodegenError(
+            f"{path}: the module name {name!r} would not be a Python identifier (it must not "
+            "start with a digit); rename the file"
+        )
+    if name in _PACKAGE_MODULES or keyword.iskeyword(name):
+        name += "_queries"
+    return name
+
+
+def function_name(query: str) -> str:
+    """GetAuthor -> get_author; Class -> class_ and List -> list_ (a keyword, or a name the
+    module itself needs)."""
+    return escape(snake_case(query), _MODULE_LEVEL)
+
+
+def constant_name(function: str) -> str:
+    """The module constant holding a query's SQL: get_author -> GET_AUTHOR."""
+    return function.upper()
+
+
+def parameter_names(names: Iterable[str], taken: Iterable[str]) -> list[str]:
+    """Keyword arguments of a query function: escaped (a keyword, `conn`, or a local the
+    body uses), then deduplicated."""
+    reserved = {"conn", *taken}
+    return dedupe(escape(n, reserved) for n in names)
+
+
+def field_name(name: str) -> str:
+    """A result column as a NamedTuple field: an identifier not starting with `_`."""
+    ident = re.sub(r"\W", "_", name)
+    if not ident or ident[0].isdigit():
+        ident = "c_" + ident
+    ident = ident.lstrip("_") or "column"
+    return escape(ident, _RESERVED_FIELDS)
+
+
+def singular(name: str) -> str:
+    head, _, last = name.rpartition("_")
+    if last.endswith("ies") and len(last) > 3:
+        last = last[:-3] + "y"
+    elif last.endswith(("sses", "xes", "ches", "shes")):
+        last = last[:-2]
+    elif last.endswith("s") and not last.endswith(("ss", "us", "is")):
+        last = last[:-1]
+    return f"{head}_{last}" if head else last
+
+
+def class_name(table: str, rename: Mapping[str, str]) -> str:
+    """chat_model_configs -> ChatModelConfig (the singular, as sqlc names models)."""
+    if table in rename:
+        return rename[table]
+    return "".join(p.capitalize() for p in singular(table).split("_") if p)
+
+
+def enum_class(name: str) -> str:
+    return "".join(p.capitalize() for p in name.split("_") if p)
+
+
+def enum_members(values: Iterable[str]) -> list[str]:
+    """Enum values as members: 'in progress' and 'in-progress' are IN_PROGRESS, IN_PROGRESS_2."""
+    return dedupe(_enum_member(v) for v in values)
+
+
+def _enum_member(value: str) -> str:
+    ident = re.sub(r"\W+", "_", value).strip("_").upper() or "EMPTY"
+    if ident[0].isdigit():
+        ident = "V_" + ident
+    return ident
+
+
+def row_class(query: str) -> str:
+    return query + "Row"
+
+
+def params_class(query: str) -> str:
+    return query + "Params"
