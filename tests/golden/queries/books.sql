@@ -27,3 +27,16 @@ INSERT INTO books (author_id, title, isbn, price)
 VALUES (@author_id, @title, @isbn, @price)
 ON CONFLICT (isbn) DO UPDATE SET price = excluded.price
 RETURNING id, price;
+
+-- A nested row whose construction does not fit on one line.
+-- name: BookWithAuthorByIsbnForTheLongestFunctionName :one
+SELECT sqlc.embed(b), sqlc.embed(a), b.title AS book_title_repeated_for_width
+FROM books b
+JOIN authors a ON a.id = b.author_id
+WHERE b.isbn = @isbn;
+
+-- name: BooksWithAuthorsAndARatherLongTitleColumnAlias :many
+SELECT sqlc.embed(b), sqlc.embed(a), b.title AS book_title_repeated_for_width_and_more
+FROM books b
+JOIN authors a ON a.id = b.author_id
+ORDER BY b.title;

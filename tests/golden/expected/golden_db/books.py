@@ -184,3 +184,70 @@ async def upsert_book_price(
     """
     row = await conn.fetchrow(UPSERT_BOOK_PRICE, author_id, title, isbn, price)
     return None if row is None else tuple.__new__(UpsertBookPriceRow, row)
+
+
+BOOK_WITH_AUTHOR_BY_ISBN_FOR_THE_LONGEST_FUNCTION_NAME: Final = """\
+SELECT b.*, a.*, b.title AS book_title_repeated_for_width
+FROM books b
+JOIN authors a ON a.id = b.author_id
+WHERE b.isbn = $1"""
+
+
+class BookWithAuthorByIsbnForTheLongestFunctionNameRow(NamedTuple):
+    """A row returned by book_with_author_by_isbn_for_the_longest_function_name."""
+
+    b: Book
+    a: Author
+    book_title_repeated_for_width: str
+
+
+async def book_with_author_by_isbn_for_the_longest_function_name(
+    conn: Executor,
+    /,
+    *,
+    isbn: str,
+) -> BookWithAuthorByIsbnForTheLongestFunctionNameRow | None:
+    """A nested row whose construction does not fit on one line.
+
+    Source: queries/books.sql:32
+    """
+    row = await conn.fetchrow(BOOK_WITH_AUTHOR_BY_ISBN_FOR_THE_LONGEST_FUNCTION_NAME, isbn)
+    return (
+        None
+        if row is None
+        else BookWithAuthorByIsbnForTheLongestFunctionNameRow(
+            tuple.__new__(Book, row[0:7]), tuple.__new__(Author, row[7:14]), row[14]
+        )
+    )
+
+
+BOOKS_WITH_AUTHORS_AND_A_RATHER_LONG_TITLE_COLUMN_ALIAS: Final = """\
+SELECT b.*, a.*, b.title AS book_title_repeated_for_width_and_more
+FROM books b
+JOIN authors a ON a.id = b.author_id
+ORDER BY b.title"""
+
+
+class BooksWithAuthorsAndARatherLongTitleColumnAliasRow(NamedTuple):
+    """A row returned by books_with_authors_and_a_rather_long_title_column_alias."""
+
+    b: Book
+    a: Author
+    book_title_repeated_for_width_and_more: str
+
+
+async def books_with_authors_and_a_rather_long_title_column_alias(
+    conn: Executor,
+    /,
+) -> list[BooksWithAuthorsAndARatherLongTitleColumnAliasRow]:
+    """BooksWithAuthorsAndARatherLongTitleColumnAlias :many
+
+    Source: queries/books.sql:38
+    """
+    rows = await conn.fetch(BOOKS_WITH_AUTHORS_AND_A_RATHER_LONG_TITLE_COLUMN_ALIAS)
+    return [
+        BooksWithAuthorsAndARatherLongTitleColumnAliasRow(
+            tuple.__new__(Book, r[0:7]), tuple.__new__(Author, r[7:14]), r[14]
+        )
+        for r in rows
+    ]

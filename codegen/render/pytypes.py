@@ -1,0 +1,94 @@
+"""PostgreSQL types as Python annotations: built-in scalars, arrays, enums and overrides."""
+
+from __future__ import annotations
+
+from codegen import catalog as cat
+from codegen import naming
+from codegen.config import Config
+from codegen.errors import CodegenError
+from codegen.render.imports import Imports
+
+# pg type -> (annotation, module it needs or None); "runtime" names a helper of runtime.py
+_SCALARS: dict[str, tuple[str, str | None]] = {
+    "bool": ("bool", None),
+    "int2": ("int", None),
+    "int4": ("int", None),
+    "int8": ("int", None),
+    "oid": ("int", None),
+    "float4": ("float", None),
+    "float8": ("float", None),
+    "numeric": ("decimal.Decimal", "decimal"),
+    "money": ("str", None),
+    "text": ("str", None),
+    "varchar": ("str", None),
+    "bpchar": ("str", None),
+    "name": ("str", None),
+    "char": ("str", None),
+    "citext": ("str", None),
+    "xml": ("str", None),
+    "tsvector": ("str", None),
+    "macaddr": ("str", None),
+    "uuid": ("uuid.UUID", "uuid"),
+    "bytea": ("bytes", None),
+    "date": ("datetime.date", "datetime"),
+    "time": ("datetime.time", "datetime"),
+    "timetz": ("datetime.time", "datetime"),
+    "timestamp": ("datetime.datetime", "datetime"),
+    "timestamptz": ("datetime.datetime", "datetime"),
+    "interval": ("datetime.timedelta", "datetime"),
+    "json": ("JSONValue", "runtime"),
+    "jsonb": ("JSONValue", "runtime"),
+    "inet": ("ipaddress.IPv4Interface | ipaddress.IPv6Interface", "ipaddress"),
+    "cidr": ("ipaddress.IPv4Network | ipaddress.IPv6Network", "ipaddress"),
+    "bit": ("asyncpg.BitString", "asyncpg"),
+    "varbit": ("asyncpg.BitString", "asyncpg"),
+    "void": ("None", None),
+    "record": ("tuple[object, ...]", None),
+}
+
+
+class TypeMapper:
+    def __init__(self, catalog: cat.Catalog, config: Config) -> None:
+        self.catalog = catalog
+        self.config = config
+
+    def _override(self, key: str, imports: Imports) -> str | None:
+        spec = self.config.overrides.get(key)
+        if spec is None:
+            return None
+        module, sep, name = spec.partition(":")
+        if not sep or not module or not name:
+            raise CodegenError(
+                f'override {key!r} = {spec!r}: use "module:Type" (e.g. "decimal:Decimal")'
+            )
+        if module == "builtins":
+            return name
+        imports.name(module, name.split(".")[0])
+        return name
+
+    def py(self, pg: str, nullable: bool, imports: Imports, column: str | None = None) -> str:
+        """The annotation for a value of type `pg`; `column` ("table.col") for overrides."""
+        base = None
+        if column is not None:
+            base = self._override(column, imports)
+        if base is None:
+            base = self._base(pg, imports)
+        return f"{base} | None" if nullable else base
+
+    def _base(self, pg: str, imports: Imports) -> str:
+        override = self._override(pg, imports)
+        if override is not None:
+            return override
+        types = self.catalog.types
+        if types.is_array(pg):
+            return f"list[{self._base(types.elem(pg), imports)}]"
+        if pg in self.catalog.enums:
+            name = naming.enum_class(pg)
+            imports.model(name)
+            return name
+        annotation, module = _SCALARS.get(pg, ("str", None))  # no codec: asyncpg sends text
+        if module == "runtime":
+            imports.runtime(annotation)
+        elif module is not None:
+            imports.module(module)
+        return annotation

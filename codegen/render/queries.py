@@ -1,0 +1,218 @@
+"""One module per queries file: a SQL constant and a function per query.
+
+What each command's function looks like is written in `templates/_commands.j2`, one macro
+per command; this module computes what those macros read (`Function`) and which imports
+the module needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from codegen import naming
+from codegen.analyze import Analysis, Col
+from codegen.commands import Command
+from codegen.config import Config
+from codegen.render.imports import Imports
+from codegen.render.layout import doc_line, py_string
+from codegen.render.models import Field
+from codegen.render.pytypes import TypeMapper
+
+# Names a function body uses, by command: a parameter called so is renamed `name_`, as
+# `conn` is, or it would be overwritten (`row = await conn.fetchrow(..., row)`) or shadow
+# what the body calls (`tuple.__new__`, `rowcount`).
+_BODY_NAMES = {
+    "one": frozenset({"row", "tuple"}),
+    "one-scalar": frozenset({"value"}),
+    "many": frozenset({"rows", "tuple"}),
+    "execrows": frozenset({"status", "rowcount"}),
+}
+
+
+@dataclass(frozen=True)
+class Function:
+    """What the command macros read for one query."""
+
+    name: str
+    const: str
+    query: str  # the query's name, for messages
+    sql: str  # a Python literal
+    command: Command
+    doc: list[str]
+    source: str  # file:line
+    params: list[Field]
+    row_type: str | None  # the class or type rows come back as
+    row_fields: list[Field]  # for a generated row class
+    row_builder: tuple[str, ...] | None  # embed rows: the row's arguments, `{r}` the Record
+    params_class: str | None
+    table: str | None
+    copy_columns: list[str]  # quoted
+    scalar: bool  # one column, returned as the value itself
+    always_one: bool  # the statement returns exactly one row (or fails)
+    value_always: bool  # ... and its one column is NOT NULL
+
+    @property
+    def args(self) -> list[str]:
+        """What the driver call takes: the SQL, then the parameters."""
+        return [self.const, *(p.name for p in self.params)]
+
+    @property
+    def nested(self) -> bool:
+        return self.row_builder is not None
+
+    @property
+    def callee(self) -> str:
+        return f"{self.row_type}(" if self.row_builder is not None else "tuple.__new__("
+
+    def build(self, var: str) -> list[str]:
+        """The arguments that build one row from the Record `var`."""
+        if self.row_builder is not None:
+            return [b.replace("{r}", var) for b in self.row_builder]
+        return [str(self.row_type), var]
+
+
+def render_queries(
+    env: jinja2.Environment,
+    path: str,
+    analyses: list[Analysis],
+    mapper: TypeMapper,
+    config: Config,
+    header: str,
+) -> str:
+    imports = Imports()
+    imports.runtime("Executor")
+    imports.name("typing", "Final")
+    functions = []
+    names: dict[str, str] = {}
+    for a in analyses:
+        fname = naming.function_name(a.query.name)
+        if fname in names:
+            raise a.query.error(f"its function name {fname} is also {names[fname]}'s; rename one")
+        names[fname] = a.query.name
+        functions.append(_function(a, fname, mapper, imports, config))
+    return env.get_template("queries.py.j2").render(
+        header=header,
+        source=Path(path).as_posix(),
+        imports=imports.sections(),
+        functions=functions,
+    )
+
+
+def _function(
+    a: Analysis, fname: str, mapper: TypeMapper, imports: Imports, config: Config
+) -> Function:
+    q = a.query
+    command = q.command
+    scalar = len(a.columns) == 1 and a.model is None and a.columns[0].embed is None
+    row_type, row_fields, row_builder = _row(a, scalar, mapper, imports, config)
+    params_class = naming.params_class(q.name) if command.takes_batch else None
+    _command_imports(a, command, scalar, row_builder, imports)
+    if row_fields or params_class:
+        imports.name("typing", "NamedTuple")
+    return Function(
+        name=fname,
+        const=naming.constant_name(fname),
+        query=q.name,
+        sql=py_string(q.sql),
+        command=command,
+        doc=[doc_line(d) for d in q.doc] or [f"{q.name} :{command}"],
+        source=f"{Path(q.source.path).as_posix()}:{q.line}",
+        params=_params(a, scalar, mapper, imports),
+        row_type=row_type,
+        row_fields=row_fields,
+        row_builder=row_builder,
+        params_class=params_class,
+        table=a.table,
+        copy_columns=[f'"{c}"' for c in a.copy_columns],
+        scalar=scalar,
+        always_one=a.always_one_row,
+        value_always=a.always_one_row and scalar and not a.columns[0].nullable,
+    )
+
+
+def _params(a: Analysis, scalar: bool, mapper: TypeMapper, imports: Imports) -> list[Field]:
+    shape = "one-scalar" if a.query.command == Command.ONE and scalar else a.query.command
+    names = naming.parameter_names((p.name for p in a.params), _BODY_NAMES.get(shape, ()))
+    if any(p.is_slice for p in a.params):
+        imports.module("collections.abc")
+    types = mapper.catalog.types
+    return [
+        Field(
+            name,
+            f"collections.abc.Sequence[{mapper.py(types.elem(p.type), False, imports)}]"
+            if p.is_slice
+            else mapper.py(p.type, p.nullable, imports),
+        )
+        for name, p in zip(names, a.params, strict=True)
+    ]
+
+
+def _command_imports(
+    a: Analysis, command: Command, scalar: bool, builder: tuple[str, ...] | None, imports: Imports
+) -> None:
+    if command.takes_batch:
+        imports.module("collections.abc")
+    if command in (Command.EXECROWS, Command.COPYFROM):
+        imports.runtime("rowcount")
+    if command == Command.BATCHONE:
+        imports.runtime("BatchMismatchError")
+    if command == Command.ONE and a.always_one_row and not scalar:
+        imports.runtime("NoRowError")
+    if command.many_rows and a.columns and not scalar and builder is None:
+        imports.name("itertools", "repeat")
+
+
+def _origin_key(c: Col) -> str | None:
+    return f"{c.origin[0]}.{c.origin[1]}" if c.origin else None
+
+
+def _row(
+    a: Analysis, scalar: bool, mapper: TypeMapper, imports: Imports, config: Config
+) -> tuple[str | None, list[Field], tuple[str, ...] | None]:
+    """The row type, the fields of a generated row class, and how an embed row is built."""
+    if not (a.columns and a.query.command.returns_rows):
+        return None, [], None
+    if scalar:
+        col = a.columns[0]
+        return mapper.py(col.type, col.nullable, imports, _origin_key(col)), [], None
+    if a.model is not None:
+        model = naming.class_name(a.model, config.rename)
+        imports.model(model)
+        return model, [], None
+    fields, builder = _row_fields(a, mapper, imports, config)
+    return naming.row_class(a.query.name), fields, builder
+
+
+def _row_fields(
+    a: Analysis, mapper: TypeMapper, imports: Imports, config: Config
+) -> tuple[list[Field], tuple[str, ...] | None]:
+    fields: list[Field] = []
+    parts: list[str] = []
+    cols = list(a.columns)
+    i = 0
+    while i < len(cols):
+        c = cols[i]
+        if c.embed is None:
+            annotation = mapper.py(c.type, c.nullable, imports, _origin_key(c))
+            fields.append(Field(naming.field_name(c.name), annotation))
+            parts.append(f"{{r}}[{i}]")
+            i += 1
+            continue
+        j = i
+        while j < len(cols) and cols[j].embed == c.embed:
+            j += 1
+        assert c.origin is not None
+        model = naming.class_name(c.origin[0], config.rename)
+        imports.model(model)
+        fields.append(Field(naming.field_name(c.embed), model))
+        parts.append(f"tuple.__new__({model}, {{r}}[{i}:{j}])")
+        i = j
+    names = [f.name for f in fields]
+    if len(set(names)) != len(names):
+        dup = next(n for n in names if names.count(n) > 1)
+        raise a.query.error(f"result has two columns named {dup!r}; alias one of them")
+    nested = any(p.startswith("tuple.__new__") for p in parts)
+    return fields, tuple(parts) if nested else None
