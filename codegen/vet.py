@@ -59,11 +59,7 @@ def _query_findings(result: Result) -> list[Finding]:
 def _fk_findings(catalog: Catalog, ignore: set[str], sources: dict[str, str]) -> list[Finding]:
     out = []
     for table in sorted(catalog.tables.values(), key=lambda t: t.name):
-        leading = {
-            i.columns[: len(i.columns)]
-            for i in catalog.indexes
-            if i.table == table.name and not i.partial
-        }
+        leading = {i.columns for i in catalog.indexes if i.table == table.name and not i.partial}
         for fk in table.foreign_keys:
             covered = any(idx[: len(fk.columns)] == fk.columns for idx in leading)
             key = f"fk-index:{table.name}.{','.join(fk.columns)}"
