@@ -43,6 +43,12 @@ def load(pyproject: Path) -> Config:
     vet_ignore = section.get("vet_ignore", [])
     if not isinstance(vet_ignore, list) or not all(isinstance(v, str) for v in vet_ignore):
         raise CodegenError(f"{pyproject}: [tool.codegen] vet_ignore must be a list of strings")
+    package = (root / section["package"]).resolve()
+    if not package.is_relative_to(root):
+        raise CodegenError(
+            f'{pyproject}: [tool.codegen] package = "{section["package"]}" must be inside the '
+            f"project ({root}): the generated package is part of the code it serves"
+        )
     return Config(
         root=root,
         schema=root / section["schema"],

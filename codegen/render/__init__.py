@@ -26,7 +26,7 @@ from codegen import naming
 from codegen.analyze import Analysis
 from codegen.config import Config
 from codegen.errors import CodegenError
-from codegen.render.layout import body, call, fits
+from codegen.render.layout import body, call, fits, from_import
 from codegen.render.models import render_models
 from codegen.render.pytypes import TypeMapper
 from codegen.render.queries import render_queries
@@ -63,8 +63,9 @@ def render_package(
         modules[module] = path
     pkg = config.package
     out: dict[Path, str] = {}
+    submodules = sorted([*modules, "models", "runtime"])
     out[pkg / "__init__.py"] = env.get_template("init.py.j2").render(
-        header=HEADER, modules=sorted([*modules, "models", "runtime"])
+        header=HEADER, modules=submodules, import_line=from_import(".", submodules)
     )
     out[pkg / "models.py"] = render_models(env, catalog, mapper, config, HEADER)
     out[pkg / "runtime.py"] = env.get_template("runtime.py.j2").render(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 
+from codegen.render.layout import from_import
+
 
 @dataclass
 class Imports:
@@ -37,15 +39,14 @@ class Imports:
         for module in sorted(self._plain):
             lines[_section(module)].append(f"import {module}")
         for module in sorted(self._froms):
-            names = ", ".join(sorted(self._froms[module]))
-            lines[_section(module)].append(f"from {module} import {names}")
+            lines[_section(module)].append(from_import(module, sorted(self._froms[module])))
         # Relative imports: the package works wherever it is put and under whatever name it
         # is imported (a src/ layout, a tests fixture), with no guess at its dotted path.
         local = []
         if self._models and not local_models:
-            local.append(f"from .models import {', '.join(sorted(self._models))}")
+            local.append(from_import(".models", sorted(self._models)))
         if self._runtime:
-            local.append(f"from .runtime import {', '.join(sorted(self._runtime))}")
+            local.append(from_import(".runtime", sorted(self._runtime)))
         return {**lines, "local": local}
 
 

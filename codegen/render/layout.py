@@ -32,6 +32,14 @@ def body(lines: list[str]) -> str:
     return "\n".join(_BODY + line if line else "" for line in lines)
 
 
+def from_import(module: str, names: list[str]) -> str:
+    """`from module import a, b`, wrapped one name a line when too long (as ruff does)."""
+    line = f"from {module} import {', '.join(names)}"
+    if len(line) <= LINE:
+        return line
+    return "\n".join([f"from {module} import (", *(f"    {n}," for n in names), ")"])
+
+
 def py_string(text: str) -> str:
     """A literal for SQL text: triple-quoted when that is exact, else repr."""
     if '"""' in text or "\\" in text or text.endswith('"') or "\r" in text:
