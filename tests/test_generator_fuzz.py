@@ -1,4 +1,4 @@
-"""Fuzzing the generator with mutated query and schema files.
+"""Fuzzing the generator with mutated query files, schema files and pyproject.toml.
 
 Every run works on a temporary copy of the project (schema/, queries/, the generated
 package and a pyproject.toml with the [tool.codegen] keys) and checks the contract of
@@ -203,7 +203,7 @@ def source_files(project: Path) -> list[Path]:
     schema = sorted(
         p for p in (project / "schema").glob("*.sql") if not p.name.endswith(".rollback.sql")
     )
-    return queries + schema
+    return [*queries, *schema, project / "pyproject.toml"]
 
 
 # --------------------------------------------------------------------------- mutations
@@ -322,6 +322,8 @@ EXPLICIT: dict[str, Any] = {
     "non-UTF-8 query file": _query(b"SELECT '\xff';"),
     "non-UTF-8 migration": _new_migration(b"CREATE TABLE t (x text DEFAULT 'caf\xe9');\n"),
     "migration syntax error": _new_migration(b"CREATE TABLE (;\n"),
+    # the error is at the end of input, on a line after the last one (issue 14, survivor 1)
+    "migration cut off in CREATE TABLE": _new_migration(b"CREATE TABLE x (\n"),
     "migration drops a queried table": _new_migration(b"DROP TABLE chat_messages;\n"),
     "migration drops a queried column": _new_migration(b"ALTER TABLE chats DROP COLUMN title;\n"),
     "migration depends on nothing": _replace("schema/0099_x.sql", b"-- depends: 9999_x\n"),

@@ -141,3 +141,115 @@ def test_internal_error_in_a_new_process_has_no_traceback(tmp_path: Path) -> Non
     assert result.returncode == 2, result.stdout + result.stderr
     assert "internal error: RuntimeError: render exploded" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# -- all or nothing ---------------------------------------------------------------------
+
+
+def _planned(config: Path) -> tuple[dict[Path, str], set[Path]]:
+    """What generate would write for the project, and the generated files it would remove."""
+    from codegen import config as cfg
+    from codegen import pipeline, render
+
+    conf = cfg.load(config)
+    files = pipeline.render_project(conf, pipeline.compile_project(conf))
+    headed = {
+        p for p in conf.package.glob("*.py") if p.read_text().startswith(render.HEADER + "\n")
+    }
+    return files, headed - set(files)
+
+
+def _prepared(tmp_path: Path) -> Path:
+    """The golden project with every generated file out of date, a stale generated module,
+    a hand-placed file, a cache directory, and files of different modes."""
+    config = copy_golden(tmp_path)
+    package = tmp_path / "expected" / "golden_db"
+    for i, path in enumerate(sorted(package.glob("*.py"))):
+        path.write_text(path.read_text() + "# out of date\n")
+        path.chmod(0o640 if i % 2 else 0o644)
+    (package / "gone.py").write_text(
+        (package / "models.py").read_text().splitlines()[0] + "\n# a queries file was removed\n"
+    )
+    (package / "py.typed").write_text("")
+    (package / "__pycache__").mkdir()
+    (package / "__pycache__" / "models.cpython-311.pyc").write_bytes(b"\0cache")
+    return config
+
+
+def test_failing_any_write_leaves_every_file_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from codegen import output
+
+    config = _prepared(tmp_path)
+    files, stale = _planned(config)
+    assert stale and len(files) >= 6
+    real_write, real_exchange = output.write_file, output.exchange
+    for position in range(len(files) + 1):  # every file written, then the exchange
+        before = snapshot(tmp_path)
+        calls = 0
+
+        def failing_write(path: Path, text: str, mode: int, fail_at: int = position) -> None:
+            nonlocal calls
+            calls += 1
+            if calls == fail_at + 1:
+                raise OSError(28, "No space left on device")
+            real_write(path, text, mode)
+
+        def failing_exchange(a: Path, b: Path) -> None:
+            raise OSError(5, "Input/output error")
+
+        monkeypatch.setattr(output, "write_file", failing_write)
+        monkeypatch.setattr(output, "exchange", failing_exchange)
+        with pytest.raises(OSError):
+            output.write_atomically(files, stale)
+        assert snapshot(tmp_path) == before, f"failing write {position + 1} changed files"
+        assert sorted(p.name for p in tmp_path.rglob("*.new")) == []
+    monkeypatch.setattr(output, "write_file", real_write)
+    monkeypatch.setattr(output, "exchange", real_exchange)
+
+    before = snapshot(tmp_path)
+    output.write_atomically(files, stale)
+    after = snapshot(tmp_path)
+    package = "expected/golden_db/"
+    for path, text in files.items():
+        rel = package + path.name
+        assert after[rel][0] == text.encode()
+        assert after[rel][2] == before[rel][2], f"{rel} lost its mode"
+    assert package + "gone.py" not in after
+    for rel in (package + "py.typed", package + "__pycache__/models.cpython-311.pyc"):
+        assert after[rel] == before[rel], f"{rel} was not kept as it was (inode included)"
+    assert sorted(p.name for p in tmp_path.rglob("*.new")) == []
+
+
+def test_unchanged_files_keep_their_inodes(tmp_path: Path) -> None:
+    from codegen import output
+
+    config = copy_golden(tmp_path)
+    files, stale = _planned(config)
+    before = snapshot(tmp_path)
+    output.write_atomically(files, stale)
+    assert snapshot(tmp_path) == before
+
+
+def test_a_new_package_is_created_whole(tmp_path: Path) -> None:
+    from codegen import output
+
+    config = copy_golden(tmp_path)
+    shutil.rmtree(tmp_path / "expected")
+    files, stale = _planned(config)
+    output.write_atomically(files, stale)
+    written = {p: p.read_text() for p in (tmp_path / "expected" / "golden_db").iterdir()}
+    assert written == files
+
+
+def test_migration_cut_off_after_an_open_parenthesis_points_past_its_last_line(
+    tmp_path: Path,
+) -> None:
+    """The error is at the end of input, a line after the last: it must render, not crash."""
+    config = copy_golden(tmp_path)
+    (tmp_path / "schema" / "0099_cut.sql").write_text("CREATE TABLE x (\n")
+    result = run_codegen("generate", "--config", str(config), cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith("schema/0099_cut.sql:2:1: error: syntax error at end of input")
+    assert "Traceback" not in result.stderr
