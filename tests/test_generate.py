@@ -246,7 +246,8 @@ def test_check_fails_with_a_unified_diff_when_stale(tmp_path: Path) -> None:
     diff = stale.stdout
     module = f"src/chatdb/db/{first.stem}.py"
     assert f"--- a/{module}\n+++ b/{module}\n" in diff
-    assert '+ADDED_FOR_CHECK: Final = """\\\n+SELECT 1 AS added"""\n' in diff
+    added = '+ADDED_FOR_CHECK: Final = """\\\n+-- name: AddedForCheck :one\n+SELECT 1 AS added"""\n'
+    assert added in diff
     assert "+async def added_for_check(\n" in diff
     # A queries file that is gone: its module is stale, and so is the package __init__.
     assert f"--- a/src/chatdb/db/{last.stem}.py\n+++ /dev/null\n" in diff

@@ -253,3 +253,62 @@ def test_migration_cut_off_after_an_open_parenthesis_points_past_its_last_line(
     assert result.returncode == 1, result.stderr
     assert result.stderr.startswith("schema/0099_cut.sql:2:1: error: syntax error at end of input")
     assert "Traceback" not in result.stderr
+
+
+# -- named SQL on the server --------------------------------------------------------------
+
+
+def test_every_emitted_sql_string_starts_with_its_name_comment() -> None:
+    """Issue 13 item 2: each module constant is `-- name: X :cmd` and the query's SQL."""
+    import importlib
+
+    from codegen import config as cfg
+    from codegen import naming, pipeline
+
+    conf = cfg.load(ROOT / "pyproject.toml")
+    result = pipeline.compile_project(conf)
+    dotted = conf.package.relative_to(ROOT / "src").as_posix().replace("/", ".")
+    seen = 0
+    for path, analyses in result.files.items():
+        module = importlib.import_module(f"{dotted}.{naming.module_name(path)}")
+        for a in analyses:
+            const = naming.constant_name(naming.function_name(a.query.name))
+            emitted = getattr(module, const)
+            assert emitted == f"-- name: {a.query.name} :{a.query.command}\n{a.query.sql}"
+            seen += 1
+    assert seen == sum(len(v) for v in result.files.values()) > 0
+
+
+async def test_the_server_sees_the_query_name(migrated_db: str) -> None:
+    """pg_stat_activity shows the name of the query a connection is running."""
+    import asyncio
+    import uuid
+
+    import asyncpg
+
+    from chatdb.db import accounts
+
+    conn = await asyncpg.connect(migrated_db)
+    watcher = await asyncpg.connect(migrated_db)
+    try:
+        other = await asyncpg.connect(migrated_db)
+        try:
+            await other.execute("BEGIN")
+            await other.execute("LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE")
+            task = asyncio.create_task(accounts.get_account_by_id(conn, id=uuid.uuid4()))
+            for _ in range(100):
+                rows = await watcher.fetch(
+                    "SELECT query FROM pg_stat_activity WHERE pid = $1", conn.get_server_pid()
+                )
+                if rows and rows[0]["query"].startswith("-- name: GetAccountByID :one\n"):
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                raise AssertionError(f"pg_stat_activity never showed the name: {rows}")
+            await other.execute("ROLLBACK")
+            await task
+        finally:
+            await other.close()
+    finally:
+        await conn.close()
+        await watcher.close()

@@ -74,6 +74,12 @@ class Function:
         return [str(self.row_type), var]
 
 
+def named_sql(name: str, command: Command, sql: str) -> str:
+    """The SQL the server runs, led by its header as sqlc emits it, so pg_stat_statements,
+    pg_stat_activity and the server log show which query it is."""
+    return f"-- name: {name} :{command}\n{sql}"
+
+
 def render_queries(
     env: jinja2.Environment,
     path: str,
@@ -116,7 +122,7 @@ def _function(
         name=fname,
         const=naming.constant_name(fname),
         query=q.name,
-        sql=py_string(q.sql),
+        sql=py_string(named_sql(q.name, command, q.sql)),
         command=command,
         doc=[doc_line(d) for d in q.doc] or [f"{q.name} :{command}"],
         source=f"{Path(q.source.path).as_posix()}:{q.line}",

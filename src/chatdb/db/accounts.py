@@ -11,6 +11,7 @@ from .models import Account, Agent, User
 from .runtime import Executor, NoRowError
 
 INSERT_ACCOUNT: Final = """\
+-- name: InsertAccount :one
 INSERT INTO accounts (name) VALUES ($1) RETURNING *"""
 
 
@@ -31,6 +32,7 @@ async def insert_account(
 
 
 GET_ACCOUNT_BY_ID: Final = """\
+-- name: GetAccountByID :one
 SELECT * FROM accounts WHERE id = $1"""
 
 
@@ -49,6 +51,7 @@ async def get_account_by_id(
 
 
 INSERT_USER: Final = """\
+-- name: InsertUser :one
 INSERT INTO users (account_id, email, display_name)
 VALUES ($1, $2, $3)
 RETURNING *"""
@@ -73,6 +76,7 @@ async def insert_user(
 
 
 GET_USER_BY_ID: Final = """\
+-- name: GetUserByID :one
 SELECT * FROM users WHERE id = $1"""
 
 
@@ -91,6 +95,7 @@ async def get_user_by_id(
 
 
 INSERT_AGENT: Final = """\
+-- name: InsertAgent :one
 INSERT INTO agents (account_id, name) VALUES ($1, $2) RETURNING *"""
 
 
@@ -112,6 +117,7 @@ async def insert_agent(
 
 
 GET_AGENT_BY_ID: Final = """\
+-- name: GetAgentByID :one
 SELECT * FROM agents WHERE id = $1"""
 
 

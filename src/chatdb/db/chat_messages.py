@@ -13,6 +13,7 @@ from .models import ChatMessage
 from .runtime import Executor, JSONValue, rowcount
 
 INSERT_CHAT_MESSAGE: Final = """\
+-- name: InsertChatMessage :one
 INSERT INTO chat_messages (
     chat_id, client_message_id, role, content, action, dax_attempts,
     final_dax, resolution_note, error, model_config_id
@@ -62,6 +63,7 @@ async def insert_chat_message(
 
 
 GET_CHAT_MESSAGE_BY_CLIENT_ID: Final = """\
+-- name: GetChatMessageByClientID :one
 SELECT * FROM chat_messages
 WHERE chat_id = $1 AND client_message_id = $2"""
 
@@ -82,6 +84,7 @@ async def get_chat_message_by_client_id(
 
 
 LIST_CHAT_MESSAGES: Final = """\
+-- name: ListChatMessages :many
 SELECT * FROM chat_messages
 WHERE chat_id = $1 AND id > $2
 ORDER BY id ASC
@@ -105,6 +108,7 @@ async def list_chat_messages(
 
 
 COUNT_CHAT_MESSAGES: Final = """\
+-- name: CountChatMessages :one
 SELECT count(*) AS messages FROM chat_messages WHERE chat_id = $1"""
 
 
@@ -123,6 +127,7 @@ async def count_chat_messages(
 
 
 COPY_CHAT_MESSAGES: Final = """\
+-- name: CopyChatMessages :copyfrom
 INSERT INTO chat_messages (
     chat_id, client_message_id, role, content, action, dax_attempts,
     final_dax, resolution_note, error, model_config_id
@@ -177,6 +182,7 @@ async def copy_chat_messages(
 
 
 INSERT_CHAT_MESSAGES_BATCH: Final = """\
+-- name: InsertChatMessagesBatch :batchexec
 INSERT INTO chat_messages (chat_id, client_message_id, role, content, model_config_id)
 VALUES ($1, $2, $3, $4, $5)"""
 
@@ -205,6 +211,7 @@ async def insert_chat_messages_batch(
 
 
 COUNT_ORPHANED_CHAT_MESSAGES: Final = """\
+-- name: CountOrphanedChatMessages :one
 SELECT count(*) AS orphans
 FROM chat_messages m
 WHERE NOT EXISTS (SELECT 1 FROM chats c WHERE c.id = m.chat_id)"""

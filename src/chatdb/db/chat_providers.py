@@ -11,6 +11,7 @@ from .models import ChatProvider
 from .runtime import Executor, rowcount
 
 INSERT_CHAT_PROVIDER: Final = """\
+-- name: InsertChatProvider :one
 INSERT INTO chat_providers (provider, display_name, enabled)
 VALUES ($1, $2, $3)
 ON CONFLICT (provider) DO NOTHING
@@ -34,6 +35,7 @@ async def insert_chat_provider(
 
 
 UPDATE_CHAT_PROVIDER: Final = """\
+-- name: UpdateChatProvider :one
 UPDATE chat_providers
 SET display_name = $1,
     enabled = $2,
@@ -59,6 +61,7 @@ async def update_chat_provider(
 
 
 GET_CHAT_PROVIDERS: Final = """\
+-- name: GetChatProviders :many
 SELECT * FROM chat_providers ORDER BY provider ASC"""
 
 
@@ -75,6 +78,7 @@ async def get_chat_providers(
 
 
 GET_CHAT_PROVIDER_BY_PROVIDER: Final = """\
+-- name: GetChatProviderByProvider :one
 SELECT * FROM chat_providers WHERE provider = $1"""
 
 
@@ -93,6 +97,7 @@ async def get_chat_provider_by_provider(
 
 
 GET_CHAT_PROVIDER_BY_PROVIDER_FOR_UPDATE: Final = """\
+-- name: GetChatProviderByProviderForUpdate :one
 SELECT * FROM chat_providers WHERE provider = $1 FOR UPDATE"""
 
 
@@ -112,6 +117,7 @@ async def get_chat_provider_by_provider_for_update(
 
 
 DELETE_CHAT_PROVIDER: Final = """\
+-- name: DeleteChatProvider :execrows
 DELETE FROM chat_providers WHERE provider = $1"""
 
 

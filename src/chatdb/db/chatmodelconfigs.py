@@ -12,6 +12,7 @@ from .models import ChatModelConfig
 from .runtime import Executor, JSONValue, NoRowError, rowcount
 
 GET_CHAT_MODEL_CONFIG_BY_ID: Final = """\
+-- name: GetChatModelConfigByID :one
 SELECT
 *
 FROM
@@ -36,6 +37,7 @@ async def get_chat_model_config_by_id(
 
 
 GET_DEFAULT_CHAT_MODEL_CONFIG: Final = """\
+-- name: GetDefaultChatModelConfig :one
 SELECT
 *
 FROM
@@ -58,6 +60,7 @@ async def get_default_chat_model_config(
 
 
 GET_CHAT_MODEL_CONFIGS: Final = """\
+-- name: GetChatModelConfigs :many
 SELECT
 *
 FROM
@@ -84,6 +87,7 @@ async def get_chat_model_configs(
 
 
 GET_ENABLED_CHAT_MODEL_CONFIGS: Final = """\
+-- name: GetEnabledChatModelConfigs :many
 SELECT
 cmc.*
 FROM
@@ -114,6 +118,7 @@ async def get_enabled_chat_model_configs(
 
 
 GET_ENABLED_CHAT_MODEL_CONFIG_BY_ID: Final = """\
+-- name: GetEnabledChatModelConfigByID :one
 SELECT
 cmc.*
 FROM
@@ -144,6 +149,7 @@ async def get_enabled_chat_model_config_by_id(
 
 
 INSERT_CHAT_MODEL_CONFIG: Final = """\
+-- name: InsertChatModelConfig :one
 INSERT INTO chat_model_configs (
 provider,
 model,
@@ -209,6 +215,7 @@ async def insert_chat_model_config(
 
 
 UPDATE_CHAT_MODEL_CONFIG: Final = """\
+-- name: UpdateChatModelConfig :one
 UPDATE
 chat_model_configs
 SET
@@ -265,6 +272,7 @@ async def update_chat_model_config(
 
 
 UNSET_DEFAULT_CHAT_MODEL_CONFIGS: Final = """\
+-- name: UnsetDefaultChatModelConfigs :exec
 UPDATE
 chat_model_configs
 SET
@@ -287,6 +295,7 @@ async def unset_default_chat_model_configs(
 
 
 DELETE_CHAT_MODEL_CONFIG_BY_ID: Final = """\
+-- name: DeleteChatModelConfigByID :exec
 UPDATE
 chat_model_configs
 SET
@@ -311,6 +320,7 @@ async def delete_chat_model_config_by_id(
 
 
 DELETE_CHAT_MODEL_CONFIGS_BY_PROVIDER: Final = """\
+-- name: DeleteChatModelConfigsByProvider :exec
 UPDATE
 chat_model_configs
 SET
@@ -336,6 +346,7 @@ async def delete_chat_model_configs_by_provider(
 
 
 GET_CHAT_MODEL_CONFIG_BY_ID_FOR_UPDATE: Final = """\
+-- name: GetChatModelConfigByIDForUpdate :one
 SELECT
 *
 FROM
@@ -361,6 +372,7 @@ async def get_chat_model_config_by_id_for_update(
 
 
 GET_FIRST_LIVE_CHAT_MODEL_CONFIG: Final = """\
+-- name: GetFirstLiveChatModelConfig :one
 SELECT
 *
 FROM
@@ -388,6 +400,7 @@ async def get_first_live_chat_model_config(
 
 
 SET_DEFAULT_CHAT_MODEL_CONFIG: Final = """\
+-- name: SetDefaultChatModelConfig :execrows
 UPDATE
 chat_model_configs
 SET
@@ -413,6 +426,7 @@ async def set_default_chat_model_config(
 
 
 LOCK_CHAT_MODEL_CONFIG_DEFAULT: Final = """\
+-- name: LockChatModelConfigDefault :exec
 SELECT pg_advisory_xact_lock(hashtext('chat_model_configs.is_default'))"""
 
 
@@ -429,6 +443,7 @@ async def lock_chat_model_config_default(
 
 
 COUNT_LIVE_CHAT_MODEL_CONFIGS_WITHOUT_PROVIDER: Final = """\
+-- name: CountLiveChatModelConfigsWithoutProvider :one
 SELECT
 count(*) AS orphans
 FROM

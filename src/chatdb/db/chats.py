@@ -13,6 +13,7 @@ from .models import Chat
 from .runtime import Executor, NoRowError, rowcount
 
 ENSURE_CHAT: Final = """\
+-- name: EnsureChat :execrows
 INSERT INTO chats (id, account_id, user_id, agent_id, title, model_config_id)
 VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (id) DO NOTHING"""
@@ -42,6 +43,7 @@ async def ensure_chat(
 
 
 INSERT_CHAT: Final = """\
+-- name: InsertChat :one
 INSERT INTO chats (account_id, user_id, agent_id, title, model_config_id)
 VALUES ($1, $2, $3, $4, $5)
 RETURNING *"""
@@ -68,6 +70,7 @@ async def insert_chat(
 
 
 GET_CHAT_BY_ID: Final = """\
+-- name: GetChatByID :one
 SELECT * FROM chats WHERE id = $1"""
 
 
@@ -86,6 +89,7 @@ async def get_chat_by_id(
 
 
 GET_CHAT_BY_ID_FOR_UPDATE: Final = """\
+-- name: GetChatByIDForUpdate :one
 SELECT * FROM chats WHERE id = $1 FOR UPDATE"""
 
 
@@ -104,6 +108,7 @@ async def get_chat_by_id_for_update(
 
 
 LIST_CHATS_BY_USER: Final = """\
+-- name: ListChatsByUser :many
 SELECT *
 FROM chats
 WHERE user_id = $1
@@ -134,6 +139,7 @@ async def list_chats_by_user(
 
 
 TOUCH_CHAT_AFTER_MESSAGE: Final = """\
+-- name: TouchChatAfterMessage :one
 UPDATE chats
 SET message_count = message_count + 1,
     last_active = NOW(),
@@ -157,6 +163,7 @@ async def touch_chat_after_message(
 
 
 SET_CHAT_MODEL_CONFIG: Final = """\
+-- name: SetChatModelConfig :execrows
 UPDATE chats
 SET model_config_id = $1, updated_at = NOW()
 WHERE id = $2"""
@@ -178,6 +185,7 @@ async def set_chat_model_config(
 
 
 DELETE_CHAT: Final = """\
+-- name: DeleteChat :execrows
 DELETE FROM chats WHERE id = $1 AND user_id = $2"""
 
 
@@ -197,6 +205,7 @@ async def delete_chat(
 
 
 LIST_CHATS_WITH_WRONG_MESSAGE_COUNT: Final = """\
+-- name: ListChatsWithWrongMessageCount :many
 SELECT c.id, c.message_count, count(m.id) AS actual
 FROM chats c
 LEFT JOIN chat_messages m ON m.chat_id = c.id

@@ -12,6 +12,7 @@ from .models import Author, AuthorStat, Mood
 from .runtime import BatchMismatchError, Executor, JSONValue, NoRowError, rowcount
 
 CREATE_AUTHOR: Final = """\
+-- name: CreateAuthor :one
 INSERT INTO authors (name, bio, mood, tags, meta)
 VALUES ($1, $2, $3, $4, $5)
 RETURNING *"""
@@ -38,6 +39,7 @@ async def create_author(
 
 
 GET_AUTHOR: Final = """\
+-- name: GetAuthor :one
 SELECT * FROM authors WHERE id = $1"""
 
 
@@ -56,6 +58,7 @@ async def get_author(
 
 
 LIST_AUTHORS_BY_MOOD: Final = """\
+-- name: ListAuthorsByMood :many
 SELECT * FROM authors WHERE mood = $1 ORDER BY name"""
 
 
@@ -74,6 +77,7 @@ async def list_authors_by_mood(
 
 
 LIST_AUTHORS_BY_IDS: Final = """\
+-- name: ListAuthorsByIDs :many
 SELECT id, name FROM authors WHERE id = ANY($1) ORDER BY id"""
 
 
@@ -99,6 +103,7 @@ async def list_authors_by_ids(
 
 
 LIST_AUTHORS_NOT_IN: Final = """\
+-- name: ListAuthorsNotIn :many
 SELECT id FROM authors WHERE id <> ALL($1) ORDER BY id"""
 
 
@@ -117,6 +122,7 @@ async def list_authors_not_in(
 
 
 SEARCH_AUTHORS: Final = """\
+-- name: SearchAuthors :many
 SELECT id, name, mood, tags
 FROM authors
 WHERE ($1::mood IS NULL OR mood = $1)
@@ -151,6 +157,7 @@ async def search_authors(
 
 
 UPDATE_AUTHOR_BIO: Final = """\
+-- name: UpdateAuthorBio :exec
 UPDATE authors SET bio = $1 WHERE id = $2"""
 
 
@@ -169,6 +176,7 @@ async def update_author_bio(
 
 
 DELETE_AUTHOR: Final = """\
+-- name: DeleteAuthor :execrows
 DELETE FROM authors WHERE id = $1"""
 
 
@@ -187,6 +195,7 @@ async def delete_author(
 
 
 MAKE_EVERYONE_SAD: Final = """\
+-- name: MakeEveryoneSad :execresult
 UPDATE authors SET mood = 'sad'"""
 
 
@@ -202,6 +211,7 @@ async def make_everyone_sad(
 
 
 COUNT_AUTHORS: Final = """\
+-- name: CountAuthors :one
 SELECT count(*) FROM authors"""
 
 
@@ -218,6 +228,7 @@ async def count_authors(
 
 
 AUTHOR_META: Final = """\
+-- name: AuthorMeta :one
 SELECT meta, meta -> 'city' AS city, meta ->> 'city' AS city_text FROM authors WHERE id = $1"""
 
 
@@ -244,6 +255,7 @@ async def author_meta(
 
 
 GET_AUTHORS_BATCH: Final = """\
+-- name: GetAuthorsBatch :batchone
 SELECT * FROM authors WHERE id = $1"""
 
 
@@ -273,6 +285,7 @@ async def get_authors_batch(
 
 
 AUTHOR_STATS: Final = """\
+-- name: AuthorStats :many
 SELECT * FROM author_stats ORDER BY id"""
 
 
@@ -289,6 +302,7 @@ async def author_stats(
 
 
 MOODS_IN_USE: Final = """\
+-- name: MoodsInUse :one
 SELECT array_agg(DISTINCT mood ORDER BY mood) AS moods FROM authors WHERE mood <> ALL($1)"""
 
 
@@ -307,6 +321,7 @@ async def moods_in_use(
 
 
 COPY_AUTHORS: Final = """\
+-- name: CopyAuthors :copyfrom
 INSERT INTO authors (name, mood, tags, meta) VALUES ($1, $2, $3, $4)"""
 
 

@@ -15,6 +15,7 @@ from .models import Author, Book
 from .runtime import Executor, rowcount
 
 COPY_BOOKS: Final = """\
+-- name: CopyBooks :copyfrom
 INSERT INTO books (author_id, title, price, isbn, ratings)
 VALUES ($1, $2, $3, $4, $5)"""
 
@@ -48,6 +49,7 @@ async def copy_books(
 
 
 CREATE_BOOKS: Final = """\
+-- name: CreateBooks :batchexec
 INSERT INTO books (author_id, title, price) VALUES ($1, $2, $3)"""
 
 
@@ -73,6 +75,7 @@ async def create_books(
 
 
 BOOKS_BY_AUTHOR: Final = """\
+-- name: BooksByAuthor :batchmany
 SELECT * FROM books WHERE author_id = $1 ORDER BY title"""
 
 
@@ -97,6 +100,7 @@ async def books_by_author(
 
 
 BOOKS_WITH_AUTHORS: Final = """\
+-- name: BooksWithAuthors :many
 SELECT b.*, a.*
 FROM books b
 JOIN authors a ON a.id = b.author_id
@@ -126,6 +130,7 @@ async def books_with_authors(
 
 
 BOOKS_WITH_AUTHOR_NAME: Final = """\
+-- name: BooksWithAuthorName :many
 SELECT b.title, a.name AS author, b.price
 FROM books b
 LEFT JOIN authors a ON a.id = b.author_id
@@ -156,6 +161,7 @@ async def books_with_author_name(
 
 
 UPSERT_BOOK_PRICE: Final = """\
+-- name: UpsertBookPrice :one
 INSERT INTO books (author_id, title, isbn, price)
 VALUES ($1, $2, $3, $4)
 ON CONFLICT (isbn) DO UPDATE SET price = excluded.price
@@ -187,6 +193,7 @@ async def upsert_book_price(
 
 
 BOOK_WITH_AUTHOR_BY_ISBN_FOR_THE_LONGEST_FUNCTION_NAME: Final = """\
+-- name: BookWithAuthorByIsbnForTheLongestFunctionName :one
 SELECT b.*, a.*, b.title AS book_title_repeated_for_width
 FROM books b
 JOIN authors a ON a.id = b.author_id
@@ -222,6 +229,7 @@ async def book_with_author_by_isbn_for_the_longest_function_name(
 
 
 BOOKS_WITH_AUTHORS_AND_A_RATHER_LONG_TITLE_COLUMN_ALIAS: Final = """\
+-- name: BooksWithAuthorsAndARatherLongTitleColumnAlias :many
 SELECT b.*, a.*, b.title AS book_title_repeated_for_width_and_more
 FROM books b
 JOIN authors a ON a.id = b.author_id

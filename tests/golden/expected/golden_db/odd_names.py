@@ -11,6 +11,7 @@ from .models import Label, OddName
 from .runtime import Executor, NoRowError, rowcount
 
 INSERT_ODD: Final = """\
+-- name: InsertOdd :one
 INSERT INTO odd_names (label, "row", "rows", value, status, "count", class)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 RETURNING *"""
@@ -39,6 +40,7 @@ async def insert_odd(
 
 
 GET_ODD_BY_ROW: Final = """\
+-- name: GetOddByRow :one
 SELECT * FROM odd_names WHERE "row" = $1"""
 
 
@@ -57,6 +59,7 @@ async def get_odd_by_row(
 
 
 ODD_BY_ROWS: Final = """\
+-- name: OddByRows :many
 SELECT * FROM odd_names WHERE "rows" = $1 ORDER BY id"""
 
 
@@ -75,6 +78,7 @@ async def odd_by_rows(
 
 
 TOUCH_ODD: Final = """\
+-- name: TouchOdd :execrows
 UPDATE odd_names SET value = $1 WHERE status = $2"""
 
 
@@ -94,6 +98,7 @@ async def touch_odd(
 
 
 ODD_VALUE: Final = """\
+-- name: OddValue :one
 SELECT value FROM odd_names WHERE value = $1"""
 
 
@@ -112,6 +117,7 @@ async def odd_value(
 
 
 CLASS_: Final = """\
+-- name: Class :many
 SELECT class FROM odd_names ORDER BY id"""
 
 
@@ -128,6 +134,7 @@ async def class_(
 
 
 LIST_: Final = """\
+-- name: List :one
 SELECT count(*) FROM odd_names"""
 
 
