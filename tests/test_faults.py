@@ -95,7 +95,10 @@ async def kill_when_blocked(
     task = asyncio.ensure_future(call)
     async with connect(dsn) as admin:
         victim = await wait_until_blocked_by(admin, blocker.pid)
-        assert victim["query"].lstrip().startswith(expect_query), victim["query"]
+        # Generated SQL starts with its `-- name: X :cmd` line; the statement follows it.
+        header, _, statement = victim["query"].partition("\n")
+        assert header.startswith("-- name: "), victim["query"]
+        assert statement.lstrip().startswith(expect_query), victim["query"]
         assert victim["xid"] is not None, "the victim had not written anything yet"
         assert await admin.fetchval("SELECT pg_terminate_backend($1)", victim["pid"])
     try:
