@@ -106,10 +106,11 @@ def singular(name: str) -> str:
 
 
 def class_name(table: str, rename: Mapping[str, str]) -> str:
-    """chat_model_configs -> ChatModelConfig (the singular, as sqlc names models)."""
+    """chat_model_configs -> ChatModelConfig (the singular, as sqlc names models); a table
+    in another schema carries the schema's name: app.items -> AppItem."""
     if table in rename:
         return rename[table]
-    return "".join(p.capitalize() for p in singular(table).split("_") if p)
+    return "".join(p.capitalize() for p in singular(table.replace(".", "_")).split("_") if p)
 
 
 def enum_class(name: str) -> str:

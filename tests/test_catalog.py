@@ -315,7 +315,7 @@ def test_files_are_replayed_in_the_order_given() -> None:
         ("CREATE TABLE t (x int);", 'relation "t" already exists', "t ("),
         ("CREATE TABLE u (a int, a text);", 'column "a" specified more than once', "a text"),
         ("CREATE VIEW v AS SELECT nope FROM t;", 'column "nope" does not exist', "nope"),
-        ("CREATE TABLE s.x (a int);", "only the public schema", "s.x"),
+        ("CREATE TABLE s.x (a int);", 'schema "s" does not exist', "s.x"),
     ],
 )
 def test_bad_migrations_name_the_spot(sql: str, message: str, at: str) -> None:

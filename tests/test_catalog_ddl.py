@@ -199,3 +199,33 @@ def test_range_types_are_recorded() -> None:
     assert cat.types.range_elem("floatrange") == "float8"
     assert cat.types.range_elem("floatmultirange") == "float8"
     assert cat.types.range_elem("spans") == "timestamptz"
+
+
+def test_drop_cascade_takes_what_depends_and_plain_drop_refuses() -> None:
+    base = """
+        CREATE TYPE mood AS ENUM ('a');
+        CREATE TABLE parent (id int PRIMARY KEY, m mood);
+        CREATE TABLE child (id int, parent_id int REFERENCES parent (id));
+    """
+    with pytest.raises(CodegenError, match='cannot drop "parent"'):
+        build(base, "DROP TABLE parent;")
+    with pytest.raises(CodegenError, match='cannot drop type "mood"'):
+        build(base, "DROP TYPE mood;")
+    cat = build(base, "DROP TABLE parent CASCADE;")
+    assert cat.tables["child"].foreign_keys == ()
+    assert {i.table for i in cat.indexes} == set()
+
+
+def test_schema_qualified_relations_and_models() -> None:
+    from codegen import naming
+
+    cat = build(
+        "CREATE SCHEMA app;",
+        "CREATE TABLE app.items (id int PRIMARY KEY); CREATE TABLE app_items (id int);",
+    )
+    assert sorted(cat.tables) == ["app.items", "app_items"]
+    assert naming.class_name("app.items", {}) == "AppItem"
+    with pytest.raises(CodegenError, match='schema "nope" does not exist'):
+        build("CREATE TABLE nope.t (x int);")
+    with pytest.raises(CodegenError, match="system schemas"):
+        build("CREATE TABLE pg_catalog.t (x int);")

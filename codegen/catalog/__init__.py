@@ -6,6 +6,11 @@ them, never declared a second time (seed 003). We replay DDL statically, in yoyo
 tables like sqlc's catalog `Update()` switch: `replay.STATEMENTS` (statement class ->
 handler, or listed as having no effect on types) and `alter.ALTER_TABLE` (one entry per
 `AlterTableType`). A statement in neither is an error that names it, never skipped.
+
+Modules: `model` (the frozen result), `builder` (replay state, relation keys: `name` in
+public, `schema.name` elsewhere), `create` (tables with INHERITS / PARTITION OF / LIKE,
+keys, indexes, views), `change` (renames, drops with CASCADE, schemas, enums, ranges),
+`alter` (ALTER TABLE), `names` (type names, default constraint names).
 """
 
 from codegen.catalog.alter import ALTER_TABLE

@@ -11,19 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pglast.enums import AlterTableType as At
+from pglast.enums import ObjectType
 
+from codegen.catalog import change, create
+from codegen.catalog.builder import Builder
 from codegen.catalog.model import Column, Table
 from codegen.catalog.names import type_name
 from codegen.errors import CodegenError, SourceText
 
-if TYPE_CHECKING:
-    from codegen.catalog.replay import Builder
-
 # (builder, table, subcommand, source, location of the table name) -> the changed table
-AlterHandler = Callable[["Builder", Table, Any, SourceText, int], Table]
+AlterHandler = Callable[[Builder, Table, Any, SourceText, int], Table]
 
 
 def _no_effect(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
@@ -61,21 +61,32 @@ def _changes_column(change: Callable[[Builder, Column, Any, SourceText], Column]
 def _add_column(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
     if table.column(cmd.def_.colname) and cmd.missing_ok:
         return table
-    return b.add_column(table, cmd.def_, source)
+    return create.add_column(b, table, cmd.def_, source)
 
 
 def _add_constraint(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
-    return b.add_constraint(table, cmd.def_, source)
+    return create.add_constraint(b, table, cmd.def_, source)
 
 
 def _drop_constraint(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
-    return b.drop_constraint(table, cmd.name)
+    return change.drop_constraint(b, table, cmd.name)
 
 
 def _drop_column(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
     if _column(table, cmd, source, loc) is None:
         return table
-    return b.drop_column(table, cmd.name)
+    return change.drop_column(b, table, cmd.name)
+
+
+def alter_table(b: Builder, stmt: Any, source: SourceText) -> None:
+    if stmt.objtype not in (ObjectType.OBJECT_TABLE, None):
+        return  # ALTER INDEX/SEQUENCE/VIEW/MATERIALIZED VIEW ...: storage and names only
+    table = b.table(stmt.relation, source, missing_ok=bool(stmt.missing_ok))
+    if table is None:
+        return
+    for cmd in stmt.cmds or ():
+        table = ALTER_TABLE[cmd.subtype](b, table, cmd, source, stmt.relation.location)
+    b.tables[table.name] = table
 
 
 ALTER_TABLE: dict[At, AlterHandler] = {

@@ -33,17 +33,6 @@ def type_name(node: Any, types: TypeSpace, source: SourceText) -> str:
     return str(name)
 
 
-def rel_name(rv: Any, source: SourceText) -> str:
-    if rv.schemaname not in (None, "public"):
-        raise CodegenError(
-            f"relation {rv.schemaname}.{rv.relname}: only the public schema is supported",
-            source,
-            rv.location,
-        )
-    name: str = rv.relname
-    return name
-
-
 def default_name(table: str, columns: Iterable[str], suffix: str) -> str:
     """The name PostgreSQL gives an unnamed constraint or index: chats_user_id_fkey.
 

@@ -1,0 +1,261 @@
+"""Renames, drops and moves; enums, ranges and schemas.
+
+DROP ... CASCADE removes what PostgreSQL removes with it that the catalog models: a
+dropped table takes the foreign keys that point at it, a dropped type the columns of that
+type, a dropped schema its relations. Without CASCADE, PostgreSQL refuses when something
+depends on the object, and so does the replay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from pglast.enums import DropBehavior, ObjectType
+
+from codegen.catalog.builder import Builder
+from codegen.catalog.model import Enum, Table
+from codegen.catalog.names import multirange_name, type_name
+from codegen.errors import CodegenError, SourceText
+
+RELATIONS = (
+    ObjectType.OBJECT_TABLE,
+    ObjectType.OBJECT_VIEW,
+    ObjectType.OBJECT_MATVIEW,
+    ObjectType.OBJECT_FOREIGN_TABLE,
+)
+
+
+# -- renames ------------------------------------------------------------------------------
+
+
+def rename(b: Builder, stmt: Any, source: SourceText) -> None:
+    kind = stmt.renameType
+    if kind in RELATIONS:
+        table = b.table(stmt.relation, source, missing_ok=bool(stmt.missing_ok))
+        if table is not None:
+            schema = table.name.rpartition(".")[0] or None
+            b.rekey_table(table, b.key(schema, stmt.newname, source, stmt.relation.location))
+    elif kind == ObjectType.OBJECT_COLUMN:
+        table = b.table(stmt.relation, source, missing_ok=bool(stmt.missing_ok))
+        if table is None:
+            return
+        if table.column(stmt.subname) is None:
+            raise CodegenError(
+                f'column "{stmt.subname}" does not exist', source, stmt.relation.location
+            )
+        _rename_column(b, table, stmt.subname, stmt.newname)
+    elif kind == ObjectType.OBJECT_TYPE:
+        _rename_type(b, stmt.object[-1].sval, stmt.newname)
+    elif kind in (ObjectType.OBJECT_INDEX, ObjectType.OBJECT_TABCONSTRAINT):
+        old = stmt.relation.relname if kind == ObjectType.OBJECT_INDEX else stmt.subname
+        b.indexes = [replace(i, name=stmt.newname) if i.name == old else i for i in b.indexes]
+    # other objects (functions, triggers, sequences, schemas, ...) have no type we model
+
+
+def _rename_column(b: Builder, table: Table, old: str, new: str) -> None:
+    def ren(names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(new if n == old else n for n in names)
+
+    b.tables[table.name] = replace(
+        table,
+        columns=tuple(replace(c, name=new) if c.name == old else c for c in table.columns),
+        primary_key=ren(table.primary_key),
+        unique=tuple(ren(u) for u in table.unique),
+        foreign_keys=tuple(replace(f, columns=ren(f.columns)) for f in table.foreign_keys),
+    )
+    b.indexes = [
+        replace(i, columns=tuple(new if c == old else c for c in i.columns))
+        if i.table == table.name
+        else i
+        for i in b.indexes
+    ]
+
+
+def _rename_type(b: Builder, old: str, new: str) -> None:
+    """ALTER TYPE ... RENAME TO: columns of the type (and of its array) follow it."""
+    if old in b.enums:
+        b.enums[new] = replace(b.enums.pop(old), name=new)
+    elif old in b.ranges:
+        b.ranges[new] = b.ranges.pop(old)
+    else:
+        return
+    names = {old: new, "_" + old: "_" + new}
+    for table in list(b.tables.values()):
+        cols = tuple(replace(c, type=names.get(c.type, c.type)) for c in table.columns)
+        b.tables[table.name] = replace(table, columns=cols)
+
+
+def set_schema(b: Builder, stmt: Any, source: SourceText) -> None:
+    """ALTER TABLE/VIEW ... SET SCHEMA moves the relation; types stay in public."""
+    if stmt.objectType in RELATIONS:
+        table = b.table(stmt.relation, source, missing_ok=bool(stmt.missing_ok))
+        if table is not None:
+            bare = table.name.rpartition(".")[2]
+            b.rekey_table(table, b.key(stmt.newschema, bare, source, stmt.relation.location))
+    elif stmt.objectType == ObjectType.OBJECT_TYPE and stmt.newschema != "public":
+        raise CodegenError(
+            f"SET SCHEMA {stmt.newschema}: types outside the public schema are not supported",
+            source,
+            0,
+        )
+
+
+# -- drops --------------------------------------------------------------------------------
+
+
+def drop(b: Builder, stmt: Any, source: SourceText) -> None:
+    kind = stmt.removeType
+    cascade = stmt.behavior == DropBehavior.DROP_CASCADE
+    for obj in stmt.objects or ():
+        if kind in RELATIONS:
+            names = [n.sval for n in obj]
+            key = b.key(names[-2] if len(names) > 1 else None, names[-1], source, 0)
+            if key not in b.tables and not stmt.missing_ok:
+                raise CodegenError(f'relation "{key}" does not exist', source, 0)
+            _refuse_if_referenced(b, key, cascade, source)
+            b.forget_table(key)
+        elif kind == ObjectType.OBJECT_TYPE:
+            _drop_type(b, obj.names[-1].sval, cascade, source)
+        elif kind == ObjectType.OBJECT_INDEX:
+            name = obj[-1].sval
+            b.indexes = [i for i in b.indexes if i.name != name]
+        elif kind == ObjectType.OBJECT_SCHEMA:
+            _drop_schema(b, obj.sval, cascade, bool(stmt.missing_ok), source)
+
+
+def _refuse_if_referenced(b: Builder, key: str, cascade: bool, source: SourceText) -> None:
+    users = sorted(
+        t.name
+        for t in b.tables.values()
+        if t.name != key and any(f.ref_table == key for f in t.foreign_keys)
+    )
+    if users and not cascade:
+        raise CodegenError(
+            f'cannot drop "{key}": a foreign key of "{users[0]}" references it (use CASCADE)',
+            source,
+            0,
+        )
+
+
+def _drop_type(b: Builder, name: str, cascade: bool, source: SourceText) -> None:
+    gone = {name, "_" + name}
+    if name in b.ranges:
+        gone |= {multirange_name(name), "_" + multirange_name(name)}
+        for key in [k for k in b.ranges if k in gone]:
+            del b.ranges[key]
+    b.enums.pop(name, None)
+    for table in list(b.tables.values()):
+        cols = tuple(c for c in table.columns if c.type not in gone)
+        if len(cols) == len(table.columns):
+            continue
+        if not cascade:
+            raise CodegenError(
+                f'cannot drop type "{name}": table "{table.name}" uses it (use CASCADE)', source, 0
+            )
+        b.tables[table.name] = replace(table, columns=cols)
+
+
+def _drop_schema(
+    b: Builder, name: str, cascade: bool, missing_ok: bool, source: SourceText
+) -> None:
+    if name not in b.schemas:
+        if missing_ok:
+            return
+        raise CodegenError(f'schema "{name}" does not exist', source, 0)
+    inside = [k for k in b.tables if k.startswith(name + ".")]
+    if inside and not cascade:
+        raise CodegenError(
+            f'cannot drop schema "{name}": it holds "{inside[0]}" (use CASCADE)', source, 0
+        )
+    for key in inside:
+        b.forget_table(key)
+    b.schemas.discard(name)
+
+
+def create_schema(b: Builder, stmt: Any, source: SourceText) -> None:
+    if stmt.schemaElts:
+        raise CodegenError(
+            "CREATE SCHEMA with elements is not supported: create the schema, then its objects",
+            source,
+            0,
+        )
+    if stmt.schemaname:
+        b.schemas.add(stmt.schemaname)
+
+
+# -- columns and constraints (ALTER TABLE) ------------------------------------------------
+
+
+def drop_column(b: Builder, table: Table, name: str) -> Table:
+    # PostgreSQL drops the indexes and constraints that use the column with it.
+    b.indexes = [i for i in b.indexes if not (i.table == table.name and name in i.columns)]
+    return replace(
+        table,
+        columns=tuple(c for c in table.columns if c.name != name),
+        primary_key=() if name in table.primary_key else table.primary_key,
+        unique=tuple(u for u in table.unique if name not in u),
+        foreign_keys=tuple(f for f in table.foreign_keys if name not in f.columns),
+    )
+
+
+def drop_constraint(b: Builder, table: Table, name: str) -> Table:
+    """Forget a foreign key, primary key or unique constraint (by name, as named above)."""
+    index = next((i for i in b.indexes if i.table == table.name and i.name == name), None)
+    fks = tuple(f for f in table.foreign_keys if f.name != name)
+    if index is None and len(fks) == len(table.foreign_keys):
+        return table  # a CHECK constraint (not tracked), or IF EXISTS and absent
+    if index is not None:
+        b.indexes.remove(index)
+        if index.columns == table.primary_key:
+            table = replace(table, primary_key=())
+        table = replace(table, unique=tuple(u for u in table.unique if u != index.columns))
+    return replace(table, foreign_keys=fks)
+
+
+# -- enums and ranges ---------------------------------------------------------------------
+
+
+def _type_key(names: Any, source: SourceText) -> str:
+    parts = [n.sval for n in names]
+    if len(parts) > 1 and parts[0] != "public":
+        raise CodegenError(
+            f"type {'.'.join(parts)}: types outside the public schema are not supported",
+            source,
+            0,
+        )
+    return str(parts[-1])
+
+
+def create_enum(b: Builder, stmt: Any, source: SourceText) -> None:
+    name = _type_key(stmt.typeName, source)
+    b.enums[name] = Enum(name, tuple(v.sval for v in stmt.vals or ()))
+
+
+def alter_enum(b: Builder, stmt: Any, source: SourceText) -> None:
+    name = _type_key(stmt.typeName, source)
+    enum = b.enums.get(name)
+    if enum is None:
+        raise CodegenError(f'type "{name}" does not exist', source, 0)
+    values = list(enum.values)
+    if stmt.oldVal:
+        values = [stmt.newVal if v == stmt.oldVal else v for v in values]
+    elif stmt.newVal not in values:
+        if stmt.newValNeighbor and stmt.newValNeighbor in values:
+            at = values.index(stmt.newValNeighbor) + (1 if stmt.newValIsAfter else 0)
+            values.insert(at, stmt.newVal)
+        else:
+            values.append(stmt.newVal)
+    b.enums[name] = Enum(name, tuple(values))
+
+
+def create_range(b: Builder, stmt: Any, source: SourceText) -> None:
+    """CREATE TYPE r AS RANGE (subtype = t): r and its multirange, both of element t."""
+    name = _type_key(stmt.typeName, source)
+    params = {p.defname.lower(): p.arg for p in stmt.params or ()}
+    subtype = params.get("subtype")
+    if subtype is None:
+        raise CodegenError(f'range type "{name}": subtype is required', source, 0)
+    multi = params.get("multirange_type_name")
+    b.ranges[name] = type_name(subtype, b.types, source)
+    b.ranges[multi.names[-1].sval if multi is not None else multirange_name(name)] = b.ranges[name]

@@ -1,0 +1,268 @@
+"""CREATE TABLE (with INHERITS, PARTITION OF and LIKE), columns, keys, indexes and views.
+
+Column order follows PostgreSQL: a partition has its parent's columns; inherited columns
+come first (a local column of the same name merges into the inherited one, NOT NULL and
+default from either); `LIKE t` copies t's columns where it stands — NOT NULL always,
+defaults only with INCLUDING DEFAULTS/IDENTITY/GENERATED (or ALL).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from pglast import ast as _ast
+from pglast.enums import ConstrType, ObjectType, TableLikeOption
+
+from codegen.catalog.builder import Builder
+from codegen.catalog.model import Column, ForeignKey, Index, Table
+from codegen.catalog.names import default_name, type_name
+from codegen.errors import CodegenError, SourceText
+from codegen.pgtypes import SERIALS
+
+# pglast types every AST field as Optional; the handlers check shapes themselves.
+ast: Any = _ast
+
+_DEFAULT_KINDS = (
+    ConstrType.CONSTR_DEFAULT,
+    ConstrType.CONSTR_IDENTITY,
+    ConstrType.CONSTR_GENERATED,
+)
+_LIKE_DEFAULTS = (
+    TableLikeOption.CREATE_TABLE_LIKE_DEFAULTS
+    | TableLikeOption.CREATE_TABLE_LIKE_IDENTITY
+    | TableLikeOption.CREATE_TABLE_LIKE_GENERATED
+)
+
+
+def create_table(b: Builder, stmt: Any, source: SourceText) -> None:
+    name = b.rel_key(stmt.relation, source)
+    if name in b.tables:
+        if stmt.if_not_exists:
+            return
+        raise CodegenError(f'relation "{name}" already exists', source, stmt.relation.location)
+    table = Table(name, ())
+    for parent in stmt.inhRelations or ():  # PARTITION OF (one parent) or INHERITS
+        found = b.table(parent, source)
+        assert found is not None
+        table = _inherit(table, found)
+    for elt in stmt.tableElts or ():
+        if isinstance(elt, ast.ColumnDef):
+            existing = table.column(elt.colname) if stmt.inhRelations else None
+            if existing is not None:
+                table = _merge_column(b, table, existing, elt, source)
+            else:
+                table = add_column(b, table, elt, source)
+        elif isinstance(elt, ast.Constraint):
+            table = add_constraint(b, table, elt, source)
+        elif isinstance(elt, ast.TableLikeClause):
+            table = _like(b, table, elt, source)
+    b.tables[name] = table
+
+
+def _inherit(table: Table, parent: Table) -> Table:
+    cols = list(table.columns)
+    for col in parent.columns:
+        old = table.column(col.name)
+        if old is None:
+            cols.append(col)
+        else:
+            merged = replace(
+                old,
+                not_null=old.not_null or col.not_null,
+                has_default=old.has_default or col.has_default,
+            )
+            cols = [merged if c.name == col.name else c for c in cols]
+    return replace(table, columns=tuple(cols))
+
+
+def _like(b: Builder, table: Table, like: Any, source: SourceText) -> Table:
+    found = b.table(like.relation, source)
+    assert found is not None
+    defaults = bool(like.options & _LIKE_DEFAULTS)
+    cols = list(table.columns)
+    for col in found.columns:
+        if table.column(col.name) is not None:
+            raise CodegenError(
+                f'column "{col.name}" specified more than once', source, like.relation.location
+            )
+        cols.append(replace(col, has_default=col.has_default and defaults))
+    return replace(table, columns=tuple(cols))
+
+
+def _flags(col: Any, not_null: bool, has_default: bool) -> tuple[bool, bool]:
+    """NOT NULL and "has a default" after a column definition's own constraints."""
+    for c in col.constraints or ():
+        if c.contype in (ConstrType.CONSTR_NOTNULL, ConstrType.CONSTR_PRIMARY):
+            not_null = True
+        elif c.contype == ConstrType.CONSTR_NULL:
+            not_null = False
+        elif c.contype in _DEFAULT_KINDS:
+            has_default = True
+            not_null = not_null or c.contype == ConstrType.CONSTR_IDENTITY
+    return not_null, has_default
+
+
+def add_column(b: Builder, table: Table, col: Any, source: SourceText) -> Table:
+    if table.column(col.colname):
+        raise CodegenError(f'column "{col.colname}" specified more than once', source, col.location)
+    raw = col.typeName.names[-1].sval
+    typ = type_name(col.typeName, b.types, source)
+    not_null, has_default = _flags(col, bool(col.is_not_null) or raw in SERIALS, raw in SERIALS)
+    column = Column(col.colname, typ, not_null, has_default)
+    return _column_keys(b, replace(table, columns=(*table.columns, column)), col, source)
+
+
+def _merge_column(b: Builder, table: Table, old: Column, col: Any, source: SourceText) -> Table:
+    """A column given again under INHERITS or PARTITION OF: its constraints apply."""
+    not_null, has_default = _flags(col, old.not_null or bool(col.is_not_null), old.has_default)
+    new = replace(old, not_null=not_null, has_default=has_default)
+    table = replace(table, columns=tuple(new if c.name == old.name else c for c in table.columns))
+    return _column_keys(b, table, col, source)
+
+
+def _column_keys(b: Builder, table: Table, col: Any, source: SourceText) -> Table:
+    """PRIMARY KEY, UNIQUE and REFERENCES written on a column."""
+    for c in col.constraints or ():
+        if c.contype in (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE):
+            table = add_constraint(b, table, _with_keys(c, (col.colname,)), source)
+        elif c.contype == ConstrType.CONSTR_FOREIGN:
+            table = add_constraint(b, table, _with_fk_attrs(c, col.colname), source)
+    return table
+
+
+def add_constraint(b: Builder, table: Table, c: Any, source: SourceText) -> Table:
+    if c.contype in (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE):
+        return _add_key(b, table, c, source)
+    if c.contype == ConstrType.CONSTR_FOREIGN:
+        return _add_foreign_key(b, table, c, source)
+    return table  # CHECK, EXCLUDE, NOT NULL as a table constraint: not tracked
+
+
+def _add_key(b: Builder, table: Table, c: Any, source: SourceText) -> Table:
+    keys = tuple(k.sval for k in c.keys or ())
+    for k in keys:
+        if table.column(k) is None:
+            raise CodegenError(f'column "{k}" named in key does not exist', source, c.location)
+    if c.contype == ConstrType.CONSTR_PRIMARY:
+        cols = tuple(
+            replace(col, not_null=True) if col.name in keys else col for col in table.columns
+        )
+        table = replace(table, columns=cols, primary_key=keys)
+    else:
+        table = replace(table, unique=(*table.unique, keys))
+    suffix = "pkey" if c.contype == ConstrType.CONSTR_PRIMARY else "key"
+    bare = table.name.rpartition(".")[2]
+    name = c.conname or default_name(bare, () if suffix == "pkey" else keys, suffix)
+    b.indexes.append(Index(name, table.name, keys, True, False))
+    return table
+
+
+def _add_foreign_key(b: Builder, table: Table, c: Any, source: SourceText) -> Table:
+    ref = b.rel_key(c.pktable, source)
+    ref_table = table if ref == table.name else b.tables.get(ref)
+    if ref_table is None:
+        raise CodegenError(
+            f'relation "{ref}" referenced by a foreign key does not exist',
+            source,
+            c.pktable.location,
+        )
+    fk_cols: tuple[str, ...] = tuple(a.sval for a in c.fk_attrs or ())
+    refs: tuple[str, ...] = tuple(a.sval for a in c.pk_attrs or ())
+    for col_name in fk_cols:
+        if table.column(col_name) is None:
+            raise CodegenError(
+                f'column "{col_name}" referenced in foreign key does not exist',
+                source,
+                c.location,
+            )
+    fk = ForeignKey(
+        fk_cols,
+        ref,
+        refs or ref_table.primary_key,
+        c.fk_del_action or "a",
+        c.location,
+        source.path,
+        c.conname or default_name(table.name.rpartition(".")[2], fk_cols, "fkey"),
+    )
+    return replace(table, foreign_keys=(*table.foreign_keys, fk))
+
+
+def _with_keys(c: Any, keys: tuple[str, ...]) -> Any:
+    return ast.Constraint(
+        contype=c.contype,
+        conname=c.conname,
+        keys=[ast.String(k) for k in keys],
+        location=c.location,
+    )
+
+
+def _with_fk_attrs(c: Any, column: str) -> Any:
+    return ast.Constraint(
+        contype=c.contype,
+        conname=c.conname,
+        pktable=c.pktable,
+        fk_attrs=[ast.String(column)],
+        pk_attrs=c.pk_attrs,
+        fk_del_action=c.fk_del_action,
+        location=c.location,
+    )
+
+
+def create_index(b: Builder, stmt: Any, source: SourceText) -> None:
+    table = b.table(stmt.relation, source)
+    assert table is not None
+    cols = tuple(e.name if e.name else None for e in stmt.indexParams)
+    for col in cols:
+        if col is not None and table.column(col) is None:
+            raise CodegenError(
+                f'column "{col}" named in index does not exist', source, stmt.relation.location
+            )
+    names = tuple(c or "expr" for c in cols)
+    b.indexes.append(
+        Index(
+            stmt.idxname or default_name(table.name.rpartition(".")[2], names, "idx"),
+            table.name,
+            cols,
+            bool(stmt.unique),
+            stmt.whereClause is not None,
+        )
+    )
+
+
+def _query_columns(
+    b: Builder, query: Any, aliases: Any, source: SourceText
+) -> tuple[Column, ...] | None:
+    """The columns of a view's or CREATE TABLE AS's query, renamed by its column list."""
+    if b.view_columns is None:
+        return None
+    cols = b.view_columns(b.freeze(), query, source)
+    names = [a.sval for a in aliases or ()]
+    return tuple(replace(c, name=names[i]) if i < len(names) else c for i, c in enumerate(cols))
+
+
+def create_view(b: Builder, stmt: Any, source: SourceText) -> None:
+    name = b.rel_key(stmt.view, source)
+    if name in b.tables and not stmt.replace:
+        raise CodegenError(f'relation "{name}" already exists', source, stmt.view.location)
+    cols = _query_columns(b, stmt.query, stmt.aliases, source)
+    if cols is not None:
+        b.tables[name] = Table(name, cols, is_view=True)
+
+
+def create_table_as(b: Builder, stmt: Any, source: SourceText) -> None:
+    """CREATE MATERIALIZED VIEW / CREATE TABLE AS: columns from the query. A table made
+    so takes any row later, so its columns are nullable; a materialized view keeps the
+    query's nullability."""
+    name = b.rel_key(stmt.into.rel, source)
+    if name in b.tables:
+        if stmt.if_not_exists:
+            return
+        raise CodegenError(f'relation "{name}" already exists', source, stmt.into.rel.location)
+    cols = _query_columns(b, stmt.query, stmt.into.colNames, source)
+    if cols is None:
+        return
+    matview = stmt.objtype == ObjectType.OBJECT_MATVIEW
+    if not matview:
+        cols = tuple(replace(c, not_null=False, has_default=False) for c in cols)
+    b.tables[name] = Table(name, cols, is_view=matview)
