@@ -24,12 +24,12 @@ from codegen.render.pytypes import TypeMapper
 # Names a function body uses, by command: a parameter called so is renamed `name_`, as
 # `conn` is, or it would be overwritten (`row = await conn.fetchrow(..., row)`) or shadow
 # what the body calls (`tuple.__new__`, `rowcount`).
-_BODY_NAMES = {
-    "one": frozenset({"row", "tuple"}),
-    "one-scalar": frozenset({"value"}),
-    "many": frozenset({"rows", "tuple"}),
-    "execrows": frozenset({"status", "rowcount"}),
+_BODY_NAMES: dict[Command, frozenset[str]] = {
+    Command.ONE: frozenset({"row", "tuple"}),
+    Command.MANY: frozenset({"rows", "tuple"}),
+    Command.EXECROWS: frozenset({"status", "rowcount"}),
 }
+_VALUE_BODY_NAMES = frozenset({"value"})  # :one returning one column's value
 
 
 @dataclass(frozen=True)
@@ -140,8 +140,9 @@ def _function(
 
 
 def _params(a: Analysis, scalar: bool, mapper: TypeMapper, imports: Imports) -> list[Field]:
-    shape = "one-scalar" if a.query.command == Command.ONE and scalar else a.query.command
-    names = naming.parameter_names((p.name for p in a.params), _BODY_NAMES.get(shape, ()))
+    command = a.query.command
+    taken = _VALUE_BODY_NAMES if command == Command.ONE and scalar else _BODY_NAMES.get(command, ())
+    names = naming.parameter_names((p.name for p in a.params), taken)
     if any(p.is_slice for p in a.params):
         imports.module("collections.abc")
     types = mapper.catalog.types
