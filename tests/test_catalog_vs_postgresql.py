@@ -79,6 +79,15 @@ CASES: dict[str, str] = {
         CREATE TYPE floatrange AS RANGE (subtype = float8);
         CREATE TABLE t (r floatrange NOT NULL, m floatmultirange, b int4range[]);
     """,
+    "constraints before columns": """
+        CREATE TABLE parent (id int, PRIMARY KEY (id));
+        CREATE TABLE t (
+            PRIMARY KEY (a, b),
+            UNIQUE (c),
+            FOREIGN KEY (c) REFERENCES parent (id),
+            a int, b text, c int
+        );
+    """,
     "quoted names": """
         CREATE TYPE "Mood" AS ENUM ('Happy');
         CREATE TABLE "Users" ("Id" int NOT NULL, "m" "Mood", mood_list "Mood"[]);

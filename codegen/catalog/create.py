@@ -46,17 +46,20 @@ def create_table(b: Builder, stmt: Any, source: SourceText) -> None:
         found = b.table(parent, source)
         assert found is not None
         table = _inherit(table, found)
-    for elt in stmt.tableElts or ():
+    elements = stmt.tableElts or ()
+    for elt in elements:
         if isinstance(elt, ast.ColumnDef):
             existing = table.column(elt.colname) if stmt.inhRelations else None
             if existing is not None:
                 table = _merge_column(b, table, existing, elt, source)
             else:
                 table = add_column(b, table, elt, source)
-        elif isinstance(elt, ast.Constraint):
-            table = add_constraint(b, table, elt, source)
         elif isinstance(elt, ast.TableLikeClause):
             table = _like(b, table, elt, source)
+    # Table constraints may be written before the columns they name.
+    for elt in elements:
+        if isinstance(elt, ast.Constraint):
+            table = add_constraint(b, table, elt, source)
     b.tables[name] = table
 
 
