@@ -464,7 +464,7 @@ def _render_queries(
             Function(
                 name=fname,
                 const=fname.upper(),
-                sql=py_string(q.sql),
+                sql=py_string(a.sql),
                 command=q.command,
                 doc=doc,
                 params=params,

@@ -10,7 +10,8 @@ silent `Any`.
 The modules, one concern each: `scope` (names, CTEs, FROM items, joins), `statements`
 (SELECT/INSERT/UPDATE/DELETE/VALUES shapes), `expressions` (a typing rule per node
 class), `operators` and `functions` (resolution with PostgreSQL's tables), `nullability`
-(the rules and per-function tables), `params` (parameter inference), `checks` (the
+(the rules and per-function tables), `params` (parameter inference), `stars`
+(`*` written out as columns in the SQL sent), `checks` (the
 statement against its command), `colnames` (output column names), `model` (what the
 next stages read) and `context` (the state of one analysis).
 """
@@ -22,7 +23,7 @@ from dataclasses import replace
 from pglast import ast
 
 from codegen import catalog as cat
-from codegen.analyze import checks, nullability, params, scope, statements
+from codegen.analyze import checks, nullability, params, scope, stars, statements
 from codegen.analyze.context import Context, Scope, dedupe
 from codegen.analyze.model import Analysis, Col, ParamInfo
 from codegen.errors import SourceText
@@ -44,14 +45,15 @@ def analyze(query: Query, catalog: cat.Catalog) -> Analysis:
     relation = getattr(stmt, "relation", None)
     table = relation.relname if isinstance(relation, ast.RangeVar) else None
     return Analysis(
-        query,
-        typed_params,
-        tuple(cols),
-        model,
-        kind,
-        table,
-        checks.copy_columns(query, stmt),
-        nullability.always_one_row(stmt),
+        query=query,
+        sql=stars.expand(query.sql, ctx.star_edits),
+        params=typed_params,
+        columns=tuple(cols),
+        model=model,
+        statement=kind,
+        table=table,
+        copy_columns=checks.copy_columns(query, stmt),
+        always_one_row=nullability.always_one_row(stmt),
     )
 
 

@@ -50,6 +50,8 @@ class Context:
     param_types: dict[int, Typed] = field(default_factory=dict)
     param_hints: dict[int, str] = field(default_factory=dict)  # `$n` names from context
     param_locs: dict[int, int] = field(default_factory=dict)
+    # `*` / `t.*` at a location in query.sql -> its explicit column list (`stars`)
+    star_edits: dict[int, tuple[str, ...] | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.types = self.catalog.types
@@ -82,10 +84,19 @@ class Entry:
     table: str | None = None
 
 
+@dataclass(frozen=True)
+class StarCol:
+    """A column `*` expands to, and the FROM alias that can qualify it; None for a column
+    merged by JOIN ... USING, which only its bare name refers to."""
+
+    col: Col
+    qual: str | None
+
+
 @dataclass
 class Scope:
     entries: list[Entry] = field(default_factory=list)
-    star: list[Col] = field(default_factory=list)
+    star: list[StarCol] = field(default_factory=list)
     parent: Scope | None = None
     ctes: dict[str, tuple[list[Col], str | None]] = field(default_factory=dict)
     # output aliases usable in ORDER BY / GROUP BY

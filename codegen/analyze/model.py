@@ -38,6 +38,9 @@ class Analysis:
     """Everything the renderer needs to know about one query."""
 
     query: Query
+    # The SQL to send: query.sql with every `*`, `t.*` (and sqlc.embed) written out as its
+    # columns, so rows never depend on the live table's column order.
+    sql: str
     params: tuple[ParamInfo, ...]
     columns: tuple[Col, ...]
     model: str | None  # table whose model the rows are, when they are exactly its columns

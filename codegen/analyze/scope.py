@@ -22,6 +22,7 @@ from codegen.analyze.context import (
     Context,
     Entry,
     Scope,
+    StarCol,
     Typed,
     present,
     subquery,
@@ -30,7 +31,7 @@ from codegen.analyze.context import (
 )
 from codegen.analyze.model import Col
 
-Entries = tuple[list[Entry], list[Col]]  # FROM entries, and the columns `*` expands to
+Entries = tuple[list[Entry], list[StarCol]]  # FROM entries, and the columns `*` expands to
 
 
 # -- name lookup --------------------------------------------------------------------------
@@ -60,9 +61,9 @@ def lookup(
             found.extend(c for c in e.cols if c.name == name)
         if qual is None and not found:
             # USING columns appear merged in the star list only.
-            found.extend(c for c in s.star if c.name == name and c.origin is None)
+            found.extend(m.col for m in s.star if m.col.name == name and m.col.origin is None)
         if len(found) > 1 and qual is None:
-            merged = [c for c in s.star if c.name == name]
+            merged = [m.col for m in s.star if m.col.name == name]
             if len(merged) == 1:
                 return merged[0]
             if probe:
@@ -108,6 +109,11 @@ def column(ctx: Context, node: ast.ColumnRef, scope: Scope) -> Typed:
 
 
 # -- tables and CTEs ----------------------------------------------------------------------
+
+
+def star_of(e: Entry) -> list[StarCol]:
+    """The columns `*` takes from one FROM entry, qualified by its alias."""
+    return [StarCol(c, e.alias or None) for c in e.cols]
 
 
 def rename(cols: list[Col], names: Sequence[Any] | None) -> list[Col]:
@@ -196,7 +202,7 @@ def from_item(ctx: Context, item: ast.Node, scope: Scope) -> Entries:
         cols = rename(cols, item.alias.colnames if item.alias else None)
         alias = present(item.alias.aliasname) if item.alias else ""
         e = Entry(alias, cols, whole_table(ctx.catalog, cols))
-        return [e], list(cols)
+        return [e], star_of(e)
     if isinstance(item, ast.RangeFunction):
         return _range_function(ctx, item, scope)
     if isinstance(item, ast.JoinExpr):
@@ -215,7 +221,7 @@ def _range_var(ctx: Context, item: ast.RangeVar, scope: Scope) -> Entries:
     else:
         t = table(ctx, item)
         e = Entry(alias, rename(table_cols(t), colnames), t.name)
-    return [e], list(e.cols)
+    return [e], star_of(e)
 
 
 def _range_function(ctx: Context, item: ast.RangeFunction, scope: Scope) -> Entries:
@@ -240,14 +246,14 @@ def _range_function(ctx: Context, item: ast.RangeFunction, scope: Scope) -> Entr
     names = item.alias.colnames if item.alias else None
     if names is None and item.alias and len(cols) == 1:
         cols = [replace(cols[0], name=alias)]
-    cols = rename(cols, names)
-    return [Entry(alias, cols)], list(cols)
+    e = Entry(alias, rename(cols, names))
+    return [e], star_of(e)
 
 
-def _nullify(entries: list[Entry], star: list[Col]) -> Entries:
+def _nullify(entries: list[Entry], star: list[StarCol]) -> Entries:
     """The side of an outer join that may be missing: every column nullable."""
     out = [Entry(e.alias, [replace(c, nullable=True) for c in e.cols], e.table) for e in entries]
-    return out, [replace(c, nullable=True) for c in star]
+    return out, [replace(m, col=replace(m.col, nullable=True)) for m in star]
 
 
 def _join(ctx: Context, item: ast.JoinExpr, scope: Scope) -> Entries:
@@ -265,15 +271,15 @@ def _join(ctx: Context, item: ast.JoinExpr, scope: Scope) -> Entries:
     entries = [*left, *right]
     using = svals(item.usingClause)
     if item.isNatural:
-        rnames = {c.name for c in rstar}
-        using = [c.name for c in lstar if c.name in rnames]
+        rnames = {m.col.name for m in rstar}
+        using = [m.col.name for m in lstar if m.col.name in rnames]
     star = _using_star(ctx, item, jt, using, lstar, rstar) if using else lstar + rstar
     if item.quals is not None:
         on_scope = Scope(entries=[*scope.entries, *entries], parent=scope.parent, ctes=scope.ctes)
         expressions.expr(ctx, item.quals, on_scope, BOOL)
     if item.alias is not None:
-        cols = rename(star, item.alias.colnames)
-        return [Entry(present(item.alias.aliasname), cols)], cols
+        e = Entry(present(item.alias.aliasname), rename([m.col for m in star], item.alias.colnames))
+        return [e], star_of(e)
     return entries, star
 
 
@@ -282,23 +288,23 @@ def _using_star(
     item: ast.JoinExpr,
     jt: JoinType,
     using: list[str],
-    lstar: list[Col],
-    rstar: list[Col],
-) -> list[Col]:
+    lstar: list[StarCol],
+    rstar: list[StarCol],
+) -> list[StarCol]:
     """`*` of `JOIN ... USING (a)`: the merged `a` first, then each side's other columns."""
     merged = []
     for name in using:
-        lc = next((c for c in lstar if c.name == name), None)
-        rc = next((c for c in rstar if c.name == name), None)
+        lc = next((m.col for m in lstar if m.col.name == name), None)
+        rc = next((m.col for m in rstar if m.col.name == name), None)
         if lc is None or rc is None:
             raise ctx.error(f'column "{name}" specified in USING does not exist', item)
         if jt == JoinType.JOIN_FULL:
             nullable = lc.nullable and rc.nullable
         else:
             nullable = rc.nullable if jt == JoinType.JOIN_RIGHT else lc.nullable
-        merged.append(Col(name, lc.type, nullable, None))
+        merged.append(StarCol(Col(name, lc.type, nullable, None), None))
     return (
         merged
-        + [c for c in lstar if c.name not in using]
-        + [c for c in rstar if c.name not in using]
+        + [m for m in lstar if m.col.name not in using]
+        + [m for m in rstar if m.col.name not in using]
     )

@@ -15,10 +15,19 @@ from pglast import ast
 from pglast.enums import OnConflictAction, SetOperation
 
 from codegen import catalog as cat
-from codegen.analyze import expressions, nullability
+from codegen.analyze import expressions, nullability, stars
 from codegen.analyze import scope as sc
 from codegen.analyze.colnames import column_name
-from codegen.analyze.context import BOOL, Context, Entry, Scope, Typed, present, sval
+from codegen.analyze.context import (
+    BOOL,
+    Context,
+    Entry,
+    Scope,
+    StarCol,
+    Typed,
+    present,
+    sval,
+)
 from codegen.analyze.model import Col
 
 Expect = Sequence[Typed | None]  # the types output columns go into (INSERT ... SELECT)
@@ -176,12 +185,17 @@ def _star(ctx: Context, ref: ast.ColumnRef, scope: Scope) -> list[Col]:
     if len(fields) == 1:
         if not scope.star:
             raise ctx.error("SELECT * with no tables", ref)
-        return list(scope.star)
+        # One FROM entry: bare names resolve to it; several: qualify each by its alias.
+        several = len(scope.entries) > 1
+        stars.record(ctx, ref, [(m.qual if several else None, m.col.name) for m in scope.star])
+        return [m.col for m in scope.star]
     qual = sval(fields[-2])
     e = sc.entry(ctx, scope, qual, ref)
     embed = qual if qual in ctx.embeds else None
     if embed and (e.table is None or sc.whole_table(ctx.catalog, e.cols) is None):
         raise ctx.error(f"sqlc.embed({qual}) needs a table that is not outer-joined", ref)
+    written = ".".join(stars.quote_ident(sval(f)) for f in fields[:-1])
+    stars.record(ctx, ref, [(written, c.name) for c in e.cols], quoted=True)
     return [replace(c, embed=embed) for c in e.cols]
 
 
@@ -228,7 +242,7 @@ def insert(ctx: Context, stmt: ast.InsertStmt, parent: Scope) -> list[Col]:
     scope.entries.append(e)
     if stmt.onConflictClause is not None:
         _on_conflict(ctx, stmt.onConflictClause, t, e, scope)
-    scope.star = list(e.cols)
+    scope.star = sc.star_of(e)
     return _returning(ctx, stmt, scope)
 
 
@@ -299,14 +313,14 @@ def assignments(ctx: Context, targets: Sequence[ast.ResTarget], t: cat.Table, sc
 
 
 def update(ctx: Context, stmt: ast.UpdateStmt, parent: Scope) -> list[Col]:
-    t, e, scope = _write_scope(ctx, stmt, stmt.fromClause, parent)
+    t, star, scope = _write_scope(ctx, stmt, stmt.fromClause, parent)
     assignments(ctx, stmt.targetList or (), t, scope)
-    return _where_returning(ctx, stmt, scope, e)
+    return _where_returning(ctx, stmt, scope, star)
 
 
 def delete(ctx: Context, stmt: ast.DeleteStmt, parent: Scope) -> list[Col]:
-    _, e, scope = _write_scope(ctx, stmt, stmt.usingClause, parent)
-    return _where_returning(ctx, stmt, scope, e)
+    _, star, scope = _write_scope(ctx, stmt, stmt.usingClause, parent)
+    return _where_returning(ctx, stmt, scope, star)
 
 
 def _write_scope(
@@ -314,25 +328,29 @@ def _write_scope(
     stmt: ast.UpdateStmt | ast.DeleteStmt,
     others: tuple[Any, ...] | None,
     parent: Scope,
-) -> tuple[cat.Table, Entry, Scope]:
-    """The scope of UPDATE/DELETE: its CTEs, the target table, then FROM / USING items."""
+) -> tuple[cat.Table, list[StarCol], Scope]:
+    """The scope of UPDATE/DELETE: its CTEs, the target table, then FROM / USING items;
+    and what `RETURNING *` returns: the target's columns, then those of every FROM / USING
+    item (as PostgreSQL does)."""
     scope = parent.child()
     sc.with_clause(ctx, stmt.withClause, scope)
     t, e = target_entry(ctx, present(stmt.relation))
     scope.entries.append(e)
+    star = sc.star_of(e)
     for item in others or ():
-        entries, _ = sc.from_item(ctx, item, scope)
+        entries, more = sc.from_item(ctx, item, scope)
         scope.entries.extend(entries)
-    return t, e, scope
+        star += more
+    return t, star, scope
 
 
 def _where_returning(
-    ctx: Context, stmt: ast.UpdateStmt | ast.DeleteStmt, scope: Scope, target: Entry
+    ctx: Context, stmt: ast.UpdateStmt | ast.DeleteStmt, scope: Scope, star: list[StarCol]
 ) -> list[Col]:
-    """WHERE, then RETURNING, where `*` is the target's columns only."""
+    """WHERE, then RETURNING (`*` is only for RETURNING: WHERE sees no merged columns)."""
     if stmt.whereClause is not None:
         expressions.expr(ctx, stmt.whereClause, scope, BOOL)
-    scope.star = list(target.cols)
+    scope.star = star
     return _returning(ctx, stmt, scope)
 
 

@@ -11,7 +11,7 @@ from .models import Account, Agent, User
 from .runtime import Executor, NoRowError
 
 INSERT_ACCOUNT: Final = """\
-INSERT INTO accounts (name) VALUES ($1) RETURNING *"""
+INSERT INTO accounts (name) VALUES ($1) RETURNING id, name, created_at"""
 
 
 async def insert_account(
@@ -31,7 +31,7 @@ async def insert_account(
 
 
 GET_ACCOUNT_BY_ID: Final = """\
-SELECT * FROM accounts WHERE id = $1"""
+SELECT id, name, created_at FROM accounts WHERE id = $1"""
 
 
 async def get_account_by_id(
@@ -51,7 +51,7 @@ async def get_account_by_id(
 INSERT_USER: Final = """\
 INSERT INTO users (account_id, email, display_name)
 VALUES ($1, $2, $3)
-RETURNING *"""
+RETURNING id, account_id, email, display_name, created_at"""
 
 
 async def insert_user(
@@ -73,7 +73,7 @@ async def insert_user(
 
 
 GET_USER_BY_ID: Final = """\
-SELECT * FROM users WHERE id = $1"""
+SELECT id, account_id, email, display_name, created_at FROM users WHERE id = $1"""
 
 
 async def get_user_by_id(
@@ -91,7 +91,8 @@ async def get_user_by_id(
 
 
 INSERT_AGENT: Final = """\
-INSERT INTO agents (account_id, name) VALUES ($1, $2) RETURNING *"""
+INSERT INTO agents (account_id, name) VALUES ($1, $2) RETURNING id, account_id,
+    name, created_at"""
 
 
 async def insert_agent(
@@ -112,7 +113,7 @@ async def insert_agent(
 
 
 GET_AGENT_BY_ID: Final = """\
-SELECT * FROM agents WHERE id = $1"""
+SELECT id, account_id, name, created_at FROM agents WHERE id = $1"""
 
 
 async def get_agent_by_id(

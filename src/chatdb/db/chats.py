@@ -44,7 +44,8 @@ async def ensure_chat(
 INSERT_CHAT: Final = """\
 INSERT INTO chats (account_id, user_id, agent_id, title, model_config_id)
 VALUES ($1, $2, $3, $4, $5)
-RETURNING *"""
+RETURNING id, account_id, user_id, agent_id, title, status, last_active,
+    message_count, model_config_id, created_at, updated_at"""
 
 
 async def insert_chat(
@@ -68,7 +69,9 @@ async def insert_chat(
 
 
 GET_CHAT_BY_ID: Final = """\
-SELECT * FROM chats WHERE id = $1"""
+SELECT id, account_id, user_id, agent_id, title, status, last_active,
+    message_count, model_config_id, created_at,
+    updated_at FROM chats WHERE id = $1"""
 
 
 async def get_chat_by_id(
@@ -86,7 +89,9 @@ async def get_chat_by_id(
 
 
 GET_CHAT_BY_ID_FOR_UPDATE: Final = """\
-SELECT * FROM chats WHERE id = $1 FOR UPDATE"""
+SELECT id, account_id, user_id, agent_id, title, status, last_active,
+    message_count, model_config_id, created_at,
+    updated_at FROM chats WHERE id = $1 FOR UPDATE"""
 
 
 async def get_chat_by_id_for_update(
@@ -104,7 +109,8 @@ async def get_chat_by_id_for_update(
 
 
 LIST_CHATS_BY_USER: Final = """\
-SELECT *
+SELECT id, account_id, user_id, agent_id, title, status, last_active,
+    message_count, model_config_id, created_at, updated_at
 FROM chats
 WHERE user_id = $1
   AND (
@@ -139,7 +145,8 @@ SET message_count = message_count + 1,
     last_active = NOW(),
     updated_at = NOW()
 WHERE id = $1
-RETURNING *"""
+RETURNING id, account_id, user_id, agent_id, title, status, last_active,
+    message_count, model_config_id, created_at, updated_at"""
 
 
 async def touch_chat_after_message(

@@ -14,7 +14,7 @@ from .runtime import BatchMismatchError, Executor, JSONValue, NoRowError, rowcou
 CREATE_AUTHOR: Final = """\
 INSERT INTO authors (name, bio, mood, tags, meta)
 VALUES ($1, $2, $3, $4, $5)
-RETURNING *"""
+RETURNING id, name, bio, mood, tags, meta, created_at"""
 
 
 async def create_author(
@@ -38,7 +38,7 @@ async def create_author(
 
 
 GET_AUTHOR: Final = """\
-SELECT * FROM authors WHERE id = $1"""
+SELECT id, name, bio, mood, tags, meta, created_at FROM authors WHERE id = $1"""
 
 
 async def get_author(
@@ -56,7 +56,8 @@ async def get_author(
 
 
 LIST_AUTHORS_BY_MOOD: Final = """\
-SELECT * FROM authors WHERE mood = $1 ORDER BY name"""
+SELECT id, name, bio, mood, tags, meta,
+    created_at FROM authors WHERE mood = $1 ORDER BY name"""
 
 
 async def list_authors_by_mood(
@@ -244,7 +245,7 @@ async def author_meta(
 
 
 GET_AUTHORS_BATCH: Final = """\
-SELECT * FROM authors WHERE id = $1"""
+SELECT id, name, bio, mood, tags, meta, created_at FROM authors WHERE id = $1"""
 
 
 class GetAuthorsBatchParams(NamedTuple):
@@ -273,7 +274,7 @@ async def get_authors_batch(
 
 
 AUTHOR_STATS: Final = """\
-SELECT * FROM author_stats ORDER BY id"""
+SELECT id, name, books, last_published FROM author_stats ORDER BY id"""
 
 
 async def author_stats(

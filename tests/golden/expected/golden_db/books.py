@@ -73,7 +73,8 @@ async def create_books(
 
 
 BOOKS_BY_AUTHOR: Final = """\
-SELECT * FROM books WHERE author_id = $1 ORDER BY title"""
+SELECT id, author_id, title, price, isbn, ratings,
+    published FROM books WHERE author_id = $1 ORDER BY title"""
 
 
 class BooksByAuthorParams(NamedTuple):
@@ -97,7 +98,8 @@ async def books_by_author(
 
 
 BOOKS_WITH_AUTHORS: Final = """\
-SELECT b.*, a.*
+SELECT b.id, b.author_id, b.title, b.price, b.isbn, b.ratings, b.published, a.id,
+    a.name, a.bio, a.mood, a.tags, a.meta, a.created_at
 FROM books b
 JOIN authors a ON a.id = b.author_id
 ORDER BY b.title"""
