@@ -101,6 +101,7 @@ class Scope:
     ctes: dict[str, tuple[list[Col], str | None]] = field(default_factory=dict)
     # output aliases usable in ORDER BY / GROUP BY
     outputs: dict[str, Typed] = field(default_factory=dict)
+    grouped: bool = False  # a plain GROUP BY: aggregates here see at least one row
 
     def cte(self, name: str) -> tuple[list[Col], str | None] | None:
         scope: Scope | None = self

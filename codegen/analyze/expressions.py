@@ -20,7 +20,7 @@ from pglast import ast
 from pglast.enums import SQLValueFunctionOp, SubLinkType
 
 from codegen import catalog as cat
-from codegen.analyze import functions, operators, params, statements
+from codegen.analyze import functions, nullability, operators, params, statements
 from codegen.analyze import scope as sc
 from codegen.analyze.context import BOOL, Context, Scope, Typed, present, subquery
 from codegen.analyze.nullability import SVF_TYPES
@@ -183,7 +183,8 @@ def _case(ctx: Context, node: ast.CaseExpr, scope: Scope, want: Want) -> Typed:
 @rule(ast.SubLink)
 def _sublink(ctx: Context, node: ast.SubLink, scope: Scope, want: Want) -> Typed:
     kind = node.subLinkType
-    cols = statements.select(ctx, subquery(node.subselect), scope)
+    select = subquery(node.subselect)
+    cols = statements.select(ctx, select, scope)
     if kind == SubLinkType.EXISTS_SUBLINK:
         return BOOL
     if kind in (SubLinkType.ANY_SUBLINK, SubLinkType.ALL_SUBLINK):
@@ -203,7 +204,8 @@ def _sublink(ctx: Context, node: ast.SubLink, scope: Scope, want: Want) -> Typed
         raise ctx.error("subquery must return only one column", node)
     if kind == SubLinkType.ARRAY_SUBLINK:
         return Typed(ctx.types.array_of(cols[0].type), False)
-    return Typed(cols[0].type, True)
+    # NULL when the subquery finds no row, unless it always returns one (count(*) ...).
+    return Typed(cols[0].type, cols[0].nullable or not nullability.always_one_row(select))
 
 
 @rule(ast.A_ArrayExpr)

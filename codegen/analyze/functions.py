@@ -51,7 +51,8 @@ def call(
     for arg, t, declared in zip(args, typed, choice.arg_types, strict=True):
         if t.type is None and declared not in nullability.POLYMORPHIC:
             expressions.expr(ctx, arg, scope, Typed(declared, False))
-    return Typed(choice.ret, nullability.call_nullable(name, choice, typed))
+    per_group = scope.grouped and node.agg_filter is None and node.over is None
+    return Typed(choice.ret, nullability.call_nullable(name, choice, typed, per_group))
 
 
 def _clauses(ctx: Context, node: ast.FuncCall, scope: Scope) -> None:

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from pglast import ast
-from pglast.enums import GroupingSetKind
+from pglast.enums import GroupingSetKind, OnConflictAction
 
 from codegen.analyze.context import Typed, sval
 from codegen.analyze.model import Col
@@ -42,7 +42,40 @@ NULL_ON_VALUE = frozenset(
 # Operators that return NULL for a missing key or element.
 NULL_ON_VALUE_OPS = frozenset({"->", "->>", "#>", "#>>"})
 # Non-strict functions that never return NULL.
-NEVER_NULL = frozenset({"concat", "concat_ws", "format", "num_nulls", "num_nonnulls", "now"})
+NEVER_NULL = frozenset(
+    {
+        "concat",
+        "concat_ws",
+        "format",
+        "num_nulls",
+        "num_nonnulls",
+        "now",
+        "json_build_object",
+        "jsonb_build_object",
+        "json_build_array",
+        "jsonb_build_array",
+    }
+)
+# Aggregates that are NULL only over no rows or only NULL input: NOT NULL per group of a
+# GROUP BY (a group has a row) when their arguments are NOT NULL and no FILTER drops rows.
+GROUPED_NOT_NULL = frozenset(
+    {
+        "sum",
+        "min",
+        "max",
+        "avg",
+        "bool_and",
+        "bool_or",
+        "every",
+        "bit_and",
+        "bit_or",
+        "bit_xor",
+        "array_agg",
+        "string_agg",
+        "json_agg",
+        "jsonb_agg",
+    }
+)
 # Window functions that number or rank rows: never NULL.
 WINDOW_NOT_NULL = frozenset(
     {"row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile"}
@@ -59,6 +92,16 @@ SELECT_LIST_SETS = frozenset(
         "jsonb_object_keys",
     }
 )
+# The columns (name, type, nullable) of built-in functions that return `record` through
+# OUT parameters, for `FROM jsonb_each(doc) AS kv` (pg_proc.proargnames/proallargtypes; the
+# bundled catalog keeps only input arguments). jsonb_each's value is jsonb 'null' for a JSON
+# null, never SQL NULL; the _text variants turn it into SQL NULL.
+OUT_COLUMNS: dict[str, tuple[tuple[str, str, bool], ...]] = {
+    "jsonb_each": (("key", "text", False), ("value", "jsonb", False)),
+    "jsonb_each_text": (("key", "text", False), ("value", "text", True)),
+    "json_each": (("key", "text", False), ("value", "json", False)),
+    "json_each_text": (("key", "text", False), ("value", "text", True)),
+}
 # Pseudo-types an untyped argument cannot take its type from.
 POLYMORPHIC = frozenset({"any", "anyelement", "anyarray", "anycompatible"})
 
@@ -82,10 +125,14 @@ SVF_TYPES = {
 }
 
 
-def call_nullable(name: str, choice: Choice, args: list[Typed]) -> bool:
-    """Whether a call to `name` (resolved to `choice`) may return NULL."""
+def call_nullable(name: str, choice: Choice, args: list[Typed], per_group: bool) -> bool:
+    """Whether a call to `name` (resolved to `choice`) may return NULL; `per_group`: an
+    aggregate over one group of a plain GROUP BY, without FILTER (it sees at least a row)."""
     if choice.kind == "a":  # aggregates are NULL over no rows, except count
-        return name != "count"
+        if name == "count":
+            return False
+        grouped = per_group and name in GROUPED_NOT_NULL
+        return not (grouped and not any(a.nullable for a in args))
     if choice.kind == "w":
         return name not in WINDOW_NOT_NULL
     if name in NEVER_NULL:
@@ -108,6 +155,12 @@ def _aggregate_value(node: ast.Node | None) -> bool:
     return isinstance(node, ast.FuncCall) and node.over is None and is_aggregate(node)
 
 
+def plain_groups(groups: Sequence[Any]) -> bool:
+    """GROUP BY without grouping sets: every output row stands for at least one input row
+    (ROLLUP, CUBE, GROUPING SETS and `()` can make a row over no input)."""
+    return bool(groups) and not any(isinstance(g, ast.GroupingSet) for g in groups)
+
+
 def grouping_sets(groups: Sequence[Any], targets: Sequence[Any], cols: list[Col]) -> list[Col]:
     """ROLLUP, CUBE and GROUPING SETS return NULL for what a subtotal row rolls up."""
     if not any(
@@ -126,11 +179,20 @@ def grouping_sets(groups: Sequence[Any], targets: Sequence[Any], cols: list[Col]
 def always_one_row(stmt: ast.Node) -> bool:
     """Statements that return exactly one row or fail: `SELECT count(*) FROM ...`
     (aggregates without GROUP BY) and `INSERT ... VALUES (one row) RETURNING ...`
-    without ON CONFLICT (a conflict would be an error, not a missing row)."""
+    without ON CONFLICT or with DO UPDATE (a conflict updates the row or is an error;
+    DO NOTHING returns no row)."""
     if isinstance(stmt, ast.InsertStmt):
         values = stmt.selectStmt
+        conflict = stmt.onConflictClause
         return (
-            stmt.onConflictClause is None
+            # ON CONFLICT DO UPDATE returns the updated row (unless its WHERE skips it).
+            (
+                conflict is None
+                or (
+                    conflict.action == OnConflictAction.ONCONFLICT_UPDATE
+                    and conflict.whereClause is None
+                )
+            )
             and stmt.withClause is None
             and isinstance(values, ast.SelectStmt)
             and values.valuesLists is not None

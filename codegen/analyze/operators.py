@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from pglast import ast
-from pglast.enums import A_Expr_Kind
+from pglast.enums import A_Expr_Kind, SubLinkType
 
-from codegen.analyze import expressions
-from codegen.analyze.context import Context, Scope, Typed, present, sval
+from codegen.analyze import expressions, statements
+from codegen.analyze.context import Context, Scope, Typed, present, subquery, sval
 from codegen.analyze.nullability import NULL_ON_VALUE_OPS
 from codegen.pgtypes import Choice, resolve_operator
 
@@ -145,6 +145,12 @@ def _op(
         and len(lexpr.args or ()) == len(rexpr.args or ())
     ):
         return _row_compare(ctx, op, lexpr.args or (), rexpr.args or (), scope, node)
+    if (
+        isinstance(lexpr, ast.RowExpr)
+        and isinstance(rexpr, ast.SubLink)
+        and rexpr.subLinkType == SubLinkType.EXPR_SUBLINK
+    ):
+        return _row_subquery(ctx, op, lexpr, rexpr, scope, node)
     return binary(ctx, op, lexpr, rexpr, scope, expect, node)
 
 
@@ -225,6 +231,26 @@ def _row_compare(
     for lnode, rnode in zip(lefts, rights, strict=True):
         nullable |= binary(ctx, op, lnode, rnode, scope, None, node).nullable
     return Typed("bool", nullable)
+
+
+def _row_subquery(
+    ctx: Context, op: str, row: ast.RowExpr, sub: ast.SubLink, scope: Scope, node: ast.Node
+) -> Typed:
+    """`(a, b) < (SELECT x, y ...)`: each element against its column of the subquery's one
+    row; NULL when the subquery returns no row."""
+    cols = statements.select(ctx, subquery(sub.subselect), scope)
+    elements = row.args or ()
+    if len(cols) != len(elements):
+        raise ctx.error(
+            f"the subquery returns {len(cols)} columns to compare with {len(elements)}", sub
+        )
+    for element, col in zip(elements, cols, strict=True):
+        left = expressions.expr(ctx, element, scope, hint=col.name)
+        if left.type is None:
+            declared = _unknown_operand(ctx, op, None, col.type, 0, node)
+            left = expressions.expr(ctx, element, scope, Typed(declared, False), hint=col.name)
+        operator(ctx, op, left, Typed(col.type, col.nullable), node)
+    return Typed("bool", True)
 
 
 def operator(ctx: Context, op: str, left: Typed, right: Typed, node: ast.Node) -> Typed:

@@ -17,6 +17,7 @@ from pglast.enums import JoinType
 
 from codegen import catalog as cat
 from codegen.analyze import expressions, statements
+from codegen.analyze.colnames import column_name
 from codegen.analyze.context import (
     BOOL,
     Context,
@@ -30,6 +31,7 @@ from codegen.analyze.context import (
     svals,
 )
 from codegen.analyze.model import Col
+from codegen.analyze.nullability import OUT_COLUMNS
 
 Entries = tuple[list[Entry], list[StarCol]]  # FROM entries, and the columns `*` expands to
 
@@ -86,8 +88,10 @@ def resolve_column(ctx: Context, node: ast.ColumnRef, scope: Scope) -> Col | Non
 def column(ctx: Context, node: ast.ColumnRef, scope: Scope) -> Typed:
     """The type of a column reference in an expression."""
     fields = present(node.fields)
-    if any(isinstance(f, ast.A_Star) for f in fields):
-        raise ctx.error("a row (t.*) is not supported in an expression", node)
+    if isinstance(fields[-1], ast.A_Star):
+        if len(fields) == 1:
+            raise ctx.error("* is not a value; name the columns or a table (t.*)", node)
+        return _whole_row(entry(ctx, scope, sval(fields[-2]), node))  # count(t.*)
     names = svals(fields)
     if len(names) == 1:
         col = lookup(ctx, scope, None, names[0])
@@ -97,7 +101,7 @@ def column(ctx: Context, node: ast.ColumnRef, scope: Scope) -> Typed:
                 return out
             if has_entry(scope, names[0]):
                 # A whole-row reference: to_jsonb(t), jsonb_agg(t), row_to_json(t).
-                return Typed("record", False)
+                return _whole_row(entry(ctx, scope, names[0], node))
             raise ctx.error(f'column "{names[0]}" does not exist', node)
     else:
         qual, name = names[-2], names[-1]
@@ -106,6 +110,12 @@ def column(ctx: Context, node: ast.ColumnRef, scope: Scope) -> Typed:
         if col is None:
             raise ctx.error(f"column {qual}.{name} does not exist", node)
     return Typed(col.type, col.nullable)
+
+
+def _whole_row(e: Entry) -> Typed:
+    """`t` or `t.*` as a value: NULL where an outer join found no row, which the entry
+    shows as every column nullable (so a table of nullable columns only is NULL too)."""
+    return Typed("record", all(c.nullable for c in e.cols))
 
 
 # -- tables and CTEs ----------------------------------------------------------------------
@@ -225,29 +235,59 @@ def _range_var(ctx: Context, item: ast.RangeVar, scope: Scope) -> Entries:
 
 
 def _range_function(ctx: Context, item: ast.RangeFunction, scope: Scope) -> Entries:
+    """`FROM f(...)`, `ROWS FROM (f(...), g(...))`, `WITH ORDINALITY`, column lists."""
+    pairs = present(item.functions)
     cols: list[Col] = []
-    for pair in present(item.functions):
-        call = pair[0]
-        if not isinstance(call, ast.FuncCall):
-            raise ctx.error("unsupported function in FROM", call)
-        name = sval(present(call.funcname)[-1])
-        if name == "unnest" and len(call.args or ()) > 1:
-            for arg in call.args or ():
-                t = expressions.expr(ctx, arg, scope)
-                if t.type is None or not ctx.types.is_array(t.type):
-                    raise ctx.error("unnest() needs arrays; add a cast such as ::text[]", arg)
-                cols.append(Col("unnest", ctx.types.elem(t.type), True))
-            continue
-        t = expressions.expr(ctx, call, scope, allow_set=True)
-        cols.append(Col(name, t.type or "text", t.nullable))
-    if item.ordinality:
-        cols.append(Col("ordinality", "int8", False))
+    scalar = False
+    for call, coldefs in pairs:
+        found, scalar = _function_columns(ctx, call, coldefs or item.coldeflist, scope)
+        cols += found
+    if len(pairs) > 1:  # ROWS FROM pads the shorter results with NULLs
+        cols = [replace(c, nullable=True) for c in cols]
+        scalar = False
     alias = present(item.alias.aliasname) if item.alias else cols[0].name
     names = item.alias.colnames if item.alias else None
-    if names is None and item.alias and len(cols) == 1:
+    if names is None and item.alias and scalar:
+        # A function returning one value names its column after the alias, as a table.
         cols = [replace(cols[0], name=alias)]
+    if item.ordinality:
+        cols.append(Col("ordinality", "int8", False))
     e = Entry(alias, rename(cols, names))
     return [e], star_of(e)
+
+
+def _function_columns(
+    ctx: Context, call: ast.Node, coldefs: tuple[Any, ...] | None, scope: Scope
+) -> tuple[list[Col], bool]:
+    """The columns one function in FROM returns, and whether it returns a single value."""
+    if not isinstance(call, ast.FuncCall):  # FROM CURRENT_DATE
+        t = expressions.expr(ctx, call, scope)
+        return [Col(column_name(call), t.type or "text", t.nullable)], True
+    name = sval(present(call.funcname)[-1])
+    if name == "unnest" and len(call.args or ()) > 1:
+        cols = []
+        for arg in call.args or ():
+            t = expressions.expr(ctx, arg, scope)
+            if t.type is None or not ctx.types.is_array(t.type):
+                raise ctx.error("unnest() needs arrays; add a cast such as ::text[]", arg)
+            cols.append(Col("unnest", ctx.types.elem(t.type), True))
+        return cols, False
+    t = expressions.expr(ctx, call, scope, allow_set=True)
+    if coldefs:  # AS t(a int, b text): the caller says what the record holds
+        return [
+            Col(present(d.colname), cat.type_name(d.typeName, ctx.types, ctx.type_source), True)
+            for d in coldefs
+        ], False
+    if t.type == "record":
+        out = OUT_COLUMNS.get(name.lower())
+        if out is None:
+            raise ctx.error(
+                f"the columns of {name}() are not known; name and type them "
+                "(AS t(a int, b text)) or select its result in a subquery",
+                call,
+            )
+        return [Col(n, typ, nullable) for n, typ, nullable in out], False
+    return [Col(name, t.type or "text", t.nullable)], True
 
 
 def _nullify(entries: list[Entry], star: list[StarCol]) -> Entries:

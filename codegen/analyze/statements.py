@@ -25,7 +25,9 @@ from codegen.analyze.context import (
     Scope,
     StarCol,
     Typed,
+    location_of,
     present,
+    subquery,
     sval,
 )
 from codegen.analyze.model import Col
@@ -60,10 +62,11 @@ def select(ctx: Context, stmt: ast.SelectStmt, parent: Scope, expect: Expect = (
     if stmt.whereClause is not None:
         expressions.expr(ctx, stmt.whereClause, scope, BOOL)
     targets = stmt.targetList or ()
+    groups = stmt.groupClause or ()
+    scope.grouped = nullability.plain_groups(groups)
     cols = target_list(ctx, targets, scope, expect)
     # GROUP BY may name an output column (GROUP BY n for `name AS n`).
     scope.outputs.update({c.name: Typed(c.type, c.nullable) for c in cols})
-    groups = stmt.groupClause or ()
     for g in groups:
         sort_expr(ctx, g, scope)
     cols = nullability.grouping_sets(groups, targets, cols)
@@ -299,17 +302,47 @@ def _assignment_cast(ctx: Context, source: str, target: str) -> bool:
 
 def assignments(ctx: Context, targets: Sequence[ast.ResTarget], t: cat.Table, scope: Scope) -> None:
     """`SET col = value, ...` (UPDATE and ON CONFLICT DO UPDATE)."""
+    subqueries: dict[int, list[Col]] = {}  # SET (a, b) = (SELECT ...), by location
     for rt in targets:
-        val = present(rt.val)
-        if isinstance(val, ast.MultiAssignRef):
-            raise ctx.error("(a, b) = (...) assignments are not supported; assign each", rt)
+        val: ast.Node | None = present(rt.val)
         col = t.column(present(rt.name))
         if col is None:
             raise ctx.error(f'column "{rt.name}" of relation "{t.name}" does not exist', rt)
-        if isinstance(val, ast.SetToDefault):
+        if isinstance(val, ast.MultiAssignRef):
+            val = _multi_assign(ctx, val, col, scope, subqueries)
+        if val is None or isinstance(val, ast.SetToDefault):
             continue
         got = expressions.expr(ctx, val, scope, Typed(col.type, not col.not_null), hint=col.name)
         check_assign(ctx, got, col, val)
+
+
+def _multi_assign(
+    ctx: Context,
+    ref: ast.MultiAssignRef,
+    col: cat.Column,
+    scope: Scope,
+    subqueries: dict[int, list[Col]],
+) -> ast.Node | None:
+    """`SET (a, b) = (x, y)`: the value for one column, typed as a plain SET then; or
+    `SET (a, b) = (SELECT ...)`: the subquery typed once, its column checked here (None)."""
+    source = present(ref.source)
+    index, count = present(ref.colno) - 1, present(ref.ncolumns)
+    if isinstance(source, ast.RowExpr):
+        values = source.args or ()
+        if len(values) != count:
+            raise ctx.error("number of columns does not match number of values", source)
+        value: ast.Node = values[index]
+        return value
+    if not isinstance(source, ast.SubLink):
+        raise ctx.error("(a, b) = ... needs a row (x, y) or a subquery (SELECT x, y ...)", source)
+    key = location_of(source) or 0
+    if key not in subqueries:
+        subqueries[key] = select(ctx, subquery(source.subselect), scope)
+    cols = subqueries[key]
+    if len(cols) != count:
+        raise ctx.error("number of columns does not match number of values", source)
+    check_assign(ctx, Typed(cols[index].type, True), col, source)
+    return None
 
 
 def update(ctx: Context, stmt: ast.UpdateStmt, parent: Scope) -> list[Col]:

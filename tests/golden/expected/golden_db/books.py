@@ -12,7 +12,7 @@ from itertools import repeat
 from typing import Final, NamedTuple
 
 from .models import Author, Book
-from .runtime import Executor, rowcount
+from .runtime import Executor, NoRowError, rowcount
 
 COPY_BOOKS: Final = """\
 INSERT INTO books (author_id, title, price, isbn, ratings)
@@ -179,10 +179,12 @@ async def upsert_book_price(
     title: str,
     isbn: str | None,
     price: decimal.Decimal | None,
-) -> UpsertBookPriceRow | None:
+) -> UpsertBookPriceRow:
     """UpsertBookPrice :one
 
     Source: queries/books.sql:25
     """
     row = await conn.fetchrow(UPSERT_BOOK_PRICE, author_id, title, isbn, price)
-    return None if row is None else tuple.__new__(UpsertBookPriceRow, row)
+    if row is None:
+        raise NoRowError("UpsertBookPrice returned no row")
+    return tuple.__new__(UpsertBookPriceRow, row)
