@@ -11,6 +11,7 @@ from typing import Any
 from pglast import ast
 
 from codegen.analyze import expressions, nullability
+from codegen.analyze import scope as sc
 from codegen.analyze.context import BOOL, Context, Scope, Typed, svals
 from codegen.analyze.operators import pick
 from codegen.pgtypes import resolve_function
@@ -51,7 +52,12 @@ def call(
     for arg, t, declared in zip(args, typed, choice.arg_types, strict=True):
         if t.type is None and declared not in nullability.POLYMORPHIC:
             expressions.expr(ctx, arg, scope, Typed(declared, False))
-    per_group = scope.grouped and node.agg_filter is None and node.over is None
+    per_group = (
+        scope.grouped
+        and node.agg_filter is None
+        and node.over is None
+        and all(sc.is_local(ctx, a, scope) for a in args)
+    )
     return Typed(choice.ret, nullability.call_nullable(name, choice, typed, per_group))
 
 

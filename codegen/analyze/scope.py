@@ -112,6 +112,25 @@ def column(ctx: Context, node: ast.ColumnRef, scope: Scope) -> Typed:
     return Typed(col.type, col.nullable)
 
 
+def is_local(ctx: Context, node: Any, scope: Scope) -> bool:
+    """Whether every column `node` uses belongs to this query level. An aggregate over
+    columns of an enclosing query is that query's aggregate (grouped or not); a subquery
+    inside is not looked into, so it counts as not local."""
+    if isinstance(node, ast.SubLink):
+        return False
+    if isinstance(node, ast.ColumnRef):
+        here = Scope(entries=scope.entries, star=scope.star)
+        names = [sval(f) for f in present(node.fields) if isinstance(f, ast.String)]
+        qual = names[-2] if len(names) > 1 else None
+        return bool(names) and lookup(ctx, here, qual, names[-1], probe=True) is not None
+    if isinstance(node, tuple):
+        return all(is_local(ctx, item, scope) for item in node)
+    if isinstance(node, ast.Node):
+        slots = getattr(type(node), "__slots__", ())
+        return all(is_local(ctx, getattr(node, slot), scope) for slot in slots)
+    return True
+
+
 def _whole_row(e: Entry) -> Typed:
     """`t` or `t.*` as a value: NULL where an outer join found no row, which the entry
     shows as every column nullable (so a table of nullable columns only is NULL too)."""
