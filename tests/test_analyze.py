@@ -454,11 +454,14 @@ def test_subquery_in_from() -> None:
 
 
 def test_scalar_subqueries_are_nullable() -> None:
+    # An ungrouped aggregate subquery always returns its one row: count(*) is never NULL,
+    # max() is; any other subquery may find no row.
     assert cols(
         "SELECT (SELECT count(*) FROM books WHERE author_id = a.id) AS n, "
+        "(SELECT max(title) FROM books WHERE author_id = a.id) AS m, "
         "(SELECT title FROM books LIMIT 1) AS t, "
         "ARRAY(SELECT title FROM books) AS ts FROM authors a"
-    ) == [("n", "int8", True), ("t", "text", True), ("ts", "_text", False)]
+    ) == [("n", "int8", False), ("m", "text", True), ("t", "text", True), ("ts", "_text", False)]
 
 
 def test_exists_and_in_subqueries() -> None:

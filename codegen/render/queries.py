@@ -122,7 +122,7 @@ def _function(
         name=fname,
         const=naming.constant_name(fname),
         query=q.name,
-        sql=py_string(named_sql(q.name, command, q.sql)),
+        sql=py_string(named_sql(q.name, command, a.sql)),
         command=command,
         doc=[doc_line(d) for d in q.doc] or [f"{q.name} :{command}"],
         source=f"{Path(q.source.path).as_posix()}:{q.line}",

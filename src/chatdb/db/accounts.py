@@ -12,7 +12,7 @@ from .runtime import Executor, NoRowError
 
 INSERT_ACCOUNT: Final = """\
 -- name: InsertAccount :one
-INSERT INTO accounts (name) VALUES ($1) RETURNING *"""
+INSERT INTO accounts (name) VALUES ($1) RETURNING id, name, created_at"""
 
 
 async def insert_account(
@@ -33,7 +33,7 @@ async def insert_account(
 
 GET_ACCOUNT_BY_ID: Final = """\
 -- name: GetAccountByID :one
-SELECT * FROM accounts WHERE id = $1"""
+SELECT id, name, created_at FROM accounts WHERE id = $1"""
 
 
 async def get_account_by_id(
@@ -54,7 +54,7 @@ INSERT_USER: Final = """\
 -- name: InsertUser :one
 INSERT INTO users (account_id, email, display_name)
 VALUES ($1, $2, $3)
-RETURNING *"""
+RETURNING id, account_id, email, display_name, created_at"""
 
 
 async def insert_user(
@@ -77,7 +77,7 @@ async def insert_user(
 
 GET_USER_BY_ID: Final = """\
 -- name: GetUserByID :one
-SELECT * FROM users WHERE id = $1"""
+SELECT id, account_id, email, display_name, created_at FROM users WHERE id = $1"""
 
 
 async def get_user_by_id(
@@ -96,7 +96,8 @@ async def get_user_by_id(
 
 INSERT_AGENT: Final = """\
 -- name: InsertAgent :one
-INSERT INTO agents (account_id, name) VALUES ($1, $2) RETURNING *"""
+INSERT INTO agents (account_id, name) VALUES ($1, $2) RETURNING id, account_id,
+    name, created_at"""
 
 
 async def insert_agent(
@@ -118,7 +119,7 @@ async def insert_agent(
 
 GET_AGENT_BY_ID: Final = """\
 -- name: GetAgentByID :one
-SELECT * FROM agents WHERE id = $1"""
+SELECT id, account_id, name, created_at FROM agents WHERE id = $1"""
 
 
 async def get_agent_by_id(

@@ -23,7 +23,8 @@ INSERT INTO chat_messages (
     $9, $10
 )
 ON CONFLICT (chat_id, client_message_id) DO NOTHING
-RETURNING *"""
+RETURNING id, chat_id, client_message_id, role, content, action, dax_attempts,
+    final_dax, resolution_note, error, model_config_id, created_at"""
 
 
 async def insert_chat_message(
@@ -64,7 +65,9 @@ async def insert_chat_message(
 
 GET_CHAT_MESSAGE_BY_CLIENT_ID: Final = """\
 -- name: GetChatMessageByClientID :one
-SELECT * FROM chat_messages
+SELECT id, chat_id, client_message_id, role, content, action, dax_attempts,
+    final_dax, resolution_note, error, model_config_id,
+    created_at FROM chat_messages
 WHERE chat_id = $1 AND client_message_id = $2"""
 
 
@@ -85,7 +88,9 @@ async def get_chat_message_by_client_id(
 
 LIST_CHAT_MESSAGES: Final = """\
 -- name: ListChatMessages :many
-SELECT * FROM chat_messages
+SELECT id, chat_id, client_message_id, role, content, action, dax_attempts,
+    final_dax, resolution_note, error, model_config_id,
+    created_at FROM chat_messages
 WHERE chat_id = $1 AND id > $2
 ORDER BY id ASC
 LIMIT $3"""

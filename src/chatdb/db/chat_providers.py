@@ -15,7 +15,7 @@ INSERT_CHAT_PROVIDER: Final = """\
 INSERT INTO chat_providers (provider, display_name, enabled)
 VALUES ($1, $2, $3)
 ON CONFLICT (provider) DO NOTHING
-RETURNING *"""
+RETURNING id, provider, display_name, enabled, created_at, updated_at"""
 
 
 async def insert_chat_provider(
@@ -41,7 +41,7 @@ SET display_name = $1,
     enabled = $2,
     updated_at = NOW()
 WHERE provider = $3
-RETURNING *"""
+RETURNING id, provider, display_name, enabled, created_at, updated_at"""
 
 
 async def update_chat_provider(
@@ -62,7 +62,8 @@ async def update_chat_provider(
 
 GET_CHAT_PROVIDERS: Final = """\
 -- name: GetChatProviders :many
-SELECT * FROM chat_providers ORDER BY provider ASC"""
+SELECT id, provider, display_name, enabled, created_at,
+    updated_at FROM chat_providers ORDER BY provider ASC"""
 
 
 async def get_chat_providers(
@@ -79,7 +80,8 @@ async def get_chat_providers(
 
 GET_CHAT_PROVIDER_BY_PROVIDER: Final = """\
 -- name: GetChatProviderByProvider :one
-SELECT * FROM chat_providers WHERE provider = $1"""
+SELECT id, provider, display_name, enabled, created_at,
+    updated_at FROM chat_providers WHERE provider = $1"""
 
 
 async def get_chat_provider_by_provider(
@@ -98,7 +100,8 @@ async def get_chat_provider_by_provider(
 
 GET_CHAT_PROVIDER_BY_PROVIDER_FOR_UPDATE: Final = """\
 -- name: GetChatProviderByProviderForUpdate :one
-SELECT * FROM chat_providers WHERE provider = $1 FOR UPDATE"""
+SELECT id, provider, display_name, enabled, created_at,
+    updated_at FROM chat_providers WHERE provider = $1 FOR UPDATE"""
 
 
 async def get_chat_provider_by_provider_for_update(

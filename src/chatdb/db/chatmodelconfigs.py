@@ -14,7 +14,9 @@ from .runtime import Executor, JSONValue, NoRowError, rowcount
 GET_CHAT_MODEL_CONFIG_BY_ID: Final = """\
 -- name: GetChatModelConfigByID :one
 SELECT
-*
+id, provider, model, display_name, created_by, updated_by, enabled, is_default,
+    context_limit, compression_threshold, options, deleted, deleted_at,
+    created_at, updated_at
 FROM
 chat_model_configs
 WHERE
@@ -39,7 +41,9 @@ async def get_chat_model_config_by_id(
 GET_DEFAULT_CHAT_MODEL_CONFIG: Final = """\
 -- name: GetDefaultChatModelConfig :one
 SELECT
-*
+id, provider, model, display_name, created_by, updated_by, enabled, is_default,
+    context_limit, compression_threshold, options, deleted, deleted_at,
+    created_at, updated_at
 FROM
 chat_model_configs
 WHERE
@@ -62,7 +66,9 @@ async def get_default_chat_model_config(
 GET_CHAT_MODEL_CONFIGS: Final = """\
 -- name: GetChatModelConfigs :many
 SELECT
-*
+id, provider, model, display_name, created_by, updated_by, enabled, is_default,
+    context_limit, compression_threshold, options, deleted, deleted_at,
+    created_at, updated_at
 FROM
 chat_model_configs
 WHERE
@@ -89,7 +95,10 @@ async def get_chat_model_configs(
 GET_ENABLED_CHAT_MODEL_CONFIGS: Final = """\
 -- name: GetEnabledChatModelConfigs :many
 SELECT
-cmc.*
+cmc.id, cmc.provider, cmc.model, cmc.display_name, cmc.created_by,
+    cmc.updated_by, cmc.enabled, cmc.is_default, cmc.context_limit,
+    cmc.compression_threshold, cmc.options, cmc.deleted, cmc.deleted_at,
+    cmc.created_at, cmc.updated_at
 FROM
 chat_model_configs cmc
 JOIN
@@ -120,7 +129,10 @@ async def get_enabled_chat_model_configs(
 GET_ENABLED_CHAT_MODEL_CONFIG_BY_ID: Final = """\
 -- name: GetEnabledChatModelConfigByID :one
 SELECT
-cmc.*
+cmc.id, cmc.provider, cmc.model, cmc.display_name, cmc.created_by,
+    cmc.updated_by, cmc.enabled, cmc.is_default, cmc.context_limit,
+    cmc.compression_threshold, cmc.options, cmc.deleted, cmc.deleted_at,
+    cmc.created_at, cmc.updated_at
 FROM
 chat_model_configs cmc
 -- Providers can be disabled independently of their model configs.
@@ -174,7 +186,9 @@ $9::integer,
 $10::jsonb
 )
 RETURNING
-*"""
+id, provider, model, display_name, created_by, updated_by, enabled, is_default,
+    context_limit, compression_threshold, options, deleted, deleted_at,
+    created_at, updated_at"""
 
 
 async def insert_chat_model_config(
@@ -233,7 +247,9 @@ WHERE
 id = $10::uuid
 AND deleted = FALSE
 RETURNING
-*"""
+id, provider, model, display_name, created_by, updated_by, enabled, is_default,
+    context_limit, compression_threshold, options, deleted, deleted_at,
+    created_at, updated_at"""
 
 
 async def update_chat_model_config(
@@ -348,7 +364,9 @@ async def delete_chat_model_configs_by_provider(
 GET_CHAT_MODEL_CONFIG_BY_ID_FOR_UPDATE: Final = """\
 -- name: GetChatModelConfigByIDForUpdate :one
 SELECT
-*
+id, provider, model, display_name, created_by, updated_by, enabled, is_default,
+    context_limit, compression_threshold, options, deleted, deleted_at,
+    created_at, updated_at
 FROM
 chat_model_configs
 WHERE
@@ -374,7 +392,9 @@ async def get_chat_model_config_by_id_for_update(
 GET_FIRST_LIVE_CHAT_MODEL_CONFIG: Final = """\
 -- name: GetFirstLiveChatModelConfig :one
 SELECT
-*
+id, provider, model, display_name, created_by, updated_by, enabled, is_default,
+    context_limit, compression_threshold, options, deleted, deleted_at,
+    created_at, updated_at
 FROM
 chat_model_configs
 WHERE

@@ -46,7 +46,8 @@ INSERT_CHAT: Final = """\
 -- name: InsertChat :one
 INSERT INTO chats (account_id, user_id, agent_id, title, model_config_id)
 VALUES ($1, $2, $3, $4, $5)
-RETURNING *"""
+RETURNING id, account_id, user_id, agent_id, title, status, last_active,
+    message_count, model_config_id, created_at, updated_at"""
 
 
 async def insert_chat(
@@ -71,7 +72,9 @@ async def insert_chat(
 
 GET_CHAT_BY_ID: Final = """\
 -- name: GetChatByID :one
-SELECT * FROM chats WHERE id = $1"""
+SELECT id, account_id, user_id, agent_id, title, status, last_active,
+    message_count, model_config_id, created_at,
+    updated_at FROM chats WHERE id = $1"""
 
 
 async def get_chat_by_id(
@@ -90,7 +93,9 @@ async def get_chat_by_id(
 
 GET_CHAT_BY_ID_FOR_UPDATE: Final = """\
 -- name: GetChatByIDForUpdate :one
-SELECT * FROM chats WHERE id = $1 FOR UPDATE"""
+SELECT id, account_id, user_id, agent_id, title, status, last_active,
+    message_count, model_config_id, created_at,
+    updated_at FROM chats WHERE id = $1 FOR UPDATE"""
 
 
 async def get_chat_by_id_for_update(
@@ -109,7 +114,8 @@ async def get_chat_by_id_for_update(
 
 LIST_CHATS_BY_USER: Final = """\
 -- name: ListChatsByUser :many
-SELECT *
+SELECT id, account_id, user_id, agent_id, title, status, last_active,
+    message_count, model_config_id, created_at, updated_at
 FROM chats
 WHERE user_id = $1
   AND (
@@ -145,7 +151,8 @@ SET message_count = message_count + 1,
     last_active = NOW(),
     updated_at = NOW()
 WHERE id = $1
-RETURNING *"""
+RETURNING id, account_id, user_id, agent_id, title, status, last_active,
+    message_count, model_config_id, created_at, updated_at"""
 
 
 async def touch_chat_after_message(

@@ -15,7 +15,7 @@ CREATE_AUTHOR: Final = """\
 -- name: CreateAuthor :one
 INSERT INTO authors (name, bio, mood, tags, meta)
 VALUES ($1, $2, $3, $4, $5)
-RETURNING *"""
+RETURNING id, name, bio, mood, tags, meta, created_at"""
 
 
 async def create_author(
@@ -40,7 +40,7 @@ async def create_author(
 
 GET_AUTHOR: Final = """\
 -- name: GetAuthor :one
-SELECT * FROM authors WHERE id = $1"""
+SELECT id, name, bio, mood, tags, meta, created_at FROM authors WHERE id = $1"""
 
 
 async def get_author(
@@ -59,7 +59,8 @@ async def get_author(
 
 LIST_AUTHORS_BY_MOOD: Final = """\
 -- name: ListAuthorsByMood :many
-SELECT * FROM authors WHERE mood = $1 ORDER BY name"""
+SELECT id, name, bio, mood, tags, meta,
+    created_at FROM authors WHERE mood = $1 ORDER BY name"""
 
 
 async def list_authors_by_mood(
@@ -256,7 +257,7 @@ async def author_meta(
 
 GET_AUTHORS_BATCH: Final = """\
 -- name: GetAuthorsBatch :batchone
-SELECT * FROM authors WHERE id = $1"""
+SELECT id, name, bio, mood, tags, meta, created_at FROM authors WHERE id = $1"""
 
 
 class GetAuthorsBatchParams(NamedTuple):
@@ -286,7 +287,7 @@ async def get_authors_batch(
 
 AUTHOR_STATS: Final = """\
 -- name: AuthorStats :many
-SELECT * FROM author_stats ORDER BY id"""
+SELECT id, name, books, last_published FROM author_stats ORDER BY id"""
 
 
 async def author_stats(

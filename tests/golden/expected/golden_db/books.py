@@ -12,7 +12,7 @@ from itertools import repeat
 from typing import Final, NamedTuple
 
 from .models import Author, Book
-from .runtime import Executor, rowcount
+from .runtime import Executor, NoRowError, rowcount
 
 COPY_BOOKS: Final = """\
 -- name: CopyBooks :copyfrom
@@ -76,7 +76,8 @@ async def create_books(
 
 BOOKS_BY_AUTHOR: Final = """\
 -- name: BooksByAuthor :batchmany
-SELECT * FROM books WHERE author_id = $1 ORDER BY title"""
+SELECT id, author_id, title, price, isbn, ratings,
+    published FROM books WHERE author_id = $1 ORDER BY title"""
 
 
 class BooksByAuthorParams(NamedTuple):
@@ -101,7 +102,8 @@ async def books_by_author(
 
 BOOKS_WITH_AUTHORS: Final = """\
 -- name: BooksWithAuthors :many
-SELECT b.*, a.*
+SELECT b.id, b.author_id, b.title, b.price, b.isbn, b.ratings, b.published, a.id,
+    a.name, a.bio, a.mood, a.tags, a.meta, a.created_at
 FROM books b
 JOIN authors a ON a.id = b.author_id
 ORDER BY b.title"""
@@ -183,18 +185,22 @@ async def upsert_book_price(
     title: str,
     isbn: str | None,
     price: decimal.Decimal | None,
-) -> UpsertBookPriceRow | None:
+) -> UpsertBookPriceRow:
     """UpsertBookPrice :one
 
     Source: queries/books.sql:25
     """
     row = await conn.fetchrow(UPSERT_BOOK_PRICE, author_id, title, isbn, price)
-    return None if row is None else tuple.__new__(UpsertBookPriceRow, row)
+    if row is None:
+        raise NoRowError("UpsertBookPrice returned no row")
+    return tuple.__new__(UpsertBookPriceRow, row)
 
 
 BOOK_WITH_AUTHOR_BY_ISBN_FOR_THE_LONGEST_FUNCTION_NAME: Final = """\
 -- name: BookWithAuthorByIsbnForTheLongestFunctionName :one
-SELECT b.*, a.*, b.title AS book_title_repeated_for_width
+SELECT b.id, b.author_id, b.title, b.price, b.isbn, b.ratings,
+    b.published, a.id, a.name, a.bio, a.mood, a.tags, a.meta,
+        a.created_at, b.title AS book_title_repeated_for_width
 FROM books b
 JOIN authors a ON a.id = b.author_id
 WHERE b.isbn = $1"""
@@ -230,7 +236,9 @@ async def book_with_author_by_isbn_for_the_longest_function_name(
 
 BOOKS_WITH_AUTHORS_AND_A_RATHER_LONG_TITLE_COLUMN_ALIAS: Final = """\
 -- name: BooksWithAuthorsAndARatherLongTitleColumnAlias :many
-SELECT b.*, a.*, b.title AS book_title_repeated_for_width_and_more
+SELECT b.id, b.author_id, b.title, b.price, b.isbn, b.ratings,
+    b.published, a.id, a.name, a.bio, a.mood, a.tags, a.meta,
+        a.created_at, b.title AS book_title_repeated_for_width_and_more
 FROM books b
 JOIN authors a ON a.id = b.author_id
 ORDER BY b.title"""

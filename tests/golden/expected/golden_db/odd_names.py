@@ -14,7 +14,7 @@ INSERT_ODD: Final = """\
 -- name: InsertOdd :one
 INSERT INTO odd_names (label, "row", "rows", value, status, "count", class)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
-RETURNING *"""
+RETURNING id, label, "row", rows, value, status, count, class"""
 
 
 async def insert_odd(
@@ -41,7 +41,8 @@ async def insert_odd(
 
 GET_ODD_BY_ROW: Final = """\
 -- name: GetOddByRow :one
-SELECT * FROM odd_names WHERE "row" = $1"""
+SELECT id, label, "row", rows, value, status, count,
+    class FROM odd_names WHERE "row" = $1"""
 
 
 async def get_odd_by_row(
@@ -60,7 +61,8 @@ async def get_odd_by_row(
 
 ODD_BY_ROWS: Final = """\
 -- name: OddByRows :many
-SELECT * FROM odd_names WHERE "rows" = $1 ORDER BY id"""
+SELECT id, label, "row", rows, value, status, count,
+    class FROM odd_names WHERE "rows" = $1 ORDER BY id"""
 
 
 async def odd_by_rows(

@@ -1,0 +1,72 @@
+"""Stage 3 — analyze: infer each parameter's and result column's type and nullability.
+
+Works on the parse tree from stage 1 and the catalog from stage 2, without a database.
+Types follow PostgreSQL's own rules (functions, operators and implicit casts come from
+`pgtypes`, dumped from a real server); nullability follows the SQL: NOT NULL columns,
+outer joins, strict functions, aggregates over possibly empty input, COALESCE and CASE.
+Anything it cannot type is an error that names the spot and suggests a cast, never a
+silent `Any`.
+
+The modules, one concern each: `scope` (names, CTEs, FROM items, joins), `statements`
+(SELECT/INSERT/UPDATE/DELETE/VALUES shapes), `expressions` (a typing rule per node
+class), `operators` and `functions` (resolution with PostgreSQL's tables), `nullability`
+(the rules and per-function tables), `params` (parameter inference), `stars`
+(`*` written out as columns in the SQL sent), `checks` (the
+statement against its command), `colnames` (output column names), `model` (what the
+next stages read) and `context` (the state of one analysis).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from pglast import ast
+
+from codegen import catalog as cat
+from codegen.analyze import checks, nullability, params, scope, stars, statements
+from codegen.analyze.context import Context, Scope, dedupe
+from codegen.analyze.model import Analysis, Col, ParamInfo
+from codegen.errors import SourceText
+from codegen.parse import Query
+
+__all__ = ["Analysis", "Col", "ParamInfo", "analyze", "view_columns"]
+
+
+def analyze(query: Query, catalog: cat.Catalog) -> Analysis:
+    """Types one query; a `CodegenError` names the spot of anything it cannot type."""
+    ctx = Context(catalog, query, query.source)
+    stmt = query.stmt
+    cols = statements.statement(ctx, stmt, Scope())
+    checks.returns_rows(query, cols)
+    typed_params = params.finish(ctx, query)
+    cols = _unique_names(cols)
+    model = scope.whole_table(catalog, cols) if not any(c.embed for c in cols) else None
+    kind = type(stmt).__name__.removesuffix("Stmt").lower()
+    relation = getattr(stmt, "relation", None)
+    table = relation.relname if isinstance(relation, ast.RangeVar) else None
+    return Analysis(
+        query=query,
+        sql=stars.expand(query.sql, ctx.star_edits),
+        params=typed_params,
+        columns=tuple(cols),
+        model=model,
+        statement=kind,
+        table=table,
+        copy_columns=checks.copy_columns(query, stmt),
+        always_one_row=nullability.always_one_row(stmt),
+    )
+
+
+def view_columns(
+    catalog: cat.Catalog, query: ast.Node, source: SourceText
+) -> tuple[cat.Column, ...]:
+    """Columns of `CREATE VIEW ... AS query`, for the catalog stage."""
+    cols = statements.statement(Context(catalog, None, source), query, Scope())
+    return tuple(cat.Column(c.name, c.type, not c.nullable) for c in cols)
+
+
+def _unique_names(cols: list[Col]) -> list[Col]:
+    """Result column names as Python can use them: `?column?` becomes `column_<n>`, and a
+    repeated name gets `_2`, `_3`."""
+    names = [c.name if c.name != "?column?" else f"column_{i + 1}" for i, c in enumerate(cols)]
+    return [replace(c, name=n) for c, n in zip(cols, dedupe(names), strict=True)]

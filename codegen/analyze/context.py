@@ -1,0 +1,168 @@
+"""The state of analysing one statement, and the small helpers every analyze module shares.
+
+The analyzer is plain functions over a `Context` (the catalog, the query being analysed and
+what has been learnt about its parameters so far) rather than one large class: expressions
+hold subqueries and FROM items hold expressions, so the modules call each other and the
+state travels as an argument.
+
+pglast declares every node field Optional; `present` narrows the fields the parser always
+fills for a node's shape, so `mypy --strict` checks the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pglast import ast
+
+from codegen import catalog as cat
+from codegen.analyze.model import Col
+from codegen.errors import CodegenError, SourceText
+from codegen.parse import Query
+from codegen.pgtypes import TypeSpace
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Typed:
+    """An expression's type and nullability; type None: not known yet (an untyped literal,
+    NULL or a parameter not placed anywhere that says its type)."""
+
+    type: str | None
+    nullable: bool
+
+
+BOOL = Typed("bool", False)
+
+
+@dataclass
+class Context:
+    """One statement's analysis. Parameters are typed by their first placement that says a
+    type, so the state is the parameters seen so far (and where, for error positions)."""
+
+    catalog: cat.Catalog
+    query: Query | None  # None for a view's query while the catalog is being built
+    source: SourceText
+    types: TypeSpace = field(init=False)
+    param_types: dict[int, Typed] = field(default_factory=dict)
+    param_hints: dict[int, str] = field(default_factory=dict)  # `$n` names from context
+    param_locs: dict[int, int] = field(default_factory=dict)
+    # `*` / `t.*` at a location in query.sql -> its explicit column list (`stars`)
+    star_edits: dict[int, tuple[str, ...] | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.types = self.catalog.types
+
+    def error(
+        self, message: str, node: ast.Node | None = None, location: int | None = None
+    ) -> CodegenError:
+        loc = location if location is not None else location_of(node)
+        if self.query is not None:
+            return self.query.error(message, loc)
+        return CodegenError(message, self.source, loc or 0)
+
+    @property
+    def type_source(self) -> SourceText:
+        """The file a type name in a cast is reported against."""
+        return self.query.source if self.query is not None else self.source
+
+    @property
+    def embeds(self) -> set[str]:
+        """Aliases written as `sqlc.embed(alias)` in the query."""
+        return {e.name for e in self.query.embeds} if self.query else set()
+
+
+@dataclass
+class Entry:
+    """A FROM item as seen by expressions: its name, columns and the table behind it."""
+
+    alias: str
+    cols: list[Col]
+    table: str | None = None
+
+
+@dataclass(frozen=True)
+class StarCol:
+    """A column `*` expands to, and the FROM alias that can qualify it; None for a column
+    merged by JOIN ... USING, which only its bare name refers to."""
+
+    col: Col
+    qual: str | None
+
+
+@dataclass
+class Scope:
+    entries: list[Entry] = field(default_factory=list)
+    star: list[StarCol] = field(default_factory=list)
+    parent: Scope | None = None
+    ctes: dict[str, tuple[list[Col], str | None]] = field(default_factory=dict)
+    # output aliases usable in ORDER BY / GROUP BY
+    outputs: dict[str, Typed] = field(default_factory=dict)
+    grouped: bool = False  # a plain GROUP BY: aggregates here see at least one row
+
+    def cte(self, name: str) -> tuple[list[Col], str | None] | None:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.ctes:
+                return scope.ctes[name]
+            scope = scope.parent
+        return None
+
+    def child(self) -> Scope:
+        return Scope(parent=self)
+
+    def levels(self) -> list[Scope]:
+        """This scope and the ones enclosing it, innermost first."""
+        out: list[Scope] = []
+        scope: Scope | None = self
+        while scope is not None:
+            out.append(scope)
+            scope = scope.parent
+        return out
+
+
+def location_of(node: ast.Node | None) -> int | None:
+    loc = getattr(node, "location", None)
+    return loc if isinstance(loc, int) and loc >= 0 else None
+
+
+def present(value: T | None) -> T:
+    """A node field the parser always fills for this shape (pglast types all as Optional)."""
+    if value is None:
+        raise TypeError("pglast node without a field its shape always has")
+    return value
+
+
+def sval(node: Any) -> str:
+    """The text of an `ast.String` (identifiers in names, USING lists, column aliases)."""
+    if not isinstance(node, ast.String) or node.sval is None:
+        raise TypeError(f"expected a name, got {type(node).__name__}")
+    return node.sval
+
+
+def dedupe(names: Sequence[str]) -> list[str]:
+    """Names made unique the way sqlc does: a repeated name gets `_2`, `_3`, ..."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}_{seen[name]}"
+        else:
+            seen[name] = 1
+        out.append(name)
+    return out
+
+
+def subquery(node: ast.Node | None) -> ast.SelectStmt:
+    """A subquery (in FROM, in an expression): always a SELECT, as PostgreSQL's grammar has it."""
+    if not isinstance(node, ast.SelectStmt):
+        raise TypeError(f"expected a subquery, got {type(node).__name__}")
+    return node
+
+
+def svals(nodes: Iterable[Any] | None) -> list[str]:
+    return [sval(n) for n in nodes or ()]

@@ -1,0 +1,369 @@
+"""Names: what a column reference means where it is written.
+
+A `Scope` is one query level: its FROM entries (alias → columns), the columns `*` expands
+to, its CTEs and its output names (which ORDER BY and GROUP BY may use). This module builds
+scopes from FROM items (tables, CTEs, subqueries, functions, joins) and resolves names in
+them, outward through enclosing levels as PostgreSQL does for correlated subqueries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from pglast import ast
+from pglast.enums import JoinType
+
+from codegen import catalog as cat
+from codegen.analyze import expressions, statements
+from codegen.analyze.colnames import column_name
+from codegen.analyze.context import (
+    BOOL,
+    Context,
+    Entry,
+    Scope,
+    StarCol,
+    Typed,
+    present,
+    subquery,
+    sval,
+    svals,
+)
+from codegen.analyze.model import Col
+from codegen.analyze.nullability import OUT_COLUMNS
+
+Entries = tuple[list[Entry], list[StarCol]]  # FROM entries, and the columns `*` expands to
+
+
+# -- name lookup --------------------------------------------------------------------------
+
+
+def has_entry(scope: Scope, alias: str) -> bool:
+    return any(e.alias == alias for s in scope.levels() for e in s.entries)
+
+
+def entry(ctx: Context, scope: Scope, qual: str, node: ast.Node) -> Entry:
+    for s in scope.levels():
+        for e in s.entries:
+            if e.alias == qual:
+                return e
+    raise ctx.error(f'missing FROM-clause entry for table "{qual}"', node)
+
+
+def lookup(
+    ctx: Context, scope: Scope, qual: str | None, name: str, probe: bool = False
+) -> Col | None:
+    """The column `qual.name` (or `name`) names; `probe`: ambiguity is not an error."""
+    for s in scope.levels():
+        found: list[Col] = []
+        for e in s.entries:
+            if qual is not None and e.alias != qual:
+                continue
+            found.extend(c for c in e.cols if c.name == name)
+        if qual is None and not found:
+            # USING columns appear merged in the star list only.
+            found.extend(m.col for m in s.star if m.col.name == name and m.col.origin is None)
+        if len(found) > 1 and qual is None:
+            merged = [m.col for m in s.star if m.col.name == name]
+            if len(merged) == 1:
+                return merged[0]
+            if probe:
+                return found[0]
+            raise ctx.error(f'column reference "{name}" is ambiguous')
+        if found:
+            return found[0]
+        if qual is not None and any(e.alias == qual for e in s.entries):
+            return None
+    return None
+
+
+def resolve_column(ctx: Context, node: ast.ColumnRef, scope: Scope) -> Col | None:
+    names = [sval(f) for f in present(node.fields) if isinstance(f, ast.String)]
+    if len(names) == 1:
+        return lookup(ctx, scope, None, names[0], probe=True)
+    return lookup(ctx, scope, names[-2], names[-1], probe=True)
+
+
+def column(ctx: Context, node: ast.ColumnRef, scope: Scope) -> Typed:
+    """The type of a column reference in an expression."""
+    fields = present(node.fields)
+    if isinstance(fields[-1], ast.A_Star):
+        if len(fields) == 1:
+            raise ctx.error("* is not a value; name the columns or a table (t.*)", node)
+        return _whole_row(entry(ctx, scope, sval(fields[-2]), node))  # count(t.*)
+    names = svals(fields)
+    if len(names) == 1:
+        col = lookup(ctx, scope, None, names[0])
+        if col is None:
+            out = scope.outputs.get(names[0])
+            if out is not None:
+                return out
+            if has_entry(scope, names[0]):
+                # A whole-row reference: to_jsonb(t), jsonb_agg(t), row_to_json(t).
+                return _whole_row(entry(ctx, scope, names[0], node))
+            raise ctx.error(f'column "{names[0]}" does not exist', node)
+    else:
+        qual, name = names[-2], names[-1]
+        entry(ctx, scope, qual, node)
+        col = lookup(ctx, scope, qual, name)
+        if col is None:
+            raise ctx.error(f"column {qual}.{name} does not exist", node)
+    return Typed(col.type, col.nullable)
+
+
+def is_local(ctx: Context, node: Any, scope: Scope) -> bool:
+    """Whether every column `node` uses belongs to this query level. An aggregate over
+    columns of an enclosing query is that query's aggregate (grouped or not); a subquery
+    inside is not looked into, so it counts as not local."""
+    if isinstance(node, ast.SubLink):
+        return False
+    if isinstance(node, ast.ColumnRef):
+        here = Scope(entries=scope.entries, star=scope.star)
+        names = [sval(f) for f in present(node.fields) if isinstance(f, ast.String)]
+        qual = names[-2] if len(names) > 1 else None
+        return bool(names) and lookup(ctx, here, qual, names[-1], probe=True) is not None
+    if isinstance(node, tuple):
+        return all(is_local(ctx, item, scope) for item in node)
+    if isinstance(node, ast.Node):
+        slots = getattr(type(node), "__slots__", ())
+        return all(is_local(ctx, getattr(node, slot), scope) for slot in slots)
+    return True
+
+
+def _whole_row(e: Entry) -> Typed:
+    """`t` or `t.*` as a value: NULL where an outer join found no row, which the entry
+    shows as every column nullable (so a table of nullable columns only is NULL too)."""
+    return Typed("record", all(c.nullable for c in e.cols))
+
+
+# -- tables and CTEs ----------------------------------------------------------------------
+
+
+def star_of(e: Entry) -> list[StarCol]:
+    """The columns `*` takes from one FROM entry, qualified by its alias."""
+    return [StarCol(c, e.alias or None) for c in e.cols]
+
+
+def rename(cols: list[Col], names: Sequence[Any] | None) -> list[Col]:
+    """Columns renamed by an alias list `AS t(a, b)`; the rest keep their names."""
+    if not names:
+        return cols
+    renamed = svals(names)
+    return [
+        replace(c, name=renamed[i], origin=None) if i < len(renamed) else c
+        for i, c in enumerate(cols)
+    ]
+
+
+def table(ctx: Context, rv: ast.RangeVar) -> cat.Table:
+    if rv.schemaname not in (None, "public"):
+        raise ctx.error(f'relation "{rv.schemaname}.{rv.relname}" does not exist', rv)
+    found = ctx.catalog.tables.get(present(rv.relname))
+    if found is None:
+        raise ctx.error(f'relation "{rv.relname}" does not exist', rv)
+    return found
+
+
+def table_cols(t: cat.Table) -> list[Col]:
+    return [Col(c.name, c.type, not c.not_null, (t.name, c.name)) for c in t.columns]
+
+
+def whole_table(catalog: cat.Catalog, cols: Sequence[Col]) -> str | None:
+    """The table whose model these columns are, if they are exactly its columns."""
+    if not cols or cols[0].origin is None:
+        return None
+    t = catalog.tables.get(cols[0].origin[0])
+    if t is None or len(t.columns) != len(cols):
+        return None
+    for col, tcol in zip(cols, t.columns, strict=True):
+        if (
+            col.origin != (t.name, tcol.name)
+            or col.name != tcol.name
+            or col.type != tcol.type
+            or col.nullable != (not tcol.not_null)
+        ):
+            return None
+    return t.name
+
+
+def with_clause(ctx: Context, clause: ast.WithClause | None, scope: Scope) -> None:
+    """Adds each CTE's columns to `scope`, in order, so later CTEs may use earlier ones."""
+    if clause is None:
+        return
+    for cte in present(clause.ctes):
+        query = cte.ctequery
+        name = present(cte.ctename)
+        if clause.recursive and isinstance(query, ast.SelectStmt) and query.larg is not None:
+            _recursive_cte(ctx, cte, query, scope)
+            continue
+        cols = statements.statement(ctx, query, scope.child())
+        cols = rename(cols, cte.aliascolnames)
+        scope.ctes[name] = (cols, whole_table(ctx.catalog, cols))
+
+
+def _recursive_cte(
+    ctx: Context, cte: ast.CommonTableExpr, query: ast.SelectStmt, scope: Scope
+) -> None:
+    """The non-recursive term fixes the columns; the rest may refer to itself."""
+    name = present(cte.ctename)
+    first = statements.select(ctx, present(query.larg), scope.child())
+    cols = rename(first, cte.aliascolnames)
+    scope.ctes[name] = (cols, None)
+    rest = statements.select(ctx, present(query.rarg), scope.child())
+    cols = [
+        replace(c, nullable=c.nullable or (i < len(rest) and rest[i].nullable))
+        for i, c in enumerate(cols)
+    ]
+    scope.ctes[name] = (cols, None)
+
+
+# -- FROM items ---------------------------------------------------------------------------
+
+
+def from_item(ctx: Context, item: ast.Node, scope: Scope) -> Entries:
+    """The entries a FROM item adds to `scope`, and the columns `*` expands to."""
+    if isinstance(item, ast.RangeVar):
+        return _range_var(ctx, item, scope)
+    if isinstance(item, ast.RangeSubselect):
+        inner = scope if item.lateral else Scope(parent=scope.parent, ctes=scope.ctes)
+        cols = statements.select(ctx, subquery(item.subquery), inner)
+        cols = rename(cols, item.alias.colnames if item.alias else None)
+        alias = present(item.alias.aliasname) if item.alias else ""
+        e = Entry(alias, cols, whole_table(ctx.catalog, cols))
+        return [e], star_of(e)
+    if isinstance(item, ast.RangeFunction):
+        return _range_function(ctx, item, scope)
+    if isinstance(item, ast.JoinExpr):
+        return _join(ctx, item, scope)
+    raise ctx.error(f"unsupported FROM item {type(item).__name__}", item)
+
+
+def _range_var(ctx: Context, item: ast.RangeVar, scope: Scope) -> Entries:
+    relname = present(item.relname)
+    cte = scope.cte(relname) if item.schemaname is None else None
+    alias = present(item.alias.aliasname) if item.alias else relname
+    colnames = item.alias.colnames if item.alias else None
+    if cte is not None:
+        cols, whole = cte
+        e = Entry(alias, rename(cols, colnames), whole)
+    else:
+        t = table(ctx, item)
+        e = Entry(alias, rename(table_cols(t), colnames), t.name)
+    return [e], star_of(e)
+
+
+def _range_function(ctx: Context, item: ast.RangeFunction, scope: Scope) -> Entries:
+    """`FROM f(...)`, `ROWS FROM (f(...), g(...))`, `WITH ORDINALITY`, column lists."""
+    pairs = present(item.functions)
+    cols: list[Col] = []
+    scalar = False
+    for call, coldefs in pairs:
+        found, scalar = _function_columns(ctx, call, coldefs or item.coldeflist, scope)
+        cols += found
+    if len(pairs) > 1:  # ROWS FROM pads the shorter results with NULLs
+        cols = [replace(c, nullable=True) for c in cols]
+        scalar = False
+    alias = present(item.alias.aliasname) if item.alias else cols[0].name
+    names = item.alias.colnames if item.alias else None
+    if names is None and item.alias and scalar:
+        # A function returning one value names its column after the alias, as a table.
+        cols = [replace(cols[0], name=alias)]
+    if item.ordinality:
+        cols.append(Col("ordinality", "int8", False))
+    e = Entry(alias, rename(cols, names))
+    return [e], star_of(e)
+
+
+def _function_columns(
+    ctx: Context, call: ast.Node, coldefs: tuple[Any, ...] | None, scope: Scope
+) -> tuple[list[Col], bool]:
+    """The columns one function in FROM returns, and whether it returns a single value."""
+    if not isinstance(call, ast.FuncCall):  # FROM CURRENT_DATE
+        t = expressions.expr(ctx, call, scope)
+        return [Col(column_name(call), t.type or "text", t.nullable)], True
+    name = sval(present(call.funcname)[-1])
+    if name == "unnest" and len(call.args or ()) > 1:
+        cols = []
+        for arg in call.args or ():
+            t = expressions.expr(ctx, arg, scope)
+            if t.type is None or not ctx.types.is_array(t.type):
+                raise ctx.error("unnest() needs arrays; add a cast such as ::text[]", arg)
+            cols.append(Col("unnest", ctx.types.elem(t.type), True))
+        return cols, False
+    t = expressions.expr(ctx, call, scope, allow_set=True)
+    if coldefs:  # AS t(a int, b text): the caller says what the record holds
+        return [
+            Col(present(d.colname), cat.type_name(d.typeName, ctx.types, ctx.type_source), True)
+            for d in coldefs
+        ], False
+    if t.type == "record":
+        out = OUT_COLUMNS.get(name.lower())
+        if out is None:
+            raise ctx.error(
+                f"the columns of {name}() are not known; name and type them "
+                "(AS t(a int, b text)) or select its result in a subquery",
+                call,
+            )
+        return [Col(n, typ, nullable) for n, typ, nullable in out], False
+    return [Col(name, t.type or "text", t.nullable)], True
+
+
+def _nullify(entries: list[Entry], star: list[StarCol]) -> Entries:
+    """The side of an outer join that may be missing: every column nullable."""
+    out = [Entry(e.alias, [replace(c, nullable=True) for c in e.cols], e.table) for e in entries]
+    return out, [replace(m, col=replace(m.col, nullable=True)) for m in star]
+
+
+def _join(ctx: Context, item: ast.JoinExpr, scope: Scope) -> Entries:
+    left, lstar = from_item(ctx, present(item.larg), scope)
+    rarg = present(item.rarg)
+    right_scope = scope
+    if isinstance(rarg, (ast.RangeSubselect, ast.RangeFunction)) and rarg.lateral:
+        right_scope = Scope(entries=[*scope.entries, *left], parent=scope.parent, ctes=scope.ctes)
+    right, rstar = from_item(ctx, rarg, right_scope)
+    jt = present(item.jointype)
+    if jt in (JoinType.JOIN_RIGHT, JoinType.JOIN_FULL):
+        left, lstar = _nullify(left, lstar)
+    if jt in (JoinType.JOIN_LEFT, JoinType.JOIN_FULL):
+        right, rstar = _nullify(right, rstar)
+    entries = [*left, *right]
+    using = svals(item.usingClause)
+    if item.isNatural:
+        rnames = {m.col.name for m in rstar}
+        using = [m.col.name for m in lstar if m.col.name in rnames]
+    star = _using_star(ctx, item, jt, using, lstar, rstar) if using else lstar + rstar
+    if item.quals is not None:
+        on_scope = Scope(entries=[*scope.entries, *entries], parent=scope.parent, ctes=scope.ctes)
+        expressions.expr(ctx, item.quals, on_scope, BOOL)
+    if item.alias is not None:
+        e = Entry(present(item.alias.aliasname), rename([m.col for m in star], item.alias.colnames))
+        return [e], star_of(e)
+    return entries, star
+
+
+def _using_star(
+    ctx: Context,
+    item: ast.JoinExpr,
+    jt: JoinType,
+    using: list[str],
+    lstar: list[StarCol],
+    rstar: list[StarCol],
+) -> list[StarCol]:
+    """`*` of `JOIN ... USING (a)`: the merged `a` first, then each side's other columns."""
+    merged = []
+    for name in using:
+        lc = next((m.col for m in lstar if m.col.name == name), None)
+        rc = next((m.col for m in rstar if m.col.name == name), None)
+        if lc is None or rc is None:
+            raise ctx.error(f'column "{name}" specified in USING does not exist', item)
+        if jt == JoinType.JOIN_FULL:
+            nullable = lc.nullable and rc.nullable
+        else:
+            nullable = rc.nullable if jt == JoinType.JOIN_RIGHT else lc.nullable
+        merged.append(StarCol(Col(name, lc.type, nullable, None), None))
+    return (
+        merged
+        + [m for m in lstar if m.col.name not in using]
+        + [m for m in rstar if m.col.name not in using]
+    )

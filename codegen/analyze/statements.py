@@ -1,0 +1,395 @@
+"""Statement shapes: SELECT (with set operations and VALUES), INSERT, UPDATE, DELETE.
+
+Each returns the statement's result columns (empty without RETURNING) and types the
+expressions in every clause on the way, since a parameter anywhere may take its type from
+where it is placed: an INSERT column, a SET target, a LIMIT.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from pglast import ast
+from pglast.enums import OnConflictAction, SetOperation
+
+from codegen import catalog as cat
+from codegen.analyze import expressions, nullability, stars
+from codegen.analyze import scope as sc
+from codegen.analyze.colnames import column_name
+from codegen.analyze.context import (
+    BOOL,
+    Context,
+    Entry,
+    Scope,
+    StarCol,
+    Typed,
+    location_of,
+    present,
+    subquery,
+    sval,
+)
+from codegen.analyze.model import Col
+
+Expect = Sequence[Typed | None]  # the types output columns go into (INSERT ... SELECT)
+
+
+def statement(ctx: Context, stmt: ast.Node, scope: Scope) -> list[Col]:
+    shape = _SHAPES.get(type(stmt))
+    if shape is None:
+        raise ctx.error(
+            f"{type(stmt).__name__} is not a query; use SELECT, INSERT, UPDATE or DELETE"
+        )
+    return shape(ctx, stmt, scope)
+
+
+# -- SELECT -------------------------------------------------------------------------------
+
+
+def select(ctx: Context, stmt: ast.SelectStmt, parent: Scope, expect: Expect = ()) -> list[Col]:
+    """`expect`: the types the output columns go into (INSERT ... SELECT), for parameters."""
+    scope = parent.child()
+    sc.with_clause(ctx, stmt.withClause, scope)
+    if stmt.op not in (None, SetOperation.SETOP_NONE):
+        return _set_operation(ctx, stmt, scope, expect)
+    if stmt.valuesLists:
+        return _values(ctx, stmt.valuesLists, scope, expect)
+    for item in stmt.fromClause or ():
+        entries, star = sc.from_item(ctx, item, scope)
+        scope.entries.extend(entries)
+        scope.star.extend(star)
+    if stmt.whereClause is not None:
+        expressions.expr(ctx, stmt.whereClause, scope, BOOL)
+    targets = stmt.targetList or ()
+    groups = stmt.groupClause or ()
+    scope.grouped = nullability.plain_groups(groups)
+    cols = target_list(ctx, targets, scope, expect)
+    # GROUP BY may name an output column (GROUP BY n for `name AS n`).
+    scope.outputs.update({c.name: Typed(c.type, c.nullable) for c in cols})
+    for g in groups:
+        sort_expr(ctx, g, scope)
+    cols = nullability.grouping_sets(groups, targets, cols)
+    if stmt.havingClause is not None:
+        expressions.expr(ctx, stmt.havingClause, scope, BOOL)
+    for w in stmt.windowClause or ():
+        for p in w.partitionClause or ():
+            expressions.expr(ctx, p, scope)
+        for s in w.orderClause or ():
+            expressions.expr(ctx, s.node, scope)
+    for d in stmt.distinctClause or ():
+        if d is not None:
+            expressions.expr(ctx, d, scope)
+    _order_limit(ctx, stmt, scope, cols)
+    return cols
+
+
+def _set_operation(ctx: Context, stmt: ast.SelectStmt, scope: Scope, expect: Expect) -> list[Col]:
+    """UNION / INTERSECT / EXCEPT: each column's type is the two sides' common type."""
+    left = select(ctx, present(stmt.larg), scope, expect)
+    right = select(ctx, present(stmt.rarg), scope, expect)
+    if len(left) != len(right):
+        raise ctx.error("each side of a set operation must return the same columns")
+    cols = []
+    for lc, rc in zip(left, right, strict=True):
+        origin = lc.origin if lc.origin == rc.origin else None
+        typed = [c.type for c in (lc, rc) if not c.untyped]
+        typ = ctx.types.common_type(typed) if typed else "text"
+        if typ is None:
+            raise ctx.error(
+                f"set operation column {lc.name}: types {lc.type} and {rc.type} "
+                "cannot be matched; add a cast"
+            )
+        untyped = lc.untyped and rc.untyped
+        cols.append(Col(lc.name, typ, lc.nullable or rc.nullable, origin, None, untyped))
+    _order_limit(ctx, stmt, scope, cols)
+    return cols
+
+
+def _values(ctx: Context, lists: tuple[Any, ...], scope: Scope, expect: Expect) -> list[Col]:
+    """`VALUES (...), (...)`: column i is the common type of every row's item i."""
+    rows = [
+        [
+            expressions.expr(ctx, e, scope, expect[i] if i < len(expect) else None)
+            for i, e in enumerate(row)
+        ]
+        for row in lists
+    ]
+    values: list[Col] = []
+    for i in range(len(rows[0])):
+        found = [t for r in rows if (t := r[i].type) is not None]
+        typ = ctx.types.common_type(found) if found else "text"
+        if typ is None:
+            raise ctx.error(f"VALUES column {i + 1}: types {', '.join(found)} cannot be matched")
+        nullable = any(r[i].nullable for r in rows)
+        values.append(Col(f"column{i + 1}", typ, nullable, untyped=not found))
+    return values
+
+
+def sort_expr(ctx: Context, node: ast.Node, scope: Scope) -> None:
+    """An ORDER BY / GROUP BY item: a position, an output name, or an expression."""
+    if isinstance(node, ast.A_Const):
+        return  # ORDER BY 1
+    if isinstance(node, ast.GroupingSet):
+        for item in node.content or ():
+            sort_expr(ctx, item, scope)
+        return
+    if isinstance(node, ast.RowExpr):  # GROUPING SETS ((a, b), c)
+        for item in node.args or ():
+            sort_expr(ctx, item, scope)
+        return
+    if isinstance(node, ast.ColumnRef) and len(present(node.fields)) == 1:
+        name = present(node.fields)[0]
+        if (
+            isinstance(name, ast.String)
+            and name.sval in scope.outputs
+            and not sc.lookup(ctx, scope, None, sval(name), probe=True)
+        ):
+            return
+    expressions.expr(ctx, node, scope)
+
+
+def _order_limit(ctx: Context, stmt: ast.SelectStmt, scope: Scope, cols: list[Col]) -> None:
+    scope.outputs.update({c.name: Typed(c.type, c.nullable) for c in cols})
+    for s in stmt.sortClause or ():
+        sort_expr(ctx, s.node, scope)
+    for limit in (stmt.limitCount, stmt.limitOffset):
+        if limit is not None:
+            expressions.expr(ctx, limit, scope, Typed("int8", False), hint="limit")
+
+
+# -- result columns -----------------------------------------------------------------------
+
+
+def target_list(
+    ctx: Context, targets: Sequence[ast.ResTarget], scope: Scope, expect: Expect = ()
+) -> list[Col]:
+    """A select list or RETURNING list as result columns; `*` and `t.*` expand here."""
+    cols: list[Col] = []
+    for i, t in enumerate(targets):
+        val = present(t.val)
+        if isinstance(val, ast.ColumnRef) and isinstance(present(val.fields)[-1], ast.A_Star):
+            cols.extend(_star(ctx, val, scope))
+            continue
+        typed = expressions.expr(ctx, val, scope, expect[i] if i < len(expect) else None)
+        name = t.name or column_name(val)
+        origin = None
+        if isinstance(val, ast.ColumnRef):
+            found = sc.resolve_column(ctx, val, scope)
+            origin = found.origin if found and found.nullable == typed.nullable else None
+        untyped = typed.type is None
+        cols.append(Col(name, typed.type or "text", typed.nullable, origin, untyped=untyped))
+    return cols
+
+
+def _star(ctx: Context, ref: ast.ColumnRef, scope: Scope) -> list[Col]:
+    """The columns `*` or `t.*` stands for (and `sqlc.embed(t)`, which became `t.*`)."""
+    fields = present(ref.fields)
+    if len(fields) == 1:
+        if not scope.star:
+            raise ctx.error("SELECT * with no tables", ref)
+        # One FROM entry: bare names resolve to it; several: qualify each by its alias.
+        several = len(scope.entries) > 1
+        stars.record(ctx, ref, [(m.qual if several else None, m.col.name) for m in scope.star])
+        return [m.col for m in scope.star]
+    qual = sval(fields[-2])
+    e = sc.entry(ctx, scope, qual, ref)
+    embed = qual if qual in ctx.embeds else None
+    if embed and (e.table is None or sc.whole_table(ctx.catalog, e.cols) is None):
+        raise ctx.error(f"sqlc.embed({qual}) needs a table that is not outer-joined", ref)
+    written = ".".join(stars.quote_ident(sval(f)) for f in fields[:-1])
+    stars.record(ctx, ref, [(written, c.name) for c in e.cols], quoted=True)
+    return [replace(c, embed=embed) for c in e.cols]
+
+
+def _returning(
+    ctx: Context, stmt: ast.InsertStmt | ast.UpdateStmt | ast.DeleteStmt, scope: Scope
+) -> list[Col]:
+    clause = stmt.returningClause
+    targets = clause.exprs if clause is not None else None
+    return target_list(ctx, targets, scope) if targets else []
+
+
+# -- INSERT / UPDATE / DELETE -------------------------------------------------------------
+
+
+def target_entry(ctx: Context, rv: ast.RangeVar) -> tuple[cat.Table, Entry]:
+    """The table a DML statement writes to, as a FROM entry under its alias."""
+    t = sc.table(ctx, rv)
+    alias = present(rv.alias.aliasname) if rv.alias else t.name
+    return t, Entry(alias, sc.table_cols(t), t.name)
+
+
+def insert(ctx: Context, stmt: ast.InsertStmt, parent: Scope) -> list[Col]:
+    scope = parent.child()
+    sc.with_clause(ctx, stmt.withClause, scope)
+    t, e = target_entry(ctx, present(stmt.relation))
+    targets = _insert_columns(ctx, stmt, t)
+    select_stmt = stmt.selectStmt
+    if isinstance(select_stmt, ast.SelectStmt) and select_stmt.valuesLists:
+        for row in select_stmt.valuesLists:
+            if len(row) > len(targets):
+                raise ctx.error("INSERT has more expressions than target columns", row[0])
+            for value, col in zip(row, targets, strict=False):
+                if isinstance(value, ast.SetToDefault):
+                    continue
+                got = expressions.expr(
+                    ctx, value, scope, Typed(col.type, not col.not_null), hint=col.name
+                )
+                check_assign(ctx, got, col, value)
+    elif isinstance(select_stmt, ast.SelectStmt):
+        # INSERT ... SELECT @x, ...: each output column goes into a target column.
+        expect = [Typed(c.type, not c.not_null) for c in targets]
+        if len(select(ctx, select_stmt, scope, expect)) > len(targets):
+            raise ctx.error("INSERT has more expressions than target columns", select_stmt)
+    scope.entries.append(e)
+    if stmt.onConflictClause is not None:
+        _on_conflict(ctx, stmt.onConflictClause, t, e, scope)
+    scope.star = sc.star_of(e)
+    return _returning(ctx, stmt, scope)
+
+
+def _insert_columns(ctx: Context, stmt: ast.InsertStmt, t: cat.Table) -> list[cat.Column]:
+    """The columns INSERT writes, in the order values are given."""
+    if not stmt.cols:
+        return list(t.columns)
+    targets = []
+    for rt in stmt.cols:
+        col = t.column(present(rt.name))
+        if col is None:
+            raise ctx.error(f'column "{rt.name}" of relation "{t.name}" does not exist', rt)
+        if rt.indirection:
+            raise ctx.error("assigning to a field or element is not supported", rt)
+        targets.append(col)
+    return targets
+
+
+def _on_conflict(
+    ctx: Context, conflict: ast.OnConflictClause, t: cat.Table, e: Entry, scope: Scope
+) -> None:
+    infer = conflict.infer
+    if infer is not None:
+        for elem in infer.indexElems or ():
+            if elem.name and t.column(elem.name) is None:
+                raise ctx.error(f'column "{elem.name}" does not exist', infer)
+        if infer.whereClause is not None:
+            expressions.expr(ctx, infer.whereClause, scope)
+    if conflict.action == OnConflictAction.ONCONFLICT_UPDATE:
+        excluded = Entry("excluded", [replace(c, origin=None) for c in e.cols], None)
+        inner = Scope(entries=[e, excluded], parent=scope)
+        assignments(ctx, conflict.targetList or (), t, inner)
+        if conflict.whereClause is not None:
+            expressions.expr(ctx, conflict.whereClause, inner, BOOL)
+
+
+def check_assign(ctx: Context, got: Typed, col: cat.Column, node: ast.Node) -> None:
+    """A value written to a column must convert to its type, as PostgreSQL checks."""
+    if got.type is None or got.type == col.type:
+        return
+    if ctx.types.coercible(got.type, col.type) or _assignment_cast(ctx, got.type, col.type):
+        return
+    raise ctx.error(
+        f'column "{col.name}" is of type {col.type} but the expression is of type {got.type}',
+        node,
+    )
+
+
+def _assignment_cast(ctx: Context, source: str, target: str) -> bool:
+    # Assignment casts PostgreSQL also applies on INSERT/UPDATE (numeric narrowing, text).
+    cats = (ctx.types.category(source), ctx.types.category(target))
+    return cats in {("N", "N"), ("S", "S")} or target in ("text", "varchar", "bpchar")
+
+
+def assignments(ctx: Context, targets: Sequence[ast.ResTarget], t: cat.Table, scope: Scope) -> None:
+    """`SET col = value, ...` (UPDATE and ON CONFLICT DO UPDATE)."""
+    subqueries: dict[int, list[Col]] = {}  # SET (a, b) = (SELECT ...), by location
+    for rt in targets:
+        val: ast.Node | None = present(rt.val)
+        col = t.column(present(rt.name))
+        if col is None:
+            raise ctx.error(f'column "{rt.name}" of relation "{t.name}" does not exist', rt)
+        if isinstance(val, ast.MultiAssignRef):
+            val = _multi_assign(ctx, val, col, scope, subqueries)
+        if val is None or isinstance(val, ast.SetToDefault):
+            continue
+        got = expressions.expr(ctx, val, scope, Typed(col.type, not col.not_null), hint=col.name)
+        check_assign(ctx, got, col, val)
+
+
+def _multi_assign(
+    ctx: Context,
+    ref: ast.MultiAssignRef,
+    col: cat.Column,
+    scope: Scope,
+    subqueries: dict[int, list[Col]],
+) -> ast.Node | None:
+    """`SET (a, b) = (x, y)`: the value for one column, typed as a plain SET then; or
+    `SET (a, b) = (SELECT ...)`: the subquery typed once, its column checked here (None)."""
+    source = present(ref.source)
+    index, count = present(ref.colno) - 1, present(ref.ncolumns)
+    if isinstance(source, ast.RowExpr):
+        values = source.args or ()
+        if len(values) != count:
+            raise ctx.error("number of columns does not match number of values", source)
+        value: ast.Node = values[index]
+        return value
+    if not isinstance(source, ast.SubLink):
+        raise ctx.error("(a, b) = ... needs a row (x, y) or a subquery (SELECT x, y ...)", source)
+    key = location_of(source) or 0
+    if key not in subqueries:
+        subqueries[key] = select(ctx, subquery(source.subselect), scope)
+    cols = subqueries[key]
+    if len(cols) != count:
+        raise ctx.error("number of columns does not match number of values", source)
+    check_assign(ctx, Typed(cols[index].type, True), col, source)
+    return None
+
+
+def update(ctx: Context, stmt: ast.UpdateStmt, parent: Scope) -> list[Col]:
+    t, star, scope = _write_scope(ctx, stmt, stmt.fromClause, parent)
+    assignments(ctx, stmt.targetList or (), t, scope)
+    return _where_returning(ctx, stmt, scope, star)
+
+
+def delete(ctx: Context, stmt: ast.DeleteStmt, parent: Scope) -> list[Col]:
+    _, star, scope = _write_scope(ctx, stmt, stmt.usingClause, parent)
+    return _where_returning(ctx, stmt, scope, star)
+
+
+def _write_scope(
+    ctx: Context,
+    stmt: ast.UpdateStmt | ast.DeleteStmt,
+    others: tuple[Any, ...] | None,
+    parent: Scope,
+) -> tuple[cat.Table, list[StarCol], Scope]:
+    """The scope of UPDATE/DELETE: its CTEs, the target table, then FROM / USING items;
+    and what `RETURNING *` returns: the target's columns, then those of every FROM / USING
+    item (as PostgreSQL does)."""
+    scope = parent.child()
+    sc.with_clause(ctx, stmt.withClause, scope)
+    t, e = target_entry(ctx, present(stmt.relation))
+    scope.entries.append(e)
+    star = sc.star_of(e)
+    for item in others or ():
+        entries, more = sc.from_item(ctx, item, scope)
+        scope.entries.extend(entries)
+        star += more
+    return t, star, scope
+
+
+def _where_returning(
+    ctx: Context, stmt: ast.UpdateStmt | ast.DeleteStmt, scope: Scope, star: list[StarCol]
+) -> list[Col]:
+    """WHERE, then RETURNING (`*` is only for RETURNING: WHERE sees no merged columns)."""
+    if stmt.whereClause is not None:
+        expressions.expr(ctx, stmt.whereClause, scope, BOOL)
+    scope.star = star
+    return _returning(ctx, stmt, scope)
+
+
+_SHAPES: dict[type[ast.Node], Callable[[Context, Any, Scope], list[Col]]] = {
+    ast.SelectStmt: select,
+    ast.InsertStmt: insert,
+    ast.UpdateStmt: update,
+    ast.DeleteStmt: delete,
+}

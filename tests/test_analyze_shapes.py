@@ -1,0 +1,203 @@
+"""Statement shapes real projects use (issue 9, items 8, 10, 11), judged by PostgreSQL.
+
+Types are compared with what PostgreSQL's PREPARE reports for the same statement on the
+same schema. Nullability is what the SQL guarantees; each NOT NULL claim is also run on
+data made to break it (empty tables, NULLs in every nullable column, an outer join that
+finds nothing), and must hold there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import pytest
+
+from codegen import analyze, catalog, parse
+from codegen.errors import CodegenError
+
+SCHEMA = """
+CREATE TABLE docs (id int PRIMARY KEY, body jsonb NOT NULL, tags text[] NOT NULL, note text);
+CREATE TABLE items (id int PRIMARY KEY, a int NOT NULL, b text, c int);
+CREATE TABLE empty (id int PRIMARY KEY, a int NOT NULL);
+"""
+DATA = """
+INSERT INTO docs VALUES (1, '{"k": null, "n": 1}', '{x,y}', NULL), (2, '{}', '{}', 'x');
+INSERT INTO items VALUES (1, 10, NULL, NULL), (2, 20, 'b', 3), (3, 20, NULL, 4);
+"""
+CATALOG = catalog.build([("schema/0001.sql", SCHEMA)], analyze.view_columns)
+
+
+def run(sql: str, command: str = "many") -> analyze.Analysis:
+    (query,) = parse.parse_file("queries/q.sql", f"-- name: Q :{command}\n{sql};\n")
+    return analyze.analyze(query, CATALOG)
+
+
+@pytest.fixture(scope="module")
+async def pg(admin_dsn: str) -> AsyncIterator[asyncpg.Connection[Any]]:
+    """A database with SCHEMA and DATA, for PREPARE and for running the statements."""
+    from tests.conftest import scratch_database
+
+    async with scratch_database(admin_dsn) as dsn:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(SCHEMA + DATA)
+            yield conn
+        finally:
+            await conn.close()
+
+
+def _server_type(t: Any) -> str:
+    name: str = t.name
+    return name if t.kind != "array" or name.startswith("_") else "_" + name.removesuffix("[]")
+
+
+# FROM and SET shapes (item 10), whole rows (item 8): types as PostgreSQL has them.
+SHAPES = [
+    "SELECT kv.key, kv.value FROM docs CROSS JOIN LATERAL jsonb_each(docs.body) AS kv(key, value)",
+    "SELECT kv.key, kv.value FROM docs, jsonb_each(docs.body) AS kv",
+    "SELECT key, value FROM docs, jsonb_each_text(docs.body)",
+    "SELECT * FROM docs, json_each(docs.body::json) kv",
+    "SELECT * FROM docs, json_each_text(docs.body::json) kv WHERE kv.key = @key",
+    "SELECT g FROM generate_series(1, 10) AS g",
+    "SELECT * FROM generate_series(1, @n) WITH ORDINALITY AS g",
+    "SELECT g.x, g.n FROM generate_series(1, 10) WITH ORDINALITY AS g(x, n)",
+    "SELECT * FROM ROWS FROM (generate_series(1, 3), unnest(ARRAY['a', 'b'])) AS r(x, y)",
+    "SELECT * FROM CURRENT_DATE",
+    "SELECT d FROM CURRENT_DATE AS d",
+    "SELECT x.a, x.b FROM jsonb_to_record(@doc::jsonb) AS x(a int, b text)",
+    "SELECT * FROM ROWS FROM (jsonb_to_record(@doc::jsonb) AS (a int)) AS r",
+    "SELECT count(t.*) AS n FROM items t",
+    "SELECT t.id, to_jsonb(t.*) AS doc FROM items t",
+    "SELECT id FROM items WHERE (a, b) < (SELECT a, b FROM items WHERE id = @id)",
+    "SELECT id FROM items WHERE (@x, @y) = (SELECT a, b FROM items WHERE id = 1)",
+    "UPDATE items SET (a, b) = (@a, @b) WHERE id = @id RETURNING id",
+    "UPDATE items SET (a, b) = ROW(@a, DEFAULT), c = @c WHERE id = @id RETURNING *",
+    "UPDATE items SET (a, b) = (SELECT a, b FROM items WHERE id = @src) WHERE id = @id "
+    "RETURNING id",
+]
+
+
+@pytest.mark.parametrize("sql", SHAPES)
+async def test_shape_types_are_postgresql_s(pg: asyncpg.Connection[Any], sql: str) -> None:
+    a = run(sql)
+    stmt = await pg.prepare(a.sql)
+    assert [(c.name, c.type) for c in a.columns] == [
+        (x.name, _server_type(x.type)) for x in stmt.get_attributes()
+    ]
+    assert [p.type for p in a.params] == [_server_type(t) for t in stmt.get_parameters()]
+
+
+@pytest.mark.parametrize(
+    ("sql", "why"),
+    [
+        ("SELECT * FROM jsonb_to_record('{}'::jsonb) AS x", "jsonb_to_record"),
+        ("SELECT * FROM items WHERE (a, b) = (SELECT a FROM items)", "1 columns to compare"),
+        ("UPDATE items SET (a, b) = (SELECT a FROM items)", "number of columns"),
+        ("UPDATE items SET (a, b) = (1, 2, 3)", "number of columns"),
+    ],
+)
+async def test_shapes_postgresql_rejects_are_errors(
+    pg: asyncpg.Connection[Any], sql: str, why: str
+) -> None:
+    with pytest.raises(CodegenError, match=why):
+        run(sql)
+    with pytest.raises(asyncpg.PostgresError):
+        await pg.prepare(sql)
+
+
+# Nullability (items 8, 10, 11): (query, nullable per result column).
+NULLABILITY = [
+    (
+        "SELECT json_build_object('a', note) AS o, jsonb_build_array(note) AS r FROM docs",
+        [False, False],
+    ),
+    ("SELECT json_build_object() AS o, jsonb_build_object('k', NULL) AS p", [False, False]),
+    ("SELECT EXISTS (SELECT 1 FROM empty) AS e", [False]),
+    ("SELECT (SELECT count(*) FROM empty) AS n, (SELECT max(a) FROM empty) AS m", [False, True]),
+    (
+        "SELECT b, sum(a) AS s, max(a) AS m, array_agg(c) AS cs FROM items GROUP BY b",
+        [True, False, False, True],
+    ),
+    (
+        "SELECT b, sum(c) AS s, max(a) FILTER (WHERE c > 100) AS f FROM items GROUP BY b",
+        [True, True, True],
+    ),
+    ("SELECT sum(a) AS s FROM items GROUP BY ROLLUP (b)", [True]),
+    ("SELECT sum(a) AS s FROM empty", [True]),
+    ("SELECT kv.key, kv.value FROM docs, jsonb_each(docs.body) AS kv", [False, False]),
+    ("SELECT kv.key, kv.value FROM docs, jsonb_each_text(docs.body) AS kv", [False, True]),
+    (
+        "SELECT * FROM ROWS FROM (generate_series(1, 3), unnest(ARRAY['a'])) AS r(x, y)",
+        [True, True],
+    ),
+    ("SELECT to_jsonb(e) AS doc FROM items i LEFT JOIN empty e ON e.id = i.id", [True]),
+    (
+        "SELECT count(e.*) AS n, to_jsonb(i.*) AS doc "
+        "FROM items i LEFT JOIN empty e ON true GROUP BY i.*",
+        [False, False],
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "nullable"), NULLABILITY)
+async def test_nullability_is_exact_and_safe(
+    pg: asyncpg.Connection[Any], sql: str, nullable: list[bool]
+) -> None:
+    a = run(sql)
+    assert [c.nullable for c in a.columns] == nullable
+    for row in await pg.fetch(a.sql):
+        for value, col in zip(row, a.columns, strict=True):
+            assert col.nullable or value is not None, f"{col.name} is NULL"
+
+
+@pytest.mark.parametrize(
+    ("sql", "one_row"),
+    [
+        ("SELECT count(*) AS n, max(a) AS m FROM empty", True),
+        (
+            "INSERT INTO items (id, a) VALUES (@id, 1) "
+            "ON CONFLICT (id) DO UPDATE SET a = 2 RETURNING a",
+            True,
+        ),
+        (
+            "INSERT INTO items (id, a) VALUES (@id, 1) ON CONFLICT (id) DO NOTHING RETURNING a",
+            False,
+        ),
+        (
+            "INSERT INTO items (id, a) VALUES (@id, 1) ON CONFLICT (id) DO UPDATE SET a = 2 "
+            "WHERE items.a < 0 RETURNING a",
+            False,
+        ),
+    ],
+)
+async def test_statements_that_always_return_one_row(
+    pg: asyncpg.Connection[Any], sql: str, one_row: bool
+) -> None:
+    """`:one` of these is not Optional; run twice (insert, then conflict) on the server."""
+    a = run(sql, "one")
+    assert a.always_one_row == one_row
+    tx = pg.transaction()
+    await tx.start()
+    try:
+        for _ in range(2):
+            rows = await pg.fetch(a.sql, *([1] * len(a.params)))
+            assert len(rows) == 1 or not one_row
+    finally:
+        await tx.rollback()
+
+
+async def test_out_columns_table_is_the_server_s(pg: asyncpg.Connection[Any]) -> None:
+    """The OUT columns listed for record-returning built-ins are pg_proc's."""
+    from codegen.analyze.nullability import OUT_COLUMNS
+
+    for name, cols in OUT_COLUMNS.items():
+        rows = await pg.fetch(
+            """SELECT n, format_type(t, NULL) AS t
+               FROM pg_proc p, unnest(p.proargnames, p.proallargtypes, p.proargmodes)
+                   AS a(n, t, m)
+               WHERE p.proname = $1 AND a.m IN ('o', 't')""",
+            name,
+        )
+        assert [(r["n"], r["t"]) for r in rows] == [(n, t) for n, t, _ in cols], name
