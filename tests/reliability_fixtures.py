@@ -44,6 +44,7 @@ APP_TABLES = (
     "chat_providers",
     "chat_model_configs",
     "chats",
+    "chat_provider_tombstones",
     "chat_messages",
 )
 
