@@ -661,9 +661,7 @@ async def test_migration_killed_half_way_leaves_previous_revision_and_rerun_appl
     shutil.copytree(SCHEMA, schema)
     last = max(p.stem for p in SCHEMA.glob("*.sql") if not p.stem.endswith(".rollback"))
     (schema / "9999_slow.sql").write_text(
-        f"-- depends: {last}\n"
-        "CREATE TABLE half_done (id integer);\n"
-        "SELECT pg_sleep(60);\n"
+        f"-- depends: {last}\nCREATE TABLE half_done (id integer);\nSELECT pg_sleep(60);\n"
     )
     (schema / "9999_slow.rollback.sql").write_text("DROP TABLE half_done;\n")
     async with scratch_db(fault_cluster, template=None) as dsn:

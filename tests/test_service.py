@@ -53,6 +53,18 @@ class World:
             enabled=enabled,
         )
 
+    async def config_with(self, **kw: Any) -> ChatModelConfig:
+        """A config of provider "p" (which must exist) with the given fields changed."""
+        args: dict[str, Any] = {
+            "provider": "p",
+            "model": "m",
+            "display_name": "M",
+            "context_limit": 1,
+            "compression_threshold": 1,
+            **kw,
+        }
+        return await self.svc.create_model_config(**args)
+
     async def send(self, chat_id: uuid.UUID, text: str, mid: uuid.UUID | None = None) -> Any:
         return await self.svc.send_message(
             **self.ids(), chat_id=chat_id, client_message_id=mid or uuid.uuid4(), content=text
