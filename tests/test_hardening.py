@@ -10,8 +10,10 @@ and acquire timeouts) are in test_network.py.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import uuid
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -368,3 +370,42 @@ async def test_pgbouncer_option_turns_named_prepared_statements_off(migrated_db:
             assert (named > 0) is expect_named
         finally:
             await pool.close()
+
+
+# -- issue 8 item 7: one place maps driver exceptions, one place checks ownership ---------
+
+SERVICE_MODULES = ["service.py", "admin.py", "validate.py", "errors.py"]
+SRC = Path(__file__).resolve().parent.parent / "src" / "chatdb"
+
+
+@pytest.mark.parametrize("module", SERVICE_MODULES)
+def test_only_tx_catches_driver_exceptions(module: str) -> None:
+    """tx.py maps every driver exception; the service modules never catch one (nor
+    import asyncpg for anything but the pool's type)."""
+    tree = ast.parse((SRC / module).read_text())
+    caught = [
+        ast.unparse(h.type)
+        for h in ast.walk(tree)
+        if isinstance(h, ast.ExceptHandler) and h.type is not None
+    ]
+    assert [c for c in caught if "asyncpg" in c or c in ("OSError", "TimeoutError")] == []
+    used = {
+        ast.unparse(n)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Attribute) and ast.unparse(n.value) == "asyncpg"
+    }
+    assert used <= {"asyncpg.Pool"}, used
+
+
+def test_chat_ownership_is_not_compared_in_python() -> None:
+    """Which user, account or agent a chat belongs to is in the queries' WHERE clauses;
+    the service never compares a fetched chat's owner itself."""
+    for module in SERVICE_MODULES:
+        tree = ast.parse((SRC / module).read_text())
+        compared = [
+            ast.unparse(n)
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Compare)
+            and any(f"chat{x}" in ast.unparse(n) for x in (".user_id", ".account_id", ".agent_id"))
+        ]
+        assert compared == [], (module, compared)

@@ -180,11 +180,9 @@ class AdminService:
         """Create a config. With a client-chosen `id`, a repeat returns what the first
         call stored (NotFound if it has been deleted since)."""
         fields = _config_input(
-            provider, model, display_name, context_limit, compression_threshold, options
-        )
-        flags = _Flags(
-            enabled=v.boolean(enabled, "enabled"), is_default=v.boolean(is_default, "is_default")
-        )
+            provider, model, display_name, context_limit, compression_threshold, options,
+            enabled, is_default,
+        )  # fmt: skip
         author = v.opt_uuid(created_by, "created_by")
         new_id = v.opt_uuid(id, "id")
 
@@ -194,10 +192,10 @@ class AdminService:
                 stored = await q_configs.get_chat_model_config_by_id_any_state(conn, id=new_id)
                 if stored is not None:
                     return found(None if stored.deleted else stored)
-            if flags["is_default"]:
+            if fields["is_default"]:
                 await q_configs.unset_default_chat_model_configs(conn)
             row = await q_configs.insert_chat_model_config_with_id(
-                conn, id=new_id, **fields, **flags, created_by=author, updated_by=author
+                conn, id=new_id, **fields, created_by=author, updated_by=author
             )
             return await _after_config_write(conn, row)
 
@@ -219,20 +217,18 @@ class AdminService:
     ) -> ChatModelConfig:
         config_id = v.as_uuid(id, "id")
         fields = _config_input(
-            provider, model, display_name, context_limit, compression_threshold, options
-        )
-        flags = _Flags(
-            enabled=v.boolean(enabled, "enabled"), is_default=v.boolean(is_default, "is_default")
-        )
+            provider, model, display_name, context_limit, compression_threshold, options,
+            enabled, is_default,
+        )  # fmt: skip
         author = v.opt_uuid(updated_by, "updated_by")
 
         async def work(conn: Conn) -> ChatModelConfig:
             await _lock_for_config_write(conn, fields["provider"])
             found(await q_configs.get_chat_model_config_by_id_for_update(conn, id=config_id))
-            if flags["is_default"]:
+            if fields["is_default"]:
                 await q_configs.unset_default_chat_model_configs(conn)
             row = await q_configs.update_chat_model_config(
-                conn, **fields, **flags, updated_by=author, id=config_id
+                conn, **fields, updated_by=author, id=config_id
             )
             return await _after_config_write(conn, found(row))
 
@@ -282,11 +278,6 @@ class AdminService:
         return await self._tx(q_configs.get_enabled_chat_model_configs, readonly=True)
 
 
-class _Flags(TypedDict):
-    enabled: bool
-    is_default: bool
-
-
 class _ConfigFields(TypedDict):
     """Validated model-config fields, passed as keywords to the insert/update queries."""
 
@@ -296,6 +287,8 @@ class _ConfigFields(TypedDict):
     context_limit: int
     compression_threshold: int
     options: JSONValue
+    enabled: bool
+    is_default: bool
 
 
 def _config_input(
@@ -305,6 +298,8 @@ def _config_input(
     context_limit: object,
     compression_threshold: object,
     options: object,
+    enabled: object,
+    is_default: object,
 ) -> _ConfigFields:
     return _ConfigFields(
         provider=v.text(provider, "provider", max_len=v.NAME_MAX),
@@ -313,6 +308,8 @@ def _config_input(
         context_limit=v.integer(context_limit, "context_limit", 1, 2**63 - 1),
         compression_threshold=v.integer(compression_threshold, "compression_threshold", 0, 100),
         options=v.json_object(options, "options"),
+        enabled=v.boolean(enabled, "enabled"),
+        is_default=v.boolean(is_default, "is_default"),
     )
 
 
