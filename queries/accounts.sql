@@ -17,3 +17,21 @@ INSERT INTO agents (account_id, name) VALUES (@account_id, @name) RETURNING *;
 
 -- name: GetAgentByID :one
 SELECT * FROM agents WHERE id = @id;
+
+-- Client-chosen ids make creates safe to retry after an unknown outcome: a retry
+-- inserts nothing and the caller reads the row back by id.
+-- name: InsertAccountWithID :one
+INSERT INTO accounts (id, name) VALUES (@id, @name)
+ON CONFLICT DO NOTHING
+RETURNING *;
+
+-- name: InsertUserWithID :one
+INSERT INTO users (id, account_id, email, display_name)
+VALUES (@id, @account_id, @email, sqlc.narg('display_name'))
+ON CONFLICT DO NOTHING
+RETURNING *;
+
+-- name: InsertAgentWithID :one
+INSERT INTO agents (id, account_id, name) VALUES (@id, @account_id, @name)
+ON CONFLICT DO NOTHING
+RETURNING *;

@@ -44,3 +44,7 @@ VALUES (@chat_id, @client_message_id, @role, @content, sqlc.narg('model_config_i
 SELECT count(*) AS orphans
 FROM chat_messages m
 WHERE NOT EXISTS (SELECT 1 FROM chats c WHERE c.id = m.chat_id);
+
+-- A deleted chat's messages go (its row stays behind as a tombstone).
+-- name: DeleteChatMessagesByChat :execrows
+DELETE FROM chat_messages WHERE chat_id = @chat_id;

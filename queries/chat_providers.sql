@@ -25,3 +25,15 @@ SELECT * FROM chat_providers WHERE provider = @provider FOR UPDATE;
 
 -- name: DeleteChatProvider :execrows
 DELETE FROM chat_providers WHERE provider = @provider;
+
+-- A deleted provider's name, so that a retried delete reports "already deleted".
+-- name: InsertChatProviderTombstone :exec
+INSERT INTO chat_provider_tombstones (provider) VALUES (@provider)
+ON CONFLICT (provider) DO NOTHING;  -- a provider created again dropped its tombstone
+
+-- name: GetChatProviderTombstone :one
+SELECT * FROM chat_provider_tombstones WHERE provider = @provider;
+
+-- A provider created again is no longer deleted.
+-- name: DeleteChatProviderTombstone :exec
+DELETE FROM chat_provider_tombstones WHERE provider = @provider;

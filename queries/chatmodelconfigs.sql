@@ -175,3 +175,43 @@ chat_providers cp ON cp.provider = cmc.provider
 WHERE
 cmc.deleted = FALSE
 AND cp.id IS NULL;
+
+-- A config by id whether deleted or not: a retried create (same client-chosen id)
+-- finds what the first attempt stored.
+-- name: GetChatModelConfigByIDAnyState :one
+SELECT * FROM chat_model_configs WHERE id = @id::uuid;
+
+-- Like InsertChatModelConfig, with a client-chosen id (NULL: the database picks one).
+-- name: InsertChatModelConfigWithID :one
+INSERT INTO chat_model_configs (
+    id, provider, model, display_name, created_by, updated_by, enabled, is_default,
+    context_limit, compression_threshold, options
+) VALUES (
+    COALESCE(sqlc.narg('id')::uuid, gen_random_uuid()), @provider::text, @model::text,
+    @display_name::text, sqlc.narg('created_by')::uuid, sqlc.narg('updated_by')::uuid,
+    @enabled::boolean, @is_default::boolean, @context_limit::bigint,
+    @compression_threshold::integer, @options::jsonb
+)
+RETURNING *;
+
+-- The default a new turn may use: live, enabled, and its provider enabled.
+-- name: GetUsableDefaultChatModelConfig :one
+SELECT cmc.*
+FROM chat_model_configs cmc
+JOIN chat_providers cp ON cp.provider = cmc.provider
+WHERE cmc.is_default = TRUE
+  AND cmc.deleted = FALSE
+  AND cmc.enabled = TRUE
+  AND cp.enabled = TRUE;
+
+-- The deterministic promotion order (seed 000), among usable configs only: a
+-- disabled config, or one of a disabled provider, is never promoted.
+-- name: GetFirstUsableChatModelConfig :one
+SELECT cmc.*
+FROM chat_model_configs cmc
+JOIN chat_providers cp ON cp.provider = cmc.provider
+WHERE cmc.deleted = FALSE
+  AND cmc.enabled = TRUE
+  AND cp.enabled = TRUE
+ORDER BY cmc.provider ASC, cmc.model ASC, cmc.updated_at DESC, cmc.id DESC
+LIMIT 1;

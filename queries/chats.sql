@@ -23,6 +23,7 @@ SELECT * FROM chats WHERE id = @id FOR UPDATE;
 SELECT *
 FROM chats
 WHERE user_id = @user_id
+  AND deleted_at IS NULL
   AND (
     sqlc.narg('after_last_active')::timestamptz IS NULL
     OR (last_active, id) < (sqlc.narg('after_last_active'), sqlc.narg('after_id')::uuid)
@@ -38,13 +39,25 @@ SET message_count = message_count + 1,
 WHERE id = @id
 RETURNING *;
 
--- name: SetChatModelConfig :execrows
+-- Ownership is part of the statement: another user's chat is not found.
+-- name: SetChatModelConfig :one
 UPDATE chats
 SET model_config_id = sqlc.narg('model_config_id'), updated_at = NOW()
-WHERE id = @id;
+WHERE id = @id AND user_id = @user_id AND deleted_at IS NULL
+RETURNING *;
 
--- name: DeleteChat :execrows
-DELETE FROM chats WHERE id = @id AND user_id = @user_id;
+-- Delete a chat: its row stays as a tombstone (title erased, deleted_at set) so the
+-- id can never be used again; the caller deletes its messages in the same transaction.
+-- name: DeleteChat :one
+UPDATE chats
+SET deleted_at = NOW(), title = '', message_count = 0, model_config_id = NULL,
+    updated_at = NOW()
+WHERE id = @id AND user_id = @user_id AND deleted_at IS NULL
+RETURNING *;
+
+-- Whether the user's chat exists and is deleted (a retried delete), locking it.
+-- name: GetOwnedChatStateForUpdate :one
+SELECT id, deleted_at FROM chats WHERE id = @id AND user_id = @user_id FOR UPDATE;
 
 -- Chats whose message_count disagrees with their messages (should be none).
 -- name: ListChatsWithWrongMessageCount :many
@@ -53,3 +66,30 @@ FROM chats c
 LEFT JOIN chat_messages m ON m.chat_id = c.id
 GROUP BY c.id
 HAVING c.message_count <> count(m.id);
+
+-- Create a chat with a client-chosen id (NULL: the database picks one). A retry
+-- inserts nothing; the caller reads the stored chat with GetChatForSenderForUpdate.
+-- name: InsertChatWithID :one
+INSERT INTO chats (id, account_id, user_id, agent_id, title, model_config_id)
+VALUES (
+    COALESCE(sqlc.narg('id')::uuid, gen_random_uuid()), @account_id, @user_id, @agent_id,
+    @title, sqlc.narg('model_config_id')
+)
+ON CONFLICT (id) DO NOTHING
+RETURNING *;
+
+-- A live chat of this user (ownership is in the WHERE clause, never in the caller).
+-- name: GetOwnedChat :one
+SELECT * FROM chats WHERE id = @id AND user_id = @user_id AND deleted_at IS NULL;
+
+-- The chat a user writes to, locked; deleted chats too, so the caller can tell.
+-- name: GetChatForSenderForUpdate :one
+SELECT * FROM chats
+WHERE id = @id AND account_id = @account_id AND user_id = @user_id AND agent_id = @agent_id
+FOR UPDATE;
+
+-- The chat the assistant side writes to, locked: the agent's chat in the account.
+-- name: GetChatForAgentForUpdate :one
+SELECT * FROM chats
+WHERE id = @id AND account_id = @account_id AND agent_id = @agent_id
+FOR UPDATE;

@@ -12,9 +12,9 @@
 --   INSERT   inserts and COPY FROM (copyfrom)
 --   UPDATE   updates and SELECT ... FOR UPDATE
 --   DELETE   hard deletes
--- Nothing on yoyo's tables, no TRUNCATE/REFERENCES/TRIGGER, no grant options. Rows that
--- go with their parent (chat_messages ON DELETE CASCADE) are deleted by the foreign key
--- with the table owner's rights, so the app needs no DELETE on chat_messages.
+-- Nothing on yoyo's tables, no TRUNCATE/REFERENCES/TRIGGER, no grant options. Chats are
+-- never hard-deleted by the app (a deleted chat stays as a tombstone row, migration
+-- 0007), so no DELETE on chats; the deleted chat's messages are deleted explicitly.
 -- A new table in a migration gets no privileges until it is added here.
 
 REVOKE ALL ON ALL TABLES IN SCHEMA public FROM chatdb_app;
@@ -23,8 +23,9 @@ REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM chatdb_app;
 GRANT SELECT, INSERT ON accounts, users, agents TO chatdb_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON chat_providers TO chatdb_app;
 GRANT SELECT, INSERT, UPDATE ON chat_model_configs TO chatdb_app;  -- soft deletes only
-GRANT SELECT, INSERT, UPDATE, DELETE ON chats TO chatdb_app;
-GRANT SELECT, INSERT ON chat_messages TO chatdb_app;
+GRANT SELECT, INSERT, UPDATE ON chats TO chatdb_app;  -- deletes are tombstones (UPDATE)
+GRANT SELECT, INSERT, DELETE ON chat_messages TO chatdb_app;
+GRANT SELECT, INSERT, DELETE ON chat_provider_tombstones TO chatdb_app;
 
 -- The identity sequence behind chat_messages.id.
 GRANT USAGE ON SEQUENCE chat_messages_id_seq TO chatdb_app;

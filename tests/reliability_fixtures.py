@@ -30,7 +30,7 @@ from chatdb.db import chatmodelconfigs as q_configs
 from chatdb.db import chats as q_chats
 from chatdb.db.runtime import create_pool
 from chatdb.service import ChatService
-from chatdb.tx import RetryPolicy
+from chatdb.tx import RetryPolicy, Timeouts
 from codegen import migrate
 from tests import pgcluster
 
@@ -44,6 +44,7 @@ APP_TABLES = (
     "chat_providers",
     "chat_model_configs",
     "chats",
+    "chat_provider_tombstones",
     "chat_messages",
 )
 
@@ -127,11 +128,12 @@ async def open_service(
     min_size: int = 1,
     max_size: int = 4,
     retry: RetryPolicy | None = None,
+    timeouts: Timeouts | None = None,
     **pool_kwargs: Any,
 ) -> AsyncIterator[ChatService]:
     pool = await create_pool(dsn, min_size=min_size, max_size=max_size, **pool_kwargs)
     try:
-        yield ChatService(pool, retry=retry or FAST_RETRY)
+        yield ChatService(pool, retry=retry or FAST_RETRY, timeouts=timeouts)
     finally:
         try:
             await asyncio.wait_for(pool.close(), timeout=10)

@@ -382,6 +382,11 @@ PROJECT_TABLES: dict[str, list[tuple[str, str, bool]]] = {
         ("model_config_id", "uuid", False),
         ("created_at", "timestamptz", True),
         ("updated_at", "timestamptz", True),
+        ("deleted_at", "timestamptz", False),  # 0007: a deleted chat is a tombstone
+    ],
+    "chat_provider_tombstones": [
+        ("provider", "text", True),
+        ("deleted_at", "timestamptz", True),
     ],
     "chat_messages": [
         ("id", "int8", True),
@@ -408,14 +413,15 @@ def project_catalog() -> Catalog:
     return catalog.build(files, analyze.view_columns)
 
 
-def test_project_schema_has_exactly_its_seven_tables() -> None:
+def test_project_schema_has_exactly_its_tables() -> None:
     cat = project_catalog()
     assert sorted(cat.tables) == sorted(PROJECT_TABLES)
     for name, expected in PROJECT_TABLES.items():
         got = [(c.name, c.type, c.not_null) for c in cat.tables[name].columns]
         assert got == expected, name
     assert not cat.enums
-    assert all(t.primary_key == ("id",) for t in cat.tables.values())
+    keys = {name: t.primary_key for name, t in cat.tables.items()}
+    assert keys == {name: ("id",) for name in keys} | {"chat_provider_tombstones": ("provider",)}
 
 
 def test_project_schema_foreign_keys_and_their_indexes() -> None:
@@ -431,8 +437,8 @@ def test_project_schema_foreign_keys_and_their_indexes() -> None:
         ("chat_model_configs", ("created_by",), "users", "n"),
         ("chat_model_configs", ("updated_by",), "users", "n"),
         ("chats", ("account_id",), "accounts", "c"),
-        ("chats", ("user_id",), "users", "c"),
-        ("chats", ("agent_id",), "agents", "c"),
+        ("chats", ("account_id", "user_id"), "users", "c"),  # 0007: tenant keys
+        ("chats", ("account_id", "agent_id"), "agents", "c"),
         ("chats", ("model_config_id",), "chat_model_configs", "n"),
         ("chat_messages", ("model_config_id",), "chat_model_configs", "n"),
         ("chat_messages", ("chat_id",), "chats", "c"),

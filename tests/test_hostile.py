@@ -33,7 +33,8 @@ from hypothesis import strategies as st
 
 from chatdb.db.runtime import JSONValue, init_connection
 from chatdb.errors import DomainError, InvalidInput, NotFound
-from chatdb.service import CONTENT_MAX, ChatService
+from chatdb.service import ChatService
+from chatdb.validate import CONTENT_MAX
 from tests import pgcluster
 from tests.reliability_fixtures import (
     FAST_RETRY,
@@ -119,6 +120,19 @@ def storable_json(value: JSONValue) -> bool:
     if isinstance(value, list):
         return all(storable_json(v) for v in value)
     return True
+
+
+def same_json(a: object, b: object) -> bool:
+    """Equal and of the same JSON types all the way down: 1e23 coming back as the int
+    100000000000000000000000 (or 2.0 as 2) is a difference, though Python's == says not.
+    (-0.0 and 0.0 are the same number to jsonb's numeric, and to this.)"""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_json(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
 
 
 def strings_in(value: JSONValue) -> list[str]:
@@ -213,18 +227,19 @@ async def test_send_message_round_trips_or_is_invalid_input(
     attempts: list[str] | None,
 ) -> None:
     h = hostile
+    chat_id, mid = uuid.uuid4(), uuid.uuid4()
+    await h.svc.create_chat(**h.world.who, chat_id=chat_id)
     before = await fingerprint(h.conn)
     h.sent.queries.clear()
-    chat_id, mid = uuid.uuid4(), uuid.uuid4()
     texts = [content, final_dax, note, error, *(attempts or [])]
     ok = content.strip() != "" and all(storable(t) for t in texts if t is not None)
     try:
-        sent = await h.svc.send_message(
-            **h.world.who,
+        sent = await h.svc.add_assistant_message(
+            account_id=h.world.account_id,
+            agent_id=h.world.agent_id,
             chat_id=chat_id,
             client_message_id=mid,
             content=content,
-            role="assistant",
             action="QUERY",
             dax_attempts=attempts,
             final_dax=final_dax,
@@ -245,16 +260,21 @@ async def test_send_message_round_trips_or_is_invalid_input(
     assert (m.content, m.final_dax, m.resolution_note, m.error) == (content, final_dax, note, error)
     assert m.dax_attempts == attempts
     chat = await h.svc.get_chat(user_id=h.world.user_id, chat_id=chat_id)
-    assert chat.title == content[:50] and chat.message_count == 1
+    assert chat.message_count == 1
     after = await fingerprint(h.conn)
-    assert after["chats"][0] == before["chats"][0] + 1
+    assert after["chats"][0] == before["chats"][0]
     assert after["chat_messages"][0] == before["chat_messages"][0] + 1
     await h.sent.settle()
     h.sent.check_no_user_data_in_sql(texts)
 
 
 json_scalar = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(2**80), max_value=2**80), hostile_text
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**80), max_value=2**80),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from([1e23, 1e16, 2.0, 1.5e300, 5e-324, 1.7976931348623157e308, 0.1]),
+    hostile_text,
 )
 json_value = st.recursive(
     json_scalar,
@@ -310,7 +330,7 @@ async def test_provider_and_model_config_round_trip_or_are_invalid_input(
             got = await h.svc.get_model_config(id=cfg.id)
             assert got == cfg
             assert (got.provider, got.model, got.display_name) == (provider, model, display_name)
-            assert got.options == options
+            assert same_json(got.options, options)
     await h.sent.settle()
     h.sent.check_no_user_data_in_sql(
         [provider, display_name, model, *strings_in(options)], stored=False
@@ -401,6 +421,17 @@ async def test_wrong_types_and_malformed_ids_are_invalid_input(
         }
         return svc.send_message(**args)
 
+    def assist(**kw: Any) -> Any:
+        args: dict[str, Any] = {
+            "account_id": who["account_id"],
+            "agent_id": who["agent_id"],
+            "chat_id": uuid.uuid4(),  # no such chat: valid input is NotFound
+            "client_message_id": uuid.uuid4(),
+            "content": "x",
+            **kw,
+        }
+        return svc.add_assistant_message(**args)
+
     def config(**kw: Any) -> Any:
         args: dict[str, Any] = {
             "provider": "seeded",
@@ -416,8 +447,8 @@ async def test_wrong_types_and_malformed_ids_are_invalid_input(
         (False, lambda: send(content=value)),
         (is_uuid, lambda: send(chat_id=text)),
         (False, lambda: send(user_id=value)),
-        (text in ("user", "assistant", "system"), lambda: send(role=text)),
-        (value == [], lambda: send(dax_attempts=value)),
+        (text == "user", lambda: send(role=text)),
+        (value == [], lambda: assist(dax_attempts=value)),
         (count, lambda: svc.list_messages(user_id=user, chat_id=uuid.uuid4(), limit=bad)),
         (False, lambda: svc.list_chats(user_id=user, after=value)),  # type: ignore[arg-type]
         (False, lambda: svc.set_provider_enabled(provider="seeded", enabled=bad)),

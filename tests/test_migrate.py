@@ -25,14 +25,12 @@ from codegen import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "schema"
-MIGRATIONS = [
-    "0001_accounts_users_agents",
-    "0002_chat_providers",
-    "0003_chat_model_configs",
-    "0004_chats",
-    "0005_chat_messages",
-    "0006_chat_messages_chat_fk",
-]
+MIGRATIONS = sorted(
+    p.name.removesuffix(".sql")
+    for p in SCHEMA.glob("*.sql")
+    if not p.name.endswith(".rollback.sql")
+)
+LAST = MIGRATIONS[-1]
 APP_TABLES = {
     "accounts",
     "users",
@@ -41,6 +39,7 @@ APP_TABLES = {
     "chat_model_configs",
     "chats",
     "chat_messages",
+    "chat_provider_tombstones",
 }
 # The columns `SELECT * FROM chat_model_configs` must return, in this order (sqlc-style
 # queries select * and the generated row type follows the table's column order).
@@ -244,7 +243,7 @@ async def test_apply_rollback_all_apply_reproduces_identical_schema(empty_db: st
 async def test_rollback_latest_and_down_to_revision(empty_db: str) -> None:
     migrate.apply(empty_db, SCHEMA)
 
-    assert migrate.rollback(empty_db, SCHEMA) == ["0006_chat_messages_chat_fk"]
+    assert migrate.rollback(empty_db, SCHEMA, "0006") == MIGRATIONS[5:][::-1]
     async with connect(empty_db) as conn:
         fk = await conn.fetchval(
             "SELECT count(*) FROM pg_constraint WHERE conname = 'chat_messages_chat_id_fkey'"
@@ -259,7 +258,11 @@ async def test_rollback_latest_and_down_to_revision(empty_db: str) -> None:
         "rolled back 0005_chat_messages",
         "rolled back 0004_chats",
     ]
-    assert await app_tables(empty_db) == APP_TABLES - {"chats", "chat_messages"}
+    assert await app_tables(empty_db) == APP_TABLES - {
+        "chats",
+        "chat_messages",
+        "chat_provider_tombstones",
+    }
     assert await applied_ids(empty_db) == MIGRATIONS[:3]
 
     # apply --revision stops after the given migration.
@@ -306,8 +309,8 @@ async def test_sql_dry_run_prints_ddl_and_changes_nothing(empty_db: str) -> None
         "DROP TABLE accounts"
     )
     latest = run_cli("sql", "rollback", dsn=empty_db)
-    assert "DROP CONSTRAINT chat_messages_chat_id_fkey" in latest.stdout
-    assert "DROP TABLE" not in latest.stdout
+    assert f"-- rollback {LAST}" in latest.stdout  # the latest migration only
+    assert latest.stdout.count("-- rollback ") == 1 and "DROP TABLE accounts" not in latest.stdout
     assert await catalog_snapshot(empty_db) == snapshot
     assert await applied_ids(empty_db) == MIGRATIONS
 
@@ -335,7 +338,7 @@ async def test_chat_fk_migration_deletes_orphans_and_enforces_fk(empty_db: str) 
         kept = await conn.fetchval(INSERT_MESSAGE, chat, uuid.uuid4())
         orphan = await conn.fetchval(INSERT_MESSAGE, uuid.uuid4(), uuid.uuid4())
 
-    assert migrate.apply(empty_db, SCHEMA) == ["0006_chat_messages_chat_fk"]
+    assert migrate.apply(empty_db, SCHEMA, revision="0006") == ["0006_chat_messages_chat_fk"]
 
     async with connect(empty_db) as conn:
         ids = {r["id"] for r in await conn.fetch("SELECT id FROM chat_messages")}
@@ -350,7 +353,7 @@ async def test_chat_fk_migration_deletes_orphans_and_enforces_fk(empty_db: str) 
 
 async def test_chat_fk_migration_on_empty_tables(empty_db: str) -> None:
     migrate.apply(empty_db, SCHEMA, revision="0005")
-    assert migrate.apply(empty_db, SCHEMA) == ["0006_chat_messages_chat_fk"]
+    assert migrate.apply(empty_db, SCHEMA, revision="0006") == ["0006_chat_messages_chat_fk"]
     async with connect(empty_db) as conn:
         definition = await conn.fetchval(
             "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
@@ -470,25 +473,25 @@ async def test_failing_migration_leaves_db_at_previous_revision(
 ) -> None:
     schema = tmp_path / "schema"
     shutil.copytree(SCHEMA, schema)
-    (schema / "0007_bad.sql").write_text(
-        "-- depends: 0006_chat_messages_chat_fk\n"
+    (schema / "9999_bad.sql").write_text(
+        f"-- depends: {LAST}\n"
         "CREATE TABLE first_statement_effect (id integer);\n"
         "INSERT INTO no_such_table VALUES (1);\n"
     )
-    (schema / "0007_bad.rollback.sql").write_text("DROP TABLE first_statement_effect;\n")
+    (schema / "9999_bad.rollback.sql").write_text("DROP TABLE first_statement_effect;\n")
 
     result = run_cli("apply", "--schema-dir", str(schema), dsn=empty_db)
-    assert_one_line_error(result, "0007_bad", "no_such_table", "0006_chat_messages_chat_fk")
+    assert_one_line_error(result, "9999_bad", "no_such_table", LAST)
     assert result.stdout.splitlines() == [f"applied {m}" for m in MIGRATIONS]
     assert await applied_ids(empty_db) == MIGRATIONS
     assert await app_tables(empty_db) == APP_TABLES  # no first_statement_effect
     async with connect(empty_db) as conn:
         assert await conn.fetchval("SELECT count(*) FROM yoyo_lock") == 0  # lock released
 
-    with pytest.raises(migrate.MigrationError, match="0007_bad"):
+    with pytest.raises(migrate.MigrationError, match="9999_bad"):
         migrate.apply(empty_db, schema)
     statuses = {s.id: s.applied for s in migrate.status(empty_db, schema)}
-    assert statuses == {**dict.fromkeys(MIGRATIONS, True), "0007_bad": False}
+    assert statuses == {**dict.fromkeys(MIGRATIONS, True), "9999_bad": False}
 
 
 def _unused_port() -> int:
@@ -523,11 +526,11 @@ async def test_concurrent_applies_apply_each_migration_once(empty_db: str, tmp_p
     # enough that the second one certainly has to wait for it.
     schema = tmp_path / "schema"
     shutil.copytree(SCHEMA, schema)
-    (schema / "0007_slow.sql").write_text(
-        "-- depends: 0006_chat_messages_chat_fk\nDO $$ BEGIN PERFORM pg_sleep(1); END $$;\n"
+    (schema / "9999_slow.sql").write_text(
+        f"-- depends: {LAST}\nDO $$ BEGIN PERFORM pg_sleep(1); END $$;\n"
     )
-    (schema / "0007_slow.rollback.sql").write_text("SELECT 1;\n")
-    expected = [*MIGRATIONS, "0007_slow"]
+    (schema / "9999_slow.rollback.sql").write_text("SELECT 1;\n")
+    expected = [*MIGRATIONS, "9999_slow"]
     cmd = [sys.executable, "-m", "codegen.migrate", "--dsn", empty_db]
     cmd += ["--schema-dir", str(schema), "apply"]
     procs = [

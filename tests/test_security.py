@@ -246,7 +246,7 @@ FORBIDDEN = {
     ),
     "alter table owner": "ALTER TABLE chats OWNER TO chatdb_app",
     "create index": "CREATE INDEX evil ON chats (title)",
-    "drop index": "DROP INDEX chats_account_id_idx",
+    "drop index": "DROP INDEX chats_user_id_last_active_idx",
     "truncate": "TRUNCATE chat_messages",
     "create schema": "CREATE SCHEMA evil",
     "create temp table": "CREATE TEMP TABLE evil (id int)",
@@ -255,7 +255,7 @@ FORBIDDEN = {
     "alter role": "ALTER ROLE chatdb_app SUPERUSER",
     "create role": "CREATE ROLE evil",
     "update messages": "UPDATE chat_messages SET content = 'rewritten'",
-    "delete messages": "DELETE FROM chat_messages",
+    "delete chats": "DELETE FROM chats",  # deleted chats stay as tombstones
     "delete configs": "DELETE FROM chat_model_configs",
     "update accounts": "UPDATE accounts SET name = 'x'",
     "read yoyo": "SELECT * FROM _yoyo_migration",
@@ -327,9 +327,14 @@ async def test_the_service_works_fully_through_the_app_role(secured_rw: Secured)
         new_chat, mid = uuid.uuid4(), uuid.uuid4()
         sent = await svc.send_message(
             account_id=account.id, user_id=user.id, agent_id=agent.id, chat_id=new_chat,
-            client_message_id=mid, content="hello", dax_attempts=["EVALUATE x"],
+            client_message_id=mid, content="hello",
         )  # fmt: skip
         assert sent.created_chat
+        answer = await svc.add_assistant_message(
+            account_id=account.id, agent_id=agent.id, chat_id=new_chat,
+            client_message_id=uuid.uuid4(), content="x", dax_attempts=["EVALUATE x"],
+        )  # fmt: skip
+        assert answer.message.role == "assistant"
         again = await svc.send_message(
             account_id=account.id, user_id=user.id, agent_id=agent.id, chat_id=new_chat,
             client_message_id=mid, content="hello",
@@ -339,13 +344,14 @@ async def test_the_service_works_fully_through_the_app_role(secured_rw: Secured)
         await svc.set_chat_model(user_id=user.id, chat_id=chat.id, model_config_id=a1.id)
         assert (await svc.get_chat(user_id=user.id, chat_id=chat.id)).model_config_id == a1.id
         assert len((await svc.list_chats(user_id=user.id)).chats) == 2
-        assert len((await svc.list_messages(user_id=user.id, chat_id=new_chat)).messages) == 1
+        assert len((await svc.list_messages(user_id=user.id, chat_id=new_chat)).messages) == 2
 
-        promoted = await svc.delete_model_config(id=b0.id)  # default promotion
+        promoted = (await svc.delete_model_config(id=b0.id)).promoted_default
         assert promoted is not None and promoted.id in (a0.id, a1.id)
         deleted = await svc.delete_provider(provider="alpha")
         assert deleted.soft_deleted_configs == 2
-        await svc.delete_chat(user_id=user.id, chat_id=new_chat)  # cascades to messages
+        await svc.delete_chat(user_id=user.id, chat_id=new_chat)  # deletes its messages
+        await svc.delete_provider(provider="alpha")  # a repeat: already deleted (tombstone)
         with pytest.raises(NotFound):
             await svc.get_chat(user_id=user.id, chat_id=new_chat)
 

@@ -21,7 +21,7 @@ from chatdb.errors import (
     NotFound,
     ProviderNotConfigured,
 )
-from chatdb.service import ChatCursor, ChatService
+from chatdb.service import ChatCursor, ChatService, ConfigDeleted
 
 
 @dataclass
@@ -52,6 +52,18 @@ class World:
             is_default=default,
             enabled=enabled,
         )
+
+    async def config_with(self, **kw: Any) -> ChatModelConfig:
+        """A config of provider "p" (which must exist) with the given fields changed."""
+        args: dict[str, Any] = {
+            "provider": "p",
+            "model": "m",
+            "display_name": "M",
+            "context_limit": 1,
+            "compression_threshold": 1,
+            **kw,
+        }
+        return await self.svc.create_model_config(**args)
 
     async def send(self, chat_id: uuid.UUID, text: str, mid: uuid.UUID | None = None) -> Any:
         return await self.svc.send_message(
@@ -151,7 +163,7 @@ async def test_update_delete_and_get_model_config(world: World) -> None:
     assert (new.model, new.context_limit, new.options) == ("m2", 100, {"k": [1, 2, {"x": None}]})
     assert new.updated_at >= cfg.updated_at
     assert (await world.svc.get_model_config(id=cfg.id)).model == "m2"
-    assert await world.svc.delete_model_config(id=cfg.id) is None
+    assert await world.svc.delete_model_config(id=cfg.id) == ConfigDeleted(cfg.id, None)
     with pytest.raises(NotFound):
         await world.svc.get_model_config(id=cfg.id)
     with pytest.raises(NotFound) as gone:
@@ -165,8 +177,9 @@ async def test_update_delete_and_get_model_config(world: World) -> None:
         )
     assert gone.value.status == 404
     assert gone.value.message == "Resource not found or you do not have access to this resource"
+    assert (await world.svc.delete_model_config(id=cfg.id)).already_deleted  # a repeat
     with pytest.raises(NotFound):
-        await world.svc.delete_model_config(id=cfg.id)
+        await world.svc.delete_model_config(id=uuid.uuid4())
     # Soft delete: the row is still there for history, marked deleted.
     row = await world.pool.fetchrow(
         "SELECT deleted, deleted_at FROM chat_model_configs WHERE id = $1", cfg.id
@@ -178,7 +191,7 @@ async def test_deleting_default_config_promotes_the_next(world: World) -> None:
     await world.svc.create_provider(provider="openai", display_name="OpenAI")
     a = await world.config("openai", "a", default=True)
     await world.config("openai", "b")
-    promoted = await world.svc.delete_model_config(id=a.id)
+    promoted = (await world.svc.delete_model_config(id=a.id)).promoted_default
     assert promoted is not None and promoted.model == "b" and promoted.is_default
 
 
@@ -269,12 +282,12 @@ async def test_seed000_delete_provider_with_history(world: World) -> None:
     chat_id = uuid.uuid4()
     first = await world.send(chat_id, "What were sales last quarter?")
     assert first.message.model_config_id == alpha.id
-    await svc.send_message(
-        **world.ids(),
+    await svc.add_assistant_message(
+        account_id=world.account.id,
+        agent_id=world.agent.id,
         chat_id=chat_id,
         client_message_id=uuid.uuid4(),
         content="Sales were up 4%.",
-        role="assistant",
         action="QUERY",
         dax_attempts=["EVALUATE Sales"],
         final_dax="EVALUATE Sales",
@@ -481,11 +494,17 @@ async def test_delete_chat_cascades_and_is_owner_only(world: World) -> None:
             content="intrude",
         )
     assert await world.count("chat_messages") == 2
-    await world.svc.delete_chat(user_id=world.user.id, chat_id=chat_id)
-    assert await world.count("chats") == 0
+    deleted = await world.svc.delete_chat(user_id=world.user.id, chat_id=chat_id)
+    assert deleted.chat_id == chat_id and not deleted.already_deleted
+    assert await world.count("chats WHERE deleted_at IS NULL") == 0
     assert await world.count("chat_messages") == 0
     with pytest.raises(NotFound):
-        await world.svc.delete_chat(user_id=world.user.id, chat_id=chat_id)
+        await world.svc.get_chat(user_id=world.user.id, chat_id=chat_id)
+    # A repeat (a retry after an unknown outcome) reports what happened.
+    again = await world.svc.delete_chat(user_id=world.user.id, chat_id=chat_id)
+    assert again.already_deleted
+    with pytest.raises(NotFound):
+        await world.svc.delete_chat(user_id=world.user.id, chat_id=uuid.uuid4())
 
 
 async def test_create_chat_and_duplicate_user_email(world: World) -> None:
@@ -500,13 +519,12 @@ async def test_create_chat_and_duplicate_user_email(world: World) -> None:
     [
         ({"chat_id": "not-a-uuid"}, "chat_id is not a valid UUID."),
         ({"user_id": 42}, "user_id is not a valid UUID."),
-        ({"role": "robot"}, "role must be one of: assistant, system, user."),
+        ({"role": "robot"}, "role must be user; add_assistant_message writes the others."),
+        ({"role": "system"}, "role must be user; add_assistant_message writes the others."),
         ({"content": ""}, "content must not be empty."),
         ({"content": "   "}, "content must not be empty."),
         ({"content": "nul\x00byte"}, "content must not contain NUL characters."),
         ({"content": "bad \ud800 surrogate"}, "content is not valid Unicode text."),
-        ({"action": "DROP"}, "action must be one of: DESCRIBE, ERROR, QUERY."),
-        ({"dax_attempts": "EVALUATE"}, "dax_attempts must be a list of strings."),
     ],
 )
 async def test_send_message_rejects_bad_input_before_sql(
@@ -525,6 +543,35 @@ async def test_send_message_rejects_bad_input_before_sql(
         await world.svc.send_message(**args)
     assert exc.value.status == 400 and exc.value.message == message
     assert await world.count("chats") == 0
+    assert await world.count("chat_messages") == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"role": "user"}, "role must be one of: assistant, system."),
+        ({"action": "DROP"}, "action must be one of: DESCRIBE, ERROR, QUERY."),
+        ({"dax_attempts": "EVALUATE"}, "dax_attempts must be a list of strings."),
+        ({"final_dax": "nul\x00"}, "final_dax must not contain NUL characters."),
+    ],
+)
+async def test_add_assistant_message_rejects_bad_input_before_sql(
+    world: World, change: dict[str, Any], message: str
+) -> None:
+    await world.svc.create_provider(provider="p", display_name="P")
+    await world.config("p", "m", default=True)
+    chat = await world.svc.create_chat(**world.ids())
+    args: dict[str, Any] = {
+        "account_id": world.account.id,
+        "agent_id": world.agent.id,
+        "chat_id": chat.id,
+        "client_message_id": uuid.uuid4(),
+        "content": "hello",
+    }
+    args.update(change)
+    with pytest.raises(InvalidInput) as exc:
+        await world.svc.add_assistant_message(**args)
+    assert exc.value.message == message
     assert await world.count("chat_messages") == 0
 
 

@@ -1,12 +1,24 @@
 """Typed domain errors: what went wrong, the HTTP-style status, and the message users see.
 
-The service raises only these. Driver exceptions never escape: they are mapped here or
-wrapped as InternalError / TransientError with the original chained for the logs.
+The service raises only these. Driver exceptions never escape: `tx.py` (the one place
+that sees them) maps them to these, with the original chained for the logs.
+
+Two errors say "try again", and they promise different things:
+
+* TransientError (503): nothing was written; the operation may be retried as is.
+* OutcomeUnknown (503): the connection was lost while COMMIT was in flight, so the
+  write may or may not have happened. Every write of the service is safe to repeat
+  (client-chosen ids, idempotency on the natural key, deletes that report "already
+  deleted"), so the answer is the same: retry with the same ids. It is its own type
+  because "nothing happened" would be a lie.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import ClassVar, TypeVar
+
+T = TypeVar("T")
 
 
 class DomainError(Exception):
@@ -45,7 +57,17 @@ class ProviderNotConfigured(DomainError):
     default_message = "Chat provider is not configured."
 
 
+class Gone(DomainError):
+    """The chat was deleted. A deleted chat stays deleted: its id is never used again,
+    so a late retry of a send (or a create with that id) cannot bring it back."""
+
+    status = 410
+    default_message = "The chat was deleted."
+
+
 class NoDefaultModelConfig(DomainError):
+    """No usable model config: none that is live, enabled, and of an enabled provider."""
+
     status = 500
     default_message = "no default chat model config is available"
 
@@ -57,8 +79,51 @@ class InternalError(DomainError):
 
 
 class TransientError(DomainError):
-    """The operation was rolled back whole and may be retried as is."""
+    """The operation was rolled back whole and may be retried as is.
+
+    Also what a timeout becomes (waiting for a pooled connection, a statement, or a
+    lock, all bounded by `tx.Timeouts`)."""
 
     status = 503
     default_message = "The database is temporarily unavailable; retry the request."
     retryable = True
+
+
+class OutcomeUnknown(DomainError):
+    """The connection was lost during COMMIT: the write may or may not be stored.
+
+    Retryable: repeat the call with the same ids (client_message_id, chat_id, config
+    id, ...); every write of the service is idempotent, so a repeat either does the
+    write or reports what the first attempt did."""
+
+    status = 503
+    default_message = (
+        "The database connection was lost while saving; the change may or may not have "
+        "been saved. Retry the request."
+    )
+    retryable = True
+
+
+# -- outcomes of a lookup, in one place ------------------------------------------------
+
+
+def found(row: T | None) -> T:
+    """A row the caller asked for: missing (or not theirs — the query decides) is NotFound."""
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def expect_row(row: T | None) -> T:
+    """A row the transaction guarantees exists; its absence is an internal race."""
+    if row is None:
+        raise InternalError("expected a row, found none")
+    return row
+
+
+def same_or_conflict(row: T | None, same: Callable[[T], bool], conflict: str) -> T:
+    """A create's row: the one just inserted, or the stored one if this call repeats the
+    same create (a retry after an unknown outcome); anything else is a Conflict."""
+    if row is None or not same(row):
+        raise Conflict(conflict)
+    return row

@@ -3,16 +3,23 @@
 Why a module of its own: every service operation needs the same answer to "what if the
 transaction fails?" — retry in place when PostgreSQL rolled it back for a race it tells us
 about (serialization failure, deadlock), retry in place when the connection turned out to
-be dead before the work began (a server restart leaves a pool full of those), report a
-typed retryable error when the connection was lost while the work ran (the transaction is
-rolled back whole, or — if the connection died during COMMIT — its outcome is unknown;
-the caller retries with the same idempotency key), and never let a driver exception
-escape.
+be dead before the work began (a server restart leaves a pool full of those), back off
+while the server refuses new connections (its connection limit) without touching the
+working ones, report TransientError when the connection was lost while the work ran (the
+transaction is rolled back whole), OutcomeUnknown when it was lost during COMMIT (nobody
+can know whether it committed; the caller retries with the same ids), and never let a
+driver exception escape. This is the only module that catches driver exceptions.
+
+Every transaction is bounded: waiting for a pooled connection (`Timeouts.acquire`), each
+statement and each lock wait (`SET LOCAL statement_timeout` / `lock_timeout`, sent with
+BEGIN in the same round trip, so they also hold behind PgBouncer in transaction mode).
+An expired bound is a TransientError: the transaction was rolled back.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import random
 from collections.abc import Awaitable, Callable, Iterator
@@ -27,6 +34,7 @@ from chatdb.errors import (
     InternalError,
     InvalidInput,
     NotFound,
+    OutcomeUnknown,
     TransientError,
 )
 
@@ -45,7 +53,6 @@ _CONNECTION_LOST: tuple[type[BaseException], ...] = (
     asyncpg.AdminShutdownError,  # 57P01: pg_terminate_backend, fast/smart shutdown
     asyncpg.CrashShutdownError,  # 57P02: another backend crashed, all were reset
     asyncpg.CannotConnectNowError,  # 57P03: starting up / shutting down
-    asyncpg.TooManyConnectionsError,  # 53300
     # The driver lost track of the protocol (a FATAL that arrived between statements:
     # "cannot switch to state ...; another operation is in progress") or its statement
     # cache went stale; the connection is discarded when it goes back to the pool.
@@ -96,8 +103,36 @@ class RetryPolicy:
         return self.rng.uniform(0.0, min(self.max_delay, self.base_delay * 2**attempt))
 
 
+@dataclass(frozen=True)
+class Timeouts:
+    """Bounds, in seconds, on one transaction; expiry is a retryable TransientError.
+
+    `acquire`: waiting for a pooled connection, including backing off while the server
+    refuses new ones. `statement` and `lock`: PostgreSQL's statement_timeout and
+    lock_timeout, set per transaction (0 turns one off, as in PostgreSQL).
+    """
+
+    acquire: float = 10.0
+    statement: float = 30.0
+    lock: float = 5.0
+
+    def __post_init__(self) -> None:
+        if self.acquire <= 0 or self.statement < 0 or self.lock < 0:
+            raise ValueError("Timeouts: acquire must be positive, the others not negative")
+
+    def begin_sql(self, *, readonly: bool) -> str:
+        """BEGIN and the per-transaction bounds, one round trip (simple query protocol)."""
+        mode = " READ ONLY" if readonly else ""
+        return (
+            f"BEGIN ISOLATION LEVEL READ COMMITTED{mode};"
+            f"SET LOCAL statement_timeout = {round(self.statement * 1000)};"
+            f"SET LOCAL lock_timeout = {round(self.lock * 1000)}"
+        )
+
+
 class _Failure(enum.Enum):
     RACE = "race"
+    TOO_MANY_CONNECTIONS = "too many connections"
     CONNECTION_LOST = "connection lost"
     OTHER = "other"
 
@@ -106,7 +141,22 @@ class _Stage(enum.Enum):
     CONNECT = "acquiring a connection"
     BEGIN = "starting the transaction"
     WORK = "running the transaction"
+    COMMIT = "committing"
     COMMITTED = "committed"
+
+
+class _Next(enum.Enum):
+    RETRY = "retry"
+    RETURN = "return the result"
+
+
+@dataclass
+class _Attempt:
+    """How far one try got; mutable, filled in as it runs."""
+
+    stage: _Stage = _Stage.CONNECT
+    closed: bool = False
+    result: Any = None
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
@@ -136,67 +186,107 @@ async def run_in_transaction(
     policy: RetryPolicy,
     *,
     readonly: bool = False,
+    timeouts: Timeouts | None = None,
 ) -> T:
     """Run `work` in one transaction, mapping every failure to a DomainError.
 
     Retried in place (bounded by `policy.attempts`, with jittered sleeps): serialization
-    failures and deadlocks, and a lost connection before `work` started (the pool's
-    connections are expired first so the next try gets a fresh one). A connection lost while
-    `work` ran is a TransientError for the caller to retry: the transaction did not
-    commit, or the connection died during COMMIT and nobody can know whether it did.
+    failures and deadlocks, and a connection found dead before `work` started. While the
+    server refuses connections (too many), backed off until `timeouts.acquire` is spent.
+    A connection lost while `work` ran is a TransientError (nothing committed); lost
+    during COMMIT, an OutcomeUnknown — except for a read-only transaction, whose result
+    stands whatever became of its COMMIT.
     """
+    limits = timeouts or Timeouts()
+    begin = limits.begin_sql(readonly=readonly)
+    deadline = asyncio.get_running_loop().time() + limits.acquire
     attempt = 0
     while True:
         attempt += 1
-        stage = _Stage.CONNECT
-        closed = False
+        run = _Attempt()
         try:
-            async with pool.acquire() as conn:
-                try:
-                    stage = _Stage.BEGIN
-                    async with conn.transaction(readonly=readonly):
-                        stage = _Stage.WORK
-                        result = await work(conn)
-                    stage = _Stage.COMMITTED
-                except BaseException:
-                    closed = _connection_closed(conn)
-                    raise
-            return result
+            return await _try_once(pool, work, begin, limits, run)
         except DomainError:
             raise
         except _DRIVER_ERRORS as exc:
-            if stage is _Stage.COMMITTED:
-                # Only handing the connection back failed (the pool has dropped it).
-                return result
-            failure = _classify(exc, closed)
-            if failure is _Failure.CONNECTION_LOST:
-                if stage is _Stage.WORK:
-                    raise TransientError() from exc
-                # A pooled connection was dead before it was used: after a restart they
-                # all are. Have the pool replace every connection it holds.
-                await _expire(pool)
-                if attempt >= policy.attempts:
-                    raise TransientError(
-                        f"database unavailable after {attempt} attempts ({stage.value})"
-                    ) from exc
-            elif failure is _Failure.RACE:
-                if attempt >= policy.attempts:
-                    raise TransientError(
-                        f"gave up after {attempt} attempts: {type(exc).__name__}"
-                    ) from exc
-            else:
-                raise _domain_error(exc) from exc
-            await policy.sleep(policy.delay(attempt))
+            if _next_step(exc, run, attempt, policy, readonly, deadline) is _Next.RETURN:
+                return run.result  # type: ignore[no-any-return]
+        await policy.sleep(policy.delay(min(attempt, 30)))
 
 
-async def _expire(pool: asyncpg.Pool[Any]) -> None:
-    """Make the pool replace its connections: after a restart every idle one is dead."""
-    await pool.expire_connections()
+async def _try_once(
+    pool: asyncpg.Pool[Any],
+    work: Callable[[Conn], Awaitable[T]],
+    begin: str,
+    limits: Timeouts,
+    run: _Attempt,
+) -> T:
+    async with pool.acquire(timeout=limits.acquire) as conn:
+        try:
+            run.stage = _Stage.BEGIN
+            await conn.execute(begin)
+            run.stage = _Stage.WORK
+            run.result = result = await work(conn)
+            run.stage = _Stage.COMMIT
+            await conn.execute("COMMIT")
+        except BaseException:
+            run.closed = _connection_closed(conn)
+            if not run.closed:
+                await _rollback(conn)
+            raise
+        run.stage = _Stage.COMMITTED
+    return result
+
+
+async def _rollback(conn: Conn) -> None:
+    """End a failed transaction; if even that fails, the pool resets or drops the
+    connection when it is released."""
+    with contextlib.suppress(*_DRIVER_ERRORS):
+        await conn.execute("ROLLBACK")
+
+
+def _next_step(
+    exc: BaseException,
+    run: _Attempt,
+    attempt: int,
+    policy: RetryPolicy,
+    readonly: bool,
+    deadline: float,
+) -> _Next:
+    """Retry, return the result, or raise the DomainError this failure means."""
+    if run.stage is _Stage.COMMITTED:
+        return _Next.RETURN  # only handing the connection back failed (the pool dropped it)
+    failure = _classify(exc, run.closed)
+    if run.stage is _Stage.CONNECT and isinstance(exc, asyncio.TimeoutError):
+        raise TransientError("no database connection became free in time") from exc
+    if failure is _Failure.TOO_MANY_CONNECTIONS:
+        if asyncio.get_running_loop().time() >= deadline:
+            raise TransientError("the database refuses new connections (too many)") from exc
+        return _Next.RETRY  # the connections the pool has keep working meanwhile
+    if failure is _Failure.CONNECTION_LOST:
+        if run.stage is _Stage.COMMIT:
+            if readonly:
+                return _Next.RETURN  # nothing to commit: what was read stands
+            raise OutcomeUnknown() from exc
+        if run.stage is _Stage.WORK:
+            raise TransientError() from exc
+        if attempt >= policy.attempts:
+            raise TransientError(
+                f"database unavailable after {attempt} attempts ({run.stage.value})"
+            ) from exc
+        return _Next.RETRY
+    if failure is _Failure.RACE:
+        if attempt >= policy.attempts:
+            raise TransientError(f"gave up after {attempt} attempts: {type(exc).__name__}") from exc
+        return _Next.RETRY
+    raise _domain_error(exc) from exc
 
 
 def _classify(exc: BaseException, closed: bool) -> _Failure:
     if isinstance(exc, _RETRY_IN_PLACE):
         return _Failure.RACE
+    if isinstance(exc, asyncpg.TooManyConnectionsError):  # 53300, at connect
+        return _Failure.TOO_MANY_CONNECTIONS
     if closed or any(isinstance(e, _CONNECTION_LOST) for e in _chain(exc)):
         return _Failure.CONNECTION_LOST
     return _Failure.OTHER

@@ -134,3 +134,74 @@ async def get_agent_by_id(
     """
     row = await conn.fetchrow(GET_AGENT_BY_ID, id)
     return None if row is None else tuple.__new__(Agent, row)
+
+
+INSERT_ACCOUNT_WITH_ID: Final = """\
+-- name: InsertAccountWithID :one
+INSERT INTO accounts (id, name) VALUES ($1, $2)
+ON CONFLICT DO NOTHING
+RETURNING id, name, created_at"""
+
+
+async def insert_account_with_id(
+    conn: Executor,
+    /,
+    *,
+    id: uuid.UUID,
+    name: str,
+) -> Account | None:
+    """Client-chosen ids make creates safe to retry after an unknown outcome: a retry
+    inserts nothing and the caller reads the row back by id.
+
+    Source: queries/accounts.sql:23
+    """
+    row = await conn.fetchrow(INSERT_ACCOUNT_WITH_ID, id, name)
+    return None if row is None else tuple.__new__(Account, row)
+
+
+INSERT_USER_WITH_ID: Final = """\
+-- name: InsertUserWithID :one
+INSERT INTO users (id, account_id, email, display_name)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT DO NOTHING
+RETURNING id, account_id, email, display_name, created_at"""
+
+
+async def insert_user_with_id(
+    conn: Executor,
+    /,
+    *,
+    id: uuid.UUID,
+    account_id: uuid.UUID,
+    email: str,
+    display_name: str | None,
+) -> User | None:
+    """InsertUserWithID :one
+
+    Source: queries/accounts.sql:28
+    """
+    row = await conn.fetchrow(INSERT_USER_WITH_ID, id, account_id, email, display_name)
+    return None if row is None else tuple.__new__(User, row)
+
+
+INSERT_AGENT_WITH_ID: Final = """\
+-- name: InsertAgentWithID :one
+INSERT INTO agents (id, account_id, name) VALUES ($1, $2, $3)
+ON CONFLICT DO NOTHING
+RETURNING id, account_id, name, created_at"""
+
+
+async def insert_agent_with_id(
+    conn: Executor,
+    /,
+    *,
+    id: uuid.UUID,
+    account_id: uuid.UUID,
+    name: str,
+) -> Agent | None:
+    """InsertAgentWithID :one
+
+    Source: queries/accounts.sql:34
+    """
+    row = await conn.fetchrow(INSERT_AGENT_WITH_ID, id, account_id, name)
+    return None if row is None else tuple.__new__(Agent, row)

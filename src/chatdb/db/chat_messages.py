@@ -232,3 +232,22 @@ async def count_orphaned_chat_messages(
     """
     value: int = await conn.fetchval(COUNT_ORPHANED_CHAT_MESSAGES)
     return value
+
+
+DELETE_CHAT_MESSAGES_BY_CHAT: Final = """\
+-- name: DeleteChatMessagesByChat :execrows
+DELETE FROM chat_messages WHERE chat_id = $1"""
+
+
+async def delete_chat_messages_by_chat(
+    conn: Executor,
+    /,
+    *,
+    chat_id: uuid.UUID,
+) -> int:
+    """A deleted chat's messages go (its row stays behind as a tombstone).
+
+    Source: queries/chat_messages.sql:49
+    """
+    status = await conn.execute(DELETE_CHAT_MESSAGES_BY_CHAT, chat_id)
+    return rowcount(status)

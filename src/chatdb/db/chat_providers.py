@@ -7,7 +7,7 @@ from __future__ import annotations
 from itertools import repeat
 from typing import Final
 
-from .models import ChatProvider
+from .models import ChatProvider, ChatProviderTombstone
 from .runtime import Executor, rowcount
 
 INSERT_CHAT_PROVIDER: Final = """\
@@ -136,3 +136,59 @@ async def delete_chat_provider(
     """
     status = await conn.execute(DELETE_CHAT_PROVIDER, provider)
     return rowcount(status)
+
+
+INSERT_CHAT_PROVIDER_TOMBSTONE: Final = """\
+-- name: InsertChatProviderTombstone :exec
+INSERT INTO chat_provider_tombstones (provider) VALUES ($1)
+ON CONFLICT (provider) DO NOTHING"""
+
+
+async def insert_chat_provider_tombstone(
+    conn: Executor,
+    /,
+    *,
+    provider: str,
+) -> None:
+    """A deleted provider's name, so that a retried delete reports "already deleted".
+
+    Source: queries/chat_providers.sql:30
+    """
+    await conn.execute(INSERT_CHAT_PROVIDER_TOMBSTONE, provider)
+
+
+GET_CHAT_PROVIDER_TOMBSTONE: Final = """\
+-- name: GetChatProviderTombstone :one
+SELECT provider, deleted_at FROM chat_provider_tombstones WHERE provider = $1"""
+
+
+async def get_chat_provider_tombstone(
+    conn: Executor,
+    /,
+    *,
+    provider: str,
+) -> ChatProviderTombstone | None:
+    """GetChatProviderTombstone :one
+
+    Source: queries/chat_providers.sql:34
+    """
+    row = await conn.fetchrow(GET_CHAT_PROVIDER_TOMBSTONE, provider)
+    return None if row is None else tuple.__new__(ChatProviderTombstone, row)
+
+
+DELETE_CHAT_PROVIDER_TOMBSTONE: Final = """\
+-- name: DeleteChatProviderTombstone :exec
+DELETE FROM chat_provider_tombstones WHERE provider = $1"""
+
+
+async def delete_chat_provider_tombstone(
+    conn: Executor,
+    /,
+    *,
+    provider: str,
+) -> None:
+    """A provider created again is no longer deleted.
+
+    Source: queries/chat_providers.sql:38
+    """
+    await conn.execute(DELETE_CHAT_PROVIDER_TOMBSTONE, provider)

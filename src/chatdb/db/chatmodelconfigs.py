@@ -485,3 +485,135 @@ async def count_live_chat_model_configs_without_provider(
     """
     value: int = await conn.fetchval(COUNT_LIVE_CHAT_MODEL_CONFIGS_WITHOUT_PROVIDER)
     return value
+
+
+GET_CHAT_MODEL_CONFIG_BY_ID_ANY_STATE: Final = """\
+-- name: GetChatModelConfigByIDAnyState :one
+SELECT id, provider, model, display_name, created_by, updated_by, enabled,
+    is_default, context_limit, compression_threshold, options, deleted,
+    deleted_at, created_at,
+    updated_at FROM chat_model_configs WHERE id = $1::uuid"""
+
+
+async def get_chat_model_config_by_id_any_state(
+    conn: Executor,
+    /,
+    *,
+    id: uuid.UUID,
+) -> ChatModelConfig | None:
+    """A config by id whether deleted or not: a retried create (same client-chosen id)
+    finds what the first attempt stored.
+
+    Source: queries/chatmodelconfigs.sql:181
+    """
+    row = await conn.fetchrow(GET_CHAT_MODEL_CONFIG_BY_ID_ANY_STATE, id)
+    return None if row is None else tuple.__new__(ChatModelConfig, row)
+
+
+INSERT_CHAT_MODEL_CONFIG_WITH_ID: Final = """\
+-- name: InsertChatModelConfigWithID :one
+INSERT INTO chat_model_configs (
+    id, provider, model, display_name, created_by, updated_by, enabled, is_default,
+    context_limit, compression_threshold, options
+) VALUES (
+    COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::text,
+    $4::text, $5::uuid, $6::uuid,
+    $7::boolean, $8::boolean, $9::bigint,
+    $10::integer, $11::jsonb
+)
+RETURNING id, provider, model, display_name, created_by, updated_by, enabled,
+    is_default, context_limit, compression_threshold, options, deleted,
+    deleted_at, created_at, updated_at"""
+
+
+async def insert_chat_model_config_with_id(
+    conn: Executor,
+    /,
+    *,
+    id: uuid.UUID | None,
+    provider: str,
+    model: str,
+    display_name: str,
+    created_by: uuid.UUID | None,
+    updated_by: uuid.UUID | None,
+    enabled: bool,
+    is_default: bool,
+    context_limit: int,
+    compression_threshold: int,
+    options: JSONValue,
+) -> ChatModelConfig:
+    """Like InsertChatModelConfig, with a client-chosen id (NULL: the database picks one).
+
+    Source: queries/chatmodelconfigs.sql:185
+    """
+    row = await conn.fetchrow(
+        INSERT_CHAT_MODEL_CONFIG_WITH_ID,
+        id,
+        provider,
+        model,
+        display_name,
+        created_by,
+        updated_by,
+        enabled,
+        is_default,
+        context_limit,
+        compression_threshold,
+        options,
+    )
+    if row is None:
+        raise NoRowError("InsertChatModelConfigWithID returned no row")
+    return tuple.__new__(ChatModelConfig, row)
+
+
+GET_USABLE_DEFAULT_CHAT_MODEL_CONFIG: Final = """\
+-- name: GetUsableDefaultChatModelConfig :one
+SELECT cmc.id, cmc.provider, cmc.model, cmc.display_name, cmc.created_by,
+    cmc.updated_by, cmc.enabled, cmc.is_default, cmc.context_limit,
+    cmc.compression_threshold, cmc.options, cmc.deleted, cmc.deleted_at,
+    cmc.created_at, cmc.updated_at
+FROM chat_model_configs cmc
+JOIN chat_providers cp ON cp.provider = cmc.provider
+WHERE cmc.is_default = TRUE
+  AND cmc.deleted = FALSE
+  AND cmc.enabled = TRUE
+  AND cp.enabled = TRUE"""
+
+
+async def get_usable_default_chat_model_config(
+    conn: Executor,
+    /,
+) -> ChatModelConfig | None:
+    """The default a new turn may use: live, enabled, and its provider enabled.
+
+    Source: queries/chatmodelconfigs.sql:198
+    """
+    row = await conn.fetchrow(GET_USABLE_DEFAULT_CHAT_MODEL_CONFIG)
+    return None if row is None else tuple.__new__(ChatModelConfig, row)
+
+
+GET_FIRST_USABLE_CHAT_MODEL_CONFIG: Final = """\
+-- name: GetFirstUsableChatModelConfig :one
+SELECT cmc.id, cmc.provider, cmc.model, cmc.display_name, cmc.created_by,
+    cmc.updated_by, cmc.enabled, cmc.is_default, cmc.context_limit,
+    cmc.compression_threshold, cmc.options, cmc.deleted, cmc.deleted_at,
+    cmc.created_at, cmc.updated_at
+FROM chat_model_configs cmc
+JOIN chat_providers cp ON cp.provider = cmc.provider
+WHERE cmc.deleted = FALSE
+  AND cmc.enabled = TRUE
+  AND cp.enabled = TRUE
+ORDER BY cmc.provider ASC, cmc.model ASC, cmc.updated_at DESC, cmc.id DESC
+LIMIT 1"""
+
+
+async def get_first_usable_chat_model_config(
+    conn: Executor,
+    /,
+) -> ChatModelConfig | None:
+    """The deterministic promotion order (seed 000), among usable configs only: a
+    disabled config, or one of a disabled provider, is never promoted.
+
+    Source: queries/chatmodelconfigs.sql:209
+    """
+    row = await conn.fetchrow(GET_FIRST_USABLE_CHAT_MODEL_CONFIG)
+    return None if row is None else tuple.__new__(ChatModelConfig, row)

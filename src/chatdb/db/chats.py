@@ -47,7 +47,7 @@ INSERT_CHAT: Final = """\
 INSERT INTO chats (account_id, user_id, agent_id, title, model_config_id)
 VALUES ($1, $2, $3, $4, $5)
 RETURNING id, account_id, user_id, agent_id, title, status, last_active,
-    message_count, model_config_id, created_at, updated_at"""
+    message_count, model_config_id, created_at, updated_at, deleted_at"""
 
 
 async def insert_chat(
@@ -73,8 +73,8 @@ async def insert_chat(
 GET_CHAT_BY_ID: Final = """\
 -- name: GetChatByID :one
 SELECT id, account_id, user_id, agent_id, title, status, last_active,
-    message_count, model_config_id, created_at,
-    updated_at FROM chats WHERE id = $1"""
+    message_count, model_config_id, created_at, updated_at,
+    deleted_at FROM chats WHERE id = $1"""
 
 
 async def get_chat_by_id(
@@ -94,8 +94,8 @@ async def get_chat_by_id(
 GET_CHAT_BY_ID_FOR_UPDATE: Final = """\
 -- name: GetChatByIDForUpdate :one
 SELECT id, account_id, user_id, agent_id, title, status, last_active,
-    message_count, model_config_id, created_at,
-    updated_at FROM chats WHERE id = $1 FOR UPDATE"""
+    message_count, model_config_id, created_at, updated_at,
+    deleted_at FROM chats WHERE id = $1 FOR UPDATE"""
 
 
 async def get_chat_by_id_for_update(
@@ -115,9 +115,10 @@ async def get_chat_by_id_for_update(
 LIST_CHATS_BY_USER: Final = """\
 -- name: ListChatsByUser :many
 SELECT id, account_id, user_id, agent_id, title, status, last_active,
-    message_count, model_config_id, created_at, updated_at
+    message_count, model_config_id, created_at, updated_at, deleted_at
 FROM chats
 WHERE user_id = $1
+  AND deleted_at IS NULL
   AND (
     $2::timestamptz IS NULL
     OR (last_active, id) < ($2, $3::uuid)
@@ -152,7 +153,7 @@ SET message_count = message_count + 1,
     updated_at = NOW()
 WHERE id = $1
 RETURNING id, account_id, user_id, agent_id, title, status, last_active,
-    message_count, model_config_id, created_at, updated_at"""
+    message_count, model_config_id, created_at, updated_at, deleted_at"""
 
 
 async def touch_chat_after_message(
@@ -163,17 +164,19 @@ async def touch_chat_after_message(
 ) -> Chat | None:
     """TouchChatAfterMessage :one
 
-    Source: queries/chats.sql:33
+    Source: queries/chats.sql:34
     """
     row = await conn.fetchrow(TOUCH_CHAT_AFTER_MESSAGE, id)
     return None if row is None else tuple.__new__(Chat, row)
 
 
 SET_CHAT_MODEL_CONFIG: Final = """\
--- name: SetChatModelConfig :execrows
+-- name: SetChatModelConfig :one
 UPDATE chats
 SET model_config_id = $1, updated_at = NOW()
-WHERE id = $2"""
+WHERE id = $2 AND user_id = $3 AND deleted_at IS NULL
+RETURNING id, account_id, user_id, agent_id, title, status, last_active,
+    message_count, model_config_id, created_at, updated_at, deleted_at"""
 
 
 async def set_chat_model_config(
@@ -182,18 +185,24 @@ async def set_chat_model_config(
     *,
     model_config_id: uuid.UUID | None,
     id: uuid.UUID,
-) -> int:
-    """SetChatModelConfig :execrows
+    user_id: uuid.UUID,
+) -> Chat | None:
+    """Ownership is part of the statement: another user's chat is not found.
 
-    Source: queries/chats.sql:41
+    Source: queries/chats.sql:43
     """
-    status = await conn.execute(SET_CHAT_MODEL_CONFIG, model_config_id, id)
-    return rowcount(status)
+    row = await conn.fetchrow(SET_CHAT_MODEL_CONFIG, model_config_id, id, user_id)
+    return None if row is None else tuple.__new__(Chat, row)
 
 
 DELETE_CHAT: Final = """\
--- name: DeleteChat :execrows
-DELETE FROM chats WHERE id = $1 AND user_id = $2"""
+-- name: DeleteChat :one
+UPDATE chats
+SET deleted_at = NOW(), title = '', message_count = 0, model_config_id = NULL,
+    updated_at = NOW()
+WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL
+RETURNING id, account_id, user_id, agent_id, title, status, last_active,
+    message_count, model_config_id, created_at, updated_at, deleted_at"""
 
 
 async def delete_chat(
@@ -202,13 +211,41 @@ async def delete_chat(
     *,
     id: uuid.UUID,
     user_id: uuid.UUID,
-) -> int:
-    """DeleteChat :execrows
+) -> Chat | None:
+    """Delete a chat: its row stays as a tombstone (title erased, deleted_at set) so the
+    id can never be used again; the caller deletes its messages in the same transaction.
 
-    Source: queries/chats.sql:46
+    Source: queries/chats.sql:51
     """
-    status = await conn.execute(DELETE_CHAT, id, user_id)
-    return rowcount(status)
+    row = await conn.fetchrow(DELETE_CHAT, id, user_id)
+    return None if row is None else tuple.__new__(Chat, row)
+
+
+GET_OWNED_CHAT_STATE_FOR_UPDATE: Final = """\
+-- name: GetOwnedChatStateForUpdate :one
+SELECT id, deleted_at FROM chats WHERE id = $1 AND user_id = $2 FOR UPDATE"""
+
+
+class GetOwnedChatStateForUpdateRow(NamedTuple):
+    """A row returned by get_owned_chat_state_for_update."""
+
+    id: uuid.UUID
+    deleted_at: datetime.datetime | None
+
+
+async def get_owned_chat_state_for_update(
+    conn: Executor,
+    /,
+    *,
+    id: uuid.UUID,
+    user_id: uuid.UUID,
+) -> GetOwnedChatStateForUpdateRow | None:
+    """Whether the user's chat exists and is deleted (a retried delete), locking it.
+
+    Source: queries/chats.sql:59
+    """
+    row = await conn.fetchrow(GET_OWNED_CHAT_STATE_FOR_UPDATE, id, user_id)
+    return None if row is None else tuple.__new__(GetOwnedChatStateForUpdateRow, row)
 
 
 LIST_CHATS_WITH_WRONG_MESSAGE_COUNT: Final = """\
@@ -234,7 +271,114 @@ async def list_chats_with_wrong_message_count(
 ) -> list[ListChatsWithWrongMessageCountRow]:
     """Chats whose message_count disagrees with their messages (should be none).
 
-    Source: queries/chats.sql:50
+    Source: queries/chats.sql:63
     """
     rows = await conn.fetch(LIST_CHATS_WITH_WRONG_MESSAGE_COUNT)
     return list(map(tuple.__new__, repeat(ListChatsWithWrongMessageCountRow), rows))
+
+
+INSERT_CHAT_WITH_ID: Final = """\
+-- name: InsertChatWithID :one
+INSERT INTO chats (id, account_id, user_id, agent_id, title, model_config_id)
+VALUES (
+    COALESCE($1::uuid, gen_random_uuid()), $2, $3, $4,
+    $5, $6
+)
+ON CONFLICT (id) DO NOTHING
+RETURNING id, account_id, user_id, agent_id, title, status, last_active,
+    message_count, model_config_id, created_at, updated_at, deleted_at"""
+
+
+async def insert_chat_with_id(
+    conn: Executor,
+    /,
+    *,
+    id: uuid.UUID | None,
+    account_id: uuid.UUID,
+    user_id: uuid.UUID,
+    agent_id: uuid.UUID,
+    title: str,
+    model_config_id: uuid.UUID | None,
+) -> Chat | None:
+    """Create a chat with a client-chosen id (NULL: the database picks one). A retry
+    inserts nothing; the caller reads the stored chat with GetChatForSenderForUpdate.
+
+    Source: queries/chats.sql:72
+    """
+    row = await conn.fetchrow(
+        INSERT_CHAT_WITH_ID, id, account_id, user_id, agent_id, title, model_config_id
+    )
+    return None if row is None else tuple.__new__(Chat, row)
+
+
+GET_OWNED_CHAT: Final = """\
+-- name: GetOwnedChat :one
+SELECT id, account_id, user_id, agent_id, title, status, last_active,
+    message_count, model_config_id, created_at, updated_at,
+    deleted_at FROM chats WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL"""
+
+
+async def get_owned_chat(
+    conn: Executor,
+    /,
+    *,
+    id: uuid.UUID,
+    user_id: uuid.UUID,
+) -> Chat | None:
+    """A live chat of this user (ownership is in the WHERE clause, never in the caller).
+
+    Source: queries/chats.sql:82
+    """
+    row = await conn.fetchrow(GET_OWNED_CHAT, id, user_id)
+    return None if row is None else tuple.__new__(Chat, row)
+
+
+GET_CHAT_FOR_SENDER_FOR_UPDATE: Final = """\
+-- name: GetChatForSenderForUpdate :one
+SELECT id, account_id, user_id, agent_id, title, status, last_active,
+    message_count, model_config_id, created_at, updated_at,
+    deleted_at FROM chats
+WHERE id = $1 AND account_id = $2 AND user_id = $3 AND agent_id = $4
+FOR UPDATE"""
+
+
+async def get_chat_for_sender_for_update(
+    conn: Executor,
+    /,
+    *,
+    id: uuid.UUID,
+    account_id: uuid.UUID,
+    user_id: uuid.UUID,
+    agent_id: uuid.UUID,
+) -> Chat | None:
+    """The chat a user writes to, locked; deleted chats too, so the caller can tell.
+
+    Source: queries/chats.sql:86
+    """
+    row = await conn.fetchrow(GET_CHAT_FOR_SENDER_FOR_UPDATE, id, account_id, user_id, agent_id)
+    return None if row is None else tuple.__new__(Chat, row)
+
+
+GET_CHAT_FOR_AGENT_FOR_UPDATE: Final = """\
+-- name: GetChatForAgentForUpdate :one
+SELECT id, account_id, user_id, agent_id, title, status, last_active,
+    message_count, model_config_id, created_at, updated_at,
+    deleted_at FROM chats
+WHERE id = $1 AND account_id = $2 AND agent_id = $3
+FOR UPDATE"""
+
+
+async def get_chat_for_agent_for_update(
+    conn: Executor,
+    /,
+    *,
+    id: uuid.UUID,
+    account_id: uuid.UUID,
+    agent_id: uuid.UUID,
+) -> Chat | None:
+    """The chat the assistant side writes to, locked: the agent's chat in the account.
+
+    Source: queries/chats.sql:92
+    """
+    row = await conn.fetchrow(GET_CHAT_FOR_AGENT_FOR_UPDATE, id, account_id, agent_id)
+    return None if row is None else tuple.__new__(Chat, row)

@@ -64,6 +64,13 @@ class ChatModelConfig(NamedTuple):
     updated_at: datetime.datetime
 
 
+class ChatProviderTombstone(NamedTuple):
+    """A row of table chat_provider_tombstones."""
+
+    provider: str
+    deleted_at: datetime.datetime
+
+
 class ChatProvider(NamedTuple):
     """A row of table chat_providers."""
 
@@ -89,6 +96,7 @@ class Chat(NamedTuple):
     model_config_id: uuid.UUID | None
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    deleted_at: datetime.datetime | None
 
 
 class User(NamedTuple):

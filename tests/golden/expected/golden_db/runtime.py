@@ -9,6 +9,7 @@ apply it for you.
 
 from __future__ import annotations
 
+import decimal
 import enum
 import json
 from collections.abc import Callable
@@ -41,7 +42,42 @@ def rowcount(status: str) -> int:
 
 
 def _json_encode(value: JSONValue) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    if "e+" in text:  # maybe a float such as 1e+23 (or just text containing "e+")
+        text = _json_with_plain_floats(value)
+    return text.encode()
+
+
+def _float_text(value: float) -> str:
+    """A float as JSON that PostgreSQL's jsonb (numeric inside) gives back as a float.
+
+    jsonb prints 1e+23 as 100000000000000000000000, which reads back as an int; with
+    all its digits and a fractional part it stays 100000000000000000000000.0, a float.
+    """
+    text = repr(value)
+    if "e+" not in text:
+        return text  # 0.1, 1e-07 (printed 0.0000001), inf/nan (rejected by jsonb)
+    return format(decimal.Decimal(text), "f") + ".0"
+
+
+def _json_with_plain_floats(value: JSONValue) -> str:
+    """json.dumps with every float written by _float_text (the slow path)."""
+    floats: list[float] = []
+
+    def mark(item: JSONValue) -> JSONValue:
+        if isinstance(item, float):
+            floats.append(item)
+            return f"\x00{len(floats) - 1}\x00"  # jsonb rejects NUL: no real text has it
+        if isinstance(item, dict):
+            return {k: mark(v) for k, v in item.items()}
+        if isinstance(item, list | tuple):
+            return [mark(v) for v in item]
+        return item
+
+    text = json.dumps(mark(value), separators=(",", ":"), ensure_ascii=False)
+    for i, f in enumerate(floats):
+        text = text.replace(f'"\\u0000{i}\\u0000"', _float_text(f), 1)
+    return text
 
 
 def _json_decode(data: bytes) -> JSONValue:
@@ -94,14 +130,38 @@ async def init_connection(conn: asyncpg.Connection[Any]) -> None:
     )
 
 
-async def connect(dsn: str | None = None, **kwargs: Any) -> asyncpg.Connection[Any]:
-    """asyncpg.connect with the codecs installed."""
-    conn: asyncpg.Connection[Any] = await asyncpg.connect(dsn, **kwargs)
+def _pooler_options(pgbouncer: bool, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Driver options for a transaction-mode pooler (PgBouncer pool_mode=transaction).
+
+    Such a pooler hands each transaction whichever server connection is free, so a
+    named prepared statement made on one is missing on the next (error 26000).
+    statement_cache_size=0 makes asyncpg use unnamed statements, prepared per use.
+    """
+    if pgbouncer:
+        return {"statement_cache_size": 0, **kwargs}
+    return kwargs
+
+
+async def connect(
+    dsn: str | None = None, *, pgbouncer: bool = False, **kwargs: Any
+) -> asyncpg.Connection[Any]:
+    """asyncpg.connect with the codecs installed; `pgbouncer=True` behind a pooler in
+    transaction mode."""
+    options = _pooler_options(pgbouncer, kwargs)
+    conn: asyncpg.Connection[Any] = await asyncpg.connect(dsn, **options)
     await init_connection(conn)
     return conn
 
 
-async def create_pool(dsn: str | None = None, **kwargs: Any) -> asyncpg.Pool[Any]:
-    """asyncpg.create_pool with the codecs installed on every connection."""
-    pool: asyncpg.Pool[Any] = await asyncpg.create_pool(dsn, init=init_connection, **kwargs)
+async def create_pool(
+    dsn: str | None = None, *, pgbouncer: bool = False, **kwargs: Any
+) -> asyncpg.Pool[Any]:
+    """asyncpg.create_pool with the codecs installed on every connection.
+
+    `pgbouncer=True`: the pool connects through PgBouncer (or another pooler) in
+    transaction mode; prepared statements are not cached (see `_pooler_options`).
+    Other keywords go to asyncpg.create_pool (min_size, max_size, command_timeout, ...).
+    """
+    options = _pooler_options(pgbouncer, kwargs)
+    pool: asyncpg.Pool[Any] = await asyncpg.create_pool(dsn, init=init_connection, **options)
     return pool

@@ -1,0 +1,357 @@
+"""Providers and model configs: the admin side of the chat service.
+
+A module of its own so that each side stays small: `ChatService` (service.py) builds on
+`AdminService` and adds accounts, chats and messages. The rules are the same as there:
+one transaction per operation, SQL only through the generated `chatdb.db` functions,
+input checked by `validate.py`, driver failures mapped by `tx.py`.
+
+Only usable configs — live, enabled, of an enabled provider — are ever promoted to
+default or used for a new turn (`resolve_model`); when none is left, a new turn is
+NoDefaultModelConfig. Lock order: the provider row (`FOR UPDATE`), then the
+default-model-config advisory lock, then config rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypedDict, TypeVar
+
+import asyncpg
+
+from chatdb import validate as v
+from chatdb.db import chat_providers as q_providers
+from chatdb.db import chatmodelconfigs as q_configs
+from chatdb.db.models import Chat, ChatModelConfig, ChatProvider
+from chatdb.db.runtime import JSONValue
+from chatdb.errors import (
+    InternalError,
+    NoDefaultModelConfig,
+    NotFound,
+    ProviderNotConfigured,
+    expect_row,
+    found,
+    same_or_conflict,
+)
+from chatdb.tx import Conn, RetryPolicy, Timeouts, run_in_transaction
+from chatdb.validate import Id
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ProviderDeleted:
+    provider: str
+    soft_deleted_configs: int
+    promoted_default: ChatModelConfig | None  # the config auto-promoted to default, if any
+    already_deleted: bool = False  # a repeated delete: the provider was deleted before
+
+
+@dataclass(frozen=True)
+class ConfigDeleted:
+    id: uuid.UUID
+    promoted_default: ChatModelConfig | None  # promoted in its place, if it was the default
+    already_deleted: bool = False  # a repeated delete
+
+
+class AdminService:
+    """Providers and model configs; each method is one transaction."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool[Any],
+        retry: RetryPolicy | None = None,
+        timeouts: Timeouts | None = None,
+    ) -> None:
+        self.pool = pool
+        self.retry = retry or RetryPolicy()
+        self.timeouts = timeouts or Timeouts()
+
+    async def _tx(self, work: Callable[[Conn], Awaitable[T]], *, readonly: bool = False) -> T:
+        return await run_in_transaction(
+            self.pool, work, self.retry, readonly=readonly, timeouts=self.timeouts
+        )
+
+    # -- providers ---------------------------------------------------------------
+
+    async def create_provider(
+        self, *, provider: str, display_name: str, enabled: bool = True
+    ) -> ChatProvider:
+        """Idempotent on the provider name: repeating the same create returns the row;
+        the same name with other fields is a Conflict."""
+        provider = v.text(provider, "provider", max_len=v.NAME_MAX)
+        display_name = v.text(display_name, "display_name", max_len=v.NAME_MAX)
+        enabled = v.boolean(enabled, "enabled")
+
+        async def work(conn: Conn) -> ChatProvider:
+            row = await q_providers.insert_chat_provider(
+                conn, provider=provider, display_name=display_name, enabled=enabled
+            )
+            await q_providers.delete_chat_provider_tombstone(conn, provider=provider)
+            return same_or_conflict(
+                row or await q_providers.get_chat_provider_by_provider(conn, provider=provider),
+                lambda r: (r.display_name, r.enabled) == (display_name, enabled),
+                "Chat provider already exists.",
+            )
+
+        return await self._tx(work)
+
+    async def update_provider(
+        self, *, provider: str, display_name: str, enabled: bool
+    ) -> ChatProvider:
+        provider = v.text(provider, "provider", max_len=v.NAME_MAX)
+        display_name = v.text(display_name, "display_name", max_len=v.NAME_MAX)
+        enabled = v.boolean(enabled, "enabled")
+
+        async def work(conn: Conn) -> ChatProvider:
+            return found(
+                await q_providers.update_chat_provider(
+                    conn, display_name=display_name, enabled=enabled, provider=provider
+                )
+            )
+
+        return await self._tx(work)
+
+    async def set_provider_enabled(self, *, provider: str, enabled: bool) -> ChatProvider:
+        provider = v.text(provider, "provider", max_len=v.NAME_MAX)
+        enabled = v.boolean(enabled, "enabled")
+
+        async def work(conn: Conn) -> ChatProvider:
+            current = found(
+                await q_providers.get_chat_provider_by_provider_for_update(conn, provider=provider)
+            )
+            return expect_row(
+                await q_providers.update_chat_provider(
+                    conn, display_name=current.display_name, enabled=enabled, provider=provider
+                )
+            )
+
+        return await self._tx(work)
+
+    async def list_providers(self) -> list[ChatProvider]:
+        return await self._tx(q_providers.get_chat_providers, readonly=True)
+
+    async def delete_provider(self, *, provider: str) -> ProviderDeleted:
+        """Seed 000: deleting a provider used by historical chats succeeds.
+
+        Its model configs are soft-deleted (history keeps resolving them), the provider
+        row is hard-deleted (its name kept as a tombstone, so a repeat reports
+        `already_deleted`), and if the default config was among them the first usable
+        config (provider, model ASC; updated_at, id DESC) is promoted — one transaction.
+        """
+        provider = v.text(provider, "provider", max_len=v.NAME_MAX)
+
+        async def work(conn: Conn) -> ProviderDeleted:
+            locked = await q_providers.get_chat_provider_by_provider_for_update(
+                conn, provider=provider
+            )
+            if locked is None:
+                found(await q_providers.get_chat_provider_tombstone(conn, provider=provider))
+                return ProviderDeleted(provider, 0, None, already_deleted=True)
+            await q_configs.lock_chat_model_config_default(conn)
+            live = [
+                c for c in await q_configs.get_chat_model_configs(conn) if c.provider == provider
+            ]
+            await q_configs.delete_chat_model_configs_by_provider(conn, provider=provider)
+            if await q_providers.delete_chat_provider(conn, provider=provider) != 1:
+                raise InternalError("provider row vanished while locked")
+            await q_providers.insert_chat_provider_tombstone(conn, provider=provider)
+            return ProviderDeleted(provider, len(live), await _ensure_default(conn))
+
+        return await self._tx(work)
+
+    # -- model configs -------------------------------------------------------------
+
+    async def create_model_config(
+        self,
+        *,
+        provider: str,
+        model: str,
+        display_name: str,
+        context_limit: int,
+        compression_threshold: int,
+        options: Mapping[str, JSONValue] | None = None,
+        enabled: bool = True,
+        is_default: bool = False,
+        created_by: Id | None = None,
+        id: Id | None = None,
+    ) -> ChatModelConfig:
+        """Create a config. With a client-chosen `id`, a repeat returns what the first
+        call stored (NotFound if it has been deleted since)."""
+        fields = _config_input(
+            provider, model, display_name, context_limit, compression_threshold, options,
+            enabled, is_default,
+        )  # fmt: skip
+        author = v.opt_uuid(created_by, "created_by")
+        new_id = v.opt_uuid(id, "id")
+
+        async def work(conn: Conn) -> ChatModelConfig:
+            await _lock_for_config_write(conn, fields["provider"])
+            if new_id is not None:
+                stored = await q_configs.get_chat_model_config_by_id_any_state(conn, id=new_id)
+                if stored is not None:
+                    return found(None if stored.deleted else stored)
+            if fields["is_default"]:
+                await q_configs.unset_default_chat_model_configs(conn)
+            row = await q_configs.insert_chat_model_config_with_id(
+                conn, id=new_id, **fields, created_by=author, updated_by=author
+            )
+            return await _after_config_write(conn, row)
+
+        return await self._tx(work)
+
+    async def update_model_config(
+        self,
+        *,
+        id: Id,
+        provider: str,
+        model: str,
+        display_name: str,
+        context_limit: int,
+        compression_threshold: int,
+        options: Mapping[str, JSONValue] | None = None,
+        enabled: bool = True,
+        is_default: bool = False,
+        updated_by: Id | None = None,
+    ) -> ChatModelConfig:
+        config_id = v.as_uuid(id, "id")
+        fields = _config_input(
+            provider, model, display_name, context_limit, compression_threshold, options,
+            enabled, is_default,
+        )  # fmt: skip
+        author = v.opt_uuid(updated_by, "updated_by")
+
+        async def work(conn: Conn) -> ChatModelConfig:
+            await _lock_for_config_write(conn, fields["provider"])
+            found(await q_configs.get_chat_model_config_by_id_for_update(conn, id=config_id))
+            if fields["is_default"]:
+                await q_configs.unset_default_chat_model_configs(conn)
+            row = await q_configs.update_chat_model_config(
+                conn, **fields, updated_by=author, id=config_id
+            )
+            return await _after_config_write(conn, found(row))
+
+        return await self._tx(work)
+
+    async def set_default_model_config(self, *, id: Id) -> ChatModelConfig:
+        config_id = v.as_uuid(id, "id")
+
+        async def work(conn: Conn) -> ChatModelConfig:
+            await q_configs.lock_chat_model_config_default(conn)
+            found(await q_configs.get_chat_model_config_by_id_for_update(conn, id=config_id))
+            await q_configs.unset_default_chat_model_configs(conn)
+            if await q_configs.set_default_chat_model_config(conn, id=config_id) != 1:
+                raise NotFound()
+            return expect_row(await q_configs.get_chat_model_config_by_id(conn, id=config_id))
+
+        return await self._tx(work)
+
+    async def delete_model_config(self, *, id: Id) -> ConfigDeleted:
+        """Soft delete; reports the config promoted to default in its place, if any."""
+        config_id = v.as_uuid(id, "id")
+
+        async def work(conn: Conn) -> ConfigDeleted:
+            await q_configs.lock_chat_model_config_default(conn)
+            if await q_configs.get_chat_model_config_by_id_for_update(conn, id=config_id) is None:
+                found(await q_configs.get_chat_model_config_by_id_any_state(conn, id=config_id))
+                return ConfigDeleted(config_id, None, already_deleted=True)
+            await q_configs.delete_chat_model_config_by_id(conn, id=config_id)
+            return ConfigDeleted(config_id, await _ensure_default(conn))
+
+        return await self._tx(work)
+
+    async def get_model_config(self, *, id: Id) -> ChatModelConfig:
+        config_id = v.as_uuid(id, "id")
+
+        async def work(conn: Conn) -> ChatModelConfig:
+            return found(await q_configs.get_chat_model_config_by_id(conn, id=config_id))
+
+        return await self._tx(work, readonly=True)
+
+    async def list_model_configs(self) -> list[ChatModelConfig]:
+        """Admin list: every live config."""
+        return await self._tx(q_configs.get_chat_model_configs, readonly=True)
+
+    async def list_enabled_model_configs(self) -> list[ChatModelConfig]:
+        """The model picker: live, enabled configs of enabled providers."""
+        return await self._tx(q_configs.get_enabled_chat_model_configs, readonly=True)
+
+
+class _ConfigFields(TypedDict):
+    """Validated model-config fields, passed as keywords to the insert/update queries."""
+
+    provider: str
+    model: str
+    display_name: str
+    context_limit: int
+    compression_threshold: int
+    options: JSONValue
+    enabled: bool
+    is_default: bool
+
+
+def _config_input(
+    provider: object,
+    model: object,
+    display_name: object,
+    context_limit: object,
+    compression_threshold: object,
+    options: object,
+    enabled: object,
+    is_default: object,
+) -> _ConfigFields:
+    return _ConfigFields(
+        provider=v.text(provider, "provider", max_len=v.NAME_MAX),
+        model=v.text(model, "model", max_len=v.NAME_MAX),
+        display_name=v.text(display_name, "display_name", max_len=v.NAME_MAX),
+        context_limit=v.integer(context_limit, "context_limit", 1, 2**63 - 1),
+        compression_threshold=v.integer(compression_threshold, "compression_threshold", 0, 100),
+        options=v.json_object(options, "options"),
+        enabled=v.boolean(enabled, "enabled"),
+        is_default=v.boolean(is_default, "is_default"),
+    )
+
+
+async def _lock_for_config_write(conn: Conn, provider: str) -> None:
+    """Locks in the documented order: the provider row (serialises against a concurrent
+    provider delete), then the default advisory lock."""
+    row = await q_providers.get_chat_provider_by_provider_for_update(conn, provider=provider)
+    if row is None:
+        raise ProviderNotConfigured()
+    await q_configs.lock_chat_model_config_default(conn)
+
+
+async def _after_config_write(conn: Conn, row: ChatModelConfig) -> ChatModelConfig:
+    """Keep a live default; return the written row as it stands after that."""
+    promoted = await _ensure_default(conn)
+    return promoted if promoted is not None and promoted.id == row.id else row
+
+
+async def _ensure_default(conn: Conn) -> ChatModelConfig | None:
+    """If no live default exists, promote the first usable config (live, enabled, of an
+    enabled provider); return it if promoted.
+
+    Callers hold the default advisory lock, so the candidate can only vanish through a
+    bug — reported as an internal error, not as the caller's NotFound.
+    """
+    if await q_configs.get_default_chat_model_config(conn) is not None:
+        return None
+    first = await q_configs.get_first_usable_chat_model_config(conn)
+    if first is None:
+        return None
+    if await q_configs.set_default_chat_model_config(conn, id=first.id) != 1:
+        raise InternalError("the promoted default candidate vanished")
+    return expect_row(await q_configs.get_chat_model_config_by_id(conn, id=first.id))
+
+
+async def resolve_model(conn: Conn, chat: Chat) -> ChatModelConfig:
+    """The chat's own config if usable, else the usable default: never a disabled one."""
+    if chat.model_config_id is not None:
+        own = await q_configs.get_enabled_chat_model_config_by_id(conn, id=chat.model_config_id)
+        if own is not None:
+            return own
+    default = await q_configs.get_usable_default_chat_model_config(conn)
+    if default is None:
+        raise NoDefaultModelConfig()
+    return default

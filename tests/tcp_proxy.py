@@ -1,0 +1,97 @@
+"""A loopback TCP proxy in front of PostgreSQL that can lose a COMMIT's acknowledgement.
+
+Why it exists: "the connection died after the server committed but before the client
+heard back" cannot be produced by killing backends (that kills the transaction too). The
+proxy forwards bytes both ways and reads the client's side of the wire protocol just
+enough to see each simple-protocol Query message (asyncpg sends BEGIN/COMMIT that way).
+When armed, the next COMMIT goes through to the server, and the server's answer to it
+is swallowed: both sockets are closed instead. The client cannot know if it committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import struct
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+_SSL_REQUEST = 80877103
+_GSSENC_REQUEST = 80877104
+
+
+@dataclass
+class Proxy:
+    upstream_host: str
+    upstream_port: int
+    port: int = 0
+    commits_to_drop: int = 0  # arm: this many COMMITs lose their acknowledgement
+    dropped: int = 0  # COMMITs whose acknowledgement was swallowed
+    connections: int = 0  # client connections accepted so far
+
+    def dsn(self, dbname: str) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}?sslmode=disable"
+
+    async def _handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            server_r, server_w = await asyncio.open_connection(
+                self.upstream_host, self.upstream_port
+            )
+        except OSError:
+            client_w.close()
+            return
+        drop = asyncio.Event()  # set once a COMMIT to be dropped went to the server
+        up = asyncio.ensure_future(self._client_to_server(client_r, server_w, drop))
+        down = asyncio.ensure_future(self._server_to_client(server_r, client_w, drop))
+        await asyncio.wait({up, down}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (up, down):
+            task.cancel()
+        for writer in (client_w, server_w):
+            writer.close()
+
+    async def _client_to_server(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, drop: asyncio.Event
+    ) -> None:
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while True:  # untyped start-up messages: SSL/GSS requests, then the startup
+                head = await reader.readexactly(8)
+                length, code = struct.unpack("!ii", head)
+                writer.write(head + await reader.readexactly(length - 8))
+                await writer.drain()
+                if code not in (_SSL_REQUEST, _GSSENC_REQUEST):
+                    break
+            while True:
+                head = await reader.readexactly(5)
+                kind, length = head[:1], struct.unpack("!i", head[1:])[0]
+                body = await reader.readexactly(length - 4)
+                is_commit = kind == b"Q" and body.lstrip().upper().startswith(b"COMMIT")
+                if is_commit and self.commits_to_drop > 0:
+                    self.commits_to_drop -= 1
+                    drop.set()  # before forwarding: whatever answers now answers COMMIT
+                writer.write(head + body)
+                await writer.drain()
+
+    async def _server_to_client(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, drop: asyncio.Event
+    ) -> None:
+        with contextlib.suppress(ConnectionError):
+            while data := await reader.read(65536):
+                if drop.is_set():  # the answer to the armed COMMIT: swallow it, hang up
+                    self.dropped += 1
+                    return
+                writer.write(data)
+                await writer.drain()
+
+
+@contextlib.asynccontextmanager
+async def running_proxy(upstream_host: str, upstream_port: int) -> AsyncIterator[Proxy]:
+    proxy = Proxy(upstream_host, upstream_port)
+    server = await asyncio.start_server(proxy._handle, "127.0.0.1", 0)
+    proxy.port = server.sockets[0].getsockname()[1]
+    try:
+        yield proxy
+    finally:
+        server.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(server.wait_closed(), timeout=5)
