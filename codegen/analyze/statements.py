@@ -36,6 +36,7 @@ Expect = Sequence[Typed | None]  # the types output columns go into (INSERT ... 
 
 
 def statement(ctx: Context, stmt: ast.Node, scope: Scope) -> list[Col]:
+    """The result columns of a statement, by its shape."""
     shape = _SHAPES.get(type(stmt))
     if shape is None:
         raise ctx.error(
@@ -150,6 +151,7 @@ def sort_expr(ctx: Context, node: ast.Node, scope: Scope) -> None:
 
 
 def _order_limit(ctx: Context, stmt: ast.SelectStmt, scope: Scope, cols: list[Col]) -> None:
+    """ORDER BY (which may name output columns), LIMIT and OFFSET (bigint)."""
     scope.outputs.update({c.name: Typed(c.type, c.nullable) for c in cols})
     for s in stmt.sortClause or ():
         sort_expr(ctx, s.node, scope)
@@ -221,6 +223,7 @@ def target_entry(ctx: Context, rv: ast.RangeVar) -> tuple[cat.Table, Entry]:
 
 
 def insert(ctx: Context, stmt: ast.InsertStmt, parent: Scope) -> list[Col]:
+    """`INSERT`: each value typed by its column; `RETURNING *` is the table's columns."""
     scope = parent.child()
     sc.with_clause(ctx, stmt.withClause, scope)
     t, e = target_entry(ctx, present(stmt.relation))
@@ -267,6 +270,7 @@ def _insert_columns(ctx: Context, stmt: ast.InsertStmt, t: cat.Table) -> list[ca
 def _on_conflict(
     ctx: Context, conflict: ast.OnConflictClause, t: cat.Table, e: Entry, scope: Scope
 ) -> None:
+    """`ON CONFLICT (cols) DO UPDATE SET ...`: `excluded` is the row that was proposed."""
     infer = conflict.infer
     if infer is not None:
         for elem in infer.indexElems or ():
@@ -346,12 +350,14 @@ def _multi_assign(
 
 
 def update(ctx: Context, stmt: ast.UpdateStmt, parent: Scope) -> list[Col]:
+    """`UPDATE ... SET ... FROM ... WHERE ... RETURNING`."""
     t, star, scope = _write_scope(ctx, stmt, stmt.fromClause, parent)
     assignments(ctx, stmt.targetList or (), t, scope)
     return _where_returning(ctx, stmt, scope, star)
 
 
 def delete(ctx: Context, stmt: ast.DeleteStmt, parent: Scope) -> list[Col]:
+    """`DELETE ... USING ... WHERE ... RETURNING`."""
     _, star, scope = _write_scope(ctx, stmt, stmt.usingClause, parent)
     return _where_returning(ctx, stmt, scope, star)
 
