@@ -23,7 +23,7 @@ CREATE TABLE items (id int PRIMARY KEY, a int NOT NULL, b text, c int);
 CREATE TABLE empty (id int PRIMARY KEY, a int NOT NULL);
 """
 DATA = """
-INSERT INTO docs VALUES (1, '{"k": null, "n": 1}', '{x,y}', NULL), (2, '{}', '{}', 'x');
+INSERT INTO docs VALUES (1, '{"k": null, "n": [1, null]}', '{x,NULL}', NULL), (2, '{}', '{}', 'x');
 INSERT INTO items VALUES (1, 10, NULL, NULL), (2, 20, 'b', 3), (3, 20, NULL, 4);
 """
 CATALOG = catalog.build([("schema/0001.sql", SCHEMA)], analyze.view_columns)
@@ -60,6 +60,9 @@ SHAPES = [
     "SELECT key, value FROM docs, jsonb_each_text(docs.body)",
     "SELECT * FROM docs, json_each(docs.body::json) kv",
     "SELECT * FROM docs, json_each_text(docs.body::json) kv WHERE kv.key = @key",
+    "SELECT e.value FROM docs, jsonb_array_elements(docs.body -> 'n') e",
+    "SELECT * FROM jsonb_array_elements_text('[1, null]'::jsonb) AS e",
+    "SELECT * FROM docs, jsonb_array_elements(docs.body -> 'n') AS e(v)",
     "SELECT g FROM generate_series(1, 10) AS g",
     "SELECT * FROM generate_series(1, @n) WITH ORDINALITY AS g",
     "SELECT g.x, g.n FROM generate_series(1, 10) WITH ORDINALITY AS g(x, n)",
@@ -109,6 +112,13 @@ async def test_shapes_postgresql_rejects_are_errors(
 
 # Nullability (items 8, 10, 11): (query, nullable per result column).
 NULLABILITY = [
+    ("SELECT t FROM docs, unnest(docs.tags) AS t", [True]),
+    (
+        "SELECT unnest(tags) AS t, jsonb_array_elements_text(body -> 'n') AS e FROM docs",
+        [True, True],
+    ),
+    ("SELECT e.value FROM docs, jsonb_array_elements(docs.body -> 'n') AS e", [False]),
+    ("SELECT e.value FROM docs, jsonb_array_elements_text(docs.body -> 'n') AS e", [True]),
     (
         "SELECT json_build_object('a', note) AS o, jsonb_build_array(note) AS r FROM docs",
         [False, False],

@@ -37,6 +37,10 @@ NULL_ON_VALUE = frozenset(
         "jsonb_path_query_first",
         "to_regclass",
         "to_regtype",
+        # set-returning: an array's elements and a JSON null as text may be NULL
+        "unnest",
+        "jsonb_array_elements_text",
+        "json_array_elements_text",
     }
 )
 # Operators that return NULL for a missing key or element.
@@ -92,15 +96,19 @@ SELECT_LIST_SETS = frozenset(
         "jsonb_object_keys",
     }
 )
-# The columns (name, type, nullable) of built-in functions that return `record` through
-# OUT parameters, for `FROM jsonb_each(doc) AS kv` (pg_proc.proargnames/proallargtypes; the
-# bundled catalog keeps only input arguments). jsonb_each's value is jsonb 'null' for a JSON
-# null, never SQL NULL; the _text variants turn it into SQL NULL.
+# The columns (name, type, nullable) of built-in functions with OUT parameters, for
+# `FROM jsonb_each(doc) AS kv` then `kv.key` (pg_proc.proargnames/proallargtypes; the
+# bundled catalog keeps only input arguments). A JSON null is jsonb/json 'null', never SQL
+# NULL; the _text variants turn it into SQL NULL.
 OUT_COLUMNS: dict[str, tuple[tuple[str, str, bool], ...]] = {
     "jsonb_each": (("key", "text", False), ("value", "jsonb", False)),
     "jsonb_each_text": (("key", "text", False), ("value", "text", True)),
     "json_each": (("key", "text", False), ("value", "json", False)),
     "json_each_text": (("key", "text", False), ("value", "text", True)),
+    "jsonb_array_elements": (("value", "jsonb", False),),
+    "jsonb_array_elements_text": (("value", "text", True),),
+    "json_array_elements": (("value", "json", False),),
+    "json_array_elements_text": (("value", "text", True),),
 }
 # Pseudo-types an untyped argument cannot take its type from.
 POLYMORPHIC = frozenset({"any", "anyelement", "anyarray", "anycompatible"})

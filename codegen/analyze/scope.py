@@ -300,15 +300,15 @@ def _function_columns(
             Col(present(d.colname), cat.type_name(d.typeName, ctx.types, ctx.type_source), True)
             for d in coldefs
         ], False
-    if t.type == "record":
-        out = OUT_COLUMNS.get(name.lower())
-        if out is None:
-            raise ctx.error(
-                f"the columns of {name}() are not known; name and type them "
-                "(AS t(a int, b text)) or select its result in a subquery",
-                call,
-            )
+    out = OUT_COLUMNS.get(name.lower())
+    if out is not None:  # named OUT columns: jsonb_each(...) AS kv gives kv.key, kv.value
         return [Col(n, typ, nullable) for n, typ, nullable in out], False
+    if t.type == "record":
+        raise ctx.error(
+            f"the columns of {name}() are not known; name and type them "
+            "(AS t(a int, b text)) or select its result in a subquery",
+            call,
+        )
     return [Col(name, t.type or "text", t.nullable)], True
 
 
