@@ -211,3 +211,51 @@ async def test_out_columns_table_is_the_server_s(pg: asyncpg.Connection[Any]) ->
             name,
         )
         assert [(r["n"], r["t"]) for r in rows] == [(n, t) for n, t, _ in cols], name
+
+
+# Strict functions and operators that still return NULL for non-NULL input: each must be
+# nullable, and the server shows the NULL.
+NULL_ON_VALUE = [
+    "current_setting('codegen.missing', true)",
+    "regexp_substr('abc', 'z')",
+    "to_regproc('nope')",
+    "to_regprocedure('nope()')",
+    "to_regoper('!!!')",
+    "to_regoperator('!!!(int4, int4)')",
+    "to_regrole('nope')",
+    "to_regnamespace('nope')",
+    "to_regcollation('nope')",
+    "jsonb_object_field('{}'::jsonb, 'k')",
+    "jsonb_object_field_text('{\"k\": null}'::jsonb, 'k')",
+    "json_object_field('{}'::json, 'k')",
+    "json_object_field_text('{}'::json, 'k')",
+    "jsonb_array_element('[]'::jsonb, 0)",
+    "jsonb_array_element_text('[null]'::jsonb, 0)",
+    "json_array_element('[]'::json, 0)",
+    "json_array_element_text('[]'::json, 0)",
+    "jsonb_path_match('{}'::jsonb, 'strict $.a == 1', '{}', true)",
+    "jsonb_path_exists('{}'::jsonb, 'strict $.a', '{}', true)",
+    "'{}'::jsonb @@ 'strict $.a == 1'",
+    "'{}'::jsonb @? 'strict $.a'",
+    "lower('empty'::int4range)",
+    "upper('[1,)'::int4range)",
+]
+
+
+@pytest.mark.parametrize("expression", NULL_ON_VALUE)
+async def test_null_for_some_values_is_nullable(
+    pg: asyncpg.Connection[Any], expression: str
+) -> None:
+    a = run(f"SELECT {expression} AS v")
+    assert a.columns[0].nullable
+    assert await pg.fetchval(a.sql) is None
+
+
+async def test_current_schema_is_null_without_a_schema_on_the_path(
+    pg: asyncpg.Connection[Any],
+) -> None:
+    a = run("SELECT CURRENT_SCHEMA AS s, lower('abc') AS l")
+    assert [c.nullable for c in a.columns] == [True, False]
+    async with pg.transaction():
+        await pg.execute("SET LOCAL search_path = nope")
+        assert await pg.fetchval(a.sql) is None
