@@ -190,9 +190,14 @@ def _star(ctx: Context, ref: ast.ColumnRef, scope: Scope) -> list[Col]:
     if len(fields) == 1:
         if not scope.star:
             raise ctx.error("SELECT * with no tables", ref)
-        # One FROM entry: bare names resolve to it; several: qualify each by its alias.
+        # One FROM entry: bare names resolve to it; several: qualify each by its alias
+        # (a subquery without one, PostgreSQL 16, cannot be: its star is kept).
         several = len(scope.entries) > 1
-        stars.record(ctx, ref, [(m.qual if several else None, m.col.name) for m in scope.star])
+        if several and any(not e.alias for e in scope.entries):
+            stars.keep(ctx, ref)
+        else:
+            refs = [(m.qual if several else None, m.col.name) for m in scope.star]
+            stars.record(ctx, ref, refs)
         return [m.col for m in scope.star]
     qual = sval(fields[-2])
     e = sc.entry(ctx, scope, qual, ref)
