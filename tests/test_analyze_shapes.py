@@ -23,7 +23,7 @@ CREATE TABLE items (id int PRIMARY KEY, a int NOT NULL, b text, c int);
 CREATE TABLE empty (id int PRIMARY KEY, a int NOT NULL);
 """
 DATA = """
-INSERT INTO docs VALUES (1, '{"k": null, "n": 1}', '{x,y}', NULL), (2, '{}', '{}', 'x');
+INSERT INTO docs VALUES (1, '{"k": null, "n": [1, null]}', '{x,NULL}', NULL), (2, '{}', '{}', 'x');
 INSERT INTO items VALUES (1, 10, NULL, NULL), (2, 20, 'b', 3), (3, 20, NULL, 4);
 """
 CATALOG = catalog.build([("schema/0001.sql", SCHEMA)], analyze.view_columns)
@@ -60,6 +60,9 @@ SHAPES = [
     "SELECT key, value FROM docs, jsonb_each_text(docs.body)",
     "SELECT * FROM docs, json_each(docs.body::json) kv",
     "SELECT * FROM docs, json_each_text(docs.body::json) kv WHERE kv.key = @key",
+    "SELECT e.value FROM docs, jsonb_array_elements(docs.body -> 'n') e",
+    "SELECT * FROM jsonb_array_elements_text('[1, null]'::jsonb) AS e",
+    "SELECT * FROM docs, jsonb_array_elements(docs.body -> 'n') AS e(v)",
     "SELECT g FROM generate_series(1, 10) AS g",
     "SELECT * FROM generate_series(1, @n) WITH ORDINALITY AS g",
     "SELECT g.x, g.n FROM generate_series(1, 10) WITH ORDINALITY AS g(x, n)",
@@ -109,6 +112,13 @@ async def test_shapes_postgresql_rejects_are_errors(
 
 # Nullability (items 8, 10, 11): (query, nullable per result column).
 NULLABILITY = [
+    ("SELECT t FROM docs, unnest(docs.tags) AS t", [True]),
+    (
+        "SELECT unnest(tags) AS t, jsonb_array_elements_text(body -> 'n') AS e FROM docs",
+        [True, True],
+    ),
+    ("SELECT e.value FROM docs, jsonb_array_elements(docs.body -> 'n') AS e", [False]),
+    ("SELECT e.value FROM docs, jsonb_array_elements_text(docs.body -> 'n') AS e", [True]),
     (
         "SELECT json_build_object('a', note) AS o, jsonb_build_array(note) AS r FROM docs",
         [False, False],
@@ -201,3 +211,51 @@ async def test_out_columns_table_is_the_server_s(pg: asyncpg.Connection[Any]) ->
             name,
         )
         assert [(r["n"], r["t"]) for r in rows] == [(n, t) for n, t, _ in cols], name
+
+
+# Strict functions and operators that still return NULL for non-NULL input: each must be
+# nullable, and the server shows the NULL.
+NULL_ON_VALUE = [
+    "current_setting('codegen.missing', true)",
+    "regexp_substr('abc', 'z')",
+    "to_regproc('nope')",
+    "to_regprocedure('nope()')",
+    "to_regoper('!!!')",
+    "to_regoperator('!!!(int4, int4)')",
+    "to_regrole('nope')",
+    "to_regnamespace('nope')",
+    "to_regcollation('nope')",
+    "jsonb_object_field('{}'::jsonb, 'k')",
+    "jsonb_object_field_text('{\"k\": null}'::jsonb, 'k')",
+    "json_object_field('{}'::json, 'k')",
+    "json_object_field_text('{}'::json, 'k')",
+    "jsonb_array_element('[]'::jsonb, 0)",
+    "jsonb_array_element_text('[null]'::jsonb, 0)",
+    "json_array_element('[]'::json, 0)",
+    "json_array_element_text('[]'::json, 0)",
+    "jsonb_path_match('{}'::jsonb, 'strict $.a == 1', '{}', true)",
+    "jsonb_path_exists('{}'::jsonb, 'strict $.a', '{}', true)",
+    "'{}'::jsonb @@ 'strict $.a == 1'",
+    "'{}'::jsonb @? 'strict $.a'",
+    "lower('empty'::int4range)",
+    "upper('[1,)'::int4range)",
+]
+
+
+@pytest.mark.parametrize("expression", NULL_ON_VALUE)
+async def test_null_for_some_values_is_nullable(
+    pg: asyncpg.Connection[Any], expression: str
+) -> None:
+    a = run(f"SELECT {expression} AS v")
+    assert a.columns[0].nullable
+    assert await pg.fetchval(a.sql) is None
+
+
+async def test_current_schema_is_null_without_a_schema_on_the_path(
+    pg: asyncpg.Connection[Any],
+) -> None:
+    a = run("SELECT CURRENT_SCHEMA AS s, lower('abc') AS l")
+    assert [c.nullable for c in a.columns] == [True, False]
+    async with pg.transaction():
+        await pg.execute("SET LOCAL search_path = nope")
+        assert await pg.fetchval(a.sql) is None

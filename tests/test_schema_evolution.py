@@ -418,3 +418,13 @@ async def test_expanded_sql_returns_what_the_star_did(empty_db: str, sql: str, k
         assert len(shape) == len(a.columns)
     finally:
         await conn.close()
+
+
+def test_star_beside_an_unaliased_subquery_is_kept() -> None:
+    """PostgreSQL 16 allows `FROM t, (SELECT ...)`: the subquery's columns have no alias to
+    qualify them and bare names could be ambiguous, so the star is sent as written (this
+    shape alone is not protected against t's columns moving: give the subquery an alias)."""
+    catalog = cat.build([("schema/0001.sql", SCHEMA)], analyze.view_columns)
+    sql = "SELECT * FROM tags, (SELECT 1 AS id) ORDER BY 1"
+    (query,) = parse.parse_file("queries/q.sql", f"-- name: Q :many\n{sql};\n")
+    assert analyze.analyze(query, catalog).sql == sql

@@ -17,6 +17,7 @@ from codegen.parse import Query
 
 
 def returns_rows(query: Query, cols: list[Col]) -> None:
+    """A command that returns rows (`:one`, `:many`, ...) on a statement without any."""
     command = Command(query.command)
     if command.returns_rows and not cols:
         raise CodegenError(

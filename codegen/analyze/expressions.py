@@ -235,7 +235,8 @@ def _array(ctx: Context, node: ast.A_ArrayExpr, scope: Scope, want: Want) -> Typ
 
 @rule(ast.SQLValueFunction)
 def _sql_value(ctx: Context, node: ast.SQLValueFunction, scope: Scope, want: Want) -> Typed:
-    return Typed(SVF_TYPES.get(SQLValueFunctionOp(present(node.op)).name, "text"), False)
+    op = SQLValueFunctionOp(present(node.op)).name
+    return Typed(SVF_TYPES.get(op, "text"), op in nullability.SVF_NULLABLE)
 
 
 @rule(ast.CollateClause)

@@ -20,6 +20,8 @@ from codegen.pgtypes import resolve_function
 def call(
     ctx: Context, node: ast.FuncCall, scope: Scope, expect: Typed | None, allow_set: bool
 ) -> Typed:
+    """A function call: the overload PostgreSQL would pick for the argument types, untyped
+    arguments typed from it, and whether the result may be NULL."""
     names = svals(node.funcname)
     if len(names) > 1 and names[0] != "pg_catalog":
         raise ctx.error(f"function {'.'.join(names)} is not known", node)

@@ -37,10 +37,37 @@ NULL_ON_VALUE = frozenset(
         "jsonb_path_query_first",
         "to_regclass",
         "to_regtype",
+        "to_regproc",
+        "to_regprocedure",
+        "to_regoper",
+        "to_regoperator",
+        "to_regrole",
+        "to_regnamespace",
+        "to_regcollation",
+        "current_setting",  # current_setting(name, missing_ok => true)
+        "regexp_substr",
+        # the functions behind -> and ->>: NULL for a missing key or element
+        "jsonb_object_field",
+        "jsonb_object_field_text",
+        "json_object_field",
+        "json_object_field_text",
+        "jsonb_array_element",
+        "jsonb_array_element_text",
+        "json_array_element",
+        "json_array_element_text",
+        "jsonb_path_match",  # NULL when the predicate is unknown
+        "jsonb_path_exists",  # NULL for a suppressed error (silent => true)
+        # set-returning: an array's elements and a JSON null as text may be NULL
+        "unnest",
+        "jsonb_array_elements_text",
+        "json_array_elements_text",
     }
 )
-# Operators that return NULL for a missing key or element.
-NULL_ON_VALUE_OPS = frozenset({"->", "->>", "#>", "#>>"})
+# Operators that return NULL for a missing key or element, or (jsonpath @? @@) an unknown
+# result.
+NULL_ON_VALUE_OPS = frozenset({"->", "->>", "#>", "#>>", "@?", "@@"})
+# Functions NULL for some values of a range argument: lower('empty'::int4range).
+NULL_ON_RANGE = frozenset({"lower", "upper"})
 # Non-strict functions that never return NULL.
 NEVER_NULL = frozenset(
     {
@@ -92,20 +119,26 @@ SELECT_LIST_SETS = frozenset(
         "jsonb_object_keys",
     }
 )
-# The columns (name, type, nullable) of built-in functions that return `record` through
-# OUT parameters, for `FROM jsonb_each(doc) AS kv` (pg_proc.proargnames/proallargtypes; the
-# bundled catalog keeps only input arguments). jsonb_each's value is jsonb 'null' for a JSON
-# null, never SQL NULL; the _text variants turn it into SQL NULL.
+# The columns (name, type, nullable) of built-in functions with OUT parameters, for
+# `FROM jsonb_each(doc) AS kv` then `kv.key` (pg_proc.proargnames/proallargtypes; the
+# bundled catalog keeps only input arguments). A JSON null is jsonb/json 'null', never SQL
+# NULL; the _text variants turn it into SQL NULL.
 OUT_COLUMNS: dict[str, tuple[tuple[str, str, bool], ...]] = {
     "jsonb_each": (("key", "text", False), ("value", "jsonb", False)),
     "jsonb_each_text": (("key", "text", False), ("value", "text", True)),
     "json_each": (("key", "text", False), ("value", "json", False)),
     "json_each_text": (("key", "text", False), ("value", "text", True)),
+    "jsonb_array_elements": (("value", "jsonb", False),),
+    "jsonb_array_elements_text": (("value", "text", True),),
+    "json_array_elements": (("value", "json", False),),
+    "json_array_elements_text": (("value", "text", True),),
 }
 # Pseudo-types an untyped argument cannot take its type from.
 POLYMORPHIC = frozenset({"any", "anyelement", "anyarray", "anycompatible"})
 
-# SQL-standard functions written without parentheses (CURRENT_DATE, CURRENT_USER, ...).
+# SQL-standard functions written without parentheses (CURRENT_DATE, CURRENT_USER, ...);
+# CURRENT_SCHEMA is NULL when no schema on the search_path exists.
+SVF_NULLABLE = frozenset({"SVFOP_CURRENT_SCHEMA"})
 SVF_TYPES = {
     "SVFOP_CURRENT_DATE": "date",
     "SVFOP_CURRENT_TIME": "timetz",
@@ -138,6 +171,8 @@ def call_nullable(name: str, choice: Choice, args: list[Typed], per_group: bool)
     if name in NEVER_NULL:
         return False
     if name in NULL_ON_VALUE:
+        return True
+    if name in NULL_ON_RANGE and any((a.type or "").endswith("range") for a in args):
         return True
     if choice.strict:
         return any(a.nullable for a in args)

@@ -26,6 +26,7 @@ Form = Callable[[Context, ast.A_Expr, Scope, Typed | None, str | None], Typed]
 def a_expr(
     ctx: Context, node: ast.A_Expr, scope: Scope, expect: Typed | None, hint: str | None
 ) -> Typed:
+    """An operator expression, typed by the rule for its form."""
     kind = present(node.kind)
     form = _FORMS.get(kind)
     if form is None:
@@ -133,6 +134,7 @@ def _distinct(
 def _op(
     ctx: Context, node: ast.A_Expr, scope: Scope, expect: Typed | None, hint: str | None
 ) -> Typed:
+    """`a op b` and prefix `op b`; `(a, b) op (c, d)` and `(a, b) op (SELECT ...)` by element."""
     op = _op_name(node)
     if node.lexpr is None:
         right = expressions.expr(ctx, _rexpr(node), scope, expect)
@@ -254,6 +256,7 @@ def _row_subquery(
 
 
 def operator(ctx: Context, op: str, left: Typed, right: Typed, node: ast.Node) -> Typed:
+    """The result of `op` on two typed operands; NULL in, NULL out (and `->` on a missing key)."""
     choices = resolve_operator(ctx.types, op, left.type, right.type, False)
     choice = pick(ctx, choices, op, node, (left.type, right.type))
     nullable = left.nullable or right.nullable or op in NULL_ON_VALUE_OPS

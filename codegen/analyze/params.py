@@ -18,6 +18,7 @@ from codegen.parse import Query
 
 
 def _declared_nullable(ctx: Context, number: int) -> bool | None:
+    """`sqlc.narg` declares a parameter nullable; None: inferred from where it is used."""
     if ctx.query is None:
         return None
     for p in ctx.query.params:

@@ -44,6 +44,7 @@ def has_entry(scope: Scope, alias: str) -> bool:
 
 
 def entry(ctx: Context, scope: Scope, qual: str, node: ast.Node) -> Entry:
+    """The FROM entry `qual` names, here or in an enclosing query."""
     for s in scope.levels():
         for e in s.entries:
             if e.alias == qual:
@@ -79,6 +80,7 @@ def lookup(
 
 
 def resolve_column(ctx: Context, node: ast.ColumnRef, scope: Scope) -> Col | None:
+    """The column a reference names, if any (ambiguity is not an error here)."""
     names = [sval(f) for f in present(node.fields) if isinstance(f, ast.String)]
     if len(names) == 1:
         return lookup(ctx, scope, None, names[0], probe=True)
@@ -157,6 +159,7 @@ def rename(cols: list[Col], names: Sequence[Any] | None) -> list[Col]:
 
 
 def table(ctx: Context, rv: ast.RangeVar) -> cat.Table:
+    """The catalog table a name refers to (only the public schema is modelled)."""
     if rv.schemaname not in (None, "public"):
         raise ctx.error(f'relation "{rv.schemaname}.{rv.relname}" does not exist', rv)
     found = ctx.catalog.tables.get(present(rv.relname))
@@ -297,15 +300,15 @@ def _function_columns(
             Col(present(d.colname), cat.type_name(d.typeName, ctx.types, ctx.type_source), True)
             for d in coldefs
         ], False
-    if t.type == "record":
-        out = OUT_COLUMNS.get(name.lower())
-        if out is None:
-            raise ctx.error(
-                f"the columns of {name}() are not known; name and type them "
-                "(AS t(a int, b text)) or select its result in a subquery",
-                call,
-            )
+    out = OUT_COLUMNS.get(name.lower())
+    if out is not None:  # named OUT columns: jsonb_each(...) AS kv gives kv.key, kv.value
         return [Col(n, typ, nullable) for n, typ, nullable in out], False
+    if t.type == "record":
+        raise ctx.error(
+            f"the columns of {name}() are not known; name and type them "
+            "(AS t(a int, b text)) or select its result in a subquery",
+            call,
+        )
     return [Col(name, t.type or "text", t.nullable)], True
 
 
@@ -316,6 +319,8 @@ def _nullify(entries: list[Entry], star: list[StarCol]) -> Entries:
 
 
 def _join(ctx: Context, item: ast.JoinExpr, scope: Scope) -> Entries:
+    """`a JOIN b`: outer joins make the missing side nullable; USING and NATURAL merge
+    columns; the ON condition sees both sides."""
     left, lstar = from_item(ctx, present(item.larg), scope)
     rarg = present(item.rarg)
     right_scope = scope

@@ -43,14 +43,18 @@ def record(
     of one name under one qualifier) keeps the star: its columns are the query's own."""
     if ctx.query is None:
         return  # a view's definition: the catalog only needs its columns
-    location = present(ref.location)
     if len(set(refs)) < len(refs):
-        ctx.star_edits[location] = None
+        keep(ctx, ref)
         return
-    ctx.star_edits[location] = tuple(
+    ctx.star_edits[present(ref.location)] = tuple(
         (f"{qual if quoted else quote_ident(qual)}." if qual else "") + quote_ident(name)
         for qual, name in refs
     )
+
+
+def keep(ctx: Context, ref: ast.ColumnRef) -> None:
+    """The star `ref` is sent as written (its columns are the query's own, fixed)."""
+    ctx.star_edits[present(ref.location)] = None
 
 
 def expand(sql: str, edits: Mapping[int, tuple[str, ...] | None]) -> str:

@@ -36,6 +36,7 @@ Expect = Sequence[Typed | None]  # the types output columns go into (INSERT ... 
 
 
 def statement(ctx: Context, stmt: ast.Node, scope: Scope) -> list[Col]:
+    """The result columns of a statement, by its shape."""
     shape = _SHAPES.get(type(stmt))
     if shape is None:
         raise ctx.error(
@@ -150,6 +151,7 @@ def sort_expr(ctx: Context, node: ast.Node, scope: Scope) -> None:
 
 
 def _order_limit(ctx: Context, stmt: ast.SelectStmt, scope: Scope, cols: list[Col]) -> None:
+    """ORDER BY (which may name output columns), LIMIT and OFFSET (bigint)."""
     scope.outputs.update({c.name: Typed(c.type, c.nullable) for c in cols})
     for s in stmt.sortClause or ():
         sort_expr(ctx, s.node, scope)
@@ -188,9 +190,14 @@ def _star(ctx: Context, ref: ast.ColumnRef, scope: Scope) -> list[Col]:
     if len(fields) == 1:
         if not scope.star:
             raise ctx.error("SELECT * with no tables", ref)
-        # One FROM entry: bare names resolve to it; several: qualify each by its alias.
+        # One FROM entry: bare names resolve to it; several: qualify each by its alias
+        # (a subquery without one, PostgreSQL 16, cannot be: its star is kept).
         several = len(scope.entries) > 1
-        stars.record(ctx, ref, [(m.qual if several else None, m.col.name) for m in scope.star])
+        if several and any(not e.alias for e in scope.entries):
+            stars.keep(ctx, ref)
+        else:
+            refs = [(m.qual if several else None, m.col.name) for m in scope.star]
+            stars.record(ctx, ref, refs)
         return [m.col for m in scope.star]
     qual = sval(fields[-2])
     e = sc.entry(ctx, scope, qual, ref)
@@ -221,6 +228,7 @@ def target_entry(ctx: Context, rv: ast.RangeVar) -> tuple[cat.Table, Entry]:
 
 
 def insert(ctx: Context, stmt: ast.InsertStmt, parent: Scope) -> list[Col]:
+    """`INSERT`: each value typed by its column; `RETURNING *` is the table's columns."""
     scope = parent.child()
     sc.with_clause(ctx, stmt.withClause, scope)
     t, e = target_entry(ctx, present(stmt.relation))
@@ -267,6 +275,7 @@ def _insert_columns(ctx: Context, stmt: ast.InsertStmt, t: cat.Table) -> list[ca
 def _on_conflict(
     ctx: Context, conflict: ast.OnConflictClause, t: cat.Table, e: Entry, scope: Scope
 ) -> None:
+    """`ON CONFLICT (cols) DO UPDATE SET ...`: `excluded` is the row that was proposed."""
     infer = conflict.infer
     if infer is not None:
         for elem in infer.indexElems or ():
@@ -346,12 +355,14 @@ def _multi_assign(
 
 
 def update(ctx: Context, stmt: ast.UpdateStmt, parent: Scope) -> list[Col]:
+    """`UPDATE ... SET ... FROM ... WHERE ... RETURNING`."""
     t, star, scope = _write_scope(ctx, stmt, stmt.fromClause, parent)
     assignments(ctx, stmt.targetList or (), t, scope)
     return _where_returning(ctx, stmt, scope, star)
 
 
 def delete(ctx: Context, stmt: ast.DeleteStmt, parent: Scope) -> list[Col]:
+    """`DELETE ... USING ... WHERE ... RETURNING`."""
     _, star, scope = _write_scope(ctx, stmt, stmt.usingClause, parent)
     return _where_returning(ctx, stmt, scope, star)
 
