@@ -19,13 +19,13 @@ from tests.conftest import ROOT, run_codegen
 SCHEMA = """\
 CREATE TYPE mood AS ENUM ('happy', 'sad');
 CREATE TABLE authors (
-    id   bigserial PRIMARY KEY,
+    id   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     name text NOT NULL,
     mood mood NOT NULL DEFAULT 'happy',
     tags text[] NOT NULL DEFAULT '{}'
 );
 CREATE TABLE books (
-    id        bigserial PRIMARY KEY,
+    id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     author_id bigint NOT NULL REFERENCES authors (id) ON DELETE CASCADE,
     editor_id bigint REFERENCES authors (id),
     title     text NOT NULL,
@@ -57,6 +57,7 @@ def make_project(root: Path, schema: str = SCHEMA, queries: str = QUERIES, extra
         f'[tool.codegen]\nschema = "schema"\nqueries = "queries"\npackage = "out/db"\n{extra}'
     )
     (root / "schema" / "0001_init.sql").write_text(schema)
+    (root / "schema" / "0001_init.rollback.sql").write_text("DROP SCHEMA public CASCADE;\n")
     (root / "queries" / "q.sql").write_text(queries)
     return root / "pyproject.toml"
 
@@ -79,20 +80,23 @@ def test_verify_every_project_query_against_postgresql(admin_dsn: str) -> None:
     assert count >= 40
     run = codegen("verify", "--dsn", admin_dsn, cwd=ROOT)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert run.stdout.splitlines() == [f"verified {count} queries against PostgreSQL: 0 mismatches"]
+    assert run.stdout.splitlines() == [
+        f"verified {count} queries against PostgreSQL: 0 rejected by PostgreSQL, 0 type mismatches"
+    ]
 
 
 async def test_verify_the_golden_project(admin_dsn: str) -> None:
     config, result = compile_project(ROOT / "tests" / "golden" / "pyproject.toml")
     assert sum(len(v) for v in result.files.values()) >= 25
-    assert await verify.verify(config, result, admin_dsn) == []
+    assert (await verify.verify(config, result, admin_dsn)).ok
 
 
 async def test_verify_in_process_finds_nothing_on_a_good_project(
     admin_dsn: str, tmp_path: Path
 ) -> None:
     config, result = compile_project(make_project(tmp_path))
-    assert await verify.verify(config, result, admin_dsn) == []
+    outcome = await verify.verify(config, result, admin_dsn)
+    assert outcome.ok and outcome.checked == 3, outcome
 
 
 def tamper(result: pipeline.Result, name: str, **changes: Any) -> pipeline.Result:
@@ -123,8 +127,8 @@ async def test_verify_catches_wrong_inferences(admin_dsn: str, tmp_path: Path) -
     get = find(result, "GetAuthor")
     bad = tamper(bad, "GetAuthor", params=())
 
-    mismatches = await verify.verify(config, bad, admin_dsn)
-    assert [(m.where, m.what) for m in mismatches] == [
+    outcome = await verify.verify(config, bad, admin_dsn)
+    assert [(m.where, m.what) for m in outcome.mismatches] == [
         ("queries/q.sql:1 GetAuthor", "1 parameters on the server, 0 inferred"),
         (
             "queries/q.sql:4 BooksOf",
@@ -151,13 +155,17 @@ async def test_verify_catches_schema_changes_invisible_to_static_replay(
     )
     queries = QUERIES + "\n-- name: Gone :many\nSELECT id FROM gone;\n"
     config, result = compile_project(make_project(tmp_path, schema, queries))
-    mismatches = await verify.verify(config, result, admin_dsn)
-    assert [(m.where, m.what) for m in mismatches] == [
+    outcome = await verify.verify(config, result, admin_dsn)
+    assert [(m.where, m.what) for m in outcome.mismatches] == [
         ("queries/q.sql:1 GetAuthor", "5 columns on the server, 4 inferred"),
-        (
-            "queries/q.sql:14 Gone",
-            'PostgreSQL rejects it: relation "gone" does not exist',
-        ),
+    ]
+    assert [e.render().splitlines() for e in outcome.rejected] == [
+        [
+            'queries/q.sql:15:16: error: Gone: rejected by PostgreSQL: relation "gone" does '
+            "not exist",
+            "    SELECT id FROM gone;",
+            "                   ^",
+        ]
     ]
 
 
@@ -172,9 +180,14 @@ def test_verify_cli_reports_mismatches_and_exits_1(admin_dsn: str, tmp_path: Pat
     run = codegen("verify", "--dsn", admin_dsn, "--config", str(config), cwd=tmp_path)
     assert run.returncode == 1
     assert "Traceback" not in run.stderr
-    lines = run.stdout.splitlines()
-    assert lines[0].startswith("queries/q.sql:1 AddTwo: PostgreSQL rejects it: column ")
-    assert lines[-1] == "verified 1 queries against PostgreSQL: 1 mismatches"
+    error = run.stderr.splitlines()
+    assert error[0].startswith("queries/q.sql:2:")
+    assert "error: AddTwo: rejected by PostgreSQL: column " in error[0]
+    assert error[1] == "    " + queries.splitlines()[1]
+    assert error[2].strip() == "^"
+    assert run.stdout.splitlines() == [
+        "verified 1 queries against PostgreSQL: 1 rejected by PostgreSQL, 0 type mismatches"
+    ]
 
 
 def test_verify_needs_a_server(tmp_path: Path) -> None:
@@ -292,8 +305,9 @@ def test_vet_foreign_key_dropped_later_is_not_reported(
 ) -> None:
     config = make_project(tmp_path, queries="-- name: N :one\nSELECT 1 AS n;\n")
     (tmp_path / "schema" / "0002_drop_fk.sql").write_text(
-        "ALTER TABLE books DROP CONSTRAINT books_editor_id_fkey;\n"
+        "-- depends: 0001_init\nALTER TABLE books DROP CONSTRAINT books_editor_id_fkey;\n"
     )
+    (tmp_path / "schema" / "0002_drop_fk.rollback.sql").write_text("SELECT 1;\n")
     assert vet(config, capsys) == (0, ["vet: 0 finding(s)"])
 
 
