@@ -212,7 +212,7 @@ def cmd_drift(args: argparse.Namespace) -> int:
 
 
 def cmd_vet(args: argparse.Namespace) -> int:
-    from codegen import vet
+    from codegen import migration_lint, vet
     from codegen.catalog import migration_files
 
     config, result = _compile(args)
@@ -221,7 +221,7 @@ def cmd_vet(args: argparse.Namespace) -> int:
         for p in migration_files(config.schema)
     }
     findings = vet.vet(result, set(config.vet_ignore), sources)
-    lint: list[vet.Finding] = []
+    lint = migration_lint.lint(config.schema, config.root, set(config.vet_ignore))
     for error in [f.error for f in findings] + [f.error for f in lint]:
         print(error.render())
     print(f"vet: {len(findings) + len(lint)} finding(s)")

@@ -303,11 +303,62 @@ def test_vet_fk_not_covered_by_a_partial_or_non_leading_index(
 def test_vet_foreign_key_dropped_later_is_not_reported(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = make_project(tmp_path, queries="-- name: N :one\nSELECT 1 AS n;\n")
+    ignore = 'vet_ignore = ["ban-drop-constraint:0002_drop_fk.sql"]\n'
+    config = make_project(tmp_path, queries="-- name: N :one\nSELECT 1 AS n;\n", extra=ignore)
     (tmp_path / "schema" / "0002_drop_fk.sql").write_text(
         "-- depends: 0001_init\nALTER TABLE books DROP CONSTRAINT books_editor_id_fkey;\n"
     )
     (tmp_path / "schema" / "0002_drop_fk.rollback.sql").write_text("SELECT 1;\n")
+    assert vet(config, capsys) == (0, ["vet: 0 finding(s)"])
+
+
+def test_vet_requires_each_migrations_rollback_and_depends_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fk_ok = 'vet_ignore = ["fk-index:books.editor_id"]\n'
+    config = make_project(tmp_path, queries="-- name: N :one\nSELECT 1 AS n;\n", extra=fk_ok)
+    added = tmp_path / "schema" / "0002_more.sql"
+    added.write_text("CREATE TABLE more (id bigint PRIMARY KEY);\n")
+    code, out = vet(config, capsys)
+    assert code == 1
+    assert [line for line in out if ": error: " in line] == [
+        "schema/0002_more.sql:1:1: error: migration has no rollback file 0002_more.rollback.sql "
+        "[missing-rollback] (add 0002_more.rollback.sql)",
+        "schema/0002_more.sql:1:1: error: migration has no `-- depends:` line "
+        "[missing-depends] (add: -- depends: 0001_init)",
+    ]
+    added.write_text("-- depends: 0001_init\n" + added.read_text())
+    added.with_name("0002_more.rollback.sql").write_text("DROP TABLE more;\n")
+    assert vet(config, capsys) == (0, ["vet: 0 finding(s)"])
+
+
+def test_vet_runs_squawk_on_migrations_with_per_file_ignores(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fk_ok = 'vet_ignore = ["fk-index:books.editor_id"]\n'
+    config = make_project(tmp_path, queries="-- name: N :one\nSELECT 1 AS n;\n", extra=fk_ok)
+    blocking = tmp_path / "schema" / "0002_blocking.sql"
+    blocking.write_text(
+        "-- depends: 0001_init\n"
+        "CREATE INDEX books_title_idx ON books (title);\n"
+        "ALTER TABLE books ALTER COLUMN title SET NOT NULL;\n"
+        "ALTER TABLE authors ALTER COLUMN name TYPE varchar(100);\n"
+    )
+    blocking.with_name("0002_blocking.rollback.sql").write_text("DROP INDEX books_title_idx;\n")
+    code, out = vet(config, capsys)
+    assert code == 1
+    found = {line.split(" [")[1].split("]")[0]: line for line in out if ": error: " in line}
+    assert found["require-concurrent-index-creation"].startswith(
+        "schema/0002_blocking.sql:2:1: error: "
+    )
+    assert found["changing-column-type"].startswith("schema/0002_blocking.sql:4:")
+    assert any(line.startswith("schema/0002_blocking.sql:3:") for line in found.values())
+    # Each finding shows its line and a caret; one rule is silenced for one file.
+    at = out.index(found["require-concurrent-index-creation"])
+    assert out[at + 1 : at + 3] == ["    CREATE INDEX books_title_idx ON books (title);", "    ^"]
+    rules = sorted(found)
+    ignores = ", ".join(f'"{rule}:0002_blocking.sql"' for rule in rules)
+    config.write_text(config.read_text().replace("vet_ignore = [", f"vet_ignore = [{ignores}, "))
     assert vet(config, capsys) == (0, ["vet: 0 finding(s)"])
 
 
