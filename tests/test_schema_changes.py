@@ -185,7 +185,8 @@ async def test_checksums_are_recorded_on_apply_and_backfilled_for_older_database
             f"recorded the checksum of {m} (applied before checksums were kept)"
             for m in MIGRATIONS[:2]
         ]
-        recorded = dict(await conn.fetch("SELECT migration_id, sha256 FROM _yoyo_codegen_checksum"))
+        rows = await conn.fetch("SELECT migration_id, sha256 FROM _yoyo_codegen_checksum")
+        recorded = {r["migration_id"]: r["sha256"] for r in rows}
         migrate.rollback(empty_db, SCHEMA)
         after = {r[0] for r in await conn.fetch("SELECT migration_id FROM _yoyo_codegen_checksum")}
     finally:
