@@ -33,19 +33,13 @@ from chatdb.service import ChatService
 from chatdb.tx import RetryPolicy
 from codegen import dbutil, migrate
 from tests import pgcluster
+from tests.conftest import schema_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "schema"
 TEMPLATE = "reliability_template"
-APP_TABLES = (
-    "accounts",
-    "users",
-    "agents",
-    "chat_providers",
-    "chat_model_configs",
-    "chats",
-    "chat_messages",
-)
+# Every table the migrations create (the catalog's replay of schema/), never a hand list.
+APP_TABLES = tuple(sorted(schema_tables()))
 
 
 # --------------------------------------------------------------------------- the cluster

@@ -140,6 +140,33 @@ async def test_verify_catches_wrong_inferences(admin_dsn: str, tmp_path: Path) -
     assert get.params[0].type == "int8"  # the untampered inference was right
 
 
+async def test_verify_catches_array_ness_mismatches_of_columns_and_parameters(
+    admin_dsn: str, tmp_path: Path
+) -> None:
+    """`int8` is not `int8[]`: element type right, array-ness wrong, in both directions."""
+    config, result = compile_project(make_project(tmp_path))
+    books_of, get = find(result, "BooksOf"), find(result, "GetAuthor")
+    ids, tags = books_of.params[0], next(c for c in get.columns if c.name == "tags")
+    assert (ids.type, tags.type, get.params[0].type) == ("_int8", "_text", "int8")
+    bad = tamper(
+        result,
+        "BooksOf",
+        params=(dataclasses.replace(ids, type="int8"), *books_of.params[1:]),
+    )
+    bad = tamper(
+        bad,
+        "GetAuthor",
+        params=(dataclasses.replace(get.params[0], type="_int8"),),
+        columns=tuple(dataclasses.replace(c, type="text") if c is tags else c for c in get.columns),
+    )
+    outcome = await verify.verify(config, bad, admin_dsn)
+    assert [m.what for m in outcome.mismatches] == [
+        "parameter id: server says int8, inferred _int8",
+        "column tags: server says _text, inferred text",
+        "parameter ids: server says _int8, inferred int8",
+    ]
+
+
 async def test_verify_catches_schema_changes_invisible_to_static_replay(
     admin_dsn: str, tmp_path: Path
 ) -> None:
