@@ -339,11 +339,16 @@ def test_vet_foreign_key_dropped_later_is_not_reported(
     assert vet(config, capsys) == (0, ["vet: 0 finding(s)"])
 
 
+def migration_lint_project(root: Path) -> Path:
+    """A project whose only vet findings can come from the migrations added to it."""
+    fk_ok = 'vet_ignore = ["fk-index:books.editor_id"]\n'
+    return make_project(root, queries="-- name: N :one\nSELECT 1 AS n;\n", extra=fk_ok)
+
+
 def test_vet_requires_each_migrations_rollback_and_depends_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    fk_ok = 'vet_ignore = ["fk-index:books.editor_id"]\n'
-    config = make_project(tmp_path, queries="-- name: N :one\nSELECT 1 AS n;\n", extra=fk_ok)
+    config = migration_lint_project(tmp_path)
     added = tmp_path / "schema" / "0002_more.sql"
     added.write_text("CREATE TABLE more (id bigint PRIMARY KEY);\n")
     code, out = vet(config, capsys)
@@ -362,8 +367,7 @@ def test_vet_requires_each_migrations_rollback_and_depends_line(
 def test_vet_runs_squawk_on_migrations_with_per_file_ignores(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    fk_ok = 'vet_ignore = ["fk-index:books.editor_id"]\n'
-    config = make_project(tmp_path, queries="-- name: N :one\nSELECT 1 AS n;\n", extra=fk_ok)
+    config = migration_lint_project(tmp_path)
     blocking = tmp_path / "schema" / "0002_blocking.sql"
     blocking.write_text(
         "-- depends: 0001_init\n"
