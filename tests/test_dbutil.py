@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import asyncpg
@@ -93,6 +94,15 @@ def test_migrate_help_calls_itself_codegen_migrate() -> None:
     run = run_codegen("migrate", "-h", cwd=ROOT)
     assert run.returncode == 0
     assert run.stdout.startswith("usage: codegen migrate ")
+    # The older spelling (in deploy scripts, schema_roles/) is the same command.
+    old = subprocess.run(
+        [sys.executable, "-m", "codegen.migrate", "-h"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (old.returncode, old.stdout) == (0, run.stdout)
 
 
 @pytest.mark.parametrize("argv", [["migrate", "apply", "--bogus"], ["generate", "--bogus"]])

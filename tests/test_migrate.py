@@ -1,4 +1,4 @@
-"""The schema migrations and the `python -m codegen.migrate` command, on a real PostgreSQL.
+"""The schema migrations and the `codegen migrate` command, on a real PostgreSQL.
 
 Every test gets a brand-new database from the `empty_db` fixture. The migrate functions
 are synchronous (yoyo over psycopg 3); checks on the resulting database use asyncpg.
