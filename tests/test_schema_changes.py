@@ -314,3 +314,34 @@ async def test_every_migration_runs_with_lock_and_statement_timeouts_and_retries
     finally:
         await blocker.close()
     assert row is not None and tuple(row) == ("200ms", "5min")
+
+
+async def test_session_settings_come_from_pyproject_and_flags(
+    empty_db: str, tmp_path: Path
+) -> None:
+    schema = copy_schema(tmp_path)
+    fixture_migration(
+        schema,
+        "settings",
+        "CREATE TABLE settings AS SELECT current_setting('lock_timeout') AS lock_timeout,"
+        " current_setting('statement_timeout') AS statement_timeout;\n",
+    )
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.codegen]\nschema = "schema"\n\n'
+        '[tool.codegen.migrate]\nlock_timeout = "2s"\nstatement_timeout = "1min"\n'
+        "lock_retries = 1\n"
+    )
+    code, _, err = cli("apply", "--statement-timeout", "7s", dsn=empty_db, cwd=tmp_path)
+    assert code == 0, err
+    conn = await asyncpg.connect(empty_db)
+    try:
+        row = await conn.fetchrow("SELECT * FROM settings")
+    finally:
+        await conn.close()
+    assert row is not None and tuple(row) == ("2s", "7s")
+
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.codegen]\nschema = "schema"\n[tool.codegen.migrate]\nlock_retries = -1\n'
+    )
+    code, _, err = cli("apply", dsn=empty_db, cwd=tmp_path)
+    assert code == 1 and "[tool.codegen.migrate] lock_retries" in err
