@@ -13,11 +13,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from codegen import migrate
+from codegen import dbutil, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "schema"
@@ -32,19 +31,7 @@ def admin_dsn() -> str:
     return os.environ.get("DATABASE_URL") or DEFAULT_DSN
 
 
-def with_database(dsn: str, name: str) -> str:
-    """The same server and credentials, another database."""
-    parts = urlsplit(dsn)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-
-def redact(dsn: str) -> str:
-    """The DSN without its password, for logs."""
-    parts = urlsplit(dsn)
-    if parts.password is None:
-        return dsn
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+redact = dbutil.redact_dsn
 
 
 def chat_uuid(n: int) -> uuid.UUID:
@@ -79,23 +66,14 @@ class Fixture:
 
 @asynccontextmanager
 async def scratch_database(dsn: str) -> AsyncIterator[str]:
-    """Create a fresh database, apply the migrations, yield its DSN; drop it afterwards."""
-    name = f"chatdb_bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    scratch = with_database(dsn, name)
-    try:
+    """Create a fresh database, apply the migrations, yield its DSN; drop it afterwards.
+
+    The name prefix is $CHATDB_BENCH_SCRATCH_PREFIX, else chatdb_bench_ (for servers that
+    only let the role create databases with certain names)."""
+    prefix = os.environ.get("CHATDB_BENCH_SCRATCH_PREFIX", "chatdb_bench_")
+    async with dbutil.scratch_database(dsn, prefix=prefix) as scratch:
         await asyncio.to_thread(migrate.apply, scratch, SCHEMA_DIR)
         yield scratch
-    finally:
-        admin = await asyncpg.connect(dsn)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
 
 
 async def seed(dsn: str, *, throughput_chats: int) -> Fixture:

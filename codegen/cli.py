@@ -1,4 +1,4 @@
-"""Command line: generate, check, describe, verify, vet, migrate.
+"""Command line: generate, check, describe, verify, vet, drift, migrate.
 
 Every failure is a message and an exit status, never a traceback (set CODEGEN_DEBUG=1
 to see one for an internal error). Exit 0: fine; 1: bad input, stale code, findings or
@@ -17,6 +17,7 @@ import tempfile
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 from codegen import config as cfg
 from codegen import pipeline, render
@@ -157,25 +158,61 @@ def cmd_describe(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dsn(args: argparse.Namespace) -> str:
+    dsn: str | None = args.dsn or os.environ.get("DATABASE_URL")
+    if not dsn:
+        raise CodegenError(f"{args.command} needs --dsn or DATABASE_URL")
+    return dsn
+
+
+def _scratch_prefix(args: argparse.Namespace, config: cfg.Config) -> str:
+    from codegen import dbutil
+
+    prefix: str = args.scratch_prefix or config.scratch_prefix
+    try:
+        return dbutil.check_scratch_prefix(prefix)
+    except ValueError as exc:
+        key = "--scratch-prefix" if args.scratch_prefix else "[tool.codegen] scratch_prefix"
+        raise CodegenError(f"{key}: {exc}") from None
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     import asyncio
 
     from codegen import verify
 
-    dsn = args.dsn or os.environ.get("DATABASE_URL")
-    if not dsn:
-        raise CodegenError("verify needs --dsn or DATABASE_URL")
+    dsn = _dsn(args)
     config, result = _compile(args)
-    mismatches = asyncio.run(verify.verify(config, result, dsn))
-    for m in mismatches:
+    prefix = _scratch_prefix(args, config)
+    outcome = asyncio.run(verify.verify(config, result, dsn, scratch_prefix=prefix))
+    for err in outcome.rejected:
+        print(err.render(), file=sys.stderr)
+    for m in outcome.mismatches:
         print(f"{m.where}: {m.what}")
-    n = sum(len(v) for v in result.files.values())
-    print(f"verified {n} queries against PostgreSQL: {len(mismatches)} mismatches")
-    return 1 if mismatches else 0
+    print(outcome.summary())
+    return 0 if outcome.ok else 1
+
+
+def cmd_drift(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from codegen import drift
+
+    dsn = _dsn(args)
+    config = cfg.load(Path(args.config))
+    prefix = _scratch_prefix(args, config)
+    diff = asyncio.run(drift.drift(dsn, config.schema, scratch_prefix=prefix))
+    for line in diff:
+        print(line)
+    if diff:
+        print(f"drift: the database differs from {config.schema.name}/ ({len(diff)} line(s))")
+        return 1
+    print("drift: none, the database matches the migrations")
+    return 0
 
 
 def cmd_vet(args: argparse.Namespace) -> int:
-    from codegen import vet
+    from codegen import migration_lint, vet
     from codegen.catalog import migration_files
 
     config, result = _compile(args)
@@ -184,10 +221,11 @@ def cmd_vet(args: argparse.Namespace) -> int:
         for p in migration_files(config.schema)
     }
     findings = vet.vet(result, set(config.vet_ignore), sources)
-    for f in findings:
-        print(f.error.render())
-    print(f"vet: {len(findings)} finding(s)")
-    return 1 if findings else 0
+    lint = migration_lint.lint(config.schema, config.root, set(config.vet_ignore))
+    for error in [f.error for f in findings] + [f.error for f in lint]:
+        print(error.render())
+    print(f"vet: {len(findings) + len(lint)} finding(s)")
+    return 1 if findings or lint else 0
 
 
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
@@ -196,17 +234,31 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "describe": (cmd_describe, "print every query's parameters and columns as JSON"),
     "verify": (cmd_verify, "PREPARE every query on a scratch database and compare types"),
     "vet": (cmd_vet, "lint queries and schema for what a DBA would flag"),
+    "drift": (cmd_drift, "compare a live database with the schema the migrations produce"),
 }
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is bad input like any other: exit status 1."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(1, f"error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="codegen", description=__doc__.splitlines()[0])
+    parser = Parser(prog="codegen", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (_, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--config", default="pyproject.toml", help="path to pyproject.toml")
-        if name == "verify":
+        if name in ("verify", "drift"):
             p.add_argument("--dsn", help="server to create the scratch database on")
+            p.add_argument(
+                "--scratch-prefix",
+                help="name prefix of the scratch database (default: [tool.codegen] "
+                "scratch_prefix, else codegen_scratch_)",
+            )
     sub.add_parser(
         "migrate",
         help="apply/rollback/list/mark schema migrations (see migrate -h)",
@@ -215,17 +267,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "migrate":
-        # Imported here: psycopg and yoyo cost generate and check a fifth of a second.
-        from codegen import migrate
+def guarded(run: Callable[[], int]) -> int:
+    """Run a command; every failure is a message and an exit status, never a traceback.
 
-        return migrate.main(argv[1:])
-    args = build_parser().parse_args(argv)
-    handler = COMMANDS[args.command][0]
+    Both CLIs (`codegen`, `codegen migrate`) report through this one function: bad input
+    (`CodegenError`, a database that cannot be reached, an OS error) exits 1 as
+    `file:line:col: error: ...` or `error: ...`; anything else is an internal error, one
+    line, exit 2.
+    """
+    from codegen.dbutil import DatabaseUnavailable
+
     try:
-        return handler(args)
+        return run()
     except CodegenErrors as errs:
         print(errs.render(), file=sys.stderr)
         print(f"{len(errs.errors)} error(s)", file=sys.stderr)
@@ -233,16 +286,32 @@ def main(argv: list[str] | None = None) -> int:
     except CodegenError as err:
         print(err.render(), file=sys.stderr)
         return 1
-    except OSError as err:
+    except (DatabaseUnavailable, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
     except Exception as exc:
         if os.environ.get("CODEGEN_DEBUG"):
             traceback.print_exc()
         else:
+            message = " ".join(str(exc).split())
             print(
-                f"internal error: {type(exc).__name__}: {exc} "
+                f"internal error: {type(exc).__name__}: {message} "
                 "(set CODEGEN_DEBUG=1 for a traceback, and please report it)",
                 file=sys.stderr,
             )
         return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "migrate":
+        # Imported here: psycopg and yoyo cost generate and check a fifth of a second.
+        from codegen.migrate import cli as migrate_cli
+
+        return migrate_cli.main(argv[1:])
+    args = build_parser().parse_args(argv)
+    handler = COMMANDS[args.command][0]
+    return guarded(lambda: handler(args))

@@ -18,6 +18,7 @@ class Config:
     overrides: dict[str, str] = field(default_factory=dict)  # db type or table.column -> "mod:Type"
     rename: dict[str, str] = field(default_factory=dict)  # table -> model class name
     vet_ignore: frozenset[str] = frozenset()  # schema findings to silence, "rule:table.column"
+    scratch_prefix: str = "codegen_scratch_"  # name prefix of verify's/drift's scratch database
 
 
 def load(pyproject: Path) -> Config:
@@ -49,6 +50,9 @@ def load(pyproject: Path) -> Config:
             f'{pyproject}: [tool.codegen] package = "{section["package"]}" must be inside the '
             f"project ({root}): the generated package is part of the code it serves"
         )
+    scratch_prefix = section.get("scratch_prefix", "codegen_scratch_")
+    if not isinstance(scratch_prefix, str):
+        raise CodegenError(f"{pyproject}: [tool.codegen] scratch_prefix must be a string")
     return Config(
         root=root,
         schema=root / section["schema"],
@@ -57,4 +61,5 @@ def load(pyproject: Path) -> Config:
         overrides=dict(overrides),
         rename=dict(rename),
         vet_ignore=frozenset(vet_ignore),
+        scratch_prefix=scratch_prefix,
     )

@@ -10,13 +10,11 @@ import asyncio
 import os
 import uuid
 
-import asyncpg
-
 from chatdb.db import chat_messages, chats
 from chatdb.db.runtime import create_pool
 from chatdb.errors import DomainError
 from chatdb.service import ChatService
-from codegen import migrate
+from codegen import dbutil, migrate
 
 
 async def demo(dsn: str) -> None:
@@ -69,16 +67,9 @@ async def demo(dsn: str) -> None:
 
 async def main() -> None:
     server = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    name = f"chatdb_demo_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(server)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    dsn = server.rpartition("/")[0] + "/" + name
-    try:
+    async with dbutil.scratch_database(server, prefix="chatdb_demo_") as dsn:
         await asyncio.to_thread(migrate.apply, dsn, "schema")
         await demo(dsn)
-    finally:
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 if __name__ == "__main__":

@@ -5,14 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
-import asyncpg
 import pytest
 
+from codegen import dbutil
 from tests import pgcluster
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,57 +47,56 @@ def admin_dsn() -> Iterator[str]:
         cluster.remove()
 
 
-def dsn_for(admin_dsn: str, dbname: str) -> str:
-    base, _, _ = admin_dsn.rpartition("/")
-    return f"{base}/{dbname}"
-
-
-async def admin_execute(admin_dsn: str, sql: str) -> None:
-    """Run one statement (CREATE/DROP DATABASE) on the admin connection."""
-    conn = await asyncpg.connect(admin_dsn)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-@asynccontextmanager
-async def scratch_database(admin_dsn: str, template: str | None = None) -> AsyncIterator[str]:
-    """Create a database (optionally from a template), yield its DSN, drop it afterwards."""
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    suffix = f' TEMPLATE "{template}"' if template else ""
-    await admin_execute(admin_dsn, f'CREATE DATABASE "{name}"{suffix}')
-    try:
-        yield dsn_for(admin_dsn, name)
-    finally:
-        await admin_execute(admin_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture
 async def empty_db(admin_dsn: str) -> AsyncIterator[str]:
     """A brand-new, empty database, dropped afterwards. Yields its DSN."""
-    async with scratch_database(admin_dsn) as dsn:
+    async with dbutil.scratch_database(admin_dsn, prefix="t_") as dsn:
         yield dsn
 
 
 @pytest.fixture(scope="session")
 def migrated_template(admin_dsn: str) -> Iterator[str]:
     """A database with every migration applied, used as a template for fast copies."""
-    import asyncio
-
     from codegen import migrate
 
-    name = f"tmpl_{uuid.uuid4().hex[:12]}"
-    asyncio.run(admin_execute(admin_dsn, f'CREATE DATABASE "{name}"'))
-    try:
-        migrate.apply(dsn_for(admin_dsn, name), ROOT / "schema")
-        yield name
-    finally:
-        asyncio.run(admin_execute(admin_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with dbutil.scratch_database_sync(admin_dsn, prefix="tmpl_") as dsn:
+        migrate.apply(dsn, ROOT / "schema")
+        yield dbutil.database_of(dsn)
 
 
 @pytest.fixture
 async def migrated_db(admin_dsn: str, migrated_template: str) -> AsyncIterator[str]:
     """A fresh database at the latest migration (a copy of the template). Yields its DSN."""
-    async with scratch_database(admin_dsn, migrated_template) as dsn:
+    async with dbutil.scratch_database(admin_dsn, prefix="t_", template=migrated_template) as dsn:
         yield dsn
+
+
+# --------------------------------------------------------------------------- the schema, derived
+# Expected migrations and tables come from schema/ (replayed by the generator's catalog),
+# never from hard-coded lists: adding a table and its migration needs no test edits.
+
+
+def migration_ids(schema: Path = ROOT / "schema") -> list[str]:
+    """The forward migrations' ids in apply order (the files, without .sql)."""
+    from codegen.catalog import migration_files
+
+    return [p.stem for p in migration_files(schema)]
+
+
+def schema_tables(upto: int | None = None, schema: Path = ROOT / "schema") -> set[str]:
+    """The tables that exist after the first `upto` migrations (all of them by default)."""
+    from codegen.catalog import build, migration_files
+
+    files = migration_files(schema)[:upto]
+    catalog = build((p.name, p.read_text(encoding="utf-8")) for p in files)
+    return {name for name, t in catalog.tables.items() if not t.is_view}
+
+
+def fixture_migration(schema: Path, name: str, sql: str, rollback: str = "SELECT 1;\n") -> str:
+    """Write a test-only migration after the real ones; its id can never collide with a real
+    one (real ids start with digits, these with `zz_test_`). Returns the id."""
+    mid = f"zz_test_{name}"
+    last = migration_ids(schema)[-1]
+    (schema / f"{mid}.sql").write_text(f"-- depends: {last}\n{sql}", encoding="utf-8")
+    (schema / f"{mid}.rollback.sql").write_text(rollback, encoding="utf-8")
+    return mid

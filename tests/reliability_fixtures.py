@@ -31,35 +31,18 @@ from chatdb.db import chats as q_chats
 from chatdb.db.runtime import create_pool
 from chatdb.service import ChatService
 from chatdb.tx import RetryPolicy, Timeouts
-from codegen import migrate
+from codegen import dbutil, migrate
 from tests import pgcluster
+from tests.conftest import schema_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "schema"
 TEMPLATE = "reliability_template"
-APP_TABLES = (
-    "accounts",
-    "users",
-    "agents",
-    "chat_providers",
-    "chat_model_configs",
-    "chats",
-    "chat_provider_tombstones",
-    "chat_messages",
-)
+# Every table the migrations create (the catalog's replay of schema/), never a hand list.
+APP_TABLES = tuple(sorted(schema_tables()))
 
 
 # --------------------------------------------------------------------------- the cluster
-
-
-def dsn_for(server_dsn: str, dbname: str) -> str:
-    base, _, _ = server_dsn.rpartition("/")
-    return f"{base}/{dbname}"
-
-
-def _admin(cluster: pgcluster.Cluster, sql: str) -> None:
-    with psycopg.connect(cluster.dsn, autocommit=True) as conn:
-        conn.execute(sql.encode())
 
 
 def server_is_up(cluster: pgcluster.Cluster) -> bool:
@@ -84,8 +67,9 @@ def fault_cluster() -> Iterator[pgcluster.Cluster]:
     except pgcluster.NoPostgres as exc:
         pytest.fail(str(exc))
     try:
-        _admin(cluster, f'CREATE DATABASE "{TEMPLATE}"')
-        migrate.apply(dsn_for(cluster.dsn, TEMPLATE), SCHEMA)
+        template = dbutil.dsn_with_database(cluster.dsn, TEMPLATE)
+        dbutil.sync_execute(cluster.dsn, f'CREATE DATABASE "{TEMPLATE}"')
+        migrate.apply(template, SCHEMA)
         yield cluster
     finally:
         cluster.remove()
@@ -96,16 +80,13 @@ async def scratch_db(
     cluster: pgcluster.Cluster, template: str | None = TEMPLATE
 ) -> AsyncIterator[str]:
     """A fresh database, by default at the latest migration (a copy of the template),
-    else empty; dropped afterwards. Yields its DSN."""
+    else empty; dropped afterwards (the server restarted first if a test stopped it)."""
     ensure_running(cluster)
-    name = f"r_{uuid.uuid4().hex[:16]}"
-    suffix = f' TEMPLATE "{template}"' if template else ""
-    await asyncio.to_thread(_admin, cluster, f'CREATE DATABASE "{name}"{suffix}')
-    try:
-        yield dsn_for(cluster.dsn, name)
-    finally:
-        ensure_running(cluster)
-        await asyncio.to_thread(_admin, cluster, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    async with dbutil.scratch_database(cluster.dsn, prefix="r_", template=template) as dsn:
+        try:
+            yield dsn
+        finally:
+            ensure_running(cluster)
 
 
 @pytest.fixture

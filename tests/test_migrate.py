@@ -1,4 +1,4 @@
-"""The schema migrations and the `python -m codegen.migrate` command, on a real PostgreSQL.
+"""The schema migrations and the `codegen migrate` command, on a real PostgreSQL.
 
 Every test gets a brand-new database from the `empty_db` fixture. The migrate functions
 are synchronous (yoyo over psycopg 3); checks on the resulting database use asyncpg.
@@ -16,31 +16,18 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import pytest
 
-from codegen import migrate
+from codegen import dbutil, drift, migrate
+from codegen.migrate import cli as migrate_cli
+from tests.conftest import fixture_migration, migration_ids, schema_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "schema"
-MIGRATIONS = sorted(
-    p.name.removesuffix(".sql")
-    for p in SCHEMA.glob("*.sql")
-    if not p.name.endswith(".rollback.sql")
-)
-LAST = MIGRATIONS[-1]
-APP_TABLES = {
-    "accounts",
-    "users",
-    "agents",
-    "chat_providers",
-    "chat_model_configs",
-    "chats",
-    "chat_messages",
-    "chat_provider_tombstones",
-}
+MIGRATIONS = migration_ids()
+APP_TABLES = schema_tables()
 # The columns `SELECT * FROM chat_model_configs` must return, in this order (sqlc-style
 # queries select * and the generated row type follows the table's column order).
 CHAT_MODEL_CONFIG_COLUMNS = [
@@ -93,8 +80,8 @@ async def applied_ids(dsn: str) -> list[str]:
 def run_cli(
     *args: str, dsn: str | None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python -m codegen.migrate` as a user would, from the repository root."""
-    cmd = [sys.executable, "-m", "codegen.migrate", *(["--dsn", dsn] if dsn else []), *args]
+    """Run `python -m codegen migrate` as a user would, from the repository root."""
+    cmd = [sys.executable, "-m", "codegen", "migrate", *(["--dsn", dsn] if dsn else []), *args]
     return subprocess.run(
         cmd, cwd=ROOT, capture_output=True, text=True, timeout=60, env=env or dict(os.environ)
     )
@@ -110,39 +97,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: 
         assert fragment in lines[0]
 
 
-SNAPSHOT_QUERIES = {
-    "columns": """
-        SELECT c.relname, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod),
-               a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated
-        FROM pg_attribute a
-        JOIN pg_class c ON c.oid = a.attrelid
-        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-        WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'
-          AND a.attnum > 0 AND NOT a.attisdropped AND c.relname NOT LIKE '%yoyo%'
-        ORDER BY 1, 2""",
-    "constraints": """
-        SELECT conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid)
-        FROM pg_constraint
-        WHERE connamespace = 'public'::regnamespace AND conrelid::regclass::text NOT LIKE '%yoyo%'
-        ORDER BY 1, 2""",
-    "indexes": """
-        SELECT tablename, indexname, indexdef FROM pg_indexes
-        WHERE schemaname = 'public' AND tablename NOT LIKE '%yoyo%'
-        ORDER BY 1, 2""",
-    "sequences": """
-        SELECT sequencename, data_type::text, start_value, increment_by, max_value
-        FROM pg_sequences WHERE schemaname = 'public'
-        ORDER BY 1""",
-}
-
-
-async def catalog_snapshot(dsn: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Columns, constraints, indexes and sequences of the application tables, by definition."""
-    async with connect(dsn) as conn:
-        return {
-            name: [tuple(r) for r in await conn.fetch(sql)]
-            for name, sql in SNAPSHOT_QUERIES.items()
-        }
+catalog_snapshot = drift.snapshot_of
 
 
 async def insert_chat(conn: asyncpg.Connection) -> uuid.UUID:
@@ -226,13 +181,13 @@ async def test_chat_model_configs_columns_in_order(empty_db: str) -> None:
 async def test_apply_rollback_all_apply_reproduces_identical_schema(empty_db: str) -> None:
     migrate.apply(empty_db, SCHEMA)
     first = await catalog_snapshot(empty_db)
-    assert {row[0] for row in first["columns"]} == APP_TABLES
-    assert len(first["constraints"]) > 20 and len(first["indexes"]) > 15
+    assert {name.partition(".")[0] for name in first["column"]} == APP_TABLES
+    assert len(first["constraint"]) > 20 and len(first["index"]) > 15
 
     assert migrate.rollback_all(empty_db, SCHEMA) == MIGRATIONS[::-1]
     assert await app_tables(empty_db) == set()
     empty = await catalog_snapshot(empty_db)
-    assert all(rows == [] for rows in empty.values()), empty
+    assert all(rows == {} for rows in empty.values()), empty
     assert await applied_ids(empty_db) == []
 
     assert migrate.apply(empty_db, SCHEMA) == MIGRATIONS
@@ -243,26 +198,15 @@ async def test_apply_rollback_all_apply_reproduces_identical_schema(empty_db: st
 async def test_rollback_latest_and_down_to_revision(empty_db: str) -> None:
     migrate.apply(empty_db, SCHEMA)
 
-    assert migrate.rollback(empty_db, SCHEMA, "0006") == MIGRATIONS[5:][::-1]
-    async with connect(empty_db) as conn:
-        fk = await conn.fetchval(
-            "SELECT count(*) FROM pg_constraint WHERE conname = 'chat_messages_chat_id_fkey'"
-        )
-    assert fk == 0
-    assert "chat_messages" in await app_tables(empty_db)
+    assert migrate.rollback(empty_db, SCHEMA) == MIGRATIONS[-1:]
+    assert await applied_ids(empty_db) == MIGRATIONS[:-1]
+    assert await app_tables(empty_db) == schema_tables(len(MIGRATIONS) - 1)
 
     # --revision: that migration and everything after it, via the CLI with a prefix.
     result = run_cli("rollback", "--revision", "0004", dsn=empty_db)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == [
-        "rolled back 0005_chat_messages",
-        "rolled back 0004_chats",
-    ]
-    assert await app_tables(empty_db) == APP_TABLES - {
-        "chats",
-        "chat_messages",
-        "chat_provider_tombstones",
-    }
+    assert result.stdout.splitlines() == [f"rolled back {m}" for m in MIGRATIONS[3:-1][::-1]]
+    assert await app_tables(empty_db) == schema_tables(3)
     assert await applied_ids(empty_db) == MIGRATIONS[:3]
 
     # apply --revision stops after the given migration.
@@ -305,12 +249,12 @@ async def test_sql_dry_run_prints_ddl_and_changes_nothing(empty_db: str) -> None
     snapshot = await catalog_snapshot(empty_db)
     back = run_cli("sql", "rollback", "--all", dsn=empty_db)
     assert back.returncode == 0, back.stderr
-    assert back.stdout.index("DROP CONSTRAINT chat_messages_chat_id_fkey") < back.stdout.index(
-        "DROP TABLE accounts"
-    )
+    assert back.stdout.index(
+        "DROP CONSTRAINT IF EXISTS chat_messages_chat_id_fkey"
+    ) < back.stdout.index("DROP TABLE accounts")
     latest = run_cli("sql", "rollback", dsn=empty_db)
-    assert f"-- rollback {LAST}" in latest.stdout  # the latest migration only
-    assert latest.stdout.count("-- rollback ") == 1 and "DROP TABLE accounts" not in latest.stdout
+    headers = [line for line in latest.stdout.splitlines() if line.startswith("-- rollback ")]
+    assert headers == [f"-- rollback {MIGRATIONS[-1]}"]
     assert await catalog_snapshot(empty_db) == snapshot
     assert await applied_ids(empty_db) == MIGRATIONS
 
@@ -473,25 +417,26 @@ async def test_failing_migration_leaves_db_at_previous_revision(
 ) -> None:
     schema = tmp_path / "schema"
     shutil.copytree(SCHEMA, schema)
-    (schema / "9999_bad.sql").write_text(
-        f"-- depends: {LAST}\n"
+    bad = fixture_migration(
+        schema,
+        "bad",
         "CREATE TABLE first_statement_effect (id integer);\n"
-        "INSERT INTO no_such_table VALUES (1);\n"
+        "INSERT INTO no_such_table VALUES (1);\n",
+        "DROP TABLE first_statement_effect;\n",
     )
-    (schema / "9999_bad.rollback.sql").write_text("DROP TABLE first_statement_effect;\n")
 
     result = run_cli("apply", "--schema-dir", str(schema), dsn=empty_db)
-    assert_one_line_error(result, "9999_bad", "no_such_table", LAST)
+    assert_one_line_error(result, bad, "no_such_table", MIGRATIONS[-1])
     assert result.stdout.splitlines() == [f"applied {m}" for m in MIGRATIONS]
     assert await applied_ids(empty_db) == MIGRATIONS
     assert await app_tables(empty_db) == APP_TABLES  # no first_statement_effect
     async with connect(empty_db) as conn:
         assert await conn.fetchval("SELECT count(*) FROM yoyo_lock") == 0  # lock released
 
-    with pytest.raises(migrate.MigrationError, match="9999_bad"):
+    with pytest.raises(migrate.MigrationError, match=bad):
         migrate.apply(empty_db, schema)
     statuses = {s.id: s.applied for s in migrate.status(empty_db, schema)}
-    assert statuses == {**dict.fromkeys(MIGRATIONS, True), "9999_bad": False}
+    assert statuses == {**dict.fromkeys(MIGRATIONS, True), bad: False}
 
 
 def _unused_port() -> int:
@@ -526,12 +471,9 @@ async def test_concurrent_applies_apply_each_migration_once(empty_db: str, tmp_p
     # enough that the second one certainly has to wait for it.
     schema = tmp_path / "schema"
     shutil.copytree(SCHEMA, schema)
-    (schema / "9999_slow.sql").write_text(
-        f"-- depends: {LAST}\nDO $$ BEGIN PERFORM pg_sleep(1); END $$;\n"
-    )
-    (schema / "9999_slow.rollback.sql").write_text("SELECT 1;\n")
-    expected = [*MIGRATIONS, "9999_slow"]
-    cmd = [sys.executable, "-m", "codegen.migrate", "--dsn", empty_db]
+    slow = fixture_migration(schema, "slow", "DO $$ BEGIN PERFORM pg_sleep(1); END $$;\n")
+    expected = [*MIGRATIONS, slow]
+    cmd = [sys.executable, "-m", "codegen", "migrate", "--dsn", empty_db]
     cmd += ["--schema-dir", str(schema), "apply"]
     procs = [
         subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -578,11 +520,11 @@ def test_dsn_conversion() -> None:
     assert migrate.to_yoyo_dsn("postgresql+psycopg://h/db") == "postgresql+psycopg://h/db"
     with pytest.raises(migrate.MigrationError):
         migrate.to_yoyo_dsn("sqlite:///x.db")
-    assert migrate.redact_dsn("postgresql://u:secret@h:1/db") == "postgresql://u:***@h:1/db"
+    assert dbutil.redact_dsn("postgresql://u:secret@h:1/db") == "postgresql://u:***@h:1/db"
 
 
 def test_schema_dir_from_pyproject(tmp_path: Path) -> None:
-    assert migrate.default_schema_dir(tmp_path) == tmp_path / "schema"
+    assert migrate_cli.default_schema_dir(tmp_path) == tmp_path / "schema"
     (tmp_path / "pyproject.toml").write_text('[tool.codegen]\nschema = "db/migrations"\n')
-    assert migrate.default_schema_dir(tmp_path) == tmp_path / "db/migrations"
-    assert migrate.default_schema_dir(ROOT) == SCHEMA
+    assert migrate_cli.default_schema_dir(tmp_path) == tmp_path / "db/migrations"
+    assert migrate_cli.default_schema_dir(ROOT) == SCHEMA

@@ -19,13 +19,13 @@ from tests.conftest import ROOT, run_codegen
 SCHEMA = """\
 CREATE TYPE mood AS ENUM ('happy', 'sad');
 CREATE TABLE authors (
-    id   bigserial PRIMARY KEY,
+    id   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     name text NOT NULL,
     mood mood NOT NULL DEFAULT 'happy',
     tags text[] NOT NULL DEFAULT '{}'
 );
 CREATE TABLE books (
-    id        bigserial PRIMARY KEY,
+    id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     author_id bigint NOT NULL REFERENCES authors (id) ON DELETE CASCADE,
     editor_id bigint REFERENCES authors (id),
     title     text NOT NULL,
@@ -57,6 +57,7 @@ def make_project(root: Path, schema: str = SCHEMA, queries: str = QUERIES, extra
         f'[tool.codegen]\nschema = "schema"\nqueries = "queries"\npackage = "out/db"\n{extra}'
     )
     (root / "schema" / "0001_init.sql").write_text(schema)
+    (root / "schema" / "0001_init.rollback.sql").write_text("DROP SCHEMA public CASCADE;\n")
     (root / "queries" / "q.sql").write_text(queries)
     return root / "pyproject.toml"
 
@@ -79,20 +80,23 @@ def test_verify_every_project_query_against_postgresql(admin_dsn: str) -> None:
     assert count >= 40
     run = codegen("verify", "--dsn", admin_dsn, cwd=ROOT)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert run.stdout.splitlines() == [f"verified {count} queries against PostgreSQL: 0 mismatches"]
+    assert run.stdout.splitlines() == [
+        f"verified {count} queries against PostgreSQL: 0 rejected by PostgreSQL, 0 type mismatches"
+    ]
 
 
 async def test_verify_the_golden_project(admin_dsn: str) -> None:
     config, result = compile_project(ROOT / "tests" / "golden" / "pyproject.toml")
     assert sum(len(v) for v in result.files.values()) >= 25
-    assert await verify.verify(config, result, admin_dsn) == []
+    assert (await verify.verify(config, result, admin_dsn)).ok
 
 
 async def test_verify_in_process_finds_nothing_on_a_good_project(
     admin_dsn: str, tmp_path: Path
 ) -> None:
     config, result = compile_project(make_project(tmp_path))
-    assert await verify.verify(config, result, admin_dsn) == []
+    outcome = await verify.verify(config, result, admin_dsn)
+    assert outcome.ok and outcome.checked == 3, outcome
 
 
 def tamper(result: pipeline.Result, name: str, **changes: Any) -> pipeline.Result:
@@ -123,8 +127,8 @@ async def test_verify_catches_wrong_inferences(admin_dsn: str, tmp_path: Path) -
     get = find(result, "GetAuthor")
     bad = tamper(bad, "GetAuthor", params=())
 
-    mismatches = await verify.verify(config, bad, admin_dsn)
-    assert [(m.where, m.what) for m in mismatches] == [
+    outcome = await verify.verify(config, bad, admin_dsn)
+    assert [(m.where, m.what) for m in outcome.mismatches] == [
         ("queries/q.sql:1 GetAuthor", "1 parameters on the server, 0 inferred"),
         (
             "queries/q.sql:4 BooksOf",
@@ -134,6 +138,33 @@ async def test_verify_catches_wrong_inferences(admin_dsn: str, tmp_path: Path) -
         ("queries/q.sql:11 CountByMood", "2 columns on the server, 1 inferred"),
     ]
     assert get.params[0].type == "int8"  # the untampered inference was right
+
+
+async def test_verify_catches_array_ness_mismatches_of_columns_and_parameters(
+    admin_dsn: str, tmp_path: Path
+) -> None:
+    """`int8` is not `int8[]`: element type right, array-ness wrong, in both directions."""
+    config, result = compile_project(make_project(tmp_path))
+    books_of, get = find(result, "BooksOf"), find(result, "GetAuthor")
+    ids, tags = books_of.params[0], next(c for c in get.columns if c.name == "tags")
+    assert (ids.type, tags.type, get.params[0].type) == ("_int8", "_text", "int8")
+    bad = tamper(
+        result,
+        "BooksOf",
+        params=(dataclasses.replace(ids, type="int8"), *books_of.params[1:]),
+    )
+    bad = tamper(
+        bad,
+        "GetAuthor",
+        params=(dataclasses.replace(get.params[0], type="_int8"),),
+        columns=tuple(dataclasses.replace(c, type="text") if c is tags else c for c in get.columns),
+    )
+    outcome = await verify.verify(config, bad, admin_dsn)
+    assert [m.what for m in outcome.mismatches] == [
+        "parameter id: server says int8, inferred _int8",
+        "column tags: server says _text, inferred text",
+        "parameter ids: server says _int8, inferred int8",
+    ]
 
 
 async def test_verify_catches_schema_changes_invisible_to_static_replay(
@@ -151,13 +182,17 @@ async def test_verify_catches_schema_changes_invisible_to_static_replay(
     )
     queries = QUERIES + "\n-- name: Gone :many\nSELECT id FROM gone;\n"
     config, result = compile_project(make_project(tmp_path, schema, queries))
-    mismatches = await verify.verify(config, result, admin_dsn)
-    assert [(m.where, m.what) for m in mismatches] == [
+    outcome = await verify.verify(config, result, admin_dsn)
+    assert [(m.where, m.what) for m in outcome.mismatches] == [
         ("queries/q.sql:1 GetAuthor", "5 columns on the server, 4 inferred"),
-        (
-            "queries/q.sql:14 Gone",
-            'PostgreSQL rejects it: relation "gone" does not exist',
-        ),
+    ]
+    assert [e.render().splitlines() for e in outcome.rejected] == [
+        [
+            'queries/q.sql:15:16: error: Gone: rejected by PostgreSQL: relation "gone" does '
+            "not exist",
+            "    SELECT id FROM gone;",
+            "                   ^",
+        ]
     ]
 
 
@@ -172,9 +207,14 @@ def test_verify_cli_reports_mismatches_and_exits_1(admin_dsn: str, tmp_path: Pat
     run = codegen("verify", "--dsn", admin_dsn, "--config", str(config), cwd=tmp_path)
     assert run.returncode == 1
     assert "Traceback" not in run.stderr
-    lines = run.stdout.splitlines()
-    assert lines[0].startswith("queries/q.sql:1 AddTwo: PostgreSQL rejects it: column ")
-    assert lines[-1] == "verified 1 queries against PostgreSQL: 1 mismatches"
+    error = run.stderr.splitlines()
+    assert error[0].startswith("queries/q.sql:2:")
+    assert "error: AddTwo: rejected by PostgreSQL: column " in error[0]
+    assert error[1] == "    " + queries.splitlines()[1]
+    assert error[2].strip() == "^"
+    assert run.stdout.splitlines() == [
+        "verified 1 queries against PostgreSQL: 1 rejected by PostgreSQL, 0 type mismatches"
+    ]
 
 
 def test_verify_needs_a_server(tmp_path: Path) -> None:
@@ -290,10 +330,66 @@ def test_vet_fk_not_covered_by_a_partial_or_non_leading_index(
 def test_vet_foreign_key_dropped_later_is_not_reported(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = make_project(tmp_path, queries="-- name: N :one\nSELECT 1 AS n;\n")
+    ignore = 'vet_ignore = ["ban-drop-constraint:0002_drop_fk.sql"]\n'
+    config = make_project(tmp_path, queries="-- name: N :one\nSELECT 1 AS n;\n", extra=ignore)
     (tmp_path / "schema" / "0002_drop_fk.sql").write_text(
-        "ALTER TABLE books DROP CONSTRAINT books_editor_id_fkey;\n"
+        "-- depends: 0001_init\nALTER TABLE books DROP CONSTRAINT books_editor_id_fkey;\n"
     )
+    (tmp_path / "schema" / "0002_drop_fk.rollback.sql").write_text("SELECT 1;\n")
+    assert vet(config, capsys) == (0, ["vet: 0 finding(s)"])
+
+
+def migration_lint_project(root: Path) -> Path:
+    """A project whose only vet findings can come from the migrations added to it."""
+    fk_ok = 'vet_ignore = ["fk-index:books.editor_id"]\n'
+    return make_project(root, queries="-- name: N :one\nSELECT 1 AS n;\n", extra=fk_ok)
+
+
+def test_vet_requires_each_migrations_rollback_and_depends_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = migration_lint_project(tmp_path)
+    added = tmp_path / "schema" / "0002_more.sql"
+    added.write_text("CREATE TABLE more (id bigint PRIMARY KEY);\n")
+    code, out = vet(config, capsys)
+    assert code == 1
+    assert [line for line in out if ": error: " in line] == [
+        "schema/0002_more.sql:1:1: error: migration has no rollback file 0002_more.rollback.sql "
+        "[missing-rollback] (add 0002_more.rollback.sql)",
+        "schema/0002_more.sql:1:1: error: migration has no `-- depends:` line "
+        "[missing-depends] (add: -- depends: 0001_init)",
+    ]
+    added.write_text("-- depends: 0001_init\n" + added.read_text())
+    added.with_name("0002_more.rollback.sql").write_text("DROP TABLE more;\n")
+    assert vet(config, capsys) == (0, ["vet: 0 finding(s)"])
+
+
+def test_vet_runs_squawk_on_migrations_with_per_file_ignores(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = migration_lint_project(tmp_path)
+    blocking = tmp_path / "schema" / "0002_blocking.sql"
+    blocking.write_text(
+        "-- depends: 0001_init\n"
+        "CREATE INDEX books_title_idx ON books (title);\n"
+        "ALTER TABLE books ALTER COLUMN title SET NOT NULL;\n"
+        "ALTER TABLE authors ALTER COLUMN name TYPE varchar(100);\n"
+    )
+    blocking.with_name("0002_blocking.rollback.sql").write_text("DROP INDEX books_title_idx;\n")
+    code, out = vet(config, capsys)
+    assert code == 1
+    found = {line.split(" [")[1].split("]")[0]: line for line in out if ": error: " in line}
+    assert found["require-concurrent-index-creation"].startswith(
+        "schema/0002_blocking.sql:2:1: error: "
+    )
+    assert found["changing-column-type"].startswith("schema/0002_blocking.sql:4:")
+    assert any(line.startswith("schema/0002_blocking.sql:3:") for line in found.values())
+    # Each finding shows its line and a caret; one rule is silenced for one file.
+    at = out.index(found["require-concurrent-index-creation"])
+    assert out[at + 1 : at + 3] == ["    CREATE INDEX books_title_idx ON books (title);", "    ^"]
+    rules = sorted(found)
+    ignores = ", ".join(f'"{rule}:0002_blocking.sql"' for rule in rules)
+    config.write_text(config.read_text().replace("vet_ignore = [", f"vet_ignore = [{ignores}, "))
     assert vet(config, capsys) == (0, ["vet: 0 finding(s)"])
 
 
