@@ -20,6 +20,7 @@ from pathlib import Path
 
 from codegen import config as cfg
 from codegen import pipeline, render
+from codegen.dba import relations as dba_relations
 from codegen.errors import CodegenError, CodegenErrors
 
 
@@ -146,6 +147,7 @@ def describe_json(result: pipeline.Result) -> list[dict[str, object]]:
                         {"name": c.name, "type": c.type, "nullable": c.nullable} for c in a.columns
                     ],
                     "model": a.model,
+                    **dba_relations.describe_keys(q.stmt, result.catalog),  # dba: tables, locks
                 }
             )
     return out
