@@ -20,6 +20,7 @@ from pathlib import Path
 
 from codegen import config as cfg
 from codegen import pipeline, render
+from codegen.dba import cli as dba_cli
 from codegen.dba import relations as dba_relations
 from codegen.errors import CodegenError, CodegenErrors
 
@@ -198,6 +199,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "describe": (cmd_describe, "print every query's parameters and columns as JSON"),
     "verify": (cmd_verify, "PREPARE every query on a scratch database and compare types"),
     "vet": (cmd_vet, "lint queries and schema for what a DBA would flag"),
+    **dba_cli.COMMANDS,  # dba: explain, stats
 }
 
 
@@ -209,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--config", default="pyproject.toml", help="path to pyproject.toml")
         if name == "verify":
             p.add_argument("--dsn", help="server to create the scratch database on")
+        dba_cli.add_arguments(name, p)  # dba: explain, stats options
     sub.add_parser(
         "migrate",
         help="apply/rollback/list/mark schema migrations (see migrate -h)",
