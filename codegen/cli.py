@@ -180,6 +180,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_vet(args: argparse.Namespace) -> int:
     from codegen import vet
     from codegen.catalog import migration_files
+    from codegen.dba import distribution as dba_distribution
 
     config, result = _compile(args)
     sources = {
@@ -187,6 +188,7 @@ def cmd_vet(args: argparse.Namespace) -> int:
         for p in migration_files(config.schema)
     }
     findings = vet.vet(result, set(config.vet_ignore), sources)
+    findings += dba_distribution.vet_findings(config, result)  # dba: distribution rule
     for f in findings:
         print(f.error.render())
     print(f"vet: {len(findings)} finding(s)")
