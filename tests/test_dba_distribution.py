@@ -123,3 +123,28 @@ def test_bad_distribution_config_is_an_error_naming_the_key(tmp_path: Path) -> N
 def test_project_vet_is_unchanged_without_distribution() -> None:
     proc = run_codegen("vet", cwd=ROOT)
     assert "[distribution]" not in proc.stdout
+
+
+def test_scaling_doc_lists_exactly_what_vet_reports_for_its_config(tmp_path: Path) -> None:
+    """docs/scaling.md's config block, run through vet: the queries it says need
+    `account_id` or are multi-shard are exactly the ones vet flags."""
+    import shutil
+    import tomllib
+
+    doc = (ROOT / "docs" / "scaling.md").read_text()
+    block = re.search(r"```toml\n(.*?)```", doc, re.S)
+    assert block is not None
+    dist = tomllib.loads(block.group(1))["tool"]["codegen"]["distribution"]
+    for rel in ("schema", "queries"):
+        shutil.copytree(ROOT / rel, tmp_path / rel)
+    pairs = ", ".join(f'{t} = "{c}"' for t, c in dist.items())
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.codegen]\nschema = "schema"\nqueries = "queries"\npackage = "out/db"\n'
+        f"distribution = {{ {pairs} }}\n"
+    )
+    proc = run_codegen("vet", cwd=tmp_path)
+    flagged = set(re.findall(r"error: (\w+): \w+ is distributed by", proc.stdout))
+    row = next(line for line in doc.splitlines() if line.startswith("| `InsertAccount`"))
+    _, _, needs, by_design, _ = row.split("|")
+    documented = set(re.findall(r"`(\w+)`", needs + by_design))
+    assert flagged == documented
