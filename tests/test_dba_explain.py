@@ -170,3 +170,34 @@ def test_what_if_syntax_errors_point_at_file_line_col(admin_dsn: str, tmp_path: 
     proc = run_codegen("explain", "--dsn", admin_dsn, "--what-if", str(bad), cwd=ROOT)
     assert proc.returncode == 1
     assert f"{bad}:2:8: error: --what-if: syntax error" in proc.stderr
+
+
+def test_parameters_bind_to_the_columns_they_are_compared_with_or_stored_in() -> None:
+    from pglast import parse_sql
+
+    from codegen import analyze, catalog
+    from codegen.dba.explain import Binding, bindings
+
+    cat = catalog.build([("schema/0001.sql", SCHEMA)], analyze.view_columns)
+
+    def bound(sql: str) -> dict[int, Binding]:
+        return bindings(parse_sql(sql)[0].stmt, cat)
+
+    assert bound(
+        "SELECT * FROM children WHERE parent_code = $1"
+        " AND (id, other_id) > (COALESCE($2, 0), $3::uuid) AND other_id = ANY($4) LIMIT $5"
+    ) == {
+        1: Binding("children", "parent_code", "="),
+        2: Binding("children", "id", ">"),
+        3: Binding("children", "other_id", ">"),
+        4: Binding("children", "other_id", "="),
+    }
+    assert bound("SELECT 1 FROM parents WHERE $1 < score") == {1: Binding("parents", "score", ">")}
+    assert bound("INSERT INTO parents (code, kind) VALUES ($1, $2)") == {
+        1: Binding("parents", "code", "insert"),
+        2: Binding("parents", "kind", "insert"),
+    }
+    assert bound("UPDATE parents SET note = $1 WHERE code = $2") == {
+        1: Binding("parents", "note", "set"),
+        2: Binding("parents", "code", "="),
+    }

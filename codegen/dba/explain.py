@@ -74,8 +74,9 @@ class Plan:
 
 
 def _param(node: Any) -> int | None:
-    while isinstance(node, ast.TypeCast):
-        node = node.arg
+    """The parameter a side of a comparison is: `$1`, `$1::t`, `COALESCE($1, default)`."""
+    while isinstance(node, (ast.TypeCast, ast.CoalesceExpr)):
+        node = node.args[0] if isinstance(node, ast.CoalesceExpr) else node.arg
     return node.number if isinstance(node, ast.ParamRef) else None
 
 
