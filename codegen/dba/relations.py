@@ -101,18 +101,18 @@ class _Scope:
     parent: _Scope | None = None
 
 
-def _children(node: Any) -> Iterator[Any]:
+def children(node: Any) -> Iterator[Any]:
     """The AST nodes directly below `node` (lists flattened)."""
     if isinstance(node, (list, tuple)):
         for item in node:
-            yield from _children(item) if isinstance(item, (list, tuple)) else (item,)
+            yield from children(item) if isinstance(item, (list, tuple)) else (item,)
         return
     for name in getattr(type(node), "__slots__", ()):
         value = getattr(node, name, None)
         if isinstance(value, _ast.Node):
             yield value
         elif isinstance(value, (list, tuple)):
-            yield from _children(value)
+            yield from children(value)
 
 
 class _Walker:
@@ -321,7 +321,7 @@ class _Walker:
         if isinstance(node, (ast.SelectStmt, ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt)):
             self.stmt(node, scope, ctes)
             return
-        for child in _children(node):
+        for child in children(node):
             self.expr(child, scope, ctes)
 
     def _column(self, ref: Any, scope: _Scope) -> None:
