@@ -149,10 +149,17 @@ def fk_order(tables: dict[str, _Table]) -> list[str]:
 
 
 def default_rows(tables: dict[str, _Table]) -> dict[str, int]:
-    """BASE_ROWS for a root table, GROWTH times more per level of foreign keys, capped."""
+    """BASE_ROWS for a root table, GROWTH times more per level of NOT NULL foreign keys
+    (a row that must have a parent is a child; an optional reference, like `created_by`,
+    does not make a table big), capped at MAX_ROWS."""
     depth: dict[str, int] = {}
     for name in fk_order(tables):
-        parents = [depth[ref] for _, ref, _ in tables[name].fks if ref != name and ref in depth]
+        t = tables[name]
+        parents = [
+            depth[ref]
+            for cols, ref, _ in t.fks
+            if ref != name and ref in depth and all(t.cols[c].not_null for c in cols)
+        ]
         depth[name] = 1 + max(parents) if parents else 0
     return {name: min(BASE_ROWS * GROWTH**d, MAX_ROWS) for name, d in depth.items()}
 

@@ -247,7 +247,8 @@ def _rows(node: dict[str, Any]) -> int:
 
 
 def findings(plan: dict[str, Any], sizes: dict[str, int], large: int) -> list[Finding]:
-    """Sequential scans of large tables, sorts of many rows, filters discarding many."""
+    """Sequential scans of large tables, sorts of `large` rows or more, and index scans
+    whose filter discards a tenth of `large` rows or more, ten times what they return."""
     out: list[Finding] = []
     for node in _nodes(plan):
         kind, rel = node["Node Type"], node.get("Relation Name")
@@ -259,7 +260,7 @@ def findings(plan: dict[str, Any], sizes: dict[str, int], large: int) -> list[Fi
                 method = node.get("Sort Method", "")
                 out.append(Finding("sort", f"sort of {n:,} rows{f' ({method})' if method else ''}"))
         removed = int(node.get("Rows Removed by Filter", 0) * node.get("Actual Loops", 1))
-        if removed >= large:
+        if kind != "Seq Scan" and removed >= large // 10 and removed >= 10 * _rows(node):
             where = f"{kind} on {rel}" if rel else kind
             index = f" using {node['Index Name']}" if "Index Name" in node else ""
             text = f"{where}{index} discarded {removed:,} rows by filter to return {_rows(node):,}"
