@@ -105,6 +105,8 @@ async def test_generated_rows_satisfy_every_constraint_at_the_requested_sizes(
         assert datagen.fk_order(tables).index("parents") < datagen.fk_order(tables).index(
             "children"
         )
+        defaults = datagen.default_rows(tables)  # x10 per NOT NULL foreign key level
+        assert defaults["parents"] < defaults["children"] < defaults["links"]
         sizes = {"parents": 50, "children": 400, "links": 300}
         await datagen.fill(conn, tables, sizes)  # PostgreSQL checks every constraint
         for table, n in sizes.items():
