@@ -21,6 +21,8 @@ from typing import NoReturn
 
 from codegen import config as cfg
 from codegen import pipeline, render
+from codegen.dba import cli as dba_cli
+from codegen.dba import relations as dba_relations
 from codegen.errors import CodegenError, CodegenErrors
 
 
@@ -147,6 +149,7 @@ def describe_json(result: pipeline.Result) -> list[dict[str, object]]:
                         {"name": c.name, "type": c.type, "nullable": c.nullable} for c in a.columns
                     ],
                     "model": a.model,
+                    **dba_relations.describe_keys(q.stmt, result.catalog),  # dba: tables, locks
                 }
             )
     return out
@@ -214,6 +217,7 @@ def cmd_drift(args: argparse.Namespace) -> int:
 def cmd_vet(args: argparse.Namespace) -> int:
     from codegen import migration_lint, vet
     from codegen.catalog import migration_files
+    from codegen.dba import distribution as dba_distribution
 
     config, result = _compile(args)
     sources = {
@@ -221,6 +225,7 @@ def cmd_vet(args: argparse.Namespace) -> int:
         for p in migration_files(config.schema)
     }
     findings = vet.vet(result, set(config.vet_ignore), sources)
+    findings += dba_distribution.vet_findings(config, result)  # dba: distribution rule
     lint = migration_lint.lint(config.schema, config.root, set(config.vet_ignore))
     for error in [f.error for f in findings] + [f.error for f in lint]:
         print(error.render())
@@ -235,6 +240,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "verify": (cmd_verify, "PREPARE every query on a scratch database and compare types"),
     "vet": (cmd_vet, "lint queries and schema for what a DBA would flag"),
     "drift": (cmd_drift, "compare a live database with the schema the migrations produce"),
+    **dba_cli.COMMANDS,  # dba: explain, stats
 }
 
 
@@ -259,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
                 help="name prefix of the scratch database (default: [tool.codegen] "
                 "scratch_prefix, else codegen_scratch_)",
             )
+        dba_cli.add_arguments(name, p)  # dba: explain, stats options
     sub.add_parser(
         "migrate",
         help="apply/rollback/list/mark schema migrations (see migrate -h)",

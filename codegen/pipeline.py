@@ -7,6 +7,7 @@ from pathlib import Path
 
 from codegen import analyze, catalog, parse, render
 from codegen.config import Config
+from codegen.dba import docs as dba_docs
 from codegen.errors import CodegenError, CodegenErrors
 
 
@@ -79,4 +80,7 @@ def compile_project(config: Config) -> Result:
 
 
 def render_project(config: Config, result: Result) -> dict[Path, str]:
-    return render.render_package(result.catalog, result.files, config)
+    files = render.render_package(result.catalog, result.files, config)
+    # dba: the review catalog (docs/queries.md, docs/schema.md) when `docs` is configured
+    files.update(dba_docs.render_docs(config, result.catalog, result.files))
+    return files

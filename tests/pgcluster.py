@@ -61,6 +61,7 @@ class Cluster:
     bindir: Path
     datadir: Path
     port: int
+    options: str = ""  # extra server options, e.g. "-c shared_preload_libraries=..."
 
     @property
     def dsn(self) -> str:
@@ -74,7 +75,7 @@ class Cluster:
         opts = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 "
             f"-c unix_socket_directories={self.datadir} -c fsync=off "
-            "-c max_connections=200"
+            f"-c max_connections=200 {self.options}"
         )
         self._pg_ctl("-l", str(self.datadir / "server.log"), "-o", opts, "start")
 
@@ -97,7 +98,7 @@ def _env() -> dict[str, str]:
     return env
 
 
-def start_cluster() -> Cluster:
+def start_cluster(options: str = "") -> Cluster:
     bindir = find_bindir()
     if bindir is None:
         raise NoPostgres(HOW_TO_GET_ONE)
@@ -123,9 +124,9 @@ def start_cluster() -> Cluster:
         "--no-sync",
     ]
     subprocess.run(cmd, check=True, capture_output=True, env=_env())
-    cluster = Cluster(bindir=bindir, datadir=datadir, port=free_port())
+    cluster = Cluster(bindir=bindir, datadir=datadir, port=free_port(), options=options)
     if run_as:
-        cluster = _RootCluster(bindir=bindir, datadir=datadir, port=cluster.port, run_as=run_as)
+        cluster = _RootCluster(bindir, datadir, cluster.port, options, run_as=run_as)
     cluster.start()
     return cluster
 

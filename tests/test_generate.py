@@ -171,7 +171,11 @@ def test_describe_prints_every_query_as_json(capsys: pytest.CaptureFixture[str])
         if line.startswith("-- name:")
     ]
     assert [d["name"] for d in described] == headers
-    by_name = {d["name"]: d for d in described}
+    # the dba keys (reads/writes/locks) are tested in test_dba_relations.py
+    by_name = {
+        d["name"]: {k: v for k, v in d.items() if k not in ("reads", "writes", "locks")}
+        for d in described
+    }
     assert by_name["ListAuthorsByIDs"] == {
         "name": "ListAuthorsByIDs",
         "command": "many",
@@ -232,7 +236,7 @@ def test_check_passes_on_the_committed_project() -> None:
 
 
 def test_check_fails_with_a_unified_diff_when_stale(tmp_path: Path) -> None:
-    copy_project(ROOT, tmp_path, "src/chatdb/db")
+    copy_project(ROOT, tmp_path, "src/chatdb/db", "docs")
     ok = codegen("check", cwd=tmp_path)
     assert ok.returncode == 0, ok.stdout + ok.stderr
 
@@ -261,7 +265,7 @@ def test_check_fails_with_a_unified_diff_when_stale(tmp_path: Path) -> None:
 
 
 def test_check_notices_a_hand_edit(tmp_path: Path) -> None:
-    copy_project(ROOT, tmp_path, "src/chatdb/db")
+    copy_project(ROOT, tmp_path, "src/chatdb/db", "docs")
     models_py = tmp_path / "src/chatdb/db/models.py"
     models_py.write_text(models_py.read_text() + "# edited by hand\n")
     result = codegen("check", cwd=tmp_path)

@@ -1,0 +1,215 @@
+"""The DBA commands, `explain` and `stats`, registered in `codegen.cli` by `COMMANDS` and
+`add_arguments` so that file only gains a few lines.
+
+Errors follow the house rules: bad input (an unknown table in `--rows`, no DSN, a server
+without `pg_stat_statements`) is one `error:` line and exit 1; nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
+
+from codegen import config as cfg
+from codegen import pipeline
+from codegen.errors import CodegenError
+
+if TYPE_CHECKING:
+    import asyncpg
+
+# Imported by `codegen.cli`: asyncpg, psycopg and yoyo are imported only when a DBA
+# command runs, so they cost generate and check nothing.
+DEFAULT_LARGE = 10_000  # rows: a table, sort or filter this big is "large"
+
+
+def _dsn(args: argparse.Namespace, command: str) -> str:
+    dsn: str | None = args.dsn or os.environ.get("DATABASE_URL")
+    if not dsn:
+        raise CodegenError(f"{command} needs --dsn or DATABASE_URL")
+    return dsn
+
+
+def parse_rows(specs: list[str], tables: set[str]) -> dict[str, int]:
+    """`--rows table=N ...` -> {table: N}; an unknown table or a bad N is an error."""
+    sizes: dict[str, int] = {}
+    for spec in specs:
+        table, sep, count = spec.partition("=")
+        if not sep or not count.strip().isdigit():
+            raise CodegenError(f"--rows {spec}: expected table=N with N a whole number >= 0")
+        if table not in tables:
+            known = ", ".join(sorted(tables))
+            raise CodegenError(f"--rows {spec}: no table {table!r} in the schema (tables: {known})")
+        sizes[table] = int(count)
+    return sizes
+
+
+# TODO(merge): replace with the shared scratch-database helper when it lands.
+@asynccontextmanager
+async def scratch_database(dsn: str, prefix: str) -> AsyncIterator[str]:
+    """A new database on the server of `dsn` with the migrations applied; dropped after."""
+    import asyncpg
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    try:
+        yield urlunsplit(urlsplit(dsn)._replace(path="/" + name))
+    finally:
+        admin = await asyncpg.connect(dsn)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+async def _explain(
+    config: cfg.Config, result: pipeline.Result, dsn: str, args: argparse.Namespace
+) -> int:
+    import asyncpg
+
+    from codegen import migrate
+    from codegen.dba import datagen
+
+    rows = parse_rows(args.rows or [], set(result.catalog.tables))
+    async with scratch_database(dsn, "codegen_explain") as target:
+        await asyncio.to_thread(migrate.apply, target, config.schema)
+        conn = await asyncpg.connect(target)
+        try:
+            if args.what_if:
+                await _what_if(conn, Path(args.what_if))
+            tables = await datagen.read_tables(conn)
+            sizes = {**datagen.default_rows(tables), **rows}
+            started = time.monotonic()
+            await datagen.fill(conn, tables, sizes)
+            filled = ", ".join(f"{t} {n:,}" for t, n in sorted(sizes.items()))
+            print(f"explain: filled {filled} in {time.monotonic() - started:.1f} s")
+            return await _report(conn, result, sizes, args)
+        finally:
+            await conn.close()
+
+
+async def _what_if(conn: asyncpg.Connection[asyncpg.Record], path: Path) -> None:
+    """Run DDL (an index under review) after the migrations; its errors are bad input."""
+    import asyncpg
+    from pglast.parser import ParseError, split
+
+    from codegen.errors import SourceText, parse_error_offset
+
+    text = path.read_text(encoding="utf-8")
+    source = SourceText(str(path), text)
+    try:
+        statements = split(text, only_slices=True)
+    except ParseError as exc:
+        raise CodegenError(
+            f"--what-if: {exc}", source, parse_error_offset(exc, len(text))
+        ) from None
+    for part in statements:
+        try:
+            await conn.execute(text[part])
+        except asyncpg.PostgresError as exc:  # the error's position, else the statement's
+            offset = part.start + int(getattr(exc, "position", None) or 1) - 1
+            raise CodegenError(f"--what-if: {exc}", source, offset) from None
+
+
+async def _report(
+    conn: asyncpg.Connection[asyncpg.Record],
+    result: pipeline.Result,
+    sizes: dict[str, int],
+    args: argparse.Namespace,
+) -> int:
+    from codegen.dba import explain
+
+    total = 0
+    for analyses in result.files.values():
+        for a in analyses:
+            for plan in await explain.plans(conn, a, result.catalog):
+                if plan.root is None:
+                    total += 1
+                    print(
+                        a.query.error(f"[{plan.mode} plan] cannot explain: {plan.error}").render()
+                    )
+                    continue
+                found = [
+                    f
+                    for f in explain.findings(plan.root, sizes, args.large)
+                    if f.rule not in a.query.vet_ignore
+                ]
+                total += len(found)
+                for f in found:
+                    msg = (
+                        f"[{plan.mode} plan] {f.text} [{f.rule}] (silence: -- vet: ignore {f.rule})"
+                    )
+                    print(a.query.error(msg).render())
+                if found or args.plans:
+                    note = "" if plan.analyzed else f" (planned only: {plan.error})"
+                    print(f"    {a.query.name} [{plan.mode} plan]{note}:")
+                    print("\n".join("      " + line for line in explain.render_plan(plan.root)))
+    n = sum(len(v) for v in result.files.values())
+    print(f"explain: {n} queries, custom and generic plans: {total} finding(s)")
+    return 1 if total else 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    dsn = _dsn(args, "explain")
+    config = cfg.load(Path(args.config))
+    result = pipeline.compile_project(config)
+    parse_rows(args.rows or [], set(result.catalog.tables))  # bad input before any database work
+    return asyncio.run(_explain(config, result, dsn, args))
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from codegen.dba import stats
+
+    dsn = _dsn(args, "stats")
+    config = cfg.load(Path(args.config))
+    result = pipeline.compile_project(config)
+    if args.limit < 1:
+        raise CodegenError(f"--limit {args.limit}: must be at least 1")
+    rows = asyncio.run(stats.fetch(dsn, result))
+    print(stats.render(rows, args.limit))
+    return 0
+
+
+COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
+    "explain": (cmd_explain, "plans of every query on generated data: seq scans, sorts, filters"),
+    "stats": (cmd_stats, "pg_stat_statements by query name and source line"),
+}
+
+
+def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
+    """The options of the DBA commands (nothing for the others)."""
+    if name not in COMMANDS:
+        return
+    parser.add_argument("--dsn", help="server to use (default: $DATABASE_URL)")
+    if name == "explain":
+        parser.add_argument(
+            "--rows",
+            nargs="*",
+            metavar="TABLE=N",
+            help="rows to generate per table (default: 100, x10 per level of NOT NULL"
+            " foreign keys, at most 200,000)",
+        )
+        parser.add_argument(
+            "--large",
+            type=int,
+            default=DEFAULT_LARGE,
+            help="a table or sort of this many rows is large; an index scan discarding"
+            " a tenth of it by filter is reported (default: %(default)s)",
+        )
+        parser.add_argument("--plans", action="store_true", help="print every plan")
+        parser.add_argument(
+            "--what-if", metavar="FILE", help="SQL to run after the migrations (an index to try)"
+        )
+    if name == "stats":
+        parser.add_argument("--limit", type=int, default=50, help="rows to show")

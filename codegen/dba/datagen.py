@@ -1,0 +1,269 @@
+"""Generated rows for `explain`: every table filled at a chosen size, constraints respected.
+
+Plans only mean something on data of realistic size and shape, so this reads the
+migrated scratch database's own catalog (columns, identity, defaults, keys, foreign keys,
+CHECK `IN` lists, enums) and fills the tables in foreign key order, one `INSERT ... SELECT
+... FROM generate_series(1, n) AS g(i)` per table, with an expression per column driven by
+its type. Key columns are deterministic functions of the row number `i`, so a child row
+can reference parent row `j` by computing the parent's key from `j` (no lookups). Foreign
+keys are skewed like real data: the newest half of a child table's rows belong to the
+parent's first row (one busy chat, one heavy user), the older half spread evenly; a column
+in a unique key spreads evenly. Nullable columns stay NULL, columns with defaults take
+them, except NOT NULL dates and times, which advance a second per row so ORDER BY them
+means something.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import pglast
+from pglast import ast as _ast
+from pglast.stream import RawStream
+
+from codegen.errors import CodegenError
+
+ast: Any = _ast
+
+BASE_ROWS = 100  # a table without foreign keys
+GROWTH = 10  # each level of foreign keys below it multiplies the size
+MAX_ROWS = 200_000
+
+_COLUMNS = """
+SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) AS type,
+       t.typtype::text, t.typcategory::text AS typcategory, a.attnotnull, a.atthasdef,
+       a.attidentity::text, a.attgenerated::text
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+JOIN pg_type t ON t.oid = a.atttypid
+WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname NOT LIKE '%yoyo%'
+ORDER BY c.relname, a.attnum
+"""
+_CONSTRAINTS = """
+SELECT c.relname, k.contype::text,
+       ARRAY(SELECT attname FROM unnest(k.conkey) WITH ORDINALITY u(n, o)
+             JOIN pg_attribute ON attrelid = k.conrelid AND attnum = u.n ORDER BY o) AS cols,
+       f.relname AS ref_table,
+       ARRAY(SELECT attname FROM unnest(k.confkey) WITH ORDINALITY u(n, o)
+             JOIN pg_attribute ON attrelid = k.confrelid AND attnum = u.n ORDER BY o) AS ref_cols,
+       pg_get_constraintdef(k.oid) AS def
+FROM pg_constraint k
+JOIN pg_class c ON c.oid = k.conrelid
+LEFT JOIN pg_class f ON f.oid = k.confrelid
+WHERE k.connamespace = 'public'::regnamespace AND k.contype IN ('p', 'u', 'f', 'c')
+UNION ALL
+SELECT c.relname, 'u', ARRAY(SELECT attname FROM pg_attribute
+                             WHERE attrelid = c.oid AND attnum = ANY(x.indkey)), NULL, NULL, ''
+FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid
+WHERE x.indisunique AND c.relnamespace = 'public'::regnamespace
+ORDER BY 1, 2, 3
+"""
+
+
+@dataclass
+class _Col:
+    name: str
+    type: str
+    typtype: str  # e: enum
+    category: str  # PostgreSQL's type category: N numeric, S string, D date/time, A array...
+    not_null: bool
+    has_default: bool
+    identity: bool
+    generated: bool
+    in_list: str | None = None  # `ARRAY[...]` from a CHECK (col IN (...))
+
+
+@dataclass
+class _Table:
+    name: str
+    cols: dict[str, _Col] = field(default_factory=dict)
+    keys: list[tuple[str, ...]] = field(default_factory=list)  # primary and unique
+    fks: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = field(default_factory=list)
+
+    def unique_alone(self, col: str) -> bool:
+        return any(key == (col,) for key in self.keys)
+
+    def in_key(self, col: str) -> bool:
+        return any(col in key for key in self.keys)
+
+
+def _check_in_list(definition: str) -> tuple[str, str] | None:
+    """(column, `ARRAY[...]`) for `CHECK ((col = ANY (ARRAY[...])))`, else None."""
+    try:
+        expr: Any = pglast.parse_sql("SELECT " + definition.removeprefix("CHECK "))[0].stmt
+    except pglast.parser.ParseError:
+        return None
+    node = expr.targetList[0].val
+    if not isinstance(node, ast.A_Expr) or node.kind != pglast.enums.A_Expr_Kind.AEXPR_OP_ANY:
+        return None
+    if not isinstance(node.lexpr, ast.ColumnRef):
+        return None
+    return node.lexpr.fields[-1].sval, RawStream()(node.rexpr)
+
+
+async def read_tables(conn: asyncpg.Connection[asyncpg.Record]) -> dict[str, _Table]:
+    tables: dict[str, _Table] = {}
+    for r in await conn.fetch(_COLUMNS):
+        t = tables.setdefault(r["relname"], _Table(r["relname"]))
+        t.cols[r["attname"]] = _Col(
+            r["attname"], r["type"], r["typtype"], r["typcategory"], r["attnotnull"],
+            r["atthasdef"], r["attidentity"] != "", r["attgenerated"] != "",
+        )  # fmt: skip
+    for r in await conn.fetch(_CONSTRAINTS):
+        if r["relname"] not in tables:
+            continue
+        t = tables[r["relname"]]
+        cols = tuple(r["cols"])
+        if r["contype"] in ("p", "u") and cols not in t.keys:
+            t.keys.append(cols)
+        elif r["contype"] == "f":
+            t.fks.append((cols, r["ref_table"], tuple(r["ref_cols"])))
+        elif r["contype"] == "c" and (found := _check_in_list(r["def"])) and found[0] in t.cols:
+            t.cols[found[0]].in_list = found[1]
+    return tables
+
+
+def fk_order(tables: dict[str, _Table]) -> list[str]:
+    """Tables parents first (a self-reference does not count); cycles are an error."""
+    order: list[str] = []
+    state: dict[str, str] = {}
+
+    def visit(name: str) -> None:
+        if state.get(name) == "done":
+            return
+        if state.get(name) == "open":
+            raise CodegenError(f"explain: foreign keys form a cycle through table {name!r}")
+        state[name] = "open"
+        for _, ref, _ in tables[name].fks:
+            if ref != name and ref in tables:
+                visit(ref)
+        state[name] = "done"
+        order.append(name)
+
+    for name in sorted(tables):
+        visit(name)
+    return order
+
+
+def default_rows(tables: dict[str, _Table]) -> dict[str, int]:
+    """BASE_ROWS for a root table, GROWTH times more per level of NOT NULL foreign keys
+    (a row that must have a parent is a child; an optional reference, like `created_by`,
+    does not make a table big), capped at MAX_ROWS."""
+    depth: dict[str, int] = {}
+    for name in fk_order(tables):
+        t = tables[name]
+        parents = [
+            depth[ref]
+            for cols, ref, _ in t.fks
+            if ref != name and ref in depth and all(t.cols[c].not_null for c in cols)
+        ]
+        depth[name] = 1 + max(parents) if parents else 0
+    return {name: min(BASE_ROWS * GROWTH**d, MAX_ROWS) for name, d in depth.items()}
+
+
+def _literal_expr(t: _Table, c: _Col, i: str) -> str:
+    """A NOT NULL value for row `i` (an SQL expression), unique when the column must be."""
+    unique = t.in_key(c.name)
+    if c.typtype == "e":
+        rng = f"enum_range(NULL::{c.type})"
+        return f"({rng})[1 + ({i}) % array_length({rng}, 1)]"
+    if c.in_list:
+        return f"({c.in_list})[1 + ({i}) % array_length({c.in_list}, 1)]"
+    if c.type == "uuid":
+        return f"md5('{t.name}.{c.name}.' || ({i}))::uuid"
+    if c.category == "S":
+        return f"('{c.name}-' || ({i}))::{c.type}"
+    if c.category == "N":
+        return f"({i})::{c.type}" if unique else f"(1 + ({i}) % 100)::{c.type}"
+    if c.category == "B":
+        return "false"
+    if c.category == "D":
+        return f"(timestamptz '2025-01-01 00:00:00+00' + make_interval(secs => ({i})))::{c.type}"
+    if c.category == "T":
+        return f"make_interval(secs => ({i}))"
+    if c.category == "A":
+        return f"'{{}}'::{c.type}"
+    if c.type in ("json", "jsonb"):
+        return f"'{{}}'::{c.type}"
+    if c.type == "bytea":
+        return f"convert_to(({i})::text, 'UTF8')"
+    raise CodegenError(
+        f"explain: cannot generate values of type {c.type} for {t.name}.{c.name};"
+        " give the column a DEFAULT or make it nullable"
+    )
+
+
+def _parent_row(t: _Table, col: str, parents: int, rows: int) -> str:
+    """Which parent row child row `i` references: skewed unless the column is a key.
+
+    The newest half of the rows (the highest `i`) all belong to parent row 1, the older half
+    spread evenly: a busy chat whose messages come after everyone else's, one heavy user.
+    """
+    if t.unique_alone(col):
+        return f"(1 + (i - 1) % {parents})"
+    only_fks = all(
+        any(k in cols for cols, _, _ in t.fks) for key in t.keys if col in key for k in key
+    )
+    if t.in_key(col) and only_fks:
+        return f"(1 + (i - 1) % {parents})"
+    return f"(CASE WHEN i > {rows // 2} THEN 1 ELSE 1 + (i - 1) % {parents} END)"
+
+
+def column_expr(tables: dict[str, _Table], sizes: dict[str, int], t: _Table, c: _Col) -> str | None:
+    """The expression for column `c` of row `i`; None to leave it to its default."""
+    for cols, ref, ref_cols in t.fks:
+        if c.name in cols and ref in tables:
+            parent = tables[ref]
+            ref_col = parent.cols[ref_cols[cols.index(c.name)]]
+            j = _parent_row(t, c.name, max(sizes.get(ref, 1), 1), sizes.get(t.name, 0))
+            return value_expr(parent, ref_col, j)
+    if c.category == "D" and c.not_null:  # timestamps spread over time, newest rows last
+        return value_expr(t, c, "i")
+    if c.generated or (c.has_default and not c.identity and not t.in_key(c.name)):
+        return None
+    if not c.not_null and not t.in_key(c.name):
+        return None
+    return value_expr(t, c, "i")
+
+
+def value_expr(t: _Table, c: _Col, i: str) -> str:
+    """Row `i`'s value of key or plain column `c` (identity columns count rows from 1)."""
+    return f"({i})::{c.type}" if c.identity else _literal_expr(t, c, i)
+
+
+def insert_sql(tables: dict[str, _Table], sizes: dict[str, int], name: str) -> str:
+    t = tables[name]
+    exprs = {c.name: column_expr(tables, sizes, t, c) for c in t.cols.values()}
+    chosen = {k: v for k, v in exprs.items() if v is not None}
+    overriding = " OVERRIDING SYSTEM VALUE" if any(t.cols[k].identity for k in chosen) else ""
+    cols = ", ".join(f'"{k}"' for k in chosen)
+    values = ", ".join(chosen.values())
+    return (
+        f'INSERT INTO "{name}" ({cols}){overriding} '
+        f"SELECT {values} FROM generate_series(1, {sizes.get(name, 0)}) AS g(i)"
+    )
+
+
+async def fill(
+    conn: asyncpg.Connection[asyncpg.Record], tables: dict[str, _Table], sizes: dict[str, int]
+) -> None:
+    """Insert the rows, reset identity sequences past them, VACUUM ANALYZE."""
+    for name in fk_order(tables):
+        try:
+            await conn.execute(insert_sql(tables, sizes, name))
+        except asyncpg.PostgresError as exc:
+            raise CodegenError(
+                f"explain: generating {sizes.get(name, 0)} rows for table {name} failed: {exc}"
+                " (a CHECK or unique constraint the generator does not understand?"
+                f" pass --rows {name}=0 to leave it empty)"
+            ) from None
+        for c in tables[name].cols.values():
+            if c.identity and sizes.get(name, 0) > 0:
+                await conn.execute(
+                    f"SELECT setval(pg_get_serial_sequence('\"{name}\"', '{c.name}'), $1)",
+                    sizes[name],
+                )
+    await conn.execute("VACUUM ANALYZE")

@@ -1,0 +1,54 @@
+"""The DBA tools' keys in `[tool.codegen]`: `docs` (where the review catalog goes) and
+`distribution` (table -> distribution column, checked by `vet`).
+
+Read here rather than in `codegen.config` so the core config stays the generator's; a
+bad value is an error naming the key, exit 1.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codegen.catalog import Catalog
+from codegen.config import Config
+from codegen.errors import CodegenError
+
+
+@dataclass(frozen=True)
+class DbaSettings:
+    docs: Path | None = None  # directory of queries.md and schema.md; None: not generated
+    distribution: dict[str, str] = field(default_factory=dict)  # table -> distribution column
+
+
+def load(config: Config) -> DbaSettings:
+    """The keys from `<root>/pyproject.toml` (the file `config` was loaded from)."""
+    pyproject = config.root / "pyproject.toml"
+    try:
+        section = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["codegen"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return DbaSettings()
+    docs = section.get("docs")
+    if docs is not None and not isinstance(docs, str):
+        raise CodegenError(f'{pyproject}: [tool.codegen] docs must be a path, e.g. docs = "docs"')
+    dist = section.get("distribution", {})
+    if not isinstance(dist, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in dist.items()
+    ):
+        raise CodegenError(
+            f"{pyproject}: [tool.codegen] distribution must map table names to column names,"
+            ' e.g. distribution = { chats = "account_id" }'
+        )
+    return DbaSettings(config.root / docs if docs else None, dict(dist))
+
+
+def check_distribution(settings: DbaSettings, catalog: Catalog, config: Config) -> None:
+    """Every table and column named in `distribution` exists in the migrated schema."""
+    where = f"{config.root / 'pyproject.toml'}: [tool.codegen] distribution"
+    for table, column in sorted(settings.distribution.items()):
+        t = catalog.tables.get(table)
+        if t is None:
+            raise CodegenError(f'{where}: table "{table}" does not exist in the schema')
+        if column not in {c.name for c in t.columns}:
+            raise CodegenError(f'{where}: column "{column}" does not exist in table "{table}"')

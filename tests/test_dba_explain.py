@@ -1,0 +1,205 @@
+"""`explain`: generated data that satisfies the schema, plans custom and generic, and the
+findings the issue names (ListChatMessages, ListChatsByUser), judged by PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from codegen import config as cfg
+from codegen import pipeline
+from codegen.dba import datagen
+from tests.conftest import ROOT, run_codegen
+from tests.test_verify import make_project
+
+# Small enough for the suite, large enough that index choice matters.
+ROWS = ["chats=8000", "chat_messages=12000", "chat_model_configs=100", "users=100"]
+LARGE = "3000"
+
+
+def _queries() -> dict[str, tuple[str, int]]:
+    result = pipeline.compile_project(cfg.load(ROOT / "pyproject.toml"))
+    return {
+        a.query.name: (a.query.source.path, a.query.line)
+        for an in result.files.values()
+        for a in an
+    }
+
+
+def _findings(stdout: str) -> list[tuple[str, str, str]]:
+    """(file:line, query, plan mode) of every finding printed."""
+    pattern = re.compile(r"^(\S+:\d+):\d+: error: (\w+): \[(custom|generic) plan\]", re.M)
+    return pattern.findall(stdout)
+
+
+async def _scratch_left(admin_dsn: str) -> list[str]:
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        rows = await conn.fetch(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'codegen_explain_%'"
+        )
+        return [r["datname"] for r in rows]
+    finally:
+        await conn.close()
+
+
+async def test_explain_finds_the_issues_paging_problems_and_the_index_fixes_one(
+    admin_dsn: str, tmp_path: Path
+) -> None:
+    where = _queries()
+    args = ["explain", "--dsn", admin_dsn, "--large", LARGE, "--rows", *ROWS]
+    before = run_codegen(*args, cwd=ROOT)
+    assert before.returncode == 1, before.stdout + before.stderr
+    found = _findings(before.stdout)
+    messages, by_user = where["ListChatMessages"], where["ListChatsByUser"]
+    assert (f"{messages[0]}:{messages[1]}", "ListChatMessages", "generic") in found
+    assert (f"{by_user[0]}:{by_user[1]}", "ListChatsByUser", "generic") in found
+    assert ("ListChatsByUser", "custom") not in {(q, m) for _, q, m in found}
+    assert "Traceback" not in before.stderr
+    assert await _scratch_left(admin_dsn) == []
+
+    index = tmp_path / "index.sql"
+    index.write_text("CREATE INDEX chat_messages_chat_id_id_idx ON chat_messages (chat_id, id);\n")
+    after = run_codegen(*args, "--what-if", str(index), cwd=ROOT)
+    assert ("ListChatMessages", "generic") not in {(q, m) for _, q, m in _findings(after.stdout)}
+
+
+SCHEMA = """\
+CREATE TYPE mood AS ENUM ('happy', 'sad');
+CREATE TABLE parents (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    code text NOT NULL UNIQUE CHECK (code <> ''),
+    kind text NOT NULL CHECK (kind IN ('a', 'b', 'c')),
+    mood mood NOT NULL,
+    score int NOT NULL CHECK (score BETWEEN 1 AND 100),
+    at timestamptz NOT NULL DEFAULT now(),
+    note text
+);
+CREATE TABLE children (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    parent_code text NOT NULL REFERENCES parents (code),
+    other_id uuid REFERENCES parents (id),
+    body jsonb NOT NULL
+);
+CREATE TABLE links (
+    child_id bigint NOT NULL REFERENCES children (id),
+    parent_id uuid NOT NULL REFERENCES parents (id),
+    PRIMARY KEY (child_id, parent_id)
+);
+"""
+
+
+async def test_generated_rows_satisfy_every_constraint_at_the_requested_sizes(
+    empty_db: str, tmp_path: Path
+) -> None:
+    from codegen import migrate
+
+    make_project(tmp_path, schema=SCHEMA)
+    migrate.apply(empty_db, tmp_path / "schema")
+    conn = await asyncpg.connect(empty_db)
+    try:
+        tables = await datagen.read_tables(conn)
+        assert datagen.fk_order(tables).index("parents") < datagen.fk_order(tables).index(
+            "children"
+        )
+        defaults = datagen.default_rows(tables)  # x10 per NOT NULL foreign key level
+        assert defaults["parents"] < defaults["children"] < defaults["links"]
+        sizes = {"parents": 50, "children": 400, "links": 300}
+        await datagen.fill(conn, tables, sizes)  # PostgreSQL checks every constraint
+        for table, n in sizes.items():
+            assert await conn.fetchval(f"SELECT count(*) FROM {table}") == n
+        busiest = await conn.fetchval(
+            "SELECT count(*) FROM children GROUP BY parent_code ORDER BY 1 DESC LIMIT 1"
+        )
+        assert busiest >= sizes["children"] // 2  # the skew: one busy parent
+        kinds = await conn.fetchval("SELECT count(DISTINCT kind) FROM parents")
+        assert kinds == 3  # every value a CHECK ... IN allows
+        # identity columns continue after the generated rows
+        new_id = await conn.fetchval(
+            "INSERT INTO children (parent_code, body)"
+            " SELECT code, '{}' FROM parents LIMIT 1 RETURNING id"
+        )
+        assert new_id == sizes["children"] + 1
+    finally:
+        await conn.close()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--rows", "chatz=10"], "--rows chatz=10: no table 'chatz' in the schema"),
+        (["--rows", "chats=ten"], "--rows chats=ten: expected table=N"),
+    ],
+)
+async def test_bad_rows_are_an_error_before_any_database_work(
+    admin_dsn: str, extra: list[str], message: str
+) -> None:
+    proc = run_codegen("explain", "--dsn", admin_dsn, *extra, cwd=ROOT)
+    assert proc.returncode == 1
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+    assert await _scratch_left(admin_dsn) == []
+
+
+def test_explain_needs_a_dsn(tmp_path: Path) -> None:
+    import os
+
+    env_dsn = os.environ.pop("DATABASE_URL", None)
+    try:
+        proc = run_codegen("explain", cwd=ROOT)
+    finally:
+        if env_dsn is not None:
+            os.environ["DATABASE_URL"] = env_dsn
+    assert proc.returncode == 1 and "explain needs --dsn or DATABASE_URL" in proc.stderr
+
+
+async def test_what_if_sql_errors_point_at_file_line_col(admin_dsn: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.sql"
+    bad.write_text("-- try this\nCREATE INDEX ON chat_messages (chat_idd, id);\n")
+    proc = run_codegen("explain", "--dsn", admin_dsn, "--what-if", str(bad), cwd=ROOT)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert re.search(
+        rf"{re.escape(str(bad))}:2:\d+: error: --what-if: column \"chat_idd\"", proc.stderr
+    )
+    assert await _scratch_left(admin_dsn) == []
+
+
+def test_what_if_syntax_errors_point_at_file_line_col(admin_dsn: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.sql"
+    bad.write_text("CREATE INDEX ON chat_messages (chat_id, id);\nCREATE INDX oops;\n")
+    proc = run_codegen("explain", "--dsn", admin_dsn, "--what-if", str(bad), cwd=ROOT)
+    assert proc.returncode == 1
+    assert f"{bad}:2:8: error: --what-if: syntax error" in proc.stderr
+
+
+def test_parameters_bind_to_the_columns_they_are_compared_with_or_stored_in() -> None:
+    from pglast import parse_sql
+
+    from codegen import analyze, catalog
+    from codegen.dba.explain import Binding, bindings
+
+    cat = catalog.build([("schema/0001.sql", SCHEMA)], analyze.view_columns)
+
+    def bound(sql: str) -> dict[int, Binding]:
+        return bindings(parse_sql(sql)[0].stmt, cat)
+
+    assert bound(
+        "SELECT * FROM children WHERE parent_code = $1"
+        " AND (id, other_id) > (COALESCE($2, 0), $3::uuid) AND other_id = ANY($4) LIMIT $5"
+    ) == {
+        1: Binding("children", "parent_code", "="),
+        2: Binding("children", "id", ">"),
+        3: Binding("children", "other_id", ">"),
+        4: Binding("children", "other_id", "="),
+    }
+    assert bound("SELECT 1 FROM parents WHERE $1 < score") == {1: Binding("parents", "score", ">")}
+    assert bound("INSERT INTO parents (code, kind) VALUES ($1, $2)") == {
+        1: Binding("parents", "code", "insert"),
+        2: Binding("parents", "kind", "insert"),
+    }
+    assert bound("UPDATE parents SET note = $1 WHERE code = $2") == {
+        1: Binding("parents", "note", "set"),
+        2: Binding("parents", "code", "="),
+    }
