@@ -37,7 +37,7 @@ def run(sql: str, command: str = "many") -> analyze.Analysis:
 @pytest.fixture(scope="module")
 async def pg(admin_dsn: str) -> AsyncIterator[asyncpg.Connection[Any]]:
     """A database with SCHEMA and DATA, for PREPARE and for running the statements."""
-    from tests.conftest import scratch_database
+    from codegen.dbutil import scratch_database
 
     async with scratch_database(admin_dsn) as dsn:
         conn = await asyncpg.connect(dsn)

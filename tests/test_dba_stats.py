@@ -15,7 +15,8 @@ import pytest
 from codegen import config as cfg
 from codegen import migrate, pipeline
 from tests import pgcluster
-from tests.conftest import ROOT, admin_execute, dsn_for, run_codegen, scratch_database
+from codegen.dbutil import admin_execute, dsn_with_database, scratch_database
+from tests.conftest import ROOT, run_codegen
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,7 @@ def pss_dsn() -> Iterator[str]:
     try:
         name = f"pss_{uuid.uuid4().hex[:8]}"
         asyncio.run(admin_execute(cluster.dsn, f'CREATE DATABASE "{name}"'))
-        dsn = dsn_for(cluster.dsn, name)
+        dsn = dsn_with_database(cluster.dsn, name)
         migrate.apply(dsn, ROOT / "schema")
         asyncio.run(admin_execute(dsn, "CREATE EXTENSION pg_stat_statements"))
         yield dsn

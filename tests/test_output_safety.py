@@ -259,7 +259,7 @@ def test_migration_cut_off_after_an_open_parenthesis_points_past_its_last_line(
 
 
 def test_every_emitted_sql_string_starts_with_its_name_comment() -> None:
-    """Issue 13 item 2: each module constant is `-- name: X :cmd` and the SQL sent (stars expanded)."""
+    """Issue 13 item 2: each module constant is `-- name: X :cmd` and the SQL sent."""
     import importlib
 
     from codegen import config as cfg

@@ -11,12 +11,9 @@ import argparse
 import asyncio
 import os
 import time
-import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
 
 from codegen import config as cfg
 from codegen import pipeline
@@ -51,38 +48,16 @@ def parse_rows(specs: list[str], tables: set[str]) -> dict[str, int]:
     return sizes
 
 
-# TODO(merge): replace with the shared scratch-database helper when it lands.
-@asynccontextmanager
-async def scratch_database(dsn: str, prefix: str) -> AsyncIterator[str]:
-    """A new database on the server of `dsn` with the migrations applied; dropped after."""
-    import asyncpg
-
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield urlunsplit(urlsplit(dsn)._replace(path="/" + name))
-    finally:
-        admin = await asyncpg.connect(dsn)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
-
-
 async def _explain(
     config: cfg.Config, result: pipeline.Result, dsn: str, args: argparse.Namespace
 ) -> int:
     import asyncpg
 
-    from codegen import migrate
+    from codegen import dbutil, migrate
     from codegen.dba import datagen
 
     rows = parse_rows(args.rows or [], set(result.catalog.tables))
-    async with scratch_database(dsn, "codegen_explain") as target:
+    async with dbutil.scratch_database(dsn, prefix=config.scratch_prefix) as target:
         await asyncio.to_thread(migrate.apply, target, config.schema)
         conn = await asyncpg.connect(target)
         try:
