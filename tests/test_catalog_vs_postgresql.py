@@ -155,3 +155,49 @@ async def live_shape(dsn: str, sql: str) -> Shape:
 async def test_catalog_equals_postgresql(case: str, empty_db: str) -> None:
     sql = CASES[case]
     assert catalog_shape(replayed(sql)) == await live_shape(empty_db, sql)
+
+
+_KEYS = """
+SELECT CASE WHEN n.nspname = 'public' THEN '' ELSE n.nspname || '.' END || c.relname AS rel,
+       k.contype::text AS kind,
+       ARRAY(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY u(n, i)
+             JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n ORDER BY u.i)
+           AS cols,
+       CASE WHEN k.contype = 'f' THEN
+           (SELECT CASE WHEN rn.nspname = 'public' THEN '' ELSE rn.nspname || '.' END
+                   || r.relname
+            FROM pg_class r JOIN pg_namespace rn ON rn.oid = r.relnamespace
+            WHERE r.oid = k.confrelid) END AS ref
+FROM pg_constraint k
+JOIN pg_class c ON c.oid = k.conrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE k.contype IN ('p', 'u', 'f') AND c.relkind IN ('r', 'p') AND k.conparentid = 0
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+"""
+
+Keys = set[tuple[str, str, tuple[str, ...], str | None]]
+
+
+def catalog_keys(cat: Catalog) -> Keys:
+    keys: Keys = set()
+    for name, t in cat.tables.items():
+        if t.primary_key:
+            keys.add((name, "p", t.primary_key, None))
+        keys |= {(name, "u", u, None) for u in t.unique}
+        keys |= {(name, "f", f.columns, f.ref_table) for f in t.foreign_keys}
+    return keys
+
+
+@pytest.mark.parametrize("case", list(CASES))
+async def test_keys_equal_postgresql(case: str, empty_db: str) -> None:
+    """Primary keys, unique constraints and foreign keys, as pg_constraint has them (the
+    copies PostgreSQL makes on partitions, conparentid <> 0, stay with the parent)."""
+    sql = CASES[case]
+    conn = await asyncpg.connect(empty_db)
+    try:
+        await conn.execute(sql)
+        rows = await conn.fetch(_KEYS)
+    finally:
+        await conn.close()
+    live = {(r["rel"], r["kind"], tuple(r["cols"]), r["ref"]) for r in rows}
+    assert catalog_keys(replayed(sql)) == live
