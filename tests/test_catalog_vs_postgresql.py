@@ -78,6 +78,12 @@ CASES: dict[str, str] = {
     "range types": """
         CREATE TYPE floatrange AS RANGE (subtype = float8);
         CREATE TABLE t (r floatrange NOT NULL, m floatmultirange, b int4range[]);
+        CREATE TYPE span AS RANGE (subtype = date, multirange_type_name = spans);
+        ALTER TYPE span RENAME TO period;
+        CREATE TABLE u (p period, ps spans, keep int);
+        CREATE TYPE gone AS RANGE (subtype = int4);
+        CREATE TABLE v (g gone, gm gone_multirange, keep int);
+        DROP TYPE gone CASCADE;
     """,
     "constraints before columns": """
         CREATE TABLE parent (id int, PRIMARY KEY (id));
