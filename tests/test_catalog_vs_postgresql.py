@@ -22,15 +22,23 @@ CASES: dict[str, str] = {
         CREATE TABLE events_a PARTITION OF events FOR VALUES IN ('a');
         CREATE TABLE events_b PARTITION OF events (at NOT NULL) FOR VALUES IN ('b');
     """,
+    "like including indexes": """
+        CREATE TABLE keyed (id int PRIMARY KEY, code text UNIQUE, n int);
+        CREATE TABLE copy_all (LIKE keyed INCLUDING ALL);
+        CREATE TABLE copy_indexes (LIKE keyed INCLUDING INDEXES, extra int);
+        CREATE TABLE copy_plain (LIKE keyed);
+    """,
     "inherits": """
         CREATE TABLE base (id int NOT NULL, note text DEFAULT '');
         CREATE TABLE child (extra bool, note text NOT NULL) INHERITS (base);
     """,
     "like": """
+        CREATE TABLE base_p (id int PRIMARY KEY);
         CREATE TABLE base (id int NOT NULL DEFAULT 1, note text, n serial);
         CREATE TABLE plain (LIKE base, extra int);
         CREATE TABLE with_defaults (LIKE base INCLUDING DEFAULTS);
         CREATE TABLE with_all (LIKE base INCLUDING ALL EXCLUDING INDEXES);
+        CREATE TABLE keyed (id int PRIMARY KEY, code text UNIQUE, parent int REFERENCES base_p);
     """,
     "schemas": """
         CREATE SCHEMA app;
