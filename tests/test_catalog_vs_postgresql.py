@@ -144,13 +144,18 @@ def catalog_shape(cat: Catalog) -> Shape:
     }
 
 
-async def live_shape(dsn: str, sql: str) -> Shape:
+async def applied(dsn: str, sql: str, query: str) -> list[asyncpg.Record]:
+    """Run the migration `sql` on the database, then `query` on what it made."""
     conn = await asyncpg.connect(dsn)
     try:
         await conn.execute(sql)
-        rows = await conn.fetch(_LIVE)
+        return await conn.fetch(query)
     finally:
         await conn.close()
+
+
+async def live_shape(dsn: str, sql: str) -> Shape:
+    rows = await applied(dsn, sql, _LIVE)
     shape: Shape = {}
     for r in rows:
         view = r["relkind"] in ("v", "m")
@@ -207,11 +212,6 @@ async def test_keys_equal_postgresql(case: str, empty_db: str) -> None:
     """Primary keys, unique constraints and foreign keys, as pg_constraint has them (the
     copies PostgreSQL makes on partitions, conparentid <> 0, stay with the parent)."""
     sql = CASES[case]
-    conn = await asyncpg.connect(empty_db)
-    try:
-        await conn.execute(sql)
-        rows = await conn.fetch(_KEYS)
-    finally:
-        await conn.close()
+    rows = await applied(empty_db, sql, _KEYS)
     live = {(r["rel"], r["kind"], tuple(r["cols"]), r["ref"]) for r in rows}
     assert catalog_keys(replayed(sql)) == live
