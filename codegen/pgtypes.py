@@ -148,19 +148,29 @@ def builtins() -> Builtins:
 
 class TypeSpace:
     """Built-in types plus the user's enums and ranges: what a name means and how types
-    convert. `ranges` maps a user range or multirange type to its element type."""
+    convert. `ranges` maps a user range type to its element type, `multiranges` a user
+    multirange type to its range type."""
 
     def __init__(
-        self, enums: frozenset[str] = frozenset(), ranges: Mapping[str, str] | None = None
+        self,
+        enums: frozenset[str] = frozenset(),
+        ranges: Mapping[str, str] | None = None,
+        multiranges: Mapping[str, str] | None = None,
     ) -> None:
         self.b = builtins()
         self.enums = enums
         self.ranges: Mapping[str, str] = ranges or {}
+        self.multiranges: Mapping[str, str] = multiranges or {}
 
     def known(self, name: str) -> bool:
         if name.startswith("_"):
             return self.known(name[1:])
-        return name in self.b.types or name in self.enums or name in self.ranges
+        return (
+            name in self.b.types
+            or name in self.enums
+            or name in self.ranges
+            or name in self.multiranges
+        )
 
     def is_array(self, name: str) -> bool:
         return name.startswith("_") and self.known(name[1:])
@@ -172,11 +182,17 @@ class TypeSpace:
         return name if self.is_array(name) else "_" + name
 
     def kind(self, name: str) -> str:
+        if name in self.ranges:
+            return "r"
+        if name in self.multiranges:
+            return "m"
         info = self.b.types.get(name)
         return info.kind if info else "b"
 
     def range_elem(self, name: str) -> str | None:
         """int4range -> int4, int4multirange -> int4; None for a type that is no range."""
+        if name in self.multiranges:
+            name = self.multiranges[name]
         if name in self.ranges:
             return self.ranges[name]
         return RANGE_SUBTYPES.get(name.replace("multirange", "range"))
@@ -186,7 +202,7 @@ class TypeSpace:
             return "A"
         if name in self.enums:
             return "E"
-        if name in self.ranges:
+        if name in self.ranges or name in self.multiranges:
             return "R"
         info = self.b.types.get(name)
         return info.category if info else "U"

@@ -21,7 +21,8 @@ class Builder:
     def __init__(self, view_columns: ViewColumns | None) -> None:
         self.tables: dict[str, Table] = {}
         self.enums: dict[str, Enum] = {}
-        self.ranges: dict[str, str] = {}
+        self.ranges: dict[str, str] = {}  # range -> element type
+        self.multiranges: dict[str, str] = {}  # multirange -> range
         self.indexes: list[Index] = []
         self.schemas: set[str] = {"public"}
         self.view_columns = view_columns
@@ -29,12 +30,17 @@ class Builder:
     def freeze(self, migrations: Iterable[str] = ()) -> Catalog:
         live = [i for i in self.indexes if i.table in self.tables]
         return Catalog(
-            dict(self.tables), dict(self.enums), tuple(live), tuple(migrations), dict(self.ranges)
+            dict(self.tables),
+            dict(self.enums),
+            tuple(live),
+            tuple(migrations),
+            dict(self.ranges),
+            dict(self.multiranges),
         )
 
     @property
     def types(self) -> TypeSpace:
-        return TypeSpace(frozenset(self.enums), self.ranges)
+        return TypeSpace(frozenset(self.enums), self.ranges, self.multiranges)
 
     def key(self, schema: str | None, name: str, source: SourceText, offset: int) -> str:
         """The catalog key of a relation: `name` in public, `schema.name` elsewhere."""

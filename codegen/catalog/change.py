@@ -78,6 +78,9 @@ def _rename_type(b: Builder, old: str, new: str) -> None:
         b.enums[new] = replace(b.enums.pop(old), name=new)
     elif old in b.ranges:
         b.ranges[new] = b.ranges.pop(old)
+        b.multiranges = {m: new if r == old else r for m, r in b.multiranges.items()}
+    elif old in b.multiranges:
+        b.multiranges[new] = b.multiranges.pop(old)
     else:
         return
     names = {old: new, "_" + old: "_" + new}
@@ -140,10 +143,11 @@ def _refuse_if_referenced(b: Builder, key: str, cascade: bool, source: SourceTex
 
 def _drop_type(b: Builder, name: str, cascade: bool, source: SourceText) -> None:
     gone = {name, "_" + name}
-    if name in b.ranges:
-        gone |= {multirange_name(name), "_" + multirange_name(name)}
-        for key in [k for k in b.ranges if k in gone]:
-            del b.ranges[key]
+    multis = [m for m, r in b.multiranges.items() if r == name]
+    gone |= {*multis, *("_" + m for m in multis)}
+    for m in multis:
+        del b.multiranges[m]
+    b.ranges.pop(name, None)
     b.enums.pop(name, None)
     for table in list(b.tables.values()):
         cols = tuple(c for c in table.columns if c.type not in gone)
@@ -258,4 +262,4 @@ def create_range(b: Builder, stmt: Any, source: SourceText) -> None:
         raise CodegenError(f'range type "{name}": subtype is required', source, 0)
     multi = params.get("multirange_type_name")
     b.ranges[name] = type_name(subtype, b.types, source)
-    b.ranges[multi.names[-1].sval if multi is not None else multirange_name(name)] = b.ranges[name]
+    b.multiranges[multi.names[-1].sval if multi is not None else multirange_name(name)] = name

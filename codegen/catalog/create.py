@@ -90,7 +90,22 @@ def _like(b: Builder, table: Table, like: Any, source: SourceText) -> Table:
                 f'column "{col.name}" specified more than once', source, like.relation.location
             )
         cols.append(replace(col, has_default=col.has_default and defaults))
-    return replace(table, columns=tuple(cols))
+    table = replace(table, columns=tuple(cols))
+    if like.options & TableLikeOption.CREATE_TABLE_LIKE_INDEXES:
+        table = _copy_keys(b, table, found)
+    return table
+
+
+def _copy_keys(b: Builder, table: Table, source_table: Table) -> Table:
+    """LIKE ... INCLUDING INDEXES: the primary key and unique constraints come along."""
+    bare = table.name.rpartition(".")[2]
+    if source_table.primary_key:
+        table = replace(table, primary_key=source_table.primary_key)
+        b.indexes.append(Index(f"{bare}_pkey", table.name, source_table.primary_key, True, False))
+    for keys in source_table.unique:
+        table = replace(table, unique=(*table.unique, keys))
+        b.indexes.append(Index(default_name(bare, keys, "key"), table.name, keys, True, False))
+    return table
 
 
 def _flags(col: Any, not_null: bool, has_default: bool) -> tuple[bool, bool]:

@@ -67,12 +67,13 @@ class Catalog:
     enums: dict[str, Enum] = field(default_factory=dict)
     indexes: tuple[Index, ...] = ()
     migrations: tuple[str, ...] = ()
-    # `CREATE TYPE r AS RANGE`: the range and its multirange -> the element type
+    # `CREATE TYPE r AS RANGE`: the range -> its element type; its multirange -> the range
     ranges: dict[str, str] = field(default_factory=dict)
+    multiranges: dict[str, str] = field(default_factory=dict)
 
     @property
     def types(self) -> TypeSpace:
-        return TypeSpace(frozenset(self.enums), self.ranges)
+        return TypeSpace(frozenset(self.enums), self.ranges, self.multiranges)
 
 
 # A view's columns come from analysing its query, which is the next stage's job; the

@@ -82,6 +82,11 @@ class TypeMapper:
         types = self.catalog.types
         if types.is_array(pg):
             return f"list[{self._base(types.elem(pg), imports)}]"
+        elem = types.range_elem(pg)
+        if elem is not None:  # asyncpg decodes a range as Range, a multirange as a list
+            imports.module("asyncpg")
+            one = f"asyncpg.Range[{self._base(elem, imports)}]"
+            return f"list[{one}]" if types.kind(pg) == "m" else one
         if pg in self.catalog.enums:
             name = naming.enum_class(pg)
             imports.model(name)
