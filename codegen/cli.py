@@ -11,9 +11,7 @@ import argparse
 import difflib
 import json
 import os
-import stat
 import sys
-import tempfile
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -43,40 +41,19 @@ def _generated_files(package: Path) -> set[Path]:
     return found
 
 
-def _mode_for(path: Path) -> int:
-    """The permissions a rewritten file keeps; a new one gets what open() would give it
-    (mkstemp's temporaries are private, 0600, which a deployed package must not be)."""
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 def _read(path: Path) -> str:
     return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
 
 
-def write_atomically(files: dict[Path, str], stale: set[Path]) -> None:
-    """All files or none: write temporaries first, then rename them into place."""
-    temps: list[tuple[Path, Path]] = []
-    try:
-        for path, text in sorted(files.items()):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            temps.append((Path(tmp), path))
-            os.fchmod(fd, _mode_for(path))
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-    except BaseException:
-        for tmp_path, _ in temps:
-            tmp_path.unlink(missing_ok=True)
-        raise
-    for tmp_path, path in temps:
-        os.replace(tmp_path, path)
-    for path in stale:
-        path.unlink(missing_ok=True)
+def write_outputs(files: dict[Path, str], stale: set[Path]) -> None:
+    """Each output directory (the package; `docs/` when configured) all or nothing."""
+    from codegen import output
+
+    for directory in sorted({p.parent for p in files} | {p.parent for p in stale}):
+        output.write_atomically(
+            {p: t for p, t in files.items() if p.parent == directory},
+            {p for p in stale if p.parent == directory},
+        )
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -84,7 +61,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     files = pipeline.render_project(config, result)
     stale = _generated_files(config.package) - set(files)
     changed = [p for p, t in files.items() if not p.exists() or _read(p) != t]
-    write_atomically(files, stale)
+    write_outputs(files, stale)
     n = sum(len(v) for v in result.files.values())
     print(
         f"generated {len(files)} files for {n} queries in {config.package.relative_to(config.root)}"

@@ -24,9 +24,10 @@ from pglast import ast
 
 from codegen import catalog as cat
 from codegen.analyze import checks, nullability, params, scope, stars, statements
-from codegen.analyze.context import Context, Scope, dedupe
+from codegen.analyze.context import Context, Scope
 from codegen.analyze.model import Analysis, Col, ParamInfo
 from codegen.errors import SourceText
+from codegen.naming import dedupe
 from codegen.parse import Query
 
 __all__ = ["Analysis", "Col", "ParamInfo", "analyze", "view_columns"]

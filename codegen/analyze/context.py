@@ -11,7 +11,7 @@ fills for a node's shape, so `mypy --strict` checks the rest.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -141,20 +141,6 @@ def sval(node: Any) -> str:
     if not isinstance(node, ast.String) or node.sval is None:
         raise TypeError(f"expected a name, got {type(node).__name__}")
     return node.sval
-
-
-def dedupe(names: Sequence[str]) -> list[str]:
-    """Names made unique the way sqlc does: a repeated name gets `_2`, `_3`, ..."""
-    seen: dict[str, int] = {}
-    out = []
-    for name in names:
-        if name in seen:
-            seen[name] += 1
-            name = f"{name}_{seen[name]}"
-        else:
-            seen[name] = 1
-        out.append(name)
-    return out
 
 
 def subquery(node: ast.Node | None) -> ast.SelectStmt:

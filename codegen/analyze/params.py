@@ -11,9 +11,10 @@ from dataclasses import replace
 
 from pglast import ast
 
-from codegen.analyze.context import Context, Typed, dedupe, present
+from codegen.analyze.context import Context, Typed, present
 from codegen.analyze.model import ParamInfo
 from codegen.errors import CodegenError
+from codegen.naming import dedupe
 from codegen.parse import Query
 
 
