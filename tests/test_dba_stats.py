@@ -14,8 +14,8 @@ import pytest
 
 from codegen import config as cfg
 from codegen import migrate, pipeline
-from tests import pgcluster
 from codegen.dbutil import admin_execute, dsn_with_database, scratch_database
+from tests import pgcluster
 from tests.conftest import ROOT, run_codegen
 
 

@@ -86,19 +86,43 @@ async def busy_service_during(
     return acked, errors
 
 
-async def test_0006_applies_and_rolls_back_beside_a_busy_service(empty_db: str) -> None:
+def fk_migration_last(tmp_path: Path) -> Path:
+    """schema/ with 0006 moved to the end of the chain (what follows it re-chained onto
+    its predecessor), so the current service, which needs the later migrations, can run
+    while 0006 alone is applied and rolled back. 0006's own SQL is unchanged."""
+    schema = tmp_path / "schema"
+    shutil.copytree(SCHEMA, schema)
+    after = MIGRATIONS[MIGRATIONS.index(FK_MIGRATION) + 1 :]
+    if after:
+        first = schema / f"{after[0]}.sql"
+        first.write_text(
+            first.read_text().replace(f"-- depends: {FK_MIGRATION}", f"-- depends: {BEFORE_FK}")
+        )
+        fk = schema / f"{FK_MIGRATION}.sql"
+        fk.write_text(
+            fk.read_text().replace(f"-- depends: {BEFORE_FK}", f"-- depends: {after[-1]}")
+        )
+    return schema
+
+
+async def test_0006_applies_and_rolls_back_beside_a_busy_service(
+    empty_db: str, tmp_path: Path
+) -> None:
     """8 tasks send messages at full rate while 0006 is applied, rolled back and applied
     again: no deadlock (PostgreSQL's own counter), no service error, nothing lost.
     The previous 0006 (locks chat_messages, then chats) deadlocked here every time."""
-    migrate.apply(empty_db, SCHEMA, revision=BEFORE_FK)
+    schema = fk_migration_last(tmp_path)
+    migrate.apply(empty_db, schema)
+    migrate.rollback(empty_db, schema, FK_MIGRATION)
+    assert FK_MIGRATION not in {s.id for s in migrate.status(empty_db, schema) if s.applied}
     reports: list[str] = []
     applied: list[list[str]] = []
 
     def cycle() -> None:
         kw = {"lock_timeout": 30.0, "report": reports.append}
-        applied.append(migrate.apply(empty_db, SCHEMA, FK_MIGRATION, **kw))  # type: ignore[arg-type]
-        applied.append(migrate.rollback(empty_db, SCHEMA, FK_MIGRATION, **kw))  # type: ignore[arg-type]
-        applied.append(migrate.apply(empty_db, SCHEMA, FK_MIGRATION, **kw))  # type: ignore[arg-type]
+        applied.append(migrate.apply(empty_db, schema, FK_MIGRATION, **kw))  # type: ignore[arg-type]
+        applied.append(migrate.rollback(empty_db, schema, FK_MIGRATION, **kw))  # type: ignore[arg-type]
+        applied.append(migrate.apply(empty_db, schema, FK_MIGRATION, **kw))  # type: ignore[arg-type]
 
     conn = await asyncpg.connect(empty_db)
     try:

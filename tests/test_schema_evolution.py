@@ -195,6 +195,8 @@ async def _seed(dsn: str) -> None:
         )
         agent = await svc.create_agent(account_id=account.id, name="analyst")
         await svc.create_provider(provider="openai", display_name="OpenAI")
+        await svc.create_provider(provider="retired", display_name="Retired")
+        await svc.delete_provider(provider="retired")  # a provider tombstone
         await svc.create_model_config(
             provider="openai",
             model="gpt",
@@ -324,9 +326,10 @@ async def test_readers_return_each_field_s_own_value_after_the_change(
         for row in await _rows_of(reader, evolved, live):
             if model is None:
                 continue
+            key = project.catalog.tables[model].primary_key
+            where = " AND ".join(f'"{c}" = ${i}' for i, c in enumerate(key, 1))
             stored = await evolved.fetchrow(
-                f'SELECT * FROM "{model}" WHERE id = $1',
-                row.id,  # every table's key is `id`
+                f'SELECT * FROM "{model}" WHERE {where}', *(getattr(row, c) for c in key)
             )
             assert stored is not None, reader.name
             assert len(row) == len(row._fields), f"{reader.name}: {len(row)} values"
