@@ -39,7 +39,7 @@ async def _scratch_left(admin_dsn: str) -> list[str]:
     conn = await asyncpg.connect(admin_dsn)
     try:
         rows = await conn.fetch(
-            "SELECT datname FROM pg_database WHERE datname LIKE 'codegen_explain_%'"
+            "SELECT datname FROM pg_database WHERE datname LIKE 'codegen_scratch_%'"
         )
         return [r["datname"] for r in rows]
     finally:
