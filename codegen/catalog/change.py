@@ -113,9 +113,11 @@ def drop(b: Builder, stmt: Any, source: SourceText) -> None:
     for obj in stmt.objects or ():
         if kind in RELATIONS:
             names = [n.sval for n in obj]
-            key = b.key(names[-2] if len(names) > 1 else None, names[-1], source, 0)
-            if key not in b.tables and not stmt.missing_ok:
-                raise CodegenError(f'relation "{key}" does not exist', source, 0)
+            key = b.find_key(names[-2] if len(names) > 1 else None, names[-1])
+            if key is None:
+                if stmt.missing_ok:
+                    continue
+                raise CodegenError(f'relation "{".".join(names)}" does not exist', source, 0)
             _refuse_if_referenced(b, key, cascade, source)
             b.forget_table(key)
         elif kind == ObjectType.OBJECT_TYPE:

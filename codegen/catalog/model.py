@@ -6,7 +6,7 @@ model per table); the replay that fills them lives in `replay.py`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,10 +70,32 @@ class Catalog:
     # `CREATE TYPE r AS RANGE`: the range -> its element type; its multirange -> the range
     ranges: dict[str, str] = field(default_factory=dict)
     multiranges: dict[str, str] = field(default_factory=dict)
+    search_path: tuple[str, ...] = ("public",)
+
+    def relation(self, schema: str | None, name: str) -> Table | None:
+        """The relation `schema.name`, or `name` looked up through the search_path."""
+        key = find_relation(self.tables, self.search_path, schema, name)
+        return None if key is None else self.tables[key]
 
     @property
     def types(self) -> TypeSpace:
         return TypeSpace(frozenset(self.enums), self.ranges, self.multiranges)
+
+
+def relation_key(schema: str, name: str) -> str:
+    """How the catalog keys a relation: `name` in public, `schema.name` elsewhere."""
+    return name if schema == "public" else f"{schema}.{name}"
+
+
+def find_relation(
+    tables: Mapping[str, Table], search_path: Sequence[str], schema: str | None, name: str
+) -> str | None:
+    """The key of `schema.name`, or of `name` in the first search_path schema holding it."""
+    for s in (schema,) if schema is not None else search_path:
+        key = relation_key(s, name)
+        if key in tables:
+            return key
+    return None
 
 
 # A view's columns come from analysing its query, which is the next stage's job; the

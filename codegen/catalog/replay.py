@@ -9,7 +9,6 @@ or an error that names it. ALTER TABLE's subcommands have their own table in `al
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 import pglast
@@ -20,15 +19,11 @@ from codegen.catalog import change, create
 from codegen.catalog.alter import alter_table
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Catalog, ViewColumns
+from codegen.catalog.sources import forward_sql, without_queries
 from codegen.errors import CodegenError, SourceText, parse_error_offset
 
 # pglast types every AST field as Optional; the handlers check shapes themselves.
 ast: Any = _ast
-
-
-def migration_files(schema_dir: Path) -> list[Path]:
-    """yoyo applies forward migrations in file-name order; rollbacks are not schema."""
-    return sorted(p for p in schema_dir.glob("*.sql") if not p.name.endswith(".rollback.sql"))
 
 
 Handler = Callable[[Builder, Any, SourceText], None]
@@ -88,13 +83,18 @@ def _apply(builder: Builder, stmt: Any, source: SourceText, offset: int) -> None
         handler(builder, stmt, source)
 
 
-def build(files: Iterable[tuple[str, str]], view_columns: ViewColumns | None = None) -> Catalog:
+def build(
+    files: Iterable[tuple[str, str]],
+    view_columns: ViewColumns | None = None,
+    search_path: tuple[str, ...] = ("public",),
+) -> Catalog:
     """Replay migrations given as (path, text) pairs in order."""
-    builder = Builder(view_columns)
+    builder = Builder(view_columns, search_path)
     names = []
     for path, text in files:
         source = SourceText(path, text)
         names.append(path)
+        text = without_queries(SourceText(path, forward_sql(text)))
         try:
             stmts = pglast.parse_sql(text)
         except ParseError as exc:
