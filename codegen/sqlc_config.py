@@ -28,7 +28,12 @@ def _read(path: Path) -> Any:
     text = path.read_text(encoding="utf-8")
     try:
         return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+    except json.JSONDecodeError as exc:
+        raise CodegenError(f"{path}:{exc.lineno}: {exc.msg}") from None
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 0
+        raise CodegenError(f"{path}:{line}: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
         raise CodegenError(f"{path}: {str(exc).splitlines()[0]}") from None
 
 

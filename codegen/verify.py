@@ -109,9 +109,8 @@ async def apply_schema(conn: asyncpg.Connection[asyncpg.Record], config: Config)
     """Run the schema's forward SQL statement by statement, as the catalog read it (any
     migration format; named queries in a shared file skipped), with function bodies
     unchecked as pg_dump's output does: a body may name a table created later."""
-    await conn.execute("SET check_function_bodies = off")
     path_sql = ", ".join('"' + s.replace('"', '""') + '"' for s in config.search_path)
-    await conn.execute(f"SET search_path = {path_sql}")  # for the schema and the queries
+    await conn.execute(f"SET check_function_bodies = off; SET search_path = {path_sql}")
     for path in schema_files(config):
         source = SourceText(path.as_posix(), read_source(path, config))
         text = catalog.without_queries(SourceText(source.path, catalog.forward_sql(source.text)))
@@ -125,6 +124,9 @@ async def apply_schema(conn: asyncpg.Connection[asyncpg.Record], config: Config)
         else:
             async with conn.transaction():  # a file is one migration, as yoyo applies it
                 await _run(conn, source, text, stmts)
+    # the queries run in a session of their own: pg_dump's `set_config('search_path', ...)`
+    # and other settings of the schema's scripts do not apply to them
+    await conn.execute(f"RESET ALL; SET search_path = {path_sql}")
 
 
 def _own_transactions(text: str, stmts: list[Any]) -> bool:

@@ -41,10 +41,11 @@ def case_config(case: Path) -> cfg.Config:
     return cfg.Config(root=case, schema=schema, queries=queries, package=case / "db")
 
 
-def describe(case: Path) -> tuple[cfg.Config, pipeline.Result | None, Any]:
+def describe(case: Path) -> tuple[cfg.Config | None, pipeline.Result | None, Any]:
     """(config, result or None, the reduced describe output or the first error)."""
-    config = case_config(case)
+    config = None
     try:
+        config = case_config(case)
         result = pipeline.compile_project(config)
     except (CodegenError, CodegenErrors) as exc:
         err = exc.errors[0] if isinstance(exc, CodegenErrors) else exc
@@ -98,6 +99,6 @@ async def test_verify(name: str, admin_dsn: str) -> None:
     """PostgreSQL agrees: the case's schema loads and every query prepares with exactly the
     parameter and column types described. (Refused cases are judged by describe alone.)"""
     config, result, _ = describe(CASES / name)
-    assert result is not None
+    assert config is not None and result is not None
     outcome = await verify.verify(config, result, admin_dsn, scratch_prefix="conformance_")
     assert outcome.ok, [e.render() for e in outcome.rejected] + [m.what for m in outcome.mismatches]

@@ -13,7 +13,7 @@ from typing import Any
 
 from codegen.catalog.model import Catalog, Enum, Index, Table, ViewColumns, find_relation
 from codegen.errors import CodegenError, SourceText
-from codegen.pgtypes import TypeSpace
+from codegen.pgtypes import Func, TypeSpace
 
 _SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
 
@@ -29,6 +29,9 @@ class Builder:
         self.multiranges: dict[str, str] = {}  # multirange -> range
         self.indexes: list[Index] = []
         self.schemas: set[str] = {"public"}
+        self.functions: dict[str, list[Func]] = {}  # key -> overloads
+        self.domains: dict[str, str] = {}  # domain -> base type
+        self.composites: set[str] = set()
         self.view_columns = view_columns
 
     def freeze(self, migrations: Iterable[str] = ()) -> Catalog:
@@ -41,11 +44,21 @@ class Builder:
             dict(self.ranges),
             dict(self.multiranges),
             self.search_path,
+            {k: tuple(v) for k, v in self.functions.items()},
+            dict(self.domains),
+            frozenset(self.composites),
         )
 
     @property
     def types(self) -> TypeSpace:
-        return TypeSpace(frozenset(self.enums), self.ranges, self.multiranges)
+        return TypeSpace(
+            frozenset(self.enums),
+            self.ranges,
+            self.multiranges,
+            {k: tuple(v) for k, v in self.functions.items()},
+            frozenset(self.composites),
+            self.domains,
+        )
 
     def key(self, schema: str | None, name: str, source: SourceText, offset: int) -> str:
         """The catalog key of a relation created as `schema.name` (or `name`, in the first

@@ -13,11 +13,13 @@ from typing import Any
 
 from pglast.enums import DropBehavior, ObjectType
 
+from codegen.catalog import routines
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Enum, Table
 from codegen.catalog.names import multirange_name, type_name
 from codegen.errors import CodegenError, SourceText
 
+_ROUTINES = (ObjectType.OBJECT_FUNCTION, ObjectType.OBJECT_PROCEDURE, ObjectType.OBJECT_ROUTINE)
 RELATIONS = (
     ObjectType.OBJECT_TABLE,
     ObjectType.OBJECT_VIEW,
@@ -47,10 +49,23 @@ def rename(b: Builder, stmt: Any, source: SourceText) -> None:
         _rename_column(b, table, stmt.subname, stmt.newname)
     elif kind == ObjectType.OBJECT_TYPE:
         _rename_type(b, stmt.object[-1].sval, stmt.newname)
+    elif kind in _ROUTINES:
+        _rename_function(b, stmt, source)
     elif kind in (ObjectType.OBJECT_INDEX, ObjectType.OBJECT_TABCONSTRAINT):
         old = stmt.relation.relname if kind == ObjectType.OBJECT_INDEX else stmt.subname
         b.indexes = [replace(i, name=stmt.newname) if i.name == old else i for i in b.indexes]
     # other objects (functions, triggers, sequences, schemas, ...) have no type we model
+
+
+def _rename_function(b: Builder, stmt: Any, source: SourceText) -> None:
+    """ALTER FUNCTION f(args) RENAME TO g: the overload moves to the new name."""
+    obj = stmt.object
+    key = routines.function_key(b, [n.sval for n in obj.objname], source)
+    before = list(b.functions.get(key, ()))
+    routines.drop_function(b, obj, source)
+    moved = [f for f in before if f not in b.functions.get(key, ())]
+    new = key.rpartition(".")[0] + "." + stmt.newname if "." in key else stmt.newname
+    b.functions[new] = [*b.functions.get(new, ()), *(replace(f, name=stmt.newname) for f in moved)]
 
 
 def _rename_column(b: Builder, table: Table, old: str, new: str) -> None:
@@ -122,6 +137,10 @@ def drop(b: Builder, stmt: Any, source: SourceText) -> None:
             b.forget_table(key)
         elif kind == ObjectType.OBJECT_TYPE:
             _drop_type(b, obj.names[-1].sval, cascade, source)
+        elif kind in _ROUTINES:
+            routines.drop_function(b, obj, source)
+        elif kind == ObjectType.OBJECT_DOMAIN:
+            b.domains.pop(obj.names[-1].sval, None)
         elif kind == ObjectType.OBJECT_INDEX:
             name = obj[-1].sval
             b.indexes = [i for i in b.indexes if i.name != name]
@@ -151,6 +170,7 @@ def _drop_type(b: Builder, name: str, cascade: bool, source: SourceText) -> None
         del b.multiranges[m]
     b.ranges.pop(name, None)
     b.enums.pop(name, None)
+    b.composites.discard(name)
     for table in list(b.tables.values()):
         cols = tuple(c for c in table.columns if c.type not in gone)
         if len(cols) == len(table.columns):

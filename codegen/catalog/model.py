@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codegen.errors import SourceText
-from codegen.pgtypes import TypeSpace
+from codegen.pgtypes import Func, TypeSpace
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,9 @@ class Catalog:
     ranges: dict[str, str] = field(default_factory=dict)
     multiranges: dict[str, str] = field(default_factory=dict)
     search_path: tuple[str, ...] = ("public",)
+    functions: dict[str, tuple[Func, ...]] = field(default_factory=dict)  # CREATE FUNCTION
+    domains: dict[str, str] = field(default_factory=dict)  # domain -> base type
+    composites: frozenset[str] = frozenset()  # CREATE TYPE t AS (...)
 
     def relation(self, schema: str | None, name: str) -> Table | None:
         """The relation `schema.name`, or `name` looked up through the search_path."""
@@ -79,7 +82,14 @@ class Catalog:
 
     @property
     def types(self) -> TypeSpace:
-        return TypeSpace(frozenset(self.enums), self.ranges, self.multiranges)
+        return TypeSpace(
+            frozenset(self.enums),
+            self.ranges,
+            self.multiranges,
+            self.functions,
+            self.composites,
+            self.domains,
+        )
 
 
 def relation_key(schema: str, name: str) -> str:

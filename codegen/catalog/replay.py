@@ -15,7 +15,7 @@ import pglast
 from pglast import ast as _ast
 from pglast.parser import ParseError
 
-from codegen.catalog import change, create
+from codegen.catalog import change, create, routines
 from codegen.catalog.alter import alter_table
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Catalog, ViewColumns
@@ -43,6 +43,9 @@ STATEMENTS: dict[type, Handler | None] = {
     ast.CreateEnumStmt: change.create_enum,
     ast.AlterEnumStmt: change.alter_enum,
     ast.CreateRangeStmt: change.create_range,
+    ast.CreateFunctionStmt: routines.create_function,
+    ast.CreateDomainStmt: routines.create_domain,
+    ast.CompositeTypeStmt: routines.create_composite,
     # data: seed rows and fixes change no column
     **dict.fromkeys((ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt), None),
     **dict.fromkeys((ast.SelectStmt, ast.CopyStmt, ast.TruncateStmt, ast.RefreshMatViewStmt), None),
@@ -53,7 +56,7 @@ STATEMENTS: dict[type, Handler | None] = {
     **dict.fromkeys((ast.CreateRoleStmt, ast.AlterRoleStmt, ast.AlterRoleSetStmt), None),
     **dict.fromkeys((ast.DropRoleStmt, ast.CreatePolicyStmt, ast.AlterPolicyStmt), None),
     # code: functions, triggers, rules, event triggers, operators, casts, aggregates
-    **dict.fromkeys((ast.CreateFunctionStmt, ast.AlterFunctionStmt, ast.DoStmt), None),
+    **dict.fromkeys((ast.AlterFunctionStmt, ast.DoStmt, ast.AlterDomainStmt), None),
     **dict.fromkeys((ast.CreateTrigStmt, ast.CreateEventTrigStmt, ast.AlterEventTrigStmt), None),
     **dict.fromkeys((ast.RuleStmt, ast.DefineStmt, ast.CreateCastStmt, ast.CallStmt), None),
     **dict.fromkeys((ast.CreateOpClassStmt, ast.CreateOpFamilyStmt, ast.AlterOpFamilyStmt), None),

@@ -1,4 +1,5 @@
-"""Regenerate pg_catalog.json: built-in types, functions, operators and implicit casts.
+"""Regenerate pg_catalog.json: built-in types, functions (with their arguments' names),
+operators and implicit casts.
 
 Inference must agree with the server, so the facts come from a real PostgreSQL rather
 than from a hand-written table. Run against a fresh cluster of the targeted major version:
@@ -36,7 +37,14 @@ SELECT p.proname, p.prokind, p.proretset, p.proisstrict, p.pronargdefaults,
        p.provariadic <> 0 AS variadic, r.typname AS ret,
        coalesce((SELECT array_agg(t.typname ORDER BY k)
                  FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(oid, k)
-                 JOIN pg_type t ON t.oid = a.oid), '{}') AS args
+                 JOIN pg_type t ON t.oid = a.oid), '{}') AS args,
+       -- the input arguments' names (for calls by name: make_interval(secs => 1))
+       coalesce((SELECT array_agg(coalesce(x.n, '') ORDER BY x.k)
+                 FROM unnest(p.proargnames, coalesce(
+                          p.proargmodes::text[],
+                          array_fill('i'::text, ARRAY[coalesce(cardinality(p.proargnames), 0)])))
+                      WITH ORDINALITY AS x(n, m, k)
+                 WHERE x.m IN ('i', 'b', 'v')), '{}') AS argnames
 FROM pg_proc p JOIN pg_type r ON r.oid = p.prorettype
 WHERE p.pronamespace = 'pg_catalog'::regnamespace
   AND p.prokind IN ('f', 'a', 'w')
@@ -90,6 +98,7 @@ async def dump(dsn: str) -> dict[str, Any]:
                 "variadic": r["variadic"],
                 "ret": r["ret"],
                 "args": list(r["args"]),
+                **({"argnames": list(r["argnames"])} if any(r["argnames"]) else {}),
             }
             for r in await conn.fetch(FUNCS)
         ]
