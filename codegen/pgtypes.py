@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 DATA = Path(__file__).with_name("data") / "pg_catalog.json"
 
@@ -151,6 +152,66 @@ def builtins() -> Builtins:
     )
 
 
+EXTENSIONS = DATA.parent / "extensions"  # one file per contrib extension (dump_extensions)
+
+
+def extension_names() -> frozenset[str]:
+    """The extensions whose objects were dumped: what CREATE EXTENSION can bring in."""
+    return frozenset(p.stem for p in EXTENSIONS.glob("*.json"))
+
+
+def extension_requires(name: str) -> tuple[str, ...]:
+    """The extensions `name` needs (CREATE EXTENSION ... CASCADE installs them first)."""
+    raw = json.loads((EXTENSIONS / f"{name}.json").read_text(encoding="utf-8"))
+    return tuple(raw.get("requires", ()))
+
+
+@cache
+def with_extensions(names: tuple[str, ...]) -> Builtins:
+    """The built-ins plus the named extensions' types, functions, operators and casts."""
+    base = builtins()
+    if not names:
+        return base
+    types = dict(base.types)
+    funcs = {k: list(v) for k, v in base.functions.items()}
+    ops = {k: list(v) for k, v in base.operators.items()}
+    casts = set(base.implicit_casts)
+    for name in names:
+        raw = json.loads((EXTENSIONS / f"{name}.json").read_text(encoding="utf-8"))
+        for tname, t in raw["types"].items():
+            types[tname] = TypeInfo(
+                tname, t["category"], t["preferred"], t["elem"], t["array"], t["kind"]
+            )
+        for f in raw["functions"]:
+            funcs.setdefault(f["name"], []).append(_func(f))
+        for o in raw["operators"]:
+            ops.setdefault(o["name"], []).append(
+                Operator(o["name"], o["left"], o["right"], o["result"])
+            )
+        casts.update((s, t) for s, t in raw["implicit_casts"])
+    return Builtins(
+        base.server_version,
+        types,
+        {k: tuple(v) for k, v in funcs.items()},
+        {k: tuple(v) for k, v in ops.items()},
+        frozenset(casts),
+    )
+
+
+def _func(f: dict[str, Any]) -> Func:
+    return Func(
+        f["name"],
+        f["kind"],
+        f["set"],
+        f["strict"],
+        f["defaults"],
+        f["variadic"],
+        f["ret"],
+        tuple(f["args"]),
+        tuple(f.get("argnames", ())),
+    )
+
+
 class TypeSpace:
     """Built-in types plus the user's enums, ranges and functions: what a name means and
     how types convert. `ranges` maps a user range type to its element type, `multiranges`
@@ -165,8 +226,9 @@ class TypeSpace:
         functions: Mapping[str, tuple[Func, ...]] | None = None,
         others: frozenset[str] = frozenset(),
         domains: Mapping[str, str] | None = None,
+        extensions: frozenset[str] = frozenset(),
     ) -> None:
-        self.b = builtins()
+        self.b = with_extensions(tuple(sorted(extensions)))
         self.enums = enums
         self.ranges: Mapping[str, str] = ranges or {}
         self.multiranges: Mapping[str, str] = multiranges or {}

@@ -164,6 +164,7 @@ def table(ctx: Context, rv: ast.RangeVar) -> cat.Table:
     first, as PostgreSQL does) or the search_path; information_schema when qualified."""
     name = present(rv.relname)
     found = system_relation(rv.schemaname, name) or ctx.catalog.relation(rv.schemaname, name)
+    found = found or system_relation(rv.schemaname, name, ctx.catalog.extensions)
     if found is None:
         shown = f"{rv.schemaname}.{name}" if rv.schemaname else name
         raise ctx.error(f'relation "{shown}" does not exist', rv)

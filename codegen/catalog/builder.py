@@ -32,6 +32,7 @@ class Builder:
         self.functions: dict[str, list[Func]] = {}  # key -> overloads
         self.domains: dict[str, str] = {}  # domain -> base type
         self.composites: set[str] = set()
+        self.extensions: set[str] = set()  # CREATE EXTENSION, of those dumped
         self.view_columns = view_columns
 
     def freeze(self, migrations: Iterable[str] = ()) -> Catalog:
@@ -47,6 +48,7 @@ class Builder:
             {k: tuple(v) for k, v in self.functions.items()},
             dict(self.domains),
             frozenset(self.composites),
+            frozenset(self.extensions),
         )
 
     @property
@@ -58,6 +60,7 @@ class Builder:
             {k: tuple(v) for k, v in self.functions.items()},
             frozenset(self.composites),
             self.domains,
+            frozenset(self.extensions),
         )
 
     def key(self, schema: str | None, name: str, source: SourceText, offset: int) -> str:

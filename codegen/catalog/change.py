@@ -139,6 +139,8 @@ def drop(b: Builder, stmt: Any, source: SourceText) -> None:
             _drop_type(b, obj.names[-1].sval, cascade, source)
         elif kind in _ROUTINES:
             routines.drop_function(b, obj, source)
+        elif kind == ObjectType.OBJECT_EXTENSION:
+            routines.drop_extension(b, obj.sval)
         elif kind == ObjectType.OBJECT_DOMAIN:
             b.domains.pop(obj.names[-1].sval, None)
         elif kind == ObjectType.OBJECT_INDEX:

@@ -74,6 +74,7 @@ class Catalog:
     functions: dict[str, tuple[Func, ...]] = field(default_factory=dict)  # CREATE FUNCTION
     domains: dict[str, str] = field(default_factory=dict)  # domain -> base type
     composites: frozenset[str] = frozenset()  # CREATE TYPE t AS (...)
+    extensions: frozenset[str] = frozenset()  # CREATE EXTENSION (those the generator knows)
 
     def relation(self, schema: str | None, name: str) -> Table | None:
         """The relation `schema.name`, or `name` looked up through the search_path."""
@@ -89,6 +90,7 @@ class Catalog:
             self.functions,
             self.composites,
             self.domains,
+            self.extensions,
         )
 
 

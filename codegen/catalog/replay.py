@@ -62,7 +62,8 @@ STATEMENTS: dict[type, Handler | None] = {
     **dict.fromkeys((ast.CreateOpClassStmt, ast.CreateOpFamilyStmt, ast.AlterOpFamilyStmt), None),
     **dict.fromkeys((ast.AlterOperatorStmt, ast.CreateConversionStmt), None),
     # extensions, sequences, statistics, maintenance, session and transactions
-    **dict.fromkeys((ast.CreateExtensionStmt, ast.AlterExtensionStmt), None),
+    ast.CreateExtensionStmt: routines.create_extension,
+    **dict.fromkeys((ast.AlterExtensionStmt,), None),
     **dict.fromkeys((ast.CreateSeqStmt, ast.AlterSeqStmt, ast.CreateStatsStmt), None),
     **dict.fromkeys((ast.AlterStatsStmt, ast.ClusterStmt, ast.VacuumStmt, ast.ReindexStmt), None),
     **dict.fromkeys((ast.VariableSetStmt, ast.TransactionStmt, ast.LockStmt), None),

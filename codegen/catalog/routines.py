@@ -21,7 +21,7 @@ from codegen.catalog.builder import Builder
 from codegen.catalog.model import relation_key
 from codegen.catalog.names import type_name
 from codegen.errors import CodegenError, SourceText
-from codegen.pgtypes import Func
+from codegen.pgtypes import Func, extension_names, extension_requires
 
 _IN = (
     FunctionParameterMode.FUNC_PARAM_IN,
@@ -143,3 +143,19 @@ def _plain_type_name(names: Any, source: SourceText) -> str:
             0,
         )
     return str(parts[-1])
+
+
+def create_extension(b: Builder, stmt: Any, source: SourceText) -> None:
+    """CREATE EXTENSION: its types, functions, operators and casts become known (with what
+    it requires). One the generator has no dump of changes nothing it can type; a query
+    using its objects is refused there ("function ... does not exist")."""
+    todo = [stmt.extname]
+    while todo:
+        name = todo.pop()
+        if name in extension_names() and name not in b.extensions:
+            b.extensions.add(name)
+            todo.extend(extension_requires(name))
+
+
+def drop_extension(b: Builder, name: str) -> None:
+    b.extensions.discard(name)

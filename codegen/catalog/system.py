@@ -6,10 +6,12 @@ views, with the columns a real server reports (`data/system_relations.json`, dum
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
 from codegen.catalog.model import Column, Table
+from codegen.pgtypes import EXTENSIONS
 
 DATA = Path(__file__).parent.parent / "data" / "system_relations.json"
 SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
@@ -24,11 +26,27 @@ def _relations() -> dict[str, Table]:
     }
 
 
-def system_relation(schema: str | None, name: str) -> Table | None:
+@cache
+def _extension_relations(extension: str) -> dict[str, Table]:
+    raw = json.loads((EXTENSIONS / f"{extension}.json").read_text(encoding="utf-8"))
+    return {
+        key: Table(key, tuple(Column(n, t, bool(nn)) for n, t, nn in cols))
+        for key, cols in raw.get("relations", {}).items()
+    }
+
+
+def system_relation(schema: str | None, name: str, extensions: Iterable[str] = ()) -> Table | None:
     """`pg_catalog.name` or `information_schema.name`; unqualified, pg_catalog only (it is
-    searched before the search_path, as PostgreSQL does)."""
+    searched before the search_path, as PostgreSQL does); then the created extensions'
+    views (`pg_stat_statements`, in public)."""
     if schema is None:
-        return _relations().get(f"pg_catalog.{name}")
-    if schema in SYSTEM_SCHEMAS:
+        found = _relations().get(f"pg_catalog.{name}")
+    elif schema in SYSTEM_SCHEMAS:
         return _relations().get(f"{schema}.{name}")
-    return None
+    else:
+        found = None
+    if found is None and schema in (None, "public"):
+        found = next(
+            (r for e in sorted(extensions) if (r := _extension_relations(e).get(name))), None
+        )
+    return found
