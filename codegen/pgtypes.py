@@ -127,19 +127,7 @@ def builtins() -> Builtins:
     }
     funcs: dict[str, list[Func]] = defaultdict(list)
     for f in raw["functions"]:
-        funcs[f["name"]].append(
-            Func(
-                f["name"],
-                f["kind"],
-                f["set"],
-                f["strict"],
-                f["defaults"],
-                f["variadic"],
-                f["ret"],
-                tuple(f["args"]),
-                tuple(f.get("argnames", ())),
-            )
-        )
+        funcs[f["name"]].append(_func(f))
     ops: dict[str, list[Operator]] = defaultdict(list)
     for o in raw["operators"]:
         ops[o["name"]].append(Operator(o["name"], o["left"], o["right"], o["result"]))

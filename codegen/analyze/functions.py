@@ -123,3 +123,12 @@ def _slots(f: Func, args: list[Any]) -> list[int] | None:
     if len(set(slots)) != len(slots) or not set(range(required)) <= set(slots):
         return None
     return slots if max(slots, default=-1) < len(f.args) else None
+
+
+def out_columns(ctx: Context, call: ast.FuncCall) -> tuple[tuple[str, str, bool], ...] | None:
+    """The columns a user function with OUT arguments or RETURNS TABLE gives in FROM (all
+    nullable: a function body may return NULL in any of them); None when it has none."""
+    outs = {f.out for f in ctx.types.functions(function_key(ctx, svals(call.funcname))) if f.out}
+    if len(outs) != 1:
+        return None
+    return tuple((name, typ, True) for name, typ in outs.pop())

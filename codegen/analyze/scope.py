@@ -16,7 +16,7 @@ from pglast import ast
 from pglast.enums import JoinType
 
 from codegen import catalog as cat
-from codegen.analyze import expressions, statements
+from codegen.analyze import expressions, functions, statements
 from codegen.analyze.colnames import column_name
 from codegen.analyze.context import (
     BOOL,
@@ -303,7 +303,7 @@ def _function_columns(
             Col(present(d.colname), cat.type_name(d.typeName, ctx.types, ctx.type_source), True)
             for d in coldefs
         ], False
-    out = OUT_COLUMNS.get(name.lower())
+    out = OUT_COLUMNS.get(name.lower()) or functions.out_columns(ctx, call)
     if out is not None:  # named OUT columns: jsonb_each(...) AS kv gives kv.key, kv.value
         return [Col(n, typ, nullable) for n, typ, nullable in out], False
     if t.type == "record":

@@ -58,7 +58,7 @@ class Builder:
             self.ranges,
             self.multiranges,
             {k: tuple(v) for k, v in self.functions.items()},
-            frozenset(self.composites),
+            frozenset(self.composites) | frozenset(self.tables),  # a table is a row type too
             self.domains,
             frozenset(self.extensions),
         )

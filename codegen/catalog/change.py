@@ -59,13 +59,21 @@ def rename(b: Builder, stmt: Any, source: SourceText) -> None:
 
 def _rename_function(b: Builder, stmt: Any, source: SourceText) -> None:
     """ALTER FUNCTION f(args) RENAME TO g: the overload moves to the new name."""
-    obj = stmt.object
+    key = routines.function_key(b, [n.sval for n in stmt.object.objname], source)
+    _move_function(b, stmt.object, key.rpartition(".")[0] or "public", source, stmt.newname)
+
+
+def _move_function(
+    b: Builder, obj: Any, schema: str, source: SourceText, name: str | None = None
+) -> None:
+    """The overload `obj` names, moved to `schema` (and renamed to `name`)."""
     key = routines.function_key(b, [n.sval for n in obj.objname], source)
     before = list(b.functions.get(key, ()))
     routines.drop_function(b, obj, source)
     moved = [f for f in before if f not in b.functions.get(key, ())]
-    new = key.rpartition(".")[0] + "." + stmt.newname if "." in key else stmt.newname
-    b.functions[new] = [*b.functions.get(new, ()), *(replace(f, name=stmt.newname) for f in moved)]
+    new_name = name or key.rpartition(".")[2]
+    new = routines.function_key(b, [schema, new_name], source)
+    b.functions[new] = [*b.functions.get(new, ()), *(replace(f, name=new_name) for f in moved)]
 
 
 def _rename_column(b: Builder, table: Table, old: str, new: str) -> None:
@@ -105,8 +113,11 @@ def _rename_type(b: Builder, old: str, new: str) -> None:
 
 
 def set_schema(b: Builder, stmt: Any, source: SourceText) -> None:
-    """ALTER TABLE/VIEW ... SET SCHEMA moves the relation; types stay in public."""
-    if stmt.objectType in RELATIONS:
+    """ALTER TABLE/VIEW/FUNCTION ... SET SCHEMA moves the relation or the overload; types
+    stay in public."""
+    if stmt.objectType in _ROUTINES:
+        _move_function(b, stmt.object, stmt.newschema, source)
+    elif stmt.objectType in RELATIONS:
         table = b.table(stmt.relation, source, missing_ok=bool(stmt.missing_ok))
         if table is not None:
             bare = table.name.rpartition(".")[2]

@@ -88,7 +88,7 @@ class Catalog:
             self.ranges,
             self.multiranges,
             self.functions,
-            self.composites,
+            self.composites | frozenset(self.tables),  # a table is a row type too
             self.domains,
             self.extensions,
         )

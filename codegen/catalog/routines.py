@@ -69,6 +69,8 @@ def create_function(b: Builder, stmt: Any, source: SourceText) -> None:
         (p.name or f"column{i + 1}", _arg_type(b, p.argType, source)) for i, p in enumerate(outs)
     )
     ret, returns_set = _returns(b, stmt, out, source)
+    if ret in b.tables and not out:  # RETURNS [SETOF] a table's row type: its columns
+        out = tuple((c.name, c.type) for c in b.tables[ret].columns)
     options = {o.defname: o.arg for o in stmt.options or ()}
     strict = options.get("strict")
     func = Func(
@@ -81,7 +83,7 @@ def create_function(b: Builder, stmt: Any, source: SourceText) -> None:
         ret=ret,
         args=args,
         argnames=tuple(p.name or "" for p in ins) if any(p.name for p in ins) else (),
-        out=out if len(out) > 1 or ret == "record" else (),
+        out=out if len(out) > 1 or ret == "record" or ret in b.tables else (),
     )
     same = [f for f in b.functions.get(key, ()) if f.args == args]
     if same and not stmt.replace:
