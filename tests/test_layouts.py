@@ -54,3 +54,26 @@ def test_models_of_other_schemas_never_collide_silently(tmp_path: Path) -> None:
     models = (tmp_path / "b" / "db" / "models.py").read_text()
     assert "class AppSchemaItem(NamedTuple):" in models
     assert "class AppItem(NamedTuple):" in models
+
+
+def test_extension_types_map_to_python_and_are_overridable(tmp_path: Path) -> None:
+    (tmp_path / "schema").mkdir()
+    (tmp_path / "queries").mkdir()
+    (tmp_path / "schema" / "0001.sql").write_text(
+        "CREATE EXTENSION citext;\nCREATE EXTENSION hstore;\nCREATE EXTENSION ltree;\n"
+        "CREATE TABLE docs (id int PRIMARY KEY, email citext NOT NULL, attrs hstore,"
+        " path ltree NOT NULL);\n"
+    )
+    (tmp_path / "queries" / "q.sql").write_text("-- name: Docs :many\nSELECT * FROM docs;\n")
+    config = '[tool.codegen]\nschema = "schema"\nqueries = "queries"\npackage = "db"\n'
+    (tmp_path / "pyproject.toml").write_text(config)
+    assert run_codegen("generate", cwd=tmp_path).returncode == 0
+    models = (tmp_path / "db" / "models.py").read_text()
+    assert "    email: str\n" in models
+    assert "    attrs: dict[str, str | None] | None\n" in models
+    assert "    path: str\n" in models
+    (tmp_path / "pyproject.toml").write_text(
+        config + '[tool.codegen.overrides]\n"hstore" = "builtins:str"\n'
+    )
+    assert run_codegen("generate", cwd=tmp_path).returncode == 0
+    assert "    attrs: str | None\n" in (tmp_path / "db" / "models.py").read_text()
