@@ -127,7 +127,7 @@ def builtins() -> Builtins:
     }
     funcs: dict[str, list[Func]] = defaultdict(list)
     for f in raw["functions"]:
-        funcs[f["name"]].append(_func(f))
+        funcs[f["name"]].append(func_from_dump(f))
     ops: dict[str, list[Operator]] = defaultdict(list)
     for o in raw["operators"]:
         ops[o["name"]].append(Operator(o["name"], o["left"], o["right"], o["result"]))
@@ -140,53 +140,7 @@ def builtins() -> Builtins:
     )
 
 
-EXTENSIONS = DATA.parent / "extensions"  # one file per contrib extension (dump_extensions)
-
-
-def extension_names() -> frozenset[str]:
-    """The extensions whose objects were dumped: what CREATE EXTENSION can bring in."""
-    return frozenset(p.stem for p in EXTENSIONS.glob("*.json"))
-
-
-def extension_requires(name: str) -> tuple[str, ...]:
-    """The extensions `name` needs (CREATE EXTENSION ... CASCADE installs them first)."""
-    raw = json.loads((EXTENSIONS / f"{name}.json").read_text(encoding="utf-8"))
-    return tuple(raw.get("requires", ()))
-
-
-@cache
-def with_extensions(names: tuple[str, ...]) -> Builtins:
-    """The built-ins plus the named extensions' types, functions, operators and casts."""
-    base = builtins()
-    if not names:
-        return base
-    types = dict(base.types)
-    funcs = {k: list(v) for k, v in base.functions.items()}
-    ops = {k: list(v) for k, v in base.operators.items()}
-    casts = set(base.implicit_casts)
-    for name in names:
-        raw = json.loads((EXTENSIONS / f"{name}.json").read_text(encoding="utf-8"))
-        for tname, t in raw["types"].items():
-            types[tname] = TypeInfo(
-                tname, t["category"], t["preferred"], t["elem"], t["array"], t["kind"]
-            )
-        for f in raw["functions"]:
-            funcs.setdefault(f["name"], []).append(_func(f))
-        for o in raw["operators"]:
-            ops.setdefault(o["name"], []).append(
-                Operator(o["name"], o["left"], o["right"], o["result"])
-            )
-        casts.update((s, t) for s, t in raw["implicit_casts"])
-    return Builtins(
-        base.server_version,
-        types,
-        {k: tuple(v) for k, v in funcs.items()},
-        {k: tuple(v) for k, v in ops.items()},
-        frozenset(casts),
-    )
-
-
-def _func(f: dict[str, Any]) -> Func:
+def func_from_dump(f: dict[str, Any]) -> Func:
     return Func(
         f["name"],
         f["kind"],
@@ -216,6 +170,8 @@ class TypeSpace:
         domains: Mapping[str, str] | None = None,
         extensions: frozenset[str] = frozenset(),
     ) -> None:
+        from codegen.extensions import with_extensions  # it builds on this module
+
         self.b = with_extensions(tuple(sorted(extensions)))
         self.enums = enums
         self.ranges: Mapping[str, str] = ranges or {}
@@ -225,8 +181,7 @@ class TypeSpace:
         self.domains: Mapping[str, str] = domains or {}  # a domain -> its base type
 
     def functions(self, key: str) -> tuple[Func, ...]:
-        """The overloads a call may pick: built-in ones (for an unqualified or pg_catalog
-        name) and the user's under that key."""
+        """The overloads a call may pick: built-in (unqualified keys) and the user's."""
         own = self.user_functions.get(key, ())
         return own if "." in key else self.b.functions.get(key, ()) + own
 

@@ -21,7 +21,8 @@ from codegen.catalog.builder import Builder
 from codegen.catalog.model import relation_key
 from codegen.catalog.names import type_name
 from codegen.errors import CodegenError, SourceText
-from codegen.pgtypes import Func, extension_names, extension_requires
+from codegen.extensions import extension_names, extension_requires
+from codegen.pgtypes import Func
 
 _IN = (
     FunctionParameterMode.FUNC_PARAM_IN,

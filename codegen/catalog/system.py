@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from codegen.catalog.model import Column, Table
-from codegen.pgtypes import EXTENSIONS
+from codegen.extensions import EXTENSIONS
 
 DATA = Path(__file__).parent.parent / "data" / "system_relations.json"
 SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
