@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 DATA = Path(__file__).with_name("data") / "pg_catalog.json"
 
@@ -94,6 +95,10 @@ class Func:
     variadic: bool
     ret: str
     args: tuple[str, ...]
+    # the input arguments' names (proargnames), "" where unnamed; () when none are named
+    argnames: tuple[str, ...] = ()
+    # a function with several OUT arguments (or RETURNS TABLE): its columns, by name
+    out: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,18 +127,7 @@ def builtins() -> Builtins:
     }
     funcs: dict[str, list[Func]] = defaultdict(list)
     for f in raw["functions"]:
-        funcs[f["name"]].append(
-            Func(
-                f["name"],
-                f["kind"],
-                f["set"],
-                f["strict"],
-                f["defaults"],
-                f["variadic"],
-                f["ret"],
-                tuple(f["args"]),
-            )
-        )
+        funcs[f["name"]].append(func_from_dump(f))
     ops: dict[str, list[Operator]] = defaultdict(list)
     for o in raw["operators"]:
         ops[o["name"]].append(Operator(o["name"], o["left"], o["right"], o["result"]))
@@ -146,21 +140,50 @@ def builtins() -> Builtins:
     )
 
 
+def func_from_dump(f: dict[str, Any]) -> Func:
+    return Func(
+        f["name"],
+        f["kind"],
+        f["set"],
+        f["strict"],
+        f["defaults"],
+        f["variadic"],
+        f["ret"],
+        tuple(f["args"]),
+        tuple(f.get("argnames", ())),
+    )
+
+
 class TypeSpace:
-    """Built-in types plus the user's enums and ranges: what a name means and how types
-    convert. `ranges` maps a user range type to its element type, `multiranges` a user
-    multirange type to its range type."""
+    """Built-in types plus the user's enums, ranges and functions: what a name means and
+    how types convert. `ranges` maps a user range type to its element type, `multiranges`
+    a user multirange type to its range type, `functions` a function's catalog key
+    (`name` in public, `schema.name` elsewhere) to its overloads."""
 
     def __init__(
         self,
         enums: frozenset[str] = frozenset(),
         ranges: Mapping[str, str] | None = None,
         multiranges: Mapping[str, str] | None = None,
+        functions: Mapping[str, tuple[Func, ...]] | None = None,
+        others: frozenset[str] = frozenset(),
+        domains: Mapping[str, str] | None = None,
+        extensions: frozenset[str] = frozenset(),
     ) -> None:
-        self.b = builtins()
+        from codegen.extensions import with_extensions  # it builds on this module
+
+        self.b = with_extensions(tuple(sorted(extensions)))
         self.enums = enums
         self.ranges: Mapping[str, str] = ranges or {}
         self.multiranges: Mapping[str, str] = multiranges or {}
+        self.user_functions: Mapping[str, tuple[Func, ...]] = functions or {}
+        self.others = others  # the user's composite types: known, no operators of their own
+        self.domains: Mapping[str, str] = domains or {}  # a domain -> its base type
+
+    def functions(self, key: str) -> tuple[Func, ...]:
+        """The overloads a call may pick: built-in (unqualified keys) and the user's."""
+        own = self.user_functions.get(key, ())
+        return own if "." in key else self.b.functions.get(key, ()) + own
 
     def known(self, name: str) -> bool:
         if name.startswith("_"):
@@ -170,6 +193,7 @@ class TypeSpace:
             or name in self.enums
             or name in self.ranges
             or name in self.multiranges
+            or name in self.others
         )
 
     def is_array(self, name: str) -> bool:
@@ -204,6 +228,8 @@ class TypeSpace:
             return "E"
         if name in self.ranges or name in self.multiranges:
             return "R"
+        if name in self.others:
+            return "C"
         info = self.b.types.get(name)
         return info.category if info else "U"
 
@@ -436,7 +462,7 @@ def _resolve_unknowns(
 
 
 def resolve_function(space: TypeSpace, name: str, actual: tuple[str | None, ...]) -> list[Choice]:
-    funcs = space.b.functions.get(name, ())
+    funcs = space.functions(name)
     cands: list[tuple[tuple[str, ...], str, Func | None]] = []
     for f in funcs:
         declared = _expand(f.args, len(actual), f.variadic, f.defaults)

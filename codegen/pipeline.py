@@ -34,29 +34,37 @@ def read_source(path: Path, config: Config, encoding: str = "utf-8") -> str:
         ) from None
 
 
-def load_catalog(config: Config) -> catalog.Catalog:
-    if not config.schema.is_dir():
+def schema_files(config: Config) -> list[Path]:
+    """The schema's files in apply order (files and folders, as configured)."""
+    if len(config.schema_paths) == 1 and not config.schema.exists():
         raise CodegenError(f"schema directory {config.schema} does not exist")
-    files = [
-        (_rel(p, config), read_source(p, config)) for p in catalog.migration_files(config.schema)
-    ]
-    return catalog.build(files, analyze.view_columns)
+    return catalog.sql_files(config.schema_paths, "schema")
+
+
+def load_catalog(config: Config) -> catalog.Catalog:
+    files = [(_rel(p, config), read_source(p, config)) for p in schema_files(config)]
+    return catalog.build(files, analyze.view_columns, config.search_path)
+
+
+def query_files(config: Config) -> list[Path]:
+    if len(config.query_paths) == 1 and not config.queries.exists():
+        raise CodegenError(f"queries directory {config.queries} does not exist")
+    return catalog.sql_files(config.query_paths, "queries")
 
 
 def compile_project(config: Config) -> Result:
     """Parse and analyse every query; collect all errors before giving up."""
     cat = load_catalog(config)
-    if not config.queries.is_dir():
-        raise CodegenError(f"queries directory {config.queries} does not exist")
     errors: list[CodegenError] = []
     files: dict[str, list[analyze.Analysis]] = {}
     seen: dict[str, parse.Query] = {}
-    for path in sorted(config.queries.glob("*.sql")):
+    for path in query_files(config):
         rel = _rel(path, config)
         try:
             # utf-8-sig: a byte-order mark some editors write is not part of any query.
             # (Migrations keep theirs: yoyo would send it to the server, which rejects it.)
-            queries = parse.parse_file(rel, read_source(path, config, "utf-8-sig"))
+            text = catalog.forward_sql(read_source(path, config, "utf-8-sig"))
+            queries = parse.parse_file(rel, text)
         except CodegenError as err:
             errors.append(err)
             continue

@@ -16,7 +16,7 @@ from pglast import ast
 from pglast.enums import JoinType
 
 from codegen import catalog as cat
-from codegen.analyze import expressions, statements
+from codegen.analyze import expressions, functions, statements
 from codegen.analyze.colnames import column_name
 from codegen.analyze.context import (
     BOOL,
@@ -32,6 +32,7 @@ from codegen.analyze.context import (
 )
 from codegen.analyze.model import Col
 from codegen.analyze.nullability import OUT_COLUMNS
+from codegen.catalog.system import system_relation
 
 Entries = tuple[list[Entry], list[StarCol]]  # FROM entries, and the columns `*` expands to
 
@@ -159,12 +160,14 @@ def rename(cols: list[Col], names: Sequence[Any] | None) -> list[Col]:
 
 
 def table(ctx: Context, rv: ast.RangeVar) -> cat.Table:
-    """The catalog table a name refers to (only the public schema is modelled)."""
-    if rv.schemaname not in (None, "public"):
-        raise ctx.error(f'relation "{rv.schemaname}.{rv.relname}" does not exist', rv)
-    found = ctx.catalog.tables.get(present(rv.relname))
+    """The relation a name refers to: `schema.name`, or `name` in pg_catalog (searched
+    first, as PostgreSQL does) or the search_path; information_schema when qualified."""
+    name = present(rv.relname)
+    found = system_relation(rv.schemaname, name) or ctx.catalog.relation(rv.schemaname, name)
+    found = found or system_relation(rv.schemaname, name, ctx.catalog.extensions)
     if found is None:
-        raise ctx.error(f'relation "{rv.relname}" does not exist', rv)
+        shown = f"{rv.schemaname}.{name}" if rv.schemaname else name
+        raise ctx.error(f'relation "{shown}" does not exist', rv)
     return found
 
 
@@ -300,7 +303,7 @@ def _function_columns(
             Col(present(d.colname), cat.type_name(d.typeName, ctx.types, ctx.type_source), True)
             for d in coldefs
         ], False
-    out = OUT_COLUMNS.get(name.lower())
+    out = OUT_COLUMNS.get(name.lower()) or functions.out_columns(ctx, call)
     if out is not None:  # named OUT columns: jsonb_each(...) AS kv gives kv.key, kv.value
         return [Col(n, typ, nullable) for n, typ, nullable in out], False
     if t.type == "record":

@@ -177,7 +177,9 @@ def _add_key(b: Builder, table: Table, c: Any, source: SourceText) -> Table:
 
 
 def _add_foreign_key(b: Builder, table: Table, c: Any, source: SourceText) -> Table:
-    ref = b.rel_key(c.pktable, source)
+    ref = b.rel_key(c.pktable, source)  # the table itself, first on the search_path
+    if ref != table.name:
+        ref = b.find_key(c.pktable.schemaname, c.pktable.relname) or ref
     ref_table = table if ref == table.name else b.tables.get(ref)
     if ref_table is None:
         raise CodegenError(

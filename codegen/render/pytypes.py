@@ -25,6 +25,8 @@ _SCALARS: dict[str, tuple[str, str | None]] = {
     "name": ("str", None),
     "char": ("str", None),
     "citext": ("str", None),
+    "hstore": ("dict[str, str | None]", None),  # contrib extensions (codegen/data/extensions)
+    "ltree": ("str", None),
     "xml": ("str", None),
     "tsvector": ("str", None),
     "macaddr": ("str", None),
