@@ -29,6 +29,29 @@ def returns_rows(query: Query, cols: list[Col]) -> None:
         )
 
 
+# Statements whose command status ends in a row count ("UPDATE 3", "SELECT 5").
+_COUNTED = (
+    ast.SelectStmt,
+    ast.InsertStmt,
+    ast.UpdateStmt,
+    ast.DeleteStmt,
+    ast.MergeStmt,
+    ast.CreateTableAsStmt,
+)
+
+
+def reports_count(query: Query, stmt: ast.Node) -> None:
+    """`:execrows` reads the row count from the command status; TRUNCATE, LOCK, NOTIFY, ...
+    report none ("TRUNCATE TABLE"), so the count would fail at run time."""
+    if Command(query.command) == Command.EXECROWS and not isinstance(stmt, _COUNTED):
+        raise CodegenError(
+            f"{query.name}: :execrows needs a statement that reports a row count (SELECT, "
+            "INSERT, UPDATE, DELETE, CREATE TABLE ... AS); use :exec or :execresult",
+            query.source,
+            query.name_offset,
+        )
+
+
 def copy_columns(query: Query, stmt: ast.Node) -> tuple[str, ...]:
     """:copyfrom takes `INSERT INTO t (cols) VALUES (params)`: one parameter a column.
     Returns the column names in parameter order; () for other commands."""

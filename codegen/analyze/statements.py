@@ -1,4 +1,5 @@
-"""Statement shapes: SELECT (with set operations and VALUES), INSERT, UPDATE, DELETE.
+"""Statement shapes: SELECT (with set operations and VALUES), INSERT, UPDATE, DELETE
+(utility statements such as TRUNCATE or LOCK are `utility`'s).
 
 Each returns the statement's result columns (empty without RETURNING) and types the
 expressions in every clause on the way, since a parameter anywhere may take its type from
@@ -7,6 +8,7 @@ where it is placed: an INSERT column, a SET target, a LIMIT.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -15,7 +17,7 @@ from pglast import ast
 from pglast.enums import OnConflictAction, SetOperation
 
 from codegen import catalog as cat
-from codegen.analyze import expressions, nullability, stars
+from codegen.analyze import expressions, nullability, stars, utility
 from codegen.analyze import scope as sc
 from codegen.analyze.colnames import column_name
 from codegen.analyze.context import (
@@ -38,11 +40,21 @@ Expect = Sequence[Typed | None]  # the types output columns go into (INSERT ... 
 def statement(ctx: Context, stmt: ast.Node, scope: Scope) -> list[Col]:
     """The result columns of a statement, by its shape."""
     shape = _SHAPES.get(type(stmt))
-    if shape is None:
-        raise ctx.error(
-            f"{type(stmt).__name__} is not a query; use SELECT, INSERT, UPDATE or DELETE"
-        )
-    return shape(ctx, stmt, scope)
+    if shape is not None:
+        return shape(ctx, stmt, scope)
+    if type(stmt) in utility.UTILITY:
+        return utility.statement(ctx, stmt, scope)
+    raise ctx.error(
+        f"{_statement_name(stmt)} cannot be a query; use SELECT, INSERT, UPDATE, DELETE or "
+        "one of TRUNCATE, VACUUM, ANALYZE, NOTIFY, LISTEN, UNLISTEN, CALL, DO, "
+        "REFRESH MATERIALIZED VIEW, LOCK, SET, RESET, CREATE TEMP TABLE"
+    )
+
+
+def _statement_name(stmt: ast.Node) -> str:
+    """A statement as SQL words, not the parser's class name (`AlterTableStmt` -> ALTER TABLE)."""
+    words = re.findall(r"[A-Z][a-z]+", type(stmt).__name__.removesuffix("Stmt"))
+    return " ".join(words).upper() or type(stmt).__name__
 
 
 # -- SELECT -------------------------------------------------------------------------------

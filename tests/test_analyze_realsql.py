@@ -1,0 +1,171 @@
+"""Real-world PostgreSQL the analyzer accepts or refuses as PostgreSQL does (issue 9,
+items 6, 8, 9, 12): utility statements as queries, assignment casts, mixed parameter
+styles, and the errors PostgreSQL would raise at PREPARE caught at generate.
+
+Each accepted statement is also prepared on a real server with the same schema, and its
+parameter and column types must be the server's; each refused one is refused there too
+(or, where the server only fails when it runs, run and seen failing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import pytest
+
+from codegen import analyze, catalog, parse
+from codegen.errors import CodegenError
+
+SCHEMA = """
+CREATE TABLE items (id int PRIMARY KEY, label text NOT NULL, at timestamp(3), n numeric(6, 2));
+CREATE TABLE logs (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    item_id int NOT NULL,
+    doc jsonb NOT NULL,
+    total int GENERATED ALWAYS AS (item_id * 2) STORED,
+    UNIQUE (item_id)
+);
+CREATE MATERIALIZED VIEW item_labels AS SELECT id, label FROM items;
+"""
+CATALOG = catalog.build([("schema/0001.sql", SCHEMA)], analyze.view_columns)
+
+
+def run(sql: str, command: str = "exec") -> analyze.Analysis:
+    (query,) = parse.parse_file("queries/q.sql", f"-- name: Q :{command}\n{sql};\n")
+    return analyze.analyze(query, CATALOG)
+
+
+def refused(sql: str, command: str = "exec") -> CodegenError:
+    with pytest.raises(CodegenError) as info:
+        run(sql, command)
+    return info.value
+
+
+def caret(err: CodegenError) -> str:
+    """The source text from where the error points."""
+    assert err.source is not None
+    return err.source.text[err.offset :]
+
+
+@pytest.fixture(scope="module")
+async def pg(admin_dsn: str) -> AsyncIterator[asyncpg.Connection[Any]]:
+    from codegen.dbutil import scratch_database
+
+    async with scratch_database(admin_dsn) as dsn:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(SCHEMA)
+            yield conn
+        finally:
+            await conn.close()
+
+
+def _server_type(t: Any) -> str:
+    name: str = t.name
+    return name if t.kind != "array" or name.startswith("_") else "_" + name.removesuffix("[]")
+
+
+async def same_as_server(pg: asyncpg.Connection[Any], a: analyze.Analysis) -> None:
+    stmt = await pg.prepare(a.sql)
+    assert [(c.name, c.type) for c in a.columns] == [
+        (x.name, _server_type(x.type)) for x in stmt.get_attributes()
+    ]
+    assert [p.type for p in a.params] == [_server_type(t) for t in stmt.get_parameters()]
+
+
+# -- item 6: utility statements -------------------------------------------------------------
+
+UTILITY = [
+    "TRUNCATE items",
+    "TRUNCATE TABLE items, logs RESTART IDENTITY CASCADE",
+    "VACUUM items",
+    "VACUUM (ANALYZE) items",
+    "ANALYZE items",
+    "ANALYZE",
+    "NOTIFY jobs",
+    "NOTIFY jobs, 'payload'",
+    "LISTEN jobs",
+    "UNLISTEN jobs",
+    "UNLISTEN *",
+    "DO $$BEGIN PERFORM 1; END$$",
+    "REFRESH MATERIALIZED VIEW item_labels",
+    "REFRESH MATERIALIZED VIEW CONCURRENTLY item_labels",
+    "LOCK TABLE items IN SHARE ROW EXCLUSIVE MODE",
+    "LOCK items",
+    "SET search_path = public",
+    "SET LOCAL statement_timeout = '5s'",
+    "RESET search_path",
+    "RESET ALL",
+    "CREATE TEMP TABLE scratch (a int, b text)",
+    "CREATE TEMPORARY TABLE scratch2 AS SELECT id FROM items WHERE label = @label",
+]
+
+
+@pytest.mark.parametrize("sql", UTILITY)
+async def test_utility_statements_are_exec_queries(pg: asyncpg.Connection[Any], sql: str) -> None:
+    a = run(sql)
+    assert a.columns == ()
+    await same_as_server(pg, a)
+
+
+async def test_pg_notify_takes_typed_parameters(pg: asyncpg.Connection[Any]) -> None:
+    a = run("SELECT pg_notify(@channel, @payload)")
+    assert [(p.name, p.type, p.nullable) for p in a.params] == [
+        ("channel", "text", False),
+        ("payload", "text", False),
+    ]
+    await same_as_server(pg, a)
+
+
+@pytest.mark.parametrize(
+    ("sql", "at"),
+    [
+        ("CREATE TEMP TABLE s (a int DEFAULT @a)", "@a)"),
+        ("CREATE TEMP TABLE s (a int CHECK (a > @low))", "@low))"),
+    ],
+)
+async def test_a_parameter_in_a_utility_statement_is_an_error_at_it(
+    pg: asyncpg.Connection[Any], sql: str, at: str
+) -> None:
+    """PostgreSQL prepares these with no parameter at all, then fails when they run."""
+    err = refused(sql)
+    assert "parameter cannot be used in CREATE TABLE" in err.message
+    assert caret(err).startswith(at)
+    server_sql = sql.replace("@a", "$1").replace("@low", "$1")
+    assert (await pg.prepare(server_sql)).get_parameters() == ()
+    with pytest.raises(asyncpg.PostgresError, match=r"no parameter \$1"):
+        async with pg.transaction():
+            await pg.execute(server_sql)
+
+
+@pytest.mark.parametrize(
+    ("sql", "why"),
+    [
+        ("LOCK TABLE nope", 'relation "nope" does not exist'),
+        ("TRUNCATE items, nope", 'relation "nope" does not exist'),
+        ("REFRESH MATERIALIZED VIEW items", "not a materialized view"),
+        ("CREATE TABLE keep (a int)", "only CREATE TEMP TABLE"),
+        ("CREATE TEMP TABLE s (a nosuchtype)", "nosuchtype"),
+    ],
+)
+def test_utility_statements_name_what_exists(sql: str, why: str) -> None:
+    assert why in refused(sql).message
+
+
+def test_statements_that_cannot_be_queries_are_named_in_sql_words() -> None:
+    err = refused("ALTER TABLE items ADD COLUMN x int")
+    assert err.message.startswith("Q: ALTER TABLE cannot be a query")
+    assert "Stmt" not in err.message
+
+
+@pytest.mark.parametrize("sql", ["TRUNCATE items", "LOCK items", "NOTIFY jobs"])
+async def test_execrows_needs_a_row_count(pg: asyncpg.Connection[Any], sql: str) -> None:
+    """The status of these has no count ("TRUNCATE TABLE"): :execrows could not read one."""
+    assert (
+        ":execrows needs a statement that reports a row count" in refused(sql, "execrows").message
+    )
+    async with pg.transaction():
+        status = await pg.execute(sql)
+    assert not status.rpartition(" ")[2].isdigit()
