@@ -169,3 +169,33 @@ async def test_execrows_needs_a_row_count(pg: asyncpg.Connection[Any], sql: str)
     async with pg.transaction():
         status = await pg.execute(sql)
     assert not status.rpartition(" ")[2].isdigit()
+
+
+# -- item 9: parameters ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        (
+            "SELECT id FROM items WHERE id = $1 AND label = @label",
+            [("id", "int4", False), ("label", "text", False)],
+        ),
+        (
+            "SELECT id FROM items WHERE label = @label AND id = $2 AND n = $1",
+            [("n", "numeric", False), ("id", "int4", False), ("label", "text", False)],
+        ),
+        (
+            "UPDATE items SET label = @label, at = sqlc.narg(at) WHERE id = $1",
+            [("id", "int4", False), ("label", "text", False), ("at", "timestamp", True)],
+        ),
+    ],
+)
+async def test_positional_and_named_parameters_share_a_statement(
+    pg: asyncpg.Connection[Any], sql: str, expected: list[tuple[str, str, bool]]
+) -> None:
+    """As sqlc: `$n` keeps its number, named parameters are numbered after the last `$n`."""
+    a = run(sql)
+    assert [(p.name, p.type, p.nullable) for p in a.params] == expected
+    assert [p.number for p in a.params] == list(range(1, len(expected) + 1))
+    await same_as_server(pg, a)
