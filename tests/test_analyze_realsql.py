@@ -199,3 +199,144 @@ async def test_positional_and_named_parameters_share_a_statement(
     assert [(p.name, p.type, p.nullable) for p in a.params] == expected
     assert [p.number for p in a.params] == list(range(1, len(expected) + 1))
     await same_as_server(pg, a)
+
+
+# -- item 8: assignment casts -----------------------------------------------------------------
+
+ASSIGNED = [
+    "INSERT INTO items (id, label, at) VALUES (@id, 'x', now())",
+    "INSERT INTO items (id, label, at) VALUES (@id, 'x', CURRENT_TIMESTAMP)",
+    "INSERT INTO items (id, label, at) VALUES (@id, 'x', CURRENT_TIMESTAMP(3))",
+    "UPDATE items SET at = now() WHERE id = @id",
+    "UPDATE items SET at = CURRENT_TIMESTAMP, n = @f::float8 WHERE id = @id",
+    "UPDATE items SET (at, label) = (now(), now()) WHERE id = @id",
+    "INSERT INTO items (id, label) VALUES (@id::bigint, @flag::bool)",
+    "INSERT INTO logs (item_id, doc) VALUES (1, @doc::json) "
+    "ON CONFLICT (item_id) DO UPDATE SET doc = '{}'::json",
+    "INSERT INTO items (id, label, at) SELECT 1, 'x', now()",
+]
+
+
+@pytest.mark.parametrize("sql", ASSIGNED)
+async def test_assignment_casts_are_applied_as_postgresql_does(
+    pg: asyncpg.Connection[Any], sql: str
+) -> None:
+    a = run(sql)
+    await same_as_server(pg, a)
+
+
+@pytest.mark.parametrize(
+    ("sql", "why"),
+    [
+        ("INSERT INTO items (id, label) VALUES (now(), 'x')", "of type int4 but"),
+        ("UPDATE items SET at = 1 WHERE id = 1", "of type timestamp but"),
+        ("UPDATE items SET n = '{}'::jsonb", "of type numeric but"),
+    ],
+)
+async def test_no_assignment_cast_is_an_error(
+    pg: asyncpg.Connection[Any], sql: str, why: str
+) -> None:
+    assert why in refused(sql).message
+    with pytest.raises(asyncpg.DatatypeMismatchError):
+        await pg.prepare(sql)
+
+
+async def test_assignment_casts_table_is_the_server_s(pg: asyncpg.Connection[Any]) -> None:
+    from codegen.analyze.assign import ASSIGNMENT_CASTS
+
+    rows = await pg.fetch(
+        """SELECT s.typname AS s, t.typname AS t FROM pg_cast c
+           JOIN pg_type s ON s.oid = c.castsource JOIN pg_type t ON t.oid = c.casttarget
+           WHERE c.castcontext = 'a' AND c.oid < 16384"""
+    )
+    assert {(r["s"], r["t"]) for r in rows} == ASSIGNMENT_CASTS
+
+
+# -- item 12: what PostgreSQL refuses, refused at generate, at the offending token ---------
+
+PREPARE_ERRORS = [
+    ("INSERT INTO items (id, label, at) VALUES (1, 'x')", "more target columns", "at) VALUES"),
+    ("INSERT INTO items (id, label) VALUES (1, 'x', now())", "more expressions", "now()"),
+    ("INSERT INTO items (id, label) VALUES (1, 'x'), (2)", "more target columns", "label)"),
+    ("INSERT INTO items (id, label, at) SELECT 1, 'x'", "more target columns", "at) SELECT"),
+    ("INSERT INTO items (id) SELECT * FROM items", "more expressions", "* FROM"),
+    ("INSERT INTO items (id, label, at) SELECT 1, 'x', 3", 'column "at" is of type', "3"),
+    (
+        "INSERT INTO items (id, label) VALUES (1, 'x') ON CONFLICT (label) DO UPDATE SET "
+        "label = 'y'",
+        "no unique or exclusion constraint",
+        "(label) DO",
+    ),
+    (
+        "INSERT INTO logs (item_id, doc) VALUES (1, '{}') ON CONFLICT (doc) DO UPDATE SET "
+        "doc = excluded.doc",
+        "no unique or exclusion constraint",
+        "(doc) DO",
+    ),
+    ("SELECT id FROM items a, items b", 'column reference "id" is ambiguous', "id FROM"),
+    ("SELECT a.id FROM items a JOIN items b ON id = 1", "is ambiguous", "id = 1"),
+    ("SELECT 1, 2 UNION SELECT 1", "same columns (2 and 1)", "1;"),
+    ("SELECT 1 UNION SELECT 1, 2 UNION SELECT 3", "same columns (1 and 2)", "2 UNION"),
+    ("SELECT id FROM items UNION ALL SELECT at FROM items", "cannot be matched", "at FROM"),
+    (
+        "SELECT id FROM items WHERE id = @x AND label = @x",
+        "parameter x is int4 where it is first used (line 2, column 33) but text here",
+        "@x;",
+    ),
+    (
+        "SELECT id FROM items WHERE label = @x OR id = @x",
+        "parameter x is text where it is first used (line 2, column 36) but int4 here",
+        "@x;",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "why", "at"), PREPARE_ERRORS)
+async def test_prepare_errors_are_caught_at_generate_at_the_token(
+    pg: asyncpg.Connection[Any], sql: str, why: str, at: str
+) -> None:
+    err = refused(sql)
+    assert why in err.message
+    assert caret(err).startswith(at)
+    # Refused at PREPARE, or (the ON CONFLICT arbiter is the planner's) when it runs.
+    with pytest.raises(asyncpg.PostgresError):
+        async with pg.transaction():
+            if "@x" in sql:
+                await pg.prepare(sql.replace("@x", "$1"))
+            else:
+                await pg.execute(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "INSERT INTO items VALUES (1, 'x')",  # no column list: the rest take defaults
+        "INSERT INTO logs (item_id, doc) VALUES (1, '{}') ON CONFLICT (item_id) DO UPDATE "
+        "SET doc = excluded.doc",
+        "INSERT INTO items (id, label) VALUES (1, 'x') ON CONFLICT (id) DO UPDATE SET label = 'y'",
+        "INSERT INTO items (id, label) VALUES (1, 'x') ON CONFLICT DO NOTHING",
+        "INSERT INTO items (id, label) SELECT 1, 'a' UNION SELECT 2, 'b'",
+        # WHERE is typed before SET, as PostgreSQL does: @x is int4, and text takes it.
+        "UPDATE items SET label = @x WHERE id = @x",
+    ],
+)
+async def test_what_postgresql_prepares_is_accepted(pg: asyncpg.Connection[Any], sql: str) -> None:
+    await same_as_server(pg, run(sql))
+
+
+@pytest.mark.parametrize(
+    ("sql", "why", "at"),
+    [
+        ("INSERT INTO items (id, label) VALUES (@id, 'x')", "value for label", "label)"),
+        ("INSERT INTO items (id, label) VALUES (@id, @id)", "$1 is used twice", "@id, @id"),
+        ("INSERT INTO items (id, label) VALUES (@id, @l) RETURNING id", "returns no", "id;"),
+        ("INSERT INTO items VALUES (@id, @l)", "name the columns", "items VALUES"),
+        ("UPDATE items SET label = @l", "not an INSERT", "UPDATE"),
+    ],
+)
+def test_copyfrom_shape_errors_point_at_the_part_that_does_not_fit(
+    sql: str, why: str, at: str
+) -> None:
+    err = refused(sql, "copyfrom")
+    assert why in err.message
+    assert caret(err).startswith(at)

@@ -14,7 +14,7 @@ from typing import Any
 from pglast import ast
 from pglast.enums import A_Expr_Kind, SubLinkType
 
-from codegen.analyze import expressions, statements
+from codegen.analyze import expressions, params, statements
 from codegen.analyze.context import Context, Scope, Typed, present, subquery, sval
 from codegen.analyze.nullability import NULL_ON_VALUE_OPS
 from codegen.pgtypes import Choice, resolve_operator
@@ -179,6 +179,10 @@ def binary(
     elif left.type is None and right.type is None and arith_expect and arith_expect.type:
         left = expressions.expr(ctx, lnode, scope, arith_expect, hint=lhint)
         right = expressions.expr(ctx, rnode, scope, arith_expect, hint=rhint)
+    if not resolve_operator(ctx.types, op, left.type, right.type, False):
+        for param, other in ((lnode, right.type), (rnode, left.type)):
+            if (err := params.two_types(ctx, param, other)) is not None:
+                raise err
     result = operator(ctx, op, left, right, node)
     if left.type is None or right.type is None:
         # `@a || 'x'`, `'%' || @q || '%'`: resolution picked the types (text || text);

@@ -17,7 +17,7 @@ from pglast import ast
 from pglast.enums import OnConflictAction, SetOperation
 
 from codegen import catalog as cat
-from codegen.analyze import expressions, nullability, stars, utility
+from codegen.analyze import assign, expressions, nullability, stars, utility
 from codegen.analyze import scope as sc
 from codegen.analyze.colnames import column_name
 from codegen.analyze.context import (
@@ -101,22 +101,40 @@ def _set_operation(ctx: Context, stmt: ast.SelectStmt, scope: Scope, expect: Exp
     """UNION / INTERSECT / EXCEPT: each column's type is the two sides' common type."""
     left = select(ctx, present(stmt.larg), scope, expect)
     right = select(ctx, present(stmt.rarg), scope, expect)
+    rarg = present(stmt.rarg)
     if len(left) != len(right):
-        raise ctx.error("each side of a set operation must return the same columns")
+        raise ctx.error(
+            f"each side of a set operation must return the same columns ({len(left)} and "
+            f"{len(right)})",
+            _set_side(rarg, min(len(left), len(right))),
+        )
     cols = []
-    for lc, rc in zip(left, right, strict=True):
+    for i, (lc, rc) in enumerate(zip(left, right, strict=True)):
         origin = lc.origin if lc.origin == rc.origin else None
         typed = [c.type for c in (lc, rc) if not c.untyped]
         typ = ctx.types.common_type(typed) if typed else "text"
         if typ is None:
             raise ctx.error(
                 f"set operation column {lc.name}: types {lc.type} and {rc.type} "
-                "cannot be matched; add a cast"
+                "cannot be matched; add a cast",
+                _set_side(rarg, i),
             )
         untyped = lc.untyped and rc.untyped
         cols.append(Col(lc.name, typ, lc.nullable or rc.nullable, origin, None, untyped))
     _order_limit(ctx, stmt, scope, cols)
     return cols
+
+
+def _set_side(side: ast.SelectStmt, index: int) -> ast.Node | None:
+    """The right side's `index`-th select-list item (its last when it has fewer), where a
+    set operation's error points; the right side itself when it is VALUES or nested."""
+    while side.op not in (None, SetOperation.SETOP_NONE):
+        side = present(side.larg)
+    targets = side.targetList or ()
+    if not targets:
+        return None
+    target: ast.Node = targets[min(index, len(targets) - 1)]
+    return target
 
 
 def _values(ctx: Context, lists: tuple[Any, ...], scope: Scope, expect: Expect) -> list[Col]:
@@ -248,8 +266,7 @@ def insert(ctx: Context, stmt: ast.InsertStmt, parent: Scope) -> list[Col]:
     select_stmt = stmt.selectStmt
     if isinstance(select_stmt, ast.SelectStmt) and select_stmt.valuesLists:
         for row in select_stmt.valuesLists:
-            if len(row) > len(targets):
-                raise ctx.error("INSERT has more expressions than target columns", row[0])
+            _insert_count(ctx, stmt, len(row), len(targets), row)
             for value, col in zip(row, targets, strict=False):
                 if isinstance(value, ast.SetToDefault):
                     continue
@@ -260,13 +277,31 @@ def insert(ctx: Context, stmt: ast.InsertStmt, parent: Scope) -> list[Col]:
     elif isinstance(select_stmt, ast.SelectStmt):
         # INSERT ... SELECT @x, ...: each output column goes into a target column.
         expect = [Typed(c.type, not c.not_null) for c in targets]
-        if len(select(ctx, select_stmt, scope, expect)) > len(targets):
-            raise ctx.error("INSERT has more expressions than target columns", select_stmt)
+        outs = select(ctx, select_stmt, scope, expect)
+        _insert_count(ctx, stmt, len(outs), len(targets), select_stmt.targetList or ())
+        nodes = select_stmt.targetList or stmt.cols or ()
+        for out, col, node in zip(outs, targets, nodes, strict=False):
+            if not out.untyped:
+                check_assign(ctx, Typed(out.type, out.nullable), col, node)
     scope.entries.append(e)
     if stmt.onConflictClause is not None:
         _on_conflict(ctx, stmt.onConflictClause, t, e, scope)
     scope.star = sc.star_of(e)
     return _returning(ctx, stmt, scope)
+
+
+def _insert_count(
+    ctx: Context, stmt: ast.InsertStmt, values: int, targets: int, row: Sequence[Any]
+) -> None:
+    """As many values as target columns; fewer only without a column list (the rest
+    take their defaults), as PostgreSQL checks."""
+    if values > targets:
+        extra = row[min(targets, len(row) - 1)] if row else None  # `*`: one item, many columns
+        raise ctx.error("INSERT has more expressions than target columns", extra)
+    if values < targets and stmt.cols:
+        raise ctx.error(
+            "INSERT has more target columns than expressions", present(stmt.cols)[values]
+        )
 
 
 def _insert_columns(ctx: Context, stmt: ast.InsertStmt, t: cat.Table) -> list[cat.Column]:
@@ -295,6 +330,8 @@ def _on_conflict(
                 raise ctx.error(f'column "{elem.name}" does not exist', infer)
         if infer.whereClause is not None:
             expressions.expr(ctx, infer.whereClause, scope)
+        if conflict.action == OnConflictAction.ONCONFLICT_UPDATE:
+            _arbiter(ctx, infer, t)
     if conflict.action == OnConflictAction.ONCONFLICT_UPDATE:
         excluded = Entry("excluded", [replace(c, origin=None) for c in e.cols], None)
         inner = Scope(entries=[e, excluded], parent=scope)
@@ -303,22 +340,40 @@ def _on_conflict(
             expressions.expr(ctx, conflict.whereClause, inner, BOOL)
 
 
+def _arbiter(ctx: Context, infer: ast.InferClause, t: cat.Table) -> None:
+    """`ON CONFLICT (a, b) DO UPDATE` needs a unique index or constraint on exactly those
+    columns (a partial one only with a WHERE), or PostgreSQL refuses it at PREPARE."""
+    elems = infer.indexElems or ()
+    if not elems or any(e.name is None for e in elems):
+        return  # ON CONSTRAINT name, or an expression index: not modelled, left to the server
+    wanted = {present(e.name) for e in elems}
+    keys = [set(k) for k in (t.primary_key, *t.unique) if k]
+    keys += [
+        {c for c in i.columns if c is not None}
+        for i in ctx.catalog.indexes
+        if i.table == t.name
+        and i.unique
+        and None not in i.columns  # an expression index matches no plain column list
+        and (not i.partial or infer.whereClause is not None)
+    ]
+    if wanted not in keys:
+        raise ctx.error(
+            "there is no unique or exclusion constraint matching the ON CONFLICT "
+            f"specification ({', '.join(present(e.name) for e in elems)})",
+            infer,
+        )
+
+
 def check_assign(ctx: Context, got: Typed, col: cat.Column, node: ast.Node) -> None:
     """A value written to a column must convert to its type, as PostgreSQL checks."""
     if got.type is None or got.type == col.type:
         return
-    if ctx.types.coercible(got.type, col.type) or _assignment_cast(ctx, got.type, col.type):
+    if assign.assignable(ctx.types, got.type, col.type):
         return
     raise ctx.error(
         f'column "{col.name}" is of type {col.type} but the expression is of type {got.type}',
         node,
     )
-
-
-def _assignment_cast(ctx: Context, source: str, target: str) -> bool:
-    # Assignment casts PostgreSQL also applies on INSERT/UPDATE (numeric narrowing, text).
-    cats = (ctx.types.category(source), ctx.types.category(target))
-    return cats in {("N", "N"), ("S", "S")} or target in ("text", "varchar", "bpchar")
 
 
 def assignments(ctx: Context, targets: Sequence[ast.ResTarget], t: cat.Table, scope: Scope) -> None:
@@ -367,10 +422,11 @@ def _multi_assign(
 
 
 def update(ctx: Context, stmt: ast.UpdateStmt, parent: Scope) -> list[Col]:
-    """`UPDATE ... SET ... FROM ... WHERE ... RETURNING`."""
+    """`UPDATE ... SET ... FROM ... WHERE ... RETURNING`, typed in PostgreSQL's order:
+    FROM, WHERE, then SET (a parameter in both is typed by WHERE: `SET label = @x WHERE
+    id = @x` makes @x an integer, which text accepts by assignment)."""
     t, star, scope = _write_scope(ctx, stmt, stmt.fromClause, parent)
-    assignments(ctx, stmt.targetList or (), t, scope)
-    return _where_returning(ctx, stmt, scope, star)
+    return _where_returning(ctx, stmt, scope, star, t)
 
 
 def delete(ctx: Context, stmt: ast.DeleteStmt, parent: Scope) -> list[Col]:
@@ -401,11 +457,18 @@ def _write_scope(
 
 
 def _where_returning(
-    ctx: Context, stmt: ast.UpdateStmt | ast.DeleteStmt, scope: Scope, star: list[StarCol]
+    ctx: Context,
+    stmt: ast.UpdateStmt | ast.DeleteStmt,
+    scope: Scope,
+    star: list[StarCol],
+    target: cat.Table | None = None,
 ) -> list[Col]:
-    """WHERE, then RETURNING (`*` is only for RETURNING: WHERE sees no merged columns)."""
+    """WHERE, an UPDATE's SET, then RETURNING (`*` is only for RETURNING: WHERE sees no
+    merged columns)."""
     if stmt.whereClause is not None:
         expressions.expr(ctx, stmt.whereClause, scope, BOOL)
+    if isinstance(stmt, ast.UpdateStmt) and target is not None:
+        assignments(ctx, stmt.targetList or (), target, scope)
     scope.star = star
     return _returning(ctx, stmt, scope)
 
