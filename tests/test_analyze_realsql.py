@@ -340,3 +340,36 @@ def test_copyfrom_shape_errors_point_at_the_part_that_does_not_fit(
     err = refused(sql, "copyfrom")
     assert why in err.message
     assert caret(err).startswith(at)
+
+
+# -- item 8: ranges in expressions ------------------------------------------------------------
+
+RANGES = [
+    ("SELECT int4range(@lo, @hi) AS r", [False]),
+    ("SELECT tstzrange(NULL, NULL) AS r, daterange(NULL, CURRENT_DATE, '[]') AS d", [False, False]),
+    ("SELECT numrange(n, NULL) @> 1.5 AS c FROM items", [False]),
+    ("SELECT int8range(1, 5) * int8range(@lo, 10) AS r", [False]),
+    ("SELECT lower(tsrange(at, NULL)) AS l FROM items", [True]),
+    ("SELECT int4multirange(int4range(1, 2)) AS m", [False]),
+]
+
+
+@pytest.mark.parametrize(("sql", "nullable"), RANGES)
+async def test_range_expressions_are_typed_and_never_null_when_built(
+    pg: asyncpg.Connection[Any], sql: str, nullable: list[bool]
+) -> None:
+    """Range constructors take a NULL bound as an unbounded one: never NULL."""
+    a = run(sql, "many")
+    await same_as_server(pg, a)
+    assert [c.nullable for c in a.columns] == nullable
+    tx = pg.transaction()
+    await tx.start()
+    try:  # a row with NULL in every nullable column, and NULL for every parameter
+        await pg.execute("INSERT INTO items (id, label) VALUES (1, 'x')")
+        rows = await pg.fetch(a.sql, *([None] * len(a.params)))
+    finally:
+        await tx.rollback()
+    assert rows
+    for row in rows:
+        for value, col in zip(row, a.columns, strict=True):
+            assert col.nullable or value is not None, f"{col.name} is NULL"
