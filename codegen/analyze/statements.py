@@ -47,7 +47,8 @@ def statement(ctx: Context, stmt: ast.Node, scope: Scope) -> list[Col]:
     raise ctx.error(
         f"{_statement_name(stmt)} cannot be a query; use SELECT, INSERT, UPDATE, DELETE or "
         "one of TRUNCATE, VACUUM, ANALYZE, NOTIFY, LISTEN, UNLISTEN, CALL, DO, "
-        "REFRESH MATERIALIZED VIEW, LOCK, SET, RESET, CREATE TEMP TABLE"
+        "REFRESH MATERIALIZED VIEW, LOCK, SET, RESET, CREATE TEMP TABLE",
+        location=0,
     )
 
 
@@ -267,13 +268,13 @@ def insert(ctx: Context, stmt: ast.InsertStmt, parent: Scope) -> list[Col]:
     if isinstance(select_stmt, ast.SelectStmt) and select_stmt.valuesLists:
         for row in select_stmt.valuesLists:
             _insert_count(ctx, stmt, len(row), len(targets), row)
-            for value, col in zip(row, targets, strict=False):
+            for i, (value, col) in enumerate(zip(row, targets, strict=False)):
                 if isinstance(value, ast.SetToDefault):
                     continue
                 got = expressions.expr(
                     ctx, value, scope, Typed(col.type, not col.not_null), hint=col.name
                 )
-                check_assign(ctx, got, col, value)
+                check_assign(ctx, got, col, value, stmt.cols[i] if stmt.cols else None)
     elif isinstance(select_stmt, ast.SelectStmt):
         # INSERT ... SELECT @x, ...: each output column goes into a target column.
         expect = [Typed(c.type, not c.not_null) for c in targets]
@@ -364,15 +365,18 @@ def _arbiter(ctx: Context, infer: ast.InferClause, t: cat.Table) -> None:
         )
 
 
-def check_assign(ctx: Context, got: Typed, col: cat.Column, node: ast.Node) -> None:
-    """A value written to a column must convert to its type, as PostgreSQL checks."""
+def check_assign(
+    ctx: Context, got: Typed, col: cat.Column, node: ast.Node, near: ast.Node | None = None
+) -> None:
+    """A value written to a column must convert to its type, as PostgreSQL checks. The
+    error is at the value, or at `near` (its column) for a constant, which has no position."""
     if got.type is None or got.type == col.type:
         return
     if assign.assignable(ctx.types, got.type, col.type):
         return
     raise ctx.error(
         f'column "{col.name}" is of type {col.type} but the expression is of type {got.type}',
-        node,
+        node if location_of(node) is not None or near is None else near,
     )
 
 
@@ -389,7 +393,7 @@ def assignments(ctx: Context, targets: Sequence[ast.ResTarget], t: cat.Table, sc
         if val is None or isinstance(val, ast.SetToDefault):
             continue
         got = expressions.expr(ctx, val, scope, Typed(col.type, not col.not_null), hint=col.name)
-        check_assign(ctx, got, col, val)
+        check_assign(ctx, got, col, val, rt)
 
 
 def _multi_assign(
