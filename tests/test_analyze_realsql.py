@@ -373,3 +373,51 @@ async def test_range_expressions_are_typed_and_never_null_when_built(
     for row in rows:
         for value, col in zip(row, a.columns, strict=True):
             assert col.nullable or value is not None, f"{col.name} is NULL"
+
+
+# -- item 12: ungrouped columns ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sql", "at"),
+    [
+        ("SELECT label, count(*) AS n FROM items", "label,"),
+        ("SELECT at, count(*) AS n FROM items GROUP BY label", "at,"),
+        (
+            "SELECT l.doc, count(*) AS n FROM logs l JOIN items i ON i.id = l.item_id "
+            "GROUP BY i.id",
+            "l.doc",
+        ),
+        ("SELECT label FROM items GROUP BY n HAVING at IS NULL", "label"),
+        ("SELECT lower(label) AS l FROM items GROUP BY n", "label)"),
+    ],
+)
+async def test_an_ungrouped_column_is_an_error_at_it(
+    pg: asyncpg.Connection[Any], sql: str, at: str
+) -> None:
+    err = refused(sql, "many")
+    assert "must appear in the GROUP BY clause" in err.message
+    assert caret(err).startswith(at)
+    with pytest.raises(asyncpg.GroupingError):
+        await pg.prepare(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT label, count(*) AS n FROM items GROUP BY id",  # the primary key is grouped
+        "SELECT i.label, count(*) AS n FROM items i GROUP BY label",
+        "SELECT lower(i.label) AS l, count(*) AS n FROM items i GROUP BY lower(label)",
+        "SELECT label AS x, count(*) AS n FROM items GROUP BY x",
+        "SELECT label, count(*) AS n FROM items GROUP BY 1",
+        "SELECT * FROM items GROUP BY id",
+        "SELECT label, count(*) OVER () AS n FROM items GROUP BY label",
+        "SELECT n + 1 AS m, sum(id) AS s FROM items GROUP BY n + 1",
+        "SELECT i.id, l.doc FROM items i JOIN logs l ON l.item_id = i.id GROUP BY i.id, l.id",
+        "SELECT label, count(*) AS n FROM items GROUP BY ROLLUP (label)",
+    ],
+)
+async def test_grouped_columns_postgresql_accepts_are_accepted(
+    pg: asyncpg.Connection[Any], sql: str
+) -> None:
+    await same_as_server(pg, run(sql, "many"))

@@ -17,7 +17,7 @@ from pglast import ast
 from pglast.enums import OnConflictAction, SetOperation
 
 from codegen import catalog as cat
-from codegen.analyze import assign, expressions, nullability, stars, utility
+from codegen.analyze import assign, expressions, grouping, nullability, stars, utility
 from codegen.analyze import scope as sc
 from codegen.analyze.colnames import column_name
 from codegen.analyze.context import (
@@ -84,6 +84,7 @@ def select(ctx: Context, stmt: ast.SelectStmt, parent: Scope, expect: Expect = (
     for g in groups:
         sort_expr(ctx, g, scope)
     cols = nullability.grouping_sets(groups, targets, cols)
+    grouping.check(ctx, stmt, scope)
     if stmt.havingClause is not None:
         expressions.expr(ctx, stmt.havingClause, scope, BOOL)
     for w in stmt.windowClause or ():
