@@ -421,3 +421,32 @@ async def test_grouped_columns_postgresql_accepts_are_accepted(
     pg: asyncpg.Connection[Any], sql: str
 ) -> None:
     await same_as_server(pg, run(sql, "many"))
+
+
+# -- item 9: the cast hint names the types PostgreSQL chooses between ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("sql", "hint"),
+    [
+        # Every overload returns text or numeric: before, @x silently became the first one.
+        ("SELECT to_char(@x, 'YYYY') AS y", "argument 1 has no type and could be float4, float8"),
+        (
+            "SELECT extract(epoch FROM @x) AS e",
+            "argument 2 has no type and could be date, interval",
+        ),
+        (
+            "SELECT date_trunc('day', @t) AS d",
+            "argument 2 has no type and could be interval, timestamp, timestamptz",
+        ),
+        ("SELECT @a + @b AS s", "operator + is not unique: its left operand has no type"),
+    ],
+)
+async def test_an_untyped_argument_postgresql_cannot_type_names_the_candidates(
+    pg: asyncpg.Connection[Any], sql: str, hint: str
+) -> None:
+    assert hint in refused(sql, "one").message
+    with pytest.raises(asyncpg.AmbiguousFunctionError):
+        await pg.prepare(
+            sql.replace("@x", "$1").replace("@t", "$1").replace("@a", "$1").replace("@b", "$2")
+        )

@@ -280,6 +280,19 @@ def pick(
         raise ctx.error(
             f"no operator or function {what}({shown}) matches; add explicit casts", node
         )
+    for i, arg in enumerate(args):
+        # `to_char(@x, 'YYYY')`: every overload returns text, but PostgreSQL still cannot
+        # choose the type of an untyped argument the overloads declare differently.
+        declared = {c.arg_types[i] for c in choices if i < len(c.arg_types)}
+        if arg is None and len(declared) > 1:
+            function = what[:1].isalpha() or what[:1] == "_"
+            label = f"{what}()" if function else f"operator {what}"
+            side = f"argument {i + 1}" if function else ("left", "right")[i] + " operand"
+            raise ctx.error(
+                f"{label} is not unique: its {side} has no type and could be "
+                f"{', '.join(sorted(declared))}; add a cast to the one meant",
+                node,
+            )
     rets = {c.ret for c in choices}
     if len(rets) > 1:
         raise ctx.error(
