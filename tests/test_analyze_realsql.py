@@ -450,3 +450,31 @@ async def test_an_untyped_argument_postgresql_cannot_type_names_the_candidates(
         await pg.prepare(
             sql.replace("@x", "$1").replace("@t", "$1").replace("@a", "$1").replace("@b", "$2")
         )
+
+
+# -- item 8: whole rows ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT row_to_json(i) AS j, to_jsonb(i.*) AS b FROM items i",
+        "SELECT count(DISTINCT i.*) AS n FROM items i",
+        "WITH x AS (SELECT id FROM items) SELECT x FROM x",  # a CTE's row is a record
+        "SELECT s FROM (SELECT 1 AS a) s",
+    ],
+)
+async def test_whole_rows_are_typed_as_the_server_does(
+    pg: asyncpg.Connection[Any], sql: str
+) -> None:
+    await same_as_server(pg, run(sql, "many"))
+
+
+async def test_a_table_s_whole_row_as_a_column_is_refused(pg: asyncpg.Connection[Any]) -> None:
+    """PostgreSQL types `SELECT i FROM items i` as the row type items; it was `record`."""
+    sql = "SELECT i.id, i FROM items i"
+    err = refused(sql, "many")
+    assert "a whole row (i) as a result column is not supported" in err.message
+    assert caret(err).startswith("i FROM")
+    stmt = await pg.prepare(sql)
+    assert stmt.get_attributes()[1].type.name == "items"

@@ -12,6 +12,10 @@ PostgreSQL 15-17 have them (tests compare it with the server's pg_cast).
 
 from __future__ import annotations
 
+from pglast import ast
+
+from codegen import catalog as cat
+from codegen.analyze.context import Context, Typed, location_of
 from codegen.pgtypes import TypeSpace
 
 _STRINGS = frozenset({"text", "varchar", "bpchar"})
@@ -45,3 +49,18 @@ def assignable(types: TypeSpace, source: str, target: str) -> bool:
     if types.is_array(source) and types.is_array(target):
         return assignable(types, types.elem(source), types.elem(target))
     return False
+
+
+def check(
+    ctx: Context, got: Typed, col: cat.Column, node: ast.Node, near: ast.Node | None = None
+) -> None:
+    """A value written to a column must convert to its type, as PostgreSQL checks. The
+    error is at the value, or at `near` (its column) for a constant, which has no position."""
+    if got.type is None or got.type == col.type:
+        return
+    if assignable(ctx.types, got.type, col.type):
+        return
+    raise ctx.error(
+        f'column "{col.name}" is of type {col.type} but the expression is of type {got.type}',
+        node if location_of(node) is not None or near is None else near,
+    )

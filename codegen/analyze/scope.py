@@ -139,6 +139,16 @@ def is_local(ctx: Context, node: Any, scope: Scope) -> bool:
     return True
 
 
+def table_row(ctx: Context, ref: ast.ColumnRef, scope: Scope) -> bool:
+    """`t` alone names a table's whole row, typed by PostgreSQL as the table's row type
+    (a subquery's or CTE's row is a plain record)."""
+    fields = present(ref.fields)
+    if len(fields) != 1 or not isinstance(fields[0], ast.String):
+        return False
+    name = sval(fields[0])
+    return has_entry(scope, name) and entry(ctx, scope, name, ref).table is not None
+
+
 def _whole_row(e: Entry) -> Typed:
     """`t` or `t.*` as a value: NULL where an outer join found no row, which the entry
     shows as every column nullable (so a table of nullable columns only is NULL too)."""

@@ -210,6 +210,13 @@ def target_list(
         origin = None
         if isinstance(val, ast.ColumnRef):
             found = sc.resolve_column(ctx, val, scope)
+            if found is None and sc.table_row(ctx, val, scope):  # `SELECT t FROM t`
+                raise ctx.error(
+                    f"a whole row ({name}) as a result column is not supported (PostgreSQL "
+                    f"types it as the table's row type); select {name}.* or "
+                    f"sqlc.embed({name}), or to_jsonb({name})",
+                    val,
+                )
             origin = found.origin if found and found.nullable == typed.nullable else None
         untyped = typed.type is None
         cols.append(Col(name, typed.type or "text", typed.nullable, origin, untyped=untyped))
@@ -275,7 +282,7 @@ def insert(ctx: Context, stmt: ast.InsertStmt, parent: Scope) -> list[Col]:
                 got = expressions.expr(
                     ctx, value, scope, Typed(col.type, not col.not_null), hint=col.name
                 )
-                check_assign(ctx, got, col, value, stmt.cols[i] if stmt.cols else None)
+                assign.check(ctx, got, col, value, stmt.cols[i] if stmt.cols else None)
     elif isinstance(select_stmt, ast.SelectStmt):
         # INSERT ... SELECT @x, ...: each output column goes into a target column.
         expect = [Typed(c.type, not c.not_null) for c in targets]
@@ -284,7 +291,7 @@ def insert(ctx: Context, stmt: ast.InsertStmt, parent: Scope) -> list[Col]:
         nodes = select_stmt.targetList or stmt.cols or ()
         for out, col, node in zip(outs, targets, nodes, strict=False):
             if not out.untyped:
-                check_assign(ctx, Typed(out.type, out.nullable), col, node)
+                assign.check(ctx, Typed(out.type, out.nullable), col, node)
     scope.entries.append(e)
     if stmt.onConflictClause is not None:
         _on_conflict(ctx, stmt.onConflictClause, t, e, scope)
@@ -366,21 +373,6 @@ def _arbiter(ctx: Context, infer: ast.InferClause, t: cat.Table) -> None:
         )
 
 
-def check_assign(
-    ctx: Context, got: Typed, col: cat.Column, node: ast.Node, near: ast.Node | None = None
-) -> None:
-    """A value written to a column must convert to its type, as PostgreSQL checks. The
-    error is at the value, or at `near` (its column) for a constant, which has no position."""
-    if got.type is None or got.type == col.type:
-        return
-    if assign.assignable(ctx.types, got.type, col.type):
-        return
-    raise ctx.error(
-        f'column "{col.name}" is of type {col.type} but the expression is of type {got.type}',
-        node if location_of(node) is not None or near is None else near,
-    )
-
-
 def assignments(ctx: Context, targets: Sequence[ast.ResTarget], t: cat.Table, scope: Scope) -> None:
     """`SET col = value, ...` (UPDATE and ON CONFLICT DO UPDATE)."""
     subqueries: dict[int, list[Col]] = {}  # SET (a, b) = (SELECT ...), by location
@@ -394,7 +386,7 @@ def assignments(ctx: Context, targets: Sequence[ast.ResTarget], t: cat.Table, sc
         if val is None or isinstance(val, ast.SetToDefault):
             continue
         got = expressions.expr(ctx, val, scope, Typed(col.type, not col.not_null), hint=col.name)
-        check_assign(ctx, got, col, val, rt)
+        assign.check(ctx, got, col, val, rt)
 
 
 def _multi_assign(
@@ -422,7 +414,7 @@ def _multi_assign(
     cols = subqueries[key]
     if len(cols) != count:
         raise ctx.error("number of columns does not match number of values", source)
-    check_assign(ctx, Typed(cols[index].type, True), col, source)
+    assign.check(ctx, Typed(cols[index].type, True), col, source)
     return None
 
 
