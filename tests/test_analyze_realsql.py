@@ -17,6 +17,7 @@ import pytest
 
 from codegen import analyze, catalog, parse
 from codegen.errors import CodegenError
+from codegen.verify import server_type
 
 SCHEMA = """
 CREATE TABLE items (id int PRIMARY KEY, label text NOT NULL, at timestamp(3), n numeric(6, 2));
@@ -62,17 +63,12 @@ async def pg(admin_dsn: str) -> AsyncIterator[asyncpg.Connection[Any]]:
             await conn.close()
 
 
-def _server_type(t: Any) -> str:
-    name: str = t.name
-    return name if t.kind != "array" or name.startswith("_") else "_" + name.removesuffix("[]")
-
-
 async def same_as_server(pg: asyncpg.Connection[Any], a: analyze.Analysis) -> None:
     stmt = await pg.prepare(a.sql)
     assert [(c.name, c.type) for c in a.columns] == [
-        (x.name, _server_type(x.type)) for x in stmt.get_attributes()
+        (x.name, server_type(x.type)) for x in stmt.get_attributes()
     ]
-    assert [p.type for p in a.params] == [_server_type(t) for t in stmt.get_parameters()]
+    assert [p.type for p in a.params] == [server_type(t) for t in stmt.get_parameters()]
 
 
 # -- item 6: utility statements -------------------------------------------------------------
