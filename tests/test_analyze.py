@@ -149,7 +149,7 @@ def test_unaliased_expression_names_follow_postgresql() -> None:
     assert [
         c.name
         for c in run(
-            "SELECT count(*), upper(name), coalesce(bio, ''), "
+            "SELECT count(*) OVER (), upper(name), coalesce(bio, ''), "
             "CASE WHEN bio IS NULL THEN 1 END, id + 1, EXISTS (SELECT 1), "
             "ARRAY[1], greatest(1, 2), current_date, tags[1] FROM authors"
         ).columns

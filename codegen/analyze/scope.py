@@ -54,9 +54,15 @@ def entry(ctx: Context, scope: Scope, qual: str, node: ast.Node) -> Entry:
 
 
 def lookup(
-    ctx: Context, scope: Scope, qual: str | None, name: str, probe: bool = False
+    ctx: Context,
+    scope: Scope,
+    qual: str | None,
+    name: str,
+    probe: bool = False,
+    node: ast.Node | None = None,
 ) -> Col | None:
-    """The column `qual.name` (or `name`) names; `probe`: ambiguity is not an error."""
+    """The column `qual.name` (or `name`) names; `probe`: ambiguity is not an error (else
+    it is one at `node`)."""
     for s in scope.levels():
         found: list[Col] = []
         for e in s.entries:
@@ -72,7 +78,7 @@ def lookup(
                 return merged[0]
             if probe:
                 return found[0]
-            raise ctx.error(f'column reference "{name}" is ambiguous')
+            raise ctx.error(f'column reference "{name}" is ambiguous', node)
         if found:
             return found[0]
         if qual is not None and any(e.alias == qual for e in s.entries):
@@ -97,7 +103,7 @@ def column(ctx: Context, node: ast.ColumnRef, scope: Scope) -> Typed:
         return _whole_row(entry(ctx, scope, sval(fields[-2]), node))  # count(t.*)
     names = svals(fields)
     if len(names) == 1:
-        col = lookup(ctx, scope, None, names[0])
+        col = lookup(ctx, scope, None, names[0], node=node)
         if col is None:
             out = scope.outputs.get(names[0])
             if out is not None:
@@ -132,6 +138,16 @@ def is_local(ctx: Context, node: Any, scope: Scope) -> bool:
         slots = getattr(type(node), "__slots__", ())
         return all(is_local(ctx, getattr(node, slot), scope) for slot in slots)
     return True
+
+
+def table_row(ctx: Context, ref: ast.ColumnRef, scope: Scope) -> bool:
+    """`t` alone names a table's whole row, typed by PostgreSQL as the table's row type
+    (a subquery's or CTE's row is a plain record)."""
+    fields = present(ref.fields)
+    if len(fields) != 1 or not isinstance(fields[0], ast.String):
+        return False
+    name = sval(fields[0])
+    return has_entry(scope, name) and entry(ctx, scope, name, ref).table is not None
 
 
 def _whole_row(e: Entry) -> Typed:

@@ -18,6 +18,7 @@ from codegen.render.pytypes import TypeMapper
 class Field:
     name: str
     annotation: str
+    default: str | None = None  # a parameter's default in the signature (`sqlc.narg`: None)
 
 
 @dataclass(frozen=True)

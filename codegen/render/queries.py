@@ -143,15 +143,13 @@ def _params(a: Analysis, scalar: bool, mapper: TypeMapper, imports: Imports) -> 
     command = a.query.command
     taken = _VALUE_BODY_NAMES if command == Command.ONE and scalar else _BODY_NAMES.get(command, ())
     names = naming.parameter_names((p.name for p in a.params), taken)
-    if any(p.is_slice for p in a.params):
-        imports.module("collections.abc")
-    types = mapper.catalog.types
+    narg = {p.number for p in a.query.params if p.nullable}  # `sqlc.narg`: None by default
+    keyword = not command.takes_batch  # a batch's Params tuple lists every field
     return [
         Field(
             name,
-            f"collections.abc.Sequence[{mapper.py(types.elem(p.type), False, imports)}]"
-            if p.is_slice
-            else mapper.py(p.type, p.nullable, imports),
+            mapper.param(p.type, p.nullable, imports),
+            "None" if keyword and p.number in narg else None,
         )
         for name, p in zip(names, a.params, strict=True)
     ]

@@ -286,7 +286,7 @@ class _ConfigFields(TypedDict):
     display_name: str
     context_limit: int
     compression_threshold: int
-    options: JSONValue
+    options: dict[str, JSONValue]
     enabled: bool
     is_default: bool
 

@@ -63,7 +63,7 @@ async def insert_user(
     *,
     account_id: uuid.UUID,
     email: str,
-    display_name: str | None,
+    display_name: str | None = None,
 ) -> User:
     """InsertUser :one
 
@@ -174,7 +174,7 @@ async def insert_user_with_id(
     id: uuid.UUID,
     account_id: uuid.UUID,
     email: str,
-    display_name: str | None,
+    display_name: str | None = None,
 ) -> User | None:
     """InsertUserWithID :one
 

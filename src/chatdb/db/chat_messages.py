@@ -35,12 +35,12 @@ async def insert_chat_message(
     client_message_id: uuid.UUID,
     role: str,
     content: str,
-    action: str | None,
-    dax_attempts: JSONValue | None,
-    final_dax: str | None,
-    resolution_note: str | None,
-    error: str | None,
-    model_config_id: uuid.UUID | None,
+    action: str | None = None,
+    dax_attempts: JSONValue | None = None,
+    final_dax: str | None = None,
+    resolution_note: str | None = None,
+    error: str | None = None,
+    model_config_id: uuid.UUID | None = None,
 ) -> ChatMessage | None:
     """Insert a message; a retry with the same client_message_id returns no row
     instead of a duplicate (the unique key makes retries idempotent).

@@ -9,7 +9,7 @@ from itertools import repeat
 from typing import Final
 
 from .models import ChatModelConfig
-from .runtime import Executor, JSONValue, NoRowError, rowcount
+from .runtime import Executor, JSONNotNull, NoRowError, rowcount
 
 GET_CHAT_MODEL_CONFIG_BY_ID: Final = """\
 -- name: GetChatModelConfigByID :one
@@ -198,13 +198,13 @@ async def insert_chat_model_config(
     provider: str,
     model: str,
     display_name: str,
-    created_by: uuid.UUID | None,
-    updated_by: uuid.UUID | None,
+    created_by: uuid.UUID | None = None,
+    updated_by: uuid.UUID | None = None,
     enabled: bool,
     is_default: bool,
     context_limit: int,
     compression_threshold: int,
-    options: JSONValue,
+    options: JSONNotNull,
 ) -> ChatModelConfig:
     """InsertChatModelConfig :one
 
@@ -259,12 +259,12 @@ async def update_chat_model_config(
     provider: str,
     model: str,
     display_name: str,
-    updated_by: uuid.UUID | None,
+    updated_by: uuid.UUID | None = None,
     enabled: bool,
     is_default: bool,
     context_limit: int,
     compression_threshold: int,
-    options: JSONValue,
+    options: JSONNotNull,
     id: uuid.UUID,
 ) -> ChatModelConfig | None:
     """UpdateChatModelConfig :one
@@ -530,17 +530,17 @@ async def insert_chat_model_config_with_id(
     conn: Executor,
     /,
     *,
-    id: uuid.UUID | None,
+    id: uuid.UUID | None = None,
     provider: str,
     model: str,
     display_name: str,
-    created_by: uuid.UUID | None,
-    updated_by: uuid.UUID | None,
+    created_by: uuid.UUID | None = None,
+    updated_by: uuid.UUID | None = None,
     enabled: bool,
     is_default: bool,
     context_limit: int,
     compression_threshold: int,
-    options: JSONValue,
+    options: JSONNotNull,
 ) -> ChatModelConfig:
     """Like InsertChatModelConfig, with a client-chosen id (NULL: the database picks one).
 

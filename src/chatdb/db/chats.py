@@ -28,7 +28,7 @@ async def ensure_chat(
     user_id: uuid.UUID,
     agent_id: uuid.UUID,
     title: str,
-    model_config_id: uuid.UUID | None,
+    model_config_id: uuid.UUID | None = None,
 ) -> int:
     """Create the chat row if it does not exist yet: the first message of a conversation
     creates its chat before the message (seed 001), and two first messages racing
@@ -58,7 +58,7 @@ async def insert_chat(
     user_id: uuid.UUID,
     agent_id: uuid.UUID,
     title: str,
-    model_config_id: uuid.UUID | None,
+    model_config_id: uuid.UUID | None = None,
 ) -> Chat:
     """InsertChat :one
 
@@ -132,8 +132,8 @@ async def list_chats_by_user(
     /,
     *,
     user_id: uuid.UUID,
-    after_last_active: datetime.datetime | None,
-    after_id: uuid.UUID | None,
+    after_last_active: datetime.datetime | None = None,
+    after_id: uuid.UUID | None = None,
     page_size: int,
 ) -> list[Chat]:
     """A user's chats, newest activity first. Keyset pagination: pass the last row's
@@ -183,7 +183,7 @@ async def set_chat_model_config(
     conn: Executor,
     /,
     *,
-    model_config_id: uuid.UUID | None,
+    model_config_id: uuid.UUID | None = None,
     id: uuid.UUID,
     user_id: uuid.UUID,
 ) -> Chat | None:
@@ -293,12 +293,12 @@ async def insert_chat_with_id(
     conn: Executor,
     /,
     *,
-    id: uuid.UUID | None,
+    id: uuid.UUID | None = None,
     account_id: uuid.UUID,
     user_id: uuid.UUID,
     agent_id: uuid.UUID,
     title: str,
-    model_config_id: uuid.UUID | None,
+    model_config_id: uuid.UUID | None = None,
 ) -> Chat | None:
     """Create a chat with a client-chosen id (NULL: the database picks one). A retry
     inserts nothing; the caller reads the stored chat with GetChatForSenderForUpdate.

@@ -16,6 +16,8 @@ from typing import Any, TypeAlias
 import asyncpg
 
 JSONValue: TypeAlias = "dict[str, JSONValue] | list[JSONValue] | str | int | float | bool | None"
+# A JSON value for a NOT NULL parameter: asyncpg sends Python None as SQL NULL, not JSON null.
+JSONNotNull: TypeAlias = "dict[str, JSONValue] | list[JSONValue] | str | int | float | bool"
 Executor: TypeAlias = (
     "asyncpg.Connection[Any] | asyncpg.Pool[Any] | asyncpg.pool.PoolConnectionProxy[Any]"
 )

@@ -23,10 +23,10 @@ async def create_author(
     /,
     *,
     name: str,
-    bio: str | None,
+    bio: str | None = None,
     mood: Mood,
-    tags: list[str],
-    meta: JSONValue | None,
+    tags: collections.abc.Sequence[str],
+    meta: JSONValue | None = None,
 ) -> Author:
     """CreateAuthor :one
 
@@ -145,8 +145,8 @@ async def search_authors(
     conn: Executor,
     /,
     *,
-    mood: Mood | None,
-    tags: list[str],
+    mood: Mood | None = None,
+    tags: collections.abc.Sequence[str],
     max_rows: int,
 ) -> list[SearchAuthorsRow]:
     """SearchAuthors :many
@@ -166,7 +166,7 @@ async def update_author_bio(
     conn: Executor,
     /,
     *,
-    bio: str | None,
+    bio: str | None = None,
     id: int,
 ) -> None:
     """UpdateAuthorBio :exec
@@ -311,7 +311,7 @@ async def moods_in_use(
     conn: Executor,
     /,
     *,
-    except_: list[Mood],
+    except_: collections.abc.Sequence[Mood],
 ) -> list[Mood] | None:
     """Enum arrays decode element by element.
 
@@ -331,7 +331,7 @@ class CopyAuthorsParams(NamedTuple):
 
     name: str
     mood: Mood
-    tags: list[str]
+    tags: collections.abc.Sequence[str]
     meta: JSONValue | None
 
 

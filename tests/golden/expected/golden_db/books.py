@@ -27,7 +27,7 @@ class CopyBooksParams(NamedTuple):
     title: str
     price: decimal.Decimal | None
     isbn: str | None
-    ratings: list[int] | None
+    ratings: collections.abc.Sequence[int] | None
 
 
 async def copy_books(
