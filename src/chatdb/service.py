@@ -17,6 +17,13 @@ deleted chat stays deleted: its row remains as a tombstone, so no late retry re-
 Lock order, the same in every operation that takes more than one: the provider row
 (`FOR UPDATE`), then the default-model-config advisory lock, then config/chat rows. A
 consistent order is what keeps concurrent admin operations free of deadlocks.
+
+Round trips are the cost of a send (issue 12): BEGIN with its bounds, one statement that
+creates/locks/returns the chat and picks the model config, the message insert, the
+chat's counter, and COMMIT with the pool's session reset — five. Reads may go to a
+replica pool (`replica=`): `get_chat`, `list_chats`, `list_messages` and
+`resolve_model_for_turn`, each with `fresh=True` to read the primary instead (read your
+own writes, e.g. listing a chat right after sending to it). Writes never do.
 """
 
 from __future__ import annotations
