@@ -113,7 +113,9 @@ WITH locked AS (
 ), inserted AS (
     INSERT INTO chats (id, account_id, user_id, agent_id, title)
     SELECT @id::uuid, @account_id::uuid, @user_id::uuid, @agent_id::uuid, @title::text
-    WHERE NOT EXISTS (SELECT 1 FROM chats WHERE id = @id::uuid)
+    WHERE NOT EXISTS (
+        SELECT 1 FROM chats WHERE id = @id::uuid AND account_id = @account_id::uuid
+    )
     ON CONFLICT (id) DO NOTHING
     RETURNING *
 ), chat AS (

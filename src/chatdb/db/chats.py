@@ -399,7 +399,9 @@ WITH locked AS (
 ), inserted AS (
     INSERT INTO chats (id, account_id, user_id, agent_id, title)
     SELECT $1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::text
-    WHERE NOT EXISTS (SELECT 1 FROM chats WHERE id = $1::uuid)
+    WHERE NOT EXISTS (
+        SELECT 1 FROM chats WHERE id = $1::uuid AND account_id = $2::uuid
+    )
     ON CONFLICT (id) DO NOTHING
     RETURNING id, account_id, user_id, agent_id, title, status, last_active,
         message_count, model_config_id, created_at, updated_at, deleted_at
