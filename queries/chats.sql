@@ -86,16 +86,20 @@ RETURNING *;
 SELECT * FROM chats WHERE id = @id AND user_id = @user_id AND deleted_at IS NULL;
 
 -- The chat a user writes to, locked; deleted chats too, so the caller can tell.
+-- (Locked by id and account, then filtered: with all four columns in one WHERE a
+-- generic plan walked the (account_id, agent_id) index of a busy agent, `codegen explain`.)
 -- name: GetChatForSenderForUpdate :one
-SELECT * FROM chats
-WHERE id = @id AND account_id = @account_id AND user_id = @user_id AND agent_id = @agent_id
-FOR UPDATE;
+WITH found AS (
+    SELECT * FROM chats WHERE id = @id AND account_id = @account_id FOR UPDATE
+)
+SELECT * FROM found WHERE user_id = @user_id AND agent_id = @agent_id;
 
 -- The chat the assistant side writes to, locked: the agent's chat in the account.
 -- name: GetChatForAgentForUpdate :one
-SELECT * FROM chats
-WHERE id = @id AND account_id = @account_id AND agent_id = @agent_id
-FOR UPDATE;
+WITH found AS (
+    SELECT * FROM chats WHERE id = @id AND account_id = @account_id FOR UPDATE
+)
+SELECT * FROM found WHERE agent_id = @agent_id;
 
 -- The chat a user sends to, locked, created first if this is its first message (seed
 -- 001), with the model config its next turn uses (seed 000: its own if still usable,
@@ -105,11 +109,12 @@ FOR UPDATE;
 -- was taken (two first messages racing): the caller then reads it with
 -- GetChatForSenderForUpdate, a new statement that sees it.
 -- name: UpsertChatForSender :one
-WITH locked AS (
-    SELECT * FROM chats
-    WHERE id = @id::uuid AND account_id = @account_id::uuid AND user_id = @user_id::uuid
-      AND agent_id = @agent_id::uuid
-    FOR UPDATE
+WITH found AS (
+    -- Locked by id (and account, the distribution key): with user and agent here too, a
+    -- generic plan walked the (account_id, agent_id) index of a busy agent instead.
+    SELECT * FROM chats WHERE id = @id::uuid AND account_id = @account_id::uuid FOR UPDATE
+), locked AS (
+    SELECT * FROM found WHERE user_id = @user_id::uuid AND agent_id = @agent_id::uuid
 ), inserted AS (
     INSERT INTO chats (id, account_id, user_id, agent_id, title)
     SELECT @id::uuid, @account_id::uuid, @user_id::uuid, @agent_id::uuid, @title::text

@@ -338,11 +338,14 @@ async def get_owned_chat(
 
 GET_CHAT_FOR_SENDER_FOR_UPDATE: Final = """\
 -- name: GetChatForSenderForUpdate :one
+WITH found AS (
+    SELECT id, account_id, user_id, agent_id, title, status, last_active,
+        message_count, model_config_id, created_at, updated_at,
+        deleted_at FROM chats WHERE id = $1 AND account_id = $2 FOR UPDATE
+)
 SELECT id, account_id, user_id, agent_id, title, status, last_active,
     message_count, model_config_id, created_at, updated_at,
-    deleted_at FROM chats
-WHERE id = $1 AND account_id = $2 AND user_id = $3 AND agent_id = $4
-FOR UPDATE"""
+    deleted_at FROM found WHERE user_id = $3 AND agent_id = $4"""
 
 
 async def get_chat_for_sender_for_update(
@@ -355,8 +358,10 @@ async def get_chat_for_sender_for_update(
     agent_id: uuid.UUID,
 ) -> Chat | None:
     """The chat a user writes to, locked; deleted chats too, so the caller can tell.
+    (Locked by id and account, then filtered: with all four columns in one WHERE a
+    generic plan walked the (account_id, agent_id) index of a busy agent, `codegen explain`.)
 
-    Source: queries/chats.sql:89
+    Source: queries/chats.sql:91
     """
     row = await conn.fetchrow(GET_CHAT_FOR_SENDER_FOR_UPDATE, id, account_id, user_id, agent_id)
     return None if row is None else tuple.__new__(Chat, row)
@@ -364,11 +369,14 @@ async def get_chat_for_sender_for_update(
 
 GET_CHAT_FOR_AGENT_FOR_UPDATE: Final = """\
 -- name: GetChatForAgentForUpdate :one
+WITH found AS (
+    SELECT id, account_id, user_id, agent_id, title, status, last_active,
+        message_count, model_config_id, created_at, updated_at,
+        deleted_at FROM chats WHERE id = $1 AND account_id = $2 FOR UPDATE
+)
 SELECT id, account_id, user_id, agent_id, title, status, last_active,
     message_count, model_config_id, created_at, updated_at,
-    deleted_at FROM chats
-WHERE id = $1 AND account_id = $2 AND agent_id = $3
-FOR UPDATE"""
+    deleted_at FROM found WHERE agent_id = $3"""
 
 
 async def get_chat_for_agent_for_update(
@@ -381,7 +389,7 @@ async def get_chat_for_agent_for_update(
 ) -> Chat | None:
     """The chat the assistant side writes to, locked: the agent's chat in the account.
 
-    Source: queries/chats.sql:95
+    Source: queries/chats.sql:98
     """
     row = await conn.fetchrow(GET_CHAT_FOR_AGENT_FOR_UPDATE, id, account_id, agent_id)
     return None if row is None else tuple.__new__(Chat, row)
@@ -389,13 +397,16 @@ async def get_chat_for_agent_for_update(
 
 UPSERT_CHAT_FOR_SENDER: Final = """\
 -- name: UpsertChatForSender :one
-WITH locked AS (
+WITH found AS (
+    -- Locked by id (and account, the distribution key): with user and agent here too, a
+    -- generic plan walked the (account_id, agent_id) index of a busy agent instead.
     SELECT id, account_id, user_id, agent_id, title, status, last_active,
         message_count, model_config_id, created_at, updated_at,
-        deleted_at FROM chats
-    WHERE id = $1::uuid AND account_id = $2::uuid AND user_id = $3::uuid
-      AND agent_id = $4::uuid
-    FOR UPDATE
+        deleted_at FROM chats WHERE id = $1::uuid AND account_id = $2::uuid FOR UPDATE
+), locked AS (
+    SELECT id, account_id, user_id, agent_id, title, status, last_active,
+        message_count, model_config_id, created_at, updated_at,
+        deleted_at FROM found WHERE user_id = $3::uuid AND agent_id = $4::uuid
 ), inserted AS (
     INSERT INTO chats (id, account_id, user_id, agent_id, title)
     SELECT $1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::text
@@ -467,7 +478,7 @@ async def upsert_chat_for_sender(
     was taken (two first messages racing): the caller then reads it with
     GetChatForSenderForUpdate, a new statement that sees it.
 
-    Source: queries/chats.sql:107
+    Source: queries/chats.sql:111
     """
     row = await conn.fetchrow(UPSERT_CHAT_FOR_SENDER, id, account_id, user_id, agent_id, title)
     return None if row is None else tuple.__new__(UpsertChatForSenderRow, row)
