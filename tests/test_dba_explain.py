@@ -71,8 +71,9 @@ async def test_explain_finds_the_paging_problems_on_the_old_schema_and_not_on_th
     admin_dsn: str, tmp_path: Path
 ) -> None:
     """Without the (chat_id, id) index ListChatMessages reads past other chats' messages
-    once its plan is generic; with the project's migrations it does not, and the
-    rewritten ListChatsByUser pages by index in both plans. Judged by PostgreSQL."""
+    once its plan is generic; with the project's migrations it does not, the rewritten
+    ListChatsByUser pages by index in both plans, and the chat locks of the send path
+    look chats up by primary key. Judged by PostgreSQL."""
     args = ["explain", "--dsn", admin_dsn, "--large", LARGE, "--rows", *ROWS]
     old = _schema_without(tmp_path, "chat_messages_chat_id_id_idx")
     before = run_codegen(*args, cwd=old)
@@ -88,6 +89,9 @@ async def test_explain_finds_the_paging_problems_on_the_old_schema_and_not_on_th
     found = {(q, m) for _, q, m in _findings(now.stdout)}
     assert ("ListChatMessages", "generic") not in found
     assert not {("ListChatsByUser", "generic"), ("ListChatsByUser", "custom")} & found
+    # the send path's chat locks stay primary key lookups once their plans are generic
+    locks = ("UpsertChatForSender", "GetChatForSenderForUpdate", "GetChatForAgentForUpdate")
+    assert not {(q, "generic") for q in locks} & found
     assert await _scratch_left(admin_dsn) == []
 
 
