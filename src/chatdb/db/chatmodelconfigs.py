@@ -617,3 +617,35 @@ async def get_first_usable_chat_model_config(
     """
     row = await conn.fetchrow(GET_FIRST_USABLE_CHAT_MODEL_CONFIG)
     return None if row is None else tuple.__new__(ChatModelConfig, row)
+
+
+RESOLVE_CHAT_MODEL_CONFIG: Final = """\
+-- name: ResolveChatModelConfig :one
+SELECT cmc.id, cmc.provider, cmc.model, cmc.display_name, cmc.created_by,
+    cmc.updated_by, cmc.enabled, cmc.is_default, cmc.context_limit,
+    cmc.compression_threshold, cmc.options, cmc.deleted, cmc.deleted_at,
+    cmc.created_at, cmc.updated_at
+FROM chat_model_configs cmc
+JOIN chat_providers cp ON cp.provider = cmc.provider
+WHERE (cmc.id = $1::uuid OR cmc.is_default = TRUE)
+  AND cmc.deleted = FALSE
+  AND cmc.enabled = TRUE
+  AND cp.enabled = TRUE
+ORDER BY cmc.id = $1::uuid DESC NULLS LAST
+LIMIT 1"""
+
+
+async def resolve_chat_model_config(
+    conn: Executor,
+    /,
+    *,
+    own_id: uuid.UUID | None,
+) -> ChatModelConfig | None:
+    """The config a new turn of a chat uses, in one query (seed 000): the chat's own
+    (`own_id`, NULL when it has none) if it is still usable, else the usable default; no
+    row when neither is. Usable: live, enabled, and its provider enabled.
+
+    Source: queries/chatmodelconfigs.sql:222
+    """
+    row = await conn.fetchrow(RESOLVE_CHAT_MODEL_CONFIG, own_id)
+    return None if row is None else tuple.__new__(ChatModelConfig, row)

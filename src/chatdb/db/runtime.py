@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import decimal
 import json
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import asyncpg
 
@@ -125,6 +125,39 @@ async def connect(
     return conn
 
 
+if TYPE_CHECKING:
+    _Connection: TypeAlias = asyncpg.Connection[asyncpg.Record]
+else:
+    _Connection = asyncpg.Connection  # not subscriptable at run time
+
+
+class Connection(_Connection):
+    """asyncpg's connection that can commit and reset its session in one round trip.
+
+    A pool resets every connection it takes back (asyncpg sends `RESET ALL`, `UNLISTEN *`,
+    `CLOSE ALL` and `pg_advisory_unlock_all()`): one more round trip per transaction.
+    `commit_and_reset` sends COMMIT and that reset in one message, and the pool's reset
+    (`_reset_unless_done`) then costs nothing. Call it only as a transaction's last act,
+    right before the connection goes back to the pool.
+    """
+
+    reset_done = False
+
+    async def commit_and_reset(self) -> None:
+        await self.execute("COMMIT;\n" + self.get_reset_query())
+        self.reset_done = True
+
+
+async def _reset_unless_done(conn: asyncpg.Connection[Any]) -> None:
+    """The pool's reset: nothing if the last commit reset the session, else asyncpg's.
+
+    (An open transaction was already rolled back and listeners removed by the pool.)"""
+    if getattr(conn, "reset_done", False):
+        conn.reset_done = False  # type: ignore[attr-defined]  # our Connection class
+        return
+    await conn.execute(conn.get_reset_query())
+
+
 async def create_pool(
     dsn: str | None = None, *, pgbouncer: bool = False, **kwargs: Any
 ) -> asyncpg.Pool[Any]:
@@ -132,8 +165,10 @@ async def create_pool(
 
     `pgbouncer=True`: the pool connects through PgBouncer (or another pooler) in
     transaction mode; prepared statements are not cached (see `_pooler_options`).
+    Connections are `Connection`s, whose `commit_and_reset` spares the pool's reset.
     Other keywords go to asyncpg.create_pool (min_size, max_size, command_timeout, ...).
     """
-    options = _pooler_options(pgbouncer, kwargs)
+    ours: dict[str, Any] = {"connection_class": Connection, "reset": _reset_unless_done}
+    options = {**ours, **_pooler_options(pgbouncer, kwargs)}
     pool: asyncpg.Pool[Any] = await asyncpg.create_pool(dsn, init=init_connection, **options)
     return pool
