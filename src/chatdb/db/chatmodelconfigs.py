@@ -639,7 +639,7 @@ async def resolve_chat_model_config(
     conn: Executor,
     /,
     *,
-    own_id: uuid.UUID | None,
+    own_id: uuid.UUID | None = None,
 ) -> ChatModelConfig | None:
     """The config a new turn of a chat uses, in one query (seed 000): the chat's own
     (`own_id`, NULL when it has none) if it is still usable, else the usable default; no
