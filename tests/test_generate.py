@@ -316,7 +316,7 @@ async def test_runtime_every_command(conn: asyncpg.Connection[asyncpg.Record]) -
 
     # sqlc.slice: IN and NOT IN.
     by_ids = await authors.list_authors_by_ids(conn, ids=[bob.id, ann.id, -5])
-    assert by_ids == [authors.ListAuthorsByIDsRow(ann.id, "Ann"), (bob.id, "Bob")]
+    assert by_ids == [authors.ListAuthorsByIDsRow.make(ann.id, "Ann"), (bob.id, "Bob")]
     assert await authors.list_authors_by_ids(conn, ids=[]) == []
     assert await authors.list_authors_not_in(conn, ids=[ann.id]) == [bob.id]
 
@@ -335,7 +335,7 @@ async def test_runtime_every_command(conn: asyncpg.Connection[asyncpg.Record]) -
 
     # jsonb operators come back decoded too.
     meta = await authors.author_meta(conn, id=ann.id)
-    assert meta == authors.AuthorMetaRow(
+    assert meta == authors.AuthorMetaRow.make(
         {"city": "Oslo", "langs": ["no", "en"], "n": 1.5}, "Oslo", "Oslo"
     )
     assert await authors.moods_in_use(conn, except_=[models.Mood.HAPPY]) == [models.Mood.SAD]
@@ -391,7 +391,7 @@ async def test_runtime_every_command(conn: asyncpg.Connection[asyncpg.Record]) -
     assert pairs[0].b == alpha and pairs[0].a.mood is models.Mood.SAD
 
     named = await books.books_with_author_name(conn, since=datetime.date(2000, 1, 1))
-    assert named[0] == books.BooksWithAuthorNameRow("Alpha", "Ann", decimal.Decimal("9.50"))
+    assert named[0] == books.BooksWithAuthorNameRow.make("Alpha", "Ann", decimal.Decimal("9.50"))
 
     upserted = await books.upsert_book_price(
         conn, author_id=ann.id, title="Alpha again", isbn="111", price=decimal.Decimal("7")
@@ -482,7 +482,7 @@ async def test_runtime_awkward_names(conn: asyncpg.Connection[asyncpg.Record]) -
         count=3,
         class_="c",
     )
-    assert odd == models.OddName(
+    assert odd == models.OddName.make(
         odd.id if odd else 0, models.Label.IN_PROGRESS_2, 1, 2, "v", "s", 3, "c"
     )
     assert odd is not None and odd.label is models.Label.IN_PROGRESS_2

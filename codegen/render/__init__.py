@@ -5,10 +5,10 @@ the only place a table's shape is written in Python), `runtime.py` (executor typ
 enum codecs, pool helpers) and one module per queries file. Rendering is pure: the same
 input gives byte-identical output, which is what `check` relies on.
 
-Rows are `typing.NamedTuple`s built with `tuple.__new__` straight from the asyncpg Record:
-measured against raw asyncpg, frozen slotted dataclasses and asyncpg `record_class`
-subclasses (see README, "Row representation"), it is the cheapest representation that is
-typed, immutable and constructible (so rows can be nested with sqlc.embed and built in tests).
+Rows are asyncpg Record subclasses that the driver builds itself (`record_class=`), with
+typed read-only properties and a `make(...)` for rows built in Python (`rows`): measured
+against NamedTuples and frozen dataclasses (README, "Row representation") they are the
+only representation whose `:many` costs nothing over raw asyncpg.
 
 Modules: `queries` and `models` (what the templates read), `pytypes` (PostgreSQL types as
 annotations), `imports` (the import block), `layout` (ruff-shaped lines). Every Python name

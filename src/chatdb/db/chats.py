@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from itertools import repeat
-from typing import Final, NamedTuple
+from typing import TYPE_CHECKING, Final
 
 from .models import Chat
-from .runtime import Executor, NoRowError, rowcount
+from .runtime import Executor, NoRowError, Row, column, make_row, rowcount
 
 ENSURE_CHAT: Final = """\
 -- name: EnsureChat :execrows
@@ -64,10 +63,12 @@ async def insert_chat(
 
     Source: queries/chats.sql:9
     """
-    row = await conn.fetchrow(INSERT_CHAT, account_id, user_id, agent_id, title, model_config_id)
+    row = await conn.fetchrow(
+        INSERT_CHAT, account_id, user_id, agent_id, title, model_config_id, record_class=Chat
+    )
     if row is None:
         raise NoRowError("InsertChat returned no row")
-    return tuple.__new__(Chat, row)
+    return row
 
 
 GET_CHAT_BY_ID: Final = """\
@@ -87,8 +88,7 @@ async def get_chat_by_id(
 
     Source: queries/chats.sql:14
     """
-    row = await conn.fetchrow(GET_CHAT_BY_ID, id)
-    return None if row is None else tuple.__new__(Chat, row)
+    return await conn.fetchrow(GET_CHAT_BY_ID, id, record_class=Chat)
 
 
 GET_CHAT_BY_ID_FOR_UPDATE: Final = """\
@@ -108,8 +108,7 @@ async def get_chat_by_id_for_update(
 
     Source: queries/chats.sql:17
     """
-    row = await conn.fetchrow(GET_CHAT_BY_ID_FOR_UPDATE, id)
-    return None if row is None else tuple.__new__(Chat, row)
+    return await conn.fetchrow(GET_CHAT_BY_ID_FOR_UPDATE, id, record_class=Chat)
 
 
 LIST_CHATS_BY_USER: Final = """\
@@ -141,8 +140,9 @@ async def list_chats_by_user(
 
     Source: queries/chats.sql:22
     """
-    rows = await conn.fetch(LIST_CHATS_BY_USER, user_id, after_last_active, after_id, page_size)
-    return list(map(tuple.__new__, repeat(Chat), rows))
+    return await conn.fetch(
+        LIST_CHATS_BY_USER, user_id, after_last_active, after_id, page_size, record_class=Chat
+    )
 
 
 TOUCH_CHAT_AFTER_MESSAGE: Final = """\
@@ -166,8 +166,7 @@ async def touch_chat_after_message(
 
     Source: queries/chats.sql:34
     """
-    row = await conn.fetchrow(TOUCH_CHAT_AFTER_MESSAGE, id)
-    return None if row is None else tuple.__new__(Chat, row)
+    return await conn.fetchrow(TOUCH_CHAT_AFTER_MESSAGE, id, record_class=Chat)
 
 
 SET_CHAT_MODEL_CONFIG: Final = """\
@@ -191,8 +190,9 @@ async def set_chat_model_config(
 
     Source: queries/chats.sql:43
     """
-    row = await conn.fetchrow(SET_CHAT_MODEL_CONFIG, model_config_id, id, user_id)
-    return None if row is None else tuple.__new__(Chat, row)
+    return await conn.fetchrow(
+        SET_CHAT_MODEL_CONFIG, model_config_id, id, user_id, record_class=Chat
+    )
 
 
 DELETE_CHAT: Final = """\
@@ -217,8 +217,7 @@ async def delete_chat(
 
     Source: queries/chats.sql:51
     """
-    row = await conn.fetchrow(DELETE_CHAT, id, user_id)
-    return None if row is None else tuple.__new__(Chat, row)
+    return await conn.fetchrow(DELETE_CHAT, id, user_id, record_class=Chat)
 
 
 GET_OWNED_CHAT_STATE_FOR_UPDATE: Final = """\
@@ -226,11 +225,29 @@ GET_OWNED_CHAT_STATE_FOR_UPDATE: Final = """\
 SELECT id, deleted_at FROM chats WHERE id = $1 AND user_id = $2 FOR UPDATE"""
 
 
-class GetOwnedChatStateForUpdateRow(NamedTuple):
+class GetOwnedChatStateForUpdateRow(Row):
     """A row returned by get_owned_chat_state_for_update."""
 
-    id: uuid.UUID
-    deleted_at: datetime.datetime | None
+    __slots__ = ()
+    _fields = ("id", "deleted_at")
+
+    if TYPE_CHECKING:
+
+        @property
+        def id(self) -> uuid.UUID: ...
+
+        @property
+        def deleted_at(self) -> datetime.datetime | None: ...
+    else:
+        id = column(0)
+        deleted_at = column(1)
+
+    @classmethod
+    def make(
+        cls, id: uuid.UUID, deleted_at: datetime.datetime | None
+    ) -> GetOwnedChatStateForUpdateRow:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(cls, (id, deleted_at))
 
 
 async def get_owned_chat_state_for_update(
@@ -244,8 +261,9 @@ async def get_owned_chat_state_for_update(
 
     Source: queries/chats.sql:59
     """
-    row = await conn.fetchrow(GET_OWNED_CHAT_STATE_FOR_UPDATE, id, user_id)
-    return None if row is None else tuple.__new__(GetOwnedChatStateForUpdateRow, row)
+    return await conn.fetchrow(
+        GET_OWNED_CHAT_STATE_FOR_UPDATE, id, user_id, record_class=GetOwnedChatStateForUpdateRow
+    )
 
 
 LIST_CHATS_WITH_WRONG_MESSAGE_COUNT: Final = """\
@@ -257,12 +275,33 @@ GROUP BY c.id
 HAVING c.message_count <> count(m.id)"""
 
 
-class ListChatsWithWrongMessageCountRow(NamedTuple):
+class ListChatsWithWrongMessageCountRow(Row):
     """A row returned by list_chats_with_wrong_message_count."""
 
-    id: uuid.UUID
-    message_count: int
-    actual: int
+    __slots__ = ()
+    _fields = ("id", "message_count", "actual")
+
+    if TYPE_CHECKING:
+
+        @property
+        def id(self) -> uuid.UUID: ...
+
+        @property
+        def message_count(self) -> int: ...
+
+        @property
+        def actual(self) -> int: ...
+    else:
+        id = column(0)
+        message_count = column(1)
+        actual = column(2)
+
+    @classmethod
+    def make(
+        cls, id: uuid.UUID, message_count: int, actual: int
+    ) -> ListChatsWithWrongMessageCountRow:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(cls, (id, message_count, actual))
 
 
 async def list_chats_with_wrong_message_count(
@@ -273,8 +312,9 @@ async def list_chats_with_wrong_message_count(
 
     Source: queries/chats.sql:63
     """
-    rows = await conn.fetch(LIST_CHATS_WITH_WRONG_MESSAGE_COUNT)
-    return list(map(tuple.__new__, repeat(ListChatsWithWrongMessageCountRow), rows))
+    return await conn.fetch(
+        LIST_CHATS_WITH_WRONG_MESSAGE_COUNT, record_class=ListChatsWithWrongMessageCountRow
+    )
 
 
 INSERT_CHAT_WITH_ID: Final = """\
@@ -305,10 +345,16 @@ async def insert_chat_with_id(
 
     Source: queries/chats.sql:72
     """
-    row = await conn.fetchrow(
-        INSERT_CHAT_WITH_ID, id, account_id, user_id, agent_id, title, model_config_id
+    return await conn.fetchrow(
+        INSERT_CHAT_WITH_ID,
+        id,
+        account_id,
+        user_id,
+        agent_id,
+        title,
+        model_config_id,
+        record_class=Chat,
     )
-    return None if row is None else tuple.__new__(Chat, row)
 
 
 GET_OWNED_CHAT: Final = """\
@@ -329,8 +375,7 @@ async def get_owned_chat(
 
     Source: queries/chats.sql:82
     """
-    row = await conn.fetchrow(GET_OWNED_CHAT, id, user_id)
-    return None if row is None else tuple.__new__(Chat, row)
+    return await conn.fetchrow(GET_OWNED_CHAT, id, user_id, record_class=Chat)
 
 
 GET_CHAT_FOR_SENDER_FOR_UPDATE: Final = """\
@@ -355,8 +400,9 @@ async def get_chat_for_sender_for_update(
 
     Source: queries/chats.sql:86
     """
-    row = await conn.fetchrow(GET_CHAT_FOR_SENDER_FOR_UPDATE, id, account_id, user_id, agent_id)
-    return None if row is None else tuple.__new__(Chat, row)
+    return await conn.fetchrow(
+        GET_CHAT_FOR_SENDER_FOR_UPDATE, id, account_id, user_id, agent_id, record_class=Chat
+    )
 
 
 GET_CHAT_FOR_AGENT_FOR_UPDATE: Final = """\
@@ -380,5 +426,6 @@ async def get_chat_for_agent_for_update(
 
     Source: queries/chats.sql:92
     """
-    row = await conn.fetchrow(GET_CHAT_FOR_AGENT_FOR_UPDATE, id, account_id, agent_id)
-    return None if row is None else tuple.__new__(Chat, row)
+    return await conn.fetchrow(
+        GET_CHAT_FOR_AGENT_FOR_UPDATE, id, account_id, agent_id, record_class=Chat
+    )

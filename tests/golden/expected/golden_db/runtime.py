@@ -9,19 +9,81 @@ apply it for you.
 
 from __future__ import annotations
 
+import ctypes
 import decimal
 import enum
 import json
 from collections.abc import Callable
-from typing import Any, TypeAlias, TypeVar
+from operator import itemgetter
+from typing import Any, ClassVar, TypeAlias, TypeVar
 
 import asyncpg
+from asyncpg.protocol.record import RecordDescriptor
 
 JSONValue: TypeAlias = "dict[str, JSONValue] | list[JSONValue] | str | int | float | bool | None"
 Executor: TypeAlias = (
     "asyncpg.Connection[Any] | asyncpg.Pool[Any] | asyncpg.pool.PoolConnectionProxy[Any]"
 )
 EnumT = TypeVar("EnumT", bound=enum.StrEnum)
+
+
+# -- row classes ------------------------------------------------------------------------
+# Every result row is a `Row`: an asyncpg Record subclass that the driver builds in C
+# (`record_class=`), so a fetched row costs nothing over raw asyncpg. Each generated row
+# class declares typed read-only properties (`column(i)` at run time) and `make(...)`.
+
+RowT = TypeVar("RowT", bound="Row")
+_VALUES_OFFSET = asyncpg.Record.__basicsize__  # where a Record's value pointers start
+_incref = ctypes.pythonapi.Py_IncRef
+_incref.argtypes = [ctypes.py_object]
+_incref.restype = None
+_DESCRIPTORS: dict[type[Any], Any] = {}
+
+
+class Row(asyncpg.Record):
+    """Base of the generated row classes: immutable, a tuple of values with typed names."""
+
+    __slots__ = ()
+    _fields: ClassVar[tuple[str, ...]] = ()
+
+    def _asdict(self) -> dict[str, Any]:
+        """Field name -> value, like NamedTuple._asdict."""
+        return dict(zip(self._fields, self, strict=True))
+
+
+def column(index: int) -> Any:
+    """The read-only accessor of a row's `index`-th value (typed by the class's stubs)."""
+    return property(itemgetter(index))
+
+
+def _descriptor(cls: type[Row]) -> Any:
+    if cls.__basicsize__ != _VALUES_OFFSET or cls.__itemsize__ != ctypes.sizeof(ctypes.c_void_p):
+        raise TypeError(f"{cls.__name__} must add no storage to asyncpg.Record (__slots__ = ())")
+    fields = cls._fields
+    descriptor: Any = RecordDescriptor
+    made = _DESCRIPTORS[cls] = descriptor({f: i for i, f in enumerate(fields)}, fields)
+    return made
+
+
+def make_row(cls: type[RowT], values: tuple[Any, ...]) -> RowT:
+    """A `cls` row holding `values`: for sqlc.embed (rows nested in a row) and tests.
+
+    asyncpg builds Records only in C (a Record subclass may not define `__new__`), so the
+    values are stored the way its decoder stores them: a new Record of the class from a
+    RecordDescriptor, then a reference to each value in its slots.
+    """
+    if len(values) != len(cls._fields):
+        raise TypeError(f"{cls.__name__} takes {len(cls._fields)} values, not {len(values)}")
+    descriptor = _DESCRIPTORS.get(cls) or _descriptor(cls)
+    row: RowT = descriptor.make_record(cls, len(values))
+    slots = (ctypes.c_void_p * len(values)).from_address(id(row) + _VALUES_OFFSET)
+    for i, value in enumerate(values):
+        _incref(value)
+        slots[i] = id(value)
+    return row
+
+
+# -- end of row classes -----------------------------------------------------------------
 
 
 class BatchMismatchError(RuntimeError):
