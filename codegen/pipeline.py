@@ -1,14 +1,20 @@
-"""The stages wired together: files in, analysed queries and rendered files out."""
+"""The stages wired together: files in, analysed queries and rendered files out.
+
+The stages are imported when first used, not with this module: `check` imports it and,
+when the manifest shows nothing changed, never needs pglast, jinja2 or the function catalog.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from codegen import analyze, catalog, parse, render
 from codegen.config import Config
-from codegen.dba import docs as dba_docs
 from codegen.errors import CodegenError, CodegenErrors
+
+if TYPE_CHECKING:
+    from codegen import analyze, catalog, parse
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,8 @@ def read_source(path: Path, config: Config, encoding: str = "utf-8") -> str:
 
 
 def load_catalog(config: Config) -> catalog.Catalog:
+    from codegen import analyze, catalog
+
     if not config.schema.is_dir():
         raise CodegenError(f"schema directory {config.schema} does not exist")
     files = [
@@ -45,6 +53,8 @@ def load_catalog(config: Config) -> catalog.Catalog:
 
 def compile_project(config: Config) -> Result:
     """Parse and analyse every query; collect all errors before giving up."""
+    from codegen import analyze, parse
+
     cat = load_catalog(config)
     if not config.queries.is_dir():
         raise CodegenError(f"queries directory {config.queries} does not exist")
@@ -80,6 +90,9 @@ def compile_project(config: Config) -> Result:
 
 
 def render_project(config: Config, result: Result) -> dict[Path, str]:
+    from codegen import render
+    from codegen.dba import docs as dba_docs
+
     files = render.render_package(result.catalog, result.files, config)
     # dba: the review catalog (docs/queries.md, docs/schema.md) when `docs` is configured
     files.update(dba_docs.render_docs(config, result.catalog, result.files))
