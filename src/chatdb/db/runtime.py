@@ -30,10 +30,9 @@ Executor: TypeAlias = (
 # class declares typed read-only properties (`column(i)` at run time) and `make(...)`.
 
 RowT = TypeVar("RowT", bound="Row")
+_POINTER = ctypes.sizeof(ctypes.c_void_p)
 _VALUES_OFFSET = asyncpg.Record.__basicsize__  # where a Record's value pointers start
-_incref = ctypes.pythonapi.Py_IncRef
-_incref.argtypes = [ctypes.py_object]
-_incref.restype = None
+_TUPLE_VALUES_OFFSET = tuple.__basicsize__  # and a tuple's
 _DESCRIPTORS: dict[type[Any], Any] = {}
 
 
@@ -54,7 +53,7 @@ def column(index: int) -> Any:
 
 
 def _descriptor(cls: type[Row]) -> Any:
-    if cls.__basicsize__ != _VALUES_OFFSET or cls.__itemsize__ != ctypes.sizeof(ctypes.c_void_p):
+    if cls.__basicsize__ != _VALUES_OFFSET or cls.__itemsize__ != _POINTER:
         raise TypeError(f"{cls.__name__} must add no storage to asyncpg.Record (__slots__ = ())")
     fields = cls._fields
     descriptor: Any = RecordDescriptor
@@ -66,17 +65,19 @@ def make_row(cls: type[RowT], values: tuple[Any, ...]) -> RowT:
     """A `cls` row holding `values`: for sqlc.embed (rows nested in a row) and tests.
 
     asyncpg builds Records only in C (a Record subclass may not define `__new__`), so the
-    values are stored the way its decoder stores them: a new Record of the class from a
-    RecordDescriptor, then a reference to each value in its slots.
+    values are stored the way its decoder stores them: a new, empty Record of the class
+    from a RecordDescriptor, then the references a new tuple holds to the values are moved
+    into its slots (and cleared in the tuple, which then frees nothing but itself).
     """
-    if len(values) != len(cls._fields):
-        raise TypeError(f"{cls.__name__} takes {len(cls._fields)} values, not {len(values)}")
+    size = len(cls._fields)
+    if len(values) != size:
+        raise TypeError(f"{cls.__name__} takes {size} values, not {len(values)}")
     descriptor = _DESCRIPTORS.get(cls) or _descriptor(cls)
-    row: RowT = descriptor.make_record(cls, len(values))
-    slots = (ctypes.c_void_p * len(values)).from_address(id(row) + _VALUES_OFFSET)
-    for i, value in enumerate(values):
-        _incref(value)
-        slots[i] = id(value)
+    row: RowT = descriptor.make_record(cls, size)
+    if size:
+        owner = (*values,)  # always a new tuple (only the empty one is shared)
+        ctypes.memmove(id(row) + _VALUES_OFFSET, id(owner) + _TUPLE_VALUES_OFFSET, size * _POINTER)
+        ctypes.memset(id(owner) + _TUPLE_VALUES_OFFSET, 0, size * _POINTER)
     return row
 
 
