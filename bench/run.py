@@ -159,10 +159,13 @@ async def run(args: argparse.Namespace) -> int:
                     fx, missed_levels[0], seconds, reps=1 if args.quick else 2
                 )
     versus: vs_sqlc.Comparison | None = None
+    generate_profile: list[str] = []
     if "codegen" in parts:
         _log("5. codegen check and generate against sqlc ...")
         versus = vs_sqlc.compare(runs=3 if args.quick else 11)
         found.extend(targets.for_codegen_check(versus))
+        profile_path = args.out / f"{stem}-profile-codegen-generate.txt"
+        generate_profile = vs_sqlc.profile_generate(profile_path)
     load_after = os.getloadavg()[0]
     cores = os.cpu_count() or 1
     if args.quick:
@@ -193,7 +196,7 @@ async def run(args: argparse.Namespace) -> int:
         throughput=tp_report,
         targets=found,
         profiles=profiles,
-        codegen_md=_codegen_md(versus, codegen),
+        codegen_md=_codegen_md(versus, generate_profile, codegen),
         notes=notes,
         what_if=what_if,
     )
@@ -203,11 +206,15 @@ async def run(args: argparse.Namespace) -> int:
     return 0 if all(t.passed for t in found) else 1
 
 
-def _codegen_md(versus: vs_sqlc.Comparison | None, codegen: Path) -> str | None:
-    """This run's comparison with sqlc, then bench_codegen.py's last table."""
+def _codegen_md(
+    versus: vs_sqlc.Comparison | None, generate_profile: list[str], codegen: Path
+) -> str | None:
+    """This run's comparison with sqlc and profile of `generate`, then bench_codegen.py's
+    last table."""
     parts = []
     if versus is not None:
         parts.append("\n".join(["### Against sqlc (this run)", "", *vs_sqlc.markdown(versus)]))
+        parts.append("\n".join(["### Where `generate` spends its time", "", *generate_profile]))
     if codegen.exists():
         detail = "### In detail (bench/bench_codegen.py, its own run)"
         parts.append(f"{detail}\n\n{codegen.read_text()}")

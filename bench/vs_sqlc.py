@@ -13,6 +13,7 @@ manifest (the full analysis), and importing the generator.
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import subprocess
@@ -21,6 +22,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECK = "codegen check"
@@ -88,9 +90,15 @@ def _project(tmp: Path) -> tuple[Path, Path, Path]:
     return ours, full, theirs
 
 
+# Python children keep compiled bytecode in a private directory, as an installed package
+# has it (with PYTHONDONTWRITEBYTECODE, set in some environments, every start would compile
+# the generator again; bench_codegen.py measures that case).
+_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def _run(argv: list[str], cwd: Path) -> float:
     start = time.perf_counter()
-    done = subprocess.run(argv, cwd=cwd, capture_output=True)
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, env=_ENV)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed in {cwd}:\n{done.stdout.decode()}")
@@ -102,6 +110,7 @@ def compare(runs: int) -> Comparison:
     sqlc = sqlc_binary()
     py = sys.executable
     with tempfile.TemporaryDirectory(prefix="bench_vs_sqlc_") as name:
+        _ENV["PYTHONPYCACHEPREFIX"] = str(Path(name) / "pycache")
         ours, full, theirs = _project(Path(name))
         commands = {
             CHECK: ([py, "-m", "codegen", "check"], ours),
@@ -150,3 +159,51 @@ def markdown(c: Comparison) -> list[str]:
         "| :--- | ---: | :--- |",
         *rows,
     ]
+
+
+STAGES = {
+    "imports (pglast, jinja2, the generator)": ("<frozen importlib._bootstrap>", "_find_and_load"),
+    "config and manifest": ("codegen/config.py", "load"),
+    "function catalog (pgtypes.builtins)": ("codegen/pgtypes.py", "builtins"),
+    "catalog replay (migrations)": ("codegen/pipeline.py", "load_catalog"),
+    "parse + analyze (queries)": ("codegen/pipeline.py", "compile_project"),
+    "render (templates)": ("codegen/pipeline.py", "render_project"),
+    "manifest (hashing inputs and outputs)": ("codegen/manifest.py", "render"),
+    "write (all or nothing)": ("codegen/cli.py", "write_outputs"),
+}
+
+
+def profile_generate(out: Path) -> list[str]:
+    """Where a cold `python -m codegen generate` spends its time: cProfile cumulative time
+    of each stage (stages overlap: compile_project includes load_catalog, and the stages
+    import what they use, so imports are counted in them too), written
+    with the top functions to `out`; returns the Markdown lines."""
+    import pstats
+
+    with tempfile.TemporaryDirectory(prefix="bench_profile_") as name:
+        _ENV["PYTHONPYCACHEPREFIX"] = str(Path(name) / "pycache")
+        ours, _, _ = _project(Path(name))
+        _run([sys.executable, "-m", "codegen", "generate"], ours)  # compile the bytecode
+        prof = Path(name) / "generate.prof"
+        argv = [sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "codegen", "generate"]
+        wall = _run(argv, ours)
+        stats = pstats.Stats(str(prof))
+        raw: dict[tuple[str, int, str], tuple[Any, ...]] = stats.stats  # type: ignore[attr-defined]
+        total = max(v[3] for v in raw.values())  # (calls, primitive, own, cumulative, callers)
+        lines = [
+            f"Cold `python -m codegen generate` under cProfile ({wall * 1000:,.0f} ms wall with "
+            f"the profiler; {total * 1000:,.0f} ms profiled). Cumulative time per stage:",
+            "",
+            "| stage | ms | share |",
+            "| :--- | ---: | ---: |",
+        ]
+        for label, (file, func) in STAGES.items():
+            cumulative = max(
+                (v[3] for (f, _, fn), v in raw.items() if f.endswith(file) and fn == func),
+                default=0.0,
+            )
+            lines.append(f"| {label} | {cumulative * 1000:,.0f} | {cumulative / total:.0%} |")
+        with out.open("w") as fh:
+            fh.write("\n".join(lines) + "\n\n")
+            pstats.Stats(str(prof), stream=fh).sort_stats("cumulative").print_stats(40)
+    return lines

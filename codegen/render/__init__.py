@@ -17,6 +17,7 @@ comes from `codegen.naming`; each command's function is a macro in `templates/_c
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import jinja2
@@ -34,9 +35,31 @@ from codegen.render.queries import render_queries
 HEADER = manifest.HEADER
 
 
+_TEMPLATE_CACHE = Path(__file__).resolve().parent.parent / "templates" / "__pycache__"
+
+
+class _TemplateCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept between runs (compiling them was a fifth of a cold
+    `generate`); keyed by Jinja on each template's source checksum and the Python version.
+    An unwritable directory only means compiling again."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def _template_cache() -> jinja2.BytecodeCache | None:
+    try:
+        _TEMPLATE_CACHE.mkdir(exist_ok=True)
+    except OSError:
+        return None
+    return _TemplateCache(str(_TEMPLATE_CACHE))
+
+
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("codegen", "templates"),
+        bytecode_cache=_template_cache(),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
