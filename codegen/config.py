@@ -30,6 +30,7 @@ class Config:
     schemas: tuple[Path, ...] = ()
     query_sources: tuple[Path, ...] = ()
     search_path: tuple[str, ...] = ("public",)  # where unqualified names are looked up
+    source: Path | None = None  # the file this config was read from (pyproject or sqlc.yaml)
 
     @property
     def schema_paths(self) -> tuple[Path, ...]:
@@ -88,6 +89,7 @@ def load(pyproject: Path) -> Config:
         rename=dict(rename),
         vet_ignore=frozenset(vet_ignore),
         scratch_prefix=scratch_prefix,
+        source=pyproject.resolve(),
     )
 
 

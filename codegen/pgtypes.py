@@ -10,13 +10,14 @@ Types are named by `pg_type.typname`: `int4`, `text`, `timestamptz`; arrays `_in
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from codegen import pgdata
 
 DATA = Path(__file__).with_name("data") / "pg_catalog.json"
 
@@ -120,38 +121,26 @@ class Builtins:
 
 @cache
 def builtins() -> Builtins:
-    raw = json.loads(DATA.read_text(encoding="utf-8"))
-    types = {
-        name: TypeInfo(name, t["category"], t["preferred"], t["elem"], t["array"], t["kind"])
-        for name, t in raw["types"].items()
-    }
+    """The catalog, from `data/pg_catalog.json` (through pgdata's cache of its rows)."""
+    server_version, type_rows, func_rows, op_rows, casts = pgdata.load(DATA)
+    types = {t[0]: TypeInfo(*t) for t in type_rows}
     funcs: dict[str, list[Func]] = defaultdict(list)
-    for f in raw["functions"]:
-        funcs[f["name"]].append(func_from_dump(f))
+    for f in func_rows:
+        funcs[f[0]].append(Func(*f))
     ops: dict[str, list[Operator]] = defaultdict(list)
-    for o in raw["operators"]:
-        ops[o["name"]].append(Operator(o["name"], o["left"], o["right"], o["result"]))
+    for o in op_rows:
+        ops[o[0]].append(Operator(*o))
     return Builtins(
-        raw["server_version"],
+        server_version,
         types,
         {k: tuple(v) for k, v in funcs.items()},
         {k: tuple(v) for k, v in ops.items()},
-        frozenset((s, t) for s, t in raw["implicit_casts"]),
+        frozenset((s, t) for s, t in casts),
     )
 
 
 def func_from_dump(f: dict[str, Any]) -> Func:
-    return Func(
-        f["name"],
-        f["kind"],
-        f["set"],
-        f["strict"],
-        f["defaults"],
-        f["variadic"],
-        f["ret"],
-        tuple(f["args"]),
-        tuple(f.get("argnames", ())),
-    )
+    return Func(*pgdata.func_row(f))
 
 
 class TypeSpace:

@@ -74,6 +74,7 @@ def load(path: Path) -> Config:
     own = data.get("codegen") or {}
     root = path.resolve().parent
     return Config(
+        source=path.resolve(),
         root=root,
         schema=schemas[0],
         queries=queries[0],

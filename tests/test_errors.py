@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from codegen import manifest
 from tests.conftest import ROOT
 
 SCHEMA = """\
@@ -295,7 +296,8 @@ def test_failing_generate_leaves_generated_files_untouched(project: Project) -> 
     ok = project.codegen("generate")
     assert ok.returncode == 0, ok.stderr
     before = snapshot(project.package)
-    assert set(before) == {"__init__.py", "authors.py", "models.py", "runtime.py"}
+    modules = {"__init__.py", "authors.py", "models.py", "runtime.py"}
+    assert set(before) == modules | {manifest.NAME}  # the manifest is left untouched too
 
     # A new, good query and a broken one: nothing may be written, not even the good part.
     project.write(

@@ -426,7 +426,8 @@ async def _sender_chat(conn: Conn, cid: uuid.UUID, who: _Who) -> Chat:
 async def _store_message(conn: Conn, chat: Chat, mid: uuid.UUID, msg: _Message) -> SentMessage:
     """Resolve the model config (one query), then store the message in the locked chat."""
     config = await q_configs.resolve_chat_model_config(conn, own_id=chat.model_config_id)
-    return await _insert_message(conn, chat, config and config.id, mid, msg, created_chat=False)
+    config_id = None if config is None else config.id
+    return await _insert_message(conn, chat, config_id, mid, msg, created_chat=False)
 
 
 async def _insert_message(

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from itertools import repeat
-from typing import Final, NamedTuple
+from typing import TYPE_CHECKING, Final
 
 from .models import Chat
-from .runtime import Executor, NoRowError, rowcount
+from .runtime import Executor, NoRowError, Row, column, make_row, rowcount
 
 ENSURE_CHAT: Final = """\
 -- name: EnsureChat :execrows
@@ -64,10 +63,12 @@ async def insert_chat(
 
     Source: queries/chats.sql:9
     """
-    row = await conn.fetchrow(INSERT_CHAT, account_id, user_id, agent_id, title, model_config_id)
+    row = await conn.fetchrow(
+        INSERT_CHAT, account_id, user_id, agent_id, title, model_config_id, record_class=Chat
+    )
     if row is None:
         raise NoRowError("InsertChat returned no row")
-    return tuple.__new__(Chat, row)
+    return row
 
 
 GET_CHAT_BY_ID: Final = """\
@@ -87,8 +88,7 @@ async def get_chat_by_id(
 
     Source: queries/chats.sql:14
     """
-    row = await conn.fetchrow(GET_CHAT_BY_ID, id)
-    return None if row is None else tuple.__new__(Chat, row)
+    return await conn.fetchrow(GET_CHAT_BY_ID, id, record_class=Chat)
 
 
 GET_CHAT_BY_ID_FOR_UPDATE: Final = """\
@@ -108,8 +108,7 @@ async def get_chat_by_id_for_update(
 
     Source: queries/chats.sql:17
     """
-    row = await conn.fetchrow(GET_CHAT_BY_ID_FOR_UPDATE, id)
-    return None if row is None else tuple.__new__(Chat, row)
+    return await conn.fetchrow(GET_CHAT_BY_ID_FOR_UPDATE, id, record_class=Chat)
 
 
 LIST_CHATS_BY_USER: Final = """\
@@ -144,8 +143,9 @@ async def list_chats_by_user(
 
     Source: queries/chats.sql:25
     """
-    rows = await conn.fetch(LIST_CHATS_BY_USER, user_id, after_last_active, after_id, page_size)
-    return list(map(tuple.__new__, repeat(Chat), rows))
+    return await conn.fetch(
+        LIST_CHATS_BY_USER, user_id, after_last_active, after_id, page_size, record_class=Chat
+    )
 
 
 TOUCH_CHAT_AFTER_MESSAGE: Final = """\
@@ -169,8 +169,7 @@ async def touch_chat_after_message(
 
     Source: queries/chats.sql:37
     """
-    row = await conn.fetchrow(TOUCH_CHAT_AFTER_MESSAGE, id)
-    return None if row is None else tuple.__new__(Chat, row)
+    return await conn.fetchrow(TOUCH_CHAT_AFTER_MESSAGE, id, record_class=Chat)
 
 
 SET_CHAT_MODEL_CONFIG: Final = """\
@@ -194,8 +193,9 @@ async def set_chat_model_config(
 
     Source: queries/chats.sql:46
     """
-    row = await conn.fetchrow(SET_CHAT_MODEL_CONFIG, model_config_id, id, user_id)
-    return None if row is None else tuple.__new__(Chat, row)
+    return await conn.fetchrow(
+        SET_CHAT_MODEL_CONFIG, model_config_id, id, user_id, record_class=Chat
+    )
 
 
 DELETE_CHAT: Final = """\
@@ -220,8 +220,7 @@ async def delete_chat(
 
     Source: queries/chats.sql:54
     """
-    row = await conn.fetchrow(DELETE_CHAT, id, user_id)
-    return None if row is None else tuple.__new__(Chat, row)
+    return await conn.fetchrow(DELETE_CHAT, id, user_id, record_class=Chat)
 
 
 GET_OWNED_CHAT_STATE_FOR_UPDATE: Final = """\
@@ -229,11 +228,29 @@ GET_OWNED_CHAT_STATE_FOR_UPDATE: Final = """\
 SELECT id, deleted_at FROM chats WHERE id = $1 AND user_id = $2 FOR UPDATE"""
 
 
-class GetOwnedChatStateForUpdateRow(NamedTuple):
+class GetOwnedChatStateForUpdateRow(Row):
     """A row returned by get_owned_chat_state_for_update."""
 
-    id: uuid.UUID
-    deleted_at: datetime.datetime | None
+    __slots__ = ()
+    _fields = ("id", "deleted_at")
+
+    if TYPE_CHECKING:
+
+        @property
+        def id(self) -> uuid.UUID: ...
+
+        @property
+        def deleted_at(self) -> datetime.datetime | None: ...
+    else:
+        id = column(0)
+        deleted_at = column(1)
+
+    @classmethod
+    def make(
+        cls, id: uuid.UUID, deleted_at: datetime.datetime | None
+    ) -> GetOwnedChatStateForUpdateRow:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(cls, (id, deleted_at))
 
 
 async def get_owned_chat_state_for_update(
@@ -247,8 +264,9 @@ async def get_owned_chat_state_for_update(
 
     Source: queries/chats.sql:62
     """
-    row = await conn.fetchrow(GET_OWNED_CHAT_STATE_FOR_UPDATE, id, user_id)
-    return None if row is None else tuple.__new__(GetOwnedChatStateForUpdateRow, row)
+    return await conn.fetchrow(
+        GET_OWNED_CHAT_STATE_FOR_UPDATE, id, user_id, record_class=GetOwnedChatStateForUpdateRow
+    )
 
 
 LIST_CHATS_WITH_WRONG_MESSAGE_COUNT: Final = """\
@@ -260,12 +278,33 @@ GROUP BY c.id
 HAVING c.message_count <> count(m.id)"""
 
 
-class ListChatsWithWrongMessageCountRow(NamedTuple):
+class ListChatsWithWrongMessageCountRow(Row):
     """A row returned by list_chats_with_wrong_message_count."""
 
-    id: uuid.UUID
-    message_count: int
-    actual: int
+    __slots__ = ()
+    _fields = ("id", "message_count", "actual")
+
+    if TYPE_CHECKING:
+
+        @property
+        def id(self) -> uuid.UUID: ...
+
+        @property
+        def message_count(self) -> int: ...
+
+        @property
+        def actual(self) -> int: ...
+    else:
+        id = column(0)
+        message_count = column(1)
+        actual = column(2)
+
+    @classmethod
+    def make(
+        cls, id: uuid.UUID, message_count: int, actual: int
+    ) -> ListChatsWithWrongMessageCountRow:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(cls, (id, message_count, actual))
 
 
 async def list_chats_with_wrong_message_count(
@@ -276,8 +315,9 @@ async def list_chats_with_wrong_message_count(
 
     Source: queries/chats.sql:66
     """
-    rows = await conn.fetch(LIST_CHATS_WITH_WRONG_MESSAGE_COUNT)
-    return list(map(tuple.__new__, repeat(ListChatsWithWrongMessageCountRow), rows))
+    return await conn.fetch(
+        LIST_CHATS_WITH_WRONG_MESSAGE_COUNT, record_class=ListChatsWithWrongMessageCountRow
+    )
 
 
 INSERT_CHAT_WITH_ID: Final = """\
@@ -308,10 +348,16 @@ async def insert_chat_with_id(
 
     Source: queries/chats.sql:75
     """
-    row = await conn.fetchrow(
-        INSERT_CHAT_WITH_ID, id, account_id, user_id, agent_id, title, model_config_id
+    return await conn.fetchrow(
+        INSERT_CHAT_WITH_ID,
+        id,
+        account_id,
+        user_id,
+        agent_id,
+        title,
+        model_config_id,
+        record_class=Chat,
     )
-    return None if row is None else tuple.__new__(Chat, row)
 
 
 GET_OWNED_CHAT: Final = """\
@@ -332,8 +378,7 @@ async def get_owned_chat(
 
     Source: queries/chats.sql:85
     """
-    row = await conn.fetchrow(GET_OWNED_CHAT, id, user_id)
-    return None if row is None else tuple.__new__(Chat, row)
+    return await conn.fetchrow(GET_OWNED_CHAT, id, user_id, record_class=Chat)
 
 
 GET_CHAT_FOR_SENDER_FOR_UPDATE: Final = """\
@@ -363,8 +408,9 @@ async def get_chat_for_sender_for_update(
 
     Source: queries/chats.sql:91
     """
-    row = await conn.fetchrow(GET_CHAT_FOR_SENDER_FOR_UPDATE, id, account_id, user_id, agent_id)
-    return None if row is None else tuple.__new__(Chat, row)
+    return await conn.fetchrow(
+        GET_CHAT_FOR_SENDER_FOR_UPDATE, id, account_id, user_id, agent_id, record_class=Chat
+    )
 
 
 GET_CHAT_FOR_AGENT_FOR_UPDATE: Final = """\
@@ -391,8 +437,9 @@ async def get_chat_for_agent_for_update(
 
     Source: queries/chats.sql:98
     """
-    row = await conn.fetchrow(GET_CHAT_FOR_AGENT_FOR_UPDATE, id, account_id, agent_id)
-    return None if row is None else tuple.__new__(Chat, row)
+    return await conn.fetchrow(
+        GET_CHAT_FOR_AGENT_FOR_UPDATE, id, account_id, agent_id, record_class=Chat
+    )
 
 
 UPSERT_CHAT_FOR_SENDER: Final = """\
@@ -441,23 +488,124 @@ SELECT chat.id, chat.account_id, chat.user_id, chat.agent_id, chat.title,
 FROM chat"""
 
 
-class UpsertChatForSenderRow(NamedTuple):
+class UpsertChatForSenderRow(Row):
     """A row returned by upsert_chat_for_sender."""
 
-    id: uuid.UUID
-    account_id: uuid.UUID
-    user_id: uuid.UUID
-    agent_id: uuid.UUID
-    title: str
-    status: str
-    last_active: datetime.datetime
-    message_count: int
-    model_config_id: uuid.UUID | None
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
-    deleted_at: datetime.datetime | None
-    created: bool
-    model_config_to_use: uuid.UUID | None
+    __slots__ = ()
+    _fields = (
+        "id",
+        "account_id",
+        "user_id",
+        "agent_id",
+        "title",
+        "status",
+        "last_active",
+        "message_count",
+        "model_config_id",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+        "created",
+        "model_config_to_use",
+    )
+
+    if TYPE_CHECKING:
+
+        @property
+        def id(self) -> uuid.UUID: ...
+
+        @property
+        def account_id(self) -> uuid.UUID: ...
+
+        @property
+        def user_id(self) -> uuid.UUID: ...
+
+        @property
+        def agent_id(self) -> uuid.UUID: ...
+
+        @property
+        def title(self) -> str: ...
+
+        @property
+        def status(self) -> str: ...
+
+        @property
+        def last_active(self) -> datetime.datetime: ...
+
+        @property
+        def message_count(self) -> int: ...
+
+        @property
+        def model_config_id(self) -> uuid.UUID | None: ...
+
+        @property
+        def created_at(self) -> datetime.datetime: ...
+
+        @property
+        def updated_at(self) -> datetime.datetime: ...
+
+        @property
+        def deleted_at(self) -> datetime.datetime | None: ...
+
+        @property
+        def created(self) -> bool: ...
+
+        @property
+        def model_config_to_use(self) -> uuid.UUID | None: ...
+    else:
+        id = column(0)
+        account_id = column(1)
+        user_id = column(2)
+        agent_id = column(3)
+        title = column(4)
+        status = column(5)
+        last_active = column(6)
+        message_count = column(7)
+        model_config_id = column(8)
+        created_at = column(9)
+        updated_at = column(10)
+        deleted_at = column(11)
+        created = column(12)
+        model_config_to_use = column(13)
+
+    @classmethod
+    def make(
+        cls,
+        id: uuid.UUID,
+        account_id: uuid.UUID,
+        user_id: uuid.UUID,
+        agent_id: uuid.UUID,
+        title: str,
+        status: str,
+        last_active: datetime.datetime,
+        message_count: int,
+        model_config_id: uuid.UUID | None,
+        created_at: datetime.datetime,
+        updated_at: datetime.datetime,
+        deleted_at: datetime.datetime | None,
+        created: bool,
+        model_config_to_use: uuid.UUID | None,
+    ) -> UpsertChatForSenderRow:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(
+            cls,
+            (
+                id,
+                account_id,
+                user_id,
+                agent_id,
+                title,
+                status,
+                last_active,
+                message_count,
+                model_config_id,
+                created_at,
+                updated_at,
+                deleted_at,
+                created,
+                model_config_to_use,
+            ),
+        )
 
 
 async def upsert_chat_for_sender(
@@ -480,5 +628,12 @@ async def upsert_chat_for_sender(
 
     Source: queries/chats.sql:111
     """
-    row = await conn.fetchrow(UPSERT_CHAT_FOR_SENDER, id, account_id, user_id, agent_id, title)
-    return None if row is None else tuple.__new__(UpsertChatForSenderRow, row)
+    return await conn.fetchrow(
+        UPSERT_CHAT_FOR_SENDER,
+        id,
+        account_id,
+        user_id,
+        agent_id,
+        title,
+        record_class=UpsertChatForSenderRow,
+    )
