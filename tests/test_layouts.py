@@ -19,9 +19,9 @@ def test_generate_reads_sqlc_yaml_renames_and_overrides(tmp_path: Path) -> None:
     models = (project / "db" / "models.py").read_text()
     # gen.go.rename {authors: Writer}; the python_type override of authors.bio applies,
     # the go_type one is Go's and is ignored (text stays str)
-    assert "class Writer(NamedTuple):" in models
-    assert "    bio: str | None" in models
-    assert "    name: str\n" in models
+    assert "class Writer(Row):" in models
+    assert "def bio(self) -> str | None: ..." in models
+    assert "def name(self) -> str: ..." in models
     assert (project / "db" / "query.py").exists()
     assert run_codegen("check", cwd=project).returncode == 0
 
@@ -52,8 +52,8 @@ def test_models_of_other_schemas_never_collide_silently(tmp_path: Path) -> None:
     run = run_codegen("generate", cwd=tmp_path / "b")
     assert run.returncode == 0, run.stderr
     models = (tmp_path / "b" / "db" / "models.py").read_text()
-    assert "class AppSchemaItem(NamedTuple):" in models
-    assert "class AppItem(NamedTuple):" in models
+    assert "class AppSchemaItem(Row):" in models
+    assert "class AppItem(Row):" in models
 
 
 def test_extension_types_map_to_python_and_are_overridable(tmp_path: Path) -> None:
@@ -69,11 +69,48 @@ def test_extension_types_map_to_python_and_are_overridable(tmp_path: Path) -> No
     (tmp_path / "pyproject.toml").write_text(config)
     assert run_codegen("generate", cwd=tmp_path).returncode == 0
     models = (tmp_path / "db" / "models.py").read_text()
-    assert "    email: str\n" in models
-    assert "    attrs: dict[str, str | None] | None\n" in models
-    assert "    path: str\n" in models
+    assert "def email(self) -> str: ..." in models
+    assert "def attrs(self) -> dict[str, str | None] | None: ..." in models
+    assert "def path(self) -> str: ..." in models
     (tmp_path / "pyproject.toml").write_text(
         config + '[tool.codegen.overrides]\n"hstore" = "builtins:str"\n'
     )
     assert run_codegen("generate", cwd=tmp_path).returncode == 0
-    assert "    attrs: str | None\n" in (tmp_path / "db" / "models.py").read_text()
+    assert "def attrs(self) -> str | None: ..." in (tmp_path / "db" / "models.py").read_text()
+
+
+async def test_hstore_columns_come_back_as_dicts(admin_dsn: str, tmp_path: Path) -> None:
+    """The generated runtime installs asyncpg's hstore codec when the schema creates the
+    extension, so a column annotated dict[str, str | None] is one at run time."""
+    import importlib
+    import sys
+
+    from codegen import dbutil
+
+    (tmp_path / "schema").mkdir()
+    (tmp_path / "queries").mkdir()
+    schema = "CREATE EXTENSION hstore;\nCREATE TABLE docs (id int PRIMARY KEY, attrs hstore);\n"
+    (tmp_path / "schema" / "0001.sql").write_text(schema)
+    (tmp_path / "queries" / "q.sql").write_text(
+        "-- name: GetDoc :one\nSELECT * FROM docs WHERE id = @id;\n"
+    )
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.codegen]\nschema = "schema"\nqueries = "queries"\npackage = "hstore_db"\n'
+    )
+    assert run_codegen("generate", cwd=tmp_path).returncode == 0
+    sys.path.insert(0, str(tmp_path))
+    try:
+        runtime = importlib.import_module("hstore_db.runtime")
+        q = importlib.import_module("hstore_db.q")
+        async with dbutil.scratch_database(admin_dsn, prefix="t_") as dsn:
+            await dbutil.admin_execute(dsn, schema + "INSERT INTO docs VALUES (1, 'a=>1, b=>NULL')")
+            conn = await runtime.connect(dsn)
+            try:
+                doc = await q.get_doc(conn, id=1)
+            finally:
+                await conn.close()
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in [m for m in sys.modules if m.startswith("hstore_db")]:
+            del sys.modules[name]
+    assert doc is not None and doc.attrs == {"a": "1", "b": None}

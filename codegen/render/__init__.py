@@ -97,6 +97,7 @@ def render_package(
             (e.name, naming.enum_class(e.name))
             for e in sorted(catalog.enums.values(), key=lambda e: e.name)
         ],
+        hstore="hstore" in catalog.extensions,
     )
     for module, path in modules.items():
         out[pkg / f"{module}.py"] = render_queries(env, path, files[path], mapper, config, HEADER)
