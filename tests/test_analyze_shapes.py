@@ -166,6 +166,10 @@ async def test_nullability_is_exact_and_safe(
     ("sql", "one_row"),
     [
         ("SELECT count(*) AS n, max(a) AS m FROM empty", True),
+        # aggregates without GROUP BY, cut to no row: HAVING, LIMIT, OFFSET
+        ("SELECT count(*) AS n FROM empty HAVING count(*) > 5", False),
+        ("SELECT count(*) AS n FROM empty LIMIT @n", False),
+        ("SELECT count(*) AS n FROM empty OFFSET @n", False),
         (
             "INSERT INTO items (id, a) VALUES (@id, 1) "
             "ON CONFLICT (id) DO UPDATE SET a = 2 RETURNING a",
