@@ -63,6 +63,8 @@ class FakePool:
         conn = FakeConn(script, self.closed)
         self.conns.append(conn)
         yield conn
+        if "RELEASE" in script:  # handing the connection back fails (the pool drops it)
+            raise script["RELEASE"]
 
 
 def policy(attempts: int = 3, sleeps: list[float] | None = None) -> tx.RetryPolicy:
@@ -78,6 +80,7 @@ def work_failing(*errors: BaseException) -> Any:
     todo = list(errors)
 
     async def work(conn: Any) -> str:
+        assert isinstance(conn, FakeConn) and conn.sent[-1].startswith("BEGIN ISOLATION LEVEL")
         if todo:
             raise todo.pop(0)
         return "done"
@@ -117,8 +120,8 @@ def test_full_jitter_is_uniform_up_to_the_capped_exponential() -> None:
         def uniform(self, a: float, b: float) -> float:
             return b  # the upper bound of the interval asked for
 
-    p = tx.RetryPolicy(base_delay=0.01, max_delay=0.05, rng=Recorder())
-    assert [p.delay(n) for n in (1, 2, 3, 4)] == [0.02, 0.04, 0.05, 0.05]
+    p = tx.RetryPolicy(base_delay=0.01, max_delay=0.1, rng=Recorder())
+    assert [p.delay(n) for n in (1, 2, 3, 4, 30)] == [0.02, 0.04, 0.08, 0.1, 0.1]
     assert tx.RetryPolicy(rng=random.Random(1)).delay(1) <= 0.01
 
 
@@ -126,26 +129,35 @@ def test_full_jitter_is_uniform_up_to_the_capped_exponential() -> None:
     "kw", [{"attempts": 0}, {"base_delay": -1.0}, {"max_delay": -0.1}]
 )  # fmt: skip
 def test_a_policy_that_cannot_work_is_refused(kw: dict[str, Any]) -> None:
-    with pytest.raises(ValueError, match="RetryPolicy"):
+    with pytest.raises(ValueError) as exc:
         tx.RetryPolicy(**kw)
+    assert str(exc.value) in (
+        "RetryPolicy.attempts must be at least 1",
+        "RetryPolicy delays must not be negative",
+    )
     assert tx.RetryPolicy(attempts=1, base_delay=0, max_delay=0).attempts == 1
 
 
 def test_timeouts_bound_every_transaction_and_refuse_nonsense() -> None:
-    t = tx.Timeouts(acquire=1.5, statement=0.25, lock=0)
+    t = tx.Timeouts(acquire=1.5, statement=1.5, lock=2)
     assert t.begin_sql(readonly=False) == (
         "BEGIN ISOLATION LEVEL READ COMMITTED;"
-        "SET LOCAL statement_timeout = 250;SET LOCAL lock_timeout = 0"
+        "SET LOCAL statement_timeout = 1500;SET LOCAL lock_timeout = 2000"
+    )
+    off = tx.Timeouts(statement=0, lock=0)  # 0 turns a bound off, as in PostgreSQL
+    assert off.begin_sql(readonly=False).endswith(
+        "statement_timeout = 0;SET LOCAL lock_timeout = 0"
     )
     assert t.begin_sql(readonly=True).startswith("BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;")
     for bad in ({"acquire": 0}, {"statement": -1}, {"lock": -1}):
-        with pytest.raises(ValueError, match="Timeouts"):
+        with pytest.raises(ValueError) as exc:
             tx.Timeouts(**bad)
+        assert str(exc.value) == "Timeouts: acquire must be positive, the others not negative"
 
 
 async def test_each_try_waits_for_a_connection_at_most_the_acquire_bound() -> None:
     pool = FakePool({"ACQUIRE": TimeoutError()})
-    with pytest.raises(TransientError, match="no database connection became free in time"):
+    with pytest.raises(TransientError, match=r"^no database connection became free in time$"):
         await run(pool, work_failing(), timeouts=tx.Timeouts(acquire=0.5))
     assert pool.timeouts == [0.5]
 
@@ -203,19 +215,37 @@ async def test_too_many_connections_backs_off_until_the_acquire_deadline() -> No
         await asyncio.sleep(0.01)
 
     p = tx.RetryPolicy(attempts=1, sleep=slow)
-    with pytest.raises(TransientError, match="refuses new connections"):
+    with pytest.raises(
+        TransientError, match=r"^the database refuses new connections \(too many\)$"
+    ):
         await run(pool, work_failing(), p, timeouts=tx.Timeouts(acquire=0.05))
 
 
 @pytest.mark.parametrize(
     ("error", "expected", "message"),
     [
-        (asyncpg.QueryCanceledError("timeout"), TransientError, "cancelled: QueryCanceledError"),
-        (asyncpg.LockNotAvailableError("lock"), TransientError, "cancelled: LockNotAvailable"),
+        (
+            asyncpg.QueryCanceledError("timeout"),
+            TransientError,
+            r"^the statement was cancelled: QueryCanceledError$",
+        ),
+        (
+            asyncpg.LockNotAvailableError("lock"),
+            TransientError,
+            r"^the statement was cancelled: LockNotAvailableError$",
+        ),
         (asyncpg.ForeignKeyViolationError("fk"), NotFound, None),
-        (asyncpg.DataError("22P02"), InvalidInput, "not acceptable to the database"),
-        (asyncpg_base.DataError("encode"), InvalidInput, "not acceptable to the database"),
-        (asyncpg.UniqueViolationError("dup"), InternalError, "database error 23505"),
+        (
+            asyncpg.DataError("22P02"),
+            InvalidInput,
+            r"^A value is not acceptable to the database\.$",
+        ),
+        (
+            asyncpg_base.DataError("encode"),
+            InvalidInput,
+            r"^A value is not acceptable to the database\.$",
+        ),
+        (asyncpg.UniqueViolationError("dup"), InternalError, r"^database error 23505$"),
         (asyncpg.InterfaceError("misuse"), InternalError, "unexpected InterfaceError"),
     ],
 )
@@ -239,3 +269,40 @@ async def test_a_bug_in_the_work_propagates_unchanged() -> None:
     with pytest.raises(ZeroDivisionError):
         await run(pool, work_failing(ZeroDivisionError()))
     assert pool.conns[0].sent[-1] == "ROLLBACK"
+
+
+async def test_the_transaction_begins_with_its_bounds_and_read_only_mode() -> None:
+    limits = tx.Timeouts(statement=2, lock=3)
+    seen: list[object] = []
+
+    async def work(conn: Any) -> str:
+        seen.append(conn)
+        return "done"
+
+    for readonly in (False, True):
+        pool = FakePool()
+        seen.clear()
+        assert await run(pool, work, readonly=readonly, timeouts=limits) == "done"
+        assert seen == [pool.conns[0]]
+        assert pool.conns[0].sent == [limits.begin_sql(readonly=readonly), "COMMIT"]
+
+
+async def test_a_failure_handing_back_a_committed_connection_keeps_the_result() -> None:
+    pool = FakePool({"RELEASE": ConnectionResetError("reset")})
+    assert await run(pool, work_failing()) == "done"
+    assert len(pool.conns) == 1  # committed once, not run again
+
+
+async def test_the_whole_exception_chain_is_searched_for_a_lost_connection() -> None:
+    """A loss behind a cycle in the chain is still found, and a cycle ends the walk."""
+    looped = asyncpg.InterfaceError("loop")
+    looped.__context__ = looped
+    wrapped = asyncpg.InterfaceError("wrapper")
+    wrapped.__cause__ = ConnectionResetError("reset")
+    wrapped.__context__ = looped
+    pool = FakePool({"BEGIN": wrapped})
+    assert await run(pool, work_failing()) == "done"
+    assert len(pool.conns) == 2
+    pool = FakePool({"BEGIN": looped})
+    with pytest.raises(InternalError, match=r"^unexpected InterfaceError"):
+        await run(pool, work_failing())
