@@ -57,7 +57,7 @@ TARGETS: dict[str, Target] = {
             "codegen/migrate/source.py",
             "codegen/migrate/checksums.py",
         ),
-        ("tests/test_mut_migrate.py", "tests/test_migrate.py"),
+        ("tests/test_mut_migrate.py", "tests/test_migrate.py", "tests/test_schema_changes.py"),
     ),
     "nullability": Target(
         ("codegen/analyze/nullability.py",),

@@ -38,9 +38,10 @@ def test_nesting_is_accepted_up_to_the_depth_limit_and_refused_past_it() -> None
 
 def test_nesting_through_objects_counts_the_same_as_through_lists() -> None:
     doc: object = 1
-    for _ in range(v.JSON_MAX_DEPTH + 1):
+    for _ in range(v.JSON_MAX_DEPTH):
         doc = {"k": doc}
-    assert "nested more than" in refused(v.json_document, doc, "doc")
+    assert v.json_document(doc, "doc") is doc
+    assert "nested more than" in refused(v.json_document, {"k": doc}, "doc")
 
 
 @pytest.mark.parametrize(
@@ -50,6 +51,8 @@ def test_nesting_through_objects_counts_the_same_as_through_lists() -> None:
         (["abc"], 3 + 2 + 1 + 2),  # a list: its items, a separator each, two brackets
         ({"abc": None}, 3 + 3 + 8),  # a key: characters, quotes and colon; a scalar: 8
         ((True, 1, 1.5), 3 * 8 + 3 + 2),  # a tuple is a JSON array
+        ({"ab": None, "cd": None}, 2 * (2 + 3 + 8)),  # every key counts
+        (["x", ["abc"]], (2 + 2) + (1 + 2) + (1 + 2) + (3 + 2)),  # every list counts
     ],
 )
 def test_a_document_is_accepted_at_its_size_budget_and_refused_one_below(
