@@ -137,6 +137,7 @@ def test_uuids_and_choices() -> None:
     assert v.opt_uuid(str(u), "id") == u
     for bad in ("nope", 5, None):
         assert refused(v.as_uuid, bad, "id") == "id is not a valid UUID."
+    assert refused(v.opt_uuid, "nope", "chat_id") == "chat_id is not a valid UUID."
     allowed = frozenset({"user", "assistant"})
     assert v.choice("user", "role", allowed) == "user"
     for bad in ("admin", 1):
