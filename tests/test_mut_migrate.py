@@ -1,0 +1,143 @@
+"""The migration library's promises, called in-process (found by `python -m mutation migrate`).
+
+The CLI tests run `python -m codegen migrate` in a new process, as a user does; mutation
+testing sees only what runs in the test's own process, and found the dry run, `accept`,
+`break-lock` and the offline SQL unguarded there. Each test states one promise on a tiny
+schema of its own: two migrations, one table each.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from codegen import migrate
+from codegen.migrate import source
+
+
+def two_migrations(tmp_path: Path) -> Path:
+    schema = tmp_path / "schema"
+    schema.mkdir()
+    (schema / "0001_a.sql").write_text("-- the first table\nCREATE TABLE a (id int)\n")
+    (schema / "0001_a.rollback.sql").write_text("DROP TABLE a;\n")
+    (schema / "0002_b.sql").write_text("-- depends: 0001_a\nCREATE TABLE b (id int);\n")
+    (schema / "0002_b.rollback.sql").write_text("DROP TABLE b;\n")
+    return schema
+
+
+async def tables(dsn: str) -> set[str]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    finally:
+        await conn.close()
+    return {r["tablename"] for r in rows}
+
+
+def sections(script: str) -> list[str]:
+    return [line for line in script.splitlines() if line.startswith(("-- apply ", "-- rollback "))]
+
+
+async def test_the_dry_run_shows_exactly_what_would_run_and_changes_nothing(
+    empty_db: str, tmp_path: Path
+) -> None:
+    schema = two_migrations(tmp_path)
+    plan = migrate.plan_sql(empty_db, schema)
+    assert plan == (
+        "-- apply: database is at (no migration applied)\n\n"
+        "-- apply 0001_a\n-- the first table\nBEGIN;\nCREATE TABLE a (id int);\nCOMMIT;\n\n"
+        "-- apply 0002_b\nBEGIN;\nCREATE TABLE b (id int);\nCOMMIT;\n"
+    )
+    assert await tables(empty_db) == set()  # not even yoyo's bookkeeping
+    assert sections(migrate.plan_sql(empty_db, schema, revision="0001")) == ["-- apply 0001_a"]
+
+    assert migrate.apply(empty_db, schema, revision="0001") == ["0001_a"]
+    assert sections(migrate.plan_sql(empty_db, schema)) == ["-- apply 0002_b"]
+    migrate.apply(empty_db, schema)
+    assert migrate.plan_sql(empty_db, schema) == (
+        "-- apply: database is at 0002_b\n-- nothing to apply\n"
+    )
+    back = migrate.plan_sql(empty_db, schema, "rollback")
+    assert sections(back) == ["-- rollback 0002_b"] and "DROP TABLE b;" in back
+    every = migrate.plan_sql(empty_db, schema, "rollback", all_=True)
+    assert sections(every) == ["-- rollback 0002_b", "-- rollback 0001_a"]
+    down_to = migrate.plan_sql(empty_db, schema, "rollback", "0001")
+    assert sections(down_to) == sections(every)
+    assert await tables(empty_db) >= {"a", "b"}
+    assert [s.id for s in migrate.status(empty_db, schema) if s.applied] == ["0001_a", "0002_b"]
+
+
+def test_offline_sql_starts_after_the_given_revision(tmp_path: Path) -> None:
+    schema = two_migrations(tmp_path)
+    full = migrate.offline_sql(schema)
+    assert full.startswith("-- apply: from an empty database (offline, no database read)\n")
+    assert sections(full) == ["-- apply 0001_a", "-- apply 0002_b"]
+    rest = migrate.offline_sql(schema, "0001_a")
+    assert rest.startswith("-- apply: from 0001_a (offline, no database read)\n")
+    assert sections(rest) == ["-- apply 0002_b"]
+    assert migrate.offline_sql(schema, "0002").endswith("-- nothing to apply\n")
+
+
+def test_a_missing_rollback_file_is_shown_not_invented(tmp_path: Path) -> None:
+    schema = two_migrations(tmp_path)
+    (schema / "0002_b.rollback.sql").unlink()
+    m = migrate.load_migrations(schema)[1]
+    assert source.migration_sql(m, "rollback") == (
+        "-- rollback 0002_b\n-- (0002_b.rollback.sql does not exist: nothing would be run)"
+    )
+
+
+async def test_an_accepted_edit_is_recorded_and_logged_and_only_for_applied_files(
+    empty_db: str, tmp_path: Path
+) -> None:
+    schema = two_migrations(tmp_path)
+    migrate.apply(empty_db, schema, revision="0001")
+    with pytest.raises(migrate.MigrationError, match="0002_b is not applied"):
+        migrate.accept(empty_db, schema, "0002")
+    first = schema / "0001_a.sql"
+    before = source.checksum(migrate.load_migrations(schema)[0])
+    first.write_text(first.read_text() + "-- a comment added later\n")
+    with pytest.raises(migrate.MigrationError) as refused:
+        migrate.apply(empty_db, schema)
+    assert str(first) in str(refused.value)
+    assert "codegen migrate accept 0001_a" in str(refused.value)
+    with pytest.raises(migrate.MigrationError):
+        migrate.refuse_edited(empty_db, schema)
+    assert [s.edited for s in migrate.status(empty_db, schema)] == [True, False]
+
+    after = source.checksum(migrate.load_migrations(schema)[0])
+    assert migrate.accept(empty_db, schema, "0001") == ("0001_a", before)
+    migrate.refuse_edited(empty_db, schema)  # accepted: no longer refused
+    assert migrate.apply(empty_db, schema) == ["0002_b"]
+    conn = await asyncpg.connect(empty_db)
+    try:
+        row = await conn.fetchrow(
+            "SELECT migration_hash, username, hostname, comment FROM _yoyo_log "
+            "WHERE operation = 'accept' AND migration_id = '0001_a'"
+        )
+        recorded = await conn.fetchval(
+            "SELECT sha256 FROM _yoyo_codegen_checksum WHERE migration_id = '0001_a'"
+        )
+    finally:
+        await conn.close()
+    assert row is not None and row["comment"] == f"checksum {before} -> {after}"
+    assert row["migration_hash"] == migrate.load_migrations(schema)[0].hash
+    assert row["username"] and row["hostname"]
+    assert recorded == after
+
+
+async def test_break_lock_removes_a_lock_left_by_a_killed_run(
+    empty_db: str, tmp_path: Path
+) -> None:
+    schema = two_migrations(tmp_path)
+    migrate.apply(empty_db, schema, revision="0001")
+    conn = await asyncpg.connect(empty_db)
+    try:
+        await conn.execute("INSERT INTO yoyo_lock (locked, ctime, pid) VALUES (1, now(), 424242)")
+        migrate.break_lock(empty_db)
+        assert await conn.fetchval("SELECT count(*) FROM yoyo_lock") == 0
+    finally:
+        await conn.close()
+    assert migrate.apply(empty_db, schema, lock_timeout=1) == ["0002_b"]
