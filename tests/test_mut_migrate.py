@@ -141,3 +141,55 @@ async def test_break_lock_removes_a_lock_left_by_a_killed_run(
     finally:
         await conn.close()
     assert migrate.apply(empty_db, schema, lock_timeout=1) == ["0002_b"]
+
+
+@pytest.mark.parametrize("transactional", [True, False])
+async def test_a_failing_migration_names_itself_its_undoing_and_where_the_database_is(
+    empty_db: str, tmp_path: Path, transactional: bool
+) -> None:
+    schema = two_migrations(tmp_path)
+    header = "" if transactional else "-- transactional: false\n"
+    (schema / "0002_b.sql").write_text(f"{header}-- depends: 0001_a\nSELECT 1/0;\n")
+    undone = (
+        "its transaction was rolled back"
+        if transactional
+        else "it is not transactional, completed steps were undone as far as possible"
+    )
+    with pytest.raises(migrate.MigrationError) as exc:
+        migrate.apply(empty_db, schema)
+    assert str(exc.value) == (
+        f"apply of 0002_b failed ({undone}; database is at 0001_a): division by zero"
+    )
+    assert [s.applied for s in migrate.status(empty_db, schema)] == [True, False]
+
+
+async def test_a_failing_first_migration_leaves_no_migration_applied(
+    empty_db: str, tmp_path: Path
+) -> None:
+    schema = two_migrations(tmp_path)
+    (schema / "0001_a.sql").write_text("CREATE TABLE a (id nosuchtype);\n")
+    with pytest.raises(migrate.MigrationError, match=r"database is at \(no migration applied\)"):
+        migrate.apply(empty_db, schema)
+
+
+def test_one_line_is_the_first_line_of_the_message_or_the_type() -> None:
+    assert source.one_line(ValueError("first   line\n  second")) == "first line"
+    assert source.one_line(ValueError("  ")) == "ValueError"
+    assert source.one_line(ValueError()) == "ValueError"
+
+
+async def test_mark_and_rollback_all_report_each_migration(empty_db: str, tmp_path: Path) -> None:
+    """mark adopts a database whose first table was made by hand; apply goes on from there."""
+    schema = two_migrations(tmp_path)
+    conn = await asyncpg.connect(empty_db)
+    try:
+        await conn.execute("CREATE TABLE a (id int)")
+    finally:
+        await conn.close()
+    said: list[str] = []
+    assert migrate.mark(empty_db, schema, "0001", report=said.append) == ["0001_a"]
+    assert said == ["marked 0001_a"] and "b" not in await tables(empty_db)
+    said.clear()
+    assert migrate.apply(empty_db, schema) == ["0002_b"]
+    assert migrate.rollback_all(empty_db, schema, report=said.append) == ["0002_b", "0001_a"]
+    assert said == ["rolled back 0002_b", "rolled back 0001_a"]
