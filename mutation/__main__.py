@@ -84,12 +84,10 @@ def mutmut_config(target: Target) -> dict[str, Any]:
 def run_target(name: str, target: Target, jobs: int) -> dict[str, str]:
     """Run mutmut for one target in a fresh mutants/ directory; mutant name -> status."""
     import mutmut.configuration as mc
-    from mutmut.__main__ import (
-        SourceFileMutationData,
-        cli,
-        status_by_exit_code,
-        walk_mutatable_files,
-    )
+    from mutmut.__main__ import cli
+    from mutmut.mutation.data import SourceFileMutationData
+    from mutmut.stats import status_by_exit_code
+    from mutmut.utils.file_utils import walk_mutatable_files
 
     from tests import pgcluster
 
@@ -114,7 +112,7 @@ def run_target(name: str, target: Target, jobs: int) -> dict[str, str]:
 
 
 def diff_of(mutant: str) -> str:
-    from mutmut.__main__ import find_mutant, get_diff_for_mutant
+    from mutmut.mutation.diff_apply import find_mutant, get_diff_for_mutant
 
     return str(get_diff_for_mutant(mutant, path=find_mutant(mutant).path))
 
