@@ -193,3 +193,66 @@ async def test_mark_and_rollback_all_report_each_migration(empty_db: str, tmp_pa
     assert migrate.apply(empty_db, schema) == ["0002_b"]
     assert migrate.rollback_all(empty_db, schema, report=said.append) == ["0002_b", "0001_a"]
     assert said == ["rolled back 0002_b", "rolled back 0001_a"]
+
+
+async def test_a_migration_that_keeps_hitting_its_lock_timeout_says_how_often_it_tried(
+    empty_db: str, tmp_path: Path
+) -> None:
+    schema = two_migrations(tmp_path)
+    migrate.apply(empty_db, schema, revision="0001")
+    (schema / "0002_b.sql").write_text("-- depends: 0001_a\nALTER TABLE a ADD COLUMN x int;\n")
+    said: list[str] = []
+    holder = await asyncpg.connect(empty_db)
+    try:
+        await holder.execute("BEGIN; LOCK TABLE a IN ACCESS SHARE MODE")
+        session = migrate.Session(lock_timeout="50ms", retries=1, backoff=0.01)
+        with pytest.raises(migrate.MigrationError) as exc:
+            migrate.apply(empty_db, schema, session=session, report=said.append)
+    finally:
+        await holder.close()
+    assert str(exc.value).startswith("apply of 0002_b failed after 2 attempts (its transaction")
+    assert said == ["apply of 0002_b: canceling statement due to lock timeout; retry 1 in 0.01s"]
+
+
+def test_a_python_migration_is_named_but_its_sql_is_not_invented(tmp_path: Path) -> None:
+    schema = two_migrations(tmp_path)
+    (schema / "0003_c.py").write_text(
+        "from yoyo import step\n"
+        '__depends__ = {"0002_b"}\n'
+        'steps = [step("CREATE TABLE c (id int)")]\n'
+    )
+    plan = migrate.offline_sql(schema, "0002_b")
+    assert plan == (
+        "-- apply: from 0002_b (offline, no database read)\n\n"
+        "-- apply 0003_c\n-- (Python migration: its SQL cannot be shown)\n"
+    )
+
+
+def test_a_leading_comment_is_kept_line_by_line(tmp_path: Path) -> None:
+    schema = two_migrations(tmp_path)
+    (schema / "0001_a.sql").write_text("-- one\n--\n-- two\nCREATE TABLE a (id int);\n")
+    assert "\n-- apply 0001_a\n-- one\n--\n-- two\nBEGIN;\n" in migrate.offline_sql(schema)
+
+
+async def test_every_accept_is_logged_and_one_without_a_recorded_checksum_says_so(
+    empty_db: str, tmp_path: Path
+) -> None:
+    schema = two_migrations(tmp_path)
+    migrate.apply(empty_db, schema)
+    first = schema / "0001_a.sql"
+    conn = await asyncpg.connect(empty_db)
+    try:  # as if applied before checksums were kept
+        await conn.execute("DELETE FROM _yoyo_codegen_checksum WHERE migration_id = '0001_a'")
+        first.write_text(first.read_text() + "-- edit 1\n")
+        assert migrate.accept(empty_db, schema, "0001_a")[1] is None
+        first.write_text(first.read_text() + "-- edit 2\n")
+        with pytest.raises(migrate.MigrationError, match="0001_a"):
+            migrate.plan_sql(empty_db, schema)
+        migrate.accept(empty_db, schema, "0001_a")
+        comments = await conn.fetch(
+            "SELECT comment FROM _yoyo_log WHERE operation = 'accept' ORDER BY created_at_utc"
+        )
+    finally:
+        await conn.close()
+    assert len(comments) == 2
+    assert comments[0]["comment"].startswith("checksum (none) -> ")
