@@ -256,3 +256,75 @@ async def test_every_accept_is_logged_and_one_without_a_recorded_checksum_says_s
         await conn.close()
     assert len(comments) == 2
     assert comments[0]["comment"].startswith("checksum (none) -> ")
+
+
+async def test_rollback_refuses_a_migration_without_its_rollback_file_before_touching_anything(
+    empty_db: str, tmp_path: Path
+) -> None:
+    schema = two_migrations(tmp_path)
+    migrate.apply(empty_db, schema)
+    (schema / "0001_a.rollback.sql").unlink()
+    with pytest.raises(migrate.MigrationError) as exc:
+        migrate.rollback_all(empty_db, schema)
+    assert str(exc.value) == "0001_a has no rollback file 0001_a.rollback.sql"
+    assert [s.applied for s in migrate.status(empty_db, schema)] == [True, True]
+
+
+async def test_a_failing_rollback_names_itself_and_where_the_database_is(
+    empty_db: str, tmp_path: Path
+) -> None:
+    schema = two_migrations(tmp_path)
+    migrate.apply(empty_db, schema)
+    (schema / "0001_a.rollback.sql").write_text("SELECT 1/0;\n")
+    said: list[str] = []
+    with pytest.raises(migrate.MigrationError) as exc:
+        migrate.rollback_all(empty_db, schema, report=said.append)
+    assert str(exc.value) == (
+        "rollback of 0001_a failed (its transaction was rolled back; database is at 0001_a): "
+        "division by zero"
+    )
+    assert said == ["rolled back 0002_b"]
+    said.clear()
+    (schema / "0001_a.rollback.sql").write_text("DROP TABLE a;\n")
+    assert migrate.rollback(empty_db, schema, report=said.append) == ["0001_a"]
+    assert said == ["rolled back 0001_a"]
+
+
+async def test_a_rollback_waiting_for_a_lock_is_bounded_and_retried(
+    empty_db: str, tmp_path: Path
+) -> None:
+    schema = two_migrations(tmp_path)
+    migrate.apply(empty_db, schema)
+    holder = await asyncpg.connect(empty_db)
+    try:
+        await holder.execute("BEGIN; LOCK TABLE b IN ACCESS SHARE MODE")
+        session = migrate.Session(lock_timeout="50ms", retries=1, backoff=0.01)
+        with pytest.raises(migrate.MigrationError, match=r"^rollback of 0002_b failed after 2 "):
+            migrate.rollback(empty_db, schema, session=session)
+    finally:
+        await holder.close()
+
+
+async def test_status_lists_applied_migrations_without_a_file_by_time_then_id(
+    empty_db: str, tmp_path: Path
+) -> None:
+    schema = two_migrations(tmp_path)
+    migrate.apply(empty_db, schema)
+    for name in ("0001_a", "0002_b"):
+        (schema / f"{name}.sql").unlink()
+        (schema / f"{name}.rollback.sql").unlink()
+    (schema / "0003_c.sql").write_text("CREATE TABLE c (id int);\n")
+
+    async def order(sql: str) -> list[str]:
+        conn = await asyncpg.connect(empty_db)
+        try:
+            await conn.execute(sql)  # rewrites the row: it moves to the end of the heap
+        finally:
+            await conn.close()
+        unknown = [s for s in migrate.status(empty_db, schema) if not s.known]
+        assert all(s.applied for s in unknown)
+        return [s.id for s in unknown]
+
+    earlier = "UPDATE _yoyo_migration SET applied_at_utc = '2000-01-01' WHERE migration_id = "
+    assert await order(earlier + "'0002_b'") == ["0002_b", "0001_a"]
+    assert await order(earlier + "'0001_a'") == ["0001_a", "0002_b"]
