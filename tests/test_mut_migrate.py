@@ -322,9 +322,20 @@ async def test_status_lists_applied_migrations_without_a_file_by_time_then_id(
         finally:
             await conn.close()
         unknown = [s for s in migrate.status(empty_db, schema) if not s.known]
-        assert all(s.applied for s in unknown)
+        assert all(s.applied and s.known is False and s.applied_at for s in unknown)
         return [s.id for s in unknown]
 
     earlier = "UPDATE _yoyo_migration SET applied_at_utc = '2000-01-01' WHERE migration_id = "
     assert await order(earlier + "'0002_b'") == ["0002_b", "0001_a"]
     assert await order(earlier + "'0001_a'") == ["0001_a", "0002_b"]
+
+
+def test_a_revision_prefix_must_name_one_migration(tmp_path: Path) -> None:
+    ordered = migrate.load_migrations(two_migrations(tmp_path))
+    assert source.find(ordered, "0002") == 1
+    with pytest.raises(migrate.MigrationError) as ambiguous:
+        source.find(ordered, "000")
+    assert str(ambiguous.value) == "revision '000' is ambiguous: 0001_a, 0002_b"
+    with pytest.raises(migrate.MigrationError) as unknown:
+        source.find(ordered, "9")
+    assert str(unknown.value) == "unknown revision '9' (known: 0001_a, 0002_b)"
