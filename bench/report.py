@@ -187,15 +187,18 @@ def markdown(res: Results) -> str:
             "",
         ]
         pg, rw, sv = throughput.PGBENCH, throughput.RAW, throughput.SERVICE
+        old = throughput.BEFORE
         lines += _table(
             [
                 "clients",
                 "pgbench TPS",
                 "raw asyncpg TPS",
                 "service TPS",
+                "service before TPS",
+                "service ÷ before",
                 "service ÷ pgbench",
                 "service ÷ raw asyncpg",
-                "client CPU ms/txn: service / raw / pgbench",
+                "client CPU ms/txn: service / before / raw / pgbench",
                 "runs",
             ],
             [
@@ -204,14 +207,42 @@ def markdown(res: Results) -> str:
                     f"{lv.tps(pg):,.0f}",
                     f"{lv.tps(rw):,.0f}",
                     f"{lv.tps(sv):,.0f}",
+                    f"{lv.tps(old):,.0f}",
+                    _x(lv.ratio(sv, old)),
                     _x(lv.ratio(sv, pg)),
                     _x(lv.ratio(sv, rw)),
-                    f"{lv.cpu_ms(sv):.2f} / {lv.cpu_ms(rw):.2f} / {lv.cpu_ms(pg):.2f}",
+                    f"{lv.cpu_ms(sv):.2f} / {lv.cpu_ms(old):.2f} / {lv.cpu_ms(rw):.2f}"
+                    f" / {lv.cpu_ms(pg):.2f}",
                     f"{len(lv.runs[sv])} x {t.seconds:g}s",
                 ]
                 for lv in t.levels
             ],
         )
+        pooled = [lv for lv in t.levels if lv.has(throughput.SERVICE_PGB)]
+        if pooled:
+            sp, op = throughput.SERVICE_PGB, throughput.BEFORE_PGB
+            lines += ["", "Through PgBouncer (transaction mode), same run:", ""]
+            lines += _table(
+                [
+                    "clients",
+                    "service TPS",
+                    "service before TPS",
+                    "service ÷ before",
+                    "÷ service direct",
+                    "client CPU ms/txn: service / before",
+                ],
+                [
+                    [
+                        str(lv.clients),
+                        f"{lv.tps(sp):,.0f}",
+                        f"{lv.tps(op):,.0f}",
+                        _x(lv.ratio(sp, op)),
+                        _x(lv.ratio(sp, sv)),
+                        f"{lv.cpu_ms(sp):.2f} / {lv.cpu_ms(op):.2f}",
+                    ]
+                    for lv in pooled
+                ],
+            )
         lines += ["", *[f"- {n}" for n in t.notes]]
     if res.codegen_md:
         body = re.sub(r"^(#+)", r"\1##", res.codegen_md.strip(), flags=re.M)
@@ -241,12 +272,9 @@ def markdown(res: Results) -> str:
             "",
             f"## What-if: round trips per send-message transaction ({w.clients} clients)",
             "",
-            "Run because a throughput target was missed: the service against variants "
-            "that remove round trips, interleaved rep by rep (median TPS; ratio to the "
-            "service as is). The 3-statement variant merges EnsureChat with the row lock "
-            "(INSERT … ON CONFLICT DO UPDATE … RETURNING), resolves the model config in one "
-            "query, and inserts the message and bumps the chat in one data-modifying CTE "
-            "(SQL in bench/throughput.py).",
+            "Run because a throughput target was missed: the service against the send "
+            "path before issue 12 (bench/baseline_send.py) and the raw replay of its own "
+            "statements, interleaved rep by rep (median TPS; ratio to the service as is).",
             "",
         ]
         lines += _table(
@@ -389,12 +417,17 @@ def chart(res: Results, path: Path) -> None:
         ax = axs[i]
         t = res.throughput
         xs = list(range(len(t.levels)))
-        width = 0.27
-        colors = {throughput.PGBENCH: "C7", throughput.RAW: "C1", throughput.SERVICE: "C0"}
+        width = 0.2
+        colors = {
+            throughput.PGBENCH: "C7",
+            throughput.RAW: "C1",
+            throughput.SERVICE: "C0",
+            throughput.BEFORE: "C9",
+        }
         for k, side in enumerate(throughput.SIDES):
             ys = [lv.tps(side) for lv in t.levels]
             bars = ax.bar(
-                [x + (k - 1) * width for x in xs], ys, width, label=side, color=colors[side]
+                [x + (k - 1.5) * width for x in xs], ys, width, label=side, color=colors[side]
             )
             if side != throughput.PGBENCH:
                 ax.bar_label(

@@ -12,8 +12,6 @@ import argparse
 import asyncio
 import os
 import platform
-import statistics
-import subprocess
 import sys
 import time
 import traceback
@@ -22,7 +20,7 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from bench import bulk, calls, profiling, report, scratch, targets, throughput
+from bench import bulk, calls, profiling, report, scratch, targets, throughput, vs_sqlc
 from bench.targets import Target
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -94,21 +92,6 @@ async def _profile(
     return out
 
 
-def _check_seconds(runs: int) -> float:
-    """Median wall time of `python -m codegen check` in a new process (the CI step)."""
-    root = Path(__file__).resolve().parent.parent
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        done = subprocess.run(
-            [sys.executable, "-m", "codegen", "check"], cwd=root, capture_output=True
-        )
-        times.append(time.perf_counter() - start)
-        if done.returncode != 0:
-            raise SystemExit(f"codegen check failed:\n{done.stdout.decode()}")
-    return statistics.median(times)
-
-
 async def run(args: argparse.Namespace) -> int:
     parts = [p.strip() for p in args.only.split(",") if p.strip()]
     unknown = set(parts) - set(PARTS)
@@ -175,9 +158,14 @@ async def run(args: argparse.Namespace) -> int:
                 what_if = await throughput.what_if(
                     fx, missed_levels[0], seconds, reps=1 if args.quick else 2
                 )
+    versus: vs_sqlc.Comparison | None = None
+    generate_profile: list[str] = []
     if "codegen" in parts:
-        _log("5. codegen check ...")
-        found.extend(targets.for_codegen_check(_check_seconds(runs=3 if args.quick else 7)))
+        _log("5. codegen check and generate against sqlc ...")
+        versus = vs_sqlc.compare(runs=3 if args.quick else 11)
+        found.extend(targets.for_codegen_check(versus))
+        profile_path = args.out / f"{stem}-profile-codegen-generate.txt"
+        generate_profile = vs_sqlc.profile_generate(profile_path)
     load_after = os.getloadavg()[0]
     cores = os.cpu_count() or 1
     if args.quick:
@@ -208,7 +196,7 @@ async def run(args: argparse.Namespace) -> int:
         throughput=tp_report,
         targets=found,
         profiles=profiles,
-        codegen_md=codegen.read_text() if codegen.exists() else None,
+        codegen_md=_codegen_md(versus, generate_profile, codegen),
         notes=notes,
         what_if=what_if,
     )
@@ -216,6 +204,21 @@ async def run(args: argparse.Namespace) -> int:
     print(md)
     _log(f"wrote {args.out / stem}.md, .json, .png")
     return 0 if all(t.passed for t in found) else 1
+
+
+def _codegen_md(
+    versus: vs_sqlc.Comparison | None, generate_profile: list[str], codegen: Path
+) -> str | None:
+    """This run's comparison with sqlc and profile of `generate`, then bench_codegen.py's
+    last table."""
+    parts = []
+    if versus is not None:
+        parts.append("\n".join(["### Against sqlc (this run)", "", *vs_sqlc.markdown(versus)]))
+        parts.append("\n".join(["### Where `generate` spends its time", "", *generate_profile]))
+    if codegen.exists():
+        detail = "### In detail (bench/bench_codegen.py, its own run)"
+        parts.append(f"{detail}\n\n{codegen.read_text()}")
+    return "\n\n".join(parts) or None
 
 
 def main(argv: list[str] | None = None) -> int:

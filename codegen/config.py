@@ -1,12 +1,19 @@
-"""`[tool.codegen]` in pyproject.toml: where the schema, queries and output live."""
+"""`[tool.codegen]` in pyproject.toml: where the schema, queries and output live.
+
+Without that section, an sqlc project's `sqlc.yaml` / `sqlc.json` next to it is read
+instead (`codegen.sqlc_config`), so a Go sqlc project gets Python from the same SQL.
+"""
 
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from codegen.errors import CodegenError
+
+SQLC_NAMES = ("sqlc.yaml", "sqlc.yml", "sqlc.json")  # read when [tool.codegen] is missing
 
 
 @dataclass(frozen=True)
@@ -19,19 +26,35 @@ class Config:
     rename: dict[str, str] = field(default_factory=dict)  # table -> model class name
     vet_ignore: frozenset[str] = frozenset()  # schema findings to silence, "rule:table.column"
     scratch_prefix: str = "codegen_scratch_"  # name prefix of verify's/drift's scratch database
+    # sqlc layouts: every schema / queries file or folder (`schema`/`queries` are the first)
+    schemas: tuple[Path, ...] = ()
+    query_sources: tuple[Path, ...] = ()
+    search_path: tuple[str, ...] = ("public",)  # where unqualified names are looked up
+    source: Path | None = None  # the file this config was read from (pyproject or sqlc.yaml)
+
+    @property
+    def schema_paths(self) -> tuple[Path, ...]:
+        return self.schemas or (self.schema,)
+
+    @property
+    def query_paths(self) -> tuple[Path, ...]:
+        return self.query_sources or (self.queries,)
 
 
 def load(pyproject: Path) -> Config:
     """Read the config; relative paths are relative to pyproject.toml's folder."""
-    if not pyproject.exists():
-        raise CodegenError(f"{pyproject}: not found (run from the project root or pass --config)")
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise CodegenError(f"{pyproject}: {exc}") from None
-    section = data.get("tool", {}).get("codegen")
-    if not isinstance(section, dict):
-        raise CodegenError(f"{pyproject}: no [tool.codegen] section")
+    section = _section(pyproject)
+    if section is None:
+        from codegen import sqlc_config  # it builds a Config
+
+        sqlc = sqlc_config.find(pyproject.resolve().parent)
+        if sqlc is not None:
+            return sqlc_config.load(sqlc)
+        if not pyproject.exists():
+            raise CodegenError(
+                f"{pyproject}: not found (run from the project root or pass --config)"
+            )
+        raise CodegenError(f"{pyproject}: no [tool.codegen] section (and no sqlc.yaml)")
     root = pyproject.resolve().parent
     for key in ("schema", "queries", "package"):
         if not isinstance(section.get(key), str):
@@ -53,7 +76,11 @@ def load(pyproject: Path) -> Config:
     scratch_prefix = section.get("scratch_prefix", "codegen_scratch_")
     if not isinstance(scratch_prefix, str):
         raise CodegenError(f"{pyproject}: [tool.codegen] scratch_prefix must be a string")
+    search_path = section.get("search_path", ["public"])
+    if not isinstance(search_path, list) or not all(isinstance(v, str) for v in search_path):
+        raise CodegenError(f"{pyproject}: [tool.codegen] search_path must be a list of strings")
     return Config(
+        search_path=tuple(search_path),
         root=root,
         schema=root / section["schema"],
         queries=root / section["queries"],
@@ -62,4 +89,17 @@ def load(pyproject: Path) -> Config:
         rename=dict(rename),
         vet_ignore=frozenset(vet_ignore),
         scratch_prefix=scratch_prefix,
+        source=pyproject.resolve(),
     )
+
+
+def _section(pyproject: Path) -> dict[str, Any] | None:
+    """`[tool.codegen]`, or None when the file or the section is missing."""
+    if not pyproject.exists():
+        return None
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise CodegenError(f"{pyproject}: {exc}") from None
+    section = data.get("tool", {}).get("codegen")
+    return section if isinstance(section, dict) else None

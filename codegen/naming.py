@@ -21,8 +21,9 @@ _MODULE_LEVEL = frozenset(
     {"collections", "datetime", "decimal", "ipaddress", "uuid", "asyncpg", "rowcount"}
     | {"list", "tuple", "len", "int", "float", "bool", "str", "bytes", "object"}
 )
-# Fields a NamedTuple may not take: its own methods.
-_RESERVED_FIELDS = frozenset({"count", "index"})
+# Fields a row class may not take: asyncpg.Record's methods and the class's `make`
+# (`count` and `index`, a NamedTuple's, stay reserved so earlier field names hold).
+_RESERVED_FIELDS = frozenset({"get", "items", "keys", "values", "make", "count", "index"})
 # Module names the package itself uses.
 _PACKAGE_MODULES = frozenset({"models", "runtime", "__init__"})
 
@@ -86,7 +87,7 @@ def parameter_names(names: Iterable[str], taken: Iterable[str]) -> list[str]:
 
 
 def field_name(name: str) -> str:
-    """A result column as a NamedTuple field: an identifier not starting with `_`."""
+    """A result column as a row class field: an identifier not starting with `_`."""
     ident = re.sub(r"\W", "_", name)
     if not ident or ident[0].isdigit():
         ident = "c_" + ident

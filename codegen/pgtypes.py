@@ -10,12 +10,14 @@ Types are named by `pg_type.typname`: `int4`, `text`, `timestamptz`; arrays `_in
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
+
+from codegen import pgdata
 
 DATA = Path(__file__).with_name("data") / "pg_catalog.json"
 
@@ -94,6 +96,10 @@ class Func:
     variadic: bool
     ret: str
     args: tuple[str, ...]
+    # the input arguments' names (proargnames), "" where unnamed; () when none are named
+    argnames: tuple[str, ...] = ()
+    # a function with several OUT arguments (or RETURNS TABLE): its columns, by name
+    out: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,52 +121,58 @@ class Builtins:
 
 @cache
 def builtins() -> Builtins:
-    raw = json.loads(DATA.read_text(encoding="utf-8"))
-    types = {
-        name: TypeInfo(name, t["category"], t["preferred"], t["elem"], t["array"], t["kind"])
-        for name, t in raw["types"].items()
-    }
+    """The catalog, from `data/pg_catalog.json` (through pgdata's cache of its rows)."""
+    server_version, type_rows, func_rows, op_rows, casts = pgdata.load(DATA)
+    types = {t[0]: TypeInfo(*t) for t in type_rows}
     funcs: dict[str, list[Func]] = defaultdict(list)
-    for f in raw["functions"]:
-        funcs[f["name"]].append(
-            Func(
-                f["name"],
-                f["kind"],
-                f["set"],
-                f["strict"],
-                f["defaults"],
-                f["variadic"],
-                f["ret"],
-                tuple(f["args"]),
-            )
-        )
+    for f in func_rows:
+        funcs[f[0]].append(Func(*f))
     ops: dict[str, list[Operator]] = defaultdict(list)
-    for o in raw["operators"]:
-        ops[o["name"]].append(Operator(o["name"], o["left"], o["right"], o["result"]))
+    for o in op_rows:
+        ops[o[0]].append(Operator(*o))
     return Builtins(
-        raw["server_version"],
+        server_version,
         types,
         {k: tuple(v) for k, v in funcs.items()},
         {k: tuple(v) for k, v in ops.items()},
-        frozenset((s, t) for s, t in raw["implicit_casts"]),
+        frozenset((s, t) for s, t in casts),
     )
 
 
+def func_from_dump(f: dict[str, Any]) -> Func:
+    return Func(*pgdata.func_row(f))
+
+
 class TypeSpace:
-    """Built-in types plus the user's enums and ranges: what a name means and how types
-    convert. `ranges` maps a user range type to its element type, `multiranges` a user
-    multirange type to its range type."""
+    """Built-in types plus the user's enums, ranges and functions: what a name means and
+    how types convert. `ranges` maps a user range type to its element type, `multiranges`
+    a user multirange type to its range type, `functions` a function's catalog key
+    (`name` in public, `schema.name` elsewhere) to its overloads."""
 
     def __init__(
         self,
         enums: frozenset[str] = frozenset(),
         ranges: Mapping[str, str] | None = None,
         multiranges: Mapping[str, str] | None = None,
+        functions: Mapping[str, tuple[Func, ...]] | None = None,
+        others: frozenset[str] = frozenset(),
+        domains: Mapping[str, str] | None = None,
+        extensions: frozenset[str] = frozenset(),
     ) -> None:
-        self.b = builtins()
+        from codegen.extensions import with_extensions  # it builds on this module
+
+        self.b = with_extensions(tuple(sorted(extensions)))
         self.enums = enums
         self.ranges: Mapping[str, str] = ranges or {}
         self.multiranges: Mapping[str, str] = multiranges or {}
+        self.user_functions: Mapping[str, tuple[Func, ...]] = functions or {}
+        self.others = others  # the user's composite types: known, no operators of their own
+        self.domains: Mapping[str, str] = domains or {}  # a domain -> its base type
+
+    def functions(self, key: str) -> tuple[Func, ...]:
+        """The overloads a call may pick: built-in (unqualified keys) and the user's."""
+        own = self.user_functions.get(key, ())
+        return own if "." in key else self.b.functions.get(key, ()) + own
 
     def known(self, name: str) -> bool:
         if name.startswith("_"):
@@ -170,6 +182,7 @@ class TypeSpace:
             or name in self.enums
             or name in self.ranges
             or name in self.multiranges
+            or name in self.others
         )
 
     def is_array(self, name: str) -> bool:
@@ -204,6 +217,8 @@ class TypeSpace:
             return "E"
         if name in self.ranges or name in self.multiranges:
             return "R"
+        if name in self.others:
+            return "C"
         info = self.b.types.get(name)
         return info.category if info else "U"
 
@@ -436,7 +451,7 @@ def _resolve_unknowns(
 
 
 def resolve_function(space: TypeSpace, name: str, actual: tuple[str | None, ...]) -> list[Choice]:
-    funcs = space.b.functions.get(name, ())
+    funcs = space.functions(name)
     cands: list[tuple[tuple[str, ...], str, Func | None]] = []
     for f in funcs:
         declared = _expand(f.args, len(actual), f.variadic, f.defaults)

@@ -1,14 +1,20 @@
-"""The stages wired together: files in, analysed queries and rendered files out."""
+"""The stages wired together: files in, analysed queries and rendered files out.
+
+The stages are imported when first used, not with this module: `check` imports it and,
+when the manifest shows nothing changed, never needs pglast, jinja2 or the function catalog.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from codegen import analyze, catalog, parse, render
 from codegen.config import Config
-from codegen.dba import docs as dba_docs
 from codegen.errors import CodegenError, CodegenErrors
+
+if TYPE_CHECKING:
+    from codegen import analyze, catalog, parse
 
 
 @dataclass(frozen=True)
@@ -34,29 +40,45 @@ def read_source(path: Path, config: Config, encoding: str = "utf-8") -> str:
         ) from None
 
 
-def load_catalog(config: Config) -> catalog.Catalog:
-    if not config.schema.is_dir():
+def schema_files(config: Config) -> list[Path]:
+    """The schema's files in apply order (files and folders, as configured)."""
+    from codegen import catalog
+
+    if len(config.schema_paths) == 1 and not config.schema.exists():
         raise CodegenError(f"schema directory {config.schema} does not exist")
-    files = [
-        (_rel(p, config), read_source(p, config)) for p in catalog.migration_files(config.schema)
-    ]
-    return catalog.build(files, analyze.view_columns)
+    return catalog.sql_files(config.schema_paths, "schema")
+
+
+def load_catalog(config: Config) -> catalog.Catalog:
+    from codegen import analyze, catalog
+
+    files = [(_rel(p, config), read_source(p, config)) for p in schema_files(config)]
+    return catalog.build(files, analyze.view_columns, config.search_path)
+
+
+def query_files(config: Config) -> list[Path]:
+    from codegen import catalog
+
+    if len(config.query_paths) == 1 and not config.queries.exists():
+        raise CodegenError(f"queries directory {config.queries} does not exist")
+    return catalog.sql_files(config.query_paths, "queries")
 
 
 def compile_project(config: Config) -> Result:
     """Parse and analyse every query; collect all errors before giving up."""
+    from codegen import analyze, catalog, parse
+
     cat = load_catalog(config)
-    if not config.queries.is_dir():
-        raise CodegenError(f"queries directory {config.queries} does not exist")
     errors: list[CodegenError] = []
     files: dict[str, list[analyze.Analysis]] = {}
     seen: dict[str, parse.Query] = {}
-    for path in sorted(config.queries.glob("*.sql")):
+    for path in query_files(config):
         rel = _rel(path, config)
         try:
             # utf-8-sig: a byte-order mark some editors write is not part of any query.
             # (Migrations keep theirs: yoyo would send it to the server, which rejects it.)
-            queries = parse.parse_file(rel, read_source(path, config, "utf-8-sig"))
+            text = catalog.forward_sql(read_source(path, config, "utf-8-sig"))
+            queries = parse.parse_file(rel, text)
         except CodegenError as err:
             errors.append(err)
             continue
@@ -80,6 +102,9 @@ def compile_project(config: Config) -> Result:
 
 
 def render_project(config: Config, result: Result) -> dict[Path, str]:
+    from codegen import render
+    from codegen.dba import docs as dba_docs
+
     files = render.render_package(result.catalog, result.files, config)
     # dba: the review catalog (docs/queries.md, docs/schema.md) when `docs` is configured
     files.update(dba_docs.render_docs(config, result.catalog, result.files))

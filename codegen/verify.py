@@ -1,6 +1,6 @@
 """`verify`: let PostgreSQL itself judge every query and the static inference.
 
-Applies the migrations to a scratch database, PREPAREs each query and compares the
+Loads the schema into a scratch database, PREPAREs each query and compares the
 parameter and column types the server reports (array-ness included: `int8` is not
 `int8[]`) with what `analyze` inferred. The static path is the default (no database
 needed to generate); this is the safety net that keeps it honest. A query the server
@@ -10,16 +10,18 @@ server's message.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
+import pglast
+from pglast import ast
 
-from codegen import dbutil, migrate
+from codegen import catalog, dbutil
 from codegen.analyze import Analysis
 from codegen.config import Config
-from codegen.errors import CodegenError
-from codegen.pipeline import Result
+from codegen.errors import CodegenError, SourceText, parse_error_offset
+from codegen.pipeline import Result, read_source, schema_files
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,53 @@ async def _check(conn: asyncpg.Connection[asyncpg.Record], result: Result) -> Ou
     return Outcome(len(analyses), tuple(rejected), tuple(mismatches))
 
 
+async def apply_schema(conn: asyncpg.Connection[asyncpg.Record], config: Config) -> None:
+    """Run the schema's forward SQL statement by statement, as the catalog read it (any
+    migration format; named queries in a shared file skipped), with function bodies
+    unchecked as pg_dump's output does: a body may name a table created later."""
+    path_sql = ", ".join('"' + s.replace('"', '""') + '"' for s in config.search_path)
+    await conn.execute(f"SET check_function_bodies = off; SET search_path = {path_sql}")
+    for path in schema_files(config):
+        source = SourceText(path.as_posix(), read_source(path, config))
+        text = catalog.without_queries(SourceText(source.path, catalog.forward_sql(source.text)))
+        try:
+            stmts = list(pglast.parse_sql(text))
+        except pglast.parser.ParseError as exc:
+            offset = parse_error_offset(exc, len(text))
+            raise CodegenError(str(exc.args[0]), source, offset) from None
+        if _own_transactions(text, stmts):
+            await _run(conn, source, text, stmts)
+        else:
+            async with conn.transaction():  # a file is one migration, as yoyo applies it
+                await _run(conn, source, text, stmts)
+    # the queries run in a session of their own: pg_dump's `set_config('search_path', ...)`
+    # and other settings of the schema's scripts do not apply to them
+    await conn.execute(f"RESET ALL; SET search_path = {path_sql}")
+
+
+def _own_transactions(text: str, stmts: list[Any]) -> bool:
+    """Whether a file must run outside one transaction: it controls its own, or runs a
+    statement that cannot run inside one (as yoyo, goose and dbmate are told so)."""
+    return (
+        any(isinstance(r.stmt, ast.TransactionStmt) for r in stmts)
+        or any(isinstance(r.stmt, ast.IndexStmt) and r.stmt.concurrent for r in stmts)
+        or any(m in text for m in ("transactional: false", "NO TRANSACTION", "transaction:false"))
+    )
+
+
+async def _run(
+    conn: asyncpg.Connection[asyncpg.Record], source: SourceText, text: str, stmts: list[Any]
+) -> None:
+    for raw in stmts:
+        start = raw.stmt_location or 0
+        sql = text[start : start + raw.stmt_len] if raw.stmt_len else text[start:]
+        try:
+            await conn.execute(sql)
+        except asyncpg.PostgresError as exc:
+            offset = start + len(sql) - len(sql.lstrip())
+            raise CodegenError(f"schema rejected by PostgreSQL: {exc}", source, offset) from None
+
+
 async def verify(
     config: Config,
     result: Result,
@@ -110,11 +159,12 @@ async def verify(
     *,
     scratch_prefix: str = dbutil.DEFAULT_SCRATCH_PREFIX,
 ) -> Outcome:
-    """Migrate a scratch database on `dsn`'s server, PREPARE every query there, compare."""
+    """Load the schema into a scratch database on `dsn`'s server, PREPARE every query
+    there, compare."""
     async with dbutil.scratch_database(dsn, prefix=scratch_prefix) as target:
-        await asyncio.to_thread(migrate.apply, target, config.schema)
         conn = await dbutil.connect(target)
         try:
+            await apply_schema(conn, config)
             return await _check(conn, result)
         finally:
             await conn.close()

@@ -215,3 +215,17 @@ WHERE cmc.deleted = FALSE
   AND cp.enabled = TRUE
 ORDER BY cmc.provider ASC, cmc.model ASC, cmc.updated_at DESC, cmc.id DESC
 LIMIT 1;
+
+-- The config a new turn of a chat uses, in one query (seed 000): the chat's own
+-- (`own_id`, NULL when it has none) if it is still usable, else the usable default; no
+-- row when neither is. Usable: live, enabled, and its provider enabled.
+-- name: ResolveChatModelConfig :one
+SELECT cmc.*
+FROM chat_model_configs cmc
+JOIN chat_providers cp ON cp.provider = cmc.provider
+WHERE (cmc.id = sqlc.narg('own_id')::uuid OR cmc.is_default = TRUE)
+  AND cmc.deleted = FALSE
+  AND cmc.enabled = TRUE
+  AND cp.enabled = TRUE
+ORDER BY cmc.id = sqlc.narg('own_id')::uuid DESC NULLS LAST
+LIMIT 1;

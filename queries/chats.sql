@@ -18,15 +18,18 @@ SELECT * FROM chats WHERE id = @id;
 SELECT * FROM chats WHERE id = @id FOR UPDATE;
 
 -- A user's chats, newest activity first. Keyset pagination: pass the last row's
--- (last_active, id) to get the next page; NULLs for the first page.
+-- (last_active, id) to get the next page; NULLs for the first page (a cursor past every
+-- row). One row comparison, not `cursor IS NULL OR ...`: that form is an index range
+-- scan only with a custom plan; asyncpg's prepared statement turns generic after five
+-- calls, and the generic plan read the user's whole index range (`codegen explain`).
 -- name: ListChatsByUser :many
 SELECT *
 FROM chats
 WHERE user_id = @user_id
   AND deleted_at IS NULL
-  AND (
-    sqlc.narg('after_last_active')::timestamptz IS NULL
-    OR (last_active, id) < (sqlc.narg('after_last_active'), sqlc.narg('after_id')::uuid)
+  AND (last_active, id) < (
+    COALESCE(sqlc.narg('after_last_active')::timestamptz, 'infinity'),
+    COALESCE(sqlc.narg('after_id')::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff')
   )
 ORDER BY last_active DESC, id DESC
 LIMIT @page_size;
@@ -83,13 +86,57 @@ RETURNING *;
 SELECT * FROM chats WHERE id = @id AND user_id = @user_id AND deleted_at IS NULL;
 
 -- The chat a user writes to, locked; deleted chats too, so the caller can tell.
+-- (Locked by id and account, then filtered: with all four columns in one WHERE a
+-- generic plan walked the (account_id, agent_id) index of a busy agent, `codegen explain`.)
 -- name: GetChatForSenderForUpdate :one
-SELECT * FROM chats
-WHERE id = @id AND account_id = @account_id AND user_id = @user_id AND agent_id = @agent_id
-FOR UPDATE;
+WITH found AS (
+    SELECT * FROM chats WHERE id = @id AND account_id = @account_id FOR UPDATE
+)
+SELECT * FROM found WHERE user_id = @user_id AND agent_id = @agent_id;
 
 -- The chat the assistant side writes to, locked: the agent's chat in the account.
 -- name: GetChatForAgentForUpdate :one
-SELECT * FROM chats
-WHERE id = @id AND account_id = @account_id AND agent_id = @agent_id
-FOR UPDATE;
+WITH found AS (
+    SELECT * FROM chats WHERE id = @id AND account_id = @account_id FOR UPDATE
+)
+SELECT * FROM found WHERE agent_id = @agent_id;
+
+-- The chat a user sends to, locked, created first if this is its first message (seed
+-- 001), with the model config its next turn uses (seed 000: its own if still usable,
+-- else the usable default; NULL when neither is), in one statement. `created`: this
+-- statement inserted the chat. Another user's, account's or agent's chat: no row. No
+-- row either when another transaction created the chat after this statement's snapshot
+-- was taken (two first messages racing): the caller then reads it with
+-- GetChatForSenderForUpdate, a new statement that sees it.
+-- name: UpsertChatForSender :one
+WITH found AS (
+    -- Locked by id (and account, the distribution key): with user and agent here too, a
+    -- generic plan walked the (account_id, agent_id) index of a busy agent instead.
+    SELECT * FROM chats WHERE id = @id::uuid AND account_id = @account_id::uuid FOR UPDATE
+), locked AS (
+    SELECT * FROM found WHERE user_id = @user_id::uuid AND agent_id = @agent_id::uuid
+), inserted AS (
+    INSERT INTO chats (id, account_id, user_id, agent_id, title)
+    SELECT @id::uuid, @account_id::uuid, @user_id::uuid, @agent_id::uuid, @title::text
+    WHERE NOT EXISTS (
+        SELECT 1 FROM chats WHERE id = @id::uuid AND account_id = @account_id::uuid
+    )
+    ON CONFLICT (id) DO NOTHING
+    RETURNING *
+), chat AS (
+    SELECT *, FALSE AS created FROM locked
+    UNION ALL
+    SELECT *, TRUE AS created FROM inserted
+)
+SELECT chat.*, (
+    SELECT cmc.id
+    FROM chat_model_configs cmc
+    JOIN chat_providers cp ON cp.provider = cmc.provider
+    WHERE (cmc.id = chat.model_config_id OR cmc.is_default = TRUE)
+      AND cmc.deleted = FALSE
+      AND cmc.enabled = TRUE
+      AND cp.enabled = TRUE
+    ORDER BY cmc.id = chat.model_config_id DESC NULLS LAST
+    LIMIT 1
+) AS model_config_to_use
+FROM chat;

@@ -28,6 +28,7 @@ class Proxy:
     commits_to_drop: int = 0  # arm: this many COMMITs lose their acknowledgement
     dropped: int = 0  # COMMITs whose acknowledgement was swallowed
     connections: int = 0  # client connections accepted so far
+    round_trips: int = 0  # client messages the server answers with ReadyForQuery: Query, Sync
 
     def dsn(self, dbname: str) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}?sslmode=disable"
@@ -65,6 +66,7 @@ class Proxy:
                 head = await reader.readexactly(5)
                 kind, length = head[:1], struct.unpack("!i", head[1:])[0]
                 body = await reader.readexactly(length - 4)
+                self.round_trips += kind in (b"Q", b"S")
                 is_commit = kind == b"Q" and body.lstrip().upper().startswith(b"COMMIT")
                 if is_commit and self.commits_to_drop > 0:
                     self.commits_to_drop -= 1

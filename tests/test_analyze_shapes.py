@@ -166,6 +166,14 @@ async def test_nullability_is_exact_and_safe(
     ("sql", "one_row"),
     [
         ("SELECT count(*) AS n, max(a) AS m FROM empty", True),
+        # aggregates without GROUP BY, cut to no row: HAVING, LIMIT, OFFSET
+        ("SELECT count(*) AS n FROM empty HAVING count(*) > 5", False),
+        ("SELECT count(*) AS n FROM empty LIMIT @n", False),
+        ("SELECT count(*) AS n FROM empty OFFSET @n", False),
+        # one row per branch, a window per row, or not a SELECT at all
+        ("SELECT count(*) AS n FROM empty UNION ALL SELECT count(*) FROM empty", False),
+        ("SELECT count(*) OVER w AS n FROM empty WINDOW w AS ()", False),
+        ("DELETE FROM items WHERE id = @id RETURNING a", False),
         (
             "INSERT INTO items (id, a) VALUES (@id, 1) "
             "ON CONFLICT (id) DO UPDATE SET a = 2 RETURNING a",

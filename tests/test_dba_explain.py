@@ -4,6 +4,7 @@ findings the issue names (ListChatMessages, ListChatsByUser), judged by PostgreS
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import asyncpg
@@ -12,7 +13,7 @@ import pytest
 from codegen import config as cfg
 from codegen import pipeline
 from codegen.dba import datagen
-from tests.conftest import ROOT, run_codegen
+from tests.conftest import ROOT, migration_ids, run_codegen
 from tests.test_verify import make_project
 
 # Small enough for the suite, large enough that index choice matters.
@@ -46,25 +47,52 @@ async def _scratch_left(admin_dsn: str) -> list[str]:
         await conn.close()
 
 
-async def test_explain_finds_the_issues_paging_problems_and_the_index_fixes_one(
+def _schema_without(tmp_path: Path, index: str) -> Path:
+    """A copy of the project (schema, queries, pyproject) whose migrations never create
+    `index`: the migration creating it is left out, the chain re-linked around it."""
+    project = tmp_path / "project"
+    for part in ("schema", "queries", "pyproject.toml"):
+        src = ROOT / part
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, project / part)
+    ids = migration_ids(project / "schema")
+    (creates,) = [m for m in ids if index in (project / "schema" / f"{m}.sql").read_text()]
+    pos = ids.index(creates)
+    for suffix in (".sql", ".rollback.sql"):
+        (project / "schema" / f"{creates}{suffix}").unlink()
+    if pos + 1 < len(ids):
+        nxt = project / "schema" / f"{ids[pos + 1]}.sql"
+        nxt.write_text(
+            nxt.read_text().replace(f"-- depends: {creates}", f"-- depends: {ids[pos - 1]}")
+        )
+    return project
+
+
+async def test_explain_finds_the_paging_problems_on_the_old_schema_and_not_on_the_project(
     admin_dsn: str, tmp_path: Path
 ) -> None:
-    where = _queries()
+    """Without the (chat_id, id) index ListChatMessages reads past other chats' messages
+    once its plan is generic; with the project's migrations it does not, the rewritten
+    ListChatsByUser pages by index in both plans, and the chat locks of the send path
+    look chats up by primary key. Judged by PostgreSQL."""
     args = ["explain", "--dsn", admin_dsn, "--large", LARGE, "--rows", *ROWS]
-    before = run_codegen(*args, cwd=ROOT)
+    old = _schema_without(tmp_path, "chat_messages_chat_id_id_idx")
+    before = run_codegen(*args, cwd=old)
     assert before.returncode == 1, before.stdout + before.stderr
-    found = _findings(before.stdout)
-    messages, by_user = where["ListChatMessages"], where["ListChatsByUser"]
-    assert (f"{messages[0]}:{messages[1]}", "ListChatMessages", "generic") in found
-    assert (f"{by_user[0]}:{by_user[1]}", "ListChatsByUser", "generic") in found
-    assert ("ListChatsByUser", "custom") not in {(q, m) for _, q, m in found}
     assert "Traceback" not in before.stderr
-    assert await _scratch_left(admin_dsn) == []
+    messages = _queries()["ListChatMessages"]
+    assert (f"{messages[0]}:{messages[1]}", "ListChatMessages", "generic") in _findings(
+        before.stdout
+    )
 
-    index = tmp_path / "index.sql"
-    index.write_text("CREATE INDEX chat_messages_chat_id_id_idx ON chat_messages (chat_id, id);\n")
-    after = run_codegen(*args, "--what-if", str(index), cwd=ROOT)
-    assert ("ListChatMessages", "generic") not in {(q, m) for _, q, m in _findings(after.stdout)}
+    now = run_codegen(*args, cwd=ROOT)
+    assert "Traceback" not in now.stderr and "explain:" in now.stdout, now.stdout + now.stderr
+    found = {(q, m) for _, q, m in _findings(now.stdout)}
+    assert ("ListChatMessages", "generic") not in found
+    assert not {("ListChatsByUser", "generic"), ("ListChatsByUser", "custom")} & found
+    # the send path's chat locks stay primary key lookups once their plans are generic
+    locks = ("UpsertChatForSender", "GetChatForSenderForUpdate", "GetChatForAgentForUpdate")
+    assert not {(q, "generic") for q in locks} & found
+    assert await _scratch_left(admin_dsn) == []
 
 
 SCHEMA = """\

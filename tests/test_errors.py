@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from codegen import manifest
 from tests.conftest import ROOT
 
 SCHEMA = """\
@@ -246,7 +247,9 @@ def test_config_errors_have_no_traceback(project: Project) -> None:
     result = project.codegen("generate")
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert result.stderr.strip() == f"error: {project.config}: no [tool.codegen] section"
+    assert result.stderr.strip() == (
+        f"error: {project.config}: no [tool.codegen] section (and no sqlc.yaml)"
+    )
 
     project.write("pyproject.toml", '[tool.codegen]\nschema = "schema"\n')
     result = project.codegen("generate")
@@ -293,7 +296,8 @@ def test_failing_generate_leaves_generated_files_untouched(project: Project) -> 
     ok = project.codegen("generate")
     assert ok.returncode == 0, ok.stderr
     before = snapshot(project.package)
-    assert set(before) == {"__init__.py", "authors.py", "models.py", "runtime.py"}
+    modules = {"__init__.py", "authors.py", "models.py", "runtime.py"}
+    assert set(before) == modules | {manifest.NAME}  # the manifest is left untouched too
 
     # A new, good query and a broken one: nothing may be written, not even the good part.
     project.write(

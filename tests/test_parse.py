@@ -266,7 +266,6 @@ def test_string_literal_contents_never_change(content: str) -> None:
         ("-- name: Q :one extra\nSELECT 1;\n", "unexpected text", "extra"),
         ("-- name: 1Q :one\nSELECT 1;\n", "not an identifier", "1Q"),
         ("-- name: Q :one\nSELECT sqlc.nope(x);\n", "unknown macro sqlc.nope", "nope"),
-        ("-- name: Q :one\nSELECT $1, @a;\n", "mixes positional", "$1"),
         ("-- name: Q :one\nSELECT $2;\n", "$1 is never used", "SELECT"),
         ("-- name: Q :one\nSELECT @x, sqlc.slice(x);\n", "both as a slice", "sqlc"),
         ("-- name: Q :one\nSELECT FROM WHERE;\n", "syntax error", "WHERE"),

@@ -55,12 +55,12 @@ def ranges_project(tmp_path: Path) -> Path:
 
 def test_range_annotations(ranges_project: Path) -> None:
     models = (ranges_project / "ranges_db" / "models.py").read_text()
-    assert "    during: asyncpg.Range[datetime.datetime]\n" in models
-    assert "    ints: asyncpg.Range[int] | None\n" in models
-    assert "    many: list[asyncpg.Range[int]] | None\n" in models
-    assert "    f: asyncpg.Range[float] | None\n" in models
-    assert "    fm: list[asyncpg.Range[float]] | None\n" in models
-    assert "    days: list[asyncpg.Range[datetime.date]] | None\n" in models
+    assert "def during(self) -> asyncpg.Range[datetime.datetime]: ...\n" in models
+    assert "def ints(self) -> asyncpg.Range[int] | None: ...\n" in models
+    assert "def many(self) -> list[asyncpg.Range[int]] | None: ...\n" in models
+    assert "def f(self) -> asyncpg.Range[float] | None: ...\n" in models
+    assert "def fm(self) -> list[asyncpg.Range[float]] | None: ...\n" in models
+    assert "def days(self) -> list[asyncpg.Range[datetime.date]] | None: ...\n" in models
     check = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "-p", "ranges_db"],
         cwd=ranges_project,

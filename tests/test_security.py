@@ -142,34 +142,47 @@ def needed_privileges(sql: str) -> set[tuple[str, str]]:
     """(table, privilege) pairs PostgreSQL checks for one statement."""
     need: set[tuple[str, str]] = set()
     for raw in pglast.parse_sql(sql):
-        stmt = raw.stmt
-        target: str | None = None
-        reads_target = False
-        if isinstance(stmt, ast.InsertStmt):
-            target = _name(stmt.relation)
-            need.add((target, "INSERT"))
-            reads_target = bool(stmt.returningClause or stmt.onConflictClause)
-            rest: object = [stmt.selectStmt, stmt.onConflictClause, stmt.returningClause]
-        elif isinstance(stmt, ast.UpdateStmt):
-            target = _name(stmt.relation)
-            need.add((target, "UPDATE"))
-            reads_target = True  # WHERE / SET x = x + 1 / RETURNING read it
-            rest = [stmt.targetList, stmt.whereClause, stmt.fromClause, stmt.returningClause]
-        elif isinstance(stmt, ast.DeleteStmt):
-            target = _name(stmt.relation)
-            need.add((target, "DELETE"))
-            reads_target = bool(stmt.whereClause or stmt.returningClause)
-            rest = [stmt.whereClause, stmt.usingClause, stmt.returningClause]
-        elif isinstance(stmt, ast.SelectStmt):
-            rest = stmt
-            locks = [n for n in _walk(stmt) if isinstance(n, ast.LockingClause)]
-            if locks:  # FOR UPDATE/SHARE needs UPDATE on the locked tables
-                need |= {(t, "UPDATE") for t in _relations(stmt.fromClause)}
-        else:
-            raise AssertionError(f"unexpected statement in generated code: {sql[:80]!r}")
-        if target and reads_target:
-            need.add((target, "SELECT"))
-        need |= {(t, "SELECT") for t in _relations(rest) if t != target or reads_target}
+        assert raw.stmt is not None
+        need |= _statement_needs(raw.stmt, frozenset())
+    return need
+
+
+def _statement_needs(stmt: ast.Node, outer: frozenset[str]) -> set[tuple[str, str]]:
+    """One statement's pairs; each WITH query counts as a statement of its own, and the
+    names the WITH clause defines (`outer`: those of enclosing ones) are not tables."""
+    need: set[tuple[str, str]] = set()
+    ctes = list(getattr(getattr(stmt, "withClause", None), "ctes", None) or ())
+    local = outer | {cte.ctename for cte in ctes}
+    for cte in ctes:
+        need |= _statement_needs(cte.ctequery, local)
+    target: str | None = None
+    reads_target = False
+    if isinstance(stmt, ast.InsertStmt):
+        target = _name(stmt.relation)
+        need.add((target, "INSERT"))
+        reads_target = bool(stmt.returningClause or stmt.onConflictClause)
+        rest: object = [stmt.selectStmt, stmt.onConflictClause, stmt.returningClause]
+    elif isinstance(stmt, ast.UpdateStmt):
+        target = _name(stmt.relation)
+        need.add((target, "UPDATE"))
+        reads_target = True  # WHERE / SET x = x + 1 / RETURNING read it
+        rest = [stmt.targetList, stmt.whereClause, stmt.fromClause, stmt.returningClause]
+    elif isinstance(stmt, ast.DeleteStmt):
+        target = _name(stmt.relation)
+        need.add((target, "DELETE"))
+        reads_target = bool(stmt.whereClause or stmt.returningClause)
+        rest = [stmt.whereClause, stmt.usingClause, stmt.returningClause]
+    elif isinstance(stmt, ast.SelectStmt):
+        fields: tuple[str, ...] = type(stmt).__slots__  # type: ignore[attr-defined]
+        rest = [getattr(stmt, a) for a in fields if a != "withClause"]
+        locks = [n for n in _walk(rest) if isinstance(n, ast.LockingClause)]
+        if locks:  # FOR UPDATE/SHARE needs UPDATE on the locked tables
+            need |= {(t, "UPDATE") for t in _relations(stmt.fromClause) - local}
+    else:
+        raise AssertionError(f"unexpected statement in generated code: {stmt!r:.80}")
+    if target and reads_target:
+        need.add((target, "SELECT"))
+    need |= {(t, "SELECT") for t in _relations(rest) - local if t != target or reads_target}
     return need
 
 
@@ -203,6 +216,10 @@ def test_the_statement_analysis_sees_what_postgresql_checks() -> None:
         ("a", "UPDATE"),
         ("a", "SELECT"),
     }
+    assert needed_privileges(
+        "WITH l AS (SELECT * FROM a FOR UPDATE), i AS (INSERT INTO b (x) SELECT 1 RETURNING *)"
+        " SELECT * FROM l UNION ALL SELECT * FROM i"
+    ) == {("a", "SELECT"), ("a", "UPDATE"), ("b", "INSERT"), ("b", "SELECT")}
     assert len(generated_statements()) > 30
 
 

@@ -1,9 +1,12 @@
--- aiosql peer: the same statements as queries/*.sql, in aiosql's :name parameter style.
+-- aiosql peer: the same statements as the generated modules (`*` expanded as codegen does),
+-- in aiosql's :name parameter style.
 -- bench/calls.py checks that each one compiles to the generated module's SQL text.
 
 -- name: get_chat_model_config_by_id(id)^
 SELECT
-*
+id, provider, model, display_name, created_by, updated_by, enabled, is_default,
+    context_limit, compression_threshold, options, deleted, deleted_at,
+    created_at, updated_at
 FROM
 chat_model_configs
 WHERE
@@ -11,7 +14,9 @@ id = :id::uuid
 AND deleted = FALSE;
 
 -- name: list_chat_messages(chat_id, after_id, page_size)
-SELECT * FROM chat_messages
+SELECT id, chat_id, client_message_id, role, content, action, dax_attempts,
+    final_dax, resolution_note, error, model_config_id,
+    created_at FROM chat_messages
 WHERE chat_id = :chat_id AND id > :after_id
 ORDER BY id ASC
 LIMIT :page_size;
@@ -26,7 +31,8 @@ INSERT INTO chat_messages (
     :error, :model_config_id
 )
 ON CONFLICT (chat_id, client_message_id) DO NOTHING
-RETURNING *;
+RETURNING id, chat_id, client_message_id, role, content, action, dax_attempts,
+    final_dax, resolution_note, error, model_config_id, created_at;
 
 -- name: delete_chat_model_config_by_id(id)!
 UPDATE

@@ -11,7 +11,8 @@ The modules, one concern each: `scope` (names, CTEs, FROM items, joins), `statem
 (SELECT/INSERT/UPDATE/DELETE/VALUES shapes), `expressions` (a typing rule per node
 class), `operators` and `functions` (resolution with PostgreSQL's tables), `nullability`
 (the rules and per-function tables), `params` (parameter inference), `stars`
-(`*` written out as columns in the SQL sent), `checks` (the
+(`*` written out as columns in the SQL sent), `utility` (TRUNCATE, LOCK, NOTIFY, ... as
+queries), `checks` (the
 statement against its command), `colnames` (output column names), `model` (what the
 next stages read) and `context` (the state of one analysis).
 """
@@ -39,6 +40,7 @@ def analyze(query: Query, catalog: cat.Catalog) -> Analysis:
     stmt = query.stmt
     cols = statements.statement(ctx, stmt, Scope())
     checks.returns_rows(query, cols)
+    checks.reports_count(query, stmt)
     typed_params = params.finish(ctx, query)
     cols = _unique_names(cols)
     model = scope.whole_table(catalog, cols) if not any(c.embed for c in cols) else None

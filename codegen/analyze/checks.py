@@ -7,9 +7,11 @@ INSERT shape that maps onto COPY.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pglast import ast
 
-from codegen.analyze.context import present
+from codegen.analyze.context import location_of, present
 from codegen.analyze.model import Col
 from codegen.commands import Command
 from codegen.errors import CodegenError
@@ -29,33 +31,73 @@ def returns_rows(query: Query, cols: list[Col]) -> None:
         )
 
 
+# Statements whose command status ends in a row count ("UPDATE 3", "SELECT 5").
+_COUNTED = (
+    ast.SelectStmt,
+    ast.InsertStmt,
+    ast.UpdateStmt,
+    ast.DeleteStmt,
+    ast.MergeStmt,
+    ast.CreateTableAsStmt,
+)
+
+
+def reports_count(query: Query, stmt: ast.Node) -> None:
+    """`:execrows` reads the row count from the command status; TRUNCATE, LOCK, NOTIFY, ...
+    report none ("TRUNCATE TABLE"), so the count would fail at run time."""
+    if Command(query.command) == Command.EXECROWS and not isinstance(stmt, _COUNTED):
+        raise CodegenError(
+            f"{query.name}: :execrows needs a statement that reports a row count (SELECT, "
+            "INSERT, UPDATE, DELETE, CREATE TABLE ... AS); use :exec or :execresult",
+            query.source,
+            query.name_offset,
+        )
+
+
 def copy_columns(query: Query, stmt: ast.Node) -> tuple[str, ...]:
     """:copyfrom takes `INSERT INTO t (cols) VALUES (params)`: one parameter a column.
-    Returns the column names in parameter order; () for other commands."""
+    Returns the column names in parameter order; () for other commands. A statement of
+    another shape is an error at the part that does not fit."""
     if Command(query.command) != Command.COPYFROM:
         return ()
-    bad = query.error(
-        ":copyfrom needs INSERT INTO table (columns) VALUES (@a, @b, ...) with one "
-        "parameter per column"
-    )
-    if not isinstance(stmt, ast.InsertStmt) or not stmt.cols:
-        raise bad
+
+    def bad(why: str, *near: ast.Node | None) -> CodegenError:
+        """The error at the first of `near` with a position (a constant has none)."""
+        where = next((loc for n in near if (loc := location_of(n)) is not None), 0)
+        return query.error(
+            f":copyfrom needs INSERT INTO table (columns) VALUES (@a, @b, ...) with one "
+            f"parameter per column: {why}",
+            where,
+        )
+
+    if not isinstance(stmt, ast.InsertStmt):
+        raise bad("this is not an INSERT")
+    if not stmt.cols:
+        raise bad("name the columns", stmt.relation)
     select = stmt.selectStmt
-    if (
-        not isinstance(select, ast.SelectStmt)
-        or not select.valuesLists
-        or len(select.valuesLists) != 1
-    ):
-        raise bad
-    if stmt.onConflictClause is not None or stmt.returningClause is not None:
-        raise bad
+    if not isinstance(select, ast.SelectStmt) or not select.valuesLists:
+        raise bad("the rows must be one VALUES list", select)
+    if len(select.valuesLists) != 1:
+        raise bad("one VALUES row only", *select.valuesLists[1])
+    if stmt.onConflictClause is not None:
+        raise bad("COPY has no ON CONFLICT", stmt.onConflictClause)
+    if stmt.returningClause is not None:
+        raise bad("COPY returns no rows", _first(stmt.returningClause.exprs))
     cols = []
     for rt, value in zip(stmt.cols, select.valuesLists[0], strict=False):
-        while isinstance(value, ast.TypeCast):
-            value = value.arg
-        if not isinstance(value, ast.ParamRef):
-            raise bad
-        cols.append((present(value.number), present(rt.name)))
-    if sorted(n for n, _ in cols) != list(range(1, len(query.params) + 1)):
-        raise bad
+        inner = value
+        while isinstance(inner, ast.TypeCast):
+            inner = inner.arg
+        if not isinstance(inner, ast.ParamRef):
+            raise bad(f"the value for {rt.name} is not a parameter", value, rt)
+        cols.append((present(inner.number), present(rt.name)))
+    numbers = sorted(n for n, _ in cols)
+    if numbers != list(range(1, len(query.params) + 1)):
+        dup = next((n for n in numbers if numbers.count(n) > 1), None)
+        why = f"parameter ${dup} is used twice" if dup else "every parameter must be a column"
+        raise bad(why, select.valuesLists[0][0])
     return tuple(name for _, name in sorted(cols))
+
+
+def _first(nodes: Any) -> ast.Node | None:
+    return nodes[0] if nodes else None

@@ -50,6 +50,7 @@ class Context:
     param_types: dict[int, Typed] = field(default_factory=dict)
     param_hints: dict[int, str] = field(default_factory=dict)  # `$n` names from context
     param_locs: dict[int, int] = field(default_factory=dict)
+    param_typed_at: dict[int, int] = field(default_factory=dict)  # the use that typed it
     # `*` / `t.*` at a location in query.sql -> its explicit column list (`stars`)
     star_edits: dict[int, tuple[str, ...] | None] = field(default_factory=dict)
 

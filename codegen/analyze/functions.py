@@ -12,9 +12,10 @@ from pglast import ast
 
 from codegen.analyze import expressions, nullability
 from codegen.analyze import scope as sc
-from codegen.analyze.context import BOOL, Context, Scope, Typed, svals
+from codegen.analyze.context import BOOL, Context, Scope, Typed, present, svals
 from codegen.analyze.operators import pick
-from codegen.pgtypes import resolve_function
+from codegen.catalog.model import relation_key
+from codegen.pgtypes import Choice, Func, choose, resolve_function
 
 
 def call(
@@ -23,27 +24,31 @@ def call(
     """A function call: the overload PostgreSQL would pick for the argument types, untyped
     arguments typed from it, and whether the result may be NULL."""
     names = svals(node.funcname)
-    if len(names) > 1 and names[0] != "pg_catalog":
-        raise ctx.error(f"function {'.'.join(names)} is not known", node)
-    name = names[-1].lower()
+    key = function_key(ctx, names)
+    name = names[-1]
     _clauses(ctx, node, scope)
     if node.agg_star:
         if name != "count":
             raise ctx.error(f"{name}(*) is not a function", node)
         return Typed("int8", False)
     args = list(node.args or ())
-    if any(isinstance(a, ast.NamedArgExpr) for a in args):
-        return _named_args_call(ctx, name, args, scope, node)
     if node.agg_within_group:
         # percentile_cont(0.5) WITHIN GROUP (ORDER BY x): x is an argument too.
         args += [s.node for s in node.agg_order or ()]
-    typed = [expressions.expr(ctx, a, scope) for a in args]
+    values = [present(a.arg) if isinstance(a, ast.NamedArgExpr) else a for a in args]
+    typed = [expressions.expr(ctx, a, scope) for a in values]
     actual = tuple(t.type for t in typed)
-    choices = resolve_function(ctx.types, name, actual)
+    if any(isinstance(a, ast.NamedArgExpr) for a in args):
+        choices = _by_name(ctx, key, args, actual)
+    else:
+        choices = resolve_function(ctx.types, key, actual)
     if not choices:
-        if name not in ctx.types.b.functions:
-            raise ctx.error(f"function {name}() does not exist", node)
-        shown = ", ".join(t or "unknown" for t in actual)
+        shown = ", ".join(
+            (f"{a.name} => " if isinstance(a, ast.NamedArgExpr) else "") + (t or "unknown")
+            for a, t in zip(args, actual, strict=True)
+        )
+        if not ctx.types.functions(key) or any(isinstance(a, ast.NamedArgExpr) for a in args):
+            raise ctx.error(f"function {'.'.join(names)}({shown}) does not exist", node)
         raise ctx.error(f"no overload of {name}({shown}) matches; add explicit casts", node)
     if len({c.ret for c in choices}) > 1 and None in actual and expect and expect.type:
         narrowed = [c for c in choices if c.ret == expect.type]
@@ -51,7 +56,7 @@ def call(
     choice = pick(ctx, choices, name, node, actual)
     if choice.returns_set and not allow_set and name not in nullability.SELECT_LIST_SETS:
         raise ctx.error(f"set-returning function {name}() belongs in FROM", node)
-    for arg, t, declared in zip(args, typed, choice.arg_types, strict=True):
+    for arg, t, declared in zip(values, typed, choice.arg_types, strict=True):
         if t.type is None and declared not in nullability.POLYMORPHIC:
             expressions.expr(ctx, arg, scope, Typed(declared, False))
     per_group = (
@@ -76,22 +81,54 @@ def _clauses(ctx: Context, node: ast.FuncCall, scope: Scope) -> None:
         expressions.expr(ctx, s.node, scope)
 
 
-def _named_args_call(
-    ctx: Context, name: str, args: list[Any], scope: Scope, node: ast.FuncCall
-) -> Typed:
-    """`make_interval(days => @n)`: the bundled catalog has no argument names, so the
-    call is typed only when every overload returns the same type, and arguments passed
-    by name are not typed from the function (a parameter there needs a cast)."""
-    funcs = ctx.types.b.functions.get(name, ())
-    if not funcs:
-        raise ctx.error(f"function {name}() does not exist", node)
-    rets = {f.ret for f in funcs}
-    typed = [expressions.expr(ctx, a, scope) for a in args]
-    ret = rets.pop() if len(rets) == 1 else None
-    if ret is None or not ctx.types.known(ret) or any(f.returns_set for f in funcs):
-        raise ctx.error(
-            f"{name}() with arguments by name (=>) cannot be typed; pass them by position",
-            node,
-        )
-    nullable = any(t.nullable for t in typed) or not all(f.strict for f in funcs)
-    return Typed(ret, nullable)
+def function_key(ctx: Context, names: list[str]) -> str:
+    """The catalog key a call names: `schema.name`; a bare name is a built-in, or the
+    user's function in the first schema of the search_path that has one."""
+    name = names[-1]
+    if len(names) > 1:
+        return name if names[-2] == "pg_catalog" else relation_key(names[-2], name)
+    for schema in ctx.catalog.search_path:
+        key = relation_key(schema, name)
+        if key in ctx.types.user_functions:
+            return key
+    return name
+
+
+def _by_name(
+    ctx: Context, key: str, args: list[Any], actual: tuple[str | None, ...]
+) -> list[Choice]:
+    """`make_interval(secs => @secs)`: each overload whose argument names cover the call,
+    its declared types put in the call's order; skipped arguments must have defaults."""
+    cands: list[tuple[tuple[str, ...], str, Func | None]] = []
+    for f in ctx.types.functions(key):
+        slots = _slots(f, args)
+        if slots is not None:
+            cands.append((tuple(f.args[i] for i in slots), f.ret, f))
+    return choose(ctx.types, cands, actual)
+
+
+def _slots(f: Func, args: list[Any]) -> list[int] | None:
+    """The declared argument each call argument fills, or None when `f` does not fit."""
+    if f.variadic or not f.argnames:
+        return None
+    slots: list[int] = []
+    for i, arg in enumerate(args):
+        if not isinstance(arg, ast.NamedArgExpr):
+            slots.append(i)
+        elif arg.name in f.argnames:
+            slots.append(f.argnames.index(arg.name))
+        else:
+            return None
+    required = len(f.args) - f.defaults
+    if len(set(slots)) != len(slots) or not set(range(required)) <= set(slots):
+        return None
+    return slots if max(slots, default=-1) < len(f.args) else None
+
+
+def out_columns(ctx: Context, call: ast.FuncCall) -> tuple[tuple[str, str, bool], ...] | None:
+    """The columns a user function with OUT arguments or RETURNS TABLE gives in FROM (all
+    nullable: a function body may return NULL in any of them); None when it has none."""
+    outs = {f.out for f in ctx.types.functions(function_key(ctx, svals(call.funcname))) if f.out}
+    if len(outs) != 1:
+        return None
+    return tuple((name, typ, True) for name, typ in outs.pop())

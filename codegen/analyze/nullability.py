@@ -81,6 +81,13 @@ NEVER_NULL = frozenset(
         "jsonb_build_object",
         "json_build_array",
         "jsonb_build_array",
+        # range constructors: a NULL bound is an unbounded one, NULL flags an error
+        "int4range",
+        "int8range",
+        "numrange",
+        "tsrange",
+        "tstzrange",
+        "daterange",
     }
 )
 # Aggregates that are NULL only over no rows or only NULL input: NOT NULL per group of a

@@ -14,7 +14,7 @@ from typing import Any
 from pglast import ast
 from pglast.enums import A_Expr_Kind, SubLinkType
 
-from codegen.analyze import expressions, statements
+from codegen.analyze import expressions, params, statements
 from codegen.analyze.context import Context, Scope, Typed, present, subquery, sval
 from codegen.analyze.nullability import NULL_ON_VALUE_OPS
 from codegen.pgtypes import Choice, resolve_operator
@@ -179,6 +179,10 @@ def binary(
     elif left.type is None and right.type is None and arith_expect and arith_expect.type:
         left = expressions.expr(ctx, lnode, scope, arith_expect, hint=lhint)
         right = expressions.expr(ctx, rnode, scope, arith_expect, hint=rhint)
+    if not resolve_operator(ctx.types, op, left.type, right.type, False):
+        for param, other in ((lnode, right.type), (rnode, left.type)):
+            if (err := params.two_types(ctx, param, other)) is not None:
+                raise err
     result = operator(ctx, op, left, right, node)
     if left.type is None or right.type is None:
         # `@a || 'x'`, `'%' || @q || '%'`: resolution picked the types (text || text);
@@ -276,6 +280,19 @@ def pick(
         raise ctx.error(
             f"no operator or function {what}({shown}) matches; add explicit casts", node
         )
+    for i, arg in enumerate(args):
+        # `to_char(@x, 'YYYY')`: every overload returns text, but PostgreSQL still cannot
+        # choose the type of an untyped argument the overloads declare differently.
+        declared = {c.arg_types[i] for c in choices if i < len(c.arg_types)}
+        if arg is None and len(declared) > 1:
+            function = what[:1].isalpha() or what[:1] == "_"
+            label = f"{what}()" if function else f"operator {what}"
+            side = f"argument {i + 1}" if function else ("left", "right")[i] + " operand"
+            raise ctx.error(
+                f"{label} is not unique: its {side} has no type and could be "
+                f"{', '.join(sorted(declared))}; add a cast to the one meant",
+                node,
+            )
     rets = {c.ret for c in choices}
     if len(rets) > 1:
         raise ctx.error(

@@ -43,7 +43,29 @@ def param(ctx: Context, node: ast.ParamRef, expect: Typed | None, hint: str | No
         return Typed(None, bool(declared))
     nullable = expect.nullable if declared is None else declared
     ctx.param_types[number] = Typed(expect.type, nullable)
+    ctx.param_typed_at[number] = present(node.location)
     return Typed(expect.type, nullable)
+
+
+def two_types(ctx: Context, node: ast.Node, here: str | None) -> CodegenError | None:
+    """One parameter placed where it would need two types (`id = @x AND label = @x`):
+    the error names both uses, not the operator that does not match."""
+    if ctx.query is None or not isinstance(node, ast.ParamRef) or here is None:
+        return None
+    number = present(node.number)
+    typed = ctx.param_types.get(number)
+    first = ctx.param_typed_at.get(number)
+    if typed is None or typed.type is None or first is None or typed.type == here:
+        return None
+    query = ctx.query
+    p = next(p for p in query.params if p.number == number)
+    shown = f"${number}" if p.positional else p.name
+    line, col = query.source.position(query.file_offset(first))
+    return ctx.error(
+        f"parameter {shown} is {typed.type} where it is first used (line {line}, column "
+        f"{col}) but {here} here; a parameter has one type: use two parameters or cast one",
+        node,
+    )
 
 
 def finish(ctx: Context, query: Query) -> tuple[ParamInfo, ...]:

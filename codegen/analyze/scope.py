@@ -16,7 +16,7 @@ from pglast import ast
 from pglast.enums import JoinType
 
 from codegen import catalog as cat
-from codegen.analyze import expressions, statements
+from codegen.analyze import expressions, functions, statements
 from codegen.analyze.colnames import column_name
 from codegen.analyze.context import (
     BOOL,
@@ -32,6 +32,7 @@ from codegen.analyze.context import (
 )
 from codegen.analyze.model import Col
 from codegen.analyze.nullability import OUT_COLUMNS
+from codegen.catalog.system import system_relation
 
 Entries = tuple[list[Entry], list[StarCol]]  # FROM entries, and the columns `*` expands to
 
@@ -53,9 +54,15 @@ def entry(ctx: Context, scope: Scope, qual: str, node: ast.Node) -> Entry:
 
 
 def lookup(
-    ctx: Context, scope: Scope, qual: str | None, name: str, probe: bool = False
+    ctx: Context,
+    scope: Scope,
+    qual: str | None,
+    name: str,
+    probe: bool = False,
+    node: ast.Node | None = None,
 ) -> Col | None:
-    """The column `qual.name` (or `name`) names; `probe`: ambiguity is not an error."""
+    """The column `qual.name` (or `name`) names; `probe`: ambiguity is not an error (else
+    it is one at `node`)."""
     for s in scope.levels():
         found: list[Col] = []
         for e in s.entries:
@@ -71,7 +78,7 @@ def lookup(
                 return merged[0]
             if probe:
                 return found[0]
-            raise ctx.error(f'column reference "{name}" is ambiguous')
+            raise ctx.error(f'column reference "{name}" is ambiguous', node)
         if found:
             return found[0]
         if qual is not None and any(e.alias == qual for e in s.entries):
@@ -96,7 +103,7 @@ def column(ctx: Context, node: ast.ColumnRef, scope: Scope) -> Typed:
         return _whole_row(entry(ctx, scope, sval(fields[-2]), node))  # count(t.*)
     names = svals(fields)
     if len(names) == 1:
-        col = lookup(ctx, scope, None, names[0])
+        col = lookup(ctx, scope, None, names[0], node=node)
         if col is None:
             out = scope.outputs.get(names[0])
             if out is not None:
@@ -133,6 +140,16 @@ def is_local(ctx: Context, node: Any, scope: Scope) -> bool:
     return True
 
 
+def table_row(ctx: Context, ref: ast.ColumnRef, scope: Scope) -> bool:
+    """`t` alone names a table's whole row, typed by PostgreSQL as the table's row type
+    (a subquery's or CTE's row is a plain record)."""
+    fields = present(ref.fields)
+    if len(fields) != 1 or not isinstance(fields[0], ast.String):
+        return False
+    name = sval(fields[0])
+    return has_entry(scope, name) and entry(ctx, scope, name, ref).table is not None
+
+
 def _whole_row(e: Entry) -> Typed:
     """`t` or `t.*` as a value: NULL where an outer join found no row, which the entry
     shows as every column nullable (so a table of nullable columns only is NULL too)."""
@@ -159,12 +176,14 @@ def rename(cols: list[Col], names: Sequence[Any] | None) -> list[Col]:
 
 
 def table(ctx: Context, rv: ast.RangeVar) -> cat.Table:
-    """The catalog table a name refers to (only the public schema is modelled)."""
-    if rv.schemaname not in (None, "public"):
-        raise ctx.error(f'relation "{rv.schemaname}.{rv.relname}" does not exist', rv)
-    found = ctx.catalog.tables.get(present(rv.relname))
+    """The relation a name refers to: `schema.name`, or `name` in pg_catalog (searched
+    first, as PostgreSQL does) or the search_path; information_schema when qualified."""
+    name = present(rv.relname)
+    found = system_relation(rv.schemaname, name) or ctx.catalog.relation(rv.schemaname, name)
+    found = found or system_relation(rv.schemaname, name, ctx.catalog.extensions)
     if found is None:
-        raise ctx.error(f'relation "{rv.relname}" does not exist', rv)
+        shown = f"{rv.schemaname}.{name}" if rv.schemaname else name
+        raise ctx.error(f'relation "{shown}" does not exist', rv)
     return found
 
 
@@ -300,7 +319,7 @@ def _function_columns(
             Col(present(d.colname), cat.type_name(d.typeName, ctx.types, ctx.type_source), True)
             for d in coldefs
         ], False
-    out = OUT_COLUMNS.get(name.lower())
+    out = OUT_COLUMNS.get(name.lower()) or functions.out_columns(ctx, call)
     if out is not None:  # named OUT columns: jsonb_each(...) AS kv gives kv.key, kv.value
         return [Col(n, typ, nullable) for n, typ, nullable in out], False
     if t.type == "record":

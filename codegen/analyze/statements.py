@@ -1,4 +1,5 @@
-"""Statement shapes: SELECT (with set operations and VALUES), INSERT, UPDATE, DELETE.
+"""Statement shapes: SELECT (with set operations and VALUES), INSERT, UPDATE, DELETE
+(utility statements such as TRUNCATE or LOCK are `utility`'s).
 
 Each returns the statement's result columns (empty without RETURNING) and types the
 expressions in every clause on the way, since a parameter anywhere may take its type from
@@ -7,6 +8,7 @@ where it is placed: an INSERT column, a SET target, a LIMIT.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -15,7 +17,7 @@ from pglast import ast
 from pglast.enums import OnConflictAction, SetOperation
 
 from codegen import catalog as cat
-from codegen.analyze import expressions, nullability, stars
+from codegen.analyze import assign, expressions, grouping, nullability, stars, utility
 from codegen.analyze import scope as sc
 from codegen.analyze.colnames import column_name
 from codegen.analyze.context import (
@@ -38,11 +40,22 @@ Expect = Sequence[Typed | None]  # the types output columns go into (INSERT ... 
 def statement(ctx: Context, stmt: ast.Node, scope: Scope) -> list[Col]:
     """The result columns of a statement, by its shape."""
     shape = _SHAPES.get(type(stmt))
-    if shape is None:
-        raise ctx.error(
-            f"{type(stmt).__name__} is not a query; use SELECT, INSERT, UPDATE or DELETE"
-        )
-    return shape(ctx, stmt, scope)
+    if shape is not None:
+        return shape(ctx, stmt, scope)
+    if type(stmt) in utility.UTILITY:
+        return utility.statement(ctx, stmt, scope)
+    raise ctx.error(
+        f"{_statement_name(stmt)} cannot be a query; use SELECT, INSERT, UPDATE, DELETE or "
+        "one of TRUNCATE, VACUUM, ANALYZE, NOTIFY, LISTEN, UNLISTEN, CALL, DO, "
+        "REFRESH MATERIALIZED VIEW, LOCK, SET, RESET, CREATE TEMP TABLE",
+        location=0,
+    )
+
+
+def _statement_name(stmt: ast.Node) -> str:
+    """A statement as SQL words, not the parser's class name (`AlterTableStmt` -> ALTER TABLE)."""
+    words = re.findall(r"[A-Z][a-z]+", type(stmt).__name__.removesuffix("Stmt"))
+    return " ".join(words).upper() or type(stmt).__name__
 
 
 # -- SELECT -------------------------------------------------------------------------------
@@ -71,6 +84,7 @@ def select(ctx: Context, stmt: ast.SelectStmt, parent: Scope, expect: Expect = (
     for g in groups:
         sort_expr(ctx, g, scope)
     cols = nullability.grouping_sets(groups, targets, cols)
+    grouping.check(ctx, stmt, scope)
     if stmt.havingClause is not None:
         expressions.expr(ctx, stmt.havingClause, scope, BOOL)
     for w in stmt.windowClause or ():
@@ -89,22 +103,40 @@ def _set_operation(ctx: Context, stmt: ast.SelectStmt, scope: Scope, expect: Exp
     """UNION / INTERSECT / EXCEPT: each column's type is the two sides' common type."""
     left = select(ctx, present(stmt.larg), scope, expect)
     right = select(ctx, present(stmt.rarg), scope, expect)
+    rarg = present(stmt.rarg)
     if len(left) != len(right):
-        raise ctx.error("each side of a set operation must return the same columns")
+        raise ctx.error(
+            f"each side of a set operation must return the same columns ({len(left)} and "
+            f"{len(right)})",
+            _set_side(rarg, min(len(left), len(right))),
+        )
     cols = []
-    for lc, rc in zip(left, right, strict=True):
+    for i, (lc, rc) in enumerate(zip(left, right, strict=True)):
         origin = lc.origin if lc.origin == rc.origin else None
         typed = [c.type for c in (lc, rc) if not c.untyped]
         typ = ctx.types.common_type(typed) if typed else "text"
         if typ is None:
             raise ctx.error(
                 f"set operation column {lc.name}: types {lc.type} and {rc.type} "
-                "cannot be matched; add a cast"
+                "cannot be matched; add a cast",
+                _set_side(rarg, i),
             )
         untyped = lc.untyped and rc.untyped
         cols.append(Col(lc.name, typ, lc.nullable or rc.nullable, origin, None, untyped))
     _order_limit(ctx, stmt, scope, cols)
     return cols
+
+
+def _set_side(side: ast.SelectStmt, index: int) -> ast.Node | None:
+    """The right side's `index`-th select-list item (its last when it has fewer), where a
+    set operation's error points; the right side itself when it is VALUES or nested."""
+    while side.op not in (None, SetOperation.SETOP_NONE):
+        side = present(side.larg)
+    targets = side.targetList or ()
+    if not targets:
+        return None
+    target: ast.Node = targets[min(index, len(targets) - 1)]
+    return target
 
 
 def _values(ctx: Context, lists: tuple[Any, ...], scope: Scope, expect: Expect) -> list[Col]:
@@ -178,6 +210,13 @@ def target_list(
         origin = None
         if isinstance(val, ast.ColumnRef):
             found = sc.resolve_column(ctx, val, scope)
+            if found is None and sc.table_row(ctx, val, scope):  # `SELECT t FROM t`
+                raise ctx.error(
+                    f"a whole row ({name}) as a result column is not supported (PostgreSQL "
+                    f"types it as the table's row type); select {name}.* or "
+                    f"sqlc.embed({name}), or to_jsonb({name})",
+                    val,
+                )
             origin = found.origin if found and found.nullable == typed.nullable else None
         untyped = typed.type is None
         cols.append(Col(name, typed.type or "text", typed.nullable, origin, untyped=untyped))
@@ -236,25 +275,42 @@ def insert(ctx: Context, stmt: ast.InsertStmt, parent: Scope) -> list[Col]:
     select_stmt = stmt.selectStmt
     if isinstance(select_stmt, ast.SelectStmt) and select_stmt.valuesLists:
         for row in select_stmt.valuesLists:
-            if len(row) > len(targets):
-                raise ctx.error("INSERT has more expressions than target columns", row[0])
-            for value, col in zip(row, targets, strict=False):
+            _insert_count(ctx, stmt, len(row), len(targets), row)
+            for i, (value, col) in enumerate(zip(row, targets, strict=False)):
                 if isinstance(value, ast.SetToDefault):
                     continue
                 got = expressions.expr(
                     ctx, value, scope, Typed(col.type, not col.not_null), hint=col.name
                 )
-                check_assign(ctx, got, col, value)
+                assign.check(ctx, got, col, value, stmt.cols[i] if stmt.cols else None)
     elif isinstance(select_stmt, ast.SelectStmt):
         # INSERT ... SELECT @x, ...: each output column goes into a target column.
         expect = [Typed(c.type, not c.not_null) for c in targets]
-        if len(select(ctx, select_stmt, scope, expect)) > len(targets):
-            raise ctx.error("INSERT has more expressions than target columns", select_stmt)
+        outs = select(ctx, select_stmt, scope, expect)
+        _insert_count(ctx, stmt, len(outs), len(targets), select_stmt.targetList or ())
+        nodes = select_stmt.targetList or stmt.cols or ()
+        for out, col, node in zip(outs, targets, nodes, strict=False):
+            if not out.untyped:
+                assign.check(ctx, Typed(out.type, out.nullable), col, node)
     scope.entries.append(e)
     if stmt.onConflictClause is not None:
         _on_conflict(ctx, stmt.onConflictClause, t, e, scope)
     scope.star = sc.star_of(e)
     return _returning(ctx, stmt, scope)
+
+
+def _insert_count(
+    ctx: Context, stmt: ast.InsertStmt, values: int, targets: int, row: Sequence[Any]
+) -> None:
+    """As many values as target columns; fewer only without a column list (the rest
+    take their defaults), as PostgreSQL checks."""
+    if values > targets:
+        extra = row[min(targets, len(row) - 1)] if row else None  # `*`: one item, many columns
+        raise ctx.error("INSERT has more expressions than target columns", extra)
+    if values < targets and stmt.cols:
+        raise ctx.error(
+            "INSERT has more target columns than expressions", present(stmt.cols)[values]
+        )
 
 
 def _insert_columns(ctx: Context, stmt: ast.InsertStmt, t: cat.Table) -> list[cat.Column]:
@@ -283,6 +339,8 @@ def _on_conflict(
                 raise ctx.error(f'column "{elem.name}" does not exist', infer)
         if infer.whereClause is not None:
             expressions.expr(ctx, infer.whereClause, scope)
+        if conflict.action == OnConflictAction.ONCONFLICT_UPDATE:
+            _arbiter(ctx, infer, t)
     if conflict.action == OnConflictAction.ONCONFLICT_UPDATE:
         excluded = Entry("excluded", [replace(c, origin=None) for c in e.cols], None)
         inner = Scope(entries=[e, excluded], parent=scope)
@@ -291,22 +349,28 @@ def _on_conflict(
             expressions.expr(ctx, conflict.whereClause, inner, BOOL)
 
 
-def check_assign(ctx: Context, got: Typed, col: cat.Column, node: ast.Node) -> None:
-    """A value written to a column must convert to its type, as PostgreSQL checks."""
-    if got.type is None or got.type == col.type:
-        return
-    if ctx.types.coercible(got.type, col.type) or _assignment_cast(ctx, got.type, col.type):
-        return
-    raise ctx.error(
-        f'column "{col.name}" is of type {col.type} but the expression is of type {got.type}',
-        node,
-    )
-
-
-def _assignment_cast(ctx: Context, source: str, target: str) -> bool:
-    # Assignment casts PostgreSQL also applies on INSERT/UPDATE (numeric narrowing, text).
-    cats = (ctx.types.category(source), ctx.types.category(target))
-    return cats in {("N", "N"), ("S", "S")} or target in ("text", "varchar", "bpchar")
+def _arbiter(ctx: Context, infer: ast.InferClause, t: cat.Table) -> None:
+    """`ON CONFLICT (a, b) DO UPDATE` needs a unique index or constraint on exactly those
+    columns (a partial one only with a WHERE), or PostgreSQL refuses it at PREPARE."""
+    elems = infer.indexElems or ()
+    if not elems or any(e.name is None for e in elems):
+        return  # ON CONSTRAINT name, or an expression index: not modelled, left to the server
+    wanted = {present(e.name) for e in elems}
+    keys = [set(k) for k in (t.primary_key, *t.unique) if k]
+    keys += [
+        {c for c in i.columns if c is not None}
+        for i in ctx.catalog.indexes
+        if i.table == t.name
+        and i.unique
+        and None not in i.columns  # an expression index matches no plain column list
+        and (not i.partial or infer.whereClause is not None)
+    ]
+    if wanted not in keys:
+        raise ctx.error(
+            "there is no unique or exclusion constraint matching the ON CONFLICT "
+            f"specification ({', '.join(present(e.name) for e in elems)})",
+            infer,
+        )
 
 
 def assignments(ctx: Context, targets: Sequence[ast.ResTarget], t: cat.Table, scope: Scope) -> None:
@@ -322,7 +386,7 @@ def assignments(ctx: Context, targets: Sequence[ast.ResTarget], t: cat.Table, sc
         if val is None or isinstance(val, ast.SetToDefault):
             continue
         got = expressions.expr(ctx, val, scope, Typed(col.type, not col.not_null), hint=col.name)
-        check_assign(ctx, got, col, val)
+        assign.check(ctx, got, col, val, rt)
 
 
 def _multi_assign(
@@ -350,15 +414,16 @@ def _multi_assign(
     cols = subqueries[key]
     if len(cols) != count:
         raise ctx.error("number of columns does not match number of values", source)
-    check_assign(ctx, Typed(cols[index].type, True), col, source)
+    assign.check(ctx, Typed(cols[index].type, True), col, source)
     return None
 
 
 def update(ctx: Context, stmt: ast.UpdateStmt, parent: Scope) -> list[Col]:
-    """`UPDATE ... SET ... FROM ... WHERE ... RETURNING`."""
+    """`UPDATE ... SET ... FROM ... WHERE ... RETURNING`, typed in PostgreSQL's order:
+    FROM, WHERE, then SET (a parameter in both is typed by WHERE: `SET label = @x WHERE
+    id = @x` makes @x an integer, which text accepts by assignment)."""
     t, star, scope = _write_scope(ctx, stmt, stmt.fromClause, parent)
-    assignments(ctx, stmt.targetList or (), t, scope)
-    return _where_returning(ctx, stmt, scope, star)
+    return _where_returning(ctx, stmt, scope, star, t)
 
 
 def delete(ctx: Context, stmt: ast.DeleteStmt, parent: Scope) -> list[Col]:
@@ -389,11 +454,18 @@ def _write_scope(
 
 
 def _where_returning(
-    ctx: Context, stmt: ast.UpdateStmt | ast.DeleteStmt, scope: Scope, star: list[StarCol]
+    ctx: Context,
+    stmt: ast.UpdateStmt | ast.DeleteStmt,
+    scope: Scope,
+    star: list[StarCol],
+    target: cat.Table | None = None,
 ) -> list[Col]:
-    """WHERE, then RETURNING (`*` is only for RETURNING: WHERE sees no merged columns)."""
+    """WHERE, an UPDATE's SET, then RETURNING (`*` is only for RETURNING: WHERE sees no
+    merged columns)."""
     if stmt.whereClause is not None:
         expressions.expr(ctx, stmt.whereClause, scope, BOOL)
+    if isinstance(stmt, ast.UpdateStmt) and target is not None:
+        assignments(ctx, stmt.targetList or (), target, scope)
     scope.star = star
     return _returning(ctx, stmt, scope)
 

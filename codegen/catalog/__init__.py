@@ -16,7 +16,8 @@ keys, indexes, views), `change` (renames, drops with CASCADE, schemas, enums, ra
 from codegen.catalog.alter import ALTER_TABLE
 from codegen.catalog.model import Catalog, Column, Enum, ForeignKey, Index, Table, ViewColumns
 from codegen.catalog.names import default_name, type_name
-from codegen.catalog.replay import STATEMENTS, build, migration_files
+from codegen.catalog.replay import STATEMENTS, build
+from codegen.catalog.sources import forward_sql, migration_files, sql_files, without_queries
 
 __all__ = [
     "ALTER_TABLE",
@@ -30,6 +31,9 @@ __all__ = [
     "ViewColumns",
     "build",
     "default_name",
+    "forward_sql",
     "migration_files",
+    "sql_files",
     "type_name",
+    "without_queries",
 ]

@@ -1,7 +1,8 @@
 """The mutable state of a replay: what the DDL so far has created, frozen into a Catalog.
 
-Relations are keyed by name in `public` and by `schema.name` elsewhere (the default
-search_path is `public`); quoted names keep their case, as the parser hands them over.
+Relations are keyed by name in `public` and by `schema.name` elsewhere; quoted names keep
+their case, as the parser hands them over. An unqualified name is created in the first
+schema of the search_path (default `public`) and looked up through all of it, in order.
 """
 
 from __future__ import annotations
@@ -10,21 +11,28 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from codegen.catalog.model import Catalog, Enum, Index, Table, ViewColumns
+from codegen.catalog.model import Catalog, Enum, Index, Table, ViewColumns, find_relation
 from codegen.errors import CodegenError, SourceText
-from codegen.pgtypes import TypeSpace
+from codegen.pgtypes import Func, TypeSpace
 
 _SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
 
 
 class Builder:
-    def __init__(self, view_columns: ViewColumns | None) -> None:
+    def __init__(
+        self, view_columns: ViewColumns | None, search_path: tuple[str, ...] = ("public",)
+    ) -> None:
+        self.search_path = search_path
         self.tables: dict[str, Table] = {}
         self.enums: dict[str, Enum] = {}
         self.ranges: dict[str, str] = {}  # range -> element type
         self.multiranges: dict[str, str] = {}  # multirange -> range
         self.indexes: list[Index] = []
         self.schemas: set[str] = {"public"}
+        self.functions: dict[str, list[Func]] = {}  # key -> overloads
+        self.domains: dict[str, str] = {}  # domain -> base type
+        self.composites: set[str] = set()
+        self.extensions: set[str] = set()  # CREATE EXTENSION, of those dumped
         self.view_columns = view_columns
 
     def freeze(self, migrations: Iterable[str] = ()) -> Catalog:
@@ -36,15 +44,33 @@ class Builder:
             tuple(migrations),
             dict(self.ranges),
             dict(self.multiranges),
+            self.search_path,
+            {k: tuple(v) for k, v in self.functions.items()},
+            dict(self.domains),
+            frozenset(self.composites),
+            frozenset(self.extensions),
         )
 
     @property
     def types(self) -> TypeSpace:
-        return TypeSpace(frozenset(self.enums), self.ranges, self.multiranges)
+        return TypeSpace(
+            frozenset(self.enums),
+            self.ranges,
+            self.multiranges,
+            {k: tuple(v) for k, v in self.functions.items()},
+            frozenset(self.composites) | frozenset(self.tables),  # a table is a row type too
+            self.domains,
+            frozenset(self.extensions),
+        )
 
     def key(self, schema: str | None, name: str, source: SourceText, offset: int) -> str:
-        """The catalog key of a relation: `name` in public, `schema.name` elsewhere."""
-        if schema in (None, "public"):
+        """The catalog key of a relation created as `schema.name` (or `name`, in the first
+        schema of the search_path that exists): `name` in public, `schema.name` elsewhere."""
+        if schema is None:
+            schema = next((s for s in self.search_path if s in self.schemas), None)
+            if schema is None:
+                raise CodegenError("no schema has been selected to create in", source, offset)
+        if schema == "public":
             return name
         if schema in _SYSTEM_SCHEMAS:
             raise CodegenError(
@@ -57,12 +83,18 @@ class Builder:
     def rel_key(self, rv: Any, source: SourceText) -> str:
         return self.key(rv.schemaname, rv.relname, source, rv.location)
 
+    def find_key(self, schema: str | None, name: str) -> str | None:
+        """The key of an existing relation `schema.name`, or `name` on the search_path."""
+        return find_relation(self.tables, self.search_path, schema, name)
+
     def table(self, rv: Any, source: SourceText, missing_ok: bool = False) -> Table | None:
-        name = self.rel_key(rv, source)
-        table = self.tables.get(name)
-        if table is None and not missing_ok:
-            raise CodegenError(f'relation "{name}" does not exist', source, rv.location)
-        return table
+        key = self.find_key(rv.schemaname, rv.relname)
+        if key is None:
+            if missing_ok:
+                return None
+            shown = f"{rv.schemaname}.{rv.relname}" if rv.schemaname else rv.relname
+            raise CodegenError(f'relation "{shown}" does not exist', source, rv.location)
+        return self.tables[key]
 
     def rekey_table(self, table: Table, new: str) -> None:
         """A relation renamed or moved to another schema; foreign keys and indexes follow."""

@@ -13,11 +13,13 @@ from typing import Any
 
 from pglast.enums import DropBehavior, ObjectType
 
+from codegen.catalog import routines
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Enum, Table
 from codegen.catalog.names import multirange_name, type_name
 from codegen.errors import CodegenError, SourceText
 
+_ROUTINES = (ObjectType.OBJECT_FUNCTION, ObjectType.OBJECT_PROCEDURE, ObjectType.OBJECT_ROUTINE)
 RELATIONS = (
     ObjectType.OBJECT_TABLE,
     ObjectType.OBJECT_VIEW,
@@ -47,10 +49,31 @@ def rename(b: Builder, stmt: Any, source: SourceText) -> None:
         _rename_column(b, table, stmt.subname, stmt.newname)
     elif kind == ObjectType.OBJECT_TYPE:
         _rename_type(b, stmt.object[-1].sval, stmt.newname)
+    elif kind in _ROUTINES:
+        _rename_function(b, stmt, source)
     elif kind in (ObjectType.OBJECT_INDEX, ObjectType.OBJECT_TABCONSTRAINT):
         old = stmt.relation.relname if kind == ObjectType.OBJECT_INDEX else stmt.subname
         b.indexes = [replace(i, name=stmt.newname) if i.name == old else i for i in b.indexes]
     # other objects (functions, triggers, sequences, schemas, ...) have no type we model
+
+
+def _rename_function(b: Builder, stmt: Any, source: SourceText) -> None:
+    """ALTER FUNCTION f(args) RENAME TO g: the overload moves to the new name."""
+    key = routines.function_key(b, [n.sval for n in stmt.object.objname], source)
+    _move_function(b, stmt.object, key.rpartition(".")[0] or "public", source, stmt.newname)
+
+
+def _move_function(
+    b: Builder, obj: Any, schema: str, source: SourceText, name: str | None = None
+) -> None:
+    """The overload `obj` names, moved to `schema` (and renamed to `name`)."""
+    key = routines.function_key(b, [n.sval for n in obj.objname], source)
+    before = list(b.functions.get(key, ()))
+    routines.drop_function(b, obj, source)
+    moved = [f for f in before if f not in b.functions.get(key, ())]
+    new_name = name or key.rpartition(".")[2]
+    new = routines.function_key(b, [schema, new_name], source)
+    b.functions[new] = [*b.functions.get(new, ()), *(replace(f, name=new_name) for f in moved)]
 
 
 def _rename_column(b: Builder, table: Table, old: str, new: str) -> None:
@@ -90,8 +113,11 @@ def _rename_type(b: Builder, old: str, new: str) -> None:
 
 
 def set_schema(b: Builder, stmt: Any, source: SourceText) -> None:
-    """ALTER TABLE/VIEW ... SET SCHEMA moves the relation; types stay in public."""
-    if stmt.objectType in RELATIONS:
+    """ALTER TABLE/VIEW/FUNCTION ... SET SCHEMA moves the relation or the overload; types
+    stay in public."""
+    if stmt.objectType in _ROUTINES:
+        _move_function(b, stmt.object, stmt.newschema, source)
+    elif stmt.objectType in RELATIONS:
         table = b.table(stmt.relation, source, missing_ok=bool(stmt.missing_ok))
         if table is not None:
             bare = table.name.rpartition(".")[2]
@@ -113,13 +139,21 @@ def drop(b: Builder, stmt: Any, source: SourceText) -> None:
     for obj in stmt.objects or ():
         if kind in RELATIONS:
             names = [n.sval for n in obj]
-            key = b.key(names[-2] if len(names) > 1 else None, names[-1], source, 0)
-            if key not in b.tables and not stmt.missing_ok:
-                raise CodegenError(f'relation "{key}" does not exist', source, 0)
+            key = b.find_key(names[-2] if len(names) > 1 else None, names[-1])
+            if key is None:
+                if stmt.missing_ok:
+                    continue
+                raise CodegenError(f'relation "{".".join(names)}" does not exist', source, 0)
             _refuse_if_referenced(b, key, cascade, source)
             b.forget_table(key)
         elif kind == ObjectType.OBJECT_TYPE:
             _drop_type(b, obj.names[-1].sval, cascade, source)
+        elif kind in _ROUTINES:
+            routines.drop_function(b, obj, source)
+        elif kind == ObjectType.OBJECT_EXTENSION:
+            routines.drop_extension(b, obj.sval)
+        elif kind == ObjectType.OBJECT_DOMAIN:
+            b.domains.pop(obj.names[-1].sval, None)
         elif kind == ObjectType.OBJECT_INDEX:
             name = obj[-1].sval
             b.indexes = [i for i in b.indexes if i.name != name]
@@ -149,6 +183,7 @@ def _drop_type(b: Builder, name: str, cascade: bool, source: SourceText) -> None
         del b.multiranges[m]
     b.ranges.pop(name, None)
     b.enums.pop(name, None)
+    b.composites.discard(name)
     for table in list(b.tables.values()):
         cols = tuple(c for c in table.columns if c.type not in gone)
         if len(cols) == len(table.columns):

@@ -159,6 +159,8 @@ def add_constraint(b: Builder, table: Table, c: Any, source: SourceText) -> Tabl
 
 def _add_key(b: Builder, table: Table, c: Any, source: SourceText) -> Table:
     keys = tuple(k.sval for k in c.keys or ())
+    if c.indexname:  # `... UNIQUE USING INDEX i`: the index becomes the constraint's
+        keys = _adopt_index(b, table, c, source)
     for k in keys:
         if table.column(k) is None:
             raise CodegenError(f'column "{k}" named in key does not exist', source, c.location)
@@ -176,8 +178,22 @@ def _add_key(b: Builder, table: Table, c: Any, source: SourceText) -> Table:
     return table
 
 
+def _adopt_index(b: Builder, table: Table, c: Any, source: SourceText) -> tuple[str, ...]:
+    """The columns of the unique index a constraint is made from; PostgreSQL renames the
+    index to the constraint's name, so the catalog forgets it under its old name."""
+    index = next((i for i in b.indexes if i.table == table.name and i.name == c.indexname), None)
+    if index is None or not index.unique or None in index.columns:
+        raise CodegenError(
+            f'"{c.indexname}" is not a unique index on columns of {table.name}', source, c.location
+        )
+    b.indexes.remove(index)
+    return tuple(col for col in index.columns if col is not None)
+
+
 def _add_foreign_key(b: Builder, table: Table, c: Any, source: SourceText) -> Table:
-    ref = b.rel_key(c.pktable, source)
+    ref = b.rel_key(c.pktable, source)  # the table itself, first on the search_path
+    if ref != table.name:
+        ref = b.find_key(c.pktable.schemaname, c.pktable.relname) or ref
     ref_table = table if ref == table.name else b.tables.get(ref)
     if ref_table is None:
         raise CodegenError(

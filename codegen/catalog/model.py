@@ -6,12 +6,12 @@ model per table); the replay that fills them lives in `replay.py`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from codegen.errors import SourceText
-from codegen.pgtypes import TypeSpace
+from codegen.pgtypes import Func, TypeSpace
 
 
 @dataclass(frozen=True)
@@ -70,10 +70,44 @@ class Catalog:
     # `CREATE TYPE r AS RANGE`: the range -> its element type; its multirange -> the range
     ranges: dict[str, str] = field(default_factory=dict)
     multiranges: dict[str, str] = field(default_factory=dict)
+    search_path: tuple[str, ...] = ("public",)
+    functions: dict[str, tuple[Func, ...]] = field(default_factory=dict)  # CREATE FUNCTION
+    domains: dict[str, str] = field(default_factory=dict)  # domain -> base type
+    composites: frozenset[str] = frozenset()  # CREATE TYPE t AS (...)
+    extensions: frozenset[str] = frozenset()  # CREATE EXTENSION (those the generator knows)
+
+    def relation(self, schema: str | None, name: str) -> Table | None:
+        """The relation `schema.name`, or `name` looked up through the search_path."""
+        key = find_relation(self.tables, self.search_path, schema, name)
+        return None if key is None else self.tables[key]
 
     @property
     def types(self) -> TypeSpace:
-        return TypeSpace(frozenset(self.enums), self.ranges, self.multiranges)
+        return TypeSpace(
+            frozenset(self.enums),
+            self.ranges,
+            self.multiranges,
+            self.functions,
+            self.composites | frozenset(self.tables),  # a table is a row type too
+            self.domains,
+            self.extensions,
+        )
+
+
+def relation_key(schema: str, name: str) -> str:
+    """How the catalog keys a relation: `name` in public, `schema.name` elsewhere."""
+    return name if schema == "public" else f"{schema}.{name}"
+
+
+def find_relation(
+    tables: Mapping[str, Table], search_path: Sequence[str], schema: str | None, name: str
+) -> str | None:
+    """The key of `schema.name`, or of `name` in the first search_path schema holding it."""
+    for s in (schema,) if schema is not None else search_path:
+        key = relation_key(s, name)
+        if key in tables:
+            return key
+    return None
 
 
 # A view's columns come from analysing its query, which is the next stage's job; the

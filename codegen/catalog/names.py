@@ -26,6 +26,7 @@ def type_name(node: Any, types: TypeSpace, source: SourceText) -> str:
             )
         names = names[1:]
     name = ALIASES.get(names[-1], names[-1])
+    name = types.domains.get(name, name)  # a domain is typed as its base type
     if not types.known(name):
         raise CodegenError(f'type "{names[-1]}" does not exist', source, node.location)
     if node.arrayBounds:

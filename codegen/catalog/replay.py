@@ -9,26 +9,21 @@ or an error that names it. ALTER TABLE's subcommands have their own table in `al
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 import pglast
 from pglast import ast as _ast
 from pglast.parser import ParseError
 
-from codegen.catalog import change, create
+from codegen.catalog import change, create, routines
 from codegen.catalog.alter import alter_table
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Catalog, ViewColumns
+from codegen.catalog.sources import forward_sql, without_queries
 from codegen.errors import CodegenError, SourceText, parse_error_offset
 
 # pglast types every AST field as Optional; the handlers check shapes themselves.
 ast: Any = _ast
-
-
-def migration_files(schema_dir: Path) -> list[Path]:
-    """yoyo applies forward migrations in file-name order; rollbacks are not schema."""
-    return sorted(p for p in schema_dir.glob("*.sql") if not p.name.endswith(".rollback.sql"))
 
 
 Handler = Callable[[Builder, Any, SourceText], None]
@@ -48,6 +43,9 @@ STATEMENTS: dict[type, Handler | None] = {
     ast.CreateEnumStmt: change.create_enum,
     ast.AlterEnumStmt: change.alter_enum,
     ast.CreateRangeStmt: change.create_range,
+    ast.CreateFunctionStmt: routines.create_function,
+    ast.CreateDomainStmt: routines.create_domain,
+    ast.CompositeTypeStmt: routines.create_composite,
     # data: seed rows and fixes change no column
     **dict.fromkeys((ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt), None),
     **dict.fromkeys((ast.SelectStmt, ast.CopyStmt, ast.TruncateStmt, ast.RefreshMatViewStmt), None),
@@ -58,13 +56,14 @@ STATEMENTS: dict[type, Handler | None] = {
     **dict.fromkeys((ast.CreateRoleStmt, ast.AlterRoleStmt, ast.AlterRoleSetStmt), None),
     **dict.fromkeys((ast.DropRoleStmt, ast.CreatePolicyStmt, ast.AlterPolicyStmt), None),
     # code: functions, triggers, rules, event triggers, operators, casts, aggregates
-    **dict.fromkeys((ast.CreateFunctionStmt, ast.AlterFunctionStmt, ast.DoStmt), None),
+    **dict.fromkeys((ast.AlterFunctionStmt, ast.DoStmt, ast.AlterDomainStmt), None),
     **dict.fromkeys((ast.CreateTrigStmt, ast.CreateEventTrigStmt, ast.AlterEventTrigStmt), None),
     **dict.fromkeys((ast.RuleStmt, ast.DefineStmt, ast.CreateCastStmt, ast.CallStmt), None),
     **dict.fromkeys((ast.CreateOpClassStmt, ast.CreateOpFamilyStmt, ast.AlterOpFamilyStmt), None),
     **dict.fromkeys((ast.AlterOperatorStmt, ast.CreateConversionStmt), None),
     # extensions, sequences, statistics, maintenance, session and transactions
-    **dict.fromkeys((ast.CreateExtensionStmt, ast.AlterExtensionStmt), None),
+    ast.CreateExtensionStmt: routines.create_extension,
+    **dict.fromkeys((ast.AlterExtensionStmt,), None),
     **dict.fromkeys((ast.CreateSeqStmt, ast.AlterSeqStmt, ast.CreateStatsStmt), None),
     **dict.fromkeys((ast.AlterStatsStmt, ast.ClusterStmt, ast.VacuumStmt, ast.ReindexStmt), None),
     **dict.fromkeys((ast.VariableSetStmt, ast.TransactionStmt, ast.LockStmt), None),
@@ -88,13 +87,18 @@ def _apply(builder: Builder, stmt: Any, source: SourceText, offset: int) -> None
         handler(builder, stmt, source)
 
 
-def build(files: Iterable[tuple[str, str]], view_columns: ViewColumns | None = None) -> Catalog:
+def build(
+    files: Iterable[tuple[str, str]],
+    view_columns: ViewColumns | None = None,
+    search_path: tuple[str, ...] = ("public",),
+) -> Catalog:
     """Replay migrations given as (path, text) pairs in order."""
-    builder = Builder(view_columns)
+    builder = Builder(view_columns, search_path)
     names = []
     for path, text in files:
         source = SourceText(path, text)
         names.append(path)
+        text = without_queries(SourceText(path, forward_sql(text)))
         try:
             stmts = pglast.parse_sql(text)
         except ParseError as exc:

@@ -1,4 +1,5 @@
-"""Regenerate pg_catalog.json: built-in types, functions, operators and implicit casts.
+"""Regenerate pg_catalog.json: built-in types, functions (with their arguments' names),
+operators and implicit casts.
 
 Inference must agree with the server, so the facts come from a real PostgreSQL rather
 than from a hand-written table. Run against a fresh cluster of the targeted major version:
@@ -26,7 +27,7 @@ SELECT t.typname, t.typcategory, t.typispreferred, t.typtype,
 FROM pg_type t
 LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
 LEFT JOIN pg_type a ON a.oid = t.typarray
-WHERE t.typnamespace = 'pg_catalog'::regnamespace AND t.typisdefined
+WHERE {types} AND t.typisdefined
   AND t.typtype IN ('b', 'p', 'r', 'm', 'd')
 ORDER BY t.typname
 """
@@ -36,9 +37,16 @@ SELECT p.proname, p.prokind, p.proretset, p.proisstrict, p.pronargdefaults,
        p.provariadic <> 0 AS variadic, r.typname AS ret,
        coalesce((SELECT array_agg(t.typname ORDER BY k)
                  FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(oid, k)
-                 JOIN pg_type t ON t.oid = a.oid), '{}') AS args
+                 JOIN pg_type t ON t.oid = a.oid), '{}') AS args,
+       -- the input arguments' names (for calls by name: make_interval(secs => 1))
+       coalesce((SELECT array_agg(coalesce(x.n, '') ORDER BY x.k)
+                 FROM unnest(p.proargnames, coalesce(
+                          p.proargmodes::text[],
+                          array_fill('i'::text, ARRAY[coalesce(cardinality(p.proargnames), 0)])))
+                      WITH ORDINALITY AS x(n, m, k)
+                 WHERE x.m IN ('i', 'b', 'v')), '{}') AS argnames
 FROM pg_proc p JOIN pg_type r ON r.oid = p.prorettype
-WHERE p.pronamespace = 'pg_catalog'::regnamespace
+WHERE {funcs}
   AND p.prokind IN ('f', 'a', 'w')
   AND r.typname NOT IN ('internal', 'trigger', 'event_trigger', 'language_handler',
                         'fdw_handler', 'index_am_handler', 'table_am_handler', 'tsm_handler')
@@ -54,54 +62,95 @@ FROM pg_operator o
 LEFT JOIN pg_type l ON l.oid = o.oprleft
 LEFT JOIN pg_type r ON r.oid = o.oprright
 JOIN pg_type res ON res.oid = o.oprresult
-WHERE o.oprnamespace = 'pg_catalog'::regnamespace
+WHERE {operators}
 ORDER BY o.oprname, lt, rt
 """
 
 CASTS = """
 SELECT s.typname AS source, t.typname AS target
 FROM pg_cast c JOIN pg_type s ON s.oid = c.castsource JOIN pg_type t ON t.oid = c.casttarget
-WHERE c.castcontext = 'i'
+WHERE c.castcontext = 'i' AND {casts}
 ORDER BY 1, 2
 """
+
+
+# What is dumped: pg_catalog's objects (the built-ins), or an extension's members
+BUILTIN = {
+    "types": "t.typnamespace = 'pg_catalog'::regnamespace",
+    "funcs": "p.pronamespace = 'pg_catalog'::regnamespace",
+    "operators": "o.oprnamespace = 'pg_catalog'::regnamespace",
+    "casts": "true",
+}
+
+
+def members(column: str, catalog: str) -> str:
+    """SQL: `column` is an object of the extension named by $1 (pg_depend type 'e')."""
+    return (
+        f"{column} IN (SELECT d.objid FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid"
+        f" WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'"
+        f" AND d.classid = '{catalog}'::regclass AND e.extname = $1)"
+    )
+
+
+EXTENSION = {
+    # an extension's types, and the array types PostgreSQL made for them
+    "types": f"({members('t.oid', 'pg_type')} OR {members('t.typelem', 'pg_type')})",
+    "funcs": members("p.oid", "pg_proc"),
+    "operators": members("o.oid", "pg_operator"),
+    "casts": members("c.oid", "pg_cast"),
+}
 
 
 async def dump(dsn: str) -> dict[str, Any]:
     conn = await asyncpg.connect(dsn)
     try:
-        version = await conn.fetchval("SHOW server_version")
-        types = {
-            r["typname"]: {
-                "category": r["typcategory"].decode(),
-                "preferred": r["typispreferred"],
-                "kind": r["typtype"].decode(),
-                "elem": r["elem"],
-                "array": r["array"],
-            }
-            for r in await conn.fetch(TYPES)
-        }
-        funcs = [
-            {
-                "name": r["proname"],
-                "kind": r["prokind"].decode(),
-                "set": r["proretset"],
-                "strict": r["proisstrict"],
-                "defaults": r["pronargdefaults"],
-                "variadic": r["variadic"],
-                "ret": r["ret"],
-                "args": list(r["args"]),
-            }
-            for r in await conn.fetch(FUNCS)
-        ]
-        ops = [
-            {"name": r["oprname"], "left": r["lt"], "right": r["rt"], "result": r["result"]}
-            for r in await conn.fetch(OPERATORS)
-        ]
-        casts = [[r["source"], r["target"]] for r in await conn.fetch(CASTS)]
+        data = await dump_objects(conn, BUILTIN)
+        data["server_version"] = await conn.fetchval("SHOW server_version")
     finally:
         await conn.close()
+    return data
+
+
+def _where(sql: str, where: dict[str, str]) -> str:
+    for key, condition in where.items():
+        sql = sql.replace("{" + key + "}", condition)
+    return sql
+
+
+async def dump_objects(
+    conn: asyncpg.Connection[asyncpg.Record], where: dict[str, str], *args: object
+) -> dict[str, Any]:
+    """Types, functions, operators and implicit casts that `where` selects."""
+    types = {
+        r["typname"]: {
+            "category": r["typcategory"].decode(),
+            "preferred": r["typispreferred"],
+            "kind": r["typtype"].decode(),
+            "elem": r["elem"],
+            "array": r["array"],
+        }
+        for r in await conn.fetch(_where(TYPES, where), *args)
+    }
+    funcs = [
+        {
+            "name": r["proname"],
+            "kind": r["prokind"].decode(),
+            "set": r["proretset"],
+            "strict": r["proisstrict"],
+            "defaults": r["pronargdefaults"],
+            "variadic": r["variadic"],
+            "ret": r["ret"],
+            "args": list(r["args"]),
+            **({"argnames": list(r["argnames"])} if any(r["argnames"]) else {}),
+        }
+        for r in await conn.fetch(_where(FUNCS, where), *args)
+    ]
+    ops = [
+        {"name": r["oprname"], "left": r["lt"], "right": r["rt"], "result": r["result"]}
+        for r in await conn.fetch(_where(OPERATORS, where), *args)
+    ]
+    casts = [[r["source"], r["target"]] for r in await conn.fetch(_where(CASTS, where), *args)]
     return {
-        "server_version": version,
         "types": types,
         "functions": funcs,
         "operators": ops,

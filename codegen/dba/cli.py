@@ -8,7 +8,6 @@ without `pg_stat_statements`) is one `error:` line and exit 1; nothing is writte
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import time
 from collections.abc import Callable
@@ -51,6 +50,8 @@ def parse_rows(specs: list[str], tables: set[str]) -> dict[str, int]:
 async def _explain(
     config: cfg.Config, result: pipeline.Result, dsn: str, args: argparse.Namespace
 ) -> int:
+    import asyncio
+
     import asyncpg
 
     from codegen import dbutil, migrate
@@ -140,10 +141,14 @@ def cmd_explain(args: argparse.Namespace) -> int:
     config = cfg.load(Path(args.config))
     result = pipeline.compile_project(config)
     parse_rows(args.rows or [], set(result.catalog.tables))  # bad input before any database work
+    import asyncio
+
     return asyncio.run(_explain(config, result, dsn, args))
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
+    import asyncio
+
     from codegen.dba import stats
 
     dsn = _dsn(args, "stats")

@@ -63,6 +63,9 @@ ORDER BY 1, 2, 3
 """
 
 
+_ForeignKey = tuple[tuple[str, ...], str, tuple[str, ...]]  # columns, parent table, its columns
+
+
 @dataclass
 class _Col:
     name: str
@@ -81,7 +84,7 @@ class _Table:
     name: str
     cols: dict[str, _Col] = field(default_factory=dict)
     keys: list[tuple[str, ...]] = field(default_factory=list)  # primary and unique
-    fks: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = field(default_factory=list)
+    fks: list[_ForeignKey] = field(default_factory=list)
 
     def unique_alone(self, col: str) -> bool:
         return any(key == (col,) for key in self.keys)
@@ -212,8 +215,75 @@ def _parent_row(t: _Table, col: str, parents: int, rows: int) -> str:
     return f"(CASE WHEN i > {rows // 2} THEN 1 ELSE 1 + (i - 1) % {parents} END)"
 
 
+@dataclass(frozen=True)
+class _Joins:
+    """How composite foreign keys get their values: one parent row per key, joined.
+
+    `columns`: column -> the joined parent's column it takes; `ctes` and `joins`: the SQL.
+    """
+
+    columns: dict[str, str]
+    ctes: tuple[str, ...]
+    joins: tuple[str, ...]
+
+
+def _q(names: tuple[str, ...] | list[str], alias: str = "") -> str:
+    return ", ".join(f'{alias}"{n}"' for n in names)
+
+
+def composite_joins(tables: dict[str, _Table], sizes: dict[str, int], t: _Table) -> _Joins:
+    """Parent rows for the composite foreign keys of `t`, consistent where keys overlap.
+
+    A composite key takes all its columns from one parent row (the parents are numbered
+    in a CTE, and child row `i` joins the row `_parent_row` picks, among those whose
+    shared columns the later overlapping keys' parents have too). A later key that
+    shares columns with an earlier one (chats (account_id, user_id) and (account_id,
+    agent_id)) picks among the parent rows that agree on the shared columns (an agent of
+    the user's account).
+    """
+    columns: dict[str, str] = {}
+    ctes: list[str] = []
+    joins: list[str] = []
+    composite = [f for f in t.fks if len(f[0]) > 1 and f[1] in tables and f[1] != t.name]
+    ordered = sorted(composite, key=lambda f: (-len(f[0]), f))
+    for n, (cols, ref, ref_cols) in enumerate(ordered):
+        alias = f"fk{n}"
+        shared = [(c, rc) for c, rc in zip(cols, ref_cols, strict=True) if c in columns]
+        part = f"PARTITION BY {_q([rc for _, rc in shared])} " if shared else ""
+        where = _agreeing(cols, ref_cols, ordered[n + 1 :])
+        ctes.append(
+            f"{alias} AS MATERIALIZED (SELECT {_q(ref_cols)},"
+            f" row_number() OVER ({part}ORDER BY {_q(ref_cols)}) AS rn,"
+            f' count(*) OVER ({part.strip()}) AS cnt FROM "{ref}"{where})'
+        )
+        on = [f'{alias}."{rc}" = {columns[c]}' for c, rc in shared]
+        j = _parent_row(t, cols[0], max(sizes.get(ref, 1), 1), sizes.get(t.name, 0))
+        on.append(f"{alias}.rn = 1 + ({'i' if shared else j} - 1) % {alias}.cnt")
+        joins.append(f"JOIN {alias} ON {' AND '.join(on)}")
+        for c, rc in zip(cols, ref_cols, strict=True):
+            columns.setdefault(c, f'{alias}."{rc}"')
+    return _Joins(columns, tuple(ctes), tuple(joins))
+
+
+def _agreeing(cols: tuple[str, ...], ref_cols: tuple[str, ...], later: list[_ForeignKey]) -> str:
+    """A WHERE clause keeping the parent rows whose shared columns have a match in the
+    parents of every later overlapping key (a user whose account has an agent too)."""
+    conds = []
+    for other_cols, other_ref, other_ref_cols in later:
+        pairs = [
+            (rc, other_ref_cols[other_cols.index(c)])
+            for c, rc in zip(cols, ref_cols, strict=True)
+            if c in other_cols
+        ]
+        if pairs:
+            mine, theirs = _q([a for a, _ in pairs]), _q([b for _, b in pairs])
+            conds.append(f'({mine}) IN (SELECT {theirs} FROM "{other_ref}")')
+    return f" WHERE {' AND '.join(conds)}" if conds else ""
+
+
 def column_expr(tables: dict[str, _Table], sizes: dict[str, int], t: _Table, c: _Col) -> str | None:
-    """The expression for column `c` of row `i`; None to leave it to its default."""
+    """The expression for column `c` of row `i`; None to leave it to its default.
+    (Columns of composite foreign keys come from `composite_joins` instead.)"""
     for cols, ref, ref_cols in t.fks:
         if c.name in cols and ref in tables:
             parent = tables[ref]
@@ -236,14 +306,19 @@ def value_expr(t: _Table, c: _Col, i: str) -> str:
 
 def insert_sql(tables: dict[str, _Table], sizes: dict[str, int], name: str) -> str:
     t = tables[name]
-    exprs = {c.name: column_expr(tables, sizes, t, c) for c in t.cols.values()}
+    via = composite_joins(tables, sizes, t)
+    exprs = {
+        c.name: via.columns.get(c.name) or column_expr(tables, sizes, t, c) for c in t.cols.values()
+    }
     chosen = {k: v for k, v in exprs.items() if v is not None}
     overriding = " OVERRIDING SYSTEM VALUE" if any(t.cols[k].identity for k in chosen) else ""
     cols = ", ".join(f'"{k}"' for k in chosen)
     values = ", ".join(chosen.values())
+    with_ = f"WITH {', '.join(via.ctes)} " if via.ctes else ""
     return (
-        f'INSERT INTO "{name}" ({cols}){overriding} '
+        f'{with_}INSERT INTO "{name}" ({cols}){overriding} '
         f"SELECT {values} FROM generate_series(1, {sizes.get(name, 0)}) AS g(i)"
+        + "".join(f" {j}" for j in via.joins)
     )
 
 

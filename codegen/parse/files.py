@@ -40,7 +40,7 @@ def _chunk_to_query(source: SourceText, chunk: Sequence[Tok], prev_end_line: int
     lead, body = chunk[:body_start], chunk[body_start:]
     index = find_header(lead)
     if index is None:
-        if not body:
+        if not body or _is_schema_statement(source, body):
             return None
         raise CodegenError(
             "statement has no '-- name: <Name> :<command>' comment above it",
@@ -64,6 +64,21 @@ def _chunk_to_query(source: SourceText, chunk: Sequence[Tok], prev_end_line: int
         spans=rewritten.spans,
         stmt=_parse_statement(source, rewritten.sql, rewritten.spans, header.name),
     )
+
+
+# Statements that read or write rows: unnamed, they are a query someone forgot to name.
+_DML = ("SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt")
+
+
+def _is_schema_statement(source: SourceText, body: Sequence[Tok]) -> bool:
+    """An unnamed DDL statement (sqlc lets one file be both schema and queries): skipped.
+
+    Anything that does not parse alone, or that reads or writes rows, is not."""
+    try:
+        stmts = pglast.parse_sql(source.text[body[0].start : body[-1].end])
+    except pgparser.ParseError:
+        return False
+    return len(stmts) == 1 and type(stmts[0].stmt).__name__ not in _DML
 
 
 def _parse_statement(source: SourceText, sql: str, spans: Spans, name: str) -> Any:

@@ -10,7 +10,8 @@ from codegen.commands import Command, parse_command
 from codegen.errors import CodegenError, SourceText
 from codegen.parse.tokens import IDENT, Tok
 
-_NAME_LINE = re.compile(r"--\s*name:\s*(?P<name>\S+)?\s*(?P<cmd>\S+)?\s*(?P<rest>.*)$")
+# `-- name: X :one`, or the same inside a block comment: `/* name: X :one */`.
+_NAME_LINE = re.compile(r"(?:--|/\*)\s*name:\s*(?P<name>\S+)?\s*(?P<cmd>\S+)?\s*(?P<rest>.*)$")
 _VET_LINE = re.compile(r"--\s*vet:\s*ignore\s+(?P<rules>[\w\-, ]+)$")
 
 
@@ -23,9 +24,19 @@ class Header:
     vet_ignore: frozenset[str]
 
 
+def _match(tok: Tok) -> re.Match[str] | None:
+    """The header a comment spells; a block comment is read without its closing `*/`."""
+    text = tok.text
+    if tok.name == "C_COMMENT":
+        if "\n" in text.strip():
+            return None
+        text = text.removesuffix("*/").rstrip()
+    return _NAME_LINE.match(text)
+
+
 def find_header(lead: Sequence[Tok]) -> int | None:
-    """Index of the `-- name:` comment among the comments leading a statement."""
-    return next((i for i, t in enumerate(lead) if _NAME_LINE.match(t.text)), None)
+    """Index of the `-- name:` (or `/* name: */`) comment among those leading a statement."""
+    return next((i for i, t in enumerate(lead) if _match(t)), None)
 
 
 def _command_list() -> str:
@@ -35,7 +46,7 @@ def _command_list() -> str:
 def parse_header(source: SourceText, lead: Sequence[Tok], index: int, prev_end_line: int) -> Header:
     """The header `lead[index]` checked, with the doc and vet comments that belong to it."""
     header = lead[index]
-    match = _NAME_LINE.match(header.text)
+    match = _match(header)
     assert match is not None
     name, cmd = match["name"], match["cmd"]
     if not name:

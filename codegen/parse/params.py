@@ -2,8 +2,10 @@
 
 Markers: `@name` (also glued to an operator, `id=@id`), `sqlc.arg(name)`, `sqlc.narg(name)`,
 `sqlc.slice(name)` (`x IN (sqlc.slice(ids))` becomes `x = ANY($n)`), `sqlc.embed(t)` (becomes
-`t.*`), and positional `$n`, which is kept as written. Each marker kind is one function that
-reads tokens at a position and returns how many it consumed; `apply_edits` does the splice.
+`t.*`), and positional `$n`, which is kept as written. Both styles may share a statement,
+as sqlc allows: the named ones are numbered after the highest `$n`. Each marker kind is one
+function that reads tokens at a position and returns how many it consumed; `apply_edits`
+does the splice.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class _Markers:
     positional: dict[int, Param] = field(default_factory=dict)
     embeds: list[Embed] = field(default_factory=list)
     edits: list[Edit] = field(default_factory=list)
+    first_named: int = 1  # named parameters are numbered from here, after every `$n`
 
     def error(self, message: str, offset: int) -> CodegenError:
         return CodegenError(f"{self.query}: {message}", self.source, offset)
@@ -51,7 +54,7 @@ class _Markers:
         """The `$n` of a named parameter; the same name is the same parameter."""
         old = self.named.get(name)
         if old is None:
-            number = len(self.named) + 1
+            number = self.first_named + len(self.named)
             self.named[name] = Param(number, name, nullable, is_slice, False, offset)
             return number
         if is_slice != old.is_slice:
@@ -154,28 +157,23 @@ _READERS = (_glued, _at_name, _macro, _positional)
 def rewrite(source: SourceText, body: Sequence[Tok], query: str) -> Rewritten:
     """Replace parameter markers with `$n`, keeping a map back to file offsets."""
     m = _Markers(source, query)
+    m.first_named = 1 + max((int(t.text[1:]) for t in body if t.name == "PARAM"), default=0)
     i = 0
     while i < len(body):
         i += next((n for read in _READERS if (n := read(body, i, m))), 1)
-    params = _check_styles(m, body[0].start)
+    params = _in_order(m, body[0].start)
     sql, spans = apply_edits(source.text, body[0].start, body[-1].end, m.edits)
     return Rewritten(sql, params, tuple(m.embeds), spans)
 
 
-def _check_styles(m: _Markers, start: int) -> tuple[Param, ...]:
-    """One parameter style a statement, and no gap in `$1..$n`."""
-    named_used = bool(m.named or m.embeds)
-    if m.positional and named_used:
-        raise m.error(
-            "mixes positional $n and named parameters; use one style",
-            min(p.offset for p in m.positional.values()),
-        )
+def _in_order(m: _Markers, start: int) -> tuple[Param, ...]:
+    """No gap in `$1..$n`; the positional parameters, then the named ones after them."""
     if m.positional:
         missing = sorted(set(range(1, max(m.positional) + 1)) - set(m.positional))
         if missing:
             raise m.error(f"positional parameter ${missing[0]} is never used", start)
-        return tuple(m.positional[k] for k in sorted(m.positional))
-    return tuple(sorted(m.named.values(), key=lambda p: p.number))
+    named = sorted(m.named.values(), key=lambda p: p.number)
+    return tuple(m.positional[k] for k in sorted(m.positional)) + tuple(named)
 
 
 def apply_edits(text: str, start: int, end: int, edits: Sequence[Edit]) -> tuple[str, Spans]:

@@ -39,7 +39,8 @@ class Imports:
         for module in sorted(self._plain):
             lines[_section(module)].append(f"import {module}")
         for module in sorted(self._froms):
-            lines[_section(module)].append(from_import(module, sorted(self._froms[module])))
+            names = sorted(self._froms[module], key=_by_type)
+            lines[_section(module)].append(from_import(module, names))
         # Relative imports: the package works wherever it is put and under whatever name it
         # is imported (a src/ layout, a tests fixture), with no guess at its dotted path.
         local = []
@@ -52,3 +53,10 @@ class Imports:
 
 def _section(module: str) -> str:
     return "stdlib" if module.split(".")[0] in sys.stdlib_module_names else "third"
+
+
+def _by_type(name: str) -> tuple[int, str]:
+    """isort's order-by-type, as ruff applies it: CONSTANTS, then Classes, then the rest."""
+    if name.isupper() and len(name) > 1:
+        return 0, name
+    return (1 if name[0].isupper() else 2), name

@@ -1,4 +1,4 @@
-"""models.py: one NamedTuple per table and view, one StrEnum per enum."""
+"""models.py: one row class per table and view (render.rows), one StrEnum per enum."""
 
 from __future__ import annotations
 
@@ -12,20 +12,7 @@ from codegen.config import Config
 from codegen.errors import CodegenError
 from codegen.render.imports import Imports
 from codegen.render.pytypes import TypeMapper
-
-
-@dataclass(frozen=True)
-class Field:
-    name: str
-    annotation: str
-
-
-@dataclass(frozen=True)
-class Model:
-    name: str
-    table: str
-    kind: str  # "table" or "view"
-    fields: list[Field]
+from codegen.render.rows import Field, RowClass, row_class
 
 
 @dataclass(frozen=True)
@@ -39,7 +26,7 @@ def render_models(
     env: jinja2.Environment, catalog: cat.Catalog, mapper: TypeMapper, config: Config, header: str
 ) -> str:
     imports = Imports()
-    models = []
+    models: list[RowClass] = []
     for table in sorted(catalog.tables.values(), key=lambda t: t.name):
         fields = [
             Field(
@@ -49,8 +36,8 @@ def render_models(
             for c in table.columns
         ]
         kind = "view" if table.is_view else "table"
-        models.append(Model(naming.class_name(table.name, config.rename), table.name, kind, fields))
-    imports.name("typing", "NamedTuple")
+        name = naming.class_name(table.name, config.rename)
+        models.append(row_class(name, f"A row of {kind} {table.name}.", fields, imports))
     enums = [
         EnumClass(
             naming.enum_class(e.name),

@@ -25,6 +25,8 @@ _SCALARS: dict[str, tuple[str, str | None]] = {
     "name": ("str", None),
     "char": ("str", None),
     "citext": ("str", None),
+    "hstore": ("dict[str, str | None]", None),  # contrib extensions (codegen/data/extensions)
+    "ltree": ("str", None),
     "xml": ("str", None),
     "tsvector": ("str", None),
     "macaddr": ("str", None),
@@ -74,6 +76,21 @@ class TypeMapper:
         if base is None:
             base = self._base(pg, imports)
         return f"{base} | None" if nullable else base
+
+    def param(self, pg: str, nullable: bool, imports: Imports) -> str:
+        """The annotation for a parameter: what the driver accepts for `pg`. An array takes
+        any sequence; a NOT NULL json/jsonb takes no None, which asyncpg would send as SQL
+        NULL."""
+        if self.config.overrides.get(pg) is None:
+            types = self.catalog.types
+            if types.is_array(pg):
+                imports.module("collections.abc")
+                inner = f"collections.abc.Sequence[{self._base(types.elem(pg), imports)}]"
+                return f"{inner} | None" if nullable else inner
+            if pg in ("json", "jsonb") and not nullable:
+                imports.runtime("JSONNotNull")
+                return "JSONNotNull"
+        return self.py(pg, nullable, imports)
 
     def _base(self, pg: str, imports: Imports) -> str:
         override = self._override(pg, imports)

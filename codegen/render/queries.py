@@ -18,15 +18,15 @@ from codegen.commands import Command
 from codegen.config import Config
 from codegen.render.imports import Imports
 from codegen.render.layout import doc_line, py_string
-from codegen.render.models import Field
 from codegen.render.pytypes import TypeMapper
+from codegen.render.rows import Field, RowClass, row_class
 
 # Names a function body uses, by command: a parameter called so is renamed `name_`, as
 # `conn` is, or it would be overwritten (`row = await conn.fetchrow(..., row)`) or shadow
-# what the body calls (`tuple.__new__`, `rowcount`).
+# what the body calls (`make_row`, `rowcount`).
 _BODY_NAMES: dict[Command, frozenset[str]] = {
-    Command.ONE: frozenset({"row", "tuple"}),
-    Command.MANY: frozenset({"rows", "tuple"}),
+    Command.ONE: frozenset({"row", "make_row"}),
+    Command.MANY: frozenset({"rows", "make_row"}),
     Command.EXECROWS: frozenset({"status", "rowcount"}),
 }
 _VALUE_BODY_NAMES = frozenset({"value"})  # :one returning one column's value
@@ -45,7 +45,7 @@ class Function:
     source: str  # file:line
     params: list[Field]
     row_type: str | None  # the class or type rows come back as
-    row_fields: list[Field]  # for a generated row class
+    row_class: RowClass | None  # a row class generated next to the function
     row_builder: tuple[str, ...] | None  # embed rows: the row's arguments, `{r}` the Record
     params_class: str | None
     table: str | None
@@ -60,18 +60,24 @@ class Function:
         return [self.const, *(p.name for p in self.params)]
 
     @property
-    def nested(self) -> bool:
-        return self.row_builder is not None
+    def record_rows(self) -> bool:
+        """Rows are built by asyncpg itself: the driver call passes `record_class`."""
+        return self.row_type is not None and not self.scalar and self.row_builder is None
+
+    def fetch_args(self, *args: str) -> list[str]:
+        """The driver call's arguments (`args`, else the SQL and parameters), plus
+        `record_class=` when asyncpg builds the rows."""
+        given = list(args) or self.args
+        return [*given, f"record_class={self.row_type}"] if self.record_rows else given
 
     @property
     def callee(self) -> str:
-        return f"{self.row_type}(" if self.row_builder is not None else "tuple.__new__("
+        return f"{self.row_type}.make("
 
     def build(self, var: str) -> list[str]:
-        """The arguments that build one row from the Record `var`."""
-        if self.row_builder is not None:
-            return [b.replace("{r}", var) for b in self.row_builder]
-        return [str(self.row_type), var]
+        """The arguments that build one embed row from the Record `var`."""
+        assert self.row_builder is not None
+        return [b.replace("{r}", var) for b in self.row_builder]
 
 
 def named_sql(name: str, command: Command, sql: str) -> str:
@@ -115,9 +121,11 @@ def _function(
     scalar = len(a.columns) == 1 and a.model is None and a.columns[0].embed is None
     row_type, row_fields, row_builder = _row(a, scalar, mapper, imports, config)
     params_class = naming.params_class(q.name) if command.takes_batch else None
-    _command_imports(a, command, scalar, row_builder, imports)
-    if row_fields or params_class:
+    _command_imports(a, command, scalar, imports)
+    if params_class:
         imports.name("typing", "NamedTuple")
+    returned = f"A row returned by {fname}."
+    made = row_class(str(row_type), returned, row_fields, imports) if row_fields else None
     return Function(
         name=fname,
         const=naming.constant_name(fname),
@@ -128,7 +136,7 @@ def _function(
         source=f"{Path(q.source.path).as_posix()}:{q.line}",
         params=_params(a, scalar, mapper, imports),
         row_type=row_type,
-        row_fields=row_fields,
+        row_class=made,
         row_builder=row_builder,
         params_class=params_class,
         table=a.table,
@@ -143,23 +151,19 @@ def _params(a: Analysis, scalar: bool, mapper: TypeMapper, imports: Imports) -> 
     command = a.query.command
     taken = _VALUE_BODY_NAMES if command == Command.ONE and scalar else _BODY_NAMES.get(command, ())
     names = naming.parameter_names((p.name for p in a.params), taken)
-    if any(p.is_slice for p in a.params):
-        imports.module("collections.abc")
-    types = mapper.catalog.types
+    narg = {p.number for p in a.query.params if p.nullable}  # `sqlc.narg`: None by default
+    keyword = not command.takes_batch  # a batch's Params tuple lists every field
     return [
         Field(
             name,
-            f"collections.abc.Sequence[{mapper.py(types.elem(p.type), False, imports)}]"
-            if p.is_slice
-            else mapper.py(p.type, p.nullable, imports),
+            mapper.param(p.type, p.nullable, imports),
+            "None" if keyword and p.number in narg else None,
         )
         for name, p in zip(names, a.params, strict=True)
     ]
 
 
-def _command_imports(
-    a: Analysis, command: Command, scalar: bool, builder: tuple[str, ...] | None, imports: Imports
-) -> None:
+def _command_imports(a: Analysis, command: Command, scalar: bool, imports: Imports) -> None:
     if command.takes_batch:
         imports.module("collections.abc")
     if command in (Command.EXECROWS, Command.COPYFROM):
@@ -168,8 +172,6 @@ def _command_imports(
         imports.runtime("BatchMismatchError")
     if command == Command.ONE and a.always_one_row and not scalar:
         imports.runtime("NoRowError")
-    if command.many_rows and a.columns and not scalar and builder is None:
-        imports.name("itertools", "repeat")
 
 
 def _origin_key(c: Col) -> str | None:
@@ -215,11 +217,11 @@ def _row_fields(
         model = naming.class_name(c.origin[0], config.rename)
         imports.model(model)
         fields.append(Field(naming.field_name(c.embed), model))
-        parts.append(f"tuple.__new__({model}, {{r}}[{i}:{j}])")
+        parts.append(f"make_row({model}, {{r}}[{i}:{j}])")
         i = j
     names = [f.name for f in fields]
     if len(set(names)) != len(names):
         dup = next(n for n in names if names.count(n) > 1)
         raise a.query.error(f"result has two columns named {dup!r}; alias one of them")
-    nested = any(p.startswith("tuple.__new__") for p in parts)
+    nested = any(p.startswith("make_row(") for p in parts)
     return fields, tuple(parts) if nested else None

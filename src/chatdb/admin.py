@@ -63,14 +63,27 @@ class AdminService:
         pool: asyncpg.Pool[Any],
         retry: RetryPolicy | None = None,
         timeouts: Timeouts | None = None,
+        *,
+        replica: asyncpg.Pool[Any] | None = None,
     ) -> None:
         self.pool = pool
         self.retry = retry or RetryPolicy()
         self.timeouts = timeouts or Timeouts()
+        # Read-only operations that may read slightly stale data go here when given (a
+        # pool on a streaming replica); everything else, and `fresh=True`, on `pool`.
+        self.replica = replica
 
     async def _tx(self, work: Callable[[Conn], Awaitable[T]], *, readonly: bool = False) -> T:
         return await run_in_transaction(
             self.pool, work, self.retry, readonly=readonly, timeouts=self.timeouts
+        )
+
+    async def _read(self, work: Callable[[Conn], Awaitable[T]], *, fresh: bool) -> T:
+        """A read-only transaction on the replica if there is one and `fresh` is False
+        (the result may lag the primary by the replication delay), else on the primary."""
+        pool = self.pool if fresh or self.replica is None else self.replica
+        return await run_in_transaction(
+            pool, work, self.retry, readonly=True, timeouts=self.timeouts
         )
 
     # -- providers ---------------------------------------------------------------
@@ -286,7 +299,7 @@ class _ConfigFields(TypedDict):
     display_name: str
     context_limit: int
     compression_threshold: int
-    options: JSONValue
+    options: dict[str, JSONValue]
     enabled: bool
     is_default: bool
 
@@ -346,12 +359,9 @@ async def _ensure_default(conn: Conn) -> ChatModelConfig | None:
 
 
 async def resolve_model(conn: Conn, chat: Chat) -> ChatModelConfig:
-    """The chat's own config if usable, else the usable default: never a disabled one."""
-    if chat.model_config_id is not None:
-        own = await q_configs.get_enabled_chat_model_config_by_id(conn, id=chat.model_config_id)
-        if own is not None:
-            return own
-    default = await q_configs.get_usable_default_chat_model_config(conn)
-    if default is None:
+    """The chat's own config if usable, else the usable default: never a disabled one
+    (one query, ResolveChatModelConfig)."""
+    config = await q_configs.resolve_chat_model_config(conn, own_id=chat.model_config_id)
+    if config is None:
         raise NoDefaultModelConfig()
-    return default
+    return config

@@ -17,6 +17,13 @@ deleted chat stays deleted: its row remains as a tombstone, so no late retry re-
 Lock order, the same in every operation that takes more than one: the provider row
 (`FOR UPDATE`), then the default-model-config advisory lock, then config/chat rows. A
 consistent order is what keeps concurrent admin operations free of deadlocks.
+
+Round trips are the cost of a send (issue 12): BEGIN with its bounds, one statement that
+creates/locks/returns the chat and picks the model config, the message insert, the
+chat's counter, and COMMIT with the pool's session reset — five. Reads may go to a
+replica pool (`replica=`): `get_chat`, `list_chats`, `list_messages` and
+`resolve_model_for_turn`, each with `fresh=True` to read the primary instead (read your
+own writes, e.g. listing a chat right after sending to it). Writes never do.
 """
 
 from __future__ import annotations
@@ -219,11 +226,18 @@ class ChatService(AdminService):
         msg = _message_input("user", content)
 
         async def work(conn: Conn) -> SentMessage:
-            created = await q_chats.ensure_chat(
-                conn, id=cid, **who, title=title_from_message(msg["content"]), model_config_id=None
+            # One statement creates the chat if need be, locks it, returns it and the
+            # model config to use; no row when another first message created it after the
+            # statement began, or when it is not the sender's: a second statement tells.
+            row = await q_chats.upsert_chat_for_sender(
+                conn, id=cid, **who, title=title_from_message(msg["content"])
             )
-            chat = await _sender_chat(conn, cid, who)
-            return await _store_message(conn, chat, mid, msg, created_chat=created == 1)
+            if row is None:
+                return await _store_message(conn, await _sender_chat(conn, cid, who), mid, msg)
+            chat = _live(Chat.make(**{f: getattr(row, f) for f in Chat._fields}))
+            return await _insert_message(
+                conn, chat, row.model_config_to_use, mid, msg, created_chat=row.created
+            )
 
         return await self._tx(work)
 
@@ -260,20 +274,23 @@ class ChatService(AdminService):
             chat = await q_chats.get_chat_for_agent_for_update(
                 conn, id=cid, account_id=acc, agent_id=agt
             )
-            return await _store_message(conn, _live(chat), mid, msg, created_chat=False)
+            return await _store_message(conn, _live(chat), mid, msg)
 
         return await self._tx(work)
 
-    async def resolve_model_for_turn(self, *, user_id: Id, chat_id: Id) -> ChatModelConfig:
+    async def resolve_model_for_turn(
+        self, *, user_id: Id, chat_id: Id, fresh: bool = False
+    ) -> ChatModelConfig:
         """The config a new turn uses: the chat's own if still usable, else the usable
-        default (seed 000); NoDefaultModelConfig when there is none."""
+        default (seed 000); NoDefaultModelConfig when there is none. Read from the replica
+        when there is one, unless `fresh` (see `_read`)."""
         usr, cid = v.as_uuid(user_id, "user_id"), v.as_uuid(chat_id, "chat_id")
 
         async def work(conn: Conn) -> ChatModelConfig:
             chat = found(await q_chats.get_owned_chat(conn, id=cid, user_id=usr))
             return await resolve_model(conn, chat)
 
-        return await self._tx(work, readonly=True)
+        return await self._read(work, fresh=fresh)
 
     async def set_chat_model(self, *, user_id: Id, chat_id: Id, model_config_id: Id | None) -> Chat:
         usr, cid = v.as_uuid(user_id, "user_id"), v.as_uuid(chat_id, "chat_id")
@@ -288,18 +305,20 @@ class ChatService(AdminService):
 
         return await self._tx(work)
 
-    async def get_chat(self, *, user_id: Id, chat_id: Id) -> Chat:
+    async def get_chat(self, *, user_id: Id, chat_id: Id, fresh: bool = False) -> Chat:
+        """The user's chat; from the replica when there is one, unless `fresh`."""
         usr, cid = v.as_uuid(user_id, "user_id"), v.as_uuid(chat_id, "chat_id")
 
         async def work(conn: Conn) -> Chat:
             return found(await q_chats.get_owned_chat(conn, id=cid, user_id=usr))
 
-        return await self._tx(work, readonly=True)
+        return await self._read(work, fresh=fresh)
 
     async def list_chats(
-        self, *, user_id: Id, limit: int = 50, after: ChatCursor | None = None
+        self, *, user_id: Id, limit: int = 50, after: ChatCursor | None = None, fresh: bool = False
     ) -> ChatPage:
-        """A user's chats, most recent activity first; pass `page.next` for the next page."""
+        """A user's chats, most recent activity first; pass `page.next` for the next page.
+        From the replica when there is one, unless `fresh`."""
         usr = v.as_uuid(user_id, "user_id")
         limit = v.integer(limit, "limit", 1, v.PAGE_MAX)
         if after is not None and not isinstance(after, ChatCursor):
@@ -318,13 +337,20 @@ class ChatService(AdminService):
             nxt = ChatCursor(chats[-1].last_active, chats[-1].id) if more else None
             return ChatPage(chats, nxt)
 
-        return await self._tx(work, readonly=True)
+        return await self._read(work, fresh=fresh)
 
     async def list_messages(
-        self, *, user_id: Id, chat_id: Id, after_id: int = 0, limit: int = 100
+        self,
+        *,
+        user_id: Id,
+        chat_id: Id,
+        after_id: int = 0,
+        limit: int = 100,
+        fresh: bool = False,
     ) -> MessagePage:
         """A chat's messages in order. History of a chat whose model config was deleted
-        reads unchanged: messages keep pointing at the soft-deleted config."""
+        reads unchanged: messages keep pointing at the soft-deleted config. From the
+        replica when there is one, unless `fresh` (a list right after a send: use it)."""
         usr, cid = v.as_uuid(user_id, "user_id"), v.as_uuid(chat_id, "chat_id")
         after = v.integer(after_id, "after_id", 0, 2**63 - 1)
         limit = v.integer(limit, "limit", 1, v.PAGE_MAX)
@@ -338,7 +364,7 @@ class ChatService(AdminService):
             rows = rows[:limit]
             return MessagePage(rows, rows[-1].id if more else None)
 
-        return await self._tx(work, readonly=True)
+        return await self._read(work, fresh=fresh)
 
     async def delete_chat(self, *, user_id: Id, chat_id: Id) -> ChatDeleted:
         """Delete a chat and its messages. The chat row stays as a tombstone (title
@@ -397,22 +423,34 @@ async def _sender_chat(conn: Conn, cid: uuid.UUID, who: _Who) -> Chat:
     return _live(await q_chats.get_chat_for_sender_for_update(conn, id=cid, **who))
 
 
-async def _store_message(
-    conn: Conn, chat: Chat, mid: uuid.UUID, msg: _Message, *, created_chat: bool
+async def _store_message(conn: Conn, chat: Chat, mid: uuid.UUID, msg: _Message) -> SentMessage:
+    """Resolve the model config (one query), then store the message in the locked chat."""
+    config = await q_configs.resolve_chat_model_config(conn, own_id=chat.model_config_id)
+    config_id = None if config is None else config.id
+    return await _insert_message(conn, chat, config_id, mid, msg, created_chat=False)
+
+
+async def _insert_message(
+    conn: Conn,
+    chat: Chat,
+    config_id: uuid.UUID | None,
+    mid: uuid.UUID,
+    msg: _Message,
+    *,
+    created_chat: bool,
 ) -> SentMessage:
-    try:
-        config = await resolve_model(conn, chat)
-    except NoDefaultModelConfig:
-        # A retry of a message stored earlier needs no model: it returns the stored
-        # message, whatever happened to the configs since.
+    """Insert the message and count it in its chat; a retry returns the stored one."""
+    if config_id is None:
+        # No usable config: a retry of a message stored earlier needs none, it returns
+        # the stored message, whatever happened to the configs since.
         stored = await q_messages.get_chat_message_by_client_id(
             conn, chat_id=chat.id, client_message_id=mid
         )
         if stored is None:
-            raise
+            raise NoDefaultModelConfig()
         return SentMessage(stored, chat, created_chat=False, duplicate=True)
     message = await q_messages.insert_chat_message(
-        conn, chat_id=chat.id, client_message_id=mid, **msg, model_config_id=config.id
+        conn, chat_id=chat.id, client_message_id=mid, **msg, model_config_id=config_id
     )
     if message is None:
         existing = await q_messages.get_chat_message_by_client_id(

@@ -228,7 +228,7 @@ async def _try_once(
             run.stage = _Stage.WORK
             run.result = result = await work(conn)
             run.stage = _Stage.COMMIT
-            await conn.execute("COMMIT")
+            await _commit(conn)
         except BaseException:
             run.closed = _connection_closed(conn)
             if not run.closed:
@@ -236,6 +236,13 @@ async def _try_once(
             raise
         run.stage = _Stage.COMMITTED
     return result
+
+
+async def _commit(conn: Conn) -> None:
+    """COMMIT; on a `runtime.Connection`, with the session reset in the same round trip
+    (the pool then skips its own reset: one round trip less per transaction)."""
+    commit_and_reset = getattr(conn, "commit_and_reset", None)
+    await (commit_and_reset() if commit_and_reset is not None else conn.execute("COMMIT"))
 
 
 async def _rollback(conn: Conn) -> None:

@@ -131,13 +131,15 @@ def _scalar_size(item: object, name: str, max_size: int) -> int:
     raise InvalidInput(f"{name} is not JSON (found {type(item).__name__}).")
 
 
-def json_object(value: object, name: str) -> JSONValue:
+def json_object(value: object, name: str) -> dict[str, JSONValue]:
     """An optional JSON object (None is {}), validated as a document."""
     if value is None:
         return {}
     if not isinstance(value, Mapping):
         raise InvalidInput(f"{name} must be a JSON object.")
-    return json_document(dict(value), name)
+    document: dict[str, JSONValue] = dict(value)
+    json_document(document, name)
+    return document
 
 
 def string_list(value: object, name: str) -> JSONValue | None:

@@ -25,10 +25,10 @@ async def insert_account(
 
     Source: queries/accounts.sql:1
     """
-    row = await conn.fetchrow(INSERT_ACCOUNT, name)
+    row = await conn.fetchrow(INSERT_ACCOUNT, name, record_class=Account)
     if row is None:
         raise NoRowError("InsertAccount returned no row")
-    return tuple.__new__(Account, row)
+    return row
 
 
 GET_ACCOUNT_BY_ID: Final = """\
@@ -46,8 +46,7 @@ async def get_account_by_id(
 
     Source: queries/accounts.sql:4
     """
-    row = await conn.fetchrow(GET_ACCOUNT_BY_ID, id)
-    return None if row is None else tuple.__new__(Account, row)
+    return await conn.fetchrow(GET_ACCOUNT_BY_ID, id, record_class=Account)
 
 
 INSERT_USER: Final = """\
@@ -63,16 +62,16 @@ async def insert_user(
     *,
     account_id: uuid.UUID,
     email: str,
-    display_name: str | None,
+    display_name: str | None = None,
 ) -> User:
     """InsertUser :one
 
     Source: queries/accounts.sql:7
     """
-    row = await conn.fetchrow(INSERT_USER, account_id, email, display_name)
+    row = await conn.fetchrow(INSERT_USER, account_id, email, display_name, record_class=User)
     if row is None:
         raise NoRowError("InsertUser returned no row")
-    return tuple.__new__(User, row)
+    return row
 
 
 GET_USER_BY_ID: Final = """\
@@ -90,8 +89,7 @@ async def get_user_by_id(
 
     Source: queries/accounts.sql:12
     """
-    row = await conn.fetchrow(GET_USER_BY_ID, id)
-    return None if row is None else tuple.__new__(User, row)
+    return await conn.fetchrow(GET_USER_BY_ID, id, record_class=User)
 
 
 INSERT_AGENT: Final = """\
@@ -111,10 +109,10 @@ async def insert_agent(
 
     Source: queries/accounts.sql:15
     """
-    row = await conn.fetchrow(INSERT_AGENT, account_id, name)
+    row = await conn.fetchrow(INSERT_AGENT, account_id, name, record_class=Agent)
     if row is None:
         raise NoRowError("InsertAgent returned no row")
-    return tuple.__new__(Agent, row)
+    return row
 
 
 GET_AGENT_BY_ID: Final = """\
@@ -132,8 +130,7 @@ async def get_agent_by_id(
 
     Source: queries/accounts.sql:18
     """
-    row = await conn.fetchrow(GET_AGENT_BY_ID, id)
-    return None if row is None else tuple.__new__(Agent, row)
+    return await conn.fetchrow(GET_AGENT_BY_ID, id, record_class=Agent)
 
 
 INSERT_ACCOUNT_WITH_ID: Final = """\
@@ -155,8 +152,7 @@ async def insert_account_with_id(
 
     Source: queries/accounts.sql:23
     """
-    row = await conn.fetchrow(INSERT_ACCOUNT_WITH_ID, id, name)
-    return None if row is None else tuple.__new__(Account, row)
+    return await conn.fetchrow(INSERT_ACCOUNT_WITH_ID, id, name, record_class=Account)
 
 
 INSERT_USER_WITH_ID: Final = """\
@@ -174,14 +170,15 @@ async def insert_user_with_id(
     id: uuid.UUID,
     account_id: uuid.UUID,
     email: str,
-    display_name: str | None,
+    display_name: str | None = None,
 ) -> User | None:
     """InsertUserWithID :one
 
     Source: queries/accounts.sql:28
     """
-    row = await conn.fetchrow(INSERT_USER_WITH_ID, id, account_id, email, display_name)
-    return None if row is None else tuple.__new__(User, row)
+    return await conn.fetchrow(
+        INSERT_USER_WITH_ID, id, account_id, email, display_name, record_class=User
+    )
 
 
 INSERT_AGENT_WITH_ID: Final = """\
@@ -203,5 +200,4 @@ async def insert_agent_with_id(
 
     Source: queries/accounts.sql:34
     """
-    row = await conn.fetchrow(INSERT_AGENT_WITH_ID, id, account_id, name)
-    return None if row is None else tuple.__new__(Agent, row)
+    return await conn.fetchrow(INSERT_AGENT_WITH_ID, id, account_id, name, record_class=Agent)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import collections.abc
 import uuid
-from itertools import repeat
 from typing import Final, NamedTuple
 
 from .models import ChatMessage
@@ -35,19 +34,19 @@ async def insert_chat_message(
     client_message_id: uuid.UUID,
     role: str,
     content: str,
-    action: str | None,
-    dax_attempts: JSONValue | None,
-    final_dax: str | None,
-    resolution_note: str | None,
-    error: str | None,
-    model_config_id: uuid.UUID | None,
+    action: str | None = None,
+    dax_attempts: JSONValue | None = None,
+    final_dax: str | None = None,
+    resolution_note: str | None = None,
+    error: str | None = None,
+    model_config_id: uuid.UUID | None = None,
 ) -> ChatMessage | None:
     """Insert a message; a retry with the same client_message_id returns no row
     instead of a duplicate (the unique key makes retries idempotent).
 
     Source: queries/chat_messages.sql:3
     """
-    row = await conn.fetchrow(
+    return await conn.fetchrow(
         INSERT_CHAT_MESSAGE,
         chat_id,
         client_message_id,
@@ -59,8 +58,8 @@ async def insert_chat_message(
         resolution_note,
         error,
         model_config_id,
+        record_class=ChatMessage,
     )
-    return None if row is None else tuple.__new__(ChatMessage, row)
 
 
 GET_CHAT_MESSAGE_BY_CLIENT_ID: Final = """\
@@ -82,8 +81,9 @@ async def get_chat_message_by_client_id(
 
     Source: queries/chat_messages.sql:15
     """
-    row = await conn.fetchrow(GET_CHAT_MESSAGE_BY_CLIENT_ID, chat_id, client_message_id)
-    return None if row is None else tuple.__new__(ChatMessage, row)
+    return await conn.fetchrow(
+        GET_CHAT_MESSAGE_BY_CLIENT_ID, chat_id, client_message_id, record_class=ChatMessage
+    )
 
 
 LIST_CHAT_MESSAGES: Final = """\
@@ -108,8 +108,9 @@ async def list_chat_messages(
 
     Source: queries/chat_messages.sql:20
     """
-    rows = await conn.fetch(LIST_CHAT_MESSAGES, chat_id, after_id, page_size)
-    return list(map(tuple.__new__, repeat(ChatMessage), rows))
+    return await conn.fetch(
+        LIST_CHAT_MESSAGES, chat_id, after_id, page_size, record_class=ChatMessage
+    )
 
 
 COUNT_CHAT_MESSAGES: Final = """\

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from itertools import repeat
 from typing import Final
 
 from .models import ChatProvider, ChatProviderTombstone
@@ -30,8 +29,9 @@ async def insert_chat_provider(
 
     Source: queries/chat_providers.sql:1
     """
-    row = await conn.fetchrow(INSERT_CHAT_PROVIDER, provider, display_name, enabled)
-    return None if row is None else tuple.__new__(ChatProvider, row)
+    return await conn.fetchrow(
+        INSERT_CHAT_PROVIDER, provider, display_name, enabled, record_class=ChatProvider
+    )
 
 
 UPDATE_CHAT_PROVIDER: Final = """\
@@ -56,8 +56,9 @@ async def update_chat_provider(
 
     Source: queries/chat_providers.sql:7
     """
-    row = await conn.fetchrow(UPDATE_CHAT_PROVIDER, display_name, enabled, provider)
-    return None if row is None else tuple.__new__(ChatProvider, row)
+    return await conn.fetchrow(
+        UPDATE_CHAT_PROVIDER, display_name, enabled, provider, record_class=ChatProvider
+    )
 
 
 GET_CHAT_PROVIDERS: Final = """\
@@ -74,8 +75,7 @@ async def get_chat_providers(
 
     Source: queries/chat_providers.sql:15
     """
-    rows = await conn.fetch(GET_CHAT_PROVIDERS)
-    return list(map(tuple.__new__, repeat(ChatProvider), rows))
+    return await conn.fetch(GET_CHAT_PROVIDERS, record_class=ChatProvider)
 
 
 GET_CHAT_PROVIDER_BY_PROVIDER: Final = """\
@@ -94,8 +94,7 @@ async def get_chat_provider_by_provider(
 
     Source: queries/chat_providers.sql:18
     """
-    row = await conn.fetchrow(GET_CHAT_PROVIDER_BY_PROVIDER, provider)
-    return None if row is None else tuple.__new__(ChatProvider, row)
+    return await conn.fetchrow(GET_CHAT_PROVIDER_BY_PROVIDER, provider, record_class=ChatProvider)
 
 
 GET_CHAT_PROVIDER_BY_PROVIDER_FOR_UPDATE: Final = """\
@@ -115,8 +114,9 @@ async def get_chat_provider_by_provider_for_update(
 
     Source: queries/chat_providers.sql:23
     """
-    row = await conn.fetchrow(GET_CHAT_PROVIDER_BY_PROVIDER_FOR_UPDATE, provider)
-    return None if row is None else tuple.__new__(ChatProvider, row)
+    return await conn.fetchrow(
+        GET_CHAT_PROVIDER_BY_PROVIDER_FOR_UPDATE, provider, record_class=ChatProvider
+    )
 
 
 DELETE_CHAT_PROVIDER: Final = """\
@@ -172,8 +172,9 @@ async def get_chat_provider_tombstone(
 
     Source: queries/chat_providers.sql:34
     """
-    row = await conn.fetchrow(GET_CHAT_PROVIDER_TOMBSTONE, provider)
-    return None if row is None else tuple.__new__(ChatProviderTombstone, row)
+    return await conn.fetchrow(
+        GET_CHAT_PROVIDER_TOMBSTONE, provider, record_class=ChatProviderTombstone
+    )
 
 
 DELETE_CHAT_PROVIDER_TOMBSTONE: Final = """\

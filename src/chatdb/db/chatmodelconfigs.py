@@ -5,11 +5,10 @@
 from __future__ import annotations
 
 import uuid
-from itertools import repeat
 from typing import Final
 
 from .models import ChatModelConfig
-from .runtime import Executor, JSONValue, NoRowError, rowcount
+from .runtime import Executor, JSONNotNull, NoRowError, rowcount
 
 GET_CHAT_MODEL_CONFIG_BY_ID: Final = """\
 -- name: GetChatModelConfigByID :one
@@ -34,8 +33,7 @@ async def get_chat_model_config_by_id(
 
     Source: queries/chatmodelconfigs.sql:1
     """
-    row = await conn.fetchrow(GET_CHAT_MODEL_CONFIG_BY_ID, id)
-    return None if row is None else tuple.__new__(ChatModelConfig, row)
+    return await conn.fetchrow(GET_CHAT_MODEL_CONFIG_BY_ID, id, record_class=ChatModelConfig)
 
 
 GET_DEFAULT_CHAT_MODEL_CONFIG: Final = """\
@@ -59,8 +57,7 @@ async def get_default_chat_model_config(
 
     Source: queries/chatmodelconfigs.sql:9
     """
-    row = await conn.fetchrow(GET_DEFAULT_CHAT_MODEL_CONFIG)
-    return None if row is None else tuple.__new__(ChatModelConfig, row)
+    return await conn.fetchrow(GET_DEFAULT_CHAT_MODEL_CONFIG, record_class=ChatModelConfig)
 
 
 GET_CHAT_MODEL_CONFIGS: Final = """\
@@ -88,8 +85,7 @@ async def get_chat_model_configs(
 
     Source: queries/chatmodelconfigs.sql:17
     """
-    rows = await conn.fetch(GET_CHAT_MODEL_CONFIGS)
-    return list(map(tuple.__new__, repeat(ChatModelConfig), rows))
+    return await conn.fetch(GET_CHAT_MODEL_CONFIGS, record_class=ChatModelConfig)
 
 
 GET_ENABLED_CHAT_MODEL_CONFIGS: Final = """\
@@ -122,8 +118,7 @@ async def get_enabled_chat_model_configs(
 
     Source: queries/chatmodelconfigs.sql:29
     """
-    rows = await conn.fetch(GET_ENABLED_CHAT_MODEL_CONFIGS)
-    return list(map(tuple.__new__, repeat(ChatModelConfig), rows))
+    return await conn.fetch(GET_ENABLED_CHAT_MODEL_CONFIGS, record_class=ChatModelConfig)
 
 
 GET_ENABLED_CHAT_MODEL_CONFIG_BY_ID: Final = """\
@@ -156,8 +151,9 @@ async def get_enabled_chat_model_config_by_id(
 
     Source: queries/chatmodelconfigs.sql:45
     """
-    row = await conn.fetchrow(GET_ENABLED_CHAT_MODEL_CONFIG_BY_ID, id)
-    return None if row is None else tuple.__new__(ChatModelConfig, row)
+    return await conn.fetchrow(
+        GET_ENABLED_CHAT_MODEL_CONFIG_BY_ID, id, record_class=ChatModelConfig
+    )
 
 
 INSERT_CHAT_MODEL_CONFIG: Final = """\
@@ -198,13 +194,13 @@ async def insert_chat_model_config(
     provider: str,
     model: str,
     display_name: str,
-    created_by: uuid.UUID | None,
-    updated_by: uuid.UUID | None,
+    created_by: uuid.UUID | None = None,
+    updated_by: uuid.UUID | None = None,
     enabled: bool,
     is_default: bool,
     context_limit: int,
     compression_threshold: int,
-    options: JSONValue,
+    options: JSONNotNull,
 ) -> ChatModelConfig:
     """InsertChatModelConfig :one
 
@@ -222,10 +218,11 @@ async def insert_chat_model_config(
         context_limit,
         compression_threshold,
         options,
+        record_class=ChatModelConfig,
     )
     if row is None:
         raise NoRowError("InsertChatModelConfig returned no row")
-    return tuple.__new__(ChatModelConfig, row)
+    return row
 
 
 UPDATE_CHAT_MODEL_CONFIG: Final = """\
@@ -259,19 +256,19 @@ async def update_chat_model_config(
     provider: str,
     model: str,
     display_name: str,
-    updated_by: uuid.UUID | None,
+    updated_by: uuid.UUID | None = None,
     enabled: bool,
     is_default: bool,
     context_limit: int,
     compression_threshold: int,
-    options: JSONValue,
+    options: JSONNotNull,
     id: uuid.UUID,
 ) -> ChatModelConfig | None:
     """UpdateChatModelConfig :one
 
     Source: queries/chatmodelconfigs.sql:85
     """
-    row = await conn.fetchrow(
+    return await conn.fetchrow(
         UPDATE_CHAT_MODEL_CONFIG,
         provider,
         model,
@@ -283,8 +280,8 @@ async def update_chat_model_config(
         compression_threshold,
         options,
         id,
+        record_class=ChatModelConfig,
     )
-    return None if row is None else tuple.__new__(ChatModelConfig, row)
 
 
 UNSET_DEFAULT_CHAT_MODEL_CONFIGS: Final = """\
@@ -385,8 +382,9 @@ async def get_chat_model_config_by_id_for_update(
 
     Source: queries/chatmodelconfigs.sql:132
     """
-    row = await conn.fetchrow(GET_CHAT_MODEL_CONFIG_BY_ID_FOR_UPDATE, id)
-    return None if row is None else tuple.__new__(ChatModelConfig, row)
+    return await conn.fetchrow(
+        GET_CHAT_MODEL_CONFIG_BY_ID_FOR_UPDATE, id, record_class=ChatModelConfig
+    )
 
 
 GET_FIRST_LIVE_CHAT_MODEL_CONFIG: Final = """\
@@ -415,8 +413,7 @@ async def get_first_live_chat_model_config(
 
     Source: queries/chatmodelconfigs.sql:142
     """
-    row = await conn.fetchrow(GET_FIRST_LIVE_CHAT_MODEL_CONFIG)
-    return None if row is None else tuple.__new__(ChatModelConfig, row)
+    return await conn.fetchrow(GET_FIRST_LIVE_CHAT_MODEL_CONFIG, record_class=ChatModelConfig)
 
 
 SET_DEFAULT_CHAT_MODEL_CONFIG: Final = """\
@@ -506,8 +503,9 @@ async def get_chat_model_config_by_id_any_state(
 
     Source: queries/chatmodelconfigs.sql:181
     """
-    row = await conn.fetchrow(GET_CHAT_MODEL_CONFIG_BY_ID_ANY_STATE, id)
-    return None if row is None else tuple.__new__(ChatModelConfig, row)
+    return await conn.fetchrow(
+        GET_CHAT_MODEL_CONFIG_BY_ID_ANY_STATE, id, record_class=ChatModelConfig
+    )
 
 
 INSERT_CHAT_MODEL_CONFIG_WITH_ID: Final = """\
@@ -530,17 +528,17 @@ async def insert_chat_model_config_with_id(
     conn: Executor,
     /,
     *,
-    id: uuid.UUID | None,
+    id: uuid.UUID | None = None,
     provider: str,
     model: str,
     display_name: str,
-    created_by: uuid.UUID | None,
-    updated_by: uuid.UUID | None,
+    created_by: uuid.UUID | None = None,
+    updated_by: uuid.UUID | None = None,
     enabled: bool,
     is_default: bool,
     context_limit: int,
     compression_threshold: int,
-    options: JSONValue,
+    options: JSONNotNull,
 ) -> ChatModelConfig:
     """Like InsertChatModelConfig, with a client-chosen id (NULL: the database picks one).
 
@@ -559,10 +557,11 @@ async def insert_chat_model_config_with_id(
         context_limit,
         compression_threshold,
         options,
+        record_class=ChatModelConfig,
     )
     if row is None:
         raise NoRowError("InsertChatModelConfigWithID returned no row")
-    return tuple.__new__(ChatModelConfig, row)
+    return row
 
 
 GET_USABLE_DEFAULT_CHAT_MODEL_CONFIG: Final = """\
@@ -587,8 +586,7 @@ async def get_usable_default_chat_model_config(
 
     Source: queries/chatmodelconfigs.sql:198
     """
-    row = await conn.fetchrow(GET_USABLE_DEFAULT_CHAT_MODEL_CONFIG)
-    return None if row is None else tuple.__new__(ChatModelConfig, row)
+    return await conn.fetchrow(GET_USABLE_DEFAULT_CHAT_MODEL_CONFIG, record_class=ChatModelConfig)
 
 
 GET_FIRST_USABLE_CHAT_MODEL_CONFIG: Final = """\
@@ -615,5 +613,35 @@ async def get_first_usable_chat_model_config(
 
     Source: queries/chatmodelconfigs.sql:209
     """
-    row = await conn.fetchrow(GET_FIRST_USABLE_CHAT_MODEL_CONFIG)
-    return None if row is None else tuple.__new__(ChatModelConfig, row)
+    return await conn.fetchrow(GET_FIRST_USABLE_CHAT_MODEL_CONFIG, record_class=ChatModelConfig)
+
+
+RESOLVE_CHAT_MODEL_CONFIG: Final = """\
+-- name: ResolveChatModelConfig :one
+SELECT cmc.id, cmc.provider, cmc.model, cmc.display_name, cmc.created_by,
+    cmc.updated_by, cmc.enabled, cmc.is_default, cmc.context_limit,
+    cmc.compression_threshold, cmc.options, cmc.deleted, cmc.deleted_at,
+    cmc.created_at, cmc.updated_at
+FROM chat_model_configs cmc
+JOIN chat_providers cp ON cp.provider = cmc.provider
+WHERE (cmc.id = $1::uuid OR cmc.is_default = TRUE)
+  AND cmc.deleted = FALSE
+  AND cmc.enabled = TRUE
+  AND cp.enabled = TRUE
+ORDER BY cmc.id = $1::uuid DESC NULLS LAST
+LIMIT 1"""
+
+
+async def resolve_chat_model_config(
+    conn: Executor,
+    /,
+    *,
+    own_id: uuid.UUID | None = None,
+) -> ChatModelConfig | None:
+    """The config a new turn of a chat uses, in one query (seed 000): the chat's own
+    (`own_id`, NULL when it has none) if it is still usable, else the usable default; no
+    row when neither is. Usable: live, enabled, and its provider enabled.
+
+    Source: queries/chatmodelconfigs.sql:222
+    """
+    return await conn.fetchrow(RESOLVE_CHAT_MODEL_CONFIG, own_id, record_class=ChatModelConfig)

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from itertools import repeat
-from typing import Final, NamedTuple
+from typing import TYPE_CHECKING, Final
 
 from .models import Chat
-from .runtime import Executor, NoRowError, rowcount
+from .runtime import Executor, NoRowError, Row, column, make_row, rowcount
 
 ENSURE_CHAT: Final = """\
 -- name: EnsureChat :execrows
@@ -28,7 +27,7 @@ async def ensure_chat(
     user_id: uuid.UUID,
     agent_id: uuid.UUID,
     title: str,
-    model_config_id: uuid.UUID | None,
+    model_config_id: uuid.UUID | None = None,
 ) -> int:
     """Create the chat row if it does not exist yet: the first message of a conversation
     creates its chat before the message (seed 001), and two first messages racing
@@ -58,16 +57,18 @@ async def insert_chat(
     user_id: uuid.UUID,
     agent_id: uuid.UUID,
     title: str,
-    model_config_id: uuid.UUID | None,
+    model_config_id: uuid.UUID | None = None,
 ) -> Chat:
     """InsertChat :one
 
     Source: queries/chats.sql:9
     """
-    row = await conn.fetchrow(INSERT_CHAT, account_id, user_id, agent_id, title, model_config_id)
+    row = await conn.fetchrow(
+        INSERT_CHAT, account_id, user_id, agent_id, title, model_config_id, record_class=Chat
+    )
     if row is None:
         raise NoRowError("InsertChat returned no row")
-    return tuple.__new__(Chat, row)
+    return row
 
 
 GET_CHAT_BY_ID: Final = """\
@@ -87,8 +88,7 @@ async def get_chat_by_id(
 
     Source: queries/chats.sql:14
     """
-    row = await conn.fetchrow(GET_CHAT_BY_ID, id)
-    return None if row is None else tuple.__new__(Chat, row)
+    return await conn.fetchrow(GET_CHAT_BY_ID, id, record_class=Chat)
 
 
 GET_CHAT_BY_ID_FOR_UPDATE: Final = """\
@@ -108,8 +108,7 @@ async def get_chat_by_id_for_update(
 
     Source: queries/chats.sql:17
     """
-    row = await conn.fetchrow(GET_CHAT_BY_ID_FOR_UPDATE, id)
-    return None if row is None else tuple.__new__(Chat, row)
+    return await conn.fetchrow(GET_CHAT_BY_ID_FOR_UPDATE, id, record_class=Chat)
 
 
 LIST_CHATS_BY_USER: Final = """\
@@ -119,9 +118,9 @@ SELECT id, account_id, user_id, agent_id, title, status, last_active,
 FROM chats
 WHERE user_id = $1
   AND deleted_at IS NULL
-  AND (
-    $2::timestamptz IS NULL
-    OR (last_active, id) < ($2, $3::uuid)
+  AND (last_active, id) < (
+    COALESCE($2::timestamptz, 'infinity'),
+    COALESCE($3::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff')
   )
 ORDER BY last_active DESC, id DESC
 LIMIT $4"""
@@ -132,17 +131,21 @@ async def list_chats_by_user(
     /,
     *,
     user_id: uuid.UUID,
-    after_last_active: datetime.datetime | None,
-    after_id: uuid.UUID | None,
+    after_last_active: datetime.datetime | None = None,
+    after_id: uuid.UUID | None = None,
     page_size: int,
 ) -> list[Chat]:
     """A user's chats, newest activity first. Keyset pagination: pass the last row's
-    (last_active, id) to get the next page; NULLs for the first page.
+    (last_active, id) to get the next page; NULLs for the first page (a cursor past every
+    row). One row comparison, not `cursor IS NULL OR ...`: that form is an index range
+    scan only with a custom plan; asyncpg's prepared statement turns generic after five
+    calls, and the generic plan read the user's whole index range (`codegen explain`).
 
-    Source: queries/chats.sql:22
+    Source: queries/chats.sql:25
     """
-    rows = await conn.fetch(LIST_CHATS_BY_USER, user_id, after_last_active, after_id, page_size)
-    return list(map(tuple.__new__, repeat(Chat), rows))
+    return await conn.fetch(
+        LIST_CHATS_BY_USER, user_id, after_last_active, after_id, page_size, record_class=Chat
+    )
 
 
 TOUCH_CHAT_AFTER_MESSAGE: Final = """\
@@ -164,10 +167,9 @@ async def touch_chat_after_message(
 ) -> Chat | None:
     """TouchChatAfterMessage :one
 
-    Source: queries/chats.sql:34
+    Source: queries/chats.sql:37
     """
-    row = await conn.fetchrow(TOUCH_CHAT_AFTER_MESSAGE, id)
-    return None if row is None else tuple.__new__(Chat, row)
+    return await conn.fetchrow(TOUCH_CHAT_AFTER_MESSAGE, id, record_class=Chat)
 
 
 SET_CHAT_MODEL_CONFIG: Final = """\
@@ -183,16 +185,17 @@ async def set_chat_model_config(
     conn: Executor,
     /,
     *,
-    model_config_id: uuid.UUID | None,
+    model_config_id: uuid.UUID | None = None,
     id: uuid.UUID,
     user_id: uuid.UUID,
 ) -> Chat | None:
     """Ownership is part of the statement: another user's chat is not found.
 
-    Source: queries/chats.sql:43
+    Source: queries/chats.sql:46
     """
-    row = await conn.fetchrow(SET_CHAT_MODEL_CONFIG, model_config_id, id, user_id)
-    return None if row is None else tuple.__new__(Chat, row)
+    return await conn.fetchrow(
+        SET_CHAT_MODEL_CONFIG, model_config_id, id, user_id, record_class=Chat
+    )
 
 
 DELETE_CHAT: Final = """\
@@ -215,10 +218,9 @@ async def delete_chat(
     """Delete a chat: its row stays as a tombstone (title erased, deleted_at set) so the
     id can never be used again; the caller deletes its messages in the same transaction.
 
-    Source: queries/chats.sql:51
+    Source: queries/chats.sql:54
     """
-    row = await conn.fetchrow(DELETE_CHAT, id, user_id)
-    return None if row is None else tuple.__new__(Chat, row)
+    return await conn.fetchrow(DELETE_CHAT, id, user_id, record_class=Chat)
 
 
 GET_OWNED_CHAT_STATE_FOR_UPDATE: Final = """\
@@ -226,11 +228,29 @@ GET_OWNED_CHAT_STATE_FOR_UPDATE: Final = """\
 SELECT id, deleted_at FROM chats WHERE id = $1 AND user_id = $2 FOR UPDATE"""
 
 
-class GetOwnedChatStateForUpdateRow(NamedTuple):
+class GetOwnedChatStateForUpdateRow(Row):
     """A row returned by get_owned_chat_state_for_update."""
 
-    id: uuid.UUID
-    deleted_at: datetime.datetime | None
+    __slots__ = ()
+    _fields = ("id", "deleted_at")
+
+    if TYPE_CHECKING:
+
+        @property
+        def id(self) -> uuid.UUID: ...
+
+        @property
+        def deleted_at(self) -> datetime.datetime | None: ...
+    else:
+        id = column(0)
+        deleted_at = column(1)
+
+    @classmethod
+    def make(
+        cls, id: uuid.UUID, deleted_at: datetime.datetime | None
+    ) -> GetOwnedChatStateForUpdateRow:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(cls, (id, deleted_at))
 
 
 async def get_owned_chat_state_for_update(
@@ -242,10 +262,11 @@ async def get_owned_chat_state_for_update(
 ) -> GetOwnedChatStateForUpdateRow | None:
     """Whether the user's chat exists and is deleted (a retried delete), locking it.
 
-    Source: queries/chats.sql:59
+    Source: queries/chats.sql:62
     """
-    row = await conn.fetchrow(GET_OWNED_CHAT_STATE_FOR_UPDATE, id, user_id)
-    return None if row is None else tuple.__new__(GetOwnedChatStateForUpdateRow, row)
+    return await conn.fetchrow(
+        GET_OWNED_CHAT_STATE_FOR_UPDATE, id, user_id, record_class=GetOwnedChatStateForUpdateRow
+    )
 
 
 LIST_CHATS_WITH_WRONG_MESSAGE_COUNT: Final = """\
@@ -257,12 +278,33 @@ GROUP BY c.id
 HAVING c.message_count <> count(m.id)"""
 
 
-class ListChatsWithWrongMessageCountRow(NamedTuple):
+class ListChatsWithWrongMessageCountRow(Row):
     """A row returned by list_chats_with_wrong_message_count."""
 
-    id: uuid.UUID
-    message_count: int
-    actual: int
+    __slots__ = ()
+    _fields = ("id", "message_count", "actual")
+
+    if TYPE_CHECKING:
+
+        @property
+        def id(self) -> uuid.UUID: ...
+
+        @property
+        def message_count(self) -> int: ...
+
+        @property
+        def actual(self) -> int: ...
+    else:
+        id = column(0)
+        message_count = column(1)
+        actual = column(2)
+
+    @classmethod
+    def make(
+        cls, id: uuid.UUID, message_count: int, actual: int
+    ) -> ListChatsWithWrongMessageCountRow:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(cls, (id, message_count, actual))
 
 
 async def list_chats_with_wrong_message_count(
@@ -271,10 +313,11 @@ async def list_chats_with_wrong_message_count(
 ) -> list[ListChatsWithWrongMessageCountRow]:
     """Chats whose message_count disagrees with their messages (should be none).
 
-    Source: queries/chats.sql:63
+    Source: queries/chats.sql:66
     """
-    rows = await conn.fetch(LIST_CHATS_WITH_WRONG_MESSAGE_COUNT)
-    return list(map(tuple.__new__, repeat(ListChatsWithWrongMessageCountRow), rows))
+    return await conn.fetch(
+        LIST_CHATS_WITH_WRONG_MESSAGE_COUNT, record_class=ListChatsWithWrongMessageCountRow
+    )
 
 
 INSERT_CHAT_WITH_ID: Final = """\
@@ -293,22 +336,28 @@ async def insert_chat_with_id(
     conn: Executor,
     /,
     *,
-    id: uuid.UUID | None,
+    id: uuid.UUID | None = None,
     account_id: uuid.UUID,
     user_id: uuid.UUID,
     agent_id: uuid.UUID,
     title: str,
-    model_config_id: uuid.UUID | None,
+    model_config_id: uuid.UUID | None = None,
 ) -> Chat | None:
     """Create a chat with a client-chosen id (NULL: the database picks one). A retry
     inserts nothing; the caller reads the stored chat with GetChatForSenderForUpdate.
 
-    Source: queries/chats.sql:72
+    Source: queries/chats.sql:75
     """
-    row = await conn.fetchrow(
-        INSERT_CHAT_WITH_ID, id, account_id, user_id, agent_id, title, model_config_id
+    return await conn.fetchrow(
+        INSERT_CHAT_WITH_ID,
+        id,
+        account_id,
+        user_id,
+        agent_id,
+        title,
+        model_config_id,
+        record_class=Chat,
     )
-    return None if row is None else tuple.__new__(Chat, row)
 
 
 GET_OWNED_CHAT: Final = """\
@@ -327,19 +376,21 @@ async def get_owned_chat(
 ) -> Chat | None:
     """A live chat of this user (ownership is in the WHERE clause, never in the caller).
 
-    Source: queries/chats.sql:82
+    Source: queries/chats.sql:85
     """
-    row = await conn.fetchrow(GET_OWNED_CHAT, id, user_id)
-    return None if row is None else tuple.__new__(Chat, row)
+    return await conn.fetchrow(GET_OWNED_CHAT, id, user_id, record_class=Chat)
 
 
 GET_CHAT_FOR_SENDER_FOR_UPDATE: Final = """\
 -- name: GetChatForSenderForUpdate :one
+WITH found AS (
+    SELECT id, account_id, user_id, agent_id, title, status, last_active,
+        message_count, model_config_id, created_at, updated_at,
+        deleted_at FROM chats WHERE id = $1 AND account_id = $2 FOR UPDATE
+)
 SELECT id, account_id, user_id, agent_id, title, status, last_active,
     message_count, model_config_id, created_at, updated_at,
-    deleted_at FROM chats
-WHERE id = $1 AND account_id = $2 AND user_id = $3 AND agent_id = $4
-FOR UPDATE"""
+    deleted_at FROM found WHERE user_id = $3 AND agent_id = $4"""
 
 
 async def get_chat_for_sender_for_update(
@@ -352,20 +403,26 @@ async def get_chat_for_sender_for_update(
     agent_id: uuid.UUID,
 ) -> Chat | None:
     """The chat a user writes to, locked; deleted chats too, so the caller can tell.
+    (Locked by id and account, then filtered: with all four columns in one WHERE a
+    generic plan walked the (account_id, agent_id) index of a busy agent, `codegen explain`.)
 
-    Source: queries/chats.sql:86
+    Source: queries/chats.sql:91
     """
-    row = await conn.fetchrow(GET_CHAT_FOR_SENDER_FOR_UPDATE, id, account_id, user_id, agent_id)
-    return None if row is None else tuple.__new__(Chat, row)
+    return await conn.fetchrow(
+        GET_CHAT_FOR_SENDER_FOR_UPDATE, id, account_id, user_id, agent_id, record_class=Chat
+    )
 
 
 GET_CHAT_FOR_AGENT_FOR_UPDATE: Final = """\
 -- name: GetChatForAgentForUpdate :one
+WITH found AS (
+    SELECT id, account_id, user_id, agent_id, title, status, last_active,
+        message_count, model_config_id, created_at, updated_at,
+        deleted_at FROM chats WHERE id = $1 AND account_id = $2 FOR UPDATE
+)
 SELECT id, account_id, user_id, agent_id, title, status, last_active,
     message_count, model_config_id, created_at, updated_at,
-    deleted_at FROM chats
-WHERE id = $1 AND account_id = $2 AND agent_id = $3
-FOR UPDATE"""
+    deleted_at FROM found WHERE agent_id = $3"""
 
 
 async def get_chat_for_agent_for_update(
@@ -378,7 +435,205 @@ async def get_chat_for_agent_for_update(
 ) -> Chat | None:
     """The chat the assistant side writes to, locked: the agent's chat in the account.
 
-    Source: queries/chats.sql:92
+    Source: queries/chats.sql:98
     """
-    row = await conn.fetchrow(GET_CHAT_FOR_AGENT_FOR_UPDATE, id, account_id, agent_id)
-    return None if row is None else tuple.__new__(Chat, row)
+    return await conn.fetchrow(
+        GET_CHAT_FOR_AGENT_FOR_UPDATE, id, account_id, agent_id, record_class=Chat
+    )
+
+
+UPSERT_CHAT_FOR_SENDER: Final = """\
+-- name: UpsertChatForSender :one
+WITH found AS (
+    -- Locked by id (and account, the distribution key): with user and agent here too, a
+    -- generic plan walked the (account_id, agent_id) index of a busy agent instead.
+    SELECT id, account_id, user_id, agent_id, title, status, last_active,
+        message_count, model_config_id, created_at, updated_at,
+        deleted_at FROM chats WHERE id = $1::uuid AND account_id = $2::uuid FOR UPDATE
+), locked AS (
+    SELECT id, account_id, user_id, agent_id, title, status, last_active,
+        message_count, model_config_id, created_at, updated_at,
+        deleted_at FROM found WHERE user_id = $3::uuid AND agent_id = $4::uuid
+), inserted AS (
+    INSERT INTO chats (id, account_id, user_id, agent_id, title)
+    SELECT $1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::text
+    WHERE NOT EXISTS (
+        SELECT 1 FROM chats WHERE id = $1::uuid AND account_id = $2::uuid
+    )
+    ON CONFLICT (id) DO NOTHING
+    RETURNING id, account_id, user_id, agent_id, title, status, last_active,
+        message_count, model_config_id, created_at, updated_at, deleted_at
+), chat AS (
+    SELECT id, account_id, user_id, agent_id, title, status, last_active,
+        message_count, model_config_id, created_at, updated_at,
+        deleted_at, FALSE AS created FROM locked
+    UNION ALL
+    SELECT id, account_id, user_id, agent_id, title, status, last_active,
+        message_count, model_config_id, created_at, updated_at,
+        deleted_at, TRUE AS created FROM inserted
+)
+SELECT chat.id, chat.account_id, chat.user_id, chat.agent_id, chat.title,
+    chat.status, chat.last_active, chat.message_count, chat.model_config_id,
+    chat.created_at, chat.updated_at, chat.deleted_at, chat.created, (
+    SELECT cmc.id
+    FROM chat_model_configs cmc
+    JOIN chat_providers cp ON cp.provider = cmc.provider
+    WHERE (cmc.id = chat.model_config_id OR cmc.is_default = TRUE)
+      AND cmc.deleted = FALSE
+      AND cmc.enabled = TRUE
+      AND cp.enabled = TRUE
+    ORDER BY cmc.id = chat.model_config_id DESC NULLS LAST
+    LIMIT 1
+) AS model_config_to_use
+FROM chat"""
+
+
+class UpsertChatForSenderRow(Row):
+    """A row returned by upsert_chat_for_sender."""
+
+    __slots__ = ()
+    _fields = (
+        "id",
+        "account_id",
+        "user_id",
+        "agent_id",
+        "title",
+        "status",
+        "last_active",
+        "message_count",
+        "model_config_id",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+        "created",
+        "model_config_to_use",
+    )
+
+    if TYPE_CHECKING:
+
+        @property
+        def id(self) -> uuid.UUID: ...
+
+        @property
+        def account_id(self) -> uuid.UUID: ...
+
+        @property
+        def user_id(self) -> uuid.UUID: ...
+
+        @property
+        def agent_id(self) -> uuid.UUID: ...
+
+        @property
+        def title(self) -> str: ...
+
+        @property
+        def status(self) -> str: ...
+
+        @property
+        def last_active(self) -> datetime.datetime: ...
+
+        @property
+        def message_count(self) -> int: ...
+
+        @property
+        def model_config_id(self) -> uuid.UUID | None: ...
+
+        @property
+        def created_at(self) -> datetime.datetime: ...
+
+        @property
+        def updated_at(self) -> datetime.datetime: ...
+
+        @property
+        def deleted_at(self) -> datetime.datetime | None: ...
+
+        @property
+        def created(self) -> bool: ...
+
+        @property
+        def model_config_to_use(self) -> uuid.UUID | None: ...
+    else:
+        id = column(0)
+        account_id = column(1)
+        user_id = column(2)
+        agent_id = column(3)
+        title = column(4)
+        status = column(5)
+        last_active = column(6)
+        message_count = column(7)
+        model_config_id = column(8)
+        created_at = column(9)
+        updated_at = column(10)
+        deleted_at = column(11)
+        created = column(12)
+        model_config_to_use = column(13)
+
+    @classmethod
+    def make(
+        cls,
+        id: uuid.UUID,
+        account_id: uuid.UUID,
+        user_id: uuid.UUID,
+        agent_id: uuid.UUID,
+        title: str,
+        status: str,
+        last_active: datetime.datetime,
+        message_count: int,
+        model_config_id: uuid.UUID | None,
+        created_at: datetime.datetime,
+        updated_at: datetime.datetime,
+        deleted_at: datetime.datetime | None,
+        created: bool,
+        model_config_to_use: uuid.UUID | None,
+    ) -> UpsertChatForSenderRow:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(
+            cls,
+            (
+                id,
+                account_id,
+                user_id,
+                agent_id,
+                title,
+                status,
+                last_active,
+                message_count,
+                model_config_id,
+                created_at,
+                updated_at,
+                deleted_at,
+                created,
+                model_config_to_use,
+            ),
+        )
+
+
+async def upsert_chat_for_sender(
+    conn: Executor,
+    /,
+    *,
+    id: uuid.UUID,
+    account_id: uuid.UUID,
+    user_id: uuid.UUID,
+    agent_id: uuid.UUID,
+    title: str,
+) -> UpsertChatForSenderRow | None:
+    """The chat a user sends to, locked, created first if this is its first message (seed
+    001), with the model config its next turn uses (seed 000: its own if still usable,
+    else the usable default; NULL when neither is), in one statement. `created`: this
+    statement inserted the chat. Another user's, account's or agent's chat: no row. No
+    row either when another transaction created the chat after this statement's snapshot
+    was taken (two first messages racing): the caller then reads it with
+    GetChatForSenderForUpdate, a new statement that sees it.
+
+    Source: queries/chats.sql:111
+    """
+    return await conn.fetchrow(
+        UPSERT_CHAT_FOR_SENDER,
+        id,
+        account_id,
+        user_id,
+        agent_id,
+        title,
+        record_class=UpsertChatForSenderRow,
+    )

@@ -5,105 +5,517 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import NamedTuple
+from typing import TYPE_CHECKING
 
-from .runtime import JSONValue
+from .runtime import JSONValue, Row, column, make_row
 
 
-class Account(NamedTuple):
+class Account(Row):
     """A row of table accounts."""
 
-    id: uuid.UUID
-    name: str
-    created_at: datetime.datetime
+    __slots__ = ()
+    _fields = ("id", "name", "created_at")
+
+    if TYPE_CHECKING:
+
+        @property
+        def id(self) -> uuid.UUID: ...
+
+        @property
+        def name(self) -> str: ...
+
+        @property
+        def created_at(self) -> datetime.datetime: ...
+    else:
+        id = column(0)
+        name = column(1)
+        created_at = column(2)
+
+    @classmethod
+    def make(cls, id: uuid.UUID, name: str, created_at: datetime.datetime) -> Account:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(cls, (id, name, created_at))
 
 
-class Agent(NamedTuple):
+class Agent(Row):
     """A row of table agents."""
 
-    id: uuid.UUID
-    account_id: uuid.UUID
-    name: str
-    created_at: datetime.datetime
+    __slots__ = ()
+    _fields = ("id", "account_id", "name", "created_at")
+
+    if TYPE_CHECKING:
+
+        @property
+        def id(self) -> uuid.UUID: ...
+
+        @property
+        def account_id(self) -> uuid.UUID: ...
+
+        @property
+        def name(self) -> str: ...
+
+        @property
+        def created_at(self) -> datetime.datetime: ...
+    else:
+        id = column(0)
+        account_id = column(1)
+        name = column(2)
+        created_at = column(3)
+
+    @classmethod
+    def make(
+        cls, id: uuid.UUID, account_id: uuid.UUID, name: str, created_at: datetime.datetime
+    ) -> Agent:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(cls, (id, account_id, name, created_at))
 
 
-class ChatMessage(NamedTuple):
+class ChatMessage(Row):
     """A row of table chat_messages."""
 
-    id: int
-    chat_id: uuid.UUID
-    client_message_id: uuid.UUID
-    role: str
-    content: str
-    action: str | None
-    dax_attempts: JSONValue | None
-    final_dax: str | None
-    resolution_note: str | None
-    error: str | None
-    model_config_id: uuid.UUID | None
-    created_at: datetime.datetime
+    __slots__ = ()
+    _fields = (
+        "id",
+        "chat_id",
+        "client_message_id",
+        "role",
+        "content",
+        "action",
+        "dax_attempts",
+        "final_dax",
+        "resolution_note",
+        "error",
+        "model_config_id",
+        "created_at",
+    )
+
+    if TYPE_CHECKING:
+
+        @property
+        def id(self) -> int: ...
+
+        @property
+        def chat_id(self) -> uuid.UUID: ...
+
+        @property
+        def client_message_id(self) -> uuid.UUID: ...
+
+        @property
+        def role(self) -> str: ...
+
+        @property
+        def content(self) -> str: ...
+
+        @property
+        def action(self) -> str | None: ...
+
+        @property
+        def dax_attempts(self) -> JSONValue | None: ...
+
+        @property
+        def final_dax(self) -> str | None: ...
+
+        @property
+        def resolution_note(self) -> str | None: ...
+
+        @property
+        def error(self) -> str | None: ...
+
+        @property
+        def model_config_id(self) -> uuid.UUID | None: ...
+
+        @property
+        def created_at(self) -> datetime.datetime: ...
+    else:
+        id = column(0)
+        chat_id = column(1)
+        client_message_id = column(2)
+        role = column(3)
+        content = column(4)
+        action = column(5)
+        dax_attempts = column(6)
+        final_dax = column(7)
+        resolution_note = column(8)
+        error = column(9)
+        model_config_id = column(10)
+        created_at = column(11)
+
+    @classmethod
+    def make(
+        cls,
+        id: int,
+        chat_id: uuid.UUID,
+        client_message_id: uuid.UUID,
+        role: str,
+        content: str,
+        action: str | None,
+        dax_attempts: JSONValue | None,
+        final_dax: str | None,
+        resolution_note: str | None,
+        error: str | None,
+        model_config_id: uuid.UUID | None,
+        created_at: datetime.datetime,
+    ) -> ChatMessage:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(
+            cls,
+            (
+                id,
+                chat_id,
+                client_message_id,
+                role,
+                content,
+                action,
+                dax_attempts,
+                final_dax,
+                resolution_note,
+                error,
+                model_config_id,
+                created_at,
+            ),
+        )
 
 
-class ChatModelConfig(NamedTuple):
+class ChatModelConfig(Row):
     """A row of table chat_model_configs."""
 
-    id: uuid.UUID
-    provider: str
-    model: str
-    display_name: str
-    created_by: uuid.UUID | None
-    updated_by: uuid.UUID | None
-    enabled: bool
-    is_default: bool
-    context_limit: int
-    compression_threshold: int
-    options: JSONValue
-    deleted: bool
-    deleted_at: datetime.datetime | None
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
+    __slots__ = ()
+    _fields = (
+        "id",
+        "provider",
+        "model",
+        "display_name",
+        "created_by",
+        "updated_by",
+        "enabled",
+        "is_default",
+        "context_limit",
+        "compression_threshold",
+        "options",
+        "deleted",
+        "deleted_at",
+        "created_at",
+        "updated_at",
+    )
+
+    if TYPE_CHECKING:
+
+        @property
+        def id(self) -> uuid.UUID: ...
+
+        @property
+        def provider(self) -> str: ...
+
+        @property
+        def model(self) -> str: ...
+
+        @property
+        def display_name(self) -> str: ...
+
+        @property
+        def created_by(self) -> uuid.UUID | None: ...
+
+        @property
+        def updated_by(self) -> uuid.UUID | None: ...
+
+        @property
+        def enabled(self) -> bool: ...
+
+        @property
+        def is_default(self) -> bool: ...
+
+        @property
+        def context_limit(self) -> int: ...
+
+        @property
+        def compression_threshold(self) -> int: ...
+
+        @property
+        def options(self) -> JSONValue: ...
+
+        @property
+        def deleted(self) -> bool: ...
+
+        @property
+        def deleted_at(self) -> datetime.datetime | None: ...
+
+        @property
+        def created_at(self) -> datetime.datetime: ...
+
+        @property
+        def updated_at(self) -> datetime.datetime: ...
+    else:
+        id = column(0)
+        provider = column(1)
+        model = column(2)
+        display_name = column(3)
+        created_by = column(4)
+        updated_by = column(5)
+        enabled = column(6)
+        is_default = column(7)
+        context_limit = column(8)
+        compression_threshold = column(9)
+        options = column(10)
+        deleted = column(11)
+        deleted_at = column(12)
+        created_at = column(13)
+        updated_at = column(14)
+
+    @classmethod
+    def make(
+        cls,
+        id: uuid.UUID,
+        provider: str,
+        model: str,
+        display_name: str,
+        created_by: uuid.UUID | None,
+        updated_by: uuid.UUID | None,
+        enabled: bool,
+        is_default: bool,
+        context_limit: int,
+        compression_threshold: int,
+        options: JSONValue,
+        deleted: bool,
+        deleted_at: datetime.datetime | None,
+        created_at: datetime.datetime,
+        updated_at: datetime.datetime,
+    ) -> ChatModelConfig:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(
+            cls,
+            (
+                id,
+                provider,
+                model,
+                display_name,
+                created_by,
+                updated_by,
+                enabled,
+                is_default,
+                context_limit,
+                compression_threshold,
+                options,
+                deleted,
+                deleted_at,
+                created_at,
+                updated_at,
+            ),
+        )
 
 
-class ChatProviderTombstone(NamedTuple):
+class ChatProviderTombstone(Row):
     """A row of table chat_provider_tombstones."""
 
-    provider: str
-    deleted_at: datetime.datetime
+    __slots__ = ()
+    _fields = ("provider", "deleted_at")
+
+    if TYPE_CHECKING:
+
+        @property
+        def provider(self) -> str: ...
+
+        @property
+        def deleted_at(self) -> datetime.datetime: ...
+    else:
+        provider = column(0)
+        deleted_at = column(1)
+
+    @classmethod
+    def make(cls, provider: str, deleted_at: datetime.datetime) -> ChatProviderTombstone:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(cls, (provider, deleted_at))
 
 
-class ChatProvider(NamedTuple):
+class ChatProvider(Row):
     """A row of table chat_providers."""
 
-    id: uuid.UUID
-    provider: str
-    display_name: str
-    enabled: bool
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
+    __slots__ = ()
+    _fields = ("id", "provider", "display_name", "enabled", "created_at", "updated_at")
+
+    if TYPE_CHECKING:
+
+        @property
+        def id(self) -> uuid.UUID: ...
+
+        @property
+        def provider(self) -> str: ...
+
+        @property
+        def display_name(self) -> str: ...
+
+        @property
+        def enabled(self) -> bool: ...
+
+        @property
+        def created_at(self) -> datetime.datetime: ...
+
+        @property
+        def updated_at(self) -> datetime.datetime: ...
+    else:
+        id = column(0)
+        provider = column(1)
+        display_name = column(2)
+        enabled = column(3)
+        created_at = column(4)
+        updated_at = column(5)
+
+    @classmethod
+    def make(
+        cls,
+        id: uuid.UUID,
+        provider: str,
+        display_name: str,
+        enabled: bool,
+        created_at: datetime.datetime,
+        updated_at: datetime.datetime,
+    ) -> ChatProvider:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(cls, (id, provider, display_name, enabled, created_at, updated_at))
 
 
-class Chat(NamedTuple):
+class Chat(Row):
     """A row of table chats."""
 
-    id: uuid.UUID
-    account_id: uuid.UUID
-    user_id: uuid.UUID
-    agent_id: uuid.UUID
-    title: str
-    status: str
-    last_active: datetime.datetime
-    message_count: int
-    model_config_id: uuid.UUID | None
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
-    deleted_at: datetime.datetime | None
+    __slots__ = ()
+    _fields = (
+        "id",
+        "account_id",
+        "user_id",
+        "agent_id",
+        "title",
+        "status",
+        "last_active",
+        "message_count",
+        "model_config_id",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+    )
+
+    if TYPE_CHECKING:
+
+        @property
+        def id(self) -> uuid.UUID: ...
+
+        @property
+        def account_id(self) -> uuid.UUID: ...
+
+        @property
+        def user_id(self) -> uuid.UUID: ...
+
+        @property
+        def agent_id(self) -> uuid.UUID: ...
+
+        @property
+        def title(self) -> str: ...
+
+        @property
+        def status(self) -> str: ...
+
+        @property
+        def last_active(self) -> datetime.datetime: ...
+
+        @property
+        def message_count(self) -> int: ...
+
+        @property
+        def model_config_id(self) -> uuid.UUID | None: ...
+
+        @property
+        def created_at(self) -> datetime.datetime: ...
+
+        @property
+        def updated_at(self) -> datetime.datetime: ...
+
+        @property
+        def deleted_at(self) -> datetime.datetime | None: ...
+    else:
+        id = column(0)
+        account_id = column(1)
+        user_id = column(2)
+        agent_id = column(3)
+        title = column(4)
+        status = column(5)
+        last_active = column(6)
+        message_count = column(7)
+        model_config_id = column(8)
+        created_at = column(9)
+        updated_at = column(10)
+        deleted_at = column(11)
+
+    @classmethod
+    def make(
+        cls,
+        id: uuid.UUID,
+        account_id: uuid.UUID,
+        user_id: uuid.UUID,
+        agent_id: uuid.UUID,
+        title: str,
+        status: str,
+        last_active: datetime.datetime,
+        message_count: int,
+        model_config_id: uuid.UUID | None,
+        created_at: datetime.datetime,
+        updated_at: datetime.datetime,
+        deleted_at: datetime.datetime | None,
+    ) -> Chat:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(
+            cls,
+            (
+                id,
+                account_id,
+                user_id,
+                agent_id,
+                title,
+                status,
+                last_active,
+                message_count,
+                model_config_id,
+                created_at,
+                updated_at,
+                deleted_at,
+            ),
+        )
 
 
-class User(NamedTuple):
+class User(Row):
     """A row of table users."""
 
-    id: uuid.UUID
-    account_id: uuid.UUID
-    email: str
-    display_name: str | None
-    created_at: datetime.datetime
+    __slots__ = ()
+    _fields = ("id", "account_id", "email", "display_name", "created_at")
+
+    if TYPE_CHECKING:
+
+        @property
+        def id(self) -> uuid.UUID: ...
+
+        @property
+        def account_id(self) -> uuid.UUID: ...
+
+        @property
+        def email(self) -> str: ...
+
+        @property
+        def display_name(self) -> str | None: ...
+
+        @property
+        def created_at(self) -> datetime.datetime: ...
+    else:
+        id = column(0)
+        account_id = column(1)
+        email = column(2)
+        display_name = column(3)
+        created_at = column(4)
+
+    @classmethod
+    def make(
+        cls,
+        id: uuid.UUID,
+        account_id: uuid.UUID,
+        email: str,
+        display_name: str | None,
+        created_at: datetime.datetime,
+    ) -> User:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(cls, (id, account_id, email, display_name, created_at))

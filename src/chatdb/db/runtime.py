@@ -9,16 +9,81 @@ apply it for you.
 
 from __future__ import annotations
 
+import ctypes
 import decimal
 import json
-from typing import Any, TypeAlias
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, TypeVar
 
 import asyncpg
+from asyncpg.protocol.record import RecordDescriptor
 
 JSONValue: TypeAlias = "dict[str, JSONValue] | list[JSONValue] | str | int | float | bool | None"
+# A JSON value for a NOT NULL parameter: asyncpg sends Python None as SQL NULL, not JSON null.
+JSONNotNull: TypeAlias = "dict[str, JSONValue] | list[JSONValue] | str | int | float | bool"
 Executor: TypeAlias = (
     "asyncpg.Connection[Any] | asyncpg.Pool[Any] | asyncpg.pool.PoolConnectionProxy[Any]"
 )
+
+
+# -- row classes ------------------------------------------------------------------------
+# Every result row is a `Row`: an asyncpg Record subclass that the driver builds in C
+# (`record_class=`), so a fetched row costs nothing over raw asyncpg. Each generated row
+# class declares typed read-only properties (`column(i)` at run time) and `make(...)`.
+
+RowT = TypeVar("RowT", bound="Row")
+_POINTER = ctypes.sizeof(ctypes.c_void_p)
+_VALUES_OFFSET = asyncpg.Record.__basicsize__  # where a Record's value pointers start
+_TUPLE_VALUES_OFFSET = tuple.__basicsize__  # and a tuple's
+_DESCRIPTORS: dict[type[Any], Any] = {}
+
+
+class Row(asyncpg.Record):
+    """Base of the generated row classes: immutable, a tuple of values with typed names."""
+
+    __slots__ = ()
+    _fields: ClassVar[tuple[str, ...]] = ()
+
+    def _asdict(self) -> dict[str, Any]:
+        """Field name -> value, like NamedTuple._asdict."""
+        return dict(zip(self._fields, self, strict=True))
+
+
+def column(index: int) -> Any:
+    """The read-only accessor of a row's `index`-th value (typed by the class's stubs)."""
+    return property(itemgetter(index))
+
+
+def _descriptor(cls: type[Row]) -> Any:
+    if cls.__basicsize__ != _VALUES_OFFSET or cls.__itemsize__ != _POINTER:
+        raise TypeError(f"{cls.__name__} must add no storage to asyncpg.Record (__slots__ = ())")
+    fields = cls._fields
+    descriptor: Any = RecordDescriptor
+    made = _DESCRIPTORS[cls] = descriptor({f: i for i, f in enumerate(fields)}, fields)
+    return made
+
+
+def make_row(cls: type[RowT], values: tuple[Any, ...]) -> RowT:
+    """A `cls` row holding `values`: for sqlc.embed (rows nested in a row) and tests.
+
+    asyncpg builds Records only in C (a Record subclass may not define `__new__`), so the
+    values are stored the way its decoder stores them: a new, empty Record of the class
+    from a RecordDescriptor, then the references a new tuple holds to the values are moved
+    into its slots (and cleared in the tuple, which then frees nothing but itself).
+    """
+    size = len(cls._fields)
+    if len(values) != size:
+        raise TypeError(f"{cls.__name__} takes {size} values, not {len(values)}")
+    descriptor = _DESCRIPTORS.get(cls) or _descriptor(cls)
+    row: RowT = descriptor.make_record(cls, size)
+    if size:
+        owner = (*values,)  # always a new tuple (only the empty one is shared)
+        ctypes.memmove(id(row) + _VALUES_OFFSET, id(owner) + _TUPLE_VALUES_OFFSET, size * _POINTER)
+        ctypes.memset(id(owner) + _TUPLE_VALUES_OFFSET, 0, size * _POINTER)
+    return row
+
+
+# -- end of row classes -----------------------------------------------------------------
 
 
 class BatchMismatchError(RuntimeError):
@@ -123,6 +188,39 @@ async def connect(
     return conn
 
 
+if TYPE_CHECKING:
+    _Connection: TypeAlias = asyncpg.Connection[asyncpg.Record]
+else:
+    _Connection = asyncpg.Connection  # not subscriptable at run time
+
+
+class Connection(_Connection):
+    """asyncpg's connection that can commit and reset its session in one round trip.
+
+    A pool resets every connection it takes back (asyncpg sends `RESET ALL`, `UNLISTEN *`,
+    `CLOSE ALL` and `pg_advisory_unlock_all()`): one more round trip per transaction.
+    `commit_and_reset` sends COMMIT and that reset in one message, and the pool's reset
+    (`_reset_unless_done`) then costs nothing. Call it only as a transaction's last act,
+    right before the connection goes back to the pool.
+    """
+
+    reset_done = False
+
+    async def commit_and_reset(self) -> None:
+        await self.execute("COMMIT;\n" + self.get_reset_query())
+        self.reset_done = True
+
+
+async def _reset_unless_done(conn: asyncpg.Connection[Any]) -> None:
+    """The pool's reset: nothing if the last commit reset the session, else asyncpg's.
+
+    (An open transaction was already rolled back and listeners removed by the pool.)"""
+    if getattr(conn, "reset_done", False):
+        conn.reset_done = False  # type: ignore[attr-defined]  # our Connection class
+        return
+    await conn.execute(conn.get_reset_query())
+
+
 async def create_pool(
     dsn: str | None = None, *, pgbouncer: bool = False, **kwargs: Any
 ) -> asyncpg.Pool[Any]:
@@ -130,8 +228,10 @@ async def create_pool(
 
     `pgbouncer=True`: the pool connects through PgBouncer (or another pooler) in
     transaction mode; prepared statements are not cached (see `_pooler_options`).
+    Connections are `Connection`s, whose `commit_and_reset` spares the pool's reset.
     Other keywords go to asyncpg.create_pool (min_size, max_size, command_timeout, ...).
     """
-    options = _pooler_options(pgbouncer, kwargs)
+    ours: dict[str, Any] = {"connection_class": Connection, "reset": _reset_unless_done}
+    options = {**ours, **_pooler_options(pgbouncer, kwargs)}
     pool: asyncpg.Pool[Any] = await asyncpg.create_pool(dsn, init=init_connection, **options)
     return pool

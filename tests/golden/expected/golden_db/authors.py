@@ -5,11 +5,19 @@
 from __future__ import annotations
 
 import collections.abc
-from itertools import repeat
-from typing import Final, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from .models import Author, AuthorStat, Mood
-from .runtime import BatchMismatchError, Executor, JSONValue, NoRowError, rowcount
+from .runtime import (
+    BatchMismatchError,
+    Executor,
+    JSONValue,
+    NoRowError,
+    Row,
+    column,
+    make_row,
+    rowcount,
+)
 
 CREATE_AUTHOR: Final = """\
 -- name: CreateAuthor :one
@@ -23,19 +31,19 @@ async def create_author(
     /,
     *,
     name: str,
-    bio: str | None,
+    bio: str | None = None,
     mood: Mood,
-    tags: list[str],
-    meta: JSONValue | None,
+    tags: collections.abc.Sequence[str],
+    meta: JSONValue | None = None,
 ) -> Author:
     """CreateAuthor :one
 
     Source: queries/authors.sql:1
     """
-    row = await conn.fetchrow(CREATE_AUTHOR, name, bio, mood, tags, meta)
+    row = await conn.fetchrow(CREATE_AUTHOR, name, bio, mood, tags, meta, record_class=Author)
     if row is None:
         raise NoRowError("CreateAuthor returned no row")
-    return tuple.__new__(Author, row)
+    return row
 
 
 GET_AUTHOR: Final = """\
@@ -53,8 +61,7 @@ async def get_author(
 
     Source: queries/authors.sql:6
     """
-    row = await conn.fetchrow(GET_AUTHOR, id)
-    return None if row is None else tuple.__new__(Author, row)
+    return await conn.fetchrow(GET_AUTHOR, id, record_class=Author)
 
 
 LIST_AUTHORS_BY_MOOD: Final = """\
@@ -73,8 +80,7 @@ async def list_authors_by_mood(
 
     Source: queries/authors.sql:10
     """
-    rows = await conn.fetch(LIST_AUTHORS_BY_MOOD, mood)
-    return list(map(tuple.__new__, repeat(Author), rows))
+    return await conn.fetch(LIST_AUTHORS_BY_MOOD, mood, record_class=Author)
 
 
 LIST_AUTHORS_BY_IDS: Final = """\
@@ -82,11 +88,27 @@ LIST_AUTHORS_BY_IDS: Final = """\
 SELECT id, name FROM authors WHERE id = ANY($1) ORDER BY id"""
 
 
-class ListAuthorsByIDsRow(NamedTuple):
+class ListAuthorsByIDsRow(Row):
     """A row returned by list_authors_by_ids."""
 
-    id: int
-    name: str
+    __slots__ = ()
+    _fields = ("id", "name")
+
+    if TYPE_CHECKING:
+
+        @property
+        def id(self) -> int: ...
+
+        @property
+        def name(self) -> str: ...
+    else:
+        id = column(0)
+        name = column(1)
+
+    @classmethod
+    def make(cls, id: int, name: str) -> ListAuthorsByIDsRow:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(cls, (id, name))
 
 
 async def list_authors_by_ids(
@@ -99,8 +121,7 @@ async def list_authors_by_ids(
 
     Source: queries/authors.sql:13
     """
-    rows = await conn.fetch(LIST_AUTHORS_BY_IDS, ids)
-    return list(map(tuple.__new__, repeat(ListAuthorsByIDsRow), rows))
+    return await conn.fetch(LIST_AUTHORS_BY_IDS, ids, record_class=ListAuthorsByIDsRow)
 
 
 LIST_AUTHORS_NOT_IN: Final = """\
@@ -132,29 +153,50 @@ ORDER BY id
 LIMIT $3"""
 
 
-class SearchAuthorsRow(NamedTuple):
+class SearchAuthorsRow(Row):
     """A row returned by search_authors."""
 
-    id: int
-    name: str
-    mood: Mood
-    tags: list[str]
+    __slots__ = ()
+    _fields = ("id", "name", "mood", "tags")
+
+    if TYPE_CHECKING:
+
+        @property
+        def id(self) -> int: ...
+
+        @property
+        def name(self) -> str: ...
+
+        @property
+        def mood(self) -> Mood: ...
+
+        @property
+        def tags(self) -> list[str]: ...
+    else:
+        id = column(0)
+        name = column(1)
+        mood = column(2)
+        tags = column(3)
+
+    @classmethod
+    def make(cls, id: int, name: str, mood: Mood, tags: list[str]) -> SearchAuthorsRow:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(cls, (id, name, mood, tags))
 
 
 async def search_authors(
     conn: Executor,
     /,
     *,
-    mood: Mood | None,
-    tags: list[str],
+    mood: Mood | None = None,
+    tags: collections.abc.Sequence[str],
     max_rows: int,
 ) -> list[SearchAuthorsRow]:
     """SearchAuthors :many
 
     Source: queries/authors.sql:19
     """
-    rows = await conn.fetch(SEARCH_AUTHORS, mood, tags, max_rows)
-    return list(map(tuple.__new__, repeat(SearchAuthorsRow), rows))
+    return await conn.fetch(SEARCH_AUTHORS, mood, tags, max_rows, record_class=SearchAuthorsRow)
 
 
 UPDATE_AUTHOR_BIO: Final = """\
@@ -166,7 +208,7 @@ async def update_author_bio(
     conn: Executor,
     /,
     *,
-    bio: str | None,
+    bio: str | None = None,
     id: int,
 ) -> None:
     """UpdateAuthorBio :exec
@@ -233,12 +275,33 @@ AUTHOR_META: Final = """\
 SELECT meta, meta -> 'city' AS city, meta ->> 'city' AS city_text FROM authors WHERE id = $1"""
 
 
-class AuthorMetaRow(NamedTuple):
+class AuthorMetaRow(Row):
     """A row returned by author_meta."""
 
-    meta: JSONValue | None
-    city: JSONValue | None
-    city_text: str | None
+    __slots__ = ()
+    _fields = ("meta", "city", "city_text")
+
+    if TYPE_CHECKING:
+
+        @property
+        def meta(self) -> JSONValue | None: ...
+
+        @property
+        def city(self) -> JSONValue | None: ...
+
+        @property
+        def city_text(self) -> str | None: ...
+    else:
+        meta = column(0)
+        city = column(1)
+        city_text = column(2)
+
+    @classmethod
+    def make(
+        cls, meta: JSONValue | None, city: JSONValue | None, city_text: str | None
+    ) -> AuthorMetaRow:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(cls, (meta, city, city_text))
 
 
 async def author_meta(
@@ -251,8 +314,7 @@ async def author_meta(
 
     Source: queries/authors.sql:41
     """
-    row = await conn.fetchrow(AUTHOR_META, id)
-    return None if row is None else tuple.__new__(AuthorMetaRow, row)
+    return await conn.fetchrow(AUTHOR_META, id, record_class=AuthorMetaRow)
 
 
 GET_AUTHORS_BATCH: Final = """\
@@ -277,12 +339,12 @@ async def get_authors_batch(
     Source: queries/authors.sql:44
     """
     param_sets = list(params)
-    rows = await conn.fetchmany(GET_AUTHORS_BATCH, param_sets)
+    rows = await conn.fetchmany(GET_AUTHORS_BATCH, param_sets, record_class=Author)
     if len(rows) != len(param_sets):
         raise BatchMismatchError(
             f"GetAuthorsBatch: {len(rows)} rows for {len(param_sets)} parameter sets"
         )
-    return list(map(tuple.__new__, repeat(Author), rows))
+    return rows
 
 
 AUTHOR_STATS: Final = """\
@@ -298,8 +360,7 @@ async def author_stats(
 
     Source: queries/authors.sql:47
     """
-    rows = await conn.fetch(AUTHOR_STATS)
-    return list(map(tuple.__new__, repeat(AuthorStat), rows))
+    return await conn.fetch(AUTHOR_STATS, record_class=AuthorStat)
 
 
 MOODS_IN_USE: Final = """\
@@ -311,7 +372,7 @@ async def moods_in_use(
     conn: Executor,
     /,
     *,
-    except_: list[Mood],
+    except_: collections.abc.Sequence[Mood],
 ) -> list[Mood] | None:
     """Enum arrays decode element by element.
 
@@ -331,7 +392,7 @@ class CopyAuthorsParams(NamedTuple):
 
     name: str
     mood: Mood
-    tags: list[str]
+    tags: collections.abc.Sequence[str]
     meta: JSONValue | None
 
 

@@ -8,11 +8,10 @@ import collections.abc
 import datetime
 import decimal
 import uuid
-from itertools import repeat
-from typing import Final, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from .models import Author, Book
-from .runtime import Executor, NoRowError, rowcount
+from .runtime import Executor, NoRowError, Row, column, make_row, rowcount
 
 COPY_BOOKS: Final = """\
 -- name: CopyBooks :copyfrom
@@ -27,7 +26,7 @@ class CopyBooksParams(NamedTuple):
     title: str
     price: decimal.Decimal | None
     isbn: str | None
-    ratings: list[int] | None
+    ratings: collections.abc.Sequence[int] | None
 
 
 async def copy_books(
@@ -96,8 +95,8 @@ async def books_by_author(
 
     Source: queries/books.sql:9
     """
-    rows = await conn.fetchmany(BOOKS_BY_AUTHOR, params)
-    return list(map(tuple.__new__, repeat(Book), rows))
+    rows = await conn.fetchmany(BOOKS_BY_AUTHOR, params, record_class=Book)
+    return rows
 
 
 BOOKS_WITH_AUTHORS: Final = """\
@@ -109,11 +108,27 @@ JOIN authors a ON a.id = b.author_id
 ORDER BY b.title"""
 
 
-class BooksWithAuthorsRow(NamedTuple):
+class BooksWithAuthorsRow(Row):
     """A row returned by books_with_authors."""
 
-    b: Book
-    a: Author
+    __slots__ = ()
+    _fields = ("b", "a")
+
+    if TYPE_CHECKING:
+
+        @property
+        def b(self) -> Book: ...
+
+        @property
+        def a(self) -> Author: ...
+    else:
+        b = column(0)
+        a = column(1)
+
+    @classmethod
+    def make(cls, b: Book, a: Author) -> BooksWithAuthorsRow:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(cls, (b, a))
 
 
 async def books_with_authors(
@@ -126,8 +141,7 @@ async def books_with_authors(
     """
     rows = await conn.fetch(BOOKS_WITH_AUTHORS)
     return [
-        BooksWithAuthorsRow(tuple.__new__(Book, r[0:7]), tuple.__new__(Author, r[7:14]))
-        for r in rows
+        BooksWithAuthorsRow.make(make_row(Book, r[0:7]), make_row(Author, r[7:14])) for r in rows
     ]
 
 
@@ -140,12 +154,33 @@ WHERE b.published IS NULL OR b.published >= $1
 ORDER BY b.title"""
 
 
-class BooksWithAuthorNameRow(NamedTuple):
+class BooksWithAuthorNameRow(Row):
     """A row returned by books_with_author_name."""
 
-    title: str
-    author: str | None
-    price: decimal.Decimal | None
+    __slots__ = ()
+    _fields = ("title", "author", "price")
+
+    if TYPE_CHECKING:
+
+        @property
+        def title(self) -> str: ...
+
+        @property
+        def author(self) -> str | None: ...
+
+        @property
+        def price(self) -> decimal.Decimal | None: ...
+    else:
+        title = column(0)
+        author = column(1)
+        price = column(2)
+
+    @classmethod
+    def make(
+        cls, title: str, author: str | None, price: decimal.Decimal | None
+    ) -> BooksWithAuthorNameRow:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(cls, (title, author, price))
 
 
 async def books_with_author_name(
@@ -158,8 +193,7 @@ async def books_with_author_name(
 
     Source: queries/books.sql:18
     """
-    rows = await conn.fetch(BOOKS_WITH_AUTHOR_NAME, since)
-    return list(map(tuple.__new__, repeat(BooksWithAuthorNameRow), rows))
+    return await conn.fetch(BOOKS_WITH_AUTHOR_NAME, since, record_class=BooksWithAuthorNameRow)
 
 
 UPSERT_BOOK_PRICE: Final = """\
@@ -170,11 +204,27 @@ ON CONFLICT (isbn) DO UPDATE SET price = excluded.price
 RETURNING id, price"""
 
 
-class UpsertBookPriceRow(NamedTuple):
+class UpsertBookPriceRow(Row):
     """A row returned by upsert_book_price."""
 
-    id: uuid.UUID
-    price: decimal.Decimal | None
+    __slots__ = ()
+    _fields = ("id", "price")
+
+    if TYPE_CHECKING:
+
+        @property
+        def id(self) -> uuid.UUID: ...
+
+        @property
+        def price(self) -> decimal.Decimal | None: ...
+    else:
+        id = column(0)
+        price = column(1)
+
+    @classmethod
+    def make(cls, id: uuid.UUID, price: decimal.Decimal | None) -> UpsertBookPriceRow:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(cls, (id, price))
 
 
 async def upsert_book_price(
@@ -190,10 +240,12 @@ async def upsert_book_price(
 
     Source: queries/books.sql:25
     """
-    row = await conn.fetchrow(UPSERT_BOOK_PRICE, author_id, title, isbn, price)
+    row = await conn.fetchrow(
+        UPSERT_BOOK_PRICE, author_id, title, isbn, price, record_class=UpsertBookPriceRow
+    )
     if row is None:
         raise NoRowError("UpsertBookPrice returned no row")
-    return tuple.__new__(UpsertBookPriceRow, row)
+    return row
 
 
 BOOK_WITH_AUTHOR_BY_ISBN_FOR_THE_LONGEST_FUNCTION_NAME: Final = """\
@@ -206,12 +258,33 @@ JOIN authors a ON a.id = b.author_id
 WHERE b.isbn = $1"""
 
 
-class BookWithAuthorByIsbnForTheLongestFunctionNameRow(NamedTuple):
+class BookWithAuthorByIsbnForTheLongestFunctionNameRow(Row):
     """A row returned by book_with_author_by_isbn_for_the_longest_function_name."""
 
-    b: Book
-    a: Author
-    book_title_repeated_for_width: str
+    __slots__ = ()
+    _fields = ("b", "a", "book_title_repeated_for_width")
+
+    if TYPE_CHECKING:
+
+        @property
+        def b(self) -> Book: ...
+
+        @property
+        def a(self) -> Author: ...
+
+        @property
+        def book_title_repeated_for_width(self) -> str: ...
+    else:
+        b = column(0)
+        a = column(1)
+        book_title_repeated_for_width = column(2)
+
+    @classmethod
+    def make(
+        cls, b: Book, a: Author, book_title_repeated_for_width: str
+    ) -> BookWithAuthorByIsbnForTheLongestFunctionNameRow:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(cls, (b, a, book_title_repeated_for_width))
 
 
 async def book_with_author_by_isbn_for_the_longest_function_name(
@@ -228,8 +301,8 @@ async def book_with_author_by_isbn_for_the_longest_function_name(
     return (
         None
         if row is None
-        else BookWithAuthorByIsbnForTheLongestFunctionNameRow(
-            tuple.__new__(Book, row[0:7]), tuple.__new__(Author, row[7:14]), row[14]
+        else BookWithAuthorByIsbnForTheLongestFunctionNameRow.make(
+            make_row(Book, row[0:7]), make_row(Author, row[7:14]), row[14]
         )
     )
 
@@ -244,12 +317,33 @@ JOIN authors a ON a.id = b.author_id
 ORDER BY b.title"""
 
 
-class BooksWithAuthorsAndARatherLongTitleColumnAliasRow(NamedTuple):
+class BooksWithAuthorsAndARatherLongTitleColumnAliasRow(Row):
     """A row returned by books_with_authors_and_a_rather_long_title_column_alias."""
 
-    b: Book
-    a: Author
-    book_title_repeated_for_width_and_more: str
+    __slots__ = ()
+    _fields = ("b", "a", "book_title_repeated_for_width_and_more")
+
+    if TYPE_CHECKING:
+
+        @property
+        def b(self) -> Book: ...
+
+        @property
+        def a(self) -> Author: ...
+
+        @property
+        def book_title_repeated_for_width_and_more(self) -> str: ...
+    else:
+        b = column(0)
+        a = column(1)
+        book_title_repeated_for_width_and_more = column(2)
+
+    @classmethod
+    def make(
+        cls, b: Book, a: Author, book_title_repeated_for_width_and_more: str
+    ) -> BooksWithAuthorsAndARatherLongTitleColumnAliasRow:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(cls, (b, a, book_title_repeated_for_width_and_more))
 
 
 async def books_with_authors_and_a_rather_long_title_column_alias(
@@ -262,8 +356,8 @@ async def books_with_authors_and_a_rather_long_title_column_alias(
     """
     rows = await conn.fetch(BOOKS_WITH_AUTHORS_AND_A_RATHER_LONG_TITLE_COLUMN_ALIAS)
     return [
-        BooksWithAuthorsAndARatherLongTitleColumnAliasRow(
-            tuple.__new__(Book, r[0:7]), tuple.__new__(Author, r[7:14]), r[14]
+        BooksWithAuthorsAndARatherLongTitleColumnAliasRow.make(
+            make_row(Book, r[0:7]), make_row(Author, r[7:14]), r[14]
         )
         for r in rows
     ]

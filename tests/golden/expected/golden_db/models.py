@@ -7,9 +7,9 @@ import datetime
 import decimal
 import enum
 import uuid
-from typing import NamedTuple
+from typing import TYPE_CHECKING
 
-from .runtime import JSONValue
+from .runtime import JSONValue, Row, column, make_row
 
 
 class Label(enum.StrEnum):
@@ -29,47 +29,195 @@ class Mood(enum.StrEnum):
     SAD = "sad"
 
 
-class AuthorStat(NamedTuple):
+class AuthorStat(Row):
     """A row of view author_stats."""
 
-    id: int
-    name: str
-    books: int
-    last_published: datetime.date | None
+    __slots__ = ()
+    _fields = ("id", "name", "books", "last_published")
+
+    if TYPE_CHECKING:
+
+        @property
+        def id(self) -> int: ...
+
+        @property
+        def name(self) -> str: ...
+
+        @property
+        def books(self) -> int: ...
+
+        @property
+        def last_published(self) -> datetime.date | None: ...
+    else:
+        id = column(0)
+        name = column(1)
+        books = column(2)
+        last_published = column(3)
+
+    @classmethod
+    def make(
+        cls, id: int, name: str, books: int, last_published: datetime.date | None
+    ) -> AuthorStat:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(cls, (id, name, books, last_published))
 
 
-class Author(NamedTuple):
+class Author(Row):
     """A row of table authors."""
 
-    id: int
-    name: str
-    bio: str | None
-    mood: Mood
-    tags: list[str]
-    meta: JSONValue | None
-    created_at: datetime.datetime
+    __slots__ = ()
+    _fields = ("id", "name", "bio", "mood", "tags", "meta", "created_at")
+
+    if TYPE_CHECKING:
+
+        @property
+        def id(self) -> int: ...
+
+        @property
+        def name(self) -> str: ...
+
+        @property
+        def bio(self) -> str | None: ...
+
+        @property
+        def mood(self) -> Mood: ...
+
+        @property
+        def tags(self) -> list[str]: ...
+
+        @property
+        def meta(self) -> JSONValue | None: ...
+
+        @property
+        def created_at(self) -> datetime.datetime: ...
+    else:
+        id = column(0)
+        name = column(1)
+        bio = column(2)
+        mood = column(3)
+        tags = column(4)
+        meta = column(5)
+        created_at = column(6)
+
+    @classmethod
+    def make(
+        cls,
+        id: int,
+        name: str,
+        bio: str | None,
+        mood: Mood,
+        tags: list[str],
+        meta: JSONValue | None,
+        created_at: datetime.datetime,
+    ) -> Author:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(cls, (id, name, bio, mood, tags, meta, created_at))
 
 
-class Book(NamedTuple):
+class Book(Row):
     """A row of table books."""
 
-    id: uuid.UUID
-    author_id: int
-    title: str
-    price: decimal.Decimal | None
-    isbn: str | None
-    ratings: list[int] | None
-    published: datetime.date | None
+    __slots__ = ()
+    _fields = ("id", "author_id", "title", "price", "isbn", "ratings", "published")
+
+    if TYPE_CHECKING:
+
+        @property
+        def id(self) -> uuid.UUID: ...
+
+        @property
+        def author_id(self) -> int: ...
+
+        @property
+        def title(self) -> str: ...
+
+        @property
+        def price(self) -> decimal.Decimal | None: ...
+
+        @property
+        def isbn(self) -> str | None: ...
+
+        @property
+        def ratings(self) -> list[int] | None: ...
+
+        @property
+        def published(self) -> datetime.date | None: ...
+    else:
+        id = column(0)
+        author_id = column(1)
+        title = column(2)
+        price = column(3)
+        isbn = column(4)
+        ratings = column(5)
+        published = column(6)
+
+    @classmethod
+    def make(
+        cls,
+        id: uuid.UUID,
+        author_id: int,
+        title: str,
+        price: decimal.Decimal | None,
+        isbn: str | None,
+        ratings: list[int] | None,
+        published: datetime.date | None,
+    ) -> Book:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(cls, (id, author_id, title, price, isbn, ratings, published))
 
 
-class OddName(NamedTuple):
+class OddName(Row):
     """A row of table odd_names."""
 
-    id: int
-    label: Label
-    row: int | None
-    rows: int | None
-    value: str | None
-    status: str | None
-    count_: int | None
-    class_: str | None
+    __slots__ = ()
+    _fields = ("id", "label", "row", "rows", "value", "status", "count_", "class_")
+
+    if TYPE_CHECKING:
+
+        @property
+        def id(self) -> int: ...
+
+        @property
+        def label(self) -> Label: ...
+
+        @property
+        def row(self) -> int | None: ...
+
+        @property
+        def rows(self) -> int | None: ...
+
+        @property
+        def value(self) -> str | None: ...
+
+        @property
+        def status(self) -> str | None: ...
+
+        @property
+        def count_(self) -> int | None: ...
+
+        @property
+        def class_(self) -> str | None: ...
+    else:
+        id = column(0)
+        label = column(1)
+        row = column(2)
+        rows = column(3)
+        value = column(4)
+        status = column(5)
+        count_ = column(6)
+        class_ = column(7)
+
+    @classmethod
+    def make(
+        cls,
+        id: int,
+        label: Label,
+        row: int | None,
+        rows: int | None,
+        value: str | None,
+        status: str | None,
+        count_: int | None,
+        class_: str | None,
+    ) -> OddName:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(cls, (id, label, row, rows, value, status, count_, class_))

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from itertools import repeat
 from typing import Final
 
 from .models import Label, OddName
@@ -33,10 +32,12 @@ async def insert_odd(
 
     Source: queries/odd_names.sql:2
     """
-    row = await conn.fetchrow(INSERT_ODD, label, row_, rows, value, status, count, class_)
+    row = await conn.fetchrow(
+        INSERT_ODD, label, row_, rows, value, status, count, class_, record_class=OddName
+    )
     if row is None:
         raise NoRowError("InsertOdd returned no row")
-    return tuple.__new__(OddName, row)
+    return row
 
 
 GET_ODD_BY_ROW: Final = """\
@@ -55,8 +56,7 @@ async def get_odd_by_row(
 
     Source: queries/odd_names.sql:7
     """
-    row = await conn.fetchrow(GET_ODD_BY_ROW, row_)
-    return None if row is None else tuple.__new__(OddName, row)
+    return await conn.fetchrow(GET_ODD_BY_ROW, row_, record_class=OddName)
 
 
 ODD_BY_ROWS: Final = """\
@@ -75,8 +75,7 @@ async def odd_by_rows(
 
     Source: queries/odd_names.sql:10
     """
-    rows = await conn.fetch(ODD_BY_ROWS, rows_)
-    return list(map(tuple.__new__, repeat(OddName), rows))
+    return await conn.fetch(ODD_BY_ROWS, rows_, record_class=OddName)
 
 
 TOUCH_ODD: Final = """\

@@ -1,0 +1,106 @@
+"""A PgBouncer of the bench's own, in transaction mode, on a free loopback port.
+
+Why: the throughput part measures the send path through a real pooler as well as
+direct (issue 13), the way many deployments run. The Debian package `pgbouncer` provides
+the binary; this starts one against the benchmark's server for the duration of a block
+and stops it (by its process id) afterwards. PgBouncer refuses to run as root, so as
+root it is started with `-u postgres`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import socket
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+_INI = """\
+[databases]
+* = host={host} port={port} user={user}
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {listen}
+unix_socket_dir =
+auth_type = any
+pool_mode = transaction
+max_client_conn = 500
+default_pool_size = {pool}
+server_reset_query =
+ignore_startup_parameters = extra_float_digits
+logfile = {dir}/pgbouncer.log
+pidfile = {dir}/pgbouncer.pid
+"""
+
+
+def find() -> str | None:
+    return shutil.which("pgbouncer") or (
+        "/usr/sbin/pgbouncer" if Path("/usr/sbin/pgbouncer").exists() else None
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def running(dsn: str, pool_size: int) -> AsyncIterator[str]:
+    """Yield `dsn` rewritten to go through a fresh PgBouncer (transaction pooling, at
+    most `pool_size` server connections per database)."""
+    binary = find()
+    if binary is None:
+        raise FileNotFoundError("pgbouncer not found (apt-get install pgbouncer)")
+    url = urlsplit(dsn)
+    listen = _free_port()
+    with tempfile.TemporaryDirectory(prefix="bench-pgbouncer-") as tmp:
+        os.chmod(tmp, 0o777)  # the postgres user writes its log and pid here
+        ini = Path(tmp) / "pgbouncer.ini"
+        ini.write_text(
+            _INI.format(
+                host=url.hostname or "127.0.0.1",
+                port=url.port or 5432,
+                user=url.username or "postgres",
+                listen=listen,
+                pool=pool_size,
+                dir=tmp,
+            )
+        )
+        as_user = ["-u", "postgres"] if os.geteuid() == 0 else []
+        proc = await asyncio.create_subprocess_exec(
+            binary,
+            *as_user,
+            str(ini),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        try:
+            await _wait_listening(listen, proc)
+            netloc = f"{url.username or 'postgres'}@127.0.0.1:{listen}"
+            yield urlunsplit(url._replace(netloc=netloc))
+        finally:
+            if proc.returncode is None:
+                proc.terminate()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(proc.wait(), timeout=10)
+                if proc.returncode is None:
+                    proc.kill()
+                    await proc.wait()
+
+
+async def _wait_listening(port: int, proc: asyncio.subprocess.Process) -> None:
+    for _ in range(100):
+        if proc.returncode is not None:
+            raise RuntimeError(f"pgbouncer exited with status {proc.returncode}")
+        with contextlib.suppress(OSError):
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            return
+        await asyncio.sleep(0.05)
+    raise RuntimeError("pgbouncer did not start listening within 5 s")

@@ -1,0 +1,164 @@
+"""CREATE FUNCTION / PROCEDURE, domains and composite types: what queries may call and name.
+
+A function is recorded as PostgreSQL's catalog would hold it (`pgtypes.Func`): its input
+argument types and names, how many have defaults, VARIADIC, STRICT, SETOF, and for OUT
+arguments or RETURNS TABLE the columns it returns. Overloads sit side by side under one
+key (`name` in public, `schema.name` elsewhere); CREATE OR REPLACE replaces the overload
+with the same input types, DROP FUNCTION removes one (or every one, without arguments).
+
+A domain is its base type for typing (PostgreSQL reports a domain column as its base
+type, and resolves operators on it); its NOT NULL is not trusted (an outer join or a
+subselect can still yield NULL). A composite type is a known type name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pglast.enums import FunctionParameterMode
+
+from codegen.catalog.builder import Builder
+from codegen.catalog.model import relation_key
+from codegen.catalog.names import type_name
+from codegen.errors import CodegenError, SourceText
+from codegen.extensions import extension_names, extension_requires
+from codegen.pgtypes import Func
+
+_IN = (
+    FunctionParameterMode.FUNC_PARAM_IN,
+    FunctionParameterMode.FUNC_PARAM_DEFAULT,
+    FunctionParameterMode.FUNC_PARAM_INOUT,
+    FunctionParameterMode.FUNC_PARAM_VARIADIC,
+)
+_OUT = (
+    FunctionParameterMode.FUNC_PARAM_OUT,
+    FunctionParameterMode.FUNC_PARAM_INOUT,
+    FunctionParameterMode.FUNC_PARAM_TABLE,
+)
+
+
+def function_key(b: Builder, names: list[str], source: SourceText) -> str:
+    """Where CREATE FUNCTION puts a function: its schema, or the first on the search_path."""
+    if len(names) > 1:
+        if names[-2] not in b.schemas:
+            raise CodegenError(f'schema "{names[-2]}" does not exist', source, 0)
+        return relation_key(names[-2], names[-1])
+    schema = next((s for s in b.search_path if s in b.schemas), "public")
+    return relation_key(schema, names[-1])
+
+
+def _arg_type(b: Builder, node: Any, source: SourceText) -> str:
+    """An argument's type; `table.column%TYPE` is that column's type."""
+    if not node.pct_type:
+        return type_name(node, b.types, source)
+    names = [n.sval for n in node.names]
+    key = b.find_key(names[-3] if len(names) > 2 else None, names[-2])
+    table = b.tables.get(key) if key else None
+    col = table.column(names[-1]) if table else None
+    if col is None:
+        raise CodegenError(f"type {'.'.join(names)}%TYPE: no such column", source, node.location)
+    return col.type
+
+
+def create_function(b: Builder, stmt: Any, source: SourceText) -> None:
+    key = function_key(b, [n.sval for n in stmt.funcname], source)
+    params = list(stmt.parameters or ())
+    ins = [p for p in params if p.mode in _IN]
+    outs = [p for p in params if p.mode in _OUT]
+    args = tuple(_arg_type(b, p.argType, source) for p in ins)
+    out = tuple(
+        (p.name or f"column{i + 1}", _arg_type(b, p.argType, source)) for i, p in enumerate(outs)
+    )
+    ret, returns_set = _returns(b, stmt, out, source)
+    if ret in b.tables and not out:  # RETURNS [SETOF] a table's row type: its columns
+        out = tuple((c.name, c.type) for c in b.tables[ret].columns)
+    options = {o.defname: o.arg for o in stmt.options or ()}
+    strict = options.get("strict")
+    func = Func(
+        name=key.rpartition(".")[2],
+        kind="p" if stmt.is_procedure else "f",
+        returns_set=returns_set,
+        strict=bool(strict is not None and strict.boolval),
+        defaults=sum(1 for p in ins if p.defexpr is not None),
+        variadic=any(p.mode == FunctionParameterMode.FUNC_PARAM_VARIADIC for p in ins),
+        ret=ret,
+        args=args,
+        argnames=tuple(p.name or "" for p in ins) if any(p.name for p in ins) else (),
+        out=out if len(out) > 1 or ret == "record" or ret in b.tables else (),
+    )
+    same = [f for f in b.functions.get(key, ()) if f.args == args]
+    if same and not stmt.replace:
+        raise CodegenError(f"function {key}({', '.join(args)}) already exists", source, 0)
+    b.functions[key] = [f for f in b.functions.get(key, ()) if f.args != args] + [func]
+
+
+def _returns(
+    b: Builder, stmt: Any, out: tuple[tuple[str, str], ...], source: SourceText
+) -> tuple[str, bool]:
+    """(result type, returns a set): a procedure returns nothing; OUT arguments alone
+    make the result their one type, or a record of them."""
+    node = stmt.returnType
+    if node is None:
+        if stmt.is_procedure:
+            return "void", False
+        return (out[0][1] if len(out) == 1 else "record"), False
+    if [n.sval for n in node.names][-1] == "trigger":
+        return "trigger", False
+    ret = type_name(node, b.types, source)
+    if ret == "record" and len(out) == 1:
+        ret = out[0][1]  # RETURNS TABLE (x int) returns a set of int
+    return ret, bool(node.setof)
+
+
+def drop_function(b: Builder, obj: Any, source: SourceText) -> None:
+    """DROP FUNCTION f(args): that overload; f alone: the only one."""
+    key = function_key(b, [n.sval for n in obj.objname], source)
+    if obj.args_unspecified:
+        b.functions.pop(key, None)
+        return
+    args = tuple(_arg_type(b, p.argType, source) for p in obj.objfuncargs or () if p.mode in _IN)
+    kept = [f for f in b.functions.get(key, ()) if f.args != args]
+    if kept:
+        b.functions[key] = kept
+    else:
+        b.functions.pop(key, None)
+
+
+def create_domain(b: Builder, stmt: Any, source: SourceText) -> None:
+    name = _plain_type_name(stmt.domainname, source)
+    b.domains[name] = type_name(stmt.typeName, b.types, source)  # NOT NULL: not trusted
+
+
+def create_composite(b: Builder, stmt: Any, source: SourceText) -> None:
+    rv = stmt.typevar
+    name = _plain_type_name([n for n in (rv.schemaname, rv.relname) if n], source)
+    for col in stmt.coldeflist or ():
+        type_name(col.typeName, b.types, source)  # every field's type must exist
+    b.composites.add(name)
+
+
+def _plain_type_name(names: Any, source: SourceText) -> str:
+    parts = [n if isinstance(n, str) else n.sval for n in names]
+    if len(parts) > 1 and parts[0] != "public":
+        raise CodegenError(
+            f"type {'.'.join(parts)}: types outside the public schema are not supported",
+            source,
+            0,
+        )
+    return str(parts[-1])
+
+
+def create_extension(b: Builder, stmt: Any, source: SourceText) -> None:
+    """CREATE EXTENSION: its types, functions, operators and casts become known (with what
+    it requires). One the generator has no dump of changes nothing it can type; a query
+    using its objects is refused there ("function ... does not exist")."""
+    todo = [stmt.extname]
+    while todo:
+        name = todo.pop()
+        if name in extension_names() and name not in b.extensions:
+            b.extensions.add(name)
+            todo.extend(extension_requires(name))
+
+
+def drop_extension(b: Builder, name: str) -> None:
+    b.extensions.discard(name)

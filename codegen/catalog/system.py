@@ -1,0 +1,52 @@
+"""The system relations a query may read: pg_catalog's and information_schema's tables and
+views, with the columns a real server reports (`data/system_relations.json`, dumped by
+`data/dump_system_relations.py`). They are never models: no migration creates them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+from codegen.catalog.model import Column, Table
+from codegen.extensions import EXTENSIONS
+
+DATA = Path(__file__).parent.parent / "data" / "system_relations.json"
+SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
+
+
+@cache
+def _relations() -> dict[str, Table]:
+    raw = json.loads(DATA.read_text(encoding="utf-8"))["relations"]
+    return {
+        key: Table(key, tuple(Column(n, t, bool(nn)) for n, t, nn in cols))
+        for key, cols in raw.items()
+    }
+
+
+@cache
+def _extension_relations(extension: str) -> dict[str, Table]:
+    raw = json.loads((EXTENSIONS / f"{extension}.json").read_text(encoding="utf-8"))
+    return {
+        key: Table(key, tuple(Column(n, t, bool(nn)) for n, t, nn in cols))
+        for key, cols in raw.get("relations", {}).items()
+    }
+
+
+def system_relation(schema: str | None, name: str, extensions: Iterable[str] = ()) -> Table | None:
+    """`pg_catalog.name` or `information_schema.name`; unqualified, pg_catalog only (it is
+    searched before the search_path, as PostgreSQL does); then the created extensions'
+    views (`pg_stat_statements`, in public)."""
+    if schema is None:
+        found = _relations().get(f"pg_catalog.{name}")
+    elif schema in SYSTEM_SCHEMAS:
+        return _relations().get(f"{schema}.{name}")
+    else:
+        found = None
+    if found is None and schema in (None, "public"):
+        found = next(
+            (r for e in sorted(extensions) if (r := _extension_relations(e).get(name))), None
+        )
+    return found

@@ -1,0 +1,94 @@
+"""Regenerate extensions/<name>.json: each contrib extension's types, functions, operators
+and implicit casts, as a real server installs them (`CREATE EXTENSION`).
+
+The catalog loads an extension's file only when the schema creates the extension, so a
+query may call `crypt()` or compare `citext` columns exactly when PostgreSQL would let it.
+Run against a server with contrib installed (a scratch database is created and dropped):
+
+    python -m codegen.data.dump_extensions postgresql://postgres@127.0.0.1:5432/postgres
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+from codegen import dbutil
+from codegen.data.dump_pg_catalog import EXTENSION, dump_objects, members, render
+
+OUT = Path(__file__).with_name("extensions")
+EXTENSIONS = (
+    "btree_gin",
+    "btree_gist",
+    "citext",
+    "cube",
+    "earthdistance",
+    "fuzzystrmatch",
+    "hstore",
+    "intarray",
+    "isn",
+    "lo",
+    "ltree",
+    "pg_stat_statements",
+    "pg_trgm",
+    "pgcrypto",
+    "seg",
+    "tablefunc",
+    "unaccent",
+    "uuid-ossp",
+)
+
+
+# The extension's views and tables (pg_stat_statements): their columns, domains as base types
+RELATIONS = f"""
+SELECT c.relname, a.attname, a.attnotnull, coalesce(b.typname, t.typname) AS typname
+FROM pg_class c
+JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+JOIN pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_type b ON t.typtype = 'd' AND b.oid = t.typbasetype
+WHERE {members("c.oid", "pg_class")} AND c.relkind IN ('r', 'v', 'm', 'p')
+ORDER BY c.relname, a.attnum
+"""
+
+
+async def dump(dsn: str) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    async with dbutil.scratch_database(dsn, prefix="codegen_dump_") as target:
+        conn = await dbutil.connect(target)
+        try:
+            version = await conn.fetchval("SHOW server_version")
+            for name in EXTENSIONS:
+                await conn.execute(f'CREATE EXTENSION IF NOT EXISTS "{name}" CASCADE')
+                data = await dump_objects(conn, EXTENSION, name)
+                requires = await conn.fetchval(
+                    "SELECT coalesce(requires, '{}') FROM pg_available_extension_versions"
+                    " WHERE name = $1 AND installed",
+                    name,
+                )
+                relations: dict[str, list[list[object]]] = {}
+                for r in await conn.fetch(RELATIONS, name):
+                    cols = relations.setdefault(r["relname"], [])
+                    cols.append([r["attname"], r["typname"], r["attnotnull"]])
+                out[name] = {
+                    **data,
+                    "relations": relations,
+                    "requires": list(requires),
+                    "server_version": version,
+                }
+        finally:
+            await conn.close()
+    return out
+
+
+def main() -> None:
+    dsn = sys.argv[1] if len(sys.argv) > 1 else "postgresql://postgres@127.0.0.1:5432/postgres"
+    OUT.mkdir(exist_ok=True)
+    for name, data in asyncio.run(dump(dsn)).items():
+        (OUT / f"{name}.json").write_text(render(data))
+        print(f"{name}: {len(data['functions'])} functions, {len(data['types'])} types")
+
+
+if __name__ == "__main__":
+    main()

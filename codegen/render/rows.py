@@ -1,0 +1,78 @@
+"""Row classes: the one shape every result row takes (models.py and `<Query>Row`).
+
+A row is an `asyncpg.Record` subclass (`runtime.Row`) that the driver builds in C when a
+query passes it as `record_class`: no per-row Python work, so `:many` runs at raw asyncpg
+speed. The class declares its columns as typed read-only properties for mypy (an
+`if TYPE_CHECKING:` block) and as `column(i)` accessors at run time, and has a typed
+`make(...)` for rows built in Python (sqlc.embed, tests). See README, "Row representation".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from codegen import naming
+from codegen.render.imports import Imports
+from codegen.render.layout import LINE, call
+
+_CLASS_BODY = "    "
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    annotation: str
+    default: str | None = None  # a parameter's default in the signature (`sqlc.narg`: None)
+
+
+@dataclass(frozen=True)
+class RowClass:
+    """What `_rows.j2` reads for one row class."""
+
+    name: str
+    doc: str
+    fields: list[Field]
+
+    @property
+    def fields_lines(self) -> list[str]:
+        """`_fields = (...)`, laid out as ruff would."""
+        names = [f'"{f.name}"' for f in self.fields]
+        if len(names) == 1:  # a one-element tuple
+            return [f"{_CLASS_BODY}_fields = ({names[0]},)"]
+        return call(f"{_CLASS_BODY}_fields = (", names, ")", indent=0)
+
+    @property
+    def make_lines(self) -> list[str]:
+        """`def make(cls, a: A, ...) -> Name:` and its body."""
+        params = naming.parameter_names((f.name for f in self.fields), {"cls"})
+        signature = call(
+            f"{_CLASS_BODY}def make(",
+            ["cls", *(f"{p}: {f.annotation}" for p, f in zip(params, self.fields, strict=True))],
+            f") -> {self.name}:",
+            indent=0,
+        )
+        inner = _CLASS_BODY * 2
+        values = f"({params[0]},)" if len(params) == 1 else f"({', '.join(params)})"
+        if not params:
+            values = "()"
+        body = call(f"{inner}return make_row(", ["cls", values], ")", indent=0)
+        if any(len(line) > LINE for line in body):  # the tuple itself one value a line
+            tuple_lines = [f"{inner}        {p}," for p in params]
+            body = [
+                f"{inner}return make_row(",
+                f"{inner}    cls,",
+                f"{inner}    (",
+                *tuple_lines,
+                f"{inner}    ),",
+                f"{inner})",
+            ]
+        doc = f'{inner}"""A row of these values, built in Python (asyncpg builds query results)."""'
+        return [*signature, doc, *body]
+
+
+def row_class(name: str, doc: str, fields: list[Field], imports: Imports) -> RowClass:
+    """A row class, and the imports its module needs for it."""
+    imports.name("typing", "TYPE_CHECKING")
+    for helper in ("Row", "column", "make_row"):
+        imports.runtime(helper)
+    return RowClass(name, doc, fields)

@@ -1,0 +1,86 @@
+"""An sqlc project's `sqlc.yaml` / `sqlc.json` (version 2, engine postgresql) as a Config.
+
+Read when pyproject.toml has no `[tool.codegen]`: a team with a Go sqlc project gets
+Python from the same SQL. Taken from the first `sql:` entry with `engine: postgresql`:
+`schema` and `queries` (a path or a list of paths, files or folders), `gen.go.rename`
+(model names) and `gen.go.overrides` entries that name a Python type (`python_type:
+"module:Type"` beside `db_type` or `column`; `go_type` alone is Go's business). The
+package is written to `db/` beside the file unless `codegen: {package: ...}` says where.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from codegen.config import SQLC_NAMES, Config
+from codegen.errors import CodegenError
+
+
+def find(folder: Path) -> Path | None:
+    return next((folder / n for n in SQLC_NAMES if (folder / n).is_file()), None)
+
+
+def _read(path: Path) -> Any:
+    text = path.read_text(encoding="utf-8")
+    try:
+        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise CodegenError(f"{path}:{exc.lineno}: {exc.msg}") from None
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 0
+        raise CodegenError(f"{path}:{line}: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise CodegenError(f"{path}: {str(exc).splitlines()[0]}") from None
+
+
+def _paths(path: Path, entry: dict[str, Any], key: str) -> tuple[Path, ...]:
+    value = entry.get(key)
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
+        raise CodegenError(f"{path}: sql[].{key} must be a path or a list of paths")
+    return tuple(path.parent / v for v in values)
+
+
+def _overrides(path: Path, go: dict[str, Any]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in go.get("overrides") or ():
+        if not isinstance(item, dict) or "python_type" not in item:
+            continue  # a Go type
+        key = item.get("column") or item.get("db_type")
+        if not isinstance(key, str) or not isinstance(item["python_type"], str):
+            raise CodegenError(f"{path}: an override needs `db_type` or `column` and a string")
+        out[key] = item["python_type"]
+    return out
+
+
+def load(path: Path) -> Config:
+    data = _read(path)
+    if not isinstance(data, dict) or str(data.get("version")) != "2":
+        raise CodegenError(f'{path}: only sqlc configuration version "2" is supported')
+    entries = [e for e in data.get("sql") or () if isinstance(e, dict)]
+    entry = next((e for e in entries if e.get("engine") == "postgresql"), None)
+    if entry is None:
+        raise CodegenError(f"{path}: no sql entry with engine: postgresql")
+    schemas = _paths(path, entry, "schema")
+    queries = _paths(path, entry, "queries")
+    go = (entry.get("gen") or {}).get("go") or {}
+    rename = go.get("rename") or {}
+    if not isinstance(rename, dict) or not all(isinstance(v, str) for v in rename.values()):
+        raise CodegenError(f"{path}: gen.go.rename must map names to strings")
+    own = data.get("codegen") or {}
+    root = path.resolve().parent
+    return Config(
+        source=path.resolve(),
+        root=root,
+        schema=schemas[0],
+        queries=queries[0],
+        package=root / str(own.get("package", "db")),
+        overrides=_overrides(path, go),
+        rename=dict(rename),
+        schemas=schemas,
+        query_sources=queries,
+    )

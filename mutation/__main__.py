@@ -1,0 +1,167 @@
+"""`python -m mutation [TARGET ...]`: mutmut over each target, one target at a time.
+
+Each target is one module (or package) and the test files that exercise it (the per-module
+map below); within that map mutmut's own per-function coverage picks the tests each mutant
+runs. Every run gets a throwaway PostgreSQL cluster (tests/pgcluster.py) shared by its
+mutants, so roles never collide with another run. Survivors not listed in
+`mutation/equivalent.toml` (mutant name -> one-line reason) are printed with their diff;
+the exit status is 1 when they exceed 5% of a target's mutants.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+HERE = ROOT / "mutation"
+BUDGET = 0.05  # surviving, non-equivalent mutants per target
+
+
+@dataclass(frozen=True)
+class Target:
+    files: tuple[str, ...]  # what is mutated (globs, relative to the project)
+    tests: tuple[str, ...]  # the test files that exercise it
+
+
+TARGETS: dict[str, Target] = {
+    "validate": Target(
+        ("src/chatdb/validate.py",),
+        ("tests/test_mut_validate.py", "tests/test_hardening.py"),
+    ),
+    "tx": Target(
+        ("src/chatdb/tx.py",),
+        ("tests/test_mut_tx.py",),
+    ),
+    "service": Target(
+        ("src/chatdb/service.py",),
+        ("tests/test_mut_service.py", "tests/test_service.py", "tests/test_hardening.py"),
+    ),
+    "admin": Target(
+        ("src/chatdb/admin.py",),
+        ("tests/test_mut_service.py", "tests/test_service.py", "tests/test_hardening.py"),
+    ),
+    "migrate": Target(
+        (
+            "codegen/migrate/runner.py",
+            "codegen/migrate/backend.py",
+            "codegen/migrate/source.py",
+            "codegen/migrate/checksums.py",
+        ),
+        ("tests/test_mut_migrate.py", "tests/test_migrate.py", "tests/test_schema_changes.py"),
+    ),
+    "nullability": Target(
+        ("codegen/analyze/nullability.py",),
+        ("tests/test_mut_nullability.py", "tests/test_analyze.py", "tests/test_analyze_shapes.py"),
+    ),
+}
+
+
+def mutmut_config(target: Target) -> dict[str, Any]:
+    """What mutmut would read from [tool.mutmut]; kept here so pyproject stays the project's."""
+    return {
+        "source_paths": ["src/chatdb", "codegen"],
+        "only_mutate": list(target.files),
+        "also_copy": ["schema", "queries", "schema_roles", "examples", "docs", "README.md"],
+        "pytest_add_cli_args_test_selection": [t for t in target.tests if (ROOT / t).exists()],
+        "pytest_add_cli_args": ["-p", "no:cacheprovider", "-q"],
+        "use_git_change_detection": False,
+        "timeout_multiplier": 5.0,
+        "timeout_constant": 10.0,
+    }
+
+
+def run_target(name: str, target: Target, jobs: int) -> dict[str, str]:
+    """Run mutmut for one target in a fresh mutants/ directory; mutant name -> status."""
+    import mutmut.configuration as mc
+    from mutmut.__main__ import cli
+    from mutmut.mutation.data import SourceFileMutationData
+    from mutmut.stats import status_by_exit_code
+    from mutmut.utils.file_utils import walk_mutatable_files
+
+    from tests import pgcluster
+
+    conf = mutmut_config(target)
+    mc._config_reader = lambda: lambda key, default: conf.get(key, default)
+    mc.reset_config()
+    shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+    cluster = pgcluster.start_cluster()
+    os.environ["DATABASE_URL"] = cluster.dsn
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            cli(["run", "--max-children", str(jobs)], standalone_mode=False)
+        statuses: dict[str, str] = {}
+        for path in walk_mutatable_files():
+            data = SourceFileMutationData(path=path)
+            data.load()
+            statuses |= {k: status_by_exit_code[v] for k, v in data.exit_code_by_key.items()}
+        return statuses
+    finally:
+        os.environ.pop("DATABASE_URL", None)
+        cluster.remove()
+
+
+def diff_of(mutant: str) -> str:
+    from mutmut.mutation.diff_apply import find_mutant, get_diff_for_mutant
+
+    return str(get_diff_for_mutant(mutant, path=find_mutant(mutant).path))
+
+
+def equivalents() -> dict[str, str]:
+    path = HERE / "equivalent.toml"
+    return dict(tomllib.loads(path.read_text())["equivalent"]) if path.exists() else {}
+
+
+def report(name: str, statuses: dict[str, str], seconds: float, out: io.TextIOBase) -> bool:
+    """Write the target's counts and every non-equivalent survivor; True if within budget."""
+    equiv = equivalents()
+    killed = sum(s in ("killed", "timeout", "caught by type check") for s in statuses.values())
+    alive = sorted(m for m, s in statuses.items() if s not in ("killed", "timeout"))
+    eq = [m for m in alive if m in equiv]
+    surviving = [m for m in alive if m not in equiv]
+    share = len(surviving) / max(len(statuses), 1)
+    print(
+        f"## {name}: {len(statuses)} mutants, {killed} killed, {len(eq)} equivalent, "
+        f"{len(surviving)} surviving ({share:.1%}), {seconds:.0f} s",
+        file=out,
+    )
+    for m in surviving:
+        print(f"\n### {m} ({statuses[m]})\n```diff\n{diff_of(m).strip()}\n```", file=out)
+    return share <= BUDGET
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mutation", description=__doc__)
+    parser.add_argument("targets", nargs="*", choices=[[], *TARGETS], default=[])
+    parser.add_argument("-j", "--jobs", type=int, default=2, help="mutants run at once")
+    args = parser.parse_args(argv)
+    os.chdir(ROOT)
+    sys.path.insert(0, str(ROOT))
+    (HERE / "results").mkdir(exist_ok=True)
+    names = args.targets or list(TARGETS)
+    if len(names) > 1:  # mutmut keeps state per process: one process per target
+        cmd = [sys.executable, "-m", "mutation", "-j", str(args.jobs)]
+        codes = [subprocess.run([*cmd, name], check=False).returncode for name in names]
+        return max(codes)
+    ok = True
+    for name in names:
+        start = time.monotonic()
+        statuses = run_target(name, TARGETS[name], args.jobs)
+        with (HERE / "results" / f"{name}.md").open("w") as out:
+            ok &= report(name, statuses, time.monotonic() - start, out)
+        print((HERE / "results" / f"{name}.md").read_text().splitlines()[0], flush=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,2 @@
+-- name: Today :one
+SELECT d FROM CURRENT_DATE AS d;

@@ -1,0 +1,2 @@
+-- name: Touch :execrows
+SELECT FROM items WHERE id = @id;

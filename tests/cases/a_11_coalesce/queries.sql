@@ -1,0 +1,2 @@
+-- name: Labels :many
+SELECT coalesce(at, now()::timestamp) AS at FROM items;

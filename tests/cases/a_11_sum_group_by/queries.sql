@@ -1,0 +1,2 @@
+-- name: Totals :many
+SELECT label, sum(id) AS total, max(id) AS top FROM items GROUP BY label;

@@ -1,0 +1,2 @@
+-- name: NTotals :many
+SELECT label, sum(n) AS total FROM items GROUP BY label;

@@ -1,0 +1,3 @@
+-- name: CopyItems :copyfrom
+INSERT INTO items (id, label)
+VALUES (@id, 'fixed');

@@ -1,0 +1,2 @@
+-- name: Short :exec
+INSERT INTO items (id, label, at) VALUES (@id, @label);

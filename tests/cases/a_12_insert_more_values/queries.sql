@@ -1,0 +1,2 @@
+-- name: Long :exec
+INSERT INTO items (id, label) VALUES (@id, @label, now());

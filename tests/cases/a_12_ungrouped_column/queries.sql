@@ -1,0 +1,4 @@
+-- name: ByLabel :many
+SELECT label, at, count(*) AS n
+FROM items
+GROUP BY label;

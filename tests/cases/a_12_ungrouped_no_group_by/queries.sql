@@ -1,0 +1,2 @@
+-- name: Mixed :one
+SELECT label, count(*) AS n FROM items;

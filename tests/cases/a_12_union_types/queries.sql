@@ -1,0 +1,4 @@
+-- name: UnionTypes :many
+SELECT id FROM items
+UNION
+SELECT doc FROM logs;

@@ -1,0 +1,2 @@
+-- name: AlterIt :exec
+ALTER TABLE items ADD COLUMN x int;

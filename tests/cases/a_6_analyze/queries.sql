@@ -1,0 +1,4 @@
+-- name: AnalyzeItems :exec
+ANALYZE items;
+-- name: AnalyzeAll :exec
+ANALYZE;

@@ -1,0 +1,2 @@
+-- name: MakeTable :exec
+CREATE TABLE keep (a int);

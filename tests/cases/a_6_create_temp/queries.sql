@@ -1,0 +1,2 @@
+-- name: MakeScratch :exec
+CREATE TEMP TABLE scratch (a int, b text) ON COMMIT DROP;

@@ -1,0 +1,2 @@
+-- name: Touch :exec
+DO $$BEGIN PERFORM 1; END$$;

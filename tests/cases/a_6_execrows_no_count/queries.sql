@@ -1,0 +1,2 @@
+-- name: TruncRows :execrows
+TRUNCATE items;

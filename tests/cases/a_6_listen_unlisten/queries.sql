@@ -1,0 +1,6 @@
+-- name: Listen :exec
+LISTEN jobs;
+-- name: Unlisten :exec
+UNLISTEN jobs;
+-- name: UnlistenAll :exec
+UNLISTEN *;

@@ -1,0 +1,2 @@
+-- name: LockItems :exec
+LOCK TABLE items IN SHARE ROW EXCLUSIVE MODE;

@@ -1,0 +1,2 @@
+-- name: LockNope :exec
+LOCK TABLE nope;

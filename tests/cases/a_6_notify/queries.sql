@@ -1,0 +1,2 @@
+-- name: NotifyJobs :exec
+NOTIFY jobs, 'ready';

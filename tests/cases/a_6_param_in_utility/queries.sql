@@ -1,0 +1,2 @@
+-- name: BadTemp :exec
+CREATE TEMP TABLE s (a int DEFAULT @a);

@@ -1,0 +1,2 @@
+-- name: RefreshLabels :exec
+REFRESH MATERIALIZED VIEW item_labels;

@@ -1,0 +1,2 @@
+-- name: TruncateItems :exec
+TRUNCATE items CASCADE;

@@ -1,0 +1,2 @@
+-- name: TruncateAll :exec
+TRUNCATE TABLE logs, items RESTART IDENTITY;

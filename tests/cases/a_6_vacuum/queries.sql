@@ -1,0 +1,2 @@
+-- name: VacuumItems :exec
+VACUUM (ANALYZE) items;

@@ -1,0 +1,2 @@
+-- name: AddBig :exec
+INSERT INTO items (id, label) VALUES (@id::bigint, @flag::bool);

@@ -1,0 +1,2 @@
+-- name: BadAssign :exec
+UPDATE items SET at = 1 WHERE id = @id;

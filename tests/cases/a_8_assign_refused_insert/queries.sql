@@ -1,0 +1,2 @@
+-- name: BadAssignInsert :exec
+INSERT INTO items (id, label, at) VALUES (@id, @label, 1);

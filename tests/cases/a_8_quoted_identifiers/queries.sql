@@ -1,0 +1,2 @@
+-- name: GetThing :one
+SELECT "Id", "Label", plain FROM "Things" WHERE "Id" = @id;

@@ -1,0 +1,2 @@
+-- name: Relabel :execrows
+UPDATE "Things" SET "Label" = @label WHERE "Id" = @id;

@@ -1,0 +1,2 @@
+-- name: WrongCase :one
+SELECT "label" FROM "Things";

@@ -1,0 +1,2 @@
+-- name: InRange :many
+SELECT id FROM items WHERE numrange(@lo, @hi) @> n;

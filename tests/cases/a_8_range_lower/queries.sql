@@ -1,0 +1,2 @@
+-- name: Lower :many
+SELECT lower(tsrange(at, NULL)) AS l FROM items;

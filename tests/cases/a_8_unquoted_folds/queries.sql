@@ -1,0 +1,2 @@
+-- name: GetThingFolded :one
+SELECT Plain FROM "Things" WHERE "Id" = @id;

@@ -1,0 +1,2 @@
+-- name: Rows :many
+SELECT i.id, i FROM items i;

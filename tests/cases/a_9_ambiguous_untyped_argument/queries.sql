@@ -1,0 +1,2 @@
+-- name: Year :one
+SELECT to_char(@x, 'YYYY') AS y;

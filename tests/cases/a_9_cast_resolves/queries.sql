@@ -1,0 +1,2 @@
+-- name: Year2 :one
+SELECT to_char(@x::timestamptz, 'YYYY') AS y;

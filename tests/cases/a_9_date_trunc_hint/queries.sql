@@ -1,0 +1,2 @@
+-- name: Day :one
+SELECT date_trunc('day', @t) AS d;

@@ -1,0 +1,2 @@
+-- name: TwoTypes :many
+SELECT id FROM items WHERE id = @x AND label = @x;

@@ -1,0 +1,2 @@
+-- name: WhereFirst :execrows
+UPDATE items SET label = @x WHERE id = @x;

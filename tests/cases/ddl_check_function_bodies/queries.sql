@@ -1,0 +1,2 @@
+-- name: Active :one
+SELECT active_count() AS n;

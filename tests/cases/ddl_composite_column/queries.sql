@@ -1,0 +1,2 @@
+-- name: Addr :many
+SELECT id, addr FROM shops;

@@ -1,0 +1,2 @@
+-- name: AddStock :exec
+INSERT INTO stock (id, qty) VALUES (@id, @qty);

@@ -1,0 +1,2 @@
+-- name: Qty :many
+SELECT qty FROM stock;

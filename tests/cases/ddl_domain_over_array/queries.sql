@@ -1,0 +1,2 @@
+-- name: L :many
+SELECT l FROM t;

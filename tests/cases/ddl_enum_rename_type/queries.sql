@@ -1,0 +1,2 @@
+-- name: M :many
+SELECT m FROM people;

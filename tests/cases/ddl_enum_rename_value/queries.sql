@@ -1,0 +1,2 @@
+-- name: Fine :many
+SELECT id, m FROM people WHERE m = 'fine';

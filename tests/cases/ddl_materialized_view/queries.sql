@@ -1,0 +1,2 @@
+-- name: Totals :many
+SELECT region, total, n FROM region_totals ORDER BY total DESC;

@@ -1,0 +1,2 @@
+-- name: Total :one
+SELECT total FROM rpt.total;

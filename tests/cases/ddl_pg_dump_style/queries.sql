@@ -1,0 +1,2 @@
+-- name: Notes :many
+SELECT id, note_len(body) AS len FROM notes;

@@ -1,0 +1,2 @@
+-- name: N :many
+SELECT id FROM t WHERE n = @n;

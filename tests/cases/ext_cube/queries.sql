@@ -1,0 +1,2 @@
+-- name: Size :many
+SELECT id, cube_dim(b) AS dim FROM boxes;

@@ -1,0 +1,2 @@
+CREATE EXTENSION cube;
+CREATE TABLE boxes (id int PRIMARY KEY, b cube NOT NULL);

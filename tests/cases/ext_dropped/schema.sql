@@ -1,0 +1,3 @@
+CREATE EXTENSION hstore;
+DROP EXTENSION hstore;
+CREATE TABLE docs (id int PRIMARY KEY, attrs hstore);

@@ -1,0 +1,2 @@
+CREATE EXTENSION hstore;
+CREATE TABLE docs (id int PRIMARY KEY, attrs hstore NOT NULL DEFAULT '');

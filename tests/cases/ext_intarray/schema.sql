@@ -1,0 +1,2 @@
+CREATE EXTENSION intarray;
+CREATE TABLE t (id int PRIMARY KEY, xs int[] NOT NULL);

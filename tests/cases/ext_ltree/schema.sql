@@ -1,0 +1,2 @@
+CREATE EXTENSION ltree;
+CREATE TABLE tree (id int PRIMARY KEY, path ltree NOT NULL);

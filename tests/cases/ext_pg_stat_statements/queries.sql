@@ -1,0 +1,2 @@
+-- name: TopQueries :many
+SELECT query, calls, total_exec_time FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT @n;

@@ -1,0 +1,2 @@
+-- name: Hash :one
+SELECT crypt(@password::text, gen_salt('bf')) AS hash;

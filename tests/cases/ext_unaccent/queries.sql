@@ -1,0 +1,2 @@
+-- name: Plain :many
+SELECT unaccent(name) AS plain FROM t;

@@ -1,0 +1,2 @@
+-- name: Sum :one
+SELECT sum(add_one(id)) AS s FROM items;

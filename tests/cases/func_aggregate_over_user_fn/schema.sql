@@ -1,0 +1,2 @@
+CREATE TABLE items (id int PRIMARY KEY, label text NOT NULL, price numeric(10,2), tags text[] NOT NULL DEFAULT '{}');
+CREATE FUNCTION add_one(x int) RETURNS int LANGUAGE sql STRICT AS 'SELECT x + 1';

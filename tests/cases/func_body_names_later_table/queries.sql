@@ -1,0 +1,2 @@
+-- name: Orders :one
+SELECT count_orders() AS n;

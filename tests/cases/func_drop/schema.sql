@@ -1,0 +1,4 @@
+CREATE TABLE items (id int PRIMARY KEY, label text NOT NULL, price numeric(10,2), tags text[] NOT NULL DEFAULT '{}');
+
+CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql AS 'SELECT x';
+DROP FUNCTION f(int);

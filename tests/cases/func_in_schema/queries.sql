@@ -1,0 +1,2 @@
+-- name: Twice :many
+SELECT util.twice(id) AS t FROM items;

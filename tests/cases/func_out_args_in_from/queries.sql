@@ -1,0 +1,2 @@
+-- name: Stats :one
+SELECT n, total FROM stats();

@@ -1,0 +1,2 @@
+-- name: Doubled :many
+SELECT double_it(id) AS d FROM items;

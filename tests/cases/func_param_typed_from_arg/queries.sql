@@ -1,0 +1,2 @@
+-- name: Slug :one
+SELECT slugify(@title) AS slug;

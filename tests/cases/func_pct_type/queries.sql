@@ -1,0 +1,2 @@
+-- name: Label :one
+SELECT label_of(@id) AS label;

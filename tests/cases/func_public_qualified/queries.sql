@@ -1,0 +1,2 @@
+-- name: Twice :many
+SELECT public.twice(id) AS t FROM items;

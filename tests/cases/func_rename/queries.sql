@@ -1,0 +1,2 @@
+-- name: G :many
+SELECT g(id) AS v FROM items;

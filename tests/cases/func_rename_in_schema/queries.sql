@@ -1,0 +1,2 @@
+-- name: Double :many
+SELECT util.double(id) AS t FROM items;

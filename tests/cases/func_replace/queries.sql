@@ -1,0 +1,2 @@
+-- name: F :many
+SELECT f(id) AS v FROM items;

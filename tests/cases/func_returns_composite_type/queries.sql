@@ -1,0 +1,2 @@
+-- name: Pair :one
+SELECT make_pair(@x) AS p;

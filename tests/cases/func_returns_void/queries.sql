@@ -1,0 +1,2 @@
+-- name: Noop :exec
+SELECT noop();

@@ -1,0 +1,2 @@
+-- name: Twice :many
+SELECT twice(id) AS t FROM items;

@@ -1,0 +1,5 @@
+CREATE TABLE items (id int PRIMARY KEY, label text NOT NULL);
+
+CREATE SCHEMA util;
+CREATE FUNCTION twice(x int) RETURNS int LANGUAGE sql STRICT AS 'SELECT x * 2';
+ALTER FUNCTION twice(int) SET SCHEMA util;

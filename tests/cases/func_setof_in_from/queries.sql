@@ -1,0 +1,2 @@
+-- name: Ids :many
+SELECT x FROM item_ids() AS x;

@@ -1,0 +1,2 @@
+-- name: Cheap :many
+SELECT id, label FROM cheap_items();

@@ -1,0 +1,2 @@
+-- name: Next :many
+SELECT add_one(id) AS next FROM items;

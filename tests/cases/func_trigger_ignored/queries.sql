@@ -1,0 +1,2 @@
+-- name: Labels :many
+SELECT label FROM items;

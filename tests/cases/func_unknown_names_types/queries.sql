@@ -1,0 +1,2 @@
+-- name: Nope :many
+SELECT add_one(id, label) FROM items;

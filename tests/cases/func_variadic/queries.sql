@@ -1,0 +1,2 @@
+-- name: Total :one
+SELECT total(1, 2.5, @x) AS t;

@@ -1,0 +1,2 @@
+-- name: Cheap :many
+SELECT id FROM items WHERE is_cheap(price);

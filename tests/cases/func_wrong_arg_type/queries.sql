@@ -1,0 +1,2 @@
+-- name: Nope :many
+SELECT add_one(tags) FROM items;

@@ -1,0 +1,2 @@
+/* name: CountItems :one */
+SELECT count(*) FROM items;

@@ -1,0 +1,2 @@
+/* name: CountItems */
+SELECT count(*) FROM items;

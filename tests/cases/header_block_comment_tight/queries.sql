@@ -1,0 +1,2 @@
+/*name: MaxScore :one*/
+SELECT max(score) FROM items;

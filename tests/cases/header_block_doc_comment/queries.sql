@@ -1,0 +1,3 @@
+-- How many items there are.
+/* name: CountItems :one */
+SELECT count(*) FROM items;

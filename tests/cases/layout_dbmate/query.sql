@@ -1,0 +1,2 @@
+-- name: Emails :many
+SELECT id, email FROM authors;

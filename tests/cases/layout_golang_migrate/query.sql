@@ -1,0 +1,2 @@
+-- name: About :one
+SELECT about FROM authors WHERE id = $1;

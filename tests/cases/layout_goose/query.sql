@@ -1,0 +1,2 @@
+-- name: Bio :one
+SELECT bio FROM authors WHERE id = $1;

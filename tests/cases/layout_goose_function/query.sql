@@ -1,0 +1,2 @@
+-- name: Count :one
+SELECT n FROM counters WHERE id = $1;

@@ -1,0 +1,2 @@
+-- name: ByName :many
+SELECT id FROM authors WHERE name = $1;

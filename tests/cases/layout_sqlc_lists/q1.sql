@@ -1,0 +1,2 @@
+-- name: Born :one
+SELECT born FROM authors WHERE id = $1;

@@ -1,0 +1,2 @@
+-- name: Names :many
+SELECT name FROM authors;

@@ -1,0 +1,4 @@
+CREATE TEMP TABLE IF NOT EXISTS scratch (x int);
+
+-- name: Names :many
+SELECT name FROM authors;

@@ -1,0 +1,4 @@
+-- name: Names :many
+SELECT name FROM authors;
+
+UPDATE authors SET bio = NULL;

@@ -1,0 +1,2 @@
+-- name: Authors :many
+SELECT * FROM authors;

@@ -1,0 +1,2 @@
+-- depends: 0001_authors
+ALTER TABLE authors DROP COLUMN bio;

@@ -1,0 +1,2 @@
+-- name: Snapshot :many
+SELECT id, label FROM app.snapshot;

@@ -1,0 +1,2 @@
+-- name: N :one
+SELECT n FROM items WHERE id = @id;

@@ -1,0 +1,2 @@
+-- name: Label :one
+SELECT label FROM app.items WHERE id = @id;

@@ -1,0 +1,2 @@
+-- name: Children :many
+SELECT id, parent_id FROM app.children;

@@ -1,0 +1,2 @@
+-- name: ByMood :many
+SELECT id FROM public.people WHERE m = @m::public.mood;

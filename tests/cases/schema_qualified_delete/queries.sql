@@ -1,0 +1,2 @@
+-- name: DeleteItem :exec
+DELETE FROM app.items WHERE id = @id;

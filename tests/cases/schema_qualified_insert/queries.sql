@@ -1,0 +1,2 @@
+-- name: AddItem :one
+INSERT INTO app.items (id, label) VALUES (@id, @label) RETURNING id, note;

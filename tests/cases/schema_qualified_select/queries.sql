@@ -1,0 +1,2 @@
+-- name: GetLabel :one
+SELECT label FROM app.items WHERE id = @id;

@@ -1,0 +1,2 @@
+-- name: SetNote :execrows
+UPDATE app.items SET note = @note WHERE id = @id;

@@ -1,0 +1,2 @@
+-- name: Total :one
+SELECT "Total" FROM "Sales"."Orders" WHERE "Id" = @id;

@@ -1,0 +1,2 @@
+-- name: Title :one
+SELECT title FROM app.things WHERE id = @id;

@@ -1,0 +1,4 @@
+CREATE SCHEMA app;
+CREATE TABLE app.items (id int PRIMARY KEY, label text NOT NULL, note text);
+
+CREATE TABLE items (id bigint PRIMARY KEY, price numeric NOT NULL);

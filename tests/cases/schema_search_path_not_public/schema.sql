@@ -1,0 +1,2 @@
+CREATE SCHEMA app;
+CREATE TABLE public.items (id int PRIMARY KEY);

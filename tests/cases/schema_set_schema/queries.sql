@@ -1,0 +1,2 @@
+-- name: ArchivedLabel :one
+SELECT label FROM archive.items WHERE id = @id;

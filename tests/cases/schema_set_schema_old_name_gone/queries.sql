@@ -1,0 +1,2 @@
+-- name: Label :one
+SELECT label FROM items WHERE id = @id;

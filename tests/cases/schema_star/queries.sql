@@ -1,0 +1,2 @@
+-- name: AllItems :many
+SELECT * FROM app.items ORDER BY id;

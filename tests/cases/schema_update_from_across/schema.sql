@@ -1,0 +1,3 @@
+CREATE SCHEMA app;
+CREATE TABLE app.items (id int PRIMARY KEY, label text NOT NULL);
+CREATE TABLE renames (item_id int PRIMARY KEY, new_label text NOT NULL);

@@ -1,0 +1,2 @@
+-- name: Shout :many
+SELECT id, shout FROM app.labelled;

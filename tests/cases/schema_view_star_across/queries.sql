@@ -1,0 +1,2 @@
+-- name: Labels :many
+SELECT * FROM item_labels;

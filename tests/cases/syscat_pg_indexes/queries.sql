@@ -1,0 +1,2 @@
+-- name: Indexes :many
+SELECT indexname, indexdef FROM pg_indexes WHERE tablename = @table_name;

@@ -1,0 +1,2 @@
+-- name: Nope :many
+SELECT * FROM information_schema.nope;

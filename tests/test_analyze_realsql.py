@@ -1,0 +1,476 @@
+"""Real-world PostgreSQL the analyzer accepts or refuses as PostgreSQL does (issue 9,
+items 6, 8, 9, 12): utility statements as queries, assignment casts, mixed parameter
+styles, and the errors PostgreSQL would raise at PREPARE caught at generate.
+
+Each accepted statement is also prepared on a real server with the same schema, and its
+parameter and column types must be the server's; each refused one is refused there too
+(or, where the server only fails when it runs, run and seen failing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import pytest
+
+from codegen import analyze, catalog, parse
+from codegen.errors import CodegenError
+from codegen.verify import server_type
+
+SCHEMA = """
+CREATE TABLE items (id int PRIMARY KEY, label text NOT NULL, at timestamp(3), n numeric(6, 2));
+CREATE TABLE logs (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    item_id int NOT NULL,
+    doc jsonb NOT NULL,
+    total int GENERATED ALWAYS AS (item_id * 2) STORED,
+    UNIQUE (item_id)
+);
+CREATE MATERIALIZED VIEW item_labels AS SELECT id, label FROM items;
+"""
+CATALOG = catalog.build([("schema/0001.sql", SCHEMA)], analyze.view_columns)
+
+
+def run(sql: str, command: str = "exec") -> analyze.Analysis:
+    (query,) = parse.parse_file("queries/q.sql", f"-- name: Q :{command}\n{sql};\n")
+    return analyze.analyze(query, CATALOG)
+
+
+def refused(sql: str, command: str = "exec") -> CodegenError:
+    with pytest.raises(CodegenError) as info:
+        run(sql, command)
+    return info.value
+
+
+def caret(err: CodegenError) -> str:
+    """The source text from where the error points."""
+    assert err.source is not None
+    return err.source.text[err.offset :]
+
+
+@pytest.fixture(scope="module")
+async def pg(admin_dsn: str) -> AsyncIterator[asyncpg.Connection[Any]]:
+    from codegen.dbutil import scratch_database
+
+    async with scratch_database(admin_dsn) as dsn:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(SCHEMA)
+            yield conn
+        finally:
+            await conn.close()
+
+
+async def same_as_server(pg: asyncpg.Connection[Any], a: analyze.Analysis) -> None:
+    stmt = await pg.prepare(a.sql)
+    assert [(c.name, c.type) for c in a.columns] == [
+        (x.name, server_type(x.type)) for x in stmt.get_attributes()
+    ]
+    assert [p.type for p in a.params] == [server_type(t) for t in stmt.get_parameters()]
+
+
+# -- item 6: utility statements -------------------------------------------------------------
+
+UTILITY = [
+    "TRUNCATE items",
+    "TRUNCATE TABLE items, logs RESTART IDENTITY CASCADE",
+    "VACUUM items",
+    "VACUUM (ANALYZE) items",
+    "ANALYZE items",
+    "ANALYZE",
+    "NOTIFY jobs",
+    "NOTIFY jobs, 'payload'",
+    "LISTEN jobs",
+    "UNLISTEN jobs",
+    "UNLISTEN *",
+    "DO $$BEGIN PERFORM 1; END$$",
+    "REFRESH MATERIALIZED VIEW item_labels",
+    "REFRESH MATERIALIZED VIEW CONCURRENTLY item_labels",
+    "LOCK TABLE items IN SHARE ROW EXCLUSIVE MODE",
+    "LOCK items",
+    "SET search_path = public",
+    "SET LOCAL statement_timeout = '5s'",
+    "RESET search_path",
+    "RESET ALL",
+    "CREATE TEMP TABLE scratch (a int, b text)",
+    "CREATE TEMPORARY TABLE scratch2 AS SELECT id FROM items WHERE label = @label",
+]
+
+
+@pytest.mark.parametrize("sql", UTILITY)
+async def test_utility_statements_are_exec_queries(pg: asyncpg.Connection[Any], sql: str) -> None:
+    a = run(sql)
+    assert a.columns == ()
+    await same_as_server(pg, a)
+
+
+async def test_pg_notify_takes_typed_parameters(pg: asyncpg.Connection[Any]) -> None:
+    a = run("SELECT pg_notify(@channel, @payload)")
+    assert [(p.name, p.type, p.nullable) for p in a.params] == [
+        ("channel", "text", False),
+        ("payload", "text", False),
+    ]
+    await same_as_server(pg, a)
+
+
+@pytest.mark.parametrize(
+    ("sql", "at"),
+    [
+        ("CREATE TEMP TABLE s (a int DEFAULT @a)", "@a)"),
+        ("CREATE TEMP TABLE s (a int CHECK (a > @low))", "@low))"),
+    ],
+)
+async def test_a_parameter_in_a_utility_statement_is_an_error_at_it(
+    pg: asyncpg.Connection[Any], sql: str, at: str
+) -> None:
+    """PostgreSQL prepares these with no parameter at all, then fails when they run."""
+    err = refused(sql)
+    assert "parameter cannot be used in CREATE TABLE" in err.message
+    assert caret(err).startswith(at)
+    server_sql = sql.replace("@a", "$1").replace("@low", "$1")
+    assert (await pg.prepare(server_sql)).get_parameters() == ()
+    with pytest.raises(asyncpg.PostgresError, match=r"no parameter \$1"):
+        async with pg.transaction():
+            await pg.execute(server_sql)
+
+
+@pytest.mark.parametrize(
+    ("sql", "why"),
+    [
+        ("LOCK TABLE nope", 'relation "nope" does not exist'),
+        ("TRUNCATE items, nope", 'relation "nope" does not exist'),
+        ("REFRESH MATERIALIZED VIEW items", "not a materialized view"),
+        ("CREATE TABLE keep (a int)", "only CREATE TEMP TABLE"),
+        ("CREATE TEMP TABLE s (a nosuchtype)", "nosuchtype"),
+    ],
+)
+def test_utility_statements_name_what_exists(sql: str, why: str) -> None:
+    assert why in refused(sql).message
+
+
+def test_statements_that_cannot_be_queries_are_named_in_sql_words() -> None:
+    err = refused("ALTER TABLE items ADD COLUMN x int")
+    assert err.message.startswith("Q: ALTER TABLE cannot be a query")
+    assert "Stmt" not in err.message
+
+
+@pytest.mark.parametrize("sql", ["TRUNCATE items", "LOCK items", "NOTIFY jobs"])
+async def test_execrows_needs_a_row_count(pg: asyncpg.Connection[Any], sql: str) -> None:
+    """The status of these has no count ("TRUNCATE TABLE"): :execrows could not read one."""
+    assert (
+        ":execrows needs a statement that reports a row count" in refused(sql, "execrows").message
+    )
+    async with pg.transaction():
+        status = await pg.execute(sql)
+    assert not status.rpartition(" ")[2].isdigit()
+
+
+# -- item 9: parameters ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        (
+            "SELECT id FROM items WHERE id = $1 AND label = @label",
+            [("id", "int4", False), ("label", "text", False)],
+        ),
+        (
+            "SELECT id FROM items WHERE label = @label AND id = $2 AND n = $1",
+            [("n", "numeric", False), ("id", "int4", False), ("label", "text", False)],
+        ),
+        (
+            "UPDATE items SET label = @label, at = sqlc.narg(at) WHERE id = $1",
+            [("id", "int4", False), ("label", "text", False), ("at", "timestamp", True)],
+        ),
+    ],
+)
+async def test_positional_and_named_parameters_share_a_statement(
+    pg: asyncpg.Connection[Any], sql: str, expected: list[tuple[str, str, bool]]
+) -> None:
+    """As sqlc: `$n` keeps its number, named parameters are numbered after the last `$n`."""
+    a = run(sql)
+    assert [(p.name, p.type, p.nullable) for p in a.params] == expected
+    assert [p.number for p in a.params] == list(range(1, len(expected) + 1))
+    await same_as_server(pg, a)
+
+
+# -- item 8: assignment casts -----------------------------------------------------------------
+
+ASSIGNED = [
+    "INSERT INTO items (id, label, at) VALUES (@id, 'x', now())",
+    "INSERT INTO items (id, label, at) VALUES (@id, 'x', CURRENT_TIMESTAMP)",
+    "INSERT INTO items (id, label, at) VALUES (@id, 'x', CURRENT_TIMESTAMP(3))",
+    "UPDATE items SET at = now() WHERE id = @id",
+    "UPDATE items SET at = CURRENT_TIMESTAMP, n = @f::float8 WHERE id = @id",
+    "UPDATE items SET (at, label) = (now(), now()) WHERE id = @id",
+    "INSERT INTO items (id, label) VALUES (@id::bigint, @flag::bool)",
+    "INSERT INTO logs (item_id, doc) VALUES (1, @doc::json) "
+    "ON CONFLICT (item_id) DO UPDATE SET doc = '{}'::json",
+    "INSERT INTO items (id, label, at) SELECT 1, 'x', now()",
+]
+
+
+@pytest.mark.parametrize("sql", ASSIGNED)
+async def test_assignment_casts_are_applied_as_postgresql_does(
+    pg: asyncpg.Connection[Any], sql: str
+) -> None:
+    a = run(sql)
+    await same_as_server(pg, a)
+
+
+@pytest.mark.parametrize(
+    ("sql", "why"),
+    [
+        ("INSERT INTO items (id, label) VALUES (now(), 'x')", "of type int4 but"),
+        ("UPDATE items SET at = 1 WHERE id = 1", "of type timestamp but"),
+        ("UPDATE items SET n = '{}'::jsonb", "of type numeric but"),
+    ],
+)
+async def test_no_assignment_cast_is_an_error(
+    pg: asyncpg.Connection[Any], sql: str, why: str
+) -> None:
+    assert why in refused(sql).message
+    with pytest.raises(asyncpg.DatatypeMismatchError):
+        await pg.prepare(sql)
+
+
+async def test_assignment_casts_table_is_the_server_s(pg: asyncpg.Connection[Any]) -> None:
+    from codegen.analyze.assign import ASSIGNMENT_CASTS
+
+    rows = await pg.fetch(
+        """SELECT s.typname AS s, t.typname AS t FROM pg_cast c
+           JOIN pg_type s ON s.oid = c.castsource JOIN pg_type t ON t.oid = c.casttarget
+           WHERE c.castcontext = 'a' AND c.oid < 16384"""
+    )
+    assert {(r["s"], r["t"]) for r in rows} == ASSIGNMENT_CASTS
+
+
+# -- item 12: what PostgreSQL refuses, refused at generate, at the offending token ---------
+
+PREPARE_ERRORS = [
+    ("INSERT INTO items (id, label, at) VALUES (1, 'x')", "more target columns", "at) VALUES"),
+    ("INSERT INTO items (id, label) VALUES (1, 'x', now())", "more expressions", "now()"),
+    ("INSERT INTO items (id, label) VALUES (1, 'x'), (2)", "more target columns", "label)"),
+    ("INSERT INTO items (id, label, at) SELECT 1, 'x'", "more target columns", "at) SELECT"),
+    ("INSERT INTO items (id) SELECT * FROM items", "more expressions", "* FROM"),
+    ("INSERT INTO items (id, label, at) SELECT 1, 'x', 3", 'column "at" is of type', "3"),
+    (
+        "INSERT INTO items (id, label) VALUES (1, 'x') ON CONFLICT (label) DO UPDATE SET "
+        "label = 'y'",
+        "no unique or exclusion constraint",
+        "(label) DO",
+    ),
+    (
+        "INSERT INTO logs (item_id, doc) VALUES (1, '{}') ON CONFLICT (doc) DO UPDATE SET "
+        "doc = excluded.doc",
+        "no unique or exclusion constraint",
+        "(doc) DO",
+    ),
+    ("SELECT id FROM items a, items b", 'column reference "id" is ambiguous', "id FROM"),
+    ("SELECT a.id FROM items a JOIN items b ON id = 1", "is ambiguous", "id = 1"),
+    ("SELECT 1, 2 UNION SELECT 1", "same columns (2 and 1)", "1;"),
+    ("SELECT 1 UNION SELECT 1, 2 UNION SELECT 3", "same columns (1 and 2)", "2 UNION"),
+    ("SELECT id FROM items UNION ALL SELECT at FROM items", "cannot be matched", "at FROM"),
+    (
+        "SELECT id FROM items WHERE id = @x AND label = @x",
+        "parameter x is int4 where it is first used (line 2, column 33) but text here",
+        "@x;",
+    ),
+    (
+        "SELECT id FROM items WHERE label = @x OR id = @x",
+        "parameter x is text where it is first used (line 2, column 36) but int4 here",
+        "@x;",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "why", "at"), PREPARE_ERRORS)
+async def test_prepare_errors_are_caught_at_generate_at_the_token(
+    pg: asyncpg.Connection[Any], sql: str, why: str, at: str
+) -> None:
+    err = refused(sql)
+    assert why in err.message
+    assert caret(err).startswith(at)
+    # Refused at PREPARE, or (the ON CONFLICT arbiter is the planner's) when it runs.
+    with pytest.raises(asyncpg.PostgresError):
+        async with pg.transaction():
+            if "@x" in sql:
+                await pg.prepare(sql.replace("@x", "$1"))
+            else:
+                await pg.execute(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "INSERT INTO items VALUES (1, 'x')",  # no column list: the rest take defaults
+        "INSERT INTO logs (item_id, doc) VALUES (1, '{}') ON CONFLICT (item_id) DO UPDATE "
+        "SET doc = excluded.doc",
+        "INSERT INTO items (id, label) VALUES (1, 'x') ON CONFLICT (id) DO UPDATE SET label = 'y'",
+        "INSERT INTO items (id, label) VALUES (1, 'x') ON CONFLICT DO NOTHING",
+        "INSERT INTO items (id, label) SELECT 1, 'a' UNION SELECT 2, 'b'",
+        # WHERE is typed before SET, as PostgreSQL does: @x is int4, and text takes it.
+        "UPDATE items SET label = @x WHERE id = @x",
+    ],
+)
+async def test_what_postgresql_prepares_is_accepted(pg: asyncpg.Connection[Any], sql: str) -> None:
+    await same_as_server(pg, run(sql))
+
+
+@pytest.mark.parametrize(
+    ("sql", "why", "at"),
+    [
+        ("INSERT INTO items (id, label) VALUES (@id, 'x')", "value for label", "label)"),
+        ("INSERT INTO items (id, label) VALUES (@id, @id)", "$1 is used twice", "@id, @id"),
+        ("INSERT INTO items (id, label) VALUES (@id, @l) RETURNING id", "returns no", "id;"),
+        ("INSERT INTO items VALUES (@id, @l)", "name the columns", "items VALUES"),
+        ("UPDATE items SET label = @l", "not an INSERT", "UPDATE"),
+    ],
+)
+def test_copyfrom_shape_errors_point_at_the_part_that_does_not_fit(
+    sql: str, why: str, at: str
+) -> None:
+    err = refused(sql, "copyfrom")
+    assert why in err.message
+    assert caret(err).startswith(at)
+
+
+# -- item 8: ranges in expressions ------------------------------------------------------------
+
+RANGES = [
+    ("SELECT int4range(@lo, @hi) AS r", [False]),
+    ("SELECT tstzrange(NULL, NULL) AS r, daterange(NULL, CURRENT_DATE, '[]') AS d", [False, False]),
+    ("SELECT numrange(n, NULL) @> 1.5 AS c FROM items", [False]),
+    ("SELECT int8range(1, 5) * int8range(@lo, 10) AS r", [False]),
+    ("SELECT lower(tsrange(at, NULL)) AS l FROM items", [True]),
+    ("SELECT int4multirange(int4range(1, 2)) AS m", [False]),
+]
+
+
+@pytest.mark.parametrize(("sql", "nullable"), RANGES)
+async def test_range_expressions_are_typed_and_never_null_when_built(
+    pg: asyncpg.Connection[Any], sql: str, nullable: list[bool]
+) -> None:
+    """Range constructors take a NULL bound as an unbounded one: never NULL."""
+    a = run(sql, "many")
+    await same_as_server(pg, a)
+    assert [c.nullable for c in a.columns] == nullable
+    tx = pg.transaction()
+    await tx.start()
+    try:  # a row with NULL in every nullable column, and NULL for every parameter
+        await pg.execute("INSERT INTO items (id, label) VALUES (1, 'x')")
+        rows = await pg.fetch(a.sql, *([None] * len(a.params)))
+    finally:
+        await tx.rollback()
+    assert rows
+    for row in rows:
+        for value, col in zip(row, a.columns, strict=True):
+            assert col.nullable or value is not None, f"{col.name} is NULL"
+
+
+# -- item 12: ungrouped columns ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sql", "at"),
+    [
+        ("SELECT label, count(*) AS n FROM items", "label,"),
+        ("SELECT at, count(*) AS n FROM items GROUP BY label", "at,"),
+        (
+            "SELECT l.doc, count(*) AS n FROM logs l JOIN items i ON i.id = l.item_id "
+            "GROUP BY i.id",
+            "l.doc",
+        ),
+        ("SELECT label FROM items GROUP BY n HAVING at IS NULL", "label"),
+        ("SELECT lower(label) AS l FROM items GROUP BY n", "label)"),
+    ],
+)
+async def test_an_ungrouped_column_is_an_error_at_it(
+    pg: asyncpg.Connection[Any], sql: str, at: str
+) -> None:
+    err = refused(sql, "many")
+    assert "must appear in the GROUP BY clause" in err.message
+    assert caret(err).startswith(at)
+    with pytest.raises(asyncpg.GroupingError):
+        await pg.prepare(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT label, count(*) AS n FROM items GROUP BY id",  # the primary key is grouped
+        "SELECT i.label, count(*) AS n FROM items i GROUP BY label",
+        "SELECT lower(i.label) AS l, count(*) AS n FROM items i GROUP BY lower(label)",
+        "SELECT label AS x, count(*) AS n FROM items GROUP BY x",
+        "SELECT label, count(*) AS n FROM items GROUP BY 1",
+        "SELECT * FROM items GROUP BY id",
+        "SELECT label, count(*) OVER () AS n FROM items GROUP BY label",
+        "SELECT n + 1 AS m, sum(id) AS s FROM items GROUP BY n + 1",
+        "SELECT i.id, l.doc FROM items i JOIN logs l ON l.item_id = i.id GROUP BY i.id, l.id",
+        "SELECT label, count(*) AS n FROM items GROUP BY ROLLUP (label)",
+    ],
+)
+async def test_grouped_columns_postgresql_accepts_are_accepted(
+    pg: asyncpg.Connection[Any], sql: str
+) -> None:
+    await same_as_server(pg, run(sql, "many"))
+
+
+# -- item 9: the cast hint names the types PostgreSQL chooses between ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("sql", "hint"),
+    [
+        # Every overload returns text or numeric: before, @x silently became the first one.
+        ("SELECT to_char(@x, 'YYYY') AS y", "argument 1 has no type and could be float4, float8"),
+        (
+            "SELECT extract(epoch FROM @x) AS e",
+            "argument 2 has no type and could be date, interval",
+        ),
+        (
+            "SELECT date_trunc('day', @t) AS d",
+            "argument 2 has no type and could be interval, timestamp, timestamptz",
+        ),
+        ("SELECT @a + @b AS s", "operator + is not unique: its left operand has no type"),
+    ],
+)
+async def test_an_untyped_argument_postgresql_cannot_type_names_the_candidates(
+    pg: asyncpg.Connection[Any], sql: str, hint: str
+) -> None:
+    assert hint in refused(sql, "one").message
+    with pytest.raises(asyncpg.AmbiguousFunctionError):
+        await pg.prepare(
+            sql.replace("@x", "$1").replace("@t", "$1").replace("@a", "$1").replace("@b", "$2")
+        )
+
+
+# -- item 8: whole rows ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT row_to_json(i) AS j, to_jsonb(i.*) AS b FROM items i",
+        "SELECT count(DISTINCT i.*) AS n FROM items i",
+        "WITH x AS (SELECT id FROM items) SELECT x FROM x",  # a CTE's row is a record
+        "SELECT s FROM (SELECT 1 AS a) s",
+    ],
+)
+async def test_whole_rows_are_typed_as_the_server_does(
+    pg: asyncpg.Connection[Any], sql: str
+) -> None:
+    await same_as_server(pg, run(sql, "many"))
+
+
+async def test_a_table_s_whole_row_as_a_column_is_refused(pg: asyncpg.Connection[Any]) -> None:
+    """PostgreSQL types `SELECT i FROM items i` as the row type items; it was `record`."""
+    sql = "SELECT i.id, i FROM items i"
+    err = refused(sql, "many")
+    assert "a whole row (i) as a result column is not supported" in err.message
+    assert caret(err).startswith("i FROM")
+    stmt = await pg.prepare(sql)
+    assert stmt.get_attributes()[1].type.name == "items"

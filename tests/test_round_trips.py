@@ -1,0 +1,118 @@
+"""Round trips of the send path (issue 12), and the pool reset that no longer costs one.
+
+A send used to take 9 round trips (BEGIN, six statements, COMMIT, the pool's reset
+query). Counted here on the wire: a loopback proxy counts the client's Query and Sync
+messages, each of which the server answers with ReadyForQuery — one round trip each.
+The reset folded into COMMIT must still clear everything a transaction can leave on a
+pooled connection: a session SET, advisory locks, LISTEN, a held cursor, and (for
+connections used without the service) an open transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import urlsplit
+
+import asyncpg
+import pytest
+
+from chatdb.db.runtime import create_pool
+from chatdb.errors import InvalidInput
+from chatdb.service import ChatService
+from chatdb.tx import Conn, RetryPolicy, run_in_transaction
+from tests.reliability_fixtures import seed_world
+from tests.tcp_proxy import Proxy, running_proxy
+
+MAX_ROUND_TRIPS = 5  # issue 12: the send-message transaction in at most 5
+
+
+@asynccontextmanager
+async def _proxied(dsn: str) -> AsyncIterator[tuple[Proxy, str]]:
+    url = urlsplit(dsn)
+    async with running_proxy(url.hostname or "127.0.0.1", url.port or 5432) as proxy:
+        yield proxy, proxy.dsn(url.path.lstrip("/"))
+
+
+async def _counted(proxy: Proxy, call: Any) -> int:
+    before = proxy.round_trips
+    await call
+    return proxy.round_trips - before
+
+
+async def test_send_message_takes_at_most_five_round_trips(migrated_db: str) -> None:
+    async with _proxied(migrated_db) as (proxy, dsn):
+        pool = await create_pool(dsn, min_size=1, max_size=1)
+        try:
+            svc = ChatService(pool)
+            world = await seed_world(svc, providers=("alpha",), configs_per_provider=1)
+            chat = uuid.uuid4()
+
+            def send(chat_id: uuid.UUID) -> Any:
+                return svc.send_message(
+                    **world.who, chat_id=chat_id, client_message_id=uuid.uuid4(), content="hi"
+                )
+
+            await send(uuid.uuid4())  # statements prepared once per connection: not counted
+            first = await _counted(proxy, send(chat))  # creates the chat
+            second = await _counted(proxy, send(chat))
+            sent = await send(chat)
+        finally:
+            await pool.close()
+    assert first <= MAX_ROUND_TRIPS, first  # the message that creates the chat
+    assert second <= MAX_ROUND_TRIPS, second
+    assert sent.chat.message_count == 3 and not sent.duplicate
+
+
+def _stateful_work(leave_open: bool = False, fail: bool = False) -> Any:
+    async def work(conn: Conn) -> None:
+        await conn.execute("SET work_mem = '7MB'")  # session level: outlives the transaction
+        await conn.execute("SELECT pg_advisory_lock(4242)")
+        await conn.execute("LISTEN chatdb_reset_test")
+        await conn.execute("DECLARE held CURSOR WITH HOLD FOR SELECT 1")
+        if fail:
+            raise InvalidInput("the work failed after leaving state behind")
+
+    return work
+
+
+async def _session_state(conn: asyncpg.pool.PoolConnectionProxy[Any]) -> dict[str, Any]:
+    return {
+        "in transaction": conn.is_in_transaction(),
+        "work_mem": await conn.fetchval("SHOW work_mem"),
+        "advisory locks": await conn.fetchval(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+        ),
+        "listening": await conn.fetchval("SELECT count(*) FROM pg_listening_channels()"),
+        "cursors": await conn.fetchval("SELECT count(*) FROM pg_cursors"),
+    }
+
+
+@pytest.mark.parametrize("how", ["committed", "failed", "without the service"])
+async def test_state_left_on_a_connection_is_cleared_before_its_next_use(
+    migrated_db: str, how: str
+) -> None:
+    pool = await create_pool(migrated_db, min_size=1, max_size=1)
+    try:
+        async with pool.acquire() as conn:
+            clean = await _session_state(conn)
+            pid = conn.get_server_pid()
+        if how == "without the service":  # an open transaction, left as it is
+            async with pool.acquire() as conn:
+                await conn.execute("BEGIN")
+                await _stateful_work()(conn)
+        else:
+            with pytest.raises(InvalidInput) if how == "failed" else contextlib.nullcontext():
+                await run_in_transaction(
+                    pool, _stateful_work(fail=how == "failed"), RetryPolicy(attempts=1)
+                )
+        async with pool.acquire() as conn:
+            assert conn.get_server_pid() == pid  # the same server session
+            after = await _session_state(conn)
+    finally:
+        await pool.close()
+    assert clean["work_mem"] != "7MB"
+    assert after == clean
