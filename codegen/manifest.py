@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import os
 import sys
 from collections.abc import Iterable
 from functools import cache
@@ -76,18 +77,19 @@ def key(config: Config) -> str:
             generator_digest().encode(),
             (config.source or config.root / "pyproject.toml").read_bytes(),
             b"schema",
-            *_inputs(config.schema_paths),
+            *_inputs(config.schema_paths, config.root),
             b"queries",
-            *_inputs(config.query_paths),
+            *_inputs(config.query_paths, config.root),
         ]
     )
 
 
-def _inputs(paths: Iterable[Path]) -> Iterable[bytes]:
+def _inputs(paths: Iterable[Path], root: Path) -> Iterable[bytes]:
     """Every file the configured schema or queries paths can name: a folder's whole tree
-    (more than the pipeline reads, never less), a file as itself."""
+    (more than the pipeline reads, never less), a file as itself. Paths are relative to the
+    project, so a checkout elsewhere (CI's fresh clone) has the same key."""
     for p in paths:
-        yield p.as_posix().encode()
+        yield Path(os.path.relpath(p, root)).as_posix().encode()
         if p.is_dir():
             yield from _tree(p, ["*"], recursive=True)
         elif p.is_file():

@@ -111,3 +111,14 @@ def test_a_missing_or_broken_manifest_means_a_full_check(project: cfg.Config, co
     assert manifest.current(project) is None
     result = check(project)
     assert result.returncode == 0 and "is out of date" in result.stderr
+
+
+def test_the_committed_manifest_holds_in_a_checkout_elsewhere(tmp_path: Path) -> None:
+    """CI checks a fresh clone in another folder: the key must not depend on where the
+    project lies, or every CI run would take the full check."""
+    here = cfg.load(ROOT / "pyproject.toml")
+    copy_project(ROOT, tmp_path / "elsewhere", "src/chatdb/db", "docs")
+    there = cfg.load(tmp_path / "elsewhere" / "pyproject.toml")
+    assert manifest.key(there) == manifest.key(here)
+    assert manifest.current(here) is not None
+    assert manifest.current(there) is not None
