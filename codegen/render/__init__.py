@@ -98,7 +98,19 @@ def render_package(
             for e in sorted(catalog.enums.values(), key=lambda e: e.name)
         ],
         hstore="hstore" in catalog.extensions,
+        tables=_expected_tables(catalog),
     )
     for module, path in modules.items():
         out[pkg / f"{module}.py"] = render_queries(env, path, files[path], mapper, config, HEADER)
+    return out
+
+
+def _expected_tables(catalog: cat.Catalog) -> list[tuple[str, str, list[tuple[str, str, bool]]]]:
+    """(schema, name, [(column, type, NOT NULL)]) of every relation, for the runtime's
+    start-up schema check; a view's columns are never NOT NULL in the server's catalog."""
+    out = []
+    for key, table in sorted(catalog.tables.items()):
+        schema, _, name = key.rpartition(".")
+        cols = [(c.name, c.type, c.not_null and not table.is_view) for c in table.columns]
+        out.append((schema or "public", name, cols))
     return out

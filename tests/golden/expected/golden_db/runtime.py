@@ -252,16 +252,128 @@ async def _reset_unless_done(conn: asyncpg.Connection[Any]) -> None:
 
 
 async def create_pool(
-    dsn: str | None = None, *, pgbouncer: bool = False, **kwargs: Any
+    dsn: str | None = None,
+    *,
+    pgbouncer: bool = False,
+    check_schema: bool = False,
+    **kwargs: Any,
 ) -> asyncpg.Pool[Any]:
     """asyncpg.create_pool with the codecs installed on every connection.
 
     `pgbouncer=True`: the pool connects through PgBouncer (or another pooler) in
     transaction mode; prepared statements are not cached (see `_pooler_options`).
+    `check_schema=True`: fail fast (`SchemaMismatch`, the pool closed) when the live
+    database lacks a table or column this code reads, or has it with another type or
+    nullable where the code expects NOT NULL (see `check_live_schema`).
     Connections are `Connection`s, whose `commit_and_reset` spares the pool's reset.
     Other keywords go to asyncpg.create_pool (min_size, max_size, command_timeout, ...).
     """
     ours: dict[str, Any] = {"connection_class": Connection, "reset": _reset_unless_done}
     options = {**ours, **_pooler_options(pgbouncer, kwargs)}
     pool: asyncpg.Pool[Any] = await asyncpg.create_pool(dsn, init=init_connection, **options)
+    if check_schema:
+        try:
+            async with pool.acquire() as conn:
+                await check_live_schema(conn)
+        except BaseException:
+            await pool.close()
+            raise
     return pool
+
+
+# -- the schema this code was generated against -------------------------------------------
+# Table -> (column, type, NOT NULL) as the migrations define them; views: (column, type).
+
+EXPECTED: dict[tuple[str, str], tuple[tuple[str, str, bool], ...]] = {
+    ("public", "author_stats"): (
+        ("id", "int8", False),
+        ("name", "text", False),
+        ("books", "int8", False),
+        ("last_published", "date", False),
+    ),
+    ("public", "authors"): (
+        ("id", "int8", True),
+        ("name", "text", True),
+        ("bio", "text", False),
+        ("mood", "mood", True),
+        ("tags", "_text", True),
+        ("meta", "jsonb", False),
+        ("created_at", "timestamptz", True),
+    ),
+    ("public", "books"): (
+        ("id", "uuid", True),
+        ("author_id", "int8", True),
+        ("title", "text", True),
+        ("price", "numeric", False),
+        ("isbn", "varchar", False),
+        ("ratings", "_int4", False),
+        ("published", "date", False),
+    ),
+    ("public", "odd_names"): (
+        ("id", "int4", True),
+        ("label", "label", True),
+        ("row", "int4", False),
+        ("rows", "int4", False),
+        ("value", "text", False),
+        ("status", "text", False),
+        ("count", "int4", False),
+        ("class", "text", False),
+    ),
+}
+
+_LIVE_COLUMNS = """\
+SELECT n.nspname, c.relname, a.attname, t.typname,
+       coalesce(b.typname, t.typname) AS basename, a.attnotnull, c.relkind::text AS relkind
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_type b ON b.oid = t.typbasetype AND t.typtype = 'd'
+WHERE a.attnum > 0 AND NOT a.attisdropped AND (n.nspname, c.relname) IN (
+    SELECT * FROM unnest($1::text[], $2::text[])
+)"""
+
+
+class SchemaMismatch(RuntimeError):
+    """The live database differs from the schema this code was generated against, in a way
+    the code would notice: `differences` lists each one, the message too."""
+
+    def __init__(self, differences: list[str]) -> None:
+        super().__init__(
+            "the database does not match the generated code:\n  " + "\n  ".join(differences)
+        )
+        self.differences = differences
+
+
+async def check_live_schema(conn: Executor) -> None:
+    """Raise SchemaMismatch unless every table and column the code reads exists with its
+    type, NOT NULL where the code expects a value. Columns added since, or constraints
+    relaxed the safe way (NOT NULL dropped where the code allows None), are no mismatch:
+    the generated SQL names its columns, so it keeps working (`codegen drift` shows all)."""
+    keys = list(EXPECTED)
+    rows = await conn.fetch(_LIVE_COLUMNS, [k[0] for k in keys], [k[1] for k in keys])
+    live: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows:
+        live.setdefault((r["nspname"], r["relname"]), {})[r["attname"]] = r
+    differences: list[str] = []
+    for key, columns in EXPECTED.items():
+        differences += _differences(".".join(key), columns, live.get(key))
+    if differences:
+        raise SchemaMismatch(differences)
+
+
+def _differences(
+    table: str, columns: tuple[tuple[str, str, bool], ...], live: dict[str, Any] | None
+) -> list[str]:
+    if live is None:
+        return [f"table {table} is missing"]
+    out = []
+    for name, type_, not_null in columns:
+        col = live.get(name)
+        if col is None:
+            out.append(f"{table}.{name} is missing")
+        elif type_.rpartition(".")[2] not in (col["typname"], col["basename"]):
+            out.append(f"{table}.{name} is {col['typname']}, the code reads {type_}")
+        elif not_null and not col["attnotnull"] and col["relkind"] in ("r", "p"):
+            out.append(f"{table}.{name} is nullable, the code expects NOT NULL")
+    return out
