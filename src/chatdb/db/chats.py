@@ -311,9 +311,10 @@ async def list_chats_with_wrong_message_count(
     conn: Executor,
     /,
 ) -> list[ListChatsWithWrongMessageCountRow]:
-    """Chats whose message_count disagrees with their messages (should be none).
+    """Chats whose message_count disagrees with their messages (should be none). An integrity
+    check over every chat and message (run off-peak): it reads both tables whole.
 
-    Source: queries/chats.sql:66
+    Source: queries/chats.sql:67
     """
     return await conn.fetch(
         LIST_CHATS_WITH_WRONG_MESSAGE_COUNT, record_class=ListChatsWithWrongMessageCountRow
@@ -346,7 +347,7 @@ async def insert_chat_with_id(
     """Create a chat with a client-chosen id (NULL: the database picks one). A retry
     inserts nothing; the caller reads the stored chat with GetChatForSenderForUpdate.
 
-    Source: queries/chats.sql:75
+    Source: queries/chats.sql:77
     """
     return await conn.fetchrow(
         INSERT_CHAT_WITH_ID,
@@ -376,7 +377,7 @@ async def get_owned_chat(
 ) -> Chat | None:
     """A live chat of this user (ownership is in the WHERE clause, never in the caller).
 
-    Source: queries/chats.sql:85
+    Source: queries/chats.sql:87
     """
     return await conn.fetchrow(GET_OWNED_CHAT, id, user_id, record_class=Chat)
 
@@ -406,7 +407,7 @@ async def get_chat_for_sender_for_update(
     (Locked by id and account, then filtered: with all four columns in one WHERE a
     generic plan walked the (account_id, agent_id) index of a busy agent, `codegen explain`.)
 
-    Source: queries/chats.sql:91
+    Source: queries/chats.sql:93
     """
     return await conn.fetchrow(
         GET_CHAT_FOR_SENDER_FOR_UPDATE, id, account_id, user_id, agent_id, record_class=Chat
@@ -435,7 +436,7 @@ async def get_chat_for_agent_for_update(
 ) -> Chat | None:
     """The chat the assistant side writes to, locked: the agent's chat in the account.
 
-    Source: queries/chats.sql:98
+    Source: queries/chats.sql:100
     """
     return await conn.fetchrow(
         GET_CHAT_FOR_AGENT_FOR_UPDATE, id, account_id, agent_id, record_class=Chat
@@ -626,7 +627,7 @@ async def upsert_chat_for_sender(
     was taken (two first messages racing): the caller then reads it with
     GetChatForSenderForUpdate, a new statement that sees it.
 
-    Source: queries/chats.sql:111
+    Source: queries/chats.sql:113
     """
     return await conn.fetchrow(
         UPSERT_CHAT_FOR_SENDER,
