@@ -139,12 +139,14 @@ def _name(relation: ast.RangeVar | None) -> str:
 
 
 def needed_privileges(sql: str) -> set[tuple[str, str]]:
-    """(table, privilege) pairs PostgreSQL checks for one statement."""
+    """(table, privilege) pairs PostgreSQL checks for one statement. The system catalogs
+    (the runtime's start-up schema check reads pg_class, pg_attribute, ...) are readable by
+    every role, so they need no grant."""
     need: set[tuple[str, str]] = set()
     for raw in pglast.parse_sql(sql):
         assert raw.stmt is not None
         need |= _statement_needs(raw.stmt, frozenset())
-    return need
+    return {(t, p) for t, p in need if not t.startswith("pg_")}
 
 
 def _statement_needs(stmt: ast.Node, outer: frozenset[str]) -> set[tuple[str, str]]:
