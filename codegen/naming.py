@@ -115,7 +115,8 @@ def class_name(table: str, rename: Mapping[str, str]) -> str:
 
 
 def enum_class(name: str) -> str:
-    return "".join(p.capitalize() for p in name.split("_") if p)
+    """mood -> Mood; an enum in another schema carries the schema's name: app.mood -> AppMood."""
+    return "".join(p.capitalize() for p in name.replace(".", "_").split("_") if p)
 
 
 def enum_members(values: Iterable[str]) -> list[str]:

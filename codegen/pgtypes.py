@@ -158,6 +158,7 @@ class TypeSpace:
         others: frozenset[str] = frozenset(),
         domains: Mapping[str, str] | None = None,
         extensions: frozenset[str] = frozenset(),
+        search_path: tuple[str, ...] = ("public",),
     ) -> None:
         from codegen.extensions import with_extensions  # it builds on this module
 
@@ -168,6 +169,24 @@ class TypeSpace:
         self.user_functions: Mapping[str, tuple[Func, ...]] = functions or {}
         self.others = others  # the user's composite types: known, no operators of their own
         self.domains: Mapping[str, str] = domains or {}  # a domain -> its base type
+        self.search_path = search_path
+
+    def lookup(self, schema: str | None, name: str) -> str | None:
+        """The key of type `schema.name`, or of `name` as PostgreSQL finds it: pg_catalog
+        (built-in and extension types) first, then each schema of the search_path. A
+        user's type is keyed like a relation: `name` in public, `schema.name` elsewhere; a
+        domain resolves to its base type."""
+        if schema in (None, "pg_catalog") and name.removeprefix("_") in self.b.types:
+            return name
+        if schema == "pg_catalog":
+            return None
+        for s in (schema,) if schema is not None else self.search_path:
+            key = name if s == "public" else f"{s}.{name}"
+            if key in self.domains:
+                return self.domains[key]
+            if self.known(key):
+                return key
+        return None
 
     def functions(self, key: str) -> tuple[Func, ...]:
         """The overloads a call may pick: built-in (unqualified keys) and the user's."""
@@ -175,8 +194,9 @@ class TypeSpace:
         return own if "." in key else self.b.functions.get(key, ()) + own
 
     def known(self, name: str) -> bool:
-        if name.startswith("_"):
-            return self.known(name[1:])
+        prefix, bare = _split(name)
+        if bare.startswith("_"):
+            return self.known(prefix + bare[1:])
         return (
             name in self.b.types
             or name in self.enums
@@ -186,13 +206,15 @@ class TypeSpace:
         )
 
     def is_array(self, name: str) -> bool:
-        return name.startswith("_") and self.known(name[1:])
+        prefix, bare = _split(name)
+        return bare.startswith("_") and self.known(prefix + bare[1:])
 
     def elem(self, name: str) -> str:
-        return name[1:] if self.is_array(name) else name
+        prefix, bare = _split(name)
+        return prefix + bare[1:] if self.is_array(name) else name
 
     def array_of(self, name: str) -> str:
-        return name if self.is_array(name) else "_" + name
+        return name if self.is_array(name) else array_key(name)
 
     def kind(self, name: str) -> str:
         if name in self.ranges:
@@ -201,6 +223,16 @@ class TypeSpace:
             return "m"
         info = self.b.types.get(name)
         return info.kind if info else "b"
+
+    def range_of(self, multirange: str) -> str:
+        """The range type of a multirange: int4multirange -> int4range."""
+        return self.multiranges.get(multirange) or multirange.replace("multirange", "range")
+
+    def multirange_of(self, range_: str) -> str:
+        """The multirange type of a range: int4range -> int4multirange, and a user's range
+        to the multirange CREATE TYPE ... AS RANGE made with it."""
+        own = [m for m, r in self.multiranges.items() if r == range_]
+        return own[0] if own else range_.replace("range", "multirange")
 
     def range_elem(self, name: str) -> str | None:
         """int4range -> int4, int4multirange -> int4; None for a type that is no range."""
@@ -266,6 +298,19 @@ class TypeSpace:
         if target in ("anynonarray", "anycompatiblenonarray"):
             return not self.is_array(source)
         return False
+
+
+def _split(key: str) -> tuple[str, str]:
+    """`app.mood` -> ("app.", "mood"); `mood` -> ("", "mood")."""
+    schema, dot, bare = key.rpartition(".")
+    return schema + dot, bare
+
+
+def array_key(key: str) -> str:
+    """The array type of a type key, named as pg_type does: `mood` -> `_mood`, a type in
+    another schema `app.mood` -> `app._mood`."""
+    prefix, bare = _split(key)
+    return f"{prefix}_{bare}"
 
 
 @dataclass(frozen=True)
@@ -345,9 +390,9 @@ def _bind_polymorphic(
         if t in _ARRAY_LIKE:
             return space.array_of(elem)
         if t in _RANGE_LIKE:
-            return ranges.get("r") or ranges.get("m", t).replace("multirange", "range")
+            return ranges.get("r") or space.range_of(ranges.get("m", t))
         if t in _MULTIRANGE_LIKE:
-            return ranges.get("m") or ranges.get("r", t).replace("range", "multirange")
+            return ranges.get("m") or space.multirange_of(ranges.get("r", t))
         return t
 
     return tuple(subst(d) for d in declared), subst(ret)

@@ -50,10 +50,12 @@ class Outcome:
 
 
 def server_type(t: asyncpg.types.Type) -> str:
-    """The server's type in our spelling: arrays as `_elem`, like pg_type.typname."""
-    if t.kind != "array" or t.name.startswith("_"):
-        return t.name
-    return "_" + t.name.removesuffix("[]")
+    """The server's type in our spelling: arrays as `_elem`, like pg_type.typname, and a
+    type outside pg_catalog and public as `schema.name`."""
+    name = t.name
+    if t.kind == "array" and not name.startswith("_"):
+        name = "_" + name.removesuffix("[]")
+    return name if t.schema in ("pg_catalog", "public") else f"{t.schema}.{name}"
 
 
 def _rejected(a: Analysis, exc: asyncpg.PostgresError) -> CodegenError:

@@ -165,3 +165,20 @@ def test_describe_adds_reads_writes_locks_and_keeps_its_keys(tmp_path: Path) -> 
         assert {k: e[k] for k in ("reads", "writes", "locks")} == expected
     locked = [e for e in entries if any(not lk["implicit"] for lk in e["locks"])]
     assert locked and all("FOR UPDATE" in e["sql"] or "advisory" in e["sql"] for e in locked)
+
+
+def test_tables_in_other_schemas_keep_their_schema_and_columns() -> None:
+    schema = SCHEMA + (
+        "CREATE SCHEMA app;\n"
+        "CREATE TABLE app.books (id bigint PRIMARY KEY, label text NOT NULL,"
+        " author_id bigint REFERENCES public.authors (id));\n"
+    )
+    cat = catalog.build([("schema/0001.sql", schema)], analyze.view_columns)
+    stmt = parse_sql(
+        "WITH w AS (UPDATE app.books SET label = @l WHERE id = 1 RETURNING id) "
+        "SELECT b.label FROM app.books b JOIN books p ON p.id = b.id, w"
+    )[0].stmt
+    r = relations(stmt, cat)
+    assert reads(r) == {"app.books": ("id", "label"), "books": ("id",)}
+    assert writes(r) == {("app.books", "update"): ("label",)}
+    assert Lock("FOR NO KEY UPDATE", ("app.books",), implicit=True) in r.locks

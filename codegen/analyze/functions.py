@@ -65,7 +65,8 @@ def call(
         and node.over is None
         and all(sc.is_local(ctx, a, scope) for a in args)
     )
-    return Typed(choice.ret, nullability.call_nullable(name, choice, typed, per_group))
+    ranged = any(ctx.types.range_elem(t.type or "") is not None for t in typed)
+    return Typed(choice.ret, nullability.call_nullable(name, choice, typed, per_group, ranged))
 
 
 def _clauses(ctx: Context, node: ast.FuncCall, scope: Scope) -> None:

@@ -165,9 +165,12 @@ SVF_TYPES = {
 }
 
 
-def call_nullable(name: str, choice: Choice, args: list[Typed], per_group: bool) -> bool:
+def call_nullable(
+    name: str, choice: Choice, args: list[Typed], per_group: bool, ranged: bool = False
+) -> bool:
     """Whether a call to `name` (resolved to `choice`) may return NULL; `per_group`: an
-    aggregate over one group of a plain GROUP BY, without FILTER (it sees at least a row)."""
+    aggregate over one group of a plain GROUP BY, without FILTER (it sees at least a row);
+    `ranged`: an argument is a range or multirange (built-in or the user's)."""
     if choice.kind == "a":  # aggregates are NULL over no rows, except count
         if name == "count":
             return False
@@ -179,7 +182,7 @@ def call_nullable(name: str, choice: Choice, args: list[Typed], per_group: bool)
         return False
     if name in NULL_ON_VALUE:
         return True
-    if name in NULL_ON_RANGE and any((a.type or "").endswith("range") for a in args):
+    if name in NULL_ON_RANGE and ranged:
         return True
     if choice.strict:
         return any(a.nullable for a in args)

@@ -61,6 +61,7 @@ class Builder:
             frozenset(self.composites) | frozenset(self.tables),  # a table is a row type too
             self.domains,
             frozenset(self.extensions),
+            self.search_path,
         )
 
     def key(self, schema: str | None, name: str, source: SourceText, offset: int) -> str:

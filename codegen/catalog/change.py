@@ -16,8 +16,9 @@ from pglast.enums import DropBehavior, ObjectType
 from codegen.catalog import routines
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Enum, Table
-from codegen.catalog.names import multirange_name, type_name
+from codegen.catalog.names import find_type_key, multirange_name, type_key, type_name
 from codegen.errors import CodegenError, SourceText
+from codegen.pgtypes import array_key
 
 _ROUTINES = (ObjectType.OBJECT_FUNCTION, ObjectType.OBJECT_PROCEDURE, ObjectType.OBJECT_ROUTINE)
 RELATIONS = (
@@ -48,7 +49,9 @@ def rename(b: Builder, stmt: Any, source: SourceText) -> None:
             )
         _rename_column(b, table, stmt.subname, stmt.newname)
     elif kind == ObjectType.OBJECT_TYPE:
-        _rename_type(b, stmt.object[-1].sval, stmt.newname)
+        old = _user_type(b, [n.sval for n in stmt.object])
+        if old is not None:
+            _rename_type(b, old, old.rpartition(".")[0] + "." * ("." in old) + stmt.newname)
     elif kind in _ROUTINES:
         _rename_function(b, stmt, source)
     elif kind in (ObjectType.OBJECT_INDEX, ObjectType.OBJECT_TABCONSTRAINT):
@@ -95,8 +98,15 @@ def _rename_column(b: Builder, table: Table, old: str, new: str) -> None:
     ]
 
 
+def _user_type(b: Builder, names: list[str]) -> str | None:
+    """The key of an existing enum, range, multirange, domain or composite type."""
+    pool = {*b.enums, *b.ranges, *b.multiranges, *b.domains, *b.composites}
+    return find_type_key(b.types, names, pool)
+
+
 def _rename_type(b: Builder, old: str, new: str) -> None:
-    """ALTER TYPE ... RENAME TO: columns of the type (and of its array) follow it."""
+    """ALTER TYPE ... RENAME TO / SET SCHEMA: columns of the type (and of its array)
+    follow it."""
     if old in b.enums:
         b.enums[new] = replace(b.enums.pop(old), name=new)
     elif old in b.ranges:
@@ -104,17 +114,23 @@ def _rename_type(b: Builder, old: str, new: str) -> None:
         b.multiranges = {m: new if r == old else r for m, r in b.multiranges.items()}
     elif old in b.multiranges:
         b.multiranges[new] = b.multiranges.pop(old)
+    elif old in b.domains:
+        b.domains[new] = b.domains.pop(old)  # columns hold the base type: nothing follows
+        return
+    elif old in b.composites:
+        b.composites.discard(old)
+        b.composites.add(new)
     else:
         return
-    names = {old: new, "_" + old: "_" + new}
+    names = {old: new, array_key(old): array_key(new)}
     for table in list(b.tables.values()):
         cols = tuple(replace(c, type=names.get(c.type, c.type)) for c in table.columns)
         b.tables[table.name] = replace(table, columns=cols)
 
 
 def set_schema(b: Builder, stmt: Any, source: SourceText) -> None:
-    """ALTER TABLE/VIEW/FUNCTION ... SET SCHEMA moves the relation or the overload; types
-    stay in public."""
+    """ALTER TABLE/VIEW/FUNCTION/TYPE/DOMAIN ... SET SCHEMA moves the relation, the overload
+    or the type (and the columns of that type follow)."""
     if stmt.objectType in _ROUTINES:
         _move_function(b, stmt.object, stmt.newschema, source)
     elif stmt.objectType in RELATIONS:
@@ -122,12 +138,11 @@ def set_schema(b: Builder, stmt: Any, source: SourceText) -> None:
         if table is not None:
             bare = table.name.rpartition(".")[2]
             b.rekey_table(table, b.key(stmt.newschema, bare, source, stmt.relation.location))
-    elif stmt.objectType == ObjectType.OBJECT_TYPE and stmt.newschema != "public":
-        raise CodegenError(
-            f"SET SCHEMA {stmt.newschema}: types outside the public schema are not supported",
-            source,
-            0,
-        )
+    elif stmt.objectType in (ObjectType.OBJECT_TYPE, ObjectType.OBJECT_DOMAIN):
+        old = _user_type(b, [n.sval for n in stmt.object])
+        if old is not None:
+            bare = old.rpartition(".")[2]
+            _rename_type(b, old, type_key(b, [stmt.newschema, bare], source))
 
 
 # -- drops --------------------------------------------------------------------------------
@@ -147,13 +162,16 @@ def drop(b: Builder, stmt: Any, source: SourceText) -> None:
             _refuse_if_referenced(b, key, cascade, source)
             b.forget_table(key)
         elif kind == ObjectType.OBJECT_TYPE:
-            _drop_type(b, obj.names[-1].sval, cascade, source)
+            key = _user_type(b, [n.sval for n in obj.names])
+            if key is not None:
+                _drop_type(b, key, cascade, source)
         elif kind in _ROUTINES:
             routines.drop_function(b, obj, source)
         elif kind == ObjectType.OBJECT_EXTENSION:
             routines.drop_extension(b, obj.sval)
         elif kind == ObjectType.OBJECT_DOMAIN:
-            b.domains.pop(obj.names[-1].sval, None)
+            key = find_type_key(b.types, [n.sval for n in obj.names], b.domains)
+            b.domains.pop(key or "", None)
         elif kind == ObjectType.OBJECT_INDEX:
             name = obj[-1].sval
             b.indexes = [i for i in b.indexes if i.name != name]
@@ -176,9 +194,9 @@ def _refuse_if_referenced(b: Builder, key: str, cascade: bool, source: SourceTex
 
 
 def _drop_type(b: Builder, name: str, cascade: bool, source: SourceText) -> None:
-    gone = {name, "_" + name}
+    gone = {name, array_key(name)}
     multis = [m for m, r in b.multiranges.items() if r == name]
-    gone |= {*multis, *("_" + m for m in multis)}
+    gone |= {*multis, *(array_key(m) for m in multis)}
     for m in multis:
         del b.multiranges[m]
     b.ranges.pop(name, None)
@@ -255,27 +273,21 @@ def drop_constraint(b: Builder, table: Table, name: str) -> Table:
 # -- enums and ranges ---------------------------------------------------------------------
 
 
-def _type_key(names: Any, source: SourceText) -> str:
-    parts = [n.sval for n in names]
-    if len(parts) > 1 and parts[0] != "public":
-        raise CodegenError(
-            f"type {'.'.join(parts)}: types outside the public schema are not supported",
-            source,
-            0,
-        )
-    return str(parts[-1])
+def _type_key(b: Builder, names: Any, source: SourceText) -> str:
+    return type_key(b, [n.sval for n in names], source)
 
 
 def create_enum(b: Builder, stmt: Any, source: SourceText) -> None:
-    name = _type_key(stmt.typeName, source)
+    name = _type_key(b, stmt.typeName, source)
     b.enums[name] = Enum(name, tuple(v.sval for v in stmt.vals or ()))
 
 
 def alter_enum(b: Builder, stmt: Any, source: SourceText) -> None:
-    name = _type_key(stmt.typeName, source)
-    enum = b.enums.get(name)
-    if enum is None:
-        raise CodegenError(f'type "{name}" does not exist', source, 0)
+    names = [n.sval for n in stmt.typeName]
+    name = find_type_key(b.types, names, b.enums)
+    if name is None:
+        raise CodegenError(f'type "{".".join(names)}" does not exist', source, 0)
+    enum = b.enums[name]
     values = list(enum.values)
     if stmt.oldVal:
         values = [stmt.newVal if v == stmt.oldVal else v for v in values]
@@ -290,11 +302,15 @@ def alter_enum(b: Builder, stmt: Any, source: SourceText) -> None:
 
 def create_range(b: Builder, stmt: Any, source: SourceText) -> None:
     """CREATE TYPE r AS RANGE (subtype = t): r and its multirange, both of element t."""
-    name = _type_key(stmt.typeName, source)
+    name = _type_key(b, stmt.typeName, source)
     params = {p.defname.lower(): p.arg for p in stmt.params or ()}
     subtype = params.get("subtype")
     if subtype is None:
         raise CodegenError(f'range type "{name}": subtype is required', source, 0)
     multi = params.get("multirange_type_name")
     b.ranges[name] = type_name(subtype, b.types, source)
-    b.multiranges[multi.names[-1].sval if multi is not None else multirange_name(name)] = name
+    schema, _, bare = name.rpartition(".")
+    multi_names = [n.sval for n in multi.names] if multi is not None else []
+    if not multi_names:
+        multi_names = [schema or "public", multirange_name(bare)]
+    b.multiranges[type_key(b, multi_names, source)] = name

@@ -91,6 +91,7 @@ class Catalog:
             self.composites | frozenset(self.tables),  # a table is a row type too
             self.domains,
             self.extensions,
+            self.search_path,
         )
 
 

@@ -6,32 +6,44 @@ written, so names are compared exactly from here on (`"Mood"` and `mood` are two
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Container, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from codegen.errors import CodegenError, SourceText
 from codegen.pgtypes import ALIASES, TypeSpace
 
+if TYPE_CHECKING:
+    from codegen.catalog.builder import Builder
+
 
 def type_name(node: Any, types: TypeSpace, source: SourceText) -> str:
+    """The catalog key of a TypeName node, found as PostgreSQL finds it (see
+    `TypeSpace.lookup`); `int`, `varchar` and the other SQL spellings become pg_type's."""
     names = [n.sval for n in node.names]
-    if names and names[0] == "pg_catalog":
-        names = names[1:]
-    if len(names) > 1:
-        if names[0] != "public":
-            raise CodegenError(
-                f"type {'.'.join(names)}: only pg_catalog and public types are supported",
-                source,
-                node.location,
-            )
-        names = names[1:]
-    name = ALIASES.get(names[-1], names[-1])
-    name = types.domains.get(name, name)  # a domain is typed as its base type
-    if not types.known(name):
-        raise CodegenError(f'type "{names[-1]}" does not exist', source, node.location)
+    schema = names[-2] if len(names) > 1 else None
+    bare = ALIASES.get(names[-1], names[-1]) if schema in (None, "pg_catalog") else names[-1]
+    name = types.lookup(schema, bare)
+    if name is None:
+        raise CodegenError(f'type "{".".join(names)}" does not exist', source, node.location)
     if node.arrayBounds:
         return types.array_of(name)
-    return str(name)
+    return name
+
+
+def type_key(b: Builder, names: Sequence[str], source: SourceText, offset: int = 0) -> str:
+    """The key a new type `[schema.]name` gets: like a relation's (`Builder.key`)."""
+    return b.key(names[-2] if len(names) > 1 else None, names[-1], source, offset)
+
+
+def find_type_key(types: TypeSpace, names: Sequence[str], pool: Container[str]) -> str | None:
+    """The key in `pool` (the enums, the domains, ...) of an existing user type named
+    `[schema.]name`, looked up through the search_path when unqualified."""
+    schema = names[-2] if len(names) > 1 else None
+    for s in (schema,) if schema is not None else types.search_path:
+        key = names[-1] if s == "public" else f"{s}.{names[-1]}"
+        if key in pool:
+            return key
+    return None
 
 
 def default_name(table: str, columns: Iterable[str], suffix: str) -> str:

@@ -19,7 +19,7 @@ from pglast.enums import FunctionParameterMode
 
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import relation_key
-from codegen.catalog.names import type_name
+from codegen.catalog.names import type_key, type_name
 from codegen.errors import CodegenError, SourceText
 from codegen.extensions import extension_names, extension_requires
 from codegen.pgtypes import Func
@@ -125,27 +125,16 @@ def drop_function(b: Builder, obj: Any, source: SourceText) -> None:
 
 
 def create_domain(b: Builder, stmt: Any, source: SourceText) -> None:
-    name = _plain_type_name(stmt.domainname, source)
+    name = type_key(b, [n.sval for n in stmt.domainname], source)
     b.domains[name] = type_name(stmt.typeName, b.types, source)  # NOT NULL: not trusted
 
 
 def create_composite(b: Builder, stmt: Any, source: SourceText) -> None:
     rv = stmt.typevar
-    name = _plain_type_name([n for n in (rv.schemaname, rv.relname) if n], source)
+    name = type_key(b, [n for n in (rv.schemaname, rv.relname) if n], source)
     for col in stmt.coldeflist or ():
         type_name(col.typeName, b.types, source)  # every field's type must exist
     b.composites.add(name)
-
-
-def _plain_type_name(names: Any, source: SourceText) -> str:
-    parts = [n if isinstance(n, str) else n.sval for n in names]
-    if len(parts) > 1 and parts[0] != "public":
-        raise CodegenError(
-            f"type {'.'.join(parts)}: types outside the public schema are not supported",
-            source,
-            0,
-        )
-    return str(parts[-1])
 
 
 def create_extension(b: Builder, stmt: Any, source: SourceText) -> None:

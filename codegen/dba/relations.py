@@ -188,9 +188,17 @@ class _Walker:
             Lock(_STRENGTH[clause.strength], tables, _WAIT.get(clause.waitPolicy, ""))
         )
 
+    def _key(self, rv: Any) -> str:
+        """The catalog key of a relation (`app.items`, `items` in public), found through
+        the search_path as PostgreSQL would; as written when the catalog lacks it."""
+        table = self.catalog.relation(rv.schemaname, rv.relname)
+        if table is not None:
+            return table.name
+        return f"{rv.schemaname}.{rv.relname}" if rv.schemaname else str(rv.relname)
+
     def _target(self, relation: Any, parent: _Scope | None) -> tuple[str, _Scope]:
-        table = relation.relname
-        alias = relation.alias.aliasname if relation.alias else table
+        table = self._key(relation)
+        alias = relation.alias.aliasname if relation.alias else relation.relname
         return table, _Scope([_Entry(alias, table)], parent)
 
     def _insert(self, node: Any, parent: _Scope | None, ctes: frozenset[str]) -> None:
@@ -245,7 +253,7 @@ class _Walker:
         """RETURNING gives back the rows written: subqueries in it read, the row does not."""
         clause = node.returningClause
         if clause is not None and clause.exprs:
-            alias = node.relation.alias.aliasname if node.relation.alias else table
+            alias = node.relation.alias.aliasname if node.relation.alias else node.relation.relname
             self.expr(clause.exprs, _Scope([_Entry(alias, None)], parent), ctes)
 
     # -- keys, foreign keys, cascades ----------------------------------------------
@@ -290,7 +298,7 @@ class _Walker:
         if isinstance(item, ast.RangeVar):
             alias = item.alias.aliasname if item.alias else item.relname
             is_cte = item.schemaname is None and item.relname in ctes
-            table = None if is_cte else item.relname
+            table = None if is_cte else self._key(item)
             scope.entries.append(_Entry(alias, table))
             if table is not None:
                 self.read(table)

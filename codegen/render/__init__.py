@@ -94,7 +94,7 @@ def render_package(
     out[pkg / "runtime.py"] = env.get_template("runtime.py.j2").render(
         header=HEADER,
         enums=[
-            (e.name, naming.enum_class(e.name))
+            (*_schema_and_name(e.name), naming.enum_class(e.name))
             for e in sorted(catalog.enums.values(), key=lambda e: e.name)
         ],
         hstore="hstore" in catalog.extensions,
@@ -105,12 +105,17 @@ def render_package(
     return out
 
 
+def _schema_and_name(key: str) -> tuple[str, str]:
+    """A catalog key as (schema, name): `app.mood` -> ("app", "mood"), `mood` in public."""
+    schema, _, name = key.rpartition(".")
+    return schema or "public", name
+
+
 def _expected_tables(catalog: cat.Catalog) -> list[tuple[str, str, list[tuple[str, str, bool]]]]:
     """(schema, name, [(column, type, NOT NULL)]) of every relation, for the runtime's
     start-up schema check; a view's columns are never NOT NULL in the server's catalog."""
     out = []
     for key, table in sorted(catalog.tables.items()):
-        schema, _, name = key.rpartition(".")
         cols = [(c.name, c.type, c.not_null and not table.is_view) for c in table.columns]
-        out.append((schema or "public", name, cols))
+        out.append((*_schema_and_name(key), cols))
     return out

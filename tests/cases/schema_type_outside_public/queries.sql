@@ -1,2 +1,0 @@
--- name: One :one
-SELECT 1;

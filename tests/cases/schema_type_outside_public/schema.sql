@@ -1,2 +1,0 @@
-CREATE SCHEMA app;
-CREATE TYPE app.mood AS ENUM ('happy', 'sad');
