@@ -452,6 +452,6 @@ def test_project_schema_foreign_keys_and_their_indexes() -> None:
 def test_column_default_flags_in_project_schema() -> None:
     cat = project_catalog()
     messages = cat.tables["chat_messages"]
-    assert messages.column("id") == Column("id", "int8", True, True)
+    assert messages.column("id") == Column("id", "int8", True, True, "identity")
     assert messages.column("created_at") == Column("created_at", "timestamptz", True, True)
     assert messages.column("content") == Column("content", "text", True, False)

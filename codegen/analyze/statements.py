@@ -17,7 +17,7 @@ from pglast import ast
 from pglast.enums import OnConflictAction, SetOperation
 
 from codegen import catalog as cat
-from codegen.analyze import assign, expressions, grouping, nullability, stars, utility
+from codegen.analyze import assign, expressions, generated, grouping, nullability, stars, utility
 from codegen.analyze import scope as sc
 from codegen.analyze.colnames import column_name
 from codegen.analyze.context import (
@@ -272,6 +272,7 @@ def insert(ctx: Context, stmt: ast.InsertStmt, parent: Scope) -> list[Col]:
     sc.with_clause(ctx, stmt.withClause, scope)
     t, e = target_entry(ctx, present(stmt.relation))
     targets = _insert_columns(ctx, stmt, t)
+    generated.check_insert(ctx, stmt, targets)
     select_stmt = stmt.selectStmt
     if isinstance(select_stmt, ast.SelectStmt) and select_stmt.valuesLists:
         for row in select_stmt.valuesLists:
@@ -383,6 +384,7 @@ def assignments(ctx: Context, targets: Sequence[ast.ResTarget], t: cat.Table, sc
             raise ctx.error(f'column "{rt.name}" of relation "{t.name}" does not exist', rt)
         if isinstance(val, ast.MultiAssignRef):
             val = _multi_assign(ctx, val, col, scope, subqueries)
+        generated.check_assignment(ctx, col, val, rt)
         if val is None or isinstance(val, ast.SetToDefault):
             continue
         got = expressions.expr(ctx, val, scope, Typed(col.type, not col.not_null), hint=col.name)

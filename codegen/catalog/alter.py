@@ -89,6 +89,14 @@ def alter_table(b: Builder, stmt: Any, source: SourceText) -> None:
     b.tables[table.name] = table
 
 
+def _set_generated(col: Column, options: Any) -> Column:
+    """ALTER COLUMN ... SET GENERATED ALWAYS / BY DEFAULT (and sequence options)."""
+    for opt in options or ():
+        if opt.defname == "generated":
+            return replace(col, generated="identity" if opt.arg.ival == ord("a") else "")
+    return col
+
+
 ALTER_TABLE: dict[At, AlterHandler] = {
     # -- columns ------------------------------------------------------------------------
     At.AT_AddColumn: _add_column,
@@ -102,11 +110,17 @@ ALTER_TABLE: dict[At, AlterHandler] = {
         lambda b, c, cmd, s: replace(c, type=type_name(cmd.def_.typeName, b.types, s))
     ),
     At.AT_AddIdentity: _changes_column(
-        lambda b, c, cmd, s: replace(c, has_default=True, not_null=True)
+        lambda b, c, cmd, s: replace(
+            c, has_default=True, not_null=True, generated=create.generated_kind(cmd.def_)
+        )
     ),
-    At.AT_DropIdentity: _changes_column(lambda b, c, cmd, s: replace(c, has_default=False)),
-    At.AT_DropExpression: _changes_column(lambda b, c, cmd, s: replace(c, has_default=False)),
-    At.AT_SetIdentity: _column_checked,
+    At.AT_DropIdentity: _changes_column(
+        lambda b, c, cmd, s: replace(c, has_default=False, generated="")
+    ),
+    At.AT_DropExpression: _changes_column(
+        lambda b, c, cmd, s: replace(c, has_default=False, generated="")
+    ),
+    At.AT_SetIdentity: _changes_column(lambda b, c, cmd, s: _set_generated(c, cmd.def_)),
     At.AT_SetExpression: _column_checked,
     At.AT_SetStatistics: _column_checked,
     At.AT_SetOptions: _column_checked,

@@ -68,15 +68,23 @@ def _inherit(table: Table, parent: Table) -> Table:
     for col in parent.columns:
         old = table.column(col.name)
         if old is None:
-            cols.append(col)
+            cols.append(replace(col, generated=_inherited(col)))
         else:
             merged = replace(
                 old,
                 not_null=old.not_null or col.not_null,
                 has_default=old.has_default or col.has_default,
+                generated=old.generated or _inherited(col),
             )
             cols = [merged if c.name == col.name else c for c in cols]
     return replace(table, columns=tuple(cols))
+
+
+def _inherited(col: Column) -> str:
+    """What a child table keeps of a parent column's GENERATED ALWAYS: the expression of a
+    generated column, not an identity (a partition or child of PostgreSQL 15/16 gets a
+    plain column, written freely)."""
+    return col.generated if col.generated == "expression" else ""
 
 
 def _like(b: Builder, table: Table, like: Any, source: SourceText) -> Table:
@@ -89,7 +97,12 @@ def _like(b: Builder, table: Table, like: Any, source: SourceText) -> Table:
             raise CodegenError(
                 f'column "{col.name}" specified more than once', source, like.relation.location
             )
-        cols.append(replace(col, has_default=col.has_default and defaults))
+        kept = {
+            "identity": like.options & TableLikeOption.CREATE_TABLE_LIKE_IDENTITY,
+            "expression": like.options & TableLikeOption.CREATE_TABLE_LIKE_GENERATED,
+        }
+        generated = col.generated if kept.get(col.generated) else ""
+        cols.append(replace(col, has_default=col.has_default and defaults, generated=generated))
     table = replace(table, columns=tuple(cols))
     if like.options & TableLikeOption.CREATE_TABLE_LIKE_INDEXES:
         table = _copy_keys(b, table, found)
@@ -108,8 +121,11 @@ def _copy_keys(b: Builder, table: Table, source_table: Table) -> Table:
     return table
 
 
-def _flags(col: Any, not_null: bool, has_default: bool) -> tuple[bool, bool]:
-    """NOT NULL and "has a default" after a column definition's own constraints."""
+def _flags(col: Any, old: Column) -> Column:
+    """NOT NULL, "has a default" and GENERATED ALWAYS after a column definition's own
+    constraints, on top of `old` (what the type or a parent gave)."""
+    not_null = old.not_null or bool(col.is_not_null)
+    has_default, generated = old.has_default, old.generated
     for c in col.constraints or ():
         if c.contype in (ConstrType.CONSTR_NOTNULL, ConstrType.CONSTR_PRIMARY):
             not_null = True
@@ -118,7 +134,17 @@ def _flags(col: Any, not_null: bool, has_default: bool) -> tuple[bool, bool]:
         elif c.contype in _DEFAULT_KINDS:
             has_default = True
             not_null = not_null or c.contype == ConstrType.CONSTR_IDENTITY
-    return not_null, has_default
+            generated = generated_kind(c) or generated
+    return replace(old, not_null=not_null, has_default=has_default, generated=generated)
+
+
+def generated_kind(c: Any) -> str:
+    """A constraint's GENERATED ALWAYS kind (see Column.generated); "" for BY DEFAULT."""
+    if c.contype == ConstrType.CONSTR_GENERATED:
+        return "expression"
+    if c.contype == ConstrType.CONSTR_IDENTITY and c.generated_when == "a":
+        return "identity"
+    return ""
 
 
 def add_column(b: Builder, table: Table, col: Any, source: SourceText) -> Table:
@@ -126,15 +152,13 @@ def add_column(b: Builder, table: Table, col: Any, source: SourceText) -> Table:
         raise CodegenError(f'column "{col.colname}" specified more than once', source, col.location)
     raw = col.typeName.names[-1].sval
     typ = type_name(col.typeName, b.types, source)
-    not_null, has_default = _flags(col, bool(col.is_not_null) or raw in SERIALS, raw in SERIALS)
-    column = Column(col.colname, typ, not_null, has_default)
+    column = _flags(col, Column(col.colname, typ, raw in SERIALS, raw in SERIALS))
     return _column_keys(b, replace(table, columns=(*table.columns, column)), col, source)
 
 
 def _merge_column(b: Builder, table: Table, old: Column, col: Any, source: SourceText) -> Table:
     """A column given again under INHERITS or PARTITION OF: its constraints apply."""
-    not_null, has_default = _flags(col, old.not_null or bool(col.is_not_null), old.has_default)
-    new = replace(old, not_null=not_null, has_default=has_default)
+    new = _flags(col, old)
     table = replace(table, columns=tuple(new if c.name == old.name else c for c in table.columns))
     return _column_keys(b, table, col, source)
 

@@ -20,6 +20,9 @@ class Column:
     type: str
     not_null: bool
     has_default: bool = False
+    # GENERATED ALWAYS: "identity" (AS IDENTITY: written only with OVERRIDING SYSTEM VALUE)
+    # or "expression" (AS (...) STORED: never written); "" for a column one may write.
+    generated: str = ""
 
 
 @dataclass(frozen=True)
