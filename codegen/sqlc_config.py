@@ -1,4 +1,4 @@
-"""An sqlc project's `sqlc.yaml` / `sqlc.json` (version 2, engine postgresql) as a Config.
+"""An sqlc project's `sqlc.yaml` / `sqlc.json` (version 1 or 2, engine postgresql) as a Config.
 
 Read when pyproject.toml has no `[tool.codegen]`: a team with a Go sqlc project gets
 Python from the same SQL. Taken from the first `sql:` entry with `engine: postgresql`:
@@ -6,6 +6,8 @@ Python from the same SQL. Taken from the first `sql:` entry with `engine: postgr
 (model names) and `gen.go.overrides` entries that name a Python type (`python_type:
 "module:Type"` beside `db_type` or `column`; `go_type` alone is Go's business). The
 package is written to `db/` beside the file unless `codegen: {package: ...}` says where.
+Version 1 (`packages:`, engine postgresql by default, `rename` and `overrides` at the top
+or per package) is read as the version 2 entry it stands for.
 """
 
 from __future__ import annotations
@@ -57,11 +59,26 @@ def _overrides(path: Path, go: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+def _v1_entries(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Version 1's `packages` as version 2 `sql` entries."""
+    out = []
+    for pkg in data.get("packages") or ():
+        if not isinstance(pkg, dict):
+            continue
+        overrides = [*(data.get("overrides") or ()), *(pkg.get("overrides") or ())]
+        go = {"rename": data.get("rename") or {}, "overrides": overrides}
+        entry = {k: pkg.get(k) for k in ("schema", "queries")}
+        out.append({**entry, "engine": pkg.get("engine", "postgresql"), "gen": {"go": go}})
+    return out
+
+
 def load(path: Path) -> Config:
     data = _read(path)
-    if not isinstance(data, dict) or str(data.get("version")) != "2":
-        raise CodegenError(f'{path}: only sqlc configuration version "2" is supported')
-    entries = [e for e in data.get("sql") or () if isinstance(e, dict)]
+    version = str(data.get("version")) if isinstance(data, dict) else None
+    if not isinstance(data, dict) or version not in ("1", "2"):
+        raise CodegenError(f'{path}: sqlc configuration version "1" or "2" expected')
+    sql = data.get("sql") if version == "2" else _v1_entries(data)
+    entries = [e for e in sql or () if isinstance(e, dict)]
     entry = next((e for e in entries if e.get("engine") == "postgresql"), None)
     if entry is None:
         raise CodegenError(f"{path}: no sql entry with engine: postgresql")

@@ -7,7 +7,8 @@ to names, commands, parameter and column types and nullability, or
 `{"error": "<substring>", "line": N}` for input that must be refused there.
 
 `describe` runs in-process on every case; `verify` loads each accepted case's schema into
-a scratch database and PREPAREs its queries, so every expected type is PostgreSQL's.
+a scratch database and PREPAREs its queries, so every expected type is PostgreSQL's. A
+refused case must be refused by PostgreSQL too, or say in `limitation.txt` why not.
 `UPDATE_CASES=1` rewrites expected.json from describe (review the diff: types are judged
 by verify, nullability by running the query).
 """
@@ -19,10 +20,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 
+from codegen import catalog, dbutil, parse, pipeline, verify
 from codegen import config as cfg
-from codegen import pipeline, verify
 from codegen.errors import CodegenError, CodegenErrors
 
 CASES = Path(__file__).with_name("cases")
@@ -97,8 +99,75 @@ def test_enough_cases() -> None:
 @pytest.mark.parametrize("name", [n for n in NAMES if n not in REFUSED])
 async def test_verify(name: str, admin_dsn: str) -> None:
     """PostgreSQL agrees: the case's schema loads and every query prepares with exactly the
-    parameter and column types described. (Refused cases are judged by describe alone.)"""
+    parameter and column types described. (Refused cases: `test_refused_as_postgresql`.)"""
     config, result, _ = describe(CASES / name)
     assert config is not None and result is not None
     outcome = await verify.verify(config, result, admin_dsn, scratch_prefix="conformance_")
     assert outcome.ok, [e.render() for e in outcome.rejected] + [m.what for m in outcome.mismatches]
+
+
+async def postgresql_refuses(case: Path, line: int, admin_dsn: str) -> str | None:
+    """PostgreSQL's own error for the refused part of a case: its schema does not load, or
+    the query around `line` (the refusal's line) does not PREPARE; None when PostgreSQL
+    takes both, or when the refusal is about the project itself (configuration, headers),
+    which PostgreSQL never sees."""
+    try:
+        config = case_config(case)
+        texts = [
+            (p, catalog.forward_sql(pipeline.read_source(p, config)))
+            for p in pipeline.query_files(config)
+        ]
+        queries = [q for p, text in texts for q in parse.parse_file(p.as_posix(), text)]
+    except (CodegenError, CodegenErrors):
+        return None
+    async with dbutil.scratch_database(admin_dsn, prefix="conformance_") as dsn:
+        conn = await asyncpg.connect(dsn)
+        try:
+            try:
+                await verify.apply_schema(conn, config)
+            except CodegenError as exc:
+                return exc.message
+            around = [q for q in queries if q.line <= line] or queries
+            if not around:
+                return None
+            return await _prepare_and_run(conn, around[-1].sql)
+        finally:
+            await conn.close()
+
+
+async def _prepare_and_run(conn: asyncpg.Connection[Any], sql: str) -> str | None:
+    """PostgreSQL's error for a statement: at PREPARE, or else at its first run (with
+    NULL arguments, rolled back) where the error is about the statement itself (class 42:
+    a missing relation, no arbiter index for ON CONFLICT, a parameter where none may be),
+    which PostgreSQL checks only when it plans or runs some statements."""
+    try:
+        stmt = await conn.prepare(sql)
+    except asyncpg.PostgresError as exc:
+        return str(exc)
+    tx = conn.transaction()
+    await tx.start()
+    try:
+        await stmt.fetch(*[None] * len(stmt.get_parameters()))
+    except asyncpg.PostgresError as exc:
+        if str(exc.sqlstate).startswith("42"):
+            return str(exc)
+    finally:
+        await tx.rollback()
+    return None
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+async def test_refused_as_postgresql(name: str, admin_dsn: str) -> None:
+    """A refused case is refused by PostgreSQL too (its schema fails to load, or the
+    refused query fails to PREPARE), unless the case says in `limitation.txt` why the
+    generator refuses what PostgreSQL accepts: a rule of the tool (headers, commands,
+    layouts) or a documented limit. Either way the claim is checked against the server."""
+    case = CASES / name
+    line = json.loads((case / "expected.json").read_text())["line"]
+    theirs = await postgresql_refuses(case, line, admin_dsn)
+    limitation = case / "limitation.txt"
+    if limitation.exists():
+        assert limitation.read_text().strip(), "limitation.txt must say why"
+        assert theirs is None, f"PostgreSQL refuses it too ({theirs}): drop limitation.txt"
+    else:
+        assert theirs is not None, "PostgreSQL accepts it: fix the generator or add limitation.txt"

@@ -114,3 +114,27 @@ async def test_hstore_columns_come_back_as_dicts(admin_dsn: str, tmp_path: Path)
         for name in [m for m in sys.modules if m.startswith("hstore_db")]:
             del sys.modules[name]
     assert doc is not None and doc.attrs == {"a": "1", "b": None}
+
+
+def test_sqlc_version_1_reads_its_postgresql_package(tmp_path: Path) -> None:
+    """Version 1 (`packages:`): engine postgresql by default, a mysql package skipped,
+    `overrides` at the top and per package, `rename` at the top."""
+    from codegen import sqlc_config
+
+    (tmp_path / "pg").mkdir()
+    (tmp_path / "my.sql").write_text("")
+    (tmp_path / "sqlc.json").write_text(
+        '{"version": "1", "rename": {"authors": "Writer"},'
+        ' "overrides": [{"db_type": "uuid", "python_type": "myapp.ids:Id"}],'
+        ' "packages": ['
+        '  {"name": "m", "path": "m", "engine": "mysql", "schema": "my.sql", "queries": "my.sql"},'
+        '  {"name": "db", "path": "db", "schema": ["pg/a.sql", "pg/b.sql"], "queries": "pg",'
+        '   "overrides": [{"column": "authors.bio", "python_type": "myapp.text:Bio"},'
+        '                 {"db_type": "text", "go_type": "string"}]}'
+        "]}"
+    )
+    config = sqlc_config.load(tmp_path / "sqlc.json")
+    assert config.schemas == (tmp_path / "pg/a.sql", tmp_path / "pg/b.sql")
+    assert config.query_sources == (tmp_path / "pg",)
+    assert config.rename == {"authors": "Writer"}
+    assert config.overrides == {"uuid": "myapp.ids:Id", "authors.bio": "myapp.text:Bio"}

@@ -17,6 +17,12 @@ from codegen.analyze.context import present, sval
 UNNAMED = "?column?"
 
 
+def _indirection(node: Any) -> str:
+    """The last field name selected (`(f()).id[1]` -> id), else the argument's name."""
+    names = [str(i.sval) for i in node.indirection or () if isinstance(i, ast.String)]
+    return names[-1] if names else column_name(node.arg)
+
+
 def column_name(node: ast.Node) -> str:
     namer = _NAMERS.get(type(node))
     return namer(node) if namer is not None else UNNAMED
@@ -61,6 +67,6 @@ _NAMERS: dict[type[ast.Node], Callable[[Any], str]] = {
     ast.A_Expr: _a_expr,
     ast.SubLink: _sublink,
     ast.A_ArrayExpr: lambda n: "array",
-    ast.A_Indirection: lambda n: column_name(n.arg),
+    ast.A_Indirection: lambda n: _indirection(n),
     ast.SQLValueFunction: lambda n: SQLValueFunctionOp(n.op).name.removeprefix("SVFOP_").lower(),
 }

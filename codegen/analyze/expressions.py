@@ -20,9 +20,9 @@ from pglast import ast
 from pglast.enums import SQLValueFunctionOp, SubLinkType
 
 from codegen import catalog as cat
-from codegen.analyze import functions, nullability, operators, params, statements
+from codegen.analyze import fields, functions, nullability, operators, params, statements
 from codegen.analyze import scope as sc
-from codegen.analyze.context import BOOL, Context, Scope, Typed, present, subquery
+from codegen.analyze.context import BOOL, Context, Scope, Typed, present, subquery, sval
 from codegen.analyze.nullability import SVF_TYPES
 
 
@@ -246,9 +246,17 @@ def _collate(ctx: Context, node: ast.CollateClause, scope: Scope, want: Want) ->
 
 @rule(ast.A_Indirection)
 def _indirection(ctx: Context, node: ast.A_Indirection, scope: Scope, want: Want) -> Typed:
-    """`a[i]`, `a[i:j]`, `jsonb_col['k']`: an element may be missing, so nullable."""
-    typ = expr(ctx, present(node.arg), scope).type
-    for ind in node.indirection or ():
+    """`a[i]`, `a[i:j]`, `jsonb_col['k']`: an element may be missing, so nullable;
+    `(row).field` first (see `fields`)."""
+    inds = list(node.indirection or ())
+    if inds and isinstance(inds[0], ast.String):
+        typed = fields.select_field(ctx, present(node.arg), sval(inds.pop(0)), scope)
+        if not inds:
+            return typed
+        typ = typed.type
+    else:
+        typ = expr(ctx, present(node.arg), scope).type
+    for ind in inds:
         if not isinstance(ind, ast.A_Indices):
             raise ctx.error("field selection is not supported; add a cast", node)
         for bound in (ind.lidx, ind.uidx):

@@ -262,7 +262,9 @@ def _returning(
 def target_entry(ctx: Context, rv: ast.RangeVar) -> tuple[cat.Table, Entry]:
     """The table a DML statement writes to, as a FROM entry under its alias."""
     t = sc.table(ctx, rv)
-    alias = present(rv.alias.aliasname) if rv.alias else t.name
+    if t.name in ctx.catalog.sequences:
+        raise ctx.error(f'cannot change sequence "{t.name}"', rv)
+    alias = present(rv.alias.aliasname) if rv.alias else present(rv.relname)
     return t, Entry(alias, sc.table_cols(t), t.name)
 
 

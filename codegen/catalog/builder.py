@@ -33,6 +33,7 @@ class Builder:
         self.domains: dict[str, str] = {}  # domain -> base type
         self.composites: set[str] = set()
         self.extensions: set[str] = set()  # CREATE EXTENSION, of those dumped
+        self.sequences: set[str] = set()  # keyed like relations
         self.view_columns = view_columns
 
     def freeze(self, migrations: Iterable[str] = ()) -> Catalog:
@@ -49,6 +50,7 @@ class Builder:
             dict(self.domains),
             frozenset(self.composites),
             frozenset(self.extensions),
+            frozenset(self.sequences),
         )
 
     @property

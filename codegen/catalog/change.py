@@ -15,7 +15,7 @@ from pglast.enums import DropBehavior, ObjectType
 
 from codegen.catalog import routines
 from codegen.catalog.builder import Builder
-from codegen.catalog.model import Enum, Table
+from codegen.catalog.model import Enum, Table, find_relation
 from codegen.catalog.names import find_type_key, multirange_name, type_key, type_name
 from codegen.errors import CodegenError, SourceText
 from codegen.pgtypes import array_key
@@ -54,10 +54,42 @@ def rename(b: Builder, stmt: Any, source: SourceText) -> None:
             _rename_type(b, old, old.rpartition(".")[0] + "." * ("." in old) + stmt.newname)
     elif kind in _ROUTINES:
         _rename_function(b, stmt, source)
+    elif kind == ObjectType.OBJECT_SEQUENCE:
+        _move_sequence(b, stmt.relation, None, stmt.newname, source)
     elif kind in (ObjectType.OBJECT_INDEX, ObjectType.OBJECT_TABCONSTRAINT):
         old = stmt.relation.relname if kind == ObjectType.OBJECT_INDEX else stmt.subname
         b.indexes = [replace(i, name=stmt.newname) if i.name == old else i for i in b.indexes]
-    # other objects (functions, triggers, sequences, schemas, ...) have no type we model
+    # other objects (triggers, schemas, policies, ...) have no type we model
+
+
+# -- sequences ------------------------------------------------------------------------------
+
+
+def create_sequence(b: Builder, stmt: Any, source: SourceText) -> None:
+    """CREATE SEQUENCE: readable as a one-row relation (`SELECT last_value FROM s`)."""
+    key = b.rel_key(stmt.sequence, source)
+    if key in b.sequences or key in b.tables:
+        if stmt.if_not_exists:
+            return
+        raise CodegenError(f'relation "{key}" already exists', source, stmt.sequence.location)
+    b.sequences.add(key)
+
+
+def _sequence_key(b: Builder, rv: Any) -> str | None:
+    return find_relation(b.sequences, b.search_path, rv.schemaname, rv.relname)
+
+
+def _move_sequence(
+    b: Builder, rv: Any, schema: str | None, name: str | None, source: SourceText
+) -> None:
+    """ALTER SEQUENCE ... RENAME TO / SET SCHEMA."""
+    old = _sequence_key(b, rv)
+    if old is None:
+        return  # IF EXISTS, or a sequence the replay never saw created (SERIAL's own)
+    old_schema, _, bare = old.rpartition(".")
+    new = b.key(schema or old_schema or "public", name or bare, source, rv.location)
+    b.sequences.discard(old)
+    b.sequences.add(new)
 
 
 def _rename_function(b: Builder, stmt: Any, source: SourceText) -> None:
@@ -138,6 +170,8 @@ def set_schema(b: Builder, stmt: Any, source: SourceText) -> None:
         if table is not None:
             bare = table.name.rpartition(".")[2]
             b.rekey_table(table, b.key(stmt.newschema, bare, source, stmt.relation.location))
+    elif stmt.objectType == ObjectType.OBJECT_SEQUENCE:
+        _move_sequence(b, stmt.relation, stmt.newschema, None, source)
     elif stmt.objectType in (ObjectType.OBJECT_TYPE, ObjectType.OBJECT_DOMAIN):
         old = _user_type(b, [n.sval for n in stmt.object])
         if old is not None:
@@ -161,6 +195,10 @@ def drop(b: Builder, stmt: Any, source: SourceText) -> None:
                 raise CodegenError(f'relation "{".".join(names)}" does not exist', source, 0)
             _refuse_if_referenced(b, key, cascade, source)
             b.forget_table(key)
+        elif kind == ObjectType.OBJECT_SEQUENCE:
+            names = [n.sval for n in obj]
+            found = find_relation(b.sequences, b.search_path, *_schema_name(names))
+            b.sequences.discard(found or "")
         elif kind == ObjectType.OBJECT_TYPE:
             key = _user_type(b, [n.sval for n in obj.names])
             if key is not None:
@@ -177,6 +215,10 @@ def drop(b: Builder, stmt: Any, source: SourceText) -> None:
             b.indexes = [i for i in b.indexes if i.name != name]
         elif kind == ObjectType.OBJECT_SCHEMA:
             _drop_schema(b, obj.sval, cascade, bool(stmt.missing_ok), source)
+
+
+def _schema_name(names: list[str]) -> tuple[str | None, str]:
+    return (names[-2] if len(names) > 1 else None), names[-1]
 
 
 def _refuse_if_referenced(b: Builder, key: str, cascade: bool, source: SourceText) -> None:

@@ -6,7 +6,7 @@ model per table); the replay that fills them lives in `replay.py`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +58,14 @@ class Table:
         return next((c for c in self.columns if c.name == name), None)
 
 
+# What `SELECT * FROM some_sequence` returns (PostgreSQL 10 on).
+SEQUENCE_COLUMNS = (
+    Column("last_value", "int8", True),
+    Column("log_cnt", "int8", True),
+    Column("is_called", "bool", True),
+)
+
+
 @dataclass(frozen=True)
 class Enum:
     name: str
@@ -78,11 +86,16 @@ class Catalog:
     domains: dict[str, str] = field(default_factory=dict)  # domain -> base type
     composites: frozenset[str] = frozenset()  # CREATE TYPE t AS (...)
     extensions: frozenset[str] = frozenset()  # CREATE EXTENSION (those the generator knows)
+    sequences: frozenset[str] = frozenset()  # CREATE SEQUENCE, keyed like relations
 
     def relation(self, schema: str | None, name: str) -> Table | None:
-        """The relation `schema.name`, or `name` looked up through the search_path."""
-        key = find_relation(self.tables, self.search_path, schema, name)
-        return None if key is None else self.tables[key]
+        """The relation `schema.name`, or `name` looked up through the search_path; a
+        sequence reads as its one-row relation (last_value, log_cnt, is_called)."""
+        names = self.tables.keys() | self.sequences if self.sequences else self.tables
+        key = find_relation(names, self.search_path, schema, name)
+        if key is None:
+            return None
+        return self.tables.get(key) or Table(key, SEQUENCE_COLUMNS)
 
     @property
     def types(self) -> TypeSpace:
@@ -104,7 +117,7 @@ def relation_key(schema: str, name: str) -> str:
 
 
 def find_relation(
-    tables: Mapping[str, Table], search_path: Sequence[str], schema: str | None, name: str
+    tables: Container[str], search_path: Sequence[str], schema: str | None, name: str
 ) -> str | None:
     """The key of `schema.name`, or of `name` in the first search_path schema holding it."""
     for s in (schema,) if schema is not None else search_path:

@@ -64,7 +64,8 @@ STATEMENTS: dict[type, Handler | None] = {
     # extensions, sequences, statistics, maintenance, session and transactions
     ast.CreateExtensionStmt: routines.create_extension,
     **dict.fromkeys((ast.AlterExtensionStmt,), None),
-    **dict.fromkeys((ast.CreateSeqStmt, ast.AlterSeqStmt, ast.CreateStatsStmt), None),
+    ast.CreateSeqStmt: change.create_sequence,
+    **dict.fromkeys((ast.AlterSeqStmt, ast.CreateStatsStmt), None),
     **dict.fromkeys((ast.AlterStatsStmt, ast.ClusterStmt, ast.VacuumStmt, ast.ReindexStmt), None),
     **dict.fromkeys((ast.VariableSetStmt, ast.TransactionStmt, ast.LockStmt), None),
     **dict.fromkeys((ast.ConstraintsSetStmt, ast.NotifyStmt, ast.CheckPointStmt), None),

@@ -1,0 +1,2 @@
+-- name: Cities :many
+SELECT id, (home).city FROM people;
