@@ -79,6 +79,18 @@ SHAPES = [
     "UPDATE items SET (a, b) = ROW(@a, DEFAULT), c = @c WHERE id = @id RETURNING *",
     "UPDATE items SET (a, b) = (SELECT a, b FROM items WHERE id = @src) WHERE id = @id "
     "RETURNING id",
+    # values of no type resolve to text, whatever surrounds them (select_common_type)
+    "SELECT COALESCE(@a, 'x') AS v, GREATEST(@b, NULL) AS g",
+    "SELECT CASE WHEN a > 1 THEN @x ELSE NULL END AS v FROM items",
+    "UPDATE items SET b = COALESCE(@b, b) WHERE id = @id RETURNING id",
+    # field selection, system columns, TABLESAMPLE (real projects use all three)
+    "SELECT (i).a, (i).b, (SELECT (j).c FROM items j WHERE j.id = i.id) AS c FROM items i",
+    "SELECT ctid, xmin, xmax, tableoid, cmin, cmax, i.xmin AS x2 FROM items i",
+    "INSERT INTO items (id, a) VALUES (@id, @a) ON CONFLICT (id) DO UPDATE SET a = excluded.a "
+    "RETURNING id, (xmax = 0) AS inserted",
+    "DELETE FROM items WHERE ctid = @row RETURNING tableoid::regclass AS t",
+    "SELECT id FROM items TABLESAMPLE SYSTEM (10)",
+    "SELECT s.id FROM items AS s TABLESAMPLE BERNOULLI (@pct) REPEATABLE (@seed)",
 ]
 
 
@@ -99,6 +111,12 @@ async def test_shape_types_are_postgresql_s(pg: asyncpg.Connection[Any], sql: st
         ("SELECT * FROM items WHERE (a, b) = (SELECT a FROM items)", "1 columns to compare"),
         ("UPDATE items SET (a, b) = (SELECT a FROM items)", "number of columns"),
         ("UPDATE items SET (a, b) = (1, 2, 3)", "number of columns"),
+        ("SELECT id FROM items WHERE a = COALESCE(@x, NULL)", "int4, text"),
+        ("INSERT INTO items (id, a) VALUES (1, CASE WHEN true THEN @x END)", "type text"),
+        ("SELECT i.xmin FROM items i, items j WHERE j.xmax = 0 AND xmin = 0", "ambiguous"),
+        ("SELECT xmin FROM (SELECT id FROM items) s", "xmin"),
+        ("WITH w AS (SELECT 1 AS n) SELECT ctid FROM w", "ctid"),
+        ("SELECT id FROM items TABLESAMPLE nope (1)", "nope"),
     ],
 )
 async def test_shapes_postgresql_rejects_are_errors(
@@ -112,6 +130,10 @@ async def test_shapes_postgresql_rejects_are_errors(
 
 # Nullability (items 8, 10, 11): (query, nullable per result column).
 NULLABILITY = [
+    (
+        "SELECT i.xmin, e.xmin AS ex, e.ctid FROM items i LEFT JOIN empty e ON false",
+        [False, True, True],
+    ),
     ("SELECT t FROM docs, unnest(docs.tags) AS t", [True]),
     (
         "SELECT unnest(tags) AS t, jsonb_array_elements_text(body -> 'n') AS e FROM docs",

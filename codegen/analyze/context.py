@@ -83,6 +83,9 @@ class Entry:
     alias: str
     cols: list[Col]
     table: str | None = None
+    # A table's own rows (not a view, subquery or CTE): its system columns (ctid, xmin,
+    # xmax, ...) can be named; "outer" when an outer join may leave the row missing.
+    rows: str = ""
 
 
 @dataclass(frozen=True)

@@ -150,14 +150,14 @@ def common(
     node: ast.Node,
 ) -> Typed:
     """Values that resolve to one common type (COALESCE, GREATEST, CASE results);
-    `all_null`: NULL only when every value is (COALESCE), else when any is."""
+    `all_null`: NULL only when every value is (COALESCE), else when any is. As
+    PostgreSQL's select_common_type: values of no type at all (parameters, quoted
+    literals, NULL) resolve to text whatever the surroundings expect."""
     typed = [expr(ctx, a, scope, None) for a in args]
     known = [t.type for t in typed if t.type]
-    typ = ctx.types.common_type(known) if known else None
+    typ = ctx.types.common_type(known) if known else "text"
     if known and typ is None:
         raise ctx.error(f"types {', '.join(known)} cannot be matched; add a cast", node)
-    if typ is None and expect is not None:
-        typ = expect.type
     if typ is not None:
         typed = [
             expr(ctx, a, scope, Typed(typ, t.nullable)) if t.type is None else t

@@ -68,7 +68,7 @@ def lookup(
         for e in s.entries:
             if qual is not None and e.alias != qual:
                 continue
-            found.extend(c for c in e.cols if c.name == name)
+            found.extend([c for c in e.cols if c.name == name] or _system_column(e, name))
         if qual is None and not found:
             # USING columns appear merged in the star list only.
             found.extend(m.col for m in s.star if m.col.name == name and m.col.origin is None)
@@ -258,7 +258,32 @@ def from_item(ctx: Context, item: ast.Node, scope: Scope) -> Entries:
         return _range_function(ctx, item, scope)
     if isinstance(item, ast.JoinExpr):
         return _join(ctx, item, scope)
-    raise ctx.error(f"unsupported FROM item {type(item).__name__}", item)
+    if isinstance(item, ast.RangeTableSample):
+        return _table_sample(ctx, item, scope)
+    what = {"RangeTableFunc": "XMLTABLE"}.get(type(item).__name__, type(item).__name__)
+    raise ctx.error(f"{what} in FROM is not supported; select from it in a view", item)
+
+
+# TABLESAMPLE methods PostgreSQL ships: their argument types (REPEATABLE takes float8).
+SAMPLE_METHODS = {"system": ("float4",), "bernoulli": ("float4",)}
+
+
+def _table_sample(ctx: Context, item: ast.RangeTableSample, scope: Scope) -> Entries:
+    """`t TABLESAMPLE SYSTEM (pct) [REPEATABLE (seed)]`: the table's rows, a sample."""
+    method = sval(present(item.method)[-1])
+    types = SAMPLE_METHODS.get(method)
+    if types is None:
+        raise ctx.error(f'tablesample method "{method}" does not exist', item)
+    args = list(item.args or ())
+    if len(args) != len(types):
+        raise ctx.error(
+            f"tablesample method {method} requires {len(types)} argument, not {len(args)}", item
+        )
+    for arg, typ in zip(args, types, strict=True):
+        expressions.expr(ctx, arg, scope, Typed(typ, False))
+    if item.repeatable is not None:
+        expressions.expr(ctx, item.repeatable, scope, Typed("float8", False))
+    return from_item(ctx, present(item.relation), scope)
 
 
 def _range_var(ctx: Context, item: ast.RangeVar, scope: Scope) -> Entries:
@@ -271,8 +296,29 @@ def _range_var(ctx: Context, item: ast.RangeVar, scope: Scope) -> Entries:
         e = Entry(alias, rename(cols, colnames), whole)
     else:
         t = table(ctx, item)
-        e = Entry(alias, rename(table_cols(t), colnames), t.name)
+        e = Entry(alias, rename(table_cols(t), colnames), t.name, own_rows(ctx, t))
     return [e], star_of(e)
+
+
+def own_rows(ctx: Context, t: cat.Table) -> str:
+    """Entry.rows for a relation: a table has system columns, a view or sequence none."""
+    return "" if t.is_view or t.name in ctx.catalog.sequences else "table"
+
+
+# Columns every table has besides its own (PostgreSQL's system columns), never NULL.
+SYSTEM_COLUMNS = {
+    "tableoid": "oid",
+    "ctid": "tid",
+    "xmin": "xid",
+    "xmax": "xid",
+    "cmin": "cid",
+    "cmax": "cid",
+}
+
+
+def _system_column(e: Entry, name: str) -> list[Col]:
+    typ = SYSTEM_COLUMNS.get(name) if e.rows else None
+    return [Col(name, typ, e.rows == "outer")] if typ else []
 
 
 def _range_function(ctx: Context, item: ast.RangeFunction, scope: Scope) -> Entries:
@@ -333,7 +379,10 @@ def _function_columns(
 
 def _nullify(entries: list[Entry], star: list[StarCol]) -> Entries:
     """The side of an outer join that may be missing: every column nullable."""
-    out = [Entry(e.alias, [replace(c, nullable=True) for c in e.cols], e.table) for e in entries]
+    out = [
+        replace(e, cols=[replace(c, nullable=True) for c in e.cols], rows=e.rows and "outer")
+        for e in entries
+    ]
     return out, [replace(m, col=replace(m.col, nullable=True)) for m in star]
 
 
