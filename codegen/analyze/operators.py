@@ -102,11 +102,16 @@ def _between(
 def _like(
     ctx: Context, node: ast.A_Expr, scope: Scope, expect: Typed | None, hint: str | None
 ) -> Typed:
-    text = Typed("text", False)
-    lexpr = present(node.lexpr)
-    left = expressions.expr(ctx, lexpr, scope, text)
-    right = expressions.expr(ctx, _rexpr(node), scope, text, hint=name_of(lexpr))
-    return Typed("bool", left.nullable or right.nullable)
+    """`a [NOT] [I]LIKE b [ESCAPE c]`: the operator ~~ (!~~, ~~*, !~~*) resolved like any
+    other, so `citext_col LIKE @p` takes a citext pattern; text when neither side is typed."""
+    lexpr, rexpr = present(node.lexpr), _rexpr(node)
+    probe = [expressions.expr(ctx, n, scope) for n in (lexpr, rexpr)]
+    if probe[0].type is None and probe[1].type is None:
+        text = Typed("text", False)
+        left = expressions.expr(ctx, lexpr, scope, text)
+        right = expressions.expr(ctx, rexpr, scope, text, hint=name_of(lexpr))
+        return Typed("bool", left.nullable or right.nullable)
+    return binary(ctx, sval(present(node.name)[-1]), lexpr, rexpr, scope, None, node)
 
 
 def _nullif(
