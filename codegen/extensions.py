@@ -9,11 +9,16 @@ plus those objects, exactly as PostgreSQL would after the same DDL.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from functools import cache
 
 from codegen.pgtypes import DATA, Builtins, Operator, TypeInfo, builtins, func_from_dump
 
 EXTENSIONS = DATA.parent / "extensions"  # one file per contrib extension (dump_extensions)
+# Extensions whose STRICT functions still return NULL for some non-NULL arguments
+# (PostGIS: ST_GeometryN past the last part, ST_X of an empty point, ST_StartPoint of a
+# polygon): their results are typed nullable, never NOT NULL where NULL is possible.
+NULL_FOR_SOME_VALUES = frozenset({"postgis"})
 
 
 def extension_names() -> frozenset[str]:
@@ -44,7 +49,10 @@ def with_extensions(names: tuple[str, ...]) -> Builtins:
                 tname, t["category"], t["preferred"], t["elem"], t["array"], t["kind"]
             )
         for f in raw["functions"]:
-            funcs.setdefault(f["name"], []).append(func_from_dump(f))
+            func = func_from_dump(f)
+            if name in NULL_FOR_SOME_VALUES:
+                func = replace(func, strict=False)
+            funcs.setdefault(f["name"], []).append(func)
         for o in raw["operators"]:
             ops.setdefault(o["name"], []).append(
                 Operator(o["name"], o["left"], o["right"], o["result"])

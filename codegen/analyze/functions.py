@@ -15,7 +15,8 @@ from codegen.analyze import scope as sc
 from codegen.analyze.context import BOOL, Context, Scope, Typed, present, svals
 from codegen.analyze.operators import pick
 from codegen.catalog.model import relation_key
-from codegen.pgtypes import Choice, Func, choose, resolve_function
+from codegen.overloads import Choice, choose, resolve_function
+from codegen.pgtypes import Func
 
 
 def call(

@@ -17,7 +17,8 @@ from pglast.enums import GroupingSetKind, OnConflictAction
 
 from codegen.analyze.context import Typed, sval
 from codegen.analyze.model import Col
-from codegen.pgtypes import Choice, builtins
+from codegen.overloads import Choice
+from codegen.pgtypes import builtins
 
 # Strict functions that still return NULL for some non-NULL inputs.
 NULL_ON_VALUE = frozenset(

@@ -2,7 +2,7 @@
 `NULLIF`, `op ANY (array)`, row comparisons.
 
 Each form has its own rule in `_FORMS`, keyed by the parser's expression kind. Operators
-resolve with PostgreSQL's own operator table (`pgtypes.resolve_operator`), and an untyped
+resolve with PostgreSQL's own operator table (`overloads.resolve_operator`), and an untyped
 operand (a literal or parameter) takes the type the winning operator declares for it.
 """
 
@@ -17,7 +17,7 @@ from pglast.enums import A_Expr_Kind, SubLinkType
 from codegen.analyze import expressions, params, statements
 from codegen.analyze.context import Context, Scope, Typed, present, subquery, sval
 from codegen.analyze.nullability import NULL_ON_VALUE_OPS
-from codegen.pgtypes import Choice, resolve_operator
+from codegen.overloads import Choice, resolve_operator
 
 _COMPARISONS = {"=", "<>", "!=", "<", ">", "<=", ">="}
 Form = Callable[[Context, ast.A_Expr, Scope, Typed | None, str | None], Typed]

@@ -264,15 +264,21 @@ def from_item(ctx: Context, item: ast.Node, scope: Scope) -> Entries:
     raise ctx.error(f"{what} in FROM is not supported; select from it in a view", item)
 
 
-# TABLESAMPLE methods PostgreSQL ships: their argument types (REPEATABLE takes float8).
-SAMPLE_METHODS = {"system": ("float4",), "bernoulli": ("float4",)}
+# TABLESAMPLE methods: their argument types (REPEATABLE takes float8); the extension that
+# brings a method, if any.
+SAMPLE_METHODS = {
+    "system": (("float4",), None),
+    "bernoulli": (("float4",), None),
+    "system_rows": (("int8",), "tsm_system_rows"),
+    "system_time": (("float8",), "tsm_system_time"),
+}
 
 
 def _table_sample(ctx: Context, item: ast.RangeTableSample, scope: Scope) -> Entries:
     """`t TABLESAMPLE SYSTEM (pct) [REPEATABLE (seed)]`: the table's rows, a sample."""
     method = sval(present(item.method)[-1])
-    types = SAMPLE_METHODS.get(method)
-    if types is None:
+    types, extension = SAMPLE_METHODS.get(method, ((), "?"))
+    if extension is not None and extension not in ctx.catalog.extensions:
         raise ctx.error(f'tablesample method "{method}" does not exist', item)
     args = list(item.args or ())
     if len(args) != len(types):
