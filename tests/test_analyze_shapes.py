@@ -90,6 +90,10 @@ SHAPES = [
     "RETURNING id, (xmax = 0) AS inserted",
     "DELETE FROM items WHERE ctid = @row RETURNING tableoid::regclass AS t",
     "SELECT id FROM items TABLESAMPLE SYSTEM (10)",
+    # every SET/VALUES expression is typed before the bare ones take their column's type
+    "UPDATE items SET c = @x + 1, a = @x WHERE id = 1 RETURNING id",
+    "UPDATE items SET b = @w WHERE id = @w RETURNING id",
+    "INSERT INTO items (id, a, b) VALUES (@p, 1, 'x'), (2, @p, @q) RETURNING id",
     "SELECT s.id FROM items AS s TABLESAMPLE BERNOULLI (@pct) REPEATABLE (@seed)",
 ]
 
@@ -117,6 +121,12 @@ async def test_shape_types_are_postgresql_s(pg: asyncpg.Connection[Any], sql: st
         ("SELECT xmin FROM (SELECT id FROM items) s", "xmin"),
         ("WITH w AS (SELECT 1 AS n) SELECT ctid FROM w", "ctid"),
         ("SELECT id FROM items TABLESAMPLE nope (1)", "nope"),
+        (
+            "UPDATE items SET a = @s, c = CASE WHEN @s = 'x' THEN 1 ELSE 2 END WHERE id = 1",
+            "parameter s is text where it is first used",
+        ),
+        ("UPDATE items SET b = @x, c = @x + 1 WHERE id = 1", "parameter x is int4"),
+        ("INSERT INTO items (id, a, b) VALUES (1, @y + 1, @y)", "parameter y is int4"),
     ],
 )
 async def test_shapes_postgresql_rejects_are_errors(

@@ -38,6 +38,7 @@ def analyze(query: Query, catalog: cat.Catalog) -> Analysis:
     """Types one query; a `CodegenError` names the spot of anything it cannot type."""
     ctx = Context(catalog, query, query.source)
     stmt = query.stmt
+    copy_columns = checks.copy_columns(query, stmt)  # the shape first: it says more
     cols = statements.statement(ctx, stmt, Scope())
     checks.returns_rows(query, cols)
     checks.reports_count(query, stmt)
@@ -55,7 +56,7 @@ def analyze(query: Query, catalog: cat.Catalog) -> Analysis:
         model=model,
         statement=kind,
         table=table,
-        copy_columns=checks.copy_columns(query, stmt),
+        copy_columns=copy_columns,
         always_one_row=nullability.always_one_row(stmt),
     )
 

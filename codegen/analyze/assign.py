@@ -12,11 +12,17 @@ PostgreSQL 15-17 have them (tests compare it with the server's pg_cast).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
 from pglast import ast
 
 from codegen import catalog as cat
+from codegen.analyze import params
 from codegen.analyze.context import Context, Typed, location_of
 from codegen.pgtypes import TypeSpace
+
+T = TypeVar("T")
 
 _STRINGS = frozenset({"text", "varchar", "bpchar"})
 
@@ -49,6 +55,30 @@ def assignable(types: TypeSpace, source: str, target: str) -> bool:
     if types.is_array(source) and types.is_array(target):
         return assignable(types, types.elem(source), types.elem(target))
     return False
+
+
+def coercion_order(items: Iterable[T], value: Callable[[T], object]) -> list[T]:
+    """The values of a VALUES row or a SET list in the order PostgreSQL fixes their types:
+    it types every expression first and only then coerces each to its column, so a bare
+    parameter or literal takes its column's type last (see `settled`)."""
+    return sorted(items, key=lambda item: isinstance(value(item), ast.ParamRef | ast.A_Const))
+
+
+def settled(ctx: Context) -> frozenset[int]:
+    """The parameters typed before a VALUES row or SET list is typed (by WHERE, FROM or an
+    earlier row): there a bare one is a typed value, converted by assignment."""
+    return frozenset(n for n, t in ctx.param_types.items() if t.type is not None)
+
+
+def bare_param(ctx: Context, node: ast.Node, col: cat.Column, before: frozenset[int]) -> None:
+    """A bare parameter typed by another expression of the same row or SET list cannot
+    also take its column's type: `SET s = $2, t = CASE WHEN $2 = 'x' ...` types $2 as text
+    in the CASE before s coerces it, and PostgreSQL's PREPARE refuses ("inconsistent types
+    deduced for parameter $2"). Typed by WHERE before, it would be converted instead."""
+    if isinstance(node, ast.ParamRef) and node.number not in before:
+        conflict = params.two_types(ctx, node, col.type)
+        if conflict is not None:
+            raise conflict
 
 
 def check(

@@ -279,9 +279,12 @@ def insert(ctx: Context, stmt: ast.InsertStmt, parent: Scope) -> list[Col]:
     if isinstance(select_stmt, ast.SelectStmt) and select_stmt.valuesLists:
         for row in select_stmt.valuesLists:
             _insert_count(ctx, stmt, len(row), len(targets), row)
-            for i, (value, col) in enumerate(zip(row, targets, strict=False)):
+            before = assign.settled(ctx)
+            cells = list(enumerate(zip(row, targets, strict=False)))
+            for i, (value, col) in assign.coercion_order(cells, lambda c: c[1][0]):
                 if isinstance(value, ast.SetToDefault):
                     continue
+                assign.bare_param(ctx, value, col, before)
                 got = expressions.expr(
                     ctx, value, scope, Typed(col.type, not col.not_null), hint=col.name
                 )
@@ -379,7 +382,8 @@ def _arbiter(ctx: Context, infer: ast.InferClause, t: cat.Table) -> None:
 def assignments(ctx: Context, targets: Sequence[ast.ResTarget], t: cat.Table, scope: Scope) -> None:
     """`SET col = value, ...` (UPDATE and ON CONFLICT DO UPDATE)."""
     subqueries: dict[int, list[Col]] = {}  # SET (a, b) = (SELECT ...), by location
-    for rt in targets:
+    before = assign.settled(ctx)
+    for rt in assign.coercion_order(targets, lambda rt: rt.val):
         val: ast.Node | None = present(rt.val)
         col = t.column(present(rt.name))
         if col is None:
@@ -389,6 +393,7 @@ def assignments(ctx: Context, targets: Sequence[ast.ResTarget], t: cat.Table, sc
         generated.check_assignment(ctx, col, val, rt)
         if val is None or isinstance(val, ast.SetToDefault):
             continue
+        assign.bare_param(ctx, val, col, before)
         got = expressions.expr(ctx, val, scope, Typed(col.type, not col.not_null), hint=col.name)
         assign.check(ctx, got, col, val, rt)
 
