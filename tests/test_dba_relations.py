@@ -182,3 +182,20 @@ def test_tables_in_other_schemas_keep_their_schema_and_columns() -> None:
     assert reads(r) == {"app.books": ("id", "label"), "books": ("id",)}
     assert writes(r) == {("app.books", "update"): ("label",)}
     assert Lock("FOR NO KEY UPDATE", ("app.books",), implicit=True) in r.locks
+
+
+def test_merge_reads_its_source_and_writes_by_its_when_clauses() -> None:
+    r = rel(
+        "MERGE INTO books b USING authors a ON b.author_id = a.id "
+        "WHEN MATCHED AND a.bio IS NULL THEN DELETE "
+        "WHEN MATCHED THEN UPDATE SET title = a.name "
+        "WHEN NOT MATCHED THEN INSERT (id, author_id, title) VALUES (a.id, a.id, a.name)"
+    )
+    assert writes(r) == {
+        ("books", "delete"): (),
+        ("books", "update"): ("title",),
+        ("books", "insert"): ("id", "author_id", "title"),
+        ("reviews", "set-null"): ("book_id",),
+    }
+    assert reads(r)["authors"] == ("id", "name", "bio")
+    assert Lock("FOR UPDATE", ("books",), implicit=True) in r.locks

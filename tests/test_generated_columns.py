@@ -72,6 +72,13 @@ STATEMENTS = [
     "INSERT INTO gt (x) VALUES (1) ON CONFLICT (x) DO UPDATE SET id = 5",
     "INSERT INTO gt (x) VALUES (1) ON CONFLICT (x) DO UPDATE SET g = 5",
     "INSERT INTO gt (x) VALUES (1) ON CONFLICT (x) DO UPDATE SET x = excluded.x + 1",
+    "MERGE INTO gt USING (SELECT 1 AS v) s ON gt.x = s.v "
+    "WHEN NOT MATCHED THEN INSERT (id, x) VALUES (s.v, s.v)",
+    "MERGE INTO gt USING (SELECT 1 AS v) s ON gt.x = s.v "
+    "WHEN NOT MATCHED THEN INSERT (id, x) OVERRIDING SYSTEM VALUE VALUES (s.v, s.v)",
+    "MERGE INTO gt USING (SELECT 1 AS v) s ON gt.x = s.v WHEN MATCHED THEN UPDATE SET g = 1",
+    "MERGE INTO gt USING (SELECT 1 AS v) s ON gt.x = s.v "
+    "WHEN MATCHED THEN UPDATE SET x = s.v + 1 WHEN NOT MATCHED THEN INSERT (x) VALUES (s.v)",
 ]
 
 

@@ -17,7 +17,16 @@ from pglast import ast
 from pglast.enums import OnConflictAction, SetOperation
 
 from codegen import catalog as cat
-from codegen.analyze import assign, expressions, generated, grouping, nullability, stars, utility
+from codegen.analyze import (
+    assign,
+    expressions,
+    generated,
+    grouping,
+    merge,
+    nullability,
+    stars,
+    utility,
+)
 from codegen.analyze import scope as sc
 from codegen.analyze.colnames import column_name
 from codegen.analyze.context import (
@@ -45,7 +54,7 @@ def statement(ctx: Context, stmt: ast.Node, scope: Scope) -> list[Col]:
     if type(stmt) in utility.UTILITY:
         return utility.statement(ctx, stmt, scope)
     raise ctx.error(
-        f"{_statement_name(stmt)} cannot be a query; use SELECT, INSERT, UPDATE, DELETE or "
+        f"{_statement_name(stmt)} cannot be a query; use SELECT, INSERT, UPDATE, DELETE, MERGE or "
         "one of TRUNCATE, VACUUM, ANALYZE, NOTIFY, LISTEN, UNLISTEN, CALL, DO, "
         "REFRESH MATERIALIZED VIEW, LOCK, SET, RESET, CREATE TEMP TABLE",
         location=0,
@@ -484,4 +493,5 @@ _SHAPES: dict[type[ast.Node], Callable[[Context, Any, Scope], list[Col]]] = {
     ast.InsertStmt: insert,
     ast.UpdateStmt: update,
     ast.DeleteStmt: delete,
+    ast.MergeStmt: lambda ctx, stmt, scope: merge.merge(ctx, stmt, scope),
 }

@@ -144,6 +144,8 @@ class _Walker:
             self._update(node, parent, ctes)
         elif isinstance(node, ast.DeleteStmt):
             self._delete(node, parent, ctes)
+        elif isinstance(node, ast.MergeStmt):
+            self._merge(node, parent, ctes)
         else:
             self.expr(node, _Scope(parent=parent), ctes)
 
@@ -246,6 +248,27 @@ class _Walker:
         if node.whereClause is not None:
             self.expr(node.whereClause, scope, ctes)
         self._returning(node, table, parent, ctes)
+
+    def _merge(self, node: Any, parent: _Scope | None, ctes: frozenset[str]) -> None:
+        """MERGE: the source is read; each WHEN clause writes the target as the INSERT,
+        UPDATE or DELETE it stands for (with their implicit locks)."""
+        table, scope = self._target(node.relation, parent)
+        self._from_item(node.sourceRelation, scope, ctes)
+        self.expr(node.joinCondition, scope, ctes)
+        for when in node.mergeWhenClauses or ():
+            if when.condition is not None:
+                self.expr(when.condition, scope, ctes)
+            if when.commandType == enums.CmdType.CMD_UPDATE:
+                self._set(table, when.targetList, scope, ctes)
+            elif when.commandType == enums.CmdType.CMD_INSERT:
+                cols = [c.name for c in when.targetList or ()] or self._columns(table)
+                self.write(table, "insert", cols)
+                self._fk_locks(table, cols)
+                self.expr(when.values or (), scope, ctes)
+            elif when.commandType == enums.CmdType.CMD_DELETE:
+                self.write(table, "delete", ())
+                self.locks.append(Lock("FOR UPDATE", (table,), implicit=True))
+                self._cascade(table, "delete", [], set())
 
     def _returning(
         self, node: Any, table: str, parent: _Scope | None, ctes: frozenset[str]
