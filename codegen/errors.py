@@ -68,6 +68,12 @@ class CodegenError(Exception):
         return f"{path}:{line}:{col}: error: {self.message}\n    {text}\n    {caret}"
 
 
+class Unsupported(CodegenError):
+    """Input PostgreSQL takes that the generator does not model (a whole row as a column,
+    XMLTABLE, ...): in a query it is an error like any other; in a view's definition it
+    leaves the view untyped, so only the queries that read the view fail."""
+
+
 class CodegenErrors(Exception):
     """Several independent errors found in one run: report them all, not just the first."""
 

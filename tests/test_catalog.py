@@ -455,3 +455,23 @@ def test_column_default_flags_in_project_schema() -> None:
     assert messages.column("id") == Column("id", "int8", True, True, "identity")
     assert messages.column("created_at") == Column("created_at", "timestamptz", True, True)
     assert messages.column("content") == Column("content", "text", True, False)
+
+
+def test_a_view_the_analyzer_cannot_type_leaves_the_rest_of_the_schema_working() -> None:
+    cat = build(
+        "CREATE TABLE t (id int PRIMARY KEY);\n"
+        "CREATE VIEW rows_of_t AS SELECT t FROM t;\n"  # a whole row: not typed
+        "CREATE VIEW gone AS SELECT t FROM t;\n"
+        "DROP VIEW gone;\n"
+    )
+    assert "t" in cat.tables and "rows_of_t" not in cat.tables
+    why = cat.why_untyped(None, "rows_of_t")
+    assert why is not None and "0001_m.sql:2:" in why and "whole row" in why
+    assert cat.why_untyped(None, "gone") is None and "gone" not in cat.untyped
+    fixed = build(
+        "CREATE TABLE t (id int PRIMARY KEY);\n"
+        "CREATE VIEW v AS SELECT t FROM t;\n"
+        "CREATE OR REPLACE VIEW v AS SELECT t.id FROM t;\n"
+    )
+    assert fixed.tables["v"].columns == (Column("id", "int4", True),)
+    assert fixed.why_untyped(None, "v") is None

@@ -19,7 +19,7 @@ from pglast import ast
 
 from codegen import catalog as cat
 from codegen.analyze.model import Col
-from codegen.errors import CodegenError, SourceText
+from codegen.errors import CodegenError, SourceText, Unsupported
 from codegen.parse import Query
 from codegen.pgtypes import TypeSpace
 
@@ -64,6 +64,11 @@ class Context:
         if self.query is not None:
             return self.query.error(message, loc)
         return CodegenError(message, self.source, loc or 0)
+
+    def unsupported(self, message: str, node: ast.Node | None = None) -> Unsupported:
+        """An error for what PostgreSQL takes but the generator does not model."""
+        err = self.error(message, node)
+        return Unsupported(err.message, err.source, err.offset)
 
     @property
     def type_source(self) -> SourceText:

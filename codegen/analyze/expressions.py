@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pglast import ast
-from pglast.enums import SQLValueFunctionOp, SubLinkType
+from pglast.enums import SQLValueFunctionOp, SubLinkType, XmlExprOp
 
 from codegen import catalog as cat
 from codegen.analyze import fields, functions, nullability, operators, params, statements
@@ -59,7 +59,7 @@ def expr(
     """The type and nullability of `node`; types untyped parameters it contains."""
     typing_rule = RULES.get(type(node))
     if typing_rule is None:
-        raise ctx.error(
+        raise ctx.unsupported(
             f"cannot infer the type of {type(node).__name__}; add a cast such as ::text", node
         )
     return typing_rule(ctx, node, scope, Want(expect, hint, allow_set))
@@ -239,6 +239,36 @@ def _sql_value(ctx: Context, node: ast.SQLValueFunction, scope: Scope, want: Wan
     return Typed(SVF_TYPES.get(op, "text"), op in nullability.SVF_NULLABLE)
 
 
+# XML functions written as SQL syntax (xmlelement(name x, ...), ... IS DOCUMENT): the types
+# their arguments take; element and forest contents take any type (a parameter there has
+# none, as PostgreSQL says). Results are xml, IS DOCUMENT bool.
+_XML_ARGS = {
+    "IS_XMLCONCAT": "xml",
+    "IS_DOCUMENT": "xml",
+    "IS_XMLROOT": "xml",
+    "IS_XMLPARSE": "text",
+    "IS_XMLPI": "text",
+}
+
+
+@rule(ast.XmlExpr)
+def _xml(ctx: Context, node: ast.XmlExpr, scope: Scope, want: Want) -> Typed:
+    op = XmlExprOp(present(node.op)).name
+    args = list(node.args or ()) + [present(r.val) for r in node.named_args or ()]
+    typ = _XML_ARGS.get(op)
+    for i, arg in enumerate(args):
+        first = i == 0 or op == "IS_XMLCONCAT"
+        expect = "bool" if op == "IS_XMLPARSE" and i else typ if first else "text"
+        expr(ctx, arg, scope, Typed(expect, True) if typ else None)
+    return Typed("bool" if op == "IS_DOCUMENT" else "xml", True)
+
+
+@rule(ast.XmlSerialize)
+def _xml_serialize(ctx: Context, node: ast.XmlSerialize, scope: Scope, want: Want) -> Typed:
+    expr(ctx, present(node.expr), scope, Typed("xml", True))
+    return Typed(cat.type_name(present(node.typeName), ctx.types, ctx.type_source), True)
+
+
 @rule(ast.CollateClause)
 def _collate(ctx: Context, node: ast.CollateClause, scope: Scope, want: Want) -> Typed:
     return expr(ctx, present(node.arg), scope, want.expect, want.hint)
@@ -258,7 +288,7 @@ def _indirection(ctx: Context, node: ast.A_Indirection, scope: Scope, want: Want
         typ = expr(ctx, present(node.arg), scope).type
     for ind in inds:
         if not isinstance(ind, ast.A_Indices):
-            raise ctx.error("field selection is not supported; add a cast", node)
+            raise ctx.unsupported("field selection is not supported; add a cast", node)
         for bound in (ind.lidx, ind.uidx):
             if bound is not None:
                 expr(ctx, bound, scope, Typed("int4", False))

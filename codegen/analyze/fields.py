@@ -30,7 +30,7 @@ def select_field(ctx: Context, arg: ast.Node, name: str, scope: Scope) -> Typed:
     fields = _row_fields(ctx, arg, typed.type)
     if fields is None:
         instead = "call it in FROM" if isinstance(arg, ast.FuncCall) else "add a cast"
-        raise ctx.error(
+        raise ctx.unsupported(
             f"field selection from {typed.type or 'this value'} is not supported "
             f"(its fields are not known exactly); {instead}",
             arg,

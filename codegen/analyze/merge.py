@@ -46,5 +46,5 @@ def merge(ctx: Context, stmt: ast.MergeStmt, parent: Scope) -> list[Col]:
             )
             statements.insert(ctx, insert, source)
     if getattr(stmt, "returningList", None):
-        raise ctx.error("MERGE ... RETURNING is not supported; select the rows after it", stmt)
+        raise ctx.unsupported("MERGE ... RETURNING is not supported; select the rows after it")
     return []

@@ -183,6 +183,9 @@ def table(ctx: Context, rv: ast.RangeVar) -> cat.Table:
     found = found or system_relation(rv.schemaname, name, ctx.catalog.extensions)
     if found is None:
         shown = f"{rv.schemaname}.{name}" if rv.schemaname else name
+        why = ctx.catalog.why_untyped(rv.schemaname, name)
+        if why is not None:
+            raise ctx.unsupported(f'relation "{shown}" cannot be used here: {why}', rv)
         raise ctx.error(f'relation "{shown}" does not exist', rv)
     return found
 
@@ -261,7 +264,7 @@ def from_item(ctx: Context, item: ast.Node, scope: Scope) -> Entries:
     if isinstance(item, ast.RangeTableSample):
         return _table_sample(ctx, item, scope)
     what = {"RangeTableFunc": "XMLTABLE"}.get(type(item).__name__, type(item).__name__)
-    raise ctx.error(f"{what} in FROM is not supported; select from it in a view", item)
+    raise ctx.unsupported(f"{what} in FROM is not supported; select from it in a view", item)
 
 
 # TABLESAMPLE methods: their argument types (REPEATABLE takes float8); the extension that

@@ -220,7 +220,7 @@ def target_list(
         if isinstance(val, ast.ColumnRef):
             found = sc.resolve_column(ctx, val, scope)
             if found is None and sc.table_row(ctx, val, scope):  # `SELECT t FROM t`
-                raise ctx.error(
+                raise ctx.unsupported(
                     f"a whole row ({name}) as a result column is not supported (PostgreSQL "
                     f"types it as the table's row type); select {name}.* or "
                     f"sqlc.embed({name}), or to_jsonb({name})",
@@ -338,7 +338,7 @@ def _insert_columns(ctx: Context, stmt: ast.InsertStmt, t: cat.Table) -> list[ca
         if col is None:
             raise ctx.error(f'column "{rt.name}" of relation "{t.name}" does not exist', rt)
         if rt.indirection:
-            raise ctx.error("assigning to a field or element is not supported", rt)
+            raise ctx.unsupported("assigning to a field or element is not supported", rt)
         targets.append(col)
     return targets
 

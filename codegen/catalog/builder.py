@@ -34,6 +34,9 @@ class Builder:
         self.composites: set[str] = set()
         self.extensions: set[str] = set()  # CREATE EXTENSION, of those dumped
         self.sequences: set[str] = set()  # keyed like relations
+        # views (and CREATE TABLE AS) whose query the analyzer cannot type: key -> why;
+        # a query that reads one is an error saying so, the rest of the schema still works
+        self.untyped: dict[str, str] = {}
         self.view_columns = view_columns
 
     def freeze(self, migrations: Iterable[str] = ()) -> Catalog:
@@ -51,6 +54,7 @@ class Builder:
             frozenset(self.composites),
             frozenset(self.extensions),
             frozenset(self.sequences),
+            dict(self.untyped),
         )
 
     @property

@@ -189,6 +189,10 @@ def drop(b: Builder, stmt: Any, source: SourceText) -> None:
         if kind in RELATIONS:
             names = [n.sval for n in obj]
             key = b.find_key(names[-2] if len(names) > 1 else None, names[-1])
+            untyped = find_relation(b.untyped, b.search_path, *_schema_name(names))
+            if key is None and untyped is not None:
+                del b.untyped[untyped]
+                continue
             if key is None:
                 if stmt.missing_ok:
                     continue

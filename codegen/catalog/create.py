@@ -17,7 +17,7 @@ from pglast.enums import ConstrType, ObjectType, TableLikeOption
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Column, ForeignKey, Index, Table
 from codegen.catalog.names import default_name, type_name
-from codegen.errors import CodegenError, SourceText
+from codegen.errors import CodegenError, SourceText, Unsupported
 from codegen.pgtypes import SERIALS
 
 # pglast types every AST field as Optional; the handlers check shapes themselves.
@@ -289,21 +289,31 @@ def create_index(b: Builder, stmt: Any, source: SourceText) -> None:
 
 
 def _query_columns(
-    b: Builder, query: Any, aliases: Any, source: SourceText
+    b: Builder, name: str, query: Any, aliases: Any, source: SourceText
 ) -> tuple[Column, ...] | None:
-    """The columns of a view's or CREATE TABLE AS's query, renamed by its column list."""
+    """The columns of a view's or CREATE TABLE AS's query, renamed by its column list.
+    A query the analyzer cannot type leaves the relation untyped (None, the reason in
+    `b.untyped`): only queries that read it fail, each saying why."""
+    b.untyped.pop(name, None)
     if b.view_columns is None:
         return None
-    cols = b.view_columns(b.freeze(), query, source)
+    try:
+        cols = b.view_columns(b.freeze(), query, source)
+    except Unsupported as exc:  # PostgreSQL's own errors still fail the schema
+        where = exc.location
+        at = f" at {where[0]}:{where[1]}:{where[2]}" if where else ""
+        b.untyped[name] = f"its query{at} cannot be typed: {exc.message}"
+        b.tables.pop(name, None)
+        return None
     names = [a.sval for a in aliases or ()]
     return tuple(replace(c, name=names[i]) if i < len(names) else c for i, c in enumerate(cols))
 
 
 def create_view(b: Builder, stmt: Any, source: SourceText) -> None:
     name = b.rel_key(stmt.view, source)
-    if name in b.tables and not stmt.replace:
+    if (name in b.tables or name in b.untyped) and not stmt.replace:
         raise CodegenError(f'relation "{name}" already exists', source, stmt.view.location)
-    cols = _query_columns(b, stmt.query, stmt.aliases, source)
+    cols = _query_columns(b, name, stmt.query, stmt.aliases, source)
     if cols is not None:
         b.tables[name] = Table(name, cols, is_view=True)
 
@@ -317,7 +327,7 @@ def create_table_as(b: Builder, stmt: Any, source: SourceText) -> None:
         if stmt.if_not_exists:
             return
         raise CodegenError(f'relation "{name}" already exists', source, stmt.into.rel.location)
-    cols = _query_columns(b, stmt.query, stmt.into.colNames, source)
+    cols = _query_columns(b, name, stmt.query, stmt.into.colNames, source)
     if cols is None:
         return
     matview = stmt.objtype == ObjectType.OBJECT_MATVIEW

@@ -87,6 +87,7 @@ class Catalog:
     composites: frozenset[str] = frozenset()  # CREATE TYPE t AS (...)
     extensions: frozenset[str] = frozenset()  # CREATE EXTENSION (those the generator knows)
     sequences: frozenset[str] = frozenset()  # CREATE SEQUENCE, keyed like relations
+    untyped: dict[str, str] = field(default_factory=dict)  # view -> why it is not typed
 
     def relation(self, schema: str | None, name: str) -> Table | None:
         """The relation `schema.name`, or `name` looked up through the search_path; a
@@ -96,6 +97,12 @@ class Catalog:
         if key is None:
             return None
         return self.tables.get(key) or Table(key, SEQUENCE_COLUMNS)
+
+    def why_untyped(self, schema: str | None, name: str) -> str | None:
+        """Why the view `schema.name` (or `name` on the search_path) has no known columns,
+        if it is one the analyzer could not type."""
+        key = find_relation(self.untyped, self.search_path, schema, name)
+        return None if key is None else self.untyped[key]
 
     @property
     def types(self) -> TypeSpace:
