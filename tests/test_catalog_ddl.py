@@ -126,13 +126,31 @@ async def test_catalog_matches_postgresql_after_each_alter(empty_db: str) -> Non
 
 
 def test_unhandled_statement_is_an_error_that_names_it() -> None:
-    # (tables imported from a foreign server: their columns are not in the SQL)
-    sql = "IMPORT FOREIGN SCHEMA remote FROM SERVER s INTO public;"
+    # (a cursor has no business in a migration; nothing else is left unlisted)
+    sql = "DECLARE c CURSOR FOR SELECT 1;"
     with pytest.raises(CodegenError) as info:
         build(BASE, sql)
-    assert "IMPORT FOREIGN" in info.value.message
-    assert "ImportForeignSchemaStmt" in info.value.message
+    assert "DECLARE C" in info.value.message
+    assert "DeclareCursorStmt" in info.value.message
     assert info.value.location == ("schema/0002_m.sql", 1, 1)
+
+
+def test_foreign_tables_declared_are_typed_imported_ones_are_not() -> None:
+    cat = build(
+        BASE,
+        "CREATE SERVER s FOREIGN DATA WRAPPER postgres_fdw;\n"
+        "CREATE USER MAPPING FOR CURRENT_USER SERVER s;\n"
+        "CREATE FOREIGN TABLE ft (id int NOT NULL, name text) SERVER s;\n"
+        "IMPORT FOREIGN SCHEMA remote LIMIT TO (a, b) FROM SERVER s INTO public;\n"
+        "IMPORT FOREIGN SCHEMA other FROM SERVER s INTO public;\n",
+    )
+    assert [(c.name, c.type, c.not_null) for c in cat.tables["ft"].columns] == [
+        ("id", "int4", True),
+        ("name", "text", False),
+    ]
+    why = cat.why_untyped(None, "a")
+    assert why is not None and "IMPORT FOREIGN SCHEMA remote" in why and "server s" in why
+    assert "a" not in cat.tables and cat.why_untyped(None, "c") is None
 
 
 def test_statements_without_effect_on_types_are_listed_not_skipped() -> None:

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from pglast import ast as _ast
-from pglast.enums import ConstrType, ObjectType, TableLikeOption
+from pglast.enums import ConstrType, ImportForeignSchemaType, ObjectType, TableLikeOption
 
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Column, ForeignKey, Index, Table
@@ -316,6 +316,19 @@ def create_view(b: Builder, stmt: Any, source: SourceText) -> None:
     cols = _query_columns(b, name, stmt.query, stmt.aliases, source)
     if cols is not None:
         b.tables[name] = Table(name, cols, is_view=True)
+
+
+def import_foreign_schema(b: Builder, stmt: Any, source: SourceText) -> None:
+    """IMPORT FOREIGN SCHEMA: the columns come from the remote server, not from the SQL, so
+    the tables it names (`LIMIT TO (...)`) are untyped: a query reading one is refused."""
+    if stmt.list_type != ImportForeignSchemaType.FDW_IMPORT_SCHEMA_LIMIT_TO:
+        return  # which tables arrive is known only to the remote server
+    for rv in stmt.table_list or ():
+        key = b.key(stmt.local_schema, rv.relname, source, rv.location)
+        b.untyped[key] = (
+            f"IMPORT FOREIGN SCHEMA {stmt.remote_schema} brings its columns from server "
+            f"{stmt.server_name}, not from the SQL; declare it with CREATE FOREIGN TABLE"
+        )
 
 
 def create_table_as(b: Builder, stmt: Any, source: SourceText) -> None:

@@ -32,6 +32,8 @@ Handler = Callable[[Builder, Any, SourceText], None]
 # it and it changes no type the generated code uses". Anything else is an error naming it.
 STATEMENTS: dict[type, Handler | None] = {
     ast.CreateStmt: create.create_table,
+    ast.CreateForeignTableStmt: lambda b, stmt, source: create.create_table(b, stmt.base, source),
+    ast.ImportForeignSchemaStmt: create.import_foreign_schema,
     ast.AlterTableStmt: alter_table,
     ast.IndexStmt: create.create_index,
     ast.ViewStmt: create.create_view,
@@ -70,6 +72,24 @@ STATEMENTS: dict[type, Handler | None] = {
     **dict.fromkeys((ast.VariableSetStmt, ast.TransactionStmt, ast.LockStmt), None),
     **dict.fromkeys((ast.ConstraintsSetStmt, ast.NotifyStmt, ast.CheckPointStmt), None),
     **dict.fromkeys((ast.CreatePublicationStmt, ast.AlterPublicationStmt), None),
+    **dict.fromkeys((ast.CreateSubscriptionStmt, ast.AlterSubscriptionStmt), None),
+    **dict.fromkeys((ast.DropSubscriptionStmt, ast.ListenStmt, ast.UnlistenStmt), None),
+    **dict.fromkeys((ast.DiscardStmt, ast.LoadStmt, ast.VariableShowStmt), None),
+    **dict.fromkeys((ast.ExplainStmt, ast.PrepareStmt, ast.ExecuteStmt), None),
+    **dict.fromkeys((ast.DeallocateStmt, ast.AlterSystemStmt), None),
+    # databases, tablespaces, collations, text search, languages, access methods, storage
+    **dict.fromkeys((ast.CreatedbStmt, ast.DropdbStmt, ast.AlterDatabaseStmt), None),
+    **dict.fromkeys((ast.AlterDatabaseSetStmt, ast.AlterDatabaseRefreshCollStmt), None),
+    **dict.fromkeys((ast.CreateTableSpaceStmt, ast.DropTableSpaceStmt), None),
+    **dict.fromkeys((ast.AlterTableSpaceOptionsStmt, ast.AlterTableMoveAllStmt), None),
+    **dict.fromkeys((ast.AlterCollationStmt, ast.AlterTSConfigurationStmt), None),
+    **dict.fromkeys((ast.AlterTSDictionaryStmt, ast.CreatePLangStmt, ast.CreateAmStmt), None),
+    **dict.fromkeys((ast.CreateTransformStmt, ast.AlterTypeStmt), None),  # ALTER TYPE SET (...)
+    **dict.fromkeys((ast.AlterExtensionContentsStmt, ast.AlterObjectDependsStmt), None),
+    # foreign data wrappers, servers and user mappings (foreign tables above)
+    **dict.fromkeys((ast.CreateFdwStmt, ast.AlterFdwStmt, ast.CreateForeignServerStmt), None),
+    **dict.fromkeys((ast.AlterForeignServerStmt, ast.CreateUserMappingStmt), None),
+    **dict.fromkeys((ast.AlterUserMappingStmt, ast.DropUserMappingStmt), None),
 }
 
 
