@@ -19,7 +19,7 @@ from pglast.enums import ObjectType
 from codegen.catalog import change, create
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Column, Table
-from codegen.catalog.names import type_name
+from codegen.catalog.names import type_of
 from codegen.errors import CodegenError, SourceText
 
 # (builder, table, subcommand, source, location of the table name) -> the changed table
@@ -107,7 +107,7 @@ ALTER_TABLE: dict[At, AlterHandler] = {
     At.AT_SetNotNull: _changes_column(lambda b, c, cmd, s: replace(c, not_null=True)),
     At.AT_DropNotNull: _changes_column(lambda b, c, cmd, s: replace(c, not_null=False)),
     At.AT_AlterColumnType: _changes_column(
-        lambda b, c, cmd, s: replace(c, type=type_name(cmd.def_.typeName, b.types, s))
+        lambda b, c, cmd, s: replace(c, type=type_of(b, cmd.def_.typeName, s))
     ),
     At.AT_AddIdentity: _changes_column(
         lambda b, c, cmd, s: replace(

@@ -37,6 +37,10 @@ class Builder:
         # views (and CREATE TABLE AS) whose query the analyzer cannot type: key -> why;
         # a query that reads one is an error saying so, the rest of the schema still works
         self.untyped: dict[str, str] = {}
+        # CREATE EXTENSION of one with no dump (pgvector, timescaledb, ...): a type name
+        # nothing else declares is taken as one of its types, opaque (see names.type_of)
+        self.foreign_extensions: set[str] = set()
+        self.opaque: set[str] = set()
         self.view_columns = view_columns
 
     def freeze(self, migrations: Iterable[str] = ()) -> Catalog:
@@ -55,6 +59,7 @@ class Builder:
             frozenset(self.extensions),
             frozenset(self.sequences),
             dict(self.untyped),
+            frozenset(self.opaque),
         )
 
     @property
@@ -64,7 +69,7 @@ class Builder:
             self.ranges,
             self.multiranges,
             {k: tuple(v) for k, v in self.functions.items()},
-            frozenset(self.composites) | frozenset(self.tables),  # a table is a row type too
+            frozenset(self.composites) | frozenset(self.tables) | frozenset(self.opaque),
             self.domains,
             frozenset(self.extensions),
             self.search_path,

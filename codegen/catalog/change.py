@@ -16,7 +16,7 @@ from pglast.enums import DropBehavior, ObjectType
 from codegen.catalog import routines
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Enum, Table, find_relation
-from codegen.catalog.names import find_type_key, multirange_name, type_key, type_name
+from codegen.catalog.names import find_type_key, multirange_name, type_key, type_of
 from codegen.errors import CodegenError, SourceText
 from codegen.pgtypes import array_key
 
@@ -354,7 +354,7 @@ def create_range(b: Builder, stmt: Any, source: SourceText) -> None:
     if subtype is None:
         raise CodegenError(f'range type "{name}": subtype is required', source, 0)
     multi = params.get("multirange_type_name")
-    b.ranges[name] = type_name(subtype, b.types, source)
+    b.ranges[name] = type_of(b, subtype, source)
     schema, _, bare = name.rpartition(".")
     multi_names = [n.sval for n in multi.names] if multi is not None else []
     if not multi_names:

@@ -16,7 +16,7 @@ from pglast.enums import ConstrType, ImportForeignSchemaType, ObjectType, TableL
 
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Column, ForeignKey, Index, Table
-from codegen.catalog.names import default_name, type_name
+from codegen.catalog.names import default_name, type_of
 from codegen.errors import CodegenError, SourceText, Unsupported
 from codegen.pgtypes import SERIALS
 
@@ -151,7 +151,7 @@ def add_column(b: Builder, table: Table, col: Any, source: SourceText) -> Table:
     if table.column(col.colname):
         raise CodegenError(f'column "{col.colname}" specified more than once', source, col.location)
     raw = col.typeName.names[-1].sval
-    typ = type_name(col.typeName, b.types, source)
+    typ = type_of(b, col.typeName, source)
     column = _flags(col, Column(col.colname, typ, raw in SERIALS, raw in SERIALS))
     return _column_keys(b, replace(table, columns=(*table.columns, column)), col, source)
 

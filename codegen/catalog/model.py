@@ -88,6 +88,7 @@ class Catalog:
     extensions: frozenset[str] = frozenset()  # CREATE EXTENSION (those the generator knows)
     sequences: frozenset[str] = frozenset()  # CREATE SEQUENCE, keyed like relations
     untyped: dict[str, str] = field(default_factory=dict)  # view -> why it is not typed
+    opaque: frozenset[str] = frozenset()  # types of extensions with no dump (names.type_of)
 
     def relation(self, schema: str | None, name: str) -> Table | None:
         """The relation `schema.name`, or `name` looked up through the search_path; a
@@ -111,7 +112,7 @@ class Catalog:
             self.ranges,
             self.multiranges,
             self.functions,
-            self.composites | frozenset(self.tables),  # a table is a row type too
+            self.composites | frozenset(self.tables) | self.opaque,  # tables are row types
             self.domains,
             self.extensions,
             self.search_path,

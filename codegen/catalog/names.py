@@ -30,6 +30,21 @@ def type_name(node: Any, types: TypeSpace, source: SourceText) -> str:
     return name
 
 
+def type_of(b: Builder, node: Any, source: SourceText) -> str:
+    """`type_name` for DDL: when the schema created an extension the generator has no dump
+    of (pgvector, timescaledb, ...), a type nothing else declares is taken as one of that
+    extension's: known by its name, opaque (read and written as text, a `str`), with no
+    functions or operators, so a query that calls one is refused there, naming it."""
+    try:
+        return type_name(node, b.types, source)
+    except CodegenError:
+        names = [n.sval for n in node.names]
+        if not b.foreign_extensions or len(names) > 2 or names[0] == "pg_catalog":
+            raise
+        b.opaque.add(names[-1] if len(names) == 1 else f"{names[0]}.{names[1]}")
+        return type_name(node, b.types, source)
+
+
 def type_key(b: Builder, names: Sequence[str], source: SourceText, offset: int = 0) -> str:
     """The key a new type `[schema.]name` gets: like a relation's (`Builder.key`)."""
     return b.key(names[-2] if len(names) > 1 else None, names[-1], source, offset)

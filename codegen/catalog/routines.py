@@ -19,7 +19,7 @@ from pglast.enums import FunctionParameterMode
 
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import relation_key
-from codegen.catalog.names import type_key, type_name
+from codegen.catalog.names import type_key, type_of
 from codegen.errors import CodegenError, SourceText
 from codegen.extensions import extension_names, extension_requires
 from codegen.pgtypes import Func
@@ -50,7 +50,7 @@ def function_key(b: Builder, names: list[str], source: SourceText) -> str:
 def _arg_type(b: Builder, node: Any, source: SourceText) -> str:
     """An argument's type; `table.column%TYPE` is that column's type."""
     if not node.pct_type:
-        return type_name(node, b.types, source)
+        return type_of(b, node, source)
     names = [n.sval for n in node.names]
     key = b.find_key(names[-3] if len(names) > 2 else None, names[-2])
     table = b.tables.get(key) if key else None
@@ -104,7 +104,7 @@ def _returns(
         return (out[0][1] if len(out) == 1 else "record"), False
     if [n.sval for n in node.names][-1] == "trigger":
         return "trigger", False
-    ret = type_name(node, b.types, source)
+    ret = type_of(b, node, source)
     if ret == "record" and len(out) == 1:
         ret = out[0][1]  # RETURNS TABLE (x int) returns a set of int
     return ret, bool(node.setof)
@@ -126,22 +126,25 @@ def drop_function(b: Builder, obj: Any, source: SourceText) -> None:
 
 def create_domain(b: Builder, stmt: Any, source: SourceText) -> None:
     name = type_key(b, [n.sval for n in stmt.domainname], source)
-    b.domains[name] = type_name(stmt.typeName, b.types, source)  # NOT NULL: not trusted
+    b.domains[name] = type_of(b, stmt.typeName, source)  # NOT NULL: not trusted
 
 
 def create_composite(b: Builder, stmt: Any, source: SourceText) -> None:
     rv = stmt.typevar
     name = type_key(b, [n for n in (rv.schemaname, rv.relname) if n], source)
     for col in stmt.coldeflist or ():
-        type_name(col.typeName, b.types, source)  # every field's type must exist
+        type_of(b, col.typeName, source)  # every field's type must exist
     b.composites.add(name)
 
 
 def create_extension(b: Builder, stmt: Any, source: SourceText) -> None:
     """CREATE EXTENSION: its types, functions, operators and casts become known (with what
-    it requires). One the generator has no dump of changes nothing it can type; a query
-    using its objects is refused there ("function ... does not exist")."""
+    it requires). One the generator has no dump of makes the types its columns name
+    opaque (`names.type_of`); a query calling its functions is refused there ("function
+    ... does not exist")."""
     todo = [stmt.extname]
+    if stmt.extname not in extension_names() and stmt.extname != "plpgsql":
+        b.foreign_extensions.add(stmt.extname)
     while todo:
         name = todo.pop()
         if name in extension_names() and name not in b.extensions:
@@ -151,3 +154,4 @@ def create_extension(b: Builder, stmt: Any, source: SourceText) -> None:
 
 def drop_extension(b: Builder, name: str) -> None:
     b.extensions.discard(name)
+    b.foreign_extensions.discard(name)
