@@ -77,15 +77,23 @@ class TypeMapper:
             base = self._base(pg, imports)
         return f"{base} | None" if nullable else base
 
+    def _row_type(self, pg: str) -> bool:
+        """A composite type: CREATE TYPE ... AS (...), a table's row type, or a record."""
+        return pg in self.catalog.composites or pg in self.catalog.tables or pg == "record"
+
     def param(self, pg: str, nullable: bool, imports: Imports) -> str:
         """The annotation for a parameter: what the driver accepts for `pg`. An array takes
         any sequence; a NOT NULL json/jsonb takes no None, which asyncpg would send as SQL
         NULL."""
         if self.config.overrides.get(pg) is None:
             types = self.catalog.types
+            inner = None
+            if self._row_type(types.elem(pg)):  # asyncpg encodes a composite from a tuple
+                inner = "tuple[object, ...]"
             if types.is_array(pg):
                 imports.module("collections.abc")
-                inner = f"collections.abc.Sequence[{self._base(types.elem(pg), imports)}]"
+                inner = f"collections.abc.Sequence[{inner or self._base(types.elem(pg), imports)}]"
+            if inner is not None:
                 return f"{inner} | None" if nullable else inner
             if pg in ("json", "jsonb") and not nullable:
                 imports.runtime("JSONNotNull")
@@ -108,6 +116,11 @@ class TypeMapper:
             name = naming.enum_class(pg)
             imports.model(name)
             return name
+        if pg == "record":  # asyncpg decodes an anonymous row (ROW(a, b)) as a tuple
+            return "tuple[object, ...]"
+        if self._row_type(pg):  # and a value of a named composite type as a Record
+            imports.module("asyncpg")
+            return "asyncpg.Record"
         annotation, module = _SCALARS.get(pg, ("str", None))  # no codec: asyncpg sends text
         if module == "runtime":
             imports.runtime(annotation)
