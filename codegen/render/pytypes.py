@@ -15,6 +15,13 @@ _SCALARS: dict[str, tuple[str, str | None]] = {
     "int4": ("int", None),
     "int8": ("int", None),
     "oid": ("int", None),
+    "xid": ("int", None),
+    "xid8": ("int", None),
+    "cid": ("int", None),
+    "pg_lsn": ("int", None),
+    "tid": ("tuple[int, int]", None),  # (block, offset)
+    "pg_snapshot": ("tuple[int, int, tuple[int, ...]]", None),  # (xmin, xmax, xip)
+    "txid_snapshot": ("tuple[int, int, tuple[int, ...]]", None),
     "float4": ("float", None),
     "float8": ("float", None),
     "numeric": ("decimal.Decimal", "decimal"),
@@ -23,7 +30,7 @@ _SCALARS: dict[str, tuple[str, str | None]] = {
     "varchar": ("str", None),
     "bpchar": ("str", None),
     "name": ("str", None),
-    "char": ("str", None),
+    "char": ("bytes", None),  # the one-byte "char" of the system catalogs
     "citext": ("str", None),
     "hstore": ("dict[str, str | None]", None),  # contrib extensions (codegen/data/extensions)
     "ltree": ("str", None),
@@ -40,10 +47,23 @@ _SCALARS: dict[str, tuple[str, str | None]] = {
     "interval": ("datetime.timedelta", "datetime"),
     "json": ("JSONValue", "runtime"),
     "jsonb": ("JSONValue", "runtime"),
-    "inet": ("ipaddress.IPv4Interface | ipaddress.IPv6Interface", "ipaddress"),
+    # a host address comes back as an IPv4Address/IPv6Address, one with a netmask as an
+    # IPv4Interface/IPv6Interface
+    "inet": (
+        "ipaddress.IPv4Address | ipaddress.IPv6Address"
+        " | ipaddress.IPv4Interface | ipaddress.IPv6Interface",
+        "ipaddress",
+    ),
     "cidr": ("ipaddress.IPv4Network | ipaddress.IPv6Network", "ipaddress"),
     "bit": ("asyncpg.BitString", "asyncpg"),
     "varbit": ("asyncpg.BitString", "asyncpg"),
+    "point": ("asyncpg.Point", "asyncpg"),
+    "box": ("asyncpg.Box", "asyncpg"),
+    "line": ("asyncpg.Line", "asyncpg"),
+    "lseg": ("asyncpg.LineSegment", "asyncpg"),
+    "path": ("asyncpg.Path", "asyncpg"),
+    "polygon": ("asyncpg.Polygon", "asyncpg"),
+    "circle": ("asyncpg.Circle", "asyncpg"),
     "void": ("None", None),
     "record": ("tuple[object, ...]", None),
 }
