@@ -46,8 +46,16 @@ def sql_files(paths: Iterable[Path], what: str) -> list[Path]:
     return out
 
 
+# A psql meta-command on a line of its own: pg_dump 17.6 (and 13.22-16.10) wraps its output
+# in `\restrict KEY` ... `\unrestrict KEY`; psql runs them, the server never sees them.
+_META_COMMAND = re.compile(r"^[ \t]*\\[A-Za-z].*$", re.M)
+
+
 def forward_sql(text: str) -> str:
-    """The text with every down section blanked (newlines kept), markers left as comments."""
+    """The SQL the server would run: every down section and psql meta-command line blanked
+    (newlines kept, so positions stay), migration markers left as comments."""
+    if "\\" in text:
+        text = _META_COMMAND.sub(lambda m: _blank(m.group(0)), text)
     if not _MARKER.search(text):
         return text
     out: list[str] = []
