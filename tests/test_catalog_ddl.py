@@ -248,3 +248,20 @@ def test_schema_qualified_relations_and_models() -> None:
         build("CREATE TABLE nope.t (x int);")
     with pytest.raises(CodegenError, match="system schemas"):
         build("CREATE TABLE pg_catalog.t (x int);")
+
+
+def test_a_do_block_replays_its_statements_and_its_errors_point_at_it() -> None:
+    cat = build(
+        BASE,
+        "DO $$ BEGIN CREATE TYPE mood AS ENUM ('a'); "
+        "EXCEPTION WHEN duplicate_object THEN null; END $$;\n"
+        "DO $$ BEGIN CREATE TYPE mood AS ENUM ('a'); "
+        "EXCEPTION WHEN duplicate_object THEN null; END $$;\n"
+        "DO LANGUAGE plpgsql $$ BEGIN IF true THEN ALTER TABLE t ADD COLUMN m mood; END IF; END $$;",
+    )
+    assert cat.enums["mood"].values == ("a",)
+    assert cat.tables["t"].column("m") is not None
+    with pytest.raises(CodegenError) as info:
+        build(BASE, "SELECT 1;\nDO $$ BEGIN ALTER TABLE nope ADD COLUMN x int; END $$;")
+    assert "in this DO block" in info.value.message and '"nope"' in info.value.message
+    assert info.value.location == ("schema/0002_m.sql", 2, 1)

@@ -32,6 +32,7 @@ Handler = Callable[[Builder, Any, SourceText], None]
 # it and it changes no type the generated code uses". Anything else is an error naming it.
 STATEMENTS: dict[type, Handler | None] = {
     ast.CreateStmt: create.create_table,
+    ast.DoStmt: lambda b, stmt, source: do_block(b, stmt, source),
     ast.CreateForeignTableStmt: lambda b, stmt, source: create.create_table(b, stmt.base, source),
     ast.ImportForeignSchemaStmt: create.import_foreign_schema,
     ast.AlterTableStmt: alter_table,
@@ -58,7 +59,7 @@ STATEMENTS: dict[type, Handler | None] = {
     **dict.fromkeys((ast.CreateRoleStmt, ast.AlterRoleStmt, ast.AlterRoleSetStmt), None),
     **dict.fromkeys((ast.DropRoleStmt, ast.CreatePolicyStmt, ast.AlterPolicyStmt), None),
     # code: functions, triggers, rules, event triggers, operators, casts, aggregates
-    **dict.fromkeys((ast.AlterFunctionStmt, ast.DoStmt, ast.AlterDomainStmt), None),
+    **dict.fromkeys((ast.AlterFunctionStmt, ast.AlterDomainStmt), None),
     **dict.fromkeys((ast.CreateTrigStmt, ast.CreateEventTrigStmt, ast.AlterEventTrigStmt), None),
     **dict.fromkeys((ast.RuleStmt, ast.DefineStmt, ast.CreateCastStmt, ast.CallStmt), None),
     **dict.fromkeys((ast.CreateOpClassStmt, ast.CreateOpFamilyStmt, ast.AlterOpFamilyStmt), None),
@@ -91,6 +92,44 @@ STATEMENTS: dict[type, Handler | None] = {
     **dict.fromkeys((ast.AlterForeignServerStmt, ast.CreateUserMappingStmt), None),
     **dict.fromkeys((ast.AlterUserMappingStmt, ast.DropUserMappingStmt), None),
 }
+
+
+def do_block(builder: Builder, stmt: Any, source: SourceText) -> None:
+    """DO $$ ... $$ in PL/pgSQL: the SQL statements of its body replayed in order, IF
+    branches and exception-guarded blocks included, as migrations use it for idempotent
+    DDL (`DO $$ BEGIN CREATE TYPE t AS ENUM (...); EXCEPTION WHEN duplicate_object THEN
+    null; END $$`). A statement that fails as "already exists" is skipped (the guard's
+    job); an `EXECUTE 'string'` is not seen. Errors point at the DO statement."""
+    args = {d.defname: d.arg.sval for d in stmt.args or ()}
+    if args.get("language", "plpgsql").lower() != "plpgsql" or "as" not in args:
+        return
+    wrapper = (
+        f"CREATE FUNCTION __do() RETURNS void LANGUAGE plpgsql AS $__do$\n{args['as']}\n$__do$"
+    )
+    try:
+        tree = pglast.parse_plpgsql(wrapper)
+        queries = [pglast.parse_sql(q) for q in _plpgsql_statements(tree)]
+    except ParseError as exc:
+        raise CodegenError(f"DO block: {exc.args[0]}", source, 0) from None
+    for raws in queries:
+        for raw in raws:
+            inner = SourceText(source.path, "")
+            try:
+                _apply(builder, raw.stmt, inner, 0)
+            except CodegenError as err:
+                if "already exists" not in err.message:
+                    raise CodegenError(f"in this DO block: {err.message}", source, 0) from None
+
+
+def _plpgsql_statements(node: Any) -> list[str]:
+    """The SQL statements (PLpgSQL_stmt_execsql) of a PL/pgSQL tree, in order."""
+    if isinstance(node, list):
+        return [q for item in node for q in _plpgsql_statements(item)]
+    if not isinstance(node, dict):
+        return []
+    if "PLpgSQL_stmt_execsql" in node:
+        return [node["PLpgSQL_stmt_execsql"]["sqlstmt"]["PLpgSQL_expr"]["query"]]
+    return [q for value in node.values() for q in _plpgsql_statements(value)]
 
 
 def _apply(builder: Builder, stmt: Any, source: SourceText, offset: int) -> None:

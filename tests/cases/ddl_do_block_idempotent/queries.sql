@@ -1,0 +1,2 @@
+-- name: ActiveUsers :many
+SELECT id, email FROM users WHERE status = @status;
