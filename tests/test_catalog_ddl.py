@@ -257,7 +257,8 @@ def test_a_do_block_replays_its_statements_and_its_errors_point_at_it() -> None:
         "EXCEPTION WHEN duplicate_object THEN null; END $$;\n"
         "DO $$ BEGIN CREATE TYPE mood AS ENUM ('a'); "
         "EXCEPTION WHEN duplicate_object THEN null; END $$;\n"
-        "DO LANGUAGE plpgsql $$ BEGIN IF true THEN ALTER TABLE t ADD COLUMN m mood; END IF; END $$;",
+        "DO LANGUAGE plpgsql $$ BEGIN IF true THEN ALTER TABLE t ADD COLUMN m mood; END IF; "
+        "END $$;",
     )
     assert cat.enums["mood"].values == ("a",)
     assert cat.tables["t"].column("m") is not None
