@@ -397,3 +397,25 @@ def test_vet_the_project_is_clean() -> None:
     run = codegen("vet", cwd=ROOT)
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout.splitlines() == ["vet: 0 finding(s)"]
+
+
+async def test_verify_catches_column_names_the_server_gives_otherwise(
+    admin_dsn: str, tmp_path: Path
+) -> None:
+    """A result column's name becomes a Python field: the server's name it must be (a
+    `?column?` numbered, a repeated name suffixed, as the generator makes them usable)."""
+    config, result = compile_project(make_project(tmp_path))
+    get = find(result, "GetAuthor")
+    renamed = tuple(
+        dataclasses.replace(c, name="tag_list") if c.name == "tags" else c for c in get.columns
+    )
+    bad = tamper(result, "GetAuthor", columns=renamed)
+    outcome = await verify.verify(config, bad, admin_dsn)
+    position = [c.name for c in get.columns].index("tags") + 1
+    assert [m.what for m in outcome.mismatches] == [
+        f"column {position}: server names it tags, not tag_list"
+    ]
+    assert verify._same_name("column_3", "?column?", 2) and verify._same_name("id_2", "id", 1)
+    assert not verify._same_name("id_x", "id", 1) and not verify._same_name(
+        "column_1", "?column?", 2
+    )
