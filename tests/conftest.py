@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
+import asyncpg
 import pytest
 
 from codegen import dbutil
@@ -26,6 +29,48 @@ def run_codegen(*args: str, cwd: Path, timeout: float = 300) -> subprocess.Compl
         capture_output=True,
         text=True,
         timeout=timeout,
+        check=False,
+    )
+
+
+@contextlib.asynccontextmanager
+async def scratch_connection(admin_dsn: str, sql: str) -> AsyncIterator[asyncpg.Connection[Any]]:
+    """A connection to a new scratch database where `sql` has run; dropped afterwards."""
+    async with dbutil.scratch_database(admin_dsn) as dsn:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(sql)
+            yield conn
+        finally:
+            await conn.close()
+
+
+def generated_project(
+    tmp_path: Path, schema: str, queries: str, module: str, generate: bool = True
+) -> Path:
+    """A project of one migration and one queries file `queries/<module>.sql`, generated
+    (unless `generate` is false) into the package `<module>_db`."""
+    from codegen import cli
+
+    for sub in ("schema", "queries"):
+        (tmp_path / sub).mkdir()
+    (tmp_path / "schema" / "0001_schema.sql").write_text(schema)
+    (tmp_path / "queries" / f"{module}.sql").write_text(queries)
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.codegen]\nschema = "schema"\nqueries = "queries"\npackage = "{module}_db"\n'
+    )
+    if generate:
+        assert cli.main(["generate", "--config", str(tmp_path / "pyproject.toml")]) == 0
+    return tmp_path
+
+
+def mypy_strict(project: Path, package: str) -> subprocess.CompletedProcess[str]:
+    """`mypy --strict` on a generated package, from its project folder."""
+    return subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "-p", package],
+        cwd=project,
+        capture_output=True,
+        text=True,
         check=False,
     )
 

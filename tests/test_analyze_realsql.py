@@ -18,6 +18,7 @@ import pytest
 from codegen import analyze, catalog, parse
 from codegen.errors import CodegenError
 from codegen.verify import server_type
+from tests.conftest import scratch_connection
 
 SCHEMA = """
 CREATE TABLE items (id int PRIMARY KEY, label text NOT NULL, at timestamp(3), n numeric(6, 2));
@@ -52,15 +53,8 @@ def caret(err: CodegenError) -> str:
 
 @pytest.fixture(scope="module")
 async def pg(admin_dsn: str) -> AsyncIterator[asyncpg.Connection[Any]]:
-    from codegen.dbutil import scratch_database
-
-    async with scratch_database(admin_dsn) as dsn:
-        conn = await asyncpg.connect(dsn)
-        try:
-            await conn.execute(SCHEMA)
-            yield conn
-        finally:
-            await conn.close()
+    async with scratch_connection(admin_dsn, SCHEMA) as conn:
+        yield conn
 
 
 async def same_as_server(pg: asyncpg.Connection[Any], a: analyze.Analysis) -> None:

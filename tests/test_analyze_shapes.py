@@ -16,6 +16,7 @@ import pytest
 
 from codegen import analyze, catalog, parse
 from codegen.errors import CodegenError
+from tests.conftest import scratch_connection
 
 SCHEMA = """
 CREATE TABLE docs (id int PRIMARY KEY, body jsonb NOT NULL, tags text[] NOT NULL, note text);
@@ -37,15 +38,8 @@ def run(sql: str, command: str = "many") -> analyze.Analysis:
 @pytest.fixture(scope="module")
 async def pg(admin_dsn: str) -> AsyncIterator[asyncpg.Connection[Any]]:
     """A database with SCHEMA and DATA, for PREPARE and for running the statements."""
-    from codegen.dbutil import scratch_database
-
-    async with scratch_database(admin_dsn) as dsn:
-        conn = await asyncpg.connect(dsn)
-        try:
-            await conn.execute(SCHEMA + DATA)
-            yield conn
-        finally:
-            await conn.close()
+    async with scratch_connection(admin_dsn, SCHEMA + DATA) as conn:
+        yield conn
 
 
 def _server_type(t: Any) -> str:

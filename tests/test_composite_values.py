@@ -9,14 +9,12 @@ Judged by a real server and by mypy --strict on the generated package.
 from __future__ import annotations
 
 import importlib
-import subprocess
-import sys
 from pathlib import Path
 
 import asyncpg
 import pytest
 
-from codegen import cli
+from tests.conftest import generated_project, mypy_strict
 
 SCHEMA = """
 CREATE TYPE address AS (city text, zip text);
@@ -34,38 +32,24 @@ SELECT id, home, homes, ROW(id, 'x') AS pair FROM people WHERE id = @id;
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    for sub in ("schema", "queries"):
-        (tmp_path / sub).mkdir()
-    (tmp_path / "schema" / "0001_people.sql").write_text(SCHEMA)
-    (tmp_path / "queries" / "people.sql").write_text(QUERIES)
-    (tmp_path / "pyproject.toml").write_text(
-        '[tool.codegen]\nschema = "schema"\nqueries = "queries"\npackage = "comp_db"\n'
-    )
-    assert cli.main(["generate", "--config", str(tmp_path / "pyproject.toml")]) == 0
-    return tmp_path
+    return generated_project(tmp_path, SCHEMA, QUERIES, "people")
 
 
 def test_annotations_say_record_and_tuple(project: Path) -> None:
-    module = (project / "comp_db" / "people.py").read_text()
+    module = (project / "people_db" / "people.py").read_text()
     assert "home: tuple[object, ...] | None" in module
     assert "homes: collections.abc.Sequence[tuple[object, ...]] | None" in module
     assert "def home(self) -> asyncpg.Record | None: ..." in module
     assert "def homes(self) -> list[asyncpg.Record] | None: ..." in module
     assert "def pair(self) -> tuple[object, ...]: ..." in module
-    check = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "-p", "comp_db"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    check = mypy_strict(project, "people_db")
     assert check.returncode == 0, check.stdout + check.stderr
 
 
 async def test_round_trip(project: Path, empty_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.syspath_prepend(str(project))
-    people = importlib.import_module("comp_db.people")
-    runtime = importlib.import_module("comp_db.runtime")
+    people = importlib.import_module("people_db.people")
+    runtime = importlib.import_module("people_db.runtime")
     conn = await runtime.connect(empty_db)
     try:
         await conn.execute(SCHEMA)

@@ -16,6 +16,7 @@ import pytest
 from codegen import cli
 from codegen.catalog import routines
 from codegen.extensions import extension_names
+from tests.conftest import generated_project
 
 SCHEMA = """
 CREATE EXTENSION IF NOT EXISTS isn;
@@ -33,14 +34,7 @@ SELECT id, code, older FROM books WHERE id = @id;
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(routines, "extension_names", lambda: extension_names() - {"isn"})
-    for sub in ("schema", "queries"):
-        (tmp_path / sub).mkdir()
-    (tmp_path / "schema" / "0001_books.sql").write_text(SCHEMA)
-    (tmp_path / "queries" / "books.sql").write_text(QUERIES)
-    (tmp_path / "pyproject.toml").write_text(
-        '[tool.codegen]\nschema = "schema"\nqueries = "queries"\npackage = "isn_db"\n'
-    )
-    return tmp_path
+    return generated_project(tmp_path, SCHEMA, QUERIES, "books", generate=False)
 
 
 def test_opaque_types_are_strings_and_postgresql_agrees(
@@ -48,7 +42,7 @@ def test_opaque_types_are_strings_and_postgresql_agrees(
 ) -> None:
     config = str(project / "pyproject.toml")
     assert cli.main(["generate", "--config", config]) == 0
-    models = (project / "isn_db" / "books.py").read_text()
+    models = (project / "books_db" / "books.py").read_text()
     assert "def code(self) -> str: ..." in models
     assert "def older(self) -> list[str] | None: ..." in models
     assert cli.main(["verify", "--config", config, "--dsn", admin_dsn]) == 0
@@ -64,14 +58,14 @@ def test_calling_its_operators_is_refused_naming_them(
     assert cli.main(["generate", "--config", str(project / "pyproject.toml")]) == 1
     err = capsys.readouterr().err
     assert "ByCode" in err and "=(isbn13, isbn13)" in err
-    assert not (project / "isn_db").exists()
+    assert not (project / "books_db").exists()
 
 
 async def test_round_trip(project: Path, empty_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     assert cli.main(["generate", "--config", str(project / "pyproject.toml")]) == 0
     monkeypatch.syspath_prepend(str(project))
-    books = importlib.import_module("isn_db.books")
-    runtime = importlib.import_module("isn_db.runtime")
+    books = importlib.import_module("books_db.books")
+    runtime = importlib.import_module("books_db.runtime")
     conn = await runtime.connect(empty_db)
     try:
         await conn.execute(SCHEMA)

@@ -16,6 +16,7 @@ import pytest
 
 from codegen import analyze, catalog, parse
 from codegen.errors import CodegenError
+from tests.conftest import scratch_connection
 
 SCHEMA = """
 CREATE TABLE gt (
@@ -84,15 +85,8 @@ STATEMENTS = [
 
 @pytest.fixture(scope="module")
 async def pg(admin_dsn: str) -> AsyncIterator[asyncpg.Connection[Any]]:
-    from codegen.dbutil import scratch_database
-
-    async with scratch_database(admin_dsn) as dsn:
-        conn = await asyncpg.connect(dsn)
-        try:
-            await conn.execute(SCHEMA)
-            yield conn
-        finally:
-            await conn.close()
+    async with scratch_connection(admin_dsn, SCHEMA) as conn:
+        yield conn
 
 
 def ours(sql: str) -> str | None:

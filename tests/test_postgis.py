@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from codegen import cli
+from tests.conftest import generated_project
 from tests.test_conformance import CASES
 
 CASE = CASES / "ext_postgis"
@@ -22,23 +22,17 @@ CASE = CASES / "ext_postgis"
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    (tmp_path / "schema").mkdir()
-    (tmp_path / "queries").mkdir()
-    (tmp_path / "schema" / "0001_places.sql").write_text((CASE / "schema.sql").read_text())
-    (tmp_path / "queries" / "places.sql").write_text((CASE / "queries.sql").read_text())
-    (tmp_path / "pyproject.toml").write_text(
-        '[tool.codegen]\nschema = "schema"\nqueries = "queries"\npackage = "geo_db"\n'
+    return generated_project(
+        tmp_path, (CASE / "schema.sql").read_text(), (CASE / "queries.sql").read_text(), "places"
     )
-    assert cli.main(["generate", "--config", str(tmp_path / "pyproject.toml")]) == 0
-    return tmp_path
 
 
 async def test_round_trip_on_a_real_postgis(
     project: Path, empty_db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.syspath_prepend(str(project))
-    places = importlib.import_module("geo_db.places")
-    runtime = importlib.import_module("geo_db.runtime")
+    places = importlib.import_module("places_db.places")
+    runtime = importlib.import_module("places_db.runtime")
     conn = await runtime.connect(empty_db)
     try:
         await conn.execute((CASE / "schema.sql").read_text())
@@ -53,6 +47,6 @@ async def test_round_trip_on_a_real_postgis(
     assert isinstance(near[0].geojson, str) and '"Point"' in near[0].geojson
     # ST_GeometryN is STRICT, yet NULL past the last part: nullable, as generated
     assert beyond is not None and beyond.part is None and beyond.parts == 1
-    module = (project / "geo_db" / "places.py").read_text()
+    module = (project / "places_db" / "places.py").read_text()
     assert "def part(self) -> str | None: ..." in module
     assert first is not None and isinstance(first.part, str) and first.part.startswith("0101")

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import datetime
 import importlib
-import subprocess
-import sys
 from pathlib import Path
 
 import asyncpg
 import pytest
 
-from codegen import cli
+from tests.conftest import generated_project, mypy_strict
 
 SCHEMA = """
 CREATE TYPE floatrange AS RANGE (subtype = float8);
@@ -42,32 +40,18 @@ SELECT * FROM spans WHERE id = @id;
 
 @pytest.fixture
 def ranges_project(tmp_path: Path) -> Path:
-    (tmp_path / "schema").mkdir()
-    (tmp_path / "queries").mkdir()
-    (tmp_path / "schema" / "0001_spans.sql").write_text(SCHEMA)
-    (tmp_path / "queries" / "spans.sql").write_text(QUERIES)
-    (tmp_path / "pyproject.toml").write_text(
-        '[tool.codegen]\nschema = "schema"\nqueries = "queries"\npackage = "ranges_db"\n'
-    )
-    assert cli.main(["generate", "--config", str(tmp_path / "pyproject.toml")]) == 0
-    return tmp_path
+    return generated_project(tmp_path, SCHEMA, QUERIES, "spans")
 
 
 def test_range_annotations(ranges_project: Path) -> None:
-    models = (ranges_project / "ranges_db" / "models.py").read_text()
+    models = (ranges_project / "spans_db" / "models.py").read_text()
     assert "def during(self) -> asyncpg.Range[datetime.datetime]: ...\n" in models
     assert "def ints(self) -> asyncpg.Range[int] | None: ...\n" in models
     assert "def many(self) -> list[asyncpg.Range[int]] | None: ...\n" in models
     assert "def f(self) -> asyncpg.Range[float] | None: ...\n" in models
     assert "def fm(self) -> list[asyncpg.Range[float]] | None: ...\n" in models
     assert "def days(self) -> list[asyncpg.Range[datetime.date]] | None: ...\n" in models
-    check = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "-p", "ranges_db"],
-        cwd=ranges_project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    check = mypy_strict(ranges_project, "spans_db")
     assert check.returncode == 0, check.stdout + check.stderr
 
 
@@ -75,7 +59,7 @@ async def test_ranges_round_trip(
     ranges_project: Path, empty_db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.syspath_prepend(str(ranges_project))
-    spans = importlib.import_module("ranges_db.spans")
+    spans = importlib.import_module("spans_db.spans")
     conn = await asyncpg.connect(empty_db)
     try:
         await conn.execute(SCHEMA)

@@ -10,14 +10,13 @@ domain as its base type and the range as asyncpg.Range; mypy --strict accepts it
 from __future__ import annotations
 
 import importlib
-import subprocess
-import sys
 from pathlib import Path
 
 import asyncpg
 import pytest
 
 from codegen import cli
+from tests.conftest import generated_project, mypy_strict
 
 SCHEMA = """
 CREATE SCHEMA app;
@@ -54,19 +53,11 @@ SELECT id FROM app.items WHERE m = @m::app.mood AND t = ANY(@tags::app.tag[]);
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    (tmp_path / "schema").mkdir()
-    (tmp_path / "queries").mkdir()
-    (tmp_path / "schema" / "0001_app.sql").write_text(SCHEMA)
-    (tmp_path / "queries" / "items.sql").write_text(QUERIES)
-    (tmp_path / "pyproject.toml").write_text(
-        '[tool.codegen]\nschema = "schema"\nqueries = "queries"\npackage = "schemas_db"\n'
-    )
-    assert cli.main(["generate", "--config", str(tmp_path / "pyproject.toml")]) == 0
-    return tmp_path
+    return generated_project(tmp_path, SCHEMA, QUERIES, "items")
 
 
 def test_types_keep_their_schema(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    models = (project / "schemas_db" / "models.py").read_text()
+    models = (project / "items_db" / "models.py").read_text()
     assert "class AppMood(enum.StrEnum):" in models
     assert "class Mood(enum.StrEnum):" in models
     assert "class AppTag(enum.StrEnum):" in models and 'C = "c"' in models
@@ -75,13 +66,7 @@ def test_types_keep_their_schema(project: Path, capsys: pytest.CaptureFixture[st
     assert "def plain(self) -> Mood | None: ..." in models
     assert "def n(self) -> int | None: ..." in models
     assert "def r(self) -> asyncpg.Range[float] | None: ..." in models
-    check = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "-p", "schemas_db"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    check = mypy_strict(project, "items_db")
     assert check.returncode == 0, check.stdout + check.stderr
 
 
@@ -93,9 +78,9 @@ def test_verify_agrees(project: Path, admin_dsn: str, capsys: pytest.CaptureFixt
 
 async def test_round_trip(project: Path, empty_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.syspath_prepend(str(project))
-    items = importlib.import_module("schemas_db.items")
-    models = importlib.import_module("schemas_db.models")
-    runtime = importlib.import_module("schemas_db.runtime")
+    items = importlib.import_module("items_db.items")
+    models = importlib.import_module("items_db.models")
+    runtime = importlib.import_module("items_db.runtime")
     conn = await asyncpg.connect(empty_db)
     try:
         await conn.execute(SCHEMA)
