@@ -58,7 +58,12 @@ TARGETS: dict[str, Target] = {
             "codegen/migrate/source.py",
             "codegen/migrate/checksums.py",
         ),
-        ("tests/test_mut_migrate.py", "tests/test_migrate.py", "tests/test_schema_changes.py"),
+        (
+            "tests/test_mut_migrate.py",
+            "tests/test_mut_migrate_backend.py",
+            "tests/test_migrate.py",
+            "tests/test_schema_changes.py",
+        ),
     ),
     "nullability": Target(
         ("codegen/analyze/nullability.py",),
@@ -76,8 +81,8 @@ def mutmut_config(target: Target) -> dict[str, Any]:
         "pytest_add_cli_args_test_selection": [t for t in target.tests if (ROOT / t).exists()],
         "pytest_add_cli_args": ["-p", "no:cacheprovider", "-q"],
         "use_git_change_detection": False,
-        "timeout_multiplier": 5.0,
-        "timeout_constant": 10.0,
+        "timeout_multiplier": 3.0,
+        "timeout_constant": 5.0,
     }
 
 

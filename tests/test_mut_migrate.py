@@ -36,6 +36,19 @@ async def tables(dsn: str) -> set[str]:
     return {r["tablename"] for r in rows}
 
 
+async def lock_holder(dsn: str, table: str) -> asyncpg.Connection[asyncpg.Record]:
+    """A reader holding `table` in an open transaction, as a long report query would.
+
+    It lets go after a few seconds (the server ends its idle transaction), so a migration
+    that waits for the lock without its own lock_timeout gets through and the test fails
+    at once instead of hanging.
+    """
+    holder = await asyncpg.connect(dsn)
+    await holder.execute("SET idle_in_transaction_session_timeout = '5s'")
+    await holder.execute(f"BEGIN; LOCK TABLE {table} IN ACCESS SHARE MODE")
+    return holder
+
+
 def sections(script: str) -> list[str]:
     return [line for line in script.splitlines() if line.startswith(("-- apply ", "-- rollback "))]
 
@@ -202,9 +215,8 @@ async def test_a_migration_that_keeps_hitting_its_lock_timeout_says_how_often_it
     migrate.apply(empty_db, schema, revision="0001")
     (schema / "0002_b.sql").write_text("-- depends: 0001_a\nALTER TABLE a ADD COLUMN x int;\n")
     said: list[str] = []
-    holder = await asyncpg.connect(empty_db)
+    holder = await lock_holder(empty_db, "a")
     try:
-        await holder.execute("BEGIN; LOCK TABLE a IN ACCESS SHARE MODE")
         session = migrate.Session(lock_timeout="50ms", retries=1, backoff=0.01)
         with pytest.raises(migrate.MigrationError) as exc:
             migrate.apply(empty_db, schema, session=session, report=said.append)
@@ -295,9 +307,8 @@ async def test_a_rollback_waiting_for_a_lock_is_bounded_and_retried(
 ) -> None:
     schema = two_migrations(tmp_path)
     migrate.apply(empty_db, schema)
-    holder = await asyncpg.connect(empty_db)
+    holder = await lock_holder(empty_db, "b")
     try:
-        await holder.execute("BEGIN; LOCK TABLE b IN ACCESS SHARE MODE")
         session = migrate.Session(lock_timeout="50ms", retries=1, backoff=0.01)
         with pytest.raises(migrate.MigrationError, match=r"^rollback of 0002_b failed after 2 "):
             migrate.rollback(empty_db, schema, session=session)
