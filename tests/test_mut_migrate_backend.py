@@ -118,7 +118,7 @@ async def test_options_in_the_dsn_are_kept_beside_the_session_timeouts(
         " current_setting('statement_timeout') AS statement_timeout,"
         " current_setting('application_name') AS app;\n",
     )
-    dsn = f"{empty_db}?application_name=mig&options=-c%20work_mem%3D7MB"
+    dsn = f"{empty_db}?application_name=ci://deploy&options=-c%20work_mem%3D7MB"
     session = migrate.Session(lock_timeout="3s", statement_timeout="2min")
     assert migrate.apply(dsn, schema, session=session) == ["0001_a"]
     conn = await asyncpg.connect(empty_db)
@@ -126,7 +126,7 @@ async def test_options_in_the_dsn_are_kept_beside_the_session_timeouts(
         row = await conn.fetchrow("SELECT * FROM a")
     finally:
         await conn.close()
-    assert row is not None and tuple(row) == ("7MB", "3s", "2min", "mig")
+    assert row is not None and tuple(row) == ("7MB", "3s", "2min", "ci://deploy")
 
 
 async def test_a_database_last_migrated_by_yoyo_before_6_is_listed_without_changing_it(
@@ -155,3 +155,19 @@ async def test_a_database_last_migrated_by_yoyo_before_6_is_listed_without_chang
     ]
     assert plan.startswith("-- apply: database is at 0001_a\n\n-- apply 0002_b\n")
     assert [r["tablename"] for r in tables] == ["_yoyo_migration", "a"]
+
+
+def test_a_schema_directory_that_cannot_be_read_says_which_and_why(tmp_path: Path) -> None:
+    def refusal(schema: Path) -> str:
+        with pytest.raises(migrate.MigrationError) as exc:
+            migrate.load_migrations(schema)
+        return str(exc.value)
+
+    assert refusal(tmp_path / "nowhere") == f"schema directory not found: {tmp_path / 'nowhere'}"
+    (tmp_path / "empty").mkdir()
+    assert refusal(tmp_path / "empty") == f"no migrations found in {tmp_path / 'empty'}"
+    schema = one_migration(tmp_path, "-- depends: 0000_nosuch\nCREATE TABLE a (id int);\n")
+    assert refusal(schema) == (
+        f"cannot read migrations in {schema}: Could not resolve dependencies in "
+        f"{schema / '0001_a.sql'}"
+    )
