@@ -86,6 +86,23 @@ def mutmut_config(target: Target) -> dict[str, Any]:
     }
 
 
+TEMPLATE = "tmpl_mutation"
+_BUILD_TEMPLATE = f"""
+import sys
+from codegen import dbutil, migrate
+dbutil.sync_execute(sys.argv[1], 'CREATE DATABASE "{TEMPLATE}"')
+migrate.apply(dbutil.dsn_with_database(sys.argv[1], "{TEMPLATE}"), "schema")
+"""
+
+
+def build_template(dsn: str) -> str:
+    """The tests' migrated template database (fixture `migrated_template`), built once per
+    target instead of once per mutant, by the unmutated code in a process of its own: this
+    process must not import the modules mutmut mutates before its children do."""
+    subprocess.run([sys.executable, "-c", _BUILD_TEMPLATE, dsn], cwd=ROOT, check=True)
+    return TEMPLATE
+
+
 def run_target(name: str, target: Target, jobs: int) -> dict[str, str]:
     """Run mutmut for one target in a fresh mutants/ directory; mutant name -> status."""
     import mutmut.configuration as mc
@@ -103,6 +120,7 @@ def run_target(name: str, target: Target, jobs: int) -> dict[str, str]:
     cluster = pgcluster.start_cluster()
     os.environ["DATABASE_URL"] = cluster.dsn
     try:
+        os.environ["CHATDB_TEST_TEMPLATE"] = build_template(cluster.dsn)
         with contextlib.redirect_stdout(io.StringIO()):
             cli(["run", "--max-children", str(jobs)], standalone_mode=False)
         statuses: dict[str, str] = {}
@@ -113,6 +131,7 @@ def run_target(name: str, target: Target, jobs: int) -> dict[str, str]:
         return statuses
     finally:
         os.environ.pop("DATABASE_URL", None)
+        os.environ.pop("CHATDB_TEST_TEMPLATE", None)
         cluster.remove()
 
 
