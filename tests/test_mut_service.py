@@ -7,6 +7,7 @@ the replica unless `fresh`, writes never do.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import uuid
 from collections.abc import AsyncIterator
@@ -16,10 +17,11 @@ import asyncpg
 import pytest
 
 from chatdb.db.runtime import create_pool, init_connection
-from chatdb.errors import InvalidInput, NotFound
-from chatdb.service import ChatCursor, ChatService
+from chatdb.errors import InvalidInput, NoDefaultModelConfig, NotFound
+from chatdb.service import ChatCursor, ChatDeleted, ChatService
+from chatdb.validate import CONTENT_MAX
 from codegen import dbutil
-from tests.test_service import World, world  # noqa: F401  (the fixture)
+from tests.test_service import World, _wait_for_lock_wait, world  # noqa: F401  (the fixture)
 
 # ruff: noqa: F811  (test parameters named after the imported `world` fixture)
 
@@ -184,3 +186,125 @@ async def test_a_chat_created_with_a_model_config_uses_it(world: World) -> None:
     assert chat.model_config_id == chosen.id
     resolved = await world.svc.resolve_model_for_turn(user_id=world.user.id, chat_id=chat.id)
     assert resolved.id == chosen.id
+
+
+async def test_a_retry_of_a_stored_message_succeeds_after_every_config_is_gone(
+    world: World,
+) -> None:
+    await chats_of(world, 0)
+    chat_id, mid = uuid.uuid4(), uuid.uuid4()
+    first = await world.send(chat_id, "hello", mid)
+    for config in await world.svc.list_model_configs():
+        await world.svc.delete_model_config(id=config.id)
+    retry = await world.send(chat_id, "hello", mid)
+    assert retry.message == first.message and retry.chat.id == chat_id
+    assert retry.duplicate is True and retry.created_chat is False
+    with pytest.raises(NoDefaultModelConfig):
+        await world.send(chat_id, "a new message")
+    with pytest.raises(NoDefaultModelConfig):
+        await assistant(world, chat_id)
+
+
+async def assistant(world: World, chat_id: uuid.UUID, **kw: Any) -> Any:
+    return await world.svc.add_assistant_message(
+        account_id=world.account.id,
+        agent_id=world.agent.id,
+        chat_id=chat_id,
+        client_message_id=kw.pop("client_message_id", uuid.uuid4()),
+        content="answer",
+        **kw,
+    )
+
+
+async def test_sent_messages_say_whether_they_created_the_chat_or_repeated_one(
+    world: World,
+) -> None:
+    [chat_id] = await chats_of(world, 1)
+    mid = uuid.uuid4()
+    new = await world.send(chat_id, "second", mid)
+    assert (new.created_chat, new.duplicate) == (False, False)
+    again = await world.send(chat_id, "second", mid)
+    assert (again.created_chat, again.duplicate) == (False, True)
+    answer = await assistant(world, chat_id)
+    assert (answer.created_chat, answer.duplicate) == (False, False)
+
+
+async def test_an_assistant_turn_uses_the_chat_s_own_config_and_stores_every_field(
+    world: World,
+) -> None:
+    [chat_id] = await chats_of(world, 1)
+    own = await world.config("p", "own")
+    await world.svc.set_chat_model(user_id=world.user.id, chat_id=chat_id, model_config_id=own.id)
+    fields = {
+        "role": "system",
+        "action": "QUERY",
+        "dax_attempts": ["EVALUATE x"],
+        "final_dax": "EVALUATE y",
+        "resolution_note": "n" * CONTENT_MAX,
+        "error": "e" * CONTENT_MAX,
+    }
+    sent = await assistant(world, chat_id, **fields)
+    assert sent.message.model_config_id == own.id
+    assert {k: getattr(sent.message, k) for k in fields} == fields
+    for field in ("final_dax", "resolution_note", "error"):
+        with pytest.raises(InvalidInput) as exc:
+            await assistant(world, chat_id, **{field: "x" * (CONTENT_MAX + 1)})
+        assert exc.value.message == f"{field} is longer than {CONTENT_MAX} characters."
+
+
+async def test_a_first_message_racing_another_for_the_same_new_chat_joins_it(
+    world: World, migrated_db: str
+) -> None:
+    """The other first message's transaction created the chat and has not committed: the
+    send waits for it, then stores its message in that chat (created_chat False)."""
+    await world.svc.create_provider(provider="p", display_name="P")
+    await world.config("p", "m", default=True)
+    chat_id = uuid.uuid4()
+    other = await asyncpg.connect(migrated_db)
+    try:
+        tx = other.transaction()
+        await tx.start()
+        await other.execute(
+            "INSERT INTO chats (id, account_id, user_id, agent_id, title) "
+            "VALUES ($1, $2, $3, $4, 'other')",
+            chat_id, world.account.id, world.user.id, world.agent.id,
+        )  # fmt: skip
+        send = asyncio.create_task(world.send(chat_id, "mine"))
+        await _wait_for_lock_wait(other)
+        await tx.commit()
+        sent = await send
+    finally:
+        await other.close()
+    assert (sent.created_chat, sent.duplicate) == (False, False)
+    assert sent.chat.id == chat_id and sent.chat.title == "other"
+    assert sent.chat.message_count == 1 and sent.message.content == "mine"
+
+
+async def test_a_repeated_delete_names_the_chat_and_says_already_deleted(world: World) -> None:
+    [chat_id] = await chats_of(world, 1)
+    user = {"user_id": world.user.id, "chat_id": chat_id}
+    assert await world.svc.delete_chat(**user) == ChatDeleted(chat_id)
+    assert await world.svc.delete_chat(**user) == ChatDeleted(chat_id, already_deleted=True)
+
+
+async def test_message_paging_accepts_every_bigint_and_nothing_beyond(world: World) -> None:
+    [chat_id] = await chats_of(world, 1)
+    user = {"user_id": world.user.id, "chat_id": chat_id}
+    last = await world.svc.list_messages(**user, after_id=2**63 - 1)
+    assert last.messages == [] and last.next_after_id is None
+    with pytest.raises(InvalidInput) as exc:
+        await world.svc.list_messages(**user, after_id=2**63)
+    assert exc.value.message == "after_id must be an integer from 0 to 9223372036854775807."
+
+
+async def test_a_chat_can_only_be_pointed_at_a_usable_config(world: World) -> None:
+    [chat_id] = await chats_of(world, 1)
+    user = {"user_id": world.user.id, "chat_id": chat_id}
+    off = await world.config("p", "off", enabled=False)
+    for config_id in (off.id, uuid.uuid4()):
+        with pytest.raises(NotFound):
+            await world.svc.set_chat_model(**user, model_config_id=config_id)
+    on = await world.config("p", "on")
+    assert (await world.svc.set_chat_model(**user, model_config_id=on.id)).model_config_id == on.id
+    cleared = await world.svc.set_chat_model(**user, model_config_id=None)
+    assert cleared.model_config_id is None
