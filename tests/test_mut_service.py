@@ -17,7 +17,7 @@ import asyncpg
 import pytest
 
 from chatdb.db.runtime import create_pool, init_connection
-from chatdb.errors import InvalidInput, NoDefaultModelConfig, NotFound
+from chatdb.errors import Conflict, InvalidInput, NoDefaultModelConfig, NotFound
 from chatdb.service import ChatCursor, ChatDeleted, ChatService
 from chatdb.validate import CONTENT_MAX
 from codegen import dbutil
@@ -308,3 +308,23 @@ async def test_a_chat_can_only_be_pointed_at_a_usable_config(world: World) -> No
     assert (await world.svc.set_chat_model(**user, model_config_id=on.id)).model_config_id == on.id
     cleared = await world.svc.set_chat_model(**user, model_config_id=None)
     assert cleared.model_config_id is None
+
+
+async def test_repeating_a_create_with_the_same_id_but_other_fields_is_a_conflict(
+    world: World,
+) -> None:
+    svc, acc = world.svc, world.account.id
+    assert await svc.create_account(id=acc, name="Acme") == world.account
+    with pytest.raises(Conflict) as exc:
+        await svc.create_account(id=acc, name="Other")
+    assert exc.value.message == "An account with this id already exists."
+    agent = world.agent
+    assert await svc.create_agent(id=agent.id, account_id=acc, name=agent.name) == agent
+    with pytest.raises(Conflict) as exc:
+        await svc.create_agent(id=agent.id, account_id=acc, name="other")
+    assert exc.value.message == "An agent with this id already exists."
+    user = world.user
+    assert await svc.create_user(id=user.id, account_id=acc, email=user.email) == user
+    with pytest.raises(Conflict) as exc:
+        await svc.create_user(id=user.id, account_id=acc, email="other@example.com")
+    assert exc.value.message == "A user with this email already exists."
