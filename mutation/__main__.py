@@ -49,7 +49,12 @@ TARGETS: dict[str, Target] = {
     ),
     "admin": Target(
         ("src/chatdb/admin.py",),
-        ("tests/test_mut_service.py", "tests/test_service.py", "tests/test_hardening.py"),
+        (
+            "tests/test_mut_admin.py",
+            "tests/test_mut_service.py",
+            "tests/test_service.py",
+            "tests/test_hardening.py",
+        ),
     ),
     "migrate": Target(
         (
