@@ -86,8 +86,11 @@ def mutmut_config(target: Target) -> dict[str, Any]:
         "pytest_add_cli_args_test_selection": [t for t in target.tests if (ROOT / t).exists()],
         "pytest_add_cli_args": ["-p", "no:cacheprovider", "-q"],
         "use_git_change_detection": False,
-        "timeout_multiplier": 3.0,
-        "timeout_constant": 5.0,
+        # mutmut's estimate counts only the tests' call phase, not their fixtures (a fresh
+        # database and pool per service test): a constant that lets a surviving mutant
+        # run every selected test, or it is wrongly reported as a timeout (counted killed).
+        "timeout_multiplier": 2.0,
+        "timeout_constant": 60.0,
     }
 
 

@@ -15,8 +15,9 @@ import asyncpg
 import pytest
 
 from chatdb.db.runtime import init_connection
-from chatdb.errors import NotFound
+from chatdb.errors import Conflict, InvalidInput, NotFound
 from chatdb.service import ChatService, ConfigDeleted, ProviderDeleted
+from chatdb.tx import Timeouts
 from tests.test_service import World, world  # noqa: F401  (the fixture)
 
 # ruff: noqa: F811  (test parameters named after the imported `world` fixture)
@@ -103,3 +104,42 @@ async def test_an_update_records_who_made_it(world: World) -> None:
         updated_by=editor,
     )
     assert (updated.created_by, updated.updated_by, updated.display_name) == (author, editor, "M2")
+
+
+async def test_the_service_s_own_timeouts_bound_every_transaction(
+    world: World, migrated_db: str
+) -> None:
+    begins: list[str] = []
+
+    async def init(conn: asyncpg.Connection[Any]) -> None:
+        await init_connection(conn)
+        conn.add_query_logger(lambda r: begins.append(r.query) if "BEGIN" in r.query else None)
+
+    pool: asyncpg.Pool[Any] = await asyncpg.create_pool(
+        migrated_db, init=init, min_size=1, max_size=1
+    )
+    try:
+        svc = ChatService(pool, timeouts=Timeouts(statement=7, lock=3))
+        chat = await svc.create_chat(**world.ids())
+        await svc.list_providers()
+        await svc.get_chat(user_id=world.user.id, chat_id=chat.id)
+    finally:
+        await pool.close()
+    assert len(begins) == 3
+    assert all("statement_timeout = 7000;" in b and "lock_timeout = 3000" in b for b in begins)
+
+
+async def test_limits_and_repeats_of_config_and_provider_creates(world: World) -> None:
+    svc = world.svc
+    await svc.create_provider(provider="p", display_name="P")
+    with pytest.raises(Conflict) as exc:
+        await svc.create_provider(provider="p", display_name="Other")
+    assert exc.value.message == "Chat provider already exists."
+    big = await world.config_with(context_limit=2**63 - 1, id=uuid.uuid4())
+    assert big.context_limit == 2**63 - 1
+    assert await world.config_with(context_limit=2**63 - 1, id=big.id) == big  # a repeat
+    with pytest.raises(InvalidInput) as invalid:
+        await world.config_with(context_limit=2**63)
+    assert (
+        invalid.value.message == "context_limit must be an integer from 1 to 9223372036854775807."
+    )
