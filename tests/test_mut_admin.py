@@ -54,7 +54,7 @@ async def test_reads_run_in_read_only_transactions_and_writes_do_not(
     chat = await svc.create_chat(**world.ids())
     assert len(begins) == 3 and not any("READ ONLY" in b for b in begins)
     begins.clear()
-    user = {"user_id": world.user.id, "chat_id": chat.id}
+    user: dict[str, Any] = {"user_id": world.user.id, "chat_id": chat.id}
     await svc.list_providers()
     await svc.list_model_configs()
     await svc.list_enabled_model_configs()

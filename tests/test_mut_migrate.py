@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 
 from codegen import migrate
-from codegen.migrate import runner, source
+from codegen.migrate import source
 
 
 def two_migrations(tmp_path: Path) -> Path:
@@ -404,7 +404,7 @@ async def test_the_retry_backoff_doubles_up_to_8_seconds(
     migrate.apply(empty_db, schema, revision="0001")
     (schema / "0002_b.sql").write_text("-- depends: 0001_a\nALTER TABLE a ADD COLUMN x int;\n")
     slept: list[float] = []
-    monkeypatch.setattr(runner.time, "sleep", slept.append)
+    monkeypatch.setattr(time, "sleep", slept.append)  # the runner sleeps with time.sleep
     holder = await lock_holder(empty_db, "a")
     try:
         session = migrate.Session(lock_timeout="50ms", retries=4, backoff=3.0)

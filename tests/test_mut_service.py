@@ -118,7 +118,7 @@ async def test_reads_use_the_replica_unless_fresh_and_writes_never_do(
     sent = await svc.send_message(
         **world.ids(), chat_id=chat_id, client_message_id=uuid.uuid4(), content="hi"
     )  # a write: on the primary, where the account exists
-    user = {"user_id": world.user.id, "chat_id": chat_id}
+    user: dict[str, Any] = {"user_id": world.user.id, "chat_id": chat_id}
 
     assert (await svc.get_chat(**user, fresh=True)).id == chat_id
     assert [c.id for c in (await svc.list_chats(user_id=world.user.id, fresh=True)).chats] == [
@@ -282,14 +282,14 @@ async def test_a_first_message_racing_another_for_the_same_new_chat_joins_it(
 
 async def test_a_repeated_delete_names_the_chat_and_says_already_deleted(world: World) -> None:
     [chat_id] = await chats_of(world, 1)
-    user = {"user_id": world.user.id, "chat_id": chat_id}
+    user: dict[str, Any] = {"user_id": world.user.id, "chat_id": chat_id}
     assert await world.svc.delete_chat(**user) == ChatDeleted(chat_id)
     assert await world.svc.delete_chat(**user) == ChatDeleted(chat_id, already_deleted=True)
 
 
 async def test_message_paging_accepts_every_bigint_and_nothing_beyond(world: World) -> None:
     [chat_id] = await chats_of(world, 1)
-    user = {"user_id": world.user.id, "chat_id": chat_id}
+    user: dict[str, Any] = {"user_id": world.user.id, "chat_id": chat_id}
     last = await world.svc.list_messages(**user, after_id=2**63 - 1)
     assert last.messages == [] and last.next_after_id is None
     with pytest.raises(InvalidInput) as exc:
@@ -299,7 +299,7 @@ async def test_message_paging_accepts_every_bigint_and_nothing_beyond(world: Wor
 
 async def test_a_chat_can_only_be_pointed_at_a_usable_config(world: World) -> None:
     [chat_id] = await chats_of(world, 1)
-    user = {"user_id": world.user.id, "chat_id": chat_id}
+    user: dict[str, Any] = {"user_id": world.user.id, "chat_id": chat_id}
     off = await world.config("p", "off", enabled=False)
     for config_id in (off.id, uuid.uuid4()):
         with pytest.raises(NotFound):
