@@ -143,3 +143,21 @@ async def test_limits_and_repeats_of_config_and_provider_creates(world: World) -
     assert (
         invalid.value.message == "context_limit must be an integer from 1 to 9223372036854775807."
     )
+
+
+async def test_provider_creates_repeat_and_a_deleted_provider_can_come_back(world: World) -> None:
+    svc = world.svc
+    created = await svc.create_provider(provider="p", display_name="P")
+    assert await svc.create_provider(provider="p", display_name="P") == created
+    await svc.delete_provider(provider="p")
+    back = await svc.create_provider(provider="p", display_name="P again")
+    assert back.display_name == "P again"
+    assert (await svc.delete_provider(provider="p")).already_deleted is False
+
+
+async def test_a_repeat_of_a_config_create_deleted_since_is_not_found(world: World) -> None:
+    await world.svc.create_provider(provider="p", display_name="P")
+    config = await world.config_with(id=uuid.uuid4())
+    await world.svc.delete_model_config(id=config.id)
+    with pytest.raises(NotFound):
+        await world.config_with(id=config.id)
