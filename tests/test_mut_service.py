@@ -19,7 +19,7 @@ import pytest
 from chatdb.db.runtime import create_pool, init_connection
 from chatdb.errors import Conflict, InvalidInput, NoDefaultModelConfig, NotFound
 from chatdb.service import ChatCursor, ChatDeleted, ChatService
-from chatdb.validate import CONTENT_MAX
+from chatdb.validate import CONTENT_MAX, NAME_MAX
 from codegen import dbutil
 from tests.test_service import World, _wait_for_lock_wait, world  # noqa: F401  (the fixture)
 
@@ -328,3 +328,15 @@ async def test_repeating_a_create_with_the_same_id_but_other_fields_is_a_conflic
     with pytest.raises(Conflict) as exc:
         await svc.create_user(id=user.id, account_id=acc, email="other@example.com")
     assert exc.value.message == "A user with this email already exists."
+
+
+async def test_a_user_s_display_name_is_stored_and_bounded(world: World) -> None:
+    user = await world.svc.create_user(
+        account_id=world.account.id, email="grace@example.com", display_name="Grace"
+    )
+    assert user.display_name == "Grace"
+    with pytest.raises(InvalidInput) as exc:
+        await world.svc.create_user(
+            account_id=world.account.id, email="g2@example.com", display_name="g" * (NAME_MAX + 1)
+        )
+    assert exc.value.message == f"display_name is longer than {NAME_MAX} characters."
