@@ -49,7 +49,12 @@ TARGETS: dict[str, Target] = {
     ),
     "admin": Target(
         ("src/chatdb/admin.py",),
-        ("tests/test_mut_service.py", "tests/test_service.py", "tests/test_hardening.py"),
+        (
+            "tests/test_mut_admin.py",
+            "tests/test_mut_service.py",
+            "tests/test_service.py",
+            "tests/test_hardening.py",
+        ),
     ),
     "migrate": Target(
         (
@@ -58,7 +63,12 @@ TARGETS: dict[str, Target] = {
             "codegen/migrate/source.py",
             "codegen/migrate/checksums.py",
         ),
-        ("tests/test_mut_migrate.py", "tests/test_migrate.py", "tests/test_schema_changes.py"),
+        (
+            "tests/test_mut_migrate.py",
+            "tests/test_mut_migrate_backend.py",
+            "tests/test_migrate.py",
+            "tests/test_schema_changes.py",
+        ),
     ),
     "nullability": Target(
         ("codegen/analyze/nullability.py",),
@@ -76,9 +86,29 @@ def mutmut_config(target: Target) -> dict[str, Any]:
         "pytest_add_cli_args_test_selection": [t for t in target.tests if (ROOT / t).exists()],
         "pytest_add_cli_args": ["-p", "no:cacheprovider", "-q"],
         "use_git_change_detection": False,
-        "timeout_multiplier": 5.0,
-        "timeout_constant": 10.0,
+        # mutmut's estimate counts only the tests' call phase, not their fixtures (a fresh
+        # database and pool per service test): a constant that lets a surviving mutant
+        # run every selected test, or it is wrongly reported as a timeout (counted killed).
+        "timeout_multiplier": 2.0,
+        "timeout_constant": 60.0,
     }
+
+
+TEMPLATE = "tmpl_mutation"
+_BUILD_TEMPLATE = f"""
+import sys
+from codegen import dbutil, migrate
+dbutil.sync_execute(sys.argv[1], 'CREATE DATABASE "{TEMPLATE}"')
+migrate.apply(dbutil.dsn_with_database(sys.argv[1], "{TEMPLATE}"), "schema")
+"""
+
+
+def build_template(dsn: str) -> str:
+    """The tests' migrated template database (fixture `migrated_template`), built once per
+    target instead of once per mutant, by the unmutated code in a process of its own: this
+    process must not import the modules mutmut mutates before its children do."""
+    subprocess.run([sys.executable, "-c", _BUILD_TEMPLATE, dsn], cwd=ROOT, check=True)
+    return TEMPLATE
 
 
 def run_target(name: str, target: Target, jobs: int) -> dict[str, str]:
@@ -98,6 +128,7 @@ def run_target(name: str, target: Target, jobs: int) -> dict[str, str]:
     cluster = pgcluster.start_cluster()
     os.environ["DATABASE_URL"] = cluster.dsn
     try:
+        os.environ["CHATDB_TEST_TEMPLATE"] = build_template(cluster.dsn)
         with contextlib.redirect_stdout(io.StringIO()):
             cli(["run", "--max-children", str(jobs)], standalone_mode=False)
         statuses: dict[str, str] = {}
@@ -108,6 +139,7 @@ def run_target(name: str, target: Target, jobs: int) -> dict[str, str]:
         return statuses
     finally:
         os.environ.pop("DATABASE_URL", None)
+        os.environ.pop("CHATDB_TEST_TEMPLATE", None)
         cluster.remove()
 
 

@@ -101,8 +101,17 @@ async def empty_db(admin_dsn: str) -> AsyncIterator[str]:
 
 @pytest.fixture(scope="session")
 def migrated_template(admin_dsn: str) -> Iterator[str]:
-    """A database with every migration applied, used as a template for fast copies."""
+    """A database with every migration applied, used as a template for fast copies.
+
+    `CHATDB_TEST_TEMPLATE` names one built already on the same server: `python -m
+    mutation` builds it once per target instead of once per mutant.
+    """
     from codegen import migrate
+
+    prebuilt = os.environ.get("CHATDB_TEST_TEMPLATE")
+    if prebuilt:
+        yield prebuilt
+        return
 
     with dbutil.scratch_database_sync(admin_dsn, prefix="tmpl_") as dsn:
         migrate.apply(dsn, ROOT / "schema")

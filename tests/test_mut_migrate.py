@@ -8,6 +8,8 @@ schema of its own: two migrations, one table each.
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -34,6 +36,19 @@ async def tables(dsn: str) -> set[str]:
     finally:
         await conn.close()
     return {r["tablename"] for r in rows}
+
+
+async def lock_holder(dsn: str, table: str) -> asyncpg.Connection[asyncpg.Record]:
+    """A reader holding `table` in an open transaction, as a long report query would.
+
+    It lets go after a few seconds (the server ends its idle transaction), so a migration
+    that waits for the lock without its own lock_timeout gets through and the test fails
+    at once instead of hanging.
+    """
+    holder = await asyncpg.connect(dsn)
+    await holder.execute("SET idle_in_transaction_session_timeout = '5s'")
+    await holder.execute(f"BEGIN; LOCK TABLE {table} IN ACCESS SHARE MODE")
+    return holder
 
 
 def sections(script: str) -> list[str]:
@@ -202,9 +217,8 @@ async def test_a_migration_that_keeps_hitting_its_lock_timeout_says_how_often_it
     migrate.apply(empty_db, schema, revision="0001")
     (schema / "0002_b.sql").write_text("-- depends: 0001_a\nALTER TABLE a ADD COLUMN x int;\n")
     said: list[str] = []
-    holder = await asyncpg.connect(empty_db)
+    holder = await lock_holder(empty_db, "a")
     try:
-        await holder.execute("BEGIN; LOCK TABLE a IN ACCESS SHARE MODE")
         session = migrate.Session(lock_timeout="50ms", retries=1, backoff=0.01)
         with pytest.raises(migrate.MigrationError) as exc:
             migrate.apply(empty_db, schema, session=session, report=said.append)
@@ -295,9 +309,8 @@ async def test_a_rollback_waiting_for_a_lock_is_bounded_and_retried(
 ) -> None:
     schema = two_migrations(tmp_path)
     migrate.apply(empty_db, schema)
-    holder = await asyncpg.connect(empty_db)
+    holder = await lock_holder(empty_db, "b")
     try:
-        await holder.execute("BEGIN; LOCK TABLE b IN ACCESS SHARE MODE")
         session = migrate.Session(lock_timeout="50ms", retries=1, backoff=0.01)
         with pytest.raises(migrate.MigrationError, match=r"^rollback of 0002_b failed after 2 "):
             migrate.rollback(empty_db, schema, session=session)
@@ -339,3 +352,64 @@ def test_a_revision_prefix_must_name_one_migration(tmp_path: Path) -> None:
     with pytest.raises(migrate.MigrationError) as unknown:
         source.find(ordered, "9")
     assert str(unknown.value) == "unknown revision '9' (known: 0001_a, 0002_b)"
+
+
+async def test_the_refusal_of_edited_files_names_each_and_says_what_to_do(
+    empty_db: str, tmp_path: Path
+) -> None:
+    schema = two_migrations(tmp_path)
+    migrate.apply(empty_db, schema)
+    for name in ("0001_a", "0002_b"):
+        (schema / f"{name}.sql").write_text((schema / f"{name}.sql").read_text() + "-- edit\n")
+    with pytest.raises(migrate.MigrationError) as exc:
+        migrate.apply(empty_db, schema)
+    assert str(exc.value) == (
+        f"applied migration changed since it was applied: {schema / '0001_a.sql'}, "
+        f"{schema / '0002_b.sql'} (the database does not have the edit; restore the file and "
+        "add a new migration, or if the edit is deliberate accept it with: "
+        "codegen migrate accept 0001_a)"
+    )
+
+
+async def test_bookkeeping_times_are_utc_whatever_the_machine_time_zone(
+    empty_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    schema = two_migrations(tmp_path)
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14: no clock is that far off
+    time.tzset()
+    try:
+        migrate.apply(empty_db, schema, revision="0001")
+        (schema / "0001_a.sql").write_text("CREATE TABLE a (id int); -- edited\n")
+        migrate.accept(empty_db, schema, "0001_a")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    now = datetime.now(UTC).replace(tzinfo=None)
+    conn = await asyncpg.connect(empty_db)
+    try:
+        recorded = await conn.fetchval("SELECT recorded_at_utc FROM _yoyo_codegen_checksum")
+        logged = await conn.fetchval(
+            "SELECT created_at_utc FROM _yoyo_log WHERE operation = 'accept'"
+        )
+    finally:
+        await conn.close()
+    assert abs(now - recorded) < timedelta(hours=1)
+    assert abs(now - logged) < timedelta(hours=1)
+
+
+async def test_the_retry_backoff_doubles_up_to_8_seconds(
+    empty_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    schema = two_migrations(tmp_path)
+    migrate.apply(empty_db, schema, revision="0001")
+    (schema / "0002_b.sql").write_text("-- depends: 0001_a\nALTER TABLE a ADD COLUMN x int;\n")
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)  # the runner sleeps with time.sleep
+    holder = await lock_holder(empty_db, "a")
+    try:
+        session = migrate.Session(lock_timeout="50ms", retries=4, backoff=3.0)
+        with pytest.raises(migrate.MigrationError, match="failed after 5 attempts"):
+            migrate.apply(empty_db, schema, session=session)
+    finally:
+        await holder.close()
+    assert slept == [3.0, 6.0, 8.0, 8.0]

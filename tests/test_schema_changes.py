@@ -316,6 +316,9 @@ async def test_every_migration_runs_with_lock_and_statement_timeouts_and_retries
     )
     migrate.apply(empty_db, schema, revision=MIGRATIONS[-1])
     blocker = await asyncpg.connect(empty_db)
+    # Without the session's lock_timeout, apply would wait for this reader forever; the
+    # server ends the reader's idle transaction after 10 s instead, so the test fails fast.
+    await blocker.execute("SET idle_in_transaction_session_timeout = '10s'")
     try:
         tx = blocker.transaction()
         await tx.start()
