@@ -167,7 +167,7 @@ SVF_TYPES = {
 
 
 def call_nullable(
-    name: str, choice: Choice, args: list[Typed], per_group: bool, ranged: bool = False
+    name: str, choice: Choice, args: list[Typed], per_group: bool, ranged: bool
 ) -> bool:
     """Whether a call to `name` (resolved to `choice`) may return NULL; `per_group`: an
     aggregate over one group of a plain GROUP BY, without FILTER (it sees at least a row);
