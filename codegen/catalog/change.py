@@ -16,7 +16,7 @@ from pglast.enums import DropBehavior, ObjectType
 from codegen.catalog import routines
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Enum, Table, find_relation
-from codegen.catalog.names import find_type_key, multirange_name, type_key, type_of
+from codegen.catalog.names import find_type_key, multirange_name, split_name, type_key, type_of
 from codegen.errors import CodegenError, SourceText
 from codegen.pgtypes import array_key
 
@@ -51,7 +51,8 @@ def rename(b: Builder, stmt: Any, source: SourceText) -> None:
     elif kind == ObjectType.OBJECT_TYPE:
         old = _user_type(b, [n.sval for n in stmt.object])
         if old is not None:
-            _rename_type(b, old, old.rpartition(".")[0] + "." * ("." in old) + stmt.newname)
+            schema, dot, _ = old.rpartition(".")
+            _rename_type(b, old, schema + dot + stmt.newname)
     elif kind in _ROUTINES:
         _rename_function(b, stmt, source)
     elif kind == ObjectType.OBJECT_SEQUENCE:
@@ -188,8 +189,8 @@ def drop(b: Builder, stmt: Any, source: SourceText) -> None:
     for obj in stmt.objects or ():
         if kind in RELATIONS:
             names = [n.sval for n in obj]
-            key = b.find_key(names[-2] if len(names) > 1 else None, names[-1])
-            untyped = find_relation(b.untyped, b.search_path, *_schema_name(names))
+            key = b.find_key(*split_name(names))
+            untyped = find_relation(b.untyped, b.search_path, *split_name(names))
             if key is None and untyped is not None:
                 del b.untyped[untyped]
                 continue
@@ -201,7 +202,7 @@ def drop(b: Builder, stmt: Any, source: SourceText) -> None:
             b.forget_table(key)
         elif kind == ObjectType.OBJECT_SEQUENCE:
             names = [n.sval for n in obj]
-            found = find_relation(b.sequences, b.search_path, *_schema_name(names))
+            found = find_relation(b.sequences, b.search_path, *split_name(names))
             b.sequences.discard(found or "")
         elif kind == ObjectType.OBJECT_TYPE:
             key = _user_type(b, [n.sval for n in obj.names])
@@ -219,10 +220,6 @@ def drop(b: Builder, stmt: Any, source: SourceText) -> None:
             b.indexes = [i for i in b.indexes if i.name != name]
         elif kind == ObjectType.OBJECT_SCHEMA:
             _drop_schema(b, obj.sval, cascade, bool(stmt.missing_ok), source)
-
-
-def _schema_name(names: list[str]) -> tuple[str | None, str]:
-    return (names[-2] if len(names) > 1 else None), names[-1]
 
 
 def _refuse_if_referenced(b: Builder, key: str, cascade: bool, source: SourceText) -> None:

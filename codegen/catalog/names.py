@@ -16,11 +16,16 @@ if TYPE_CHECKING:
     from codegen.catalog.builder import Builder
 
 
+def split_name(names: Sequence[str]) -> tuple[str | None, str]:
+    """A dotted name as (schema or None, name): `app.mood` -> ("app", "mood")."""
+    return (names[-2] if len(names) > 1 else None), names[-1]
+
+
 def type_name(node: Any, types: TypeSpace, source: SourceText) -> str:
     """The catalog key of a TypeName node, found as PostgreSQL finds it (see
     `TypeSpace.lookup`); `int`, `varchar` and the other SQL spellings become pg_type's."""
     names = [n.sval for n in node.names]
-    schema = names[-2] if len(names) > 1 else None
+    schema, _ = split_name(names)
     bare = ALIASES.get(names[-1], names[-1]) if schema in (None, "pg_catalog") else names[-1]
     name = types.lookup(schema, bare)
     if name is None:
@@ -47,13 +52,13 @@ def type_of(b: Builder, node: Any, source: SourceText) -> str:
 
 def type_key(b: Builder, names: Sequence[str], source: SourceText, offset: int = 0) -> str:
     """The key a new type `[schema.]name` gets: like a relation's (`Builder.key`)."""
-    return b.key(names[-2] if len(names) > 1 else None, names[-1], source, offset)
+    return b.key(*split_name(names), source, offset)
 
 
 def find_type_key(types: TypeSpace, names: Sequence[str], pool: Container[str]) -> str | None:
     """The key in `pool` (the enums, the domains, ...) of an existing user type named
     `[schema.]name`, looked up through the search_path when unqualified."""
-    schema = names[-2] if len(names) > 1 else None
+    schema, _ = split_name(names)
     for s in (schema,) if schema is not None else types.search_path:
         key = names[-1] if s == "public" else f"{s}.{names[-1]}"
         if key in pool:
