@@ -9,7 +9,11 @@ accepts silently and regrets later:
 - `missing-rollback`: every `NNNN_name.sql` has its `NNNN_name.rollback.sql`;
 - `missing-depends`: every migration but the first has a `-- depends:` line (yoyo orders
   by it; without it a new file is ordered by name only, and `rollback` may undo the wrong
-  one first).
+  one first);
+- `not-reentrant`: every statement of a `-- transactional: false` migration and of its
+  rollback file can run again over what an interrupted run left (`codegen migrate`
+  resumes such a migration statement by statement, and reverses it with the whole other
+  file): `codegen.migrate.statements` says which statements can.
 
 squawk rules switched off for every file, and why:
 
@@ -75,6 +79,37 @@ def _own_rules(files: list[Path], sources: dict[Path, SourceText]) -> list[LintF
     return out
 
 
+def _not_reentrant(files: list[Path], root: Path) -> list[LintFinding]:
+    """Statements of non-transactional migrations (both files) that cannot run again."""
+    out = []
+    for path in files:
+        if not _NOT_TRANSACTIONAL.search(path.read_text(encoding="utf-8")):
+            continue
+        rollback = path.with_name(path.name.removesuffix(".sql") + ".rollback.sql")
+        for file in [path, rollback] if rollback.exists() else [path]:
+            out += _not_reentrant_in(file, root)
+    return out
+
+
+def _not_reentrant_in(file: Path, root: Path) -> list[LintFinding]:
+    """One file, split into statements as the runner splits it (yoyo's splitting)."""
+    from yoyo.migrations import read_sql_migration  # type: ignore[import-untyped]
+
+    from codegen.migrate.statements import not_reentrant
+
+    body = file.read_text(encoding="utf-8")
+    src = SourceText(file.resolve().relative_to(root).as_posix(), body)
+    hint = f'write it re-entrant, or silence: vet_ignore = ["not-reentrant:{file.name}"]'
+    out, at = [], 0
+    for number, sql in enumerate(read_sql_migration(str(file))[2], 1):
+        at = max(body.find(sql.strip(), at), 0)
+        reason = not_reentrant(sql)
+        if reason:
+            text = f"statement {number} cannot safely run again: {reason}"
+            out.append(_finding("not-reentrant", text, src, at, hint))
+    return out
+
+
 def _offset(text: str, line: int, col: int) -> int:
     """Offset of squawk's 0-based line and column."""
     lines = text.splitlines(keepends=True)
@@ -116,7 +151,7 @@ def lint(schema_dir: Path, root: Path, ignore: set[str]) -> list[LintFinding]:
         p: SourceText(p.resolve().relative_to(root).as_posix(), p.read_text(encoding="utf-8"))
         for p in files
     }
-    findings = _own_rules(files, sources) + _squawk(files, sources)
+    findings = _own_rules(files, sources) + _not_reentrant(files, root) + _squawk(files, sources)
     kept = [
         f
         for f in findings

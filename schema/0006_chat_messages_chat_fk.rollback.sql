@@ -5,7 +5,7 @@
 -- Dropping a foreign key takes ACCESS EXCLUSIVE on both tables. They are locked in the
 -- service's order, chats then chat_messages, in one statement (one transaction: the
 -- migration is not transactional), so the drop cannot deadlock with send_message.
--- IF EXISTS: yoyo also runs this to undo a forward run that failed after step 1.
+-- IF EXISTS: it also reverses an apply that was interrupted before the key was added.
 
 DO $$
 BEGIN

@@ -15,6 +15,10 @@
 -- migration otherwise gets. `codegen migrate` sets lock_timeout (default 5s): if step 1
 -- cannot get its locks in time, the migration is undone and retried with backoff.
 --
+-- Every statement can run again over what an interrupted run left (`codegen migrate`
+-- resumes a non-transactional migration at the statement it stopped at, and a rollback
+-- runs the whole rollback file): the foreign key is added only when it is not there yet.
+--
 -- No separate index on chat_id is needed: the unique index on
 -- (chat_id, client_message_id) from 0005 has chat_id as its leading column and
 -- serves the ON DELETE CASCADE lookups and the validation.
@@ -24,9 +28,18 @@
 BEGIN;
 LOCK TABLE chats IN SHARE ROW EXCLUSIVE MODE;
 LOCK TABLE chat_messages IN SHARE ROW EXCLUSIVE MODE;
-ALTER TABLE chat_messages
-    ADD CONSTRAINT chat_messages_chat_id_fkey
-    FOREIGN KEY (chat_id) REFERENCES chats (id) ON DELETE CASCADE NOT VALID;
+DO $$
+BEGIN
+    IF NOT EXISTS (
+        SELECT FROM pg_constraint
+        WHERE conrelid = 'chat_messages'::regclass AND conname = 'chat_messages_chat_id_fkey'
+    ) THEN
+        ALTER TABLE chat_messages
+            ADD CONSTRAINT chat_messages_chat_id_fkey
+            FOREIGN KEY (chat_id) REFERENCES chats (id) ON DELETE CASCADE NOT VALID;
+    END IF;
+END
+$$;
 COMMIT;
 
 SET statement_timeout = 0;

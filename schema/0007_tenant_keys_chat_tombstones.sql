@@ -21,46 +21,77 @@
 --     SHARE UPDATE EXCLUSIVE, which blocks no reader and no writer;
 --   - every ALTER TABLE chats locks chats first and the referenced table second, the
 --     order in which the service's writes to chats lock them (the foreign key checks).
--- Each statement runs on its own (not transactional); `codegen migrate` gives each a
--- lock_timeout and retries the migration with backoff. yoyo pairs statement k of this
--- file with statement n+1-k of the rollback file and, when statement k fails, undoes
--- statements k-1..1 with their pairs: the rollback file keeps that pairing exactly (one
--- statement per statement, a no-op where there is nothing to undo). An index build that
--- failed half way leaves an invalid index behind; the DROP ... IF EXISTS before each
--- build removes it when the migration is retried.
+-- Each statement runs on its own (not transactional), and each can run again over
+-- whatever an interrupted run of this file or of its rollback left behind: `codegen
+-- migrate` records its progress per statement, resumes an interrupted apply at the
+-- statement it stopped at, and reverses one by running the whole rollback file. So: IF
+-- [NOT] EXISTS everywhere, a catalog check before each ADD CONSTRAINT (which has no IF
+-- NOT EXISTS), and an INVALID index left by an interrupted build is dropped by `codegen
+-- migrate` before the build runs again.
 -- transactional: false
 -- depends: 0006_chat_messages_chat_fk
 
-DROP INDEX CONCURRENTLY IF EXISTS users_account_id_id_key;
+CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS users_account_id_id_key ON users (account_id, id);
 
-CREATE UNIQUE INDEX CONCURRENTLY users_account_id_id_key ON users (account_id, id);
+CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS agents_account_id_id_key
+    ON agents (account_id, id);
 
-DROP INDEX CONCURRENTLY IF EXISTS agents_account_id_id_key;
+DO $$
+BEGIN
+    IF NOT EXISTS (
+        SELECT FROM pg_constraint
+        WHERE conrelid = 'users'::regclass AND conname = 'users_account_id_id_key'
+    ) THEN
+        ALTER TABLE users
+            ADD CONSTRAINT users_account_id_id_key UNIQUE USING INDEX users_account_id_id_key;
+    END IF;
+END
+$$;
 
-CREATE UNIQUE INDEX CONCURRENTLY agents_account_id_id_key ON agents (account_id, id);
-
-ALTER TABLE users ADD CONSTRAINT users_account_id_id_key UNIQUE USING INDEX users_account_id_id_key;
-
-ALTER TABLE agents
-    ADD CONSTRAINT agents_account_id_id_key UNIQUE USING INDEX agents_account_id_id_key;
+DO $$
+BEGIN
+    IF NOT EXISTS (
+        SELECT FROM pg_constraint
+        WHERE conrelid = 'agents'::regclass AND conname = 'agents_account_id_id_key'
+    ) THEN
+        ALTER TABLE agents
+            ADD CONSTRAINT agents_account_id_id_key UNIQUE USING INDEX agents_account_id_id_key;
+    END IF;
+END
+$$;
 
 -- The new keys' lookups (cascading deletes of users and agents) use these; the old
 -- single-column indexes are covered by them and go at the end.
-DROP INDEX CONCURRENTLY IF EXISTS chats_account_id_user_id_idx;
+CREATE INDEX CONCURRENTLY IF NOT EXISTS chats_account_id_user_id_idx
+    ON chats (account_id, user_id);
 
-CREATE INDEX CONCURRENTLY chats_account_id_user_id_idx ON chats (account_id, user_id);
+CREATE INDEX CONCURRENTLY IF NOT EXISTS chats_account_id_agent_id_idx
+    ON chats (account_id, agent_id);
 
-DROP INDEX CONCURRENTLY IF EXISTS chats_account_id_agent_id_idx;
-
-CREATE INDEX CONCURRENTLY chats_account_id_agent_id_idx ON chats (account_id, agent_id);
-
-ALTER TABLE chats
-    ADD CONSTRAINT chats_account_id_user_id_fkey
-        FOREIGN KEY (account_id, user_id) REFERENCES users (account_id, id)
-        ON DELETE CASCADE NOT VALID,
-    ADD CONSTRAINT chats_account_id_agent_id_fkey
-        FOREIGN KEY (account_id, agent_id) REFERENCES agents (account_id, id)
-        ON DELETE CASCADE NOT VALID;
+-- Both keys in one transaction (chats locked first, then users, then agents), each only
+-- if it is not there yet.
+DO $$
+BEGIN
+    IF NOT EXISTS (
+        SELECT FROM pg_constraint
+        WHERE conrelid = 'chats'::regclass AND conname = 'chats_account_id_user_id_fkey'
+    ) THEN
+        ALTER TABLE chats
+            ADD CONSTRAINT chats_account_id_user_id_fkey
+            FOREIGN KEY (account_id, user_id) REFERENCES users (account_id, id)
+            ON DELETE CASCADE NOT VALID;
+    END IF;
+    IF NOT EXISTS (
+        SELECT FROM pg_constraint
+        WHERE conrelid = 'chats'::regclass AND conname = 'chats_account_id_agent_id_fkey'
+    ) THEN
+        ALTER TABLE chats
+            ADD CONSTRAINT chats_account_id_agent_id_fkey
+            FOREIGN KEY (account_id, agent_id) REFERENCES agents (account_id, id)
+            ON DELETE CASCADE NOT VALID;
+    END IF;
+END
+$$;
 
 DO $$
 DECLARE
@@ -91,15 +122,17 @@ ALTER TABLE chats
     VALIDATE CONSTRAINT chats_account_id_agent_id_fkey;
 
 -- The composite keys replace the single-column ones (and are strictly stronger).
-ALTER TABLE chats DROP CONSTRAINT chats_user_id_fkey, DROP CONSTRAINT chats_agent_id_fkey;
+ALTER TABLE chats
+    DROP CONSTRAINT IF EXISTS chats_user_id_fkey,
+    DROP CONSTRAINT IF EXISTS chats_agent_id_fkey;
 
-DROP INDEX CONCURRENTLY chats_account_id_idx;
+DROP INDEX CONCURRENTLY IF EXISTS chats_account_id_idx;
 
-DROP INDEX CONCURRENTLY chats_agent_id_idx;
+DROP INDEX CONCURRENTLY IF EXISTS chats_agent_id_idx;
 
-ALTER TABLE chats ADD COLUMN deleted_at timestamptz NULL;
+ALTER TABLE chats ADD COLUMN IF NOT EXISTS deleted_at timestamptz NULL;
 
-CREATE TABLE chat_provider_tombstones (
+CREATE TABLE IF NOT EXISTS chat_provider_tombstones (
     provider   text        PRIMARY KEY,
     deleted_at timestamptz NOT NULL DEFAULT now()
 );

@@ -1,7 +1,4 @@
--- Reverses 0008_chat_messages_chat_id_id_idx (one statement per forward statement, in
--- reverse order, as yoyo pairs them).
+-- Reverses 0008_chat_messages_chat_id_id_idx (it also removes what an interrupted build
+-- of it left).
 
 DROP INDEX CONCURRENTLY IF EXISTS chat_messages_chat_id_id_idx;
-
--- nothing to undo
-DO $$ BEGIN END $$;

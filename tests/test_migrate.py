@@ -21,6 +21,7 @@ import asyncpg
 import pytest
 
 from codegen import dbutil, drift, migrate
+from codegen.migrate import backend as migrate_backend
 from codegen.migrate import cli as migrate_cli
 from tests.conftest import fixture_migration, migration_ids, schema_tables
 
@@ -239,7 +240,7 @@ async def test_sql_dry_run_prints_ddl_and_changes_nothing(empty_db: str) -> None
     result = run_cli("sql", dsn=empty_db)
     assert result.returncode == 0, result.stderr
     for table in APP_TABLES:
-        assert re.search(rf"^CREATE TABLE {table} \(", result.stdout, re.M), table
+        assert re.search(rf"^CREATE TABLE (IF NOT EXISTS )?{table} \(", result.stdout, re.M), table
     assert "ADD CONSTRAINT chat_messages_chat_id_fkey" in result.stdout
     # one transaction per transactional migration; the others spell theirs out
     spelled = sum((SCHEMA / f"{m}.sql").read_text().count("\nBEGIN;") for m in MIGRATIONS)
@@ -502,17 +503,23 @@ async def test_concurrent_applies_apply_each_migration_once(empty_db: str, tmp_p
     assert await app_tables(empty_db) == APP_TABLES
 
 
-async def test_stale_lock_times_out_clearly_and_break_lock_clears_it(empty_db: str) -> None:
+async def test_a_live_lock_times_out_clearly_and_a_killed_run_s_lock_is_taken_over(
+    empty_db: str,
+) -> None:
     migrate.apply(empty_db, SCHEMA, revision="0001")
-    async with connect(empty_db) as conn:  # as left behind by a run killed with kill -9
-        await conn.execute("INSERT INTO yoyo_lock (locked, ctime, pid) VALUES (1, now(), 424242)")
-    result = run_cli("apply", "--lock-timeout", "0.5", dsn=empty_db)
-    assert_one_line_error(result, "migration lock", "424242", "break-lock")
-    assert await applied_ids(empty_db) == MIGRATIONS[:1]
-
-    result = run_cli("break-lock", dsn=empty_db)
+    async with connect(empty_db) as holder:  # a run in progress: its session holds the lock
+        await holder.execute("SELECT pg_advisory_lock($1)", migrate_backend.RUN_LOCK)
+        await holder.execute("INSERT INTO yoyo_lock (locked, ctime, pid) VALUES (1, now(), 424242)")
+        result = run_cli("apply", "--lock-timeout", "0.5", dsn=empty_db)
+        assert_one_line_error(result, "migration lock", "424242", "break-lock")
+        assert await applied_ids(empty_db) == MIGRATIONS[:1]
+    # The holder's session ended without removing its row, as when its run is killed with
+    # kill -9: the next run removes the row and says so.
+    result = run_cli("apply", "--lock-timeout", "5", dsn=empty_db)
     assert result.returncode == 0, result.stderr
-    assert migrate.apply(empty_db, SCHEMA) == MIGRATIONS[1:]
+    lines = result.stdout.splitlines()
+    assert lines[0] == "removed the migration lock of process 424242: its run was killed"
+    assert lines[1:] == [f"applied {m}" for m in MIGRATIONS[1:]]
 
 
 # --------------------------------------------------------------------------- configuration

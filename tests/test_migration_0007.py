@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from pathlib import Path
 
 import asyncpg
 
@@ -144,15 +143,3 @@ async def test_0007_applies_and_rolls_back_beside_a_busy_service(empty_db: str) 
 def _after() -> list[str]:
     ids = migration_ids()
     return ids[ids.index(MIGRATION) + 1 :]
-
-
-def test_0007_rollback_undoes_each_statement_in_reverse_pairs() -> None:
-    """yoyo pairs forward statement k with rollback statement n+1-k (and undoes a half-run
-    migration with those pairs): both files have the same number of statements."""
-    import sqlparse
-
-    def count(path: Path) -> int:
-        return len([s for s in sqlparse.split(path.read_text()) if s.strip()])
-
-    forward = SCHEMA / f"{MIGRATION}.sql"
-    assert count(forward) == count(SCHEMA / f"{MIGRATION}.rollback.sql")

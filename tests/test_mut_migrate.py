@@ -158,23 +158,59 @@ async def test_break_lock_removes_a_lock_left_by_a_killed_run(
     assert migrate.apply(empty_db, schema, lock_timeout=1) == ["0002_b"]
 
 
-@pytest.mark.parametrize("transactional", [True, False])
 async def test_a_failing_migration_names_itself_its_undoing_and_where_the_database_is(
-    empty_db: str, tmp_path: Path, transactional: bool
+    empty_db: str, tmp_path: Path
 ) -> None:
     schema = two_migrations(tmp_path)
-    header = "" if transactional else "-- transactional: false\n"
-    (schema / "0002_b.sql").write_text(f"{header}-- depends: 0001_a\nSELECT 1/0;\n")
-    undone = (
-        "its transaction was rolled back"
-        if transactional
-        else "it is not transactional, completed steps were undone as far as possible"
-    )
+    (schema / "0002_b.sql").write_text("-- depends: 0001_a\nSELECT 1/0;\n")
     with pytest.raises(migrate.MigrationError) as exc:
         migrate.apply(empty_db, schema)
     assert str(exc.value) == (
-        f"apply of 0002_b failed ({undone}; database is at 0001_a): division by zero"
+        "apply of 0002_b failed (its transaction was rolled back; database is at 0001_a): "
+        "division by zero"
     )
+    assert [s.applied for s in migrate.status(empty_db, schema)] == [True, False]
+
+
+async def test_a_non_transactional_migration_stopping_says_which_statements_are_in_effect(
+    empty_db: str, tmp_path: Path
+) -> None:
+    """Nothing is undone behind the user's back: the message names the statement (file and
+    line), what is in effect, and how to go on; a first statement failing changed nothing."""
+    schema = two_migrations(tmp_path)
+    body = "-- transactional: false\n-- depends: 0001_a\n"
+    path = schema / "0002_b.sql"
+    path.write_text(body + "SELECT 1/0;\n")
+    with pytest.raises(migrate.MigrationError) as exc:
+        migrate.apply(empty_db, schema)
+    assert str(exc.value) == (
+        f"apply of 0002_b failed at statement 1 ({path}:3): division by zero; nothing was "
+        "changed: the database is at 0001_a"
+    )
+    assert [(s.applied, s.interrupted) for s in migrate.status(empty_db, schema)] == [
+        (True, None),
+        (False, None),
+    ]
+    path.write_text(body + "CREATE TABLE IF NOT EXISTS b (id int);\nSELECT 1/0;\n")
+    with pytest.raises(migrate.MigrationError) as exc:
+        migrate.apply(empty_db, schema)
+    assert str(exc.value) == (
+        f"apply of 0002_b stopped at statement 2 of 2 ({path}:4): division by zero; the "
+        "database is between 0001_a and 0002_b: statements 1-1 of 0002_b.sql are in effect "
+        "(`codegen migrate apply` finishes 0002_b, `codegen migrate rollback` reverses it)"
+    )
+    assert [(s.applied, s.interrupted) for s in migrate.status(empty_db, schema)] == [
+        (True, None),
+        (False, "apply stopped after statement 1 of 2"),
+    ]
+    assert "b" in await tables(empty_db)
+    said: list[str] = []
+    assert migrate.rollback(empty_db, schema, report=said.append) == ["0002_b"]
+    assert said[0] == (
+        "rollback of 0002_b: reversing the interrupted apply (apply stopped after statement "
+        "1 of 2) from statement 1 of 1"
+    )
+    assert "b" not in await tables(empty_db)
     assert [s.applied for s in migrate.status(empty_db, schema)] == [True, False]
 
 
@@ -288,8 +324,8 @@ async def test_a_failing_rollback_names_itself_and_where_the_database_is(
     empty_db: str, tmp_path: Path
 ) -> None:
     schema = two_migrations(tmp_path)
-    migrate.apply(empty_db, schema)
     (schema / "0001_a.rollback.sql").write_text("SELECT 1/0;\n")
+    migrate.apply(empty_db, schema)
     said: list[str] = []
     with pytest.raises(migrate.MigrationError) as exc:
         migrate.rollback_all(empty_db, schema, report=said.append)
@@ -300,6 +336,7 @@ async def test_a_failing_rollback_names_itself_and_where_the_database_is(
     assert said == ["rolled back 0002_b"]
     said.clear()
     (schema / "0001_a.rollback.sql").write_text("DROP TABLE a;\n")
+    migrate.accept(empty_db, schema, "0001_a")  # the fixed rollback file, deliberately
     assert migrate.rollback(empty_db, schema, report=said.append) == ["0001_a"]
     assert said == ["rolled back 0001_a"]
 

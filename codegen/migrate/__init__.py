@@ -4,8 +4,11 @@ The migrations are the plain SQL files in the schema directory (`NNNN_name.sql` 
 `NNNN_name.rollback.sql` next to each and a `-- depends:` line); yoyo records what has
 been applied in its own tables (`_yoyo_migration`, `_yoyo_log`, `yoyo_lock`,
 `_yoyo_version`), and we record each applied file's sha256 next to them
-(`_yoyo_codegen_checksum`). Modules: `source` (the files, offline SQL), `backend`
-(connections and session settings), `checksums`, `runner` (the commands), `cli`.
+(`_yoyo_codegen_checksum`, both files of each), and the progress of non-transactional
+migrations per statement (`_yoyo_codegen_progress`). Modules: `source` (the files, offline
+SQL), `backend` (connections, session settings, the run lock), `checksums`, `statements`
+(how each statement of a non-transactional migration runs, and whether it can run again),
+`stepwise` (those migrations, resumable from any statement), `runner` (the commands), `cli`.
 """
 
 from codegen.migrate.backend import DEFAULT_LOCK_TIMEOUT, Session, to_yoyo_dsn

@@ -9,8 +9,9 @@ query argument, so yoyo's own copies of the connection (one per migration) get t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,6 +34,7 @@ from codegen.migrate.source import MigrationError, one_line
 Backend = Any  # yoyo.backends.base.DatabaseBackend
 
 DEFAULT_LOCK_TIMEOUT = 60.0  # seconds to wait for another migration run (yoyo's lock)
+RUN_LOCK = 0x636F_6467_656E  # the session advisory lock every run holds beside yoyo's row
 _PSYCOPG_SCHEME = "postgresql+psycopg"
 _POSTGRES_SCHEMES = {"postgresql", "postgres", "postgresql+psycopg", "postgres+psycopg"}
 
@@ -120,18 +122,59 @@ def backend(dsn: str, session: Session | None = None) -> Iterator[Backend]:
 
 
 @contextmanager
-def locked_backend(dsn: str, lock_timeout: float, session: Session) -> Iterator[Backend]:
+def locked_backend(
+    dsn: str, lock_timeout: float, session: Session, say: Callable[[str], None] | None = None
+) -> Iterator[Backend]:
     """A yoyo backend holding yoyo's migration lock for the duration of the block.
 
     Pending work must be computed inside the block: a concurrent run then waits for the
-    lock and afterwards finds nothing left to do.
+    lock and afterwards finds nothing left to do. A lock row left by a killed run is
+    removed (`_take_over`).
     """
     b = _open(dsn, session)
     try:
-        with errors(dsn, lock_timeout), b.lock(lock_timeout):
-            yield b
+        with errors(dsn, lock_timeout):
+            _take_over(b, lock_timeout, say or (lambda _: None))
+            with _yoyo_lock(b, lock_timeout):
+                yield b
     finally:
         b.connection.close()
+
+
+@contextmanager
+def _yoyo_lock(b: Backend, timeout: float) -> Iterator[None]:
+    """yoyo's lock row; a failure to remove it on a connection that died does not hide the
+    error that ended the run (the next run takes the row over: `_take_over`)."""
+    lock = b.lock(timeout)
+    lock.__enter__()
+    try:
+        yield
+    except BaseException as exc:
+        with suppress(psycopg.Error):
+            lock.__exit__(type(exc), exc, exc.__traceback__)
+        raise
+    lock.__exit__(None, None, None)
+
+
+def _take_over(b: Backend, timeout: float, say: Callable[[str], None]) -> None:
+    """Wait for the run lock: a session advisory lock every run holds beside yoyo's lock row.
+
+    PostgreSQL ends the advisory lock with its session, yoyo's row stays when its run is
+    killed (kill -9, a lost connection). Holding the advisory lock, a row still there
+    belongs to no live run of this tool: it is removed, and said so.
+    """
+    started = time.monotonic()
+    take = "SELECT pg_try_advisory_lock(%(k)s)"
+    while not b.execute(take, {"k": RUN_LOCK}).fetchone()[0]:
+        if timeout and time.monotonic() > started + timeout:
+            row = b.execute(f"SELECT pid FROM {b.lock_table_quoted}").fetchone()
+            holder = f"Process {row[0]}" if row else "Another run"
+            raise LockTimeout(f"{holder} has locked this database")
+        time.sleep(0.2)
+    with b.transaction():
+        stale = b.execute(f"DELETE FROM {b.lock_table_quoted} RETURNING pid").fetchall()
+    for (pid,) in stale:
+        say(f"removed the migration lock of process {pid}: its run was killed")
 
 
 @contextmanager

@@ -171,6 +171,8 @@ def _list(dsn: str, schema_dir: Path) -> int:
         when = row.applied_at.strftime("%Y-%m-%d %H:%M:%S") if row.applied_at else ""
         note = "" if row.known else "  (no such file in the schema directory)"
         note += "  (EDITED since it was applied)" if row.edited else ""
+        if row.interrupted:
+            note += f"  (INTERRUPTED: {row.interrupted}; apply finishes it, rollback reverses it)"
         print(f"{state:8} {when:19}  {row.id}{note}")
     current = [r.id for r in rows if r.applied and r.known]
     print(f"current: {current[-1] if current else 'none'}")

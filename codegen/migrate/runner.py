@@ -17,7 +17,7 @@ from pathlib import Path
 
 import psycopg
 
-from codegen.migrate import checksums
+from codegen.migrate import checksums, stepwise
 from codegen.migrate.backend import (
     DEFAULT_LOCK_TIMEOUT,
     Backend,
@@ -42,7 +42,7 @@ from codegen.migrate.source import (
 )
 
 Report = Callable[[str], None]
-_RETRYABLE = {"55P03", "40P01"}  # lock_not_available (lock_timeout), deadlock_detected
+_RETRYABLE = stepwise.RETRYABLE
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,9 @@ class MigrationStatus:
     """One line of `list`: a migration and whether the database has it applied.
 
     `known` is False for a migration recorded as applied whose file is no longer in the
-    schema directory; `edited` is True for an applied file changed since it was applied.
+    schema directory; `edited` is True for an applied file changed since it was applied;
+    `interrupted` says where a non-transactional run stopped ("apply stopped after
+    statement 5 of 14"), None when none did.
     """
 
     id: str
@@ -58,6 +60,7 @@ class MigrationStatus:
     applied_at: datetime | None
     known: bool = True
     edited: bool = False
+    interrupted: str | None = None
 
 
 def _quiet(_: str) -> None:
@@ -81,15 +84,15 @@ def apply(
     say = report or _quiet
     ordered, migrations = load(schema_dir)
     done: list[str] = []
-    with locked_backend(dsn, lock_timeout, session) as b:
-        checksums.ensure_table(b)
+    with locked_backend(dsn, lock_timeout, session, say) as b:
+        _ensure_tables(b)
         applied = set(b.get_applied_migration_hashes())
-        _check_and_backfill(b, [m for m in ordered if m.hash in applied], say)
+        _check_and_backfill(b, [m for m in ordered if m.hash in applied], say, schema_dir)
+        partial = stepwise.interrupted(b)
         for m in upto(ordered, revision):
-            if m.hash in applied:
+            if m.hash in applied and m.id not in partial:
                 continue
             _run_one(b, "apply", m, ordered, applied, session, say)
-            checksums.record(b, m)
             applied.add(m.hash)
             done.append(m.id)
             say(f"applied {m.id}")
@@ -98,12 +101,25 @@ def apply(
     return done
 
 
-def _check_and_backfill(b: Backend, applied: list[Migration], say: Report) -> None:
+def _ensure_tables(b: Backend) -> None:
+    checksums.ensure_table(b)
+    stepwise.ensure_table(b)
+
+
+def _check_and_backfill(
+    b: Backend, applied: list[Migration], say: Report, schema_dir: Path | str
+) -> None:
     known = checksums.recorded(b)
-    checksums.refuse_edited(applied, known)
+    checksums.refuse_edited(applied, known, schema_dir)
+    for m, entry in checksums.upgraded(applied, known, schema_dir):
+        with b.transaction():
+            checksums.accept(b, m, entry.old, f" (superseded: {entry.reason})")
+        say(f"recorded the rewritten text of {m.id} ({entry.reason})")
+    known = checksums.recorded(b)
     for m in checksums.unrecorded(applied, known):
         checksums.record(b, m)
-        say(f"recorded the checksum of {m.id} (applied before checksums were kept)")
+        what = m.id if m.id not in known else f"{m.id}'s rollback file"
+        say(f"recorded the checksum of {what} (applied before checksums were kept)")
 
 
 def rollback(
@@ -156,18 +172,23 @@ def _rollback(
     say = report or _quiet
     ordered = load_migrations(schema_dir)
     done: list[str] = []
-    with locked_backend(dsn, lock_timeout, session) as b:
-        checksums.ensure_table(b)
+    with locked_backend(dsn, lock_timeout, session, say) as b:
+        _ensure_tables(b)
         applied = set(b.get_applied_migration_hashes())
-        targets = list(reversed(select(ordered, applied)))
+        # A migration whose apply was interrupted counts as applied here: it is reversed.
+        partial = {m.hash for m in ordered if m.id in stepwise.interrupted(b)}
+        targets = list(reversed(select(ordered, applied | partial)))
         for m in targets:
             # A .sql migration without a rollback file "rolls back" as a no-op and would be
             # unmarked with its tables left in place; refuse before touching anything.
             if m.is_raw_sql() and not rollback_path(m).exists():
                 raise MigrationError(f"{m.id} has no rollback file {rollback_path(m).name}")
+        # An edited rollback file would run the edit: refused like an edited apply file.
+        checksums.refuse_edited(
+            [m for m in ordered if m.hash in applied], checksums.recorded(b), schema_dir
+        )
         for m in targets:
             _run_one(b, "rollback", m, ordered, applied, session, say)
-            checksums.forget(b, m)
             applied.discard(m.hash)
             done.append(m.id)
             say(f"rolled back {m.id}")
@@ -183,11 +204,21 @@ def _run_one(
     session: Session,
     say: Report,
 ) -> None:
-    """Apply or roll back one migration; retry a lock timeout or deadlock with backoff."""
+    """Apply or roll back one migration and record it; retry a lock timeout or deadlock with
+    backoff. A non-transactional one runs statement by statement (`stepwise`)."""
+    if not m.use_transactions and m.is_raw_sql():
+        before = current(ordered, applied - {m.hash})
+        at = stepwise.Where(*((before, m.id) if direction == "apply" else (m.id, before)))
+        stepwise.run(b, direction, m, session, say, at)
+        return
     delay = session.backoff
     for attempt in range(1, session.retries + 2):
         try:
             (b.apply_one if direction == "apply" else b.rollback_one)(m)
+            if direction == "apply":
+                checksums.record(b, m)
+            else:
+                checksums.forget(b, m)
             return
         except psycopg.Error as exc:
             if exc.sqlstate not in _RETRYABLE or attempt > session.retries:
@@ -255,7 +286,8 @@ def accept(
         checksums.ensure_table(b)
         if m.hash not in set(b.get_applied_migration_hashes()):
             raise MigrationError(f"{m.id} is not applied: there is no edit to accept")
-        old = checksums.recorded(b).get(m.id)
+        was = checksums.recorded(b).get(m.id)
+        old = was.sha256 if was else None
         with b.transaction():
             checksums.accept(b, m, old)
     return m.id, old
@@ -267,13 +299,16 @@ def status(dsn: str, schema_dir: Path | str) -> list[MigrationStatus]:
     with readonly_backend(dsn) as b:
         applied = applied_readonly(b)
         known = checksums.recorded(b)
-    edited = {m.id for m in checksums.edited([m for m in ordered if m.hash in applied], known)}
+        partial = stepwise.interrupted(b)
+    mine = [m for m in ordered if m.hash in applied]
+    edited = {m.id for m in checksums.edited(mine, known, schema_dir)}
     result = [
         MigrationStatus(
             m.id,
             m.hash in applied,
             applied[m.hash][1] if m.hash in applied else None,
             edited=m.id in edited,
+            interrupted=partial[m.id].describe() if m.id in partial else None,
         )
         for m in ordered
     ]
@@ -290,7 +325,7 @@ def refuse_edited(dsn: str, schema_dir: Path | str) -> None:
     with readonly_backend(dsn) as b:
         applied = applied_readonly(b)
         known = checksums.recorded(b)
-    checksums.refuse_edited([m for m in ordered if m.hash in applied], known)
+    checksums.refuse_edited([m for m in ordered if m.hash in applied], known, schema_dir)
 
 
 def plan_sql(
@@ -311,7 +346,7 @@ def plan_sql(
     with readonly_backend(dsn) as b:
         applied = set(applied_readonly(b))
         known = checksums.recorded(b)
-    checksums.refuse_edited([m for m in ordered if m.hash in applied], known)
+    checksums.refuse_edited([m for m in ordered if m.hash in applied], known, schema_dir)
     targets: Sequence[Migration]
     if direction == "apply":
         targets = [m for m in upto(ordered, revision) if m.hash not in applied]

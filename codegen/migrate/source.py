@@ -83,6 +83,19 @@ def checksum(m: Migration) -> str:
     return hashlib.sha256(Path(m.path).read_bytes()).hexdigest()
 
 
+def rollback_checksum(m: Migration) -> str | None:
+    """sha256 of the rollback file's bytes (what `rollback` would run); None without one."""
+    path = rollback_path(m)
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+
+
+def statements(m: Migration, direction: Direction) -> list[str]:
+    """The statements of the apply or rollback file, split as yoyo splits them (one step
+    each): the unit the runner runs, records and resumes non-transactional migrations by."""
+    path = Path(m.path) if direction == "apply" else rollback_path(m)
+    return [s.strip() for s in read_sql_migration(str(path))[2]]
+
+
 def current(ordered: Sequence[Migration], applied: set[str] | dict[str, Any]) -> str:
     """The last applied migration in order (by yoyo hash), as used in messages."""
     done = [m.id for m in ordered if m.hash in applied]
