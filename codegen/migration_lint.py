@@ -95,14 +95,16 @@ def _not_reentrant_in(file: Path, root: Path) -> list[LintFinding]:
     """One file, split into statements as the runner splits it (yoyo's splitting)."""
     from yoyo.migrations import read_sql_migration  # type: ignore[import-untyped]
 
+    from codegen.migrate.source import statement_offsets
     from codegen.migrate.statements import not_reentrant
 
     body = file.read_text(encoding="utf-8")
     src = SourceText(file.resolve().relative_to(root).as_posix(), body)
     hint = f'write it re-entrant, or silence: vet_ignore = ["not-reentrant:{file.name}"]'
-    out, at = [], 0
-    for number, sql in enumerate(read_sql_migration(str(file))[2], 1):
-        at = max(body.find(sql.strip(), at), 0)
+    out = []
+    statements = read_sql_migration(str(file))[2]
+    offsets = statement_offsets(body, statements)
+    for number, (sql, at) in enumerate(zip(statements, offsets, strict=True), 1):
         reason = not_reentrant(sql)
         if reason:
             text = f"statement {number} cannot safely run again: {reason}"

@@ -204,6 +204,9 @@ async def test_a_rollback_stopped_by_a_lock_timeout_says_where_it_is_and_finishe
     assert f"between {TOMBSTONES} and {BEFORE}: statements 1-" in message and file in message
     statuses = migrate.status(empty_db, SCHEMA)
     assert [s.id for s in statuses if s.interrupted] == [TOMBSTONES]
+    listed = run_cli("list", dsn=empty_db)
+    assert listed.returncode == 0, listed.stderr
+    assert f"{TOMBSTONES}  (INTERRUPTED: rollback stopped after statement " in listed.stdout
     assert migrate.rollback(empty_db, SCHEMA) == [TOMBSTONES]
     left = await app_privileges(conn)
     await conn.close()

@@ -89,6 +89,21 @@ def rollback_checksum(m: Migration) -> str | None:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
 
 
+def statement_offsets(text: str, statements: Sequence[str]) -> list[int]:
+    """Where each of `statements` (a file's, in order) starts in the file's `text`: its first
+    line that is not a comment (yoyo keeps the comment lines above a statement with it)."""
+    out, at = [], 0
+    for statement in statements:
+        at = max(text.find(statement.strip(), at), 0)
+        start = at
+        for line in statement.strip().splitlines(keepends=True):
+            if line.strip() and not line.lstrip().startswith("--"):
+                break
+            start += len(line)
+        out.append(start)
+    return out
+
+
 def statements(m: Migration, direction: Direction) -> list[str]:
     """The statements of the apply or rollback file, split as yoyo splits them (one step
     each): the unit the runner runs, records and resumes non-transactional migrations by."""

@@ -34,6 +34,7 @@ from typing import Any, NamedTuple
 import psycopg
 from psycopg import sql
 from psycopg.pq import TransactionStatus
+from yoyo.migrations import read_sql_migration  # type: ignore[import-untyped]
 
 from codegen.migrate import checksums
 from codegen.migrate.backend import Backend, Session
@@ -45,6 +46,7 @@ from codegen.migrate.source import (
     one_line,
     rollback_checksum,
     rollback_path,
+    statement_offsets,
     statements,
 )
 from codegen.migrate.statements import Statement, describe
@@ -105,6 +107,8 @@ def run(
     with b.copy() as worker:  # its own connection: the one holding yoyo's lock outlives it
         conn = worker.connection
         try:
+            if conn.info.server_version >= 140000:  # a killed client's statement stops soon
+                conn.execute("SET client_connection_check_interval = '1s'")
             done, fresh = _start(conn, m, direction, len(stmts), say)
             for s in stmts[:done]:
                 if s.session:
@@ -298,7 +302,7 @@ def _refused(
     path = Path(m.path) if direction == "apply" else rollback_path(m)
     tries = f" after {attempts} attempts" if attempts > 1 else ""
     return MigrationError(
-        f"{direction} of {m.id} failed at statement 1 ({path}:{_line(path, s.sql)}){tries}: "
+        f"{direction} of {m.id} failed at statement 1 ({path}:{_line(path, s)}){tries}: "
         f"{one_line(exc)}; nothing was changed: the database is at {at.before}"
     )
 
@@ -314,7 +318,7 @@ def _stopped(
     s: Statement | None = None,
 ) -> MigrationError:
     path = Path(m.path) if direction == "apply" else rollback_path(m)
-    here = f" ({path}:{_line(path, s.sql)})" if s else ""
+    here = f" ({path}:{_line(path, s)})" if s else ""
     tries = f" after {attempts} attempts" if attempts > 1 else ""
     partial = f", statement {done + 1} may be in part" if s is None or not s.atomic else ""
     effect = (
@@ -328,7 +332,7 @@ def _stopped(
     )
 
 
-def _line(path: Path, statement: str) -> int:
+def _line(path: Path, s: Statement) -> int:
     text = path.read_text(encoding="utf-8")
-    found = text.find(statement)
-    return text.count("\n", 0, max(found, 0)) + 1
+    offsets = statement_offsets(text, read_sql_migration(str(path))[2])
+    return text.count("\n", 0, offsets[s.number - 1]) + 1
