@@ -255,6 +255,36 @@ async def test_a_rollback_rebuilds_an_invalid_index_that_if_not_exists_would_ski
     assert f"dropping the invalid index {name} an interrupted build left" in " ".join(said)
 
 
+async def test_a_rollback_beside_a_long_repeatable_read_report_never_ends_with_an_invalid_index(
+    empty_db: str,
+) -> None:
+    """The report's snapshot makes each concurrent build wait and time out, leaving an
+    INVALID index: the rollback stops saying so (it used to retry, skip the invalid index
+    with IF NOT EXISTS and exit 0); after the report, rollback finishes with valid indexes."""
+    migrate.apply(empty_db, SCHEMA, TOMBSTONES)
+    report = await _conn(empty_db)
+    await report.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+    await report.fetchval("SELECT count(*) FROM accounts")  # the snapshot, no lock on chats
+    session = migrate.Session(lock_timeout="300ms", retries=1, backoff=0.01)
+    try:
+        with pytest.raises(migrate.MigrationError) as stopped:
+            await asyncio.to_thread(migrate.rollback, empty_db, SCHEMA, session=session)
+    finally:
+        await report.close()
+    assert "canceling statement due to lock timeout" in str(stopped.value)
+    assert f"the database is between {TOMBSTONES} and {BEFORE}" in str(stopped.value)
+    assert migrate.rollback(empty_db, SCHEMA) == [TOMBSTONES]
+    conn = await _conn(empty_db)
+    try:
+        invalid = await conn.fetch("SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid")
+    finally:
+        await conn.close()
+    assert invalid == []
+    assert await drift.drift(empty_db, SCHEMA) == [
+        f"migration {m}: pending (not applied)" for m in IDS[IDS.index(TOMBSTONES) :]
+    ]
+
+
 def test_every_index_build_of_a_non_transactional_migration_is_re_entrant() -> None:
     """Derived from schema/: each concurrent build says IF NOT EXISTS (the runner rebuilds an
     invalid one), each drop IF EXISTS."""
