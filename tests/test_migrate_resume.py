@@ -152,6 +152,25 @@ async def test_0007_terminated_after_attaching_its_keys_applies_when_run_again(
     assert "database is at" not in message  # it is not at BEFORE: the keys are there
 
 
+async def test_a_database_the_old_runner_left_stuck_in_0007_is_applied(empty_db: str) -> None:
+    """The old text killed after its 6th statement left both keys attached and nothing
+    recorded (its re-runs failed at statement 1): the re-entrant text applies over it."""
+    migrate.apply(empty_db, SCHEMA, BEFORE)
+    old = ROOT / "tests" / "fixtures" / "superseded" / f"{TOMBSTONES}.sql"
+    conn = await _conn(empty_db)
+    try:
+        for sql in read_sql_migration(str(old))[2][:6]:
+            await conn.execute(sql)
+        stuck = await conn.fetchval(
+            "SELECT count(*) FROM pg_constraint WHERE conname LIKE '%account_id_id_key'"
+        )
+    finally:
+        await conn.close()
+    assert stuck == 2
+    assert migrate.apply(empty_db, SCHEMA) == IDS[IDS.index(TOMBSTONES) :]
+    assert await drift.drift(empty_db, SCHEMA) == []
+
+
 # --------------------------------------------------------------------------- item: tombstones
 
 

@@ -96,8 +96,9 @@ def errors(dsn: str, lock_timeout: float | None = None) -> Iterator[None]:
         holder = one_line(exc).split(" (run yoyo", 1)[0]
         raise MigrationError(
             f"timed out after {lock_timeout:g}s waiting for the migration lock on "
-            f"{redact_dsn(dsn)} ({holder}); if no migration run is in progress, remove the "
-            "stale lock with: codegen migrate break-lock"
+            f"{redact_dsn(dsn)} ({holder}): another run is in progress (a killed run's lock "
+            "is taken over by the next run; one left by an older version is removed with: "
+            "codegen migrate break-lock)"
         ) from exc
     except psycopg.Error as exc:
         raise MigrationError(f"database error: {one_line(exc)}") from exc

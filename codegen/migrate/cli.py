@@ -12,7 +12,8 @@
     sql      --from REV | --from-empty
                                       the same offline: no database, from the files alone
     accept   ID                       accept a deliberate edit of an applied migration (logged)
-    break-lock                        remove a migration lock left behind by a killed run
+    break-lock                        remove a migration lock an older version's killed run
+                                      left (a killed run's lock is taken over by the next run)
 
 `--dsn` defaults to `$DATABASE_URL`; `--schema-dir` to `[tool.codegen] schema` in
 ./pyproject.toml, else `schema`. Session settings default to `[tool.codegen.migrate]`
