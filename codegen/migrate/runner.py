@@ -1,10 +1,11 @@
 """The migration commands as functions: apply, rollback, mark, status, plan_sql, accept.
 
-Each migration runs in its own transaction (or, for a `-- transactional: false` file, in
-the transactions its statements spell out) and is recorded only after it committed, so a
-failure leaves the database at the previous migration. yoyo's lock serialises concurrent
-runs: the second waits, then finds nothing pending. A migration that hits its
-`lock_timeout` (or a deadlock) was rolled back by PostgreSQL and is retried with backoff.
+Each migration runs in its own transaction and is recorded only after it committed, so a
+failure leaves the database at the previous migration; a `-- transactional: false` file
+runs statement by statement, resumable from where it stopped (`stepwise`). yoyo's lock
+serialises concurrent runs: the second waits, then finds nothing pending. A migration that
+hits its `lock_timeout` (or a deadlock) was rolled back by PostgreSQL and is retried with
+backoff (a non-transactional one retries the statement).
 """
 
 from __future__ import annotations
