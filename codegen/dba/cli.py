@@ -65,7 +65,9 @@ async def _explain(
             if args.what_if:
                 await _what_if(conn, Path(args.what_if))
             tables = await datagen.read_tables(conn)
-            sizes = {**datagen.default_rows(tables), **rows}
+            sizes, notes = datagen.fit(tables, {**datagen.default_rows(tables), **rows})
+            for note in notes:
+                print(f"explain: {note}")
             started = time.monotonic()
             await datagen.fill(conn, tables, sizes)
             filled = ", ".join(f"{t} {n:,}" for t, n in sorted(sizes.items()))
