@@ -20,7 +20,7 @@ from typing import NoReturn
 from codegen import config as cfg
 from codegen import manifest, pipeline
 from codegen.dba import cli as dba_cli
-from codegen.errors import CodegenError, CodegenErrors
+from codegen.errors import CodegenError, CodegenErrors, shown
 
 # Imports are cheap here on purpose: `check` with an up-to-date manifest loads only the
 # config and the manifest (pipeline imports the stages, pglast and jinja2 when it runs).
@@ -197,7 +197,7 @@ def cmd_vet(args: argparse.Namespace) -> int:
 
     config, result = _compile(args)
     sources = {
-        p.resolve().relative_to(config.root).as_posix(): pipeline.read_source(p, config)
+        shown(p, config.root): pipeline.read_source(p, config)
         for p in migration_files(config.schema)
     }
     findings = vet.vet(result, set(config.vet_ignore), sources)

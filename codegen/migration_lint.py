@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codegen.catalog import migration_files
-from codegen.errors import CodegenError, SourceText
+from codegen.errors import CodegenError, SourceText, shown
 
 SQUAWK_OFF = ("require-lock-timeout", "require-statement-timeout", "prefer-robust-stmts")
 DEFAULT_OFF = ("prefer-bigint-over-int", "prefer-bigint-over-smallint")
@@ -148,10 +148,7 @@ def _squawk(
 def lint(schema_dir: Path, root: Path, ignore: set[str]) -> list[LintFinding]:
     """Every finding over the forward migrations in `schema_dir`, in file order."""
     files = migration_files(schema_dir)
-    sources = {
-        p: SourceText(p.resolve().relative_to(root).as_posix(), p.read_text(encoding="utf-8"))
-        for p in files
-    }
+    sources = {p: SourceText(shown(p, root), p.read_text(encoding="utf-8")) for p in files}
     findings = _own_rules(files, sources) + _squawk(files, sources, squawk_settings(root))
     kept = [
         f
