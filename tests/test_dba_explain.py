@@ -273,6 +273,19 @@ async def _line_item_tables(db: str, tmp_path: Path) -> dict[str, datagen._Table
         await conn.close()
 
 
+async def _fill_and_count(
+    db: str, tables: dict[str, datagen._Table], sizes: dict[str, int]
+) -> None:
+    """Fill the tables (PostgreSQL checks every key) and see each got its rows."""
+    conn = await asyncpg.connect(db)
+    try:
+        await datagen.fill(conn, tables, sizes)
+        for table, n in sizes.items():
+            assert await conn.fetchval(f"SELECT count(*) FROM {table}") == n
+    finally:
+        await conn.close()
+
+
 async def test_default_rows_fit_composite_and_many_to_many_keys(
     empty_db: str, tmp_path: Path
 ) -> None:
@@ -280,13 +293,7 @@ async def test_default_rows_fit_composite_and_many_to_many_keys(
     unique index, get distinct key tuples at the default sizes (PostgreSQL checks)."""
     tables = await _line_item_tables(empty_db, tmp_path)
     sizes = datagen.default_rows(tables)
-    conn = await asyncpg.connect(empty_db)
-    try:
-        await datagen.fill(conn, tables, sizes)
-        for table, n in sizes.items():
-            assert await conn.fetchval(f"SELECT count(*) FROM {table}") == n
-    finally:
-        await conn.close()
+    await _fill_and_count(empty_db, tables, sizes)
     assert datagen.fit(tables, sizes) == (sizes, [])  # nothing to cap at the defaults
 
 
@@ -302,13 +309,7 @@ async def test_a_row_count_beyond_the_key_space_is_capped_and_said(
     assert sizes == {**asked, "order_items": 200, "product_tags": 60, "passports": 10}
     assert len(notes) == 3
     assert any("order_items" in n and "500" in n and "200" in n for n in notes), notes
-    conn = await asyncpg.connect(empty_db)
-    try:
-        await datagen.fill(conn, tables, sizes)
-        for table, n in sizes.items():
-            assert await conn.fetchval(f"SELECT count(*) FROM {table}") == n
-    finally:
-        await conn.close()
+    await _fill_and_count(empty_db, tables, sizes)
 
 
 def test_explain_says_when_it_caps_a_row_count(admin_dsn: str, tmp_path: Path) -> None:
