@@ -168,7 +168,10 @@ def default_rows(tables: dict[str, _Table]) -> dict[str, int]:
 def _key_parents(t: _Table, key: tuple[str, ...]) -> list[_ForeignKey] | None:
     """The foreign keys a key is made of, in key order (order_items (order_id, product_id):
     orders, then products), or None when a column of the key belongs to no foreign key
-    (its values are then distinct per row anyway) or one refers to the table itself."""
+    (its values are then distinct per row anyway) or one refers to the table itself, or
+    the key has no columns (a unique index on expressions only)."""
+    if not key:
+        return None
     groups: list[_ForeignKey] = []
     for col in key:
         fk = next((f for f in t.fks if col in f[0]), None)
