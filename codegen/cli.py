@@ -272,7 +272,7 @@ def guarded(run: Callable[[], int]) -> int:
         return 130
     except Exception as exc:
         if _unavailable(exc):
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {_reason(exc)}", file=sys.stderr)
             return 1
         if os.environ.get("CODEGEN_DEBUG"):
             traceback.print_exc()
@@ -284,6 +284,13 @@ def guarded(run: Callable[[], int]) -> int:
                 file=sys.stderr,
             )
         return 2
+
+
+def _reason(exc: Exception) -> str:
+    """An OS error as `file: reason` (the file relative to the project), else the text."""
+    if isinstance(exc, OSError) and exc.filename and exc.strerror:
+        return f"{shown(exc.filename)}: {exc.strerror}"
+    return str(exc)
 
 
 def _unavailable(exc: Exception) -> bool:

@@ -137,3 +137,13 @@ def test_migrate_names_a_missing_schema_folder_relative_to_the_project(tmp_path:
     proc = run_codegen("migrate", "sql", "--from-empty", cwd=tmp_path)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert proc.stderr.strip() == "error: schema directory not found: db/migrations"
+
+
+def test_an_os_error_names_the_file_relative_to_the_project(tmp_path: Path) -> None:
+    """The package folder cannot be made (a file is in the way): one line, the file named
+    as the project sees it, the system's reason."""
+    make_project(tmp_path)
+    (tmp_path / "out").write_text("in the way\n")
+    proc = run_codegen("generate", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.stderr.splitlines() == ["error: out: File exists"]
