@@ -180,7 +180,7 @@ def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
             nargs="*",
             metavar="TABLE=N",
             help="rows to generate per table (default: 100, x10 per level of NOT NULL"
-            " foreign keys, at most 200,000)",
+            " foreign keys, at most 200,000 and what the table's keys can hold)",
         )
         parser.add_argument(
             "--large",

@@ -7,10 +7,11 @@ CHECK `IN` lists, enums) and fills the tables in foreign key order, one `INSERT 
 its type. Key columns are deterministic functions of the row number `i`, so a child row
 can reference parent row `j` by computing the parent's key from `j` (no lookups). Foreign
 keys are skewed like real data: the newest half of a child table's rows belong to the
-parent's first row (one busy chat, one heavy user), the older half spread evenly; a column
-in a unique key spreads evenly. Nullable columns stay NULL, columns with defaults take
-them, except NOT NULL dates and times, which advance a second per row so ORDER BY them
-means something.
+parent's first row (one busy chat, one heavy user), the older half spread evenly; a key
+made of foreign keys (a line-item or many-to-many table) walks its parents' combinations,
+so its rows are distinct up to their product: a row count beyond that is capped, and said.
+Nullable columns stay NULL, columns with defaults take them, except NOT NULL dates and
+times, which advance a second per row so ORDER BY them means something.
 """
 
 from __future__ import annotations
