@@ -42,9 +42,19 @@ def watched(config_file: Path) -> tuple[tuple[Path, ...], Path | None]:
     try:
         config = cfg.load(config_file)
     except CodegenError:
-        return (config_file.resolve(),), None
+        folder = config_file.resolve().parent
+        candidates = (config_file.resolve(), *(folder / n for n in cfg.SQLC_NAMES))
+        found = tuple(p for p in candidates if p.is_file())
+        if not found:
+            raise
+        return found, None
     paths = {config.source or config_file, *config.schema_paths, *config.query_paths}
     return tuple(sorted(p.resolve() for p in paths if p.exists())), config.package.resolve()
+
+
+def is_input(path: Path, package: Path | None) -> bool:
+    """A file generation reads: SQL or config, not inside the generated package."""
+    return path.name.endswith(SUFFIXES) and not (package and path.is_relative_to(package))
 
 
 def _changes(paths: tuple[Path, ...], package: Path | None) -> Iterator[set[Path]]:
@@ -53,9 +63,7 @@ def _changes(paths: tuple[Path, ...], package: Path | None) -> Iterator[set[Path
     default = watchfiles.DefaultFilter()
 
     def relevant(change: object, path: str) -> bool:
-        p = Path(path)
-        inside = package is not None and p.is_relative_to(package)
-        return default(change, path) and path.endswith(SUFFIXES) and not inside
+        return bool(default(change, path)) and is_input(Path(path), package)
 
     batches = watchfiles.watch(
         *paths,
@@ -75,31 +83,65 @@ def _show(paths: tuple[Path, ...], root: Path) -> str:
     )
 
 
+Stamp = dict[Path, tuple[int, int, int]]
+
+
+def stamp(paths: tuple[Path, ...], package: Path | None) -> Stamp:
+    """Modification time, inode and size of every watched file (the generated package's
+    are not inputs): what a save changes."""
+    out: Stamp = {}
+    for path in paths:
+        for f in sorted(path.rglob("*")) if path.is_dir() else [path]:
+            try:
+                st = f.stat()
+            except OSError:  # removed meanwhile
+                continue
+            if is_input(f, package) and not f.is_dir():
+                out[f] = (st.st_mtime_ns, st.st_ino, st.st_size)
+    return out
+
+
+def _generate(config_file: Path, generate: Callable[[], int]) -> Stamp:
+    """Run `generate`; the stamp of the files as it read them (taken just before)."""
+    before = stamp(*watched(config_file))
+    code = generate()
+    if code == 130:  # interrupted while generating
+        raise KeyboardInterrupt
+    if code != 0:
+        print("generate failed, nothing written; watching for the next save")
+    return before
+
+
 def run(config_file: Path, generate: Callable[[], int]) -> int:
-    """Generate, then regenerate on every change; Ctrl-C stops (exit 0)."""
+    """Generate, then regenerate on every change; Ctrl-C stops (exit 0).
+
+    A watcher is started again when the config names other paths or a watched file was
+    replaced; whatever was saved meanwhile (before it listens) is found by its stamp."""
     _watchfiles()  # the missing extra is one message before anything else
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(line_buffering=True)  # each line as it happens, even piped
     root = config_file.resolve().parent
-    generate()
     try:
+        generated = _generate(config_file, generate)
         while True:
             paths, package = watched(config_file)
             listening = False
-            for changed in _changes(paths, package):
+            for batch in _changes(paths, package):
+                changed = set(batch)
                 if not listening:
                     listening = True
+                    now = stamp(paths, package)
+                    changed |= {
+                        f for f in now.keys() | generated.keys() if now.get(f) != generated.get(f)
+                    }
                     print(f"watching {_show(paths, root)} (Ctrl-C stops)")
                 if not changed:
                     continue
                 print(f"changed: {_show(tuple(sorted(changed)), root)}")
-                code = generate()
-                if code == 130:  # interrupted while generating
-                    raise KeyboardInterrupt
-                if code != 0:
-                    print("generate failed, nothing written; watching for the next save")
-                if watched(config_file) != (paths, package) or config_file.resolve() in changed:
-                    break  # watch what the config names now, the config file anew
+                generated = _generate(config_file, generate)
+                files = {p for p in paths if not p.is_dir()}  # a save may replace a file
+                if watched(config_file) != (paths, package) or changed & files:
+                    break  # watch what the config names now, and replaced files anew
     except KeyboardInterrupt:
         print("stopped watching")
     return 0

@@ -123,6 +123,34 @@ def test_watch_regenerates_on_save_survives_a_bad_edit_and_debounces(project: Pa
             w.proc.wait()
 
 
+def replace(path: Path, text: str) -> None:
+    """Save as many editors do: write a new file, rename it over the old one."""
+    new = path.with_name(path.name + ".new")
+    new.write_text(text)
+    os.replace(new, path)
+
+
+def test_watch_follows_a_config_saved_by_rename_to_where_it_now_points(project: Path) -> None:
+    config = project / "pyproject.toml"
+    w = Watcher(project)
+    try:
+        w.wait_for("stdout", r"^watching ")
+        for package in ("app_db", "other_db"):  # the second save proves the file is re-watched
+            text = re.sub(
+                r'^package = "\w+"', f'package = "{package}"', config.read_text(), flags=re.M
+            )
+            replace(config, text)
+            w.wait_for("stdout", rf"^generated 4 files for 3 queries in {package} ")
+            assert (project / package / "items.py").is_file()
+        w.wait_for("stdout", r"^watching ")
+        moved = project / "queries" / "items.sql"
+        replace(moved, moved.read_text() + "\n-- name: One :one\nSELECT 1 AS one;\n")
+        until(lambda: "async def one(" in (project / "other_db" / "items.py").read_text())
+    finally:
+        w.proc.kill()
+        w.proc.wait()
+
+
 def test_watch_without_watchfiles_names_the_extra(project: Path) -> None:
     probe = (
         "import sys\nsys.modules['watchfiles'] = None\nfrom codegen import cli\n"
