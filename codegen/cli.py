@@ -1,4 +1,4 @@
-"""Command line: generate, check, describe, verify, vet, drift, migrate.
+"""Command line: init, generate, check, describe, verify, vet, drift, migrate.
 
 Every failure is a message and an exit status, never a traceback (set CODEGEN_DEBUG=1
 to see one for an internal error). Exit 0: fine; 1: bad input, stale code, findings or
@@ -17,8 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
+from codegen import __version__, manifest, pipeline, scaffold
 from codegen import config as cfg
-from codegen import manifest, pipeline
 from codegen.dba import cli as dba_cli
 from codegen.errors import CodegenError, CodegenErrors, shown
 
@@ -47,6 +47,14 @@ def write_outputs(files: dict[Path, str], stale: set[Path]) -> None:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    if getattr(args, "watch", False):
+        from codegen import watch
+
+        return watch.run(Path(args.config), lambda: guarded(lambda: _generate(args)))
+    return _generate(args)
+
+
+def _generate(args: argparse.Namespace) -> int:
     config, result = _compile(args)
     files = pipeline.render_project(config, result)
     stale = manifest.generated_modules(config.package) - set(files)
@@ -217,6 +225,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "vet": (cmd_vet, "lint queries and schema for what a DBA would flag"),
     "drift": (cmd_drift, "compare a live database with the schema the migrations produce"),
     **dba_cli.COMMANDS,  # dba: explain, stats
+    "init": (scaffold.cmd_init, scaffold.HELP),
 }
 
 
@@ -230,10 +239,12 @@ class Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="codegen", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"codegen {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (_, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text)
-        p.add_argument("--config", default="pyproject.toml", help="path to pyproject.toml")
+        if name != "init":  # init writes the config (in --dir)
+            p.add_argument("--config", default="pyproject.toml", help="path to pyproject.toml")
         if name in ("verify", "drift"):
             p.add_argument("--dsn", help="server to create the scratch database on")
             p.add_argument(
@@ -242,6 +253,14 @@ def build_parser() -> argparse.ArgumentParser:
                 "scratch_prefix, else codegen_scratch_)",
             )
         dba_cli.add_arguments(name, p)  # dba: explain, stats options
+        if name == "generate":
+            p.add_argument(
+                "--watch",
+                action="store_true",
+                help="regenerate on every save (needs the watch extra: asyncpg-codegen[watch])",
+            )
+        if name == "init":
+            scaffold.add_arguments(p)
     sub.add_parser(
         "migrate",
         help="apply/rollback/list/mark schema migrations (see migrate -h)",
