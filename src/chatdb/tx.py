@@ -21,10 +21,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import math
 import random
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, ClassVar, TypeAlias, TypeVar
 
 import asyncpg
 from asyncpg.exceptions import _base as asyncpg_base
@@ -109,25 +110,50 @@ class Timeouts:
 
     `acquire`: waiting for a pooled connection, including backing off while the server
     refuses new ones. `statement` and `lock`: PostgreSQL's statement_timeout and
-    lock_timeout, set per transaction (0 turns one off, as in PostgreSQL).
+    lock_timeout, set per transaction (0 turns one off, as in PostgreSQL; a positive
+    bound is at least 1 ms, never rounded to 0). Checked when made: a bound that is not
+    a finite number, or beyond what PostgreSQL takes, is a ValueError naming it.
     """
+
+    MAX_SECONDS: ClassVar[float] = 2_147_483.647  # PostgreSQL's limit: INT_MAX ms
 
     acquire: float = 10.0
     statement: float = 30.0
     lock: float = 5.0
 
     def __post_init__(self) -> None:
-        if self.acquire <= 0 or self.statement < 0 or self.lock < 0:
-            raise ValueError("Timeouts: acquire must be positive, the others not negative")
+        _check_bound("acquire", self.acquire, positive=True, top=math.inf)
+        _check_bound("statement", self.statement, positive=False, top=self.MAX_SECONDS)
+        _check_bound("lock", self.lock, positive=False, top=self.MAX_SECONDS)
 
     def begin_sql(self, *, readonly: bool) -> str:
         """BEGIN and the per-transaction bounds, one round trip (simple query protocol)."""
         mode = " READ ONLY" if readonly else ""
         return (
             f"BEGIN ISOLATION LEVEL READ COMMITTED{mode};"
-            f"SET LOCAL statement_timeout = {round(self.statement * 1000)};"
-            f"SET LOCAL lock_timeout = {round(self.lock * 1000)}"
+            f"SET LOCAL statement_timeout = {_milliseconds(self.statement)};"
+            f"SET LOCAL lock_timeout = {_milliseconds(self.lock)}"
         )
+
+
+def _check_bound(name: str, value: object, *, positive: bool, top: float) -> None:
+    ok = (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and (value > 0 if positive else value >= 0)
+        and value <= top
+    )
+    if not ok:
+        low = "above 0" if positive else "from 0 (no bound)"
+        high = "" if top == math.inf else f", at most {top} (PostgreSQL's limit)"
+        raise ValueError(f"Timeouts.{name} must be a finite number of seconds {low}{high}, "
+                         f"not {value!r}")  # fmt: skip
+
+
+def _milliseconds(seconds: float) -> int:
+    """A bound in PostgreSQL's milliseconds: 0 stays 0 (off), a positive one is >= 1."""
+    return max(1, round(seconds * 1000)) if seconds > 0 else 0
 
 
 class _Failure(enum.Enum):
