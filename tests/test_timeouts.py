@@ -34,7 +34,7 @@ async def test_the_largest_bound_the_server_takes_is_accepted_and_beyond_it_refu
     migrated_db: str,
 ) -> None:
     top = await server_max_seconds(migrated_db)
-    assert Timeouts.MAX_SECONDS == top
+    assert top == Timeouts.MAX_SECONDS
     limits = Timeouts(statement=top, lock=top)
     pool = await create_pool(migrated_db, min_size=1, max_size=1)
     try:

@@ -13,6 +13,7 @@ default-model-config advisory lock, then config rows.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from chatdb.errors import (
     InternalError,
     NoDefaultModelConfig,
     NotFound,
+    OutcomeUnknown,
     ProviderNotConfigured,
     expect_row,
     found,
@@ -73,10 +75,23 @@ class AdminService:
         # pool on a streaming replica); everything else, and `fresh=True`, on `pool`.
         self.replica = replica
 
-    async def _tx(self, work: Callable[[Conn], Awaitable[T]], *, readonly: bool = False) -> T:
-        return await run_in_transaction(
-            self.pool, work, self.retry, readonly=readonly, timeouts=self.timeouts
-        )
+    async def _tx(
+        self,
+        work: Callable[[Conn], Awaitable[T]],
+        *,
+        readonly: bool = False,
+        created_id: uuid.UUID | None = None,
+    ) -> T:
+        """A transaction on the primary. `created_id`: the id a create chose; an
+        OutcomeUnknown carries it, so the caller can repeat the create with it."""
+        try:
+            return await run_in_transaction(
+                self.pool, work, self.retry, readonly=readonly, timeouts=self.timeouts
+            )
+        except OutcomeUnknown as exc:
+            if created_id is None:
+                raise
+            raise OutcomeUnknown(created_id=created_id) from exc
 
     async def _read(self, work: Callable[[Conn], Awaitable[T]], *, fresh: bool) -> T:
         """A read-only transaction on the replica if there is one and `fresh` is False
@@ -104,8 +119,8 @@ class AdminService:
             await q_providers.delete_chat_provider_tombstone(conn, provider=provider)
             return same_or_conflict(
                 row or await q_providers.get_chat_provider_by_provider(conn, provider=provider),
-                lambda r: (r.display_name, r.enabled) == (display_name, enabled),
-                "Chat provider already exists.",
+                {"display_name": display_name, "enabled": enabled},
+                "Chat provider",
             )
 
         return await self._tx(work)
@@ -150,8 +165,9 @@ class AdminService:
 
         Its model configs are soft-deleted (history keeps resolving them), the provider
         row is hard-deleted (its name kept as a tombstone, so a repeat reports
-        `already_deleted`), and if the default config was among them the first usable
-        config (provider, model ASC; updated_at, id DESC) is promoted — one transaction.
+        `already_deleted` and what the first delete did), and if the default config was
+        among them the first usable config (provider, model ASC; updated_at, id DESC)
+        is promoted — one transaction.
         """
         provider = v.text(provider, "provider", max_len=v.NAME_MAX)
 
@@ -160,8 +176,8 @@ class AdminService:
                 conn, provider=provider
             )
             if locked is None:
-                found(await q_providers.get_chat_provider_tombstone(conn, provider=provider))
-                return ProviderDeleted(provider, 0, None, already_deleted=True)
+                tomb = found(await q_providers.get_chat_provider_tombstone(conn, provider=provider))
+                return await _provider_deleted_before(conn, provider, tomb.deleted_at)
             await q_configs.lock_chat_model_config_default(conn)
             live = [
                 c for c in await q_configs.get_chat_model_configs(conn) if c.provider == provider
@@ -191,20 +207,22 @@ class AdminService:
         id: Id | None = None,
     ) -> ChatModelConfig:
         """Create a config. With a client-chosen `id`, a repeat returns what the first
-        call stored (NotFound if it has been deleted since)."""
+        call stored (NotFound if it has been deleted since; Conflict, naming them, if
+        fields the create sets differ); without one, an OutcomeUnknown carries the id
+        this call chose."""
         fields = _config_input(
             provider, model, display_name, context_limit, compression_threshold, options,
             enabled, is_default,
         )  # fmt: skip
         author = v.opt_uuid(created_by, "created_by")
-        new_id = v.opt_uuid(id, "id")
+        new_id = v.opt_uuid(id, "id") or uuid.uuid4()
 
         async def work(conn: Conn) -> ChatModelConfig:
             await _lock_for_config_write(conn, fields["provider"])
-            if new_id is not None:
+            if id is not None:
                 stored = await q_configs.get_chat_model_config_by_id_any_state(conn, id=new_id)
                 if stored is not None:
-                    return found(None if stored.deleted else stored)
+                    return _same_config(found(None if stored.deleted else stored), fields, author)
             if fields["is_default"]:
                 await q_configs.unset_default_chat_model_configs(conn)
             row = await q_configs.insert_chat_model_config_with_id(
@@ -212,7 +230,7 @@ class AdminService:
             )
             return await _after_config_write(conn, row)
 
-        return await self._tx(work)
+        return await self._tx(work, created_id=new_id)
 
     async def update_model_config(
         self,
@@ -261,14 +279,18 @@ class AdminService:
         return await self._tx(work)
 
     async def delete_model_config(self, *, id: Id) -> ConfigDeleted:
-        """Soft delete; reports the config promoted to default in its place, if any."""
+        """Soft delete; reports the config promoted to default in its place, if any (a
+        repeat too: what the first delete promoted, unless that config changed since)."""
         config_id = v.as_uuid(id, "id")
 
         async def work(conn: Conn) -> ConfigDeleted:
             await q_configs.lock_chat_model_config_default(conn)
             if await q_configs.get_chat_model_config_by_id_for_update(conn, id=config_id) is None:
-                found(await q_configs.get_chat_model_config_by_id_any_state(conn, id=config_id))
-                return ConfigDeleted(config_id, None, already_deleted=True)
+                gone = found(
+                    await q_configs.get_chat_model_config_by_id_any_state(conn, id=config_id)
+                )
+                promoted = await _promoted_at(conn, expect_row(gone.deleted_at))
+                return ConfigDeleted(config_id, promoted, already_deleted=True)
             await q_configs.delete_chat_model_config_by_id(conn, id=config_id)
             return ConfigDeleted(config_id, await _ensure_default(conn))
 
@@ -326,6 +348,15 @@ def _config_input(
     )
 
 
+def _same_config(
+    stored: ChatModelConfig, fields: _ConfigFields, author: uuid.UUID | None
+) -> ChatModelConfig:
+    """A repeated create: the stored config if the request sets what it set (is_default
+    aside: promotion and later defaults change it), else a Conflict naming the fields."""
+    wanted: dict[str, object] = {k: v for k, v in fields.items() if k != "is_default"}
+    return same_or_conflict(stored, {**wanted, "created_by": author}, "A model config with this id")
+
+
 async def _lock_for_config_write(conn: Conn, provider: str) -> None:
     """Locks in the documented order: the provider row (serialises against a concurrent
     provider delete), then the default advisory lock."""
@@ -356,6 +387,20 @@ async def _ensure_default(conn: Conn) -> ChatModelConfig | None:
     if await q_configs.set_default_chat_model_config(conn, id=first.id) != 1:
         raise InternalError("the promoted default candidate vanished")
     return expect_row(await q_configs.get_chat_model_config_by_id(conn, id=first.id))
+
+
+async def _promoted_at(conn: Conn, at: datetime.datetime) -> ChatModelConfig | None:
+    """The default promoted by the delete that ran at `at`: one transaction has one
+    now(), which stamps both the deleted rows and the promoted one."""
+    return await q_configs.get_default_chat_model_config_promoted_at(conn, at=at)
+
+
+async def _provider_deleted_before(
+    conn: Conn, provider: str, at: datetime.datetime
+) -> ProviderDeleted:
+    """A repeated provider delete: what the delete at `at` (its tombstone's time) did."""
+    configs = await q_configs.count_chat_model_configs_deleted_at(conn, provider=provider, at=at)
+    return ProviderDeleted(provider, configs, await _promoted_at(conn, at), already_deleted=True)
 
 
 async def resolve_model(conn: Conn, chat: Chat) -> ChatModelConfig:

@@ -15,7 +15,8 @@ Two errors say "try again", and they promise different things:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Mapping
 from typing import ClassVar, TypeVar
 
 T = TypeVar("T")
@@ -103,6 +104,12 @@ class OutcomeUnknown(DomainError):
     )
     retryable = True
 
+    def __init__(self, message: str | None = None, *, created_id: uuid.UUID | None = None) -> None:
+        super().__init__(message)
+        # The id a create chose for the row it may have stored (a create the client gave
+        # no id): repeat the call with this id, and a stored row is returned, not doubled.
+        self.created_id = created_id
+
 
 # -- outcomes of a lookup, in one place ------------------------------------------------
 
@@ -121,9 +128,15 @@ def expect_row(row: T | None) -> T:
     return row
 
 
-def same_or_conflict(row: T | None, same: Callable[[T], bool], conflict: str) -> T:
-    """A create's row: the one just inserted, or the stored one if this call repeats the
-    same create (a retry after an unknown outcome); anything else is a Conflict."""
-    if row is None or not same(row):
-        raise Conflict(conflict)
+def same_or_conflict(row: T | None, wanted: Mapping[str, object], what: str) -> T:
+    """A write's row: the one just written, or the stored one if this call repeats the
+    same request (a retry after an unknown outcome). The same key with another request is
+    a Conflict naming the fields that differ; no row (the key is taken by a row the
+    caller may not see) is a Conflict naming nothing about it. `what` names the key:
+    "A chat with this id"."""
+    if row is None:
+        raise Conflict(f"{what} already exists.")
+    differ = [name for name, value in wanted.items() if getattr(row, name) != value]
+    if differ:
+        raise Conflict(f"{what} already exists with another {', '.join(differ)}.")
     return row
