@@ -7,8 +7,12 @@ input checked by `validate.py`, driver failures mapped by `tx.py`.
 
 Only usable configs — live, enabled, of an enabled provider — are ever promoted to
 default or used for a new turn (`resolve_model`); when none is left, a new turn is
-NoDefaultModelConfig. Lock order: the provider row (`FOR UPDATE`), then the
-default-model-config advisory lock, then config rows.
+NoDefaultModelConfig. The default is usable whenever any config is: a change that makes
+it unusable (deleting or disabling it, disabling its provider) moves the default to the
+first usable config; asking for an unusable default is refused; with nothing usable the
+default stays, and the first config usable again takes it (`_ensure_default`).
+Lock order: the provider row (`FOR UPDATE`), then the default-model-config advisory
+lock, then config rows.
 """
 
 from __future__ import annotations
@@ -27,7 +31,9 @@ from chatdb.db import chatmodelconfigs as q_configs
 from chatdb.db.models import Chat, ChatModelConfig, ChatProvider
 from chatdb.db.runtime import JSONValue
 from chatdb.errors import (
+    Conflict,
     InternalError,
+    InvalidInput,
     NoDefaultModelConfig,
     NotFound,
     OutcomeUnknown,
@@ -40,6 +46,7 @@ from chatdb.tx import Conn, RetryPolicy, Timeouts, run_in_transaction
 from chatdb.validate import Id
 
 T = TypeVar("T")
+UNUSABLE_DEFAULT = "A disabled model config, or one of a disabled provider, cannot be the default."
 
 
 @dataclass(frozen=True)
@@ -133,11 +140,13 @@ class AdminService:
         enabled = v.boolean(enabled, "enabled")
 
         async def work(conn: Conn) -> ChatProvider:
-            return found(
+            row = found(
                 await q_providers.update_chat_provider(
                     conn, display_name=display_name, enabled=enabled, provider=provider
                 )
             )
+            await _default_after_provider_change(conn)
+            return row
 
         return await self._tx(work)
 
@@ -149,11 +158,13 @@ class AdminService:
             current = found(
                 await q_providers.get_chat_provider_by_provider_for_update(conn, provider=provider)
             )
-            return expect_row(
+            row = expect_row(
                 await q_providers.update_chat_provider(
                     conn, display_name=current.display_name, enabled=enabled, provider=provider
                 )
             )
+            await _default_after_provider_change(conn)
+            return row
 
         return await self._tx(work)
 
@@ -218,7 +229,7 @@ class AdminService:
         new_id = v.opt_uuid(id, "id") or uuid.uuid4()
 
         async def work(conn: Conn) -> ChatModelConfig:
-            await _lock_for_config_write(conn, fields["provider"])
+            await _lock_for_config_write(conn, fields)
             if id is not None:
                 stored = await q_configs.get_chat_model_config_by_id_any_state(conn, id=new_id)
                 if stored is not None:
@@ -254,7 +265,7 @@ class AdminService:
         author = v.opt_uuid(updated_by, "updated_by")
 
         async def work(conn: Conn) -> ChatModelConfig:
-            await _lock_for_config_write(conn, fields["provider"])
+            await _lock_for_config_write(conn, fields)
             found(await q_configs.get_chat_model_config_by_id_for_update(conn, id=config_id))
             if fields["is_default"]:
                 await q_configs.unset_default_chat_model_configs(conn)
@@ -271,6 +282,8 @@ class AdminService:
         async def work(conn: Conn) -> ChatModelConfig:
             await q_configs.lock_chat_model_config_default(conn)
             found(await q_configs.get_chat_model_config_by_id_for_update(conn, id=config_id))
+            if await q_configs.get_enabled_chat_model_config_by_id(conn, id=config_id) is None:
+                raise Conflict(UNUSABLE_DEFAULT)
             await q_configs.unset_default_chat_model_configs(conn)
             if await q_configs.set_default_chat_model_config(conn, id=config_id) != 1:
                 raise NotFound()
@@ -336,7 +349,7 @@ def _config_input(
     enabled: object,
     is_default: object,
 ) -> _ConfigFields:
-    return _ConfigFields(
+    fields = _ConfigFields(
         provider=v.text(provider, "provider", max_len=v.NAME_MAX),
         model=v.text(model, "model", max_len=v.NAME_MAX),
         display_name=v.text(display_name, "display_name", max_len=v.NAME_MAX),
@@ -346,6 +359,9 @@ def _config_input(
         enabled=v.boolean(enabled, "enabled"),
         is_default=v.boolean(is_default, "is_default"),
     )
+    if fields["is_default"] and not fields["enabled"]:
+        raise InvalidInput("is_default must be false for a disabled config.")
+    return fields
 
 
 def _same_config(
@@ -357,13 +373,25 @@ def _same_config(
     return same_or_conflict(stored, {**wanted, "created_by": author}, "A model config with this id")
 
 
-async def _lock_for_config_write(conn: Conn, provider: str) -> None:
+async def _lock_for_config_write(conn: Conn, fields: _ConfigFields) -> None:
     """Locks in the documented order: the provider row (serialises against a concurrent
-    provider delete), then the default advisory lock."""
-    row = await q_providers.get_chat_provider_by_provider_for_update(conn, provider=provider)
+    provider delete or disable), then the default advisory lock. A config of a disabled
+    provider cannot be asked to be the default."""
+    row = await q_providers.get_chat_provider_by_provider_for_update(
+        conn, provider=fields["provider"]
+    )
     if row is None:
         raise ProviderNotConfigured()
+    if fields["is_default"] and not row.enabled:
+        raise Conflict(UNUSABLE_DEFAULT)
     await q_configs.lock_chat_model_config_default(conn)
+
+
+async def _default_after_provider_change(conn: Conn) -> None:
+    """A provider enabled or disabled (its row locked by the update): keep the default
+    usable, under the default advisory lock (taken after the provider row)."""
+    await q_configs.lock_chat_model_config_default(conn)
+    await _ensure_default(conn)
 
 
 async def _after_config_write(conn: Conn, row: ChatModelConfig) -> ChatModelConfig:
@@ -373,17 +401,19 @@ async def _after_config_write(conn: Conn, row: ChatModelConfig) -> ChatModelConf
 
 
 async def _ensure_default(conn: Conn) -> ChatModelConfig | None:
-    """If no live default exists, promote the first usable config (live, enabled, of an
-    enabled provider); return it if promoted.
+    """If the default is not usable (none, deleted, disabled, or of a disabled provider),
+    promote the first usable config (live, enabled, of an enabled provider) in its
+    place; return it if promoted. With nothing usable the default stays as it is.
 
     Callers hold the default advisory lock, so the candidate can only vanish through a
     bug — reported as an internal error, not as the caller's NotFound.
     """
-    if await q_configs.get_default_chat_model_config(conn) is not None:
+    if await q_configs.get_usable_default_chat_model_config(conn) is not None:
         return None
     first = await q_configs.get_first_usable_chat_model_config(conn)
     if first is None:
         return None
+    await q_configs.unset_default_chat_model_configs(conn)
     if await q_configs.set_default_chat_model_config(conn, id=first.id) != 1:
         raise InternalError("the promoted default candidate vanished")
     return expect_row(await q_configs.get_chat_model_config_by_id(conn, id=first.id))
