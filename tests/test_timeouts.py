@@ -5,15 +5,29 @@ come from the server, never from a copy in the test.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import math
-from typing import Any
+import time
+import uuid
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 import pytest
 
 from chatdb.db.runtime import create_pool
+from chatdb.errors import OutcomeUnknown, TransientError
 from chatdb.tx import Conn, RetryPolicy, Timeouts, run_in_transaction
+from tests.reliability_fixtures import open_service, seed_world
+from tests.tcp_proxy import Proxy
+from tests.test_network import dbname, proxy  # noqa: F401  (the fixture)
 
-FIELDS = ("acquire", "statement", "lock")
+# ruff: noqa: F811  (test parameters named after the imported `proxy` fixture)
+
+pytest_plugins = ["tests.reliability_fixtures"]
+T = TypeVar("T")
+
+FIELDS = ("acquire", "statement", "lock", "network")
 
 
 async def server_max_seconds(dsn: str) -> float:
@@ -70,3 +84,58 @@ def test_a_bound_that_is_not_a_usable_number_is_refused_naming_it(name: str, val
         Timeouts(**{name: value})
     assert str(exc.value).startswith(f"Timeouts.{name} must be "), str(exc.value)
     assert repr(value) in str(exc.value)
+
+
+# --------------------------------------------------------------------------- a silent network
+
+SILENT = Timeouts(acquire=1, statement=1, lock=1, network=0.5)  # deadline: 1.5 s
+
+
+async def within(seconds: float, call: Awaitable[T]) -> tuple[T | BaseException, float]:
+    """`call`'s result or exception and how long it took; a hang fails the test."""
+    began = time.monotonic()
+    try:
+        result: T | BaseException = await asyncio.wait_for(call, seconds)
+    except TimeoutError:
+        pytest.fail(f"still waiting after {seconds} s")
+    except Exception as exc:
+        result = exc
+    return result, time.monotonic() - began
+
+
+async def test_a_silent_network_is_abandoned_at_the_client_deadline(
+    fault_db: str, proxy: Proxy
+) -> None:
+    assert SILENT.deadline == 1.5
+    async with open_service(proxy.dsn(dbname(fault_db)), max_size=2, timeouts=SILENT) as svc:
+        world = await seed_world(svc, providers=("alpha",), configs_per_provider=1)
+        chat_id, mid = uuid.uuid4(), uuid.uuid4()
+        send = functools.partial(svc.send_message, **world.who, chat_id=chat_id)
+        await send(client_message_id=uuid.uuid4(), content="first")
+        read = functools.partial(svc.get_chat, user_id=world.user_id, chat_id=chat_id)
+
+        proxy.freeze()  # a read: nothing answers, not even its BEGIN
+        error, took = await within(10, read())
+        assert isinstance(error, TransientError), error
+        assert error.message == "no answer from the database in time; nothing was saved"
+        assert took < SILENT.deadline + 1  # abandoned once, not retried
+        proxy.thaw()
+
+        proxy.commits_to_freeze = 1  # a send: its COMMIT reaches the server, no answer back
+        unknown, took = await within(10, send(client_message_id=mid, content="second"))
+        assert isinstance(unknown, OutcomeUnknown), unknown
+        assert took < SILENT.deadline + 1
+        proxy.thaw()
+        again = await send(client_message_id=mid, content="second")
+        assert again.duplicate and again.chat.message_count == 2
+
+        proxy.freeze()  # a caller giving up: cancelling finishes at once
+        task = asyncio.ensure_future(send(client_message_id=uuid.uuid4(), content="third"))
+        await asyncio.sleep(0.2)
+        task.cancel()
+        _, took = await within(5, asyncio.gather(task, return_exceptions=True))
+        assert took < 1, took
+        proxy.thaw()
+        # No connection is held by the abandoned calls: twice the pool's size works.
+        chats = await asyncio.gather(*(read() for _ in range(4)))
+        assert {c.message_count for c in chats} == {2}
