@@ -18,9 +18,10 @@ import pytest
 from chatdb.db.runtime import create_pool
 from chatdb.errors import OutcomeUnknown, TransientError
 from chatdb.tx import Conn, RetryPolicy, Timeouts, run_in_transaction
-from tests.reliability_fixtures import open_service, seed_world
+from tests import pgcluster
+from tests.reliability_fixtures import connect, open_service, seed_world
 from tests.tcp_proxy import Proxy
-from tests.test_network import dbname, proxy  # noqa: F401  (the fixture)
+from tests.test_network import dbname, pgbouncer, proxy  # noqa: F401  (the fixture)
 
 # ruff: noqa: F811  (test parameters named after the imported `proxy` fixture)
 
@@ -139,3 +140,23 @@ async def test_a_silent_network_is_abandoned_at_the_client_deadline(
         # No connection is held by the abandoned calls: twice the pool's size works.
         chats = await asyncio.gather(*(read() for _ in range(4)))
         assert {c.message_count for c in chats} == {2}
+
+
+async def test_a_read_queued_in_a_busy_pgbouncer_gives_up_at_the_deadline(
+    fault_cluster: pgcluster.Cluster, fault_db: str
+) -> None:
+    """PgBouncer queues a client while its server connections are busy (up to its
+    query_wait_timeout, 120 s by default): the client's deadline ends the wait, once."""
+    async with open_service(fault_db) as admin:
+        world = await seed_world(admin, providers=("alpha",), configs_per_provider=1)
+    with pgbouncer(fault_cluster, dbname(fault_db), pool_size=1) as port:
+        dsn = f"postgresql://postgres@127.0.0.1:{port}/{dbname(fault_db)}?sslmode=disable"
+        async with connect(dsn) as busy:
+            await busy.execute("BEGIN; SELECT 1")  # holds the one server connection
+            async with open_service(dsn, pgbouncer=True, timeouts=SILENT) as svc:
+                error, took = await within(
+                    30, svc.get_chat(user_id=world.user_id, chat_id=uuid.uuid4())
+                )
+            await busy.execute("ROLLBACK")
+    assert isinstance(error, TransientError), error
+    assert took < SILENT.deadline + 1, took
