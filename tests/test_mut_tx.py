@@ -141,8 +141,8 @@ def test_a_policy_that_cannot_work_is_refused(kw: dict[str, Any]) -> None:
 def test_timeouts_bound_every_transaction_and_refuse_nonsense() -> None:
     t = tx.Timeouts(acquire=1.5, statement=1.5, lock=2)
     assert t.begin_sql(readonly=False) == (
-        "BEGIN ISOLATION LEVEL READ COMMITTED;"
-        "SET LOCAL statement_timeout = 1500;SET LOCAL lock_timeout = 2000"
+        "BEGIN ISOLATION LEVEL READ COMMITTED;SET LOCAL idle_in_transaction_session_timeout = "
+        "6500;SET LOCAL statement_timeout = 1500;SET LOCAL lock_timeout = 2000"
     )
     off = tx.Timeouts(statement=0, lock=0)  # 0 turns a bound off, as in PostgreSQL
     assert off.begin_sql(readonly=False).endswith(

@@ -160,3 +160,35 @@ async def test_a_read_queued_in_a_busy_pgbouncer_gives_up_at_the_deadline(
             await busy.execute("ROLLBACK")
     assert isinstance(error, TransientError), error
     assert took < SILENT.deadline + 1, took
+
+
+async def test_the_server_ends_a_transaction_its_client_abandoned(
+    fault_db: str, proxy: Proxy
+) -> None:
+    """The network went silent mid-transaction: the client gave up at its deadline, but
+    its goodbye is lost too. The server ends the transaction itself (idle in
+    transaction for longer than the deadline), so its row locks do not outlive it."""
+    async with open_service(fault_db) as admin:
+        await seed_world(admin, providers=("alpha",), configs_per_provider=1)
+    pool = await create_pool(proxy.dsn(dbname(fault_db)), min_size=1, max_size=1)
+    try:
+
+        async def lock_then_stall(conn: Conn) -> None:
+            await conn.execute("SELECT 1 FROM chat_providers WHERE provider = 'alpha' FOR UPDATE")
+            proxy.freeze()
+            await conn.execute("SELECT 1")
+
+        error, _ = await within(
+            10, run_in_transaction(pool, lock_then_stall, RetryPolicy(), timeouts=SILENT)
+        )
+        assert isinstance(error, TransientError), error
+        async with connect(fault_db) as direct:  # not through the frozen proxy
+            began = time.monotonic()
+            await direct.execute("SET lock_timeout = '5s'")
+            await direct.execute(
+                "BEGIN; SELECT 1 FROM chat_providers WHERE provider = 'alpha' FOR UPDATE; COMMIT"
+            )
+            assert time.monotonic() - began < SILENT.deadline + 1  # the lock went with it
+    finally:
+        proxy.thaw()
+        pool.terminate()

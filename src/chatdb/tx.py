@@ -145,10 +145,21 @@ class Timeouts:
         return self.statement + self.network if self.statement > 0 else None
 
     def begin_sql(self, *, readonly: bool) -> str:
-        """BEGIN and the per-transaction bounds, one round trip (simple query protocol)."""
+        """BEGIN and the per-transaction bounds, one round trip (simple query protocol).
+
+        With a deadline the server also ends the transaction when it sits idle longer
+        than that: a client that gave up on a silent network cannot tell the server, and
+        its transaction's locks must not outlive it."""
         mode = " READ ONLY" if readonly else ""
+        idle = self.deadline
+        abandoned = (
+            ""
+            if idle is None
+            else "SET LOCAL idle_in_transaction_session_timeout = "
+            f"{_milliseconds(min(idle, self.MAX_SECONDS))};"
+        )
         return (
-            f"BEGIN ISOLATION LEVEL READ COMMITTED{mode};"
+            f"BEGIN ISOLATION LEVEL READ COMMITTED{mode};{abandoned}"
             f"SET LOCAL statement_timeout = {_milliseconds(self.statement)};"
             f"SET LOCAL lock_timeout = {_milliseconds(self.lock)}"
         )
