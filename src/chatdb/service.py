@@ -10,8 +10,10 @@ its user, account or agent), never re-written here; the schema adds that a chat'
 and agent belong to the chat's account (composite foreign keys, migration 0007).
 
 Every write is safe to repeat after an unknown outcome (`OutcomeUnknown`): creates take
-client-chosen ids (or are idempotent on their natural key), sends on
-`client_message_id`, and deletes report "already deleted" instead of NotFound. A
+client-chosen ids (or are idempotent on their natural key; without an id the error
+carries the one chosen), sends on `client_message_id`, and deletes report "already
+deleted" instead of NotFound. A repeat reports what the first attempt did; the same id
+with another request is a Conflict naming what differs. A
 deleted chat stays deleted: its row remains as a tombstone, so no late retry re-creates it.
 
 Lock order, the same in every operation that takes more than one: the provider row
