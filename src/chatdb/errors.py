@@ -82,8 +82,9 @@ class InternalError(DomainError):
 class TransientError(DomainError):
     """The operation was rolled back whole and may be retried as is.
 
-    Also what a timeout becomes (waiting for a pooled connection, a statement, or a
-    lock, all bounded by `tx.Timeouts`)."""
+    Also what a timeout becomes (waiting for a pooled connection, a statement, a lock,
+    or the answer to a transaction past the client's deadline, all bounded by
+    `tx.Timeouts`)."""
 
     status = 503
     default_message = "The database is temporarily unavailable; retry the request."
@@ -94,8 +95,10 @@ class OutcomeUnknown(DomainError):
     """The connection was lost during COMMIT: the write may or may not be stored.
 
     Retryable: repeat the call with the same ids (client_message_id, chat_id, config
-    id, ...); every write of the service is idempotent, so a repeat either does the
-    write or reports what the first attempt did."""
+    id, ...; a create called without an id: with `created_id`, the one it chose); every
+    write of the service is idempotent, so a repeat either does the write or reports
+    what the first attempt did. Also what a COMMIT left unanswered past the client's
+    deadline becomes (`tx.Timeouts.deadline`)."""
 
     status = 503
     default_message = (
