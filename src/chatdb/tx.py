@@ -141,7 +141,8 @@ class Timeouts:
     def deadline(self) -> float | None:
         """The client's own bound on one transaction, BEGIN to COMMIT: `statement` (the
         server cancels a statement then) plus `network`; None when `statement` is 0
-        (statements unbounded on purpose; TCP keepalive is then all there is)."""
+        (statements unbounded on purpose: then only the operating system's TCP settings
+        end a wait on a silent network)."""
         return self.statement + self.network if self.statement > 0 else None
 
     def begin_sql(self, *, readonly: bool) -> str:
