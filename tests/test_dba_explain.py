@@ -47,6 +47,14 @@ async def _scratch_left(admin_dsn: str) -> list[str]:
         await conn.close()
 
 
+def _creates(migration: Path, index: str) -> bool:
+    """The migration has a CREATE statement naming `index` (not just a mention of it in
+    a later migration's `-- depends:` line)."""
+    return any(
+        line.startswith("CREATE") and index in line for line in migration.read_text().splitlines()
+    )
+
+
 def _schema_without(tmp_path: Path, index: str) -> Path:
     """A copy of the project (schema, queries, pyproject) whose migrations never create
     `index`: the migration creating it is left out, the chain re-linked around it."""
@@ -55,7 +63,7 @@ def _schema_without(tmp_path: Path, index: str) -> Path:
         src = ROOT / part
         (shutil.copytree if src.is_dir() else shutil.copy)(src, project / part)
     ids = migration_ids(project / "schema")
-    (creates,) = [m for m in ids if index in (project / "schema" / f"{m}.sql").read_text()]
+    (creates,) = [m for m in ids if _creates(project / "schema" / f"{m}.sql", index)]
     pos = ids.index(creates)
     for suffix in (".sql", ".rollback.sql"):
         (project / "schema" / f"{creates}{suffix}").unlink()

@@ -201,3 +201,44 @@ async def insert_agent_with_id(
     Source: queries/accounts.sql:34
     """
     return await conn.fetchrow(INSERT_AGENT_WITH_ID, id, account_id, name, record_class=Agent)
+
+
+GET_ACCOUNT_USER_BY_ID: Final = """\
+-- name: GetAccountUserByID :one
+SELECT id, account_id, email, display_name,
+    created_at FROM users WHERE id = $1 AND account_id = $2"""
+
+
+async def get_account_user_by_id(
+    conn: Executor,
+    /,
+    *,
+    id: uuid.UUID,
+    account_id: uuid.UUID,
+) -> User | None:
+    """A create's repeat reads back its own row: by id within the caller's account, so a
+    row of another account is never returned (nor compared in Python).
+
+    Source: queries/accounts.sql:41
+    """
+    return await conn.fetchrow(GET_ACCOUNT_USER_BY_ID, id, account_id, record_class=User)
+
+
+GET_ACCOUNT_AGENT_BY_ID: Final = """\
+-- name: GetAccountAgentByID :one
+SELECT id, account_id, name,
+    created_at FROM agents WHERE id = $1 AND account_id = $2"""
+
+
+async def get_account_agent_by_id(
+    conn: Executor,
+    /,
+    *,
+    id: uuid.UUID,
+    account_id: uuid.UUID,
+) -> Agent | None:
+    """GetAccountAgentByID :one
+
+    Source: queries/accounts.sql:44
+    """
+    return await conn.fetchrow(GET_ACCOUNT_AGENT_BY_ID, id, account_id, record_class=Agent)

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import Final
 
@@ -645,3 +646,49 @@ async def resolve_chat_model_config(
     Source: queries/chatmodelconfigs.sql:222
     """
     return await conn.fetchrow(RESOLVE_CHAT_MODEL_CONFIG, own_id, record_class=ChatModelConfig)
+
+
+GET_DEFAULT_CHAT_MODEL_CONFIG_PROMOTED_AT: Final = """\
+-- name: GetDefaultChatModelConfigPromotedAt :one
+SELECT id, provider, model, display_name, created_by, updated_by, enabled,
+    is_default, context_limit, compression_threshold, options, deleted,
+    deleted_at, created_at, updated_at FROM chat_model_configs
+WHERE is_default = TRUE AND deleted = FALSE AND updated_at = $1::timestamptz"""
+
+
+async def get_default_chat_model_config_promoted_at(
+    conn: Executor,
+    /,
+    *,
+    at: datetime.datetime,
+) -> ChatModelConfig | None:
+    """What a delete did, for its repeat: the default promoted by the transaction whose
+    now() was `at` (the delete's deleted_at; promotion sets updated_at to the same now()),
+    as long as that config has not been changed since.
+
+    Source: queries/chatmodelconfigs.sql:236
+    """
+    return await conn.fetchrow(
+        GET_DEFAULT_CHAT_MODEL_CONFIG_PROMOTED_AT, at, record_class=ChatModelConfig
+    )
+
+
+COUNT_CHAT_MODEL_CONFIGS_DELETED_AT: Final = """\
+-- name: CountChatModelConfigsDeletedAt :one
+SELECT count(*) AS configs FROM chat_model_configs
+WHERE provider = $1::text AND deleted_at = $2::timestamptz"""
+
+
+async def count_chat_model_configs_deleted_at(
+    conn: Executor,
+    /,
+    *,
+    provider: str,
+    at: datetime.datetime,
+) -> int:
+    """The configs of a provider soft-deleted by the transaction whose now() was `at`.
+
+    Source: queries/chatmodelconfigs.sql:241
+    """
+    value: int = await conn.fetchval(COUNT_CHAT_MODEL_CONFIGS_DELETED_AT, provider, at)
+    return value

@@ -13,6 +13,7 @@ import ctypes
 import decimal
 import enum
 import json
+import re
 from collections.abc import Callable
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, TypeVar
@@ -107,9 +108,17 @@ def rowcount(status: str) -> int:
 
 
 def _json_encode(value: JSONValue) -> bytes:
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    if "e+" in text:  # maybe a float such as 1e+23 (or just text containing "e+")
+    """JSON text PostgreSQL stores and gives back unchanged. json.dumps (C) when it can;
+    the exact-float path when a float may print as 1e+23, and when the document is nested
+    deeper than the caller's stack leaves room for: what is accepted never depends on a
+    leaf's text or on the caller's stack."""
+    try:
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    except RecursionError:
         text = _json_with_plain_floats(value)
+    else:
+        if "e+" in text:  # maybe a float such as 1e+23 (or just text containing "e+")
+            text = _json_with_plain_floats(value)
     return text.encode()
 
 
@@ -125,29 +134,109 @@ def _float_text(value: float) -> str:
     return format(decimal.Decimal(text), "f") + ".0"
 
 
+def _json_scalar(item: object) -> str:
+    if isinstance(item, str):
+        return json.encoder.encode_basestring(item)
+    if isinstance(item, float):
+        return _float_text(item)
+    return json.dumps(item)  # None, bool, int; anything else: json's own TypeError
+
+
+def _json_key(key: object) -> str:
+    """A key as json.dumps writes it: str as is, None/bool/int/float as their JSON text."""
+    text = key if isinstance(key, str) else json.dumps(key)
+    if not isinstance(key, str | int | float) and key is not None:
+        raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
+    return json.encoder.encode_basestring(text) + ":"
+
+
 def _json_with_plain_floats(value: JSONValue) -> str:
-    """json.dumps with every float written by _float_text (the slow path)."""
-    floats: list[float] = []
-
-    def mark(item: JSONValue) -> JSONValue:
-        if isinstance(item, float):
-            floats.append(item)
-            return f"\x00{len(floats) - 1}\x00"  # jsonb rejects NUL: no real text has it
+    """json.dumps(separators=(",", ":"), ensure_ascii=False) with every float written by
+    _float_text (the slow path), walked with an explicit stack: no nesting is too deep."""
+    out: list[str] = []
+    open_ids: set[int] = set()  # containers being written: one seen again is a cycle
+    todo: list[tuple[str, Any]] = [("value", value)]  # ("value" | "text" | "close", x)
+    while todo:
+        kind, item = todo.pop()
+        if kind == "text":
+            out.append(item)
+            continue
+        if kind == "close":
+            open_ids.discard(item)
+            continue
+        if not isinstance(item, dict | list | tuple):
+            out.append(_json_scalar(item))
+            continue
+        if id(item) in open_ids:
+            raise ValueError("Circular reference detected")
+        open_ids.add(id(item))
+        todo.append(("close", id(item)))
+        parts: list[tuple[str, Any]] = []
         if isinstance(item, dict):
-            return {k: mark(v) for k, v in item.items()}
-        if isinstance(item, list | tuple):
-            return [mark(v) for v in item]
-        return item
-
-    text = json.dumps(mark(value), separators=(",", ":"), ensure_ascii=False)
-    for i, f in enumerate(floats):
-        text = text.replace(f'"\\u0000{i}\\u0000"', _float_text(f), 1)
-    return text
+            out.append("{")
+            for i, (k, v) in enumerate(item.items()):
+                parts += [("text", ("," if i else "") + _json_key(k)), ("value", v)]
+            parts.append(("text", "}"))
+        else:
+            out.append("[")
+            for i, v in enumerate(item):
+                parts += [("text", ","), ("value", v)] if i else [("value", v)]
+            parts.append(("text", "]"))
+        todo += reversed(parts)
+    return "".join(out)
 
 
 def _json_decode(data: bytes) -> JSONValue:
-    result: JSONValue = json.loads(data)
+    try:
+        result: JSONValue = json.loads(data)
+    except RecursionError:  # nested deeper than the caller's stack leaves room for
+        return _json_decode_deep(data.decode())
     return result
+
+
+_JSON_TOKEN = re.compile(
+    r'[ \t\n\r]*([][{}:,]|"(?:[^"\\]|\\.)*"|true|false|null|[-+0-9.eE]+|NaN|-?Infinity)'
+)
+_JSON_CONSTANTS: dict[str, JSONValue] = {"true": True, "false": False, "null": None}
+
+
+def _json_decode_deep(text: str) -> JSONValue:
+    """json.loads with an explicit stack instead of recursion, for JSON as PostgreSQL
+    writes it (well-formed: structure is not re-checked, only followed)."""
+    root: list[JSONValue] = []
+    filling: list[Any] = [root]  # the containers being filled, innermost last
+    keys: list[str | None] = [None]  # per container: the key read, awaiting its value
+    pos = 0
+    while (match := _JSON_TOKEN.match(text, pos)) is not None:
+        pos, token = match.end(), match.group(1)
+        if token in (",", ":"):
+            continue
+        if token in ("]", "}"):
+            filling.pop()
+            keys.pop()
+            continue
+        value: Any
+        if token in ("[", "{"):
+            value = [] if token == "[" else {}
+        elif token in _JSON_CONSTANTS:
+            value = _JSON_CONSTANTS[token]
+        else:
+            value = json.loads(token)  # a string or a number: flat, no recursion
+        top = filling[-1]
+        if isinstance(top, dict) and keys[-1] is None:
+            keys[-1] = value
+            continue
+        if isinstance(top, dict):
+            top[keys[-1]] = value
+            keys[-1] = None
+        else:
+            top.append(value)
+        if token in ("[", "{"):
+            filling.append(value)
+            keys.append(None)
+    if text[pos:].strip() or len(root) != 1:
+        raise ValueError(f"invalid JSON at character {pos}")
+    return root[0]
 
 
 def _jsonb_encode(value: JSONValue) -> bytes:
