@@ -21,9 +21,11 @@ _MODULE_LEVEL = frozenset(
     {"collections", "datetime", "decimal", "ipaddress", "uuid", "asyncpg", "rowcount"}
     | {"list", "tuple", "len", "int", "float", "bool", "str", "bytes", "object"}
 )
-# Fields a row class may not take: asyncpg.Record's methods and the class's `make`
-# (`count` and `index`, a NamedTuple's, stay reserved so earlier field names hold).
-_RESERVED_FIELDS = frozenset({"get", "items", "keys", "values", "make", "count", "index"})
+# Fields a row class may not take: asyncpg.Record's methods, the class's `make` and its
+# `Record` and `Tuple` classes; `count` and `index` are a tuple's.
+_RESERVED_FIELDS = frozenset(
+    {"get", "items", "keys", "values", "make", "count", "index", "Record", "Tuple"}
+)
 # Module names the package itself uses.
 _PACKAGE_MODULES = frozenset({"models", "runtime", "__init__"})
 

@@ -27,6 +27,7 @@ from codegen import manifest, naming
 from codegen.analyze import Analysis
 from codegen.config import Config
 from codegen.errors import CodegenError
+from codegen.render import contract
 from codegen.render.layout import body, call, fits, from_import
 from codegen.render.models import render_models
 from codegen.render.pytypes import TypeMapper
@@ -99,6 +100,8 @@ def render_package(
         ],
         hstore="hstore" in catalog.extensions,
         tables=_expected_tables(catalog),
+        generated_by=contract.generated_by(),
+        asyncpg_range=(contract.ASYNCPG_FROM, contract.ASYNCPG_BELOW),
     )
     for module, path in modules.items():
         out[pkg / f"{module}.py"] = render_queries(env, path, files[path], mapper, config, HEADER)

@@ -68,7 +68,7 @@ class Function:
         """The driver call's arguments (`args`, else the SQL and parameters), plus
         `record_class=` when asyncpg builds the rows."""
         given = list(args) or self.args
-        return [*given, f"record_class={self.row_type}"] if self.record_rows else given
+        return [*given, f"record_class={self.row_type}.Record"] if self.record_rows else given
 
     @property
     def callee(self) -> str:
@@ -125,7 +125,11 @@ def _function(
     if params_class:
         imports.name("typing", "NamedTuple")
     returned = f"A row returned by {fname}."
-    made = row_class(str(row_type), returned, row_fields, imports) if row_fields else None
+    base = None
+    if a.base_model is not None:  # the row starts with a model's columns: it extends it
+        width = len(mapper.catalog.tables[a.base_model].columns)
+        base = (naming.class_name(a.base_model, config.rename), width)
+    made = row_class(str(row_type), returned, row_fields, imports, base) if row_fields else None
     return Function(
         name=fname,
         const=naming.constant_name(fname),

@@ -27,11 +27,19 @@ class Field:
 
 @dataclass(frozen=True)
 class RowClass:
-    """What `_rows.j2` reads for one row class."""
+    """What `_rows.j2` reads for one row class. A row whose first columns are a model's
+    extends that model (`base`): it declares only the fields after the model's."""
 
     name: str
     doc: str
     fields: list[Field]
+    base: str = "Row"
+    inherited: int = 0  # how many of `fields` the base declares
+
+    @property
+    def own_fields(self) -> list[tuple[int, Field]]:
+        """(index, field) of each field this class declares."""
+        return list(enumerate(self.fields))[self.inherited :]
 
     @property
     def fields_lines(self) -> list[str]:
@@ -39,7 +47,10 @@ class RowClass:
         names = [f'"{f.name}"' for f in self.fields]
         if len(names) == 1:  # a one-element tuple
             return [f"{_CLASS_BODY}_fields = ({names[0]},)"]
-        return call(f"{_CLASS_BODY}_fields = (", names, ")", indent=0)
+        lines = call(f"{_CLASS_BODY}_fields = (", names, ")", indent=0)
+        if self.inherited:  # the model's fields and more
+            lines[0] += "  # type: ignore[assignment]"
+        return lines
 
     @property
     def make_lines(self) -> list[str]:
@@ -66,13 +77,26 @@ class RowClass:
                 f"{inner}    ),",
                 f"{inner})",
             ]
+        if self.inherited:  # a row extending a model takes more values than its `make`
+            signature[0] += "  # type: ignore[override]"
         doc = f'{inner}"""A row of these values, built in Python (asyncpg builds query results)."""'
         return [*signature, doc, *body]
 
 
-def row_class(name: str, doc: str, fields: list[Field], imports: Imports) -> RowClass:
-    """A row class, and the imports its module needs for it."""
+def row_class(
+    name: str,
+    doc: str,
+    fields: list[Field],
+    imports: Imports,
+    base: tuple[str, int] | None = None,
+) -> RowClass:
+    """A row class, and the imports its module needs for it; `base`: the model it extends
+    and how many fields that model has."""
     imports.name("typing", "TYPE_CHECKING")
-    for helper in ("Row", "column", "make_row"):
+    for helper in ("column", "make_row"):
         imports.runtime(helper)
-    return RowClass(name, doc, fields)
+    if base is None:
+        imports.runtime("Row")
+        return RowClass(name, doc, fields)
+    imports.model(base[0])
+    return RowClass(name, doc, fields, base[0], base[1])

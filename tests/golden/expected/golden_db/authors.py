@@ -40,7 +40,9 @@ async def create_author(
 
     Source: queries/authors.sql:1
     """
-    row = await conn.fetchrow(CREATE_AUTHOR, name, bio, mood, tags, meta, record_class=Author)
+    row: Author | None = await conn.fetchrow(
+        CREATE_AUTHOR, name, bio, mood, tags, meta, record_class=Author.Record
+    )
     if row is None:
         raise NoRowError("CreateAuthor returned no row")
     return row
@@ -61,7 +63,7 @@ async def get_author(
 
     Source: queries/authors.sql:6
     """
-    return await conn.fetchrow(GET_AUTHOR, id, record_class=Author)
+    return await conn.fetchrow(GET_AUTHOR, id, record_class=Author.Record)
 
 
 LIST_AUTHORS_BY_MOOD: Final = """\
@@ -80,7 +82,7 @@ async def list_authors_by_mood(
 
     Source: queries/authors.sql:10
     """
-    return await conn.fetch(LIST_AUTHORS_BY_MOOD, mood, record_class=Author)
+    return await conn.fetch(LIST_AUTHORS_BY_MOOD, mood, record_class=Author.Record)
 
 
 LIST_AUTHORS_BY_IDS: Final = """\
@@ -121,7 +123,7 @@ async def list_authors_by_ids(
 
     Source: queries/authors.sql:13
     """
-    return await conn.fetch(LIST_AUTHORS_BY_IDS, ids, record_class=ListAuthorsByIDsRow)
+    return await conn.fetch(LIST_AUTHORS_BY_IDS, ids, record_class=ListAuthorsByIDsRow.Record)
 
 
 LIST_AUTHORS_NOT_IN: Final = """\
@@ -196,7 +198,9 @@ async def search_authors(
 
     Source: queries/authors.sql:19
     """
-    return await conn.fetch(SEARCH_AUTHORS, mood, tags, max_rows, record_class=SearchAuthorsRow)
+    return await conn.fetch(
+        SEARCH_AUTHORS, mood, tags, max_rows, record_class=SearchAuthorsRow.Record
+    )
 
 
 UPDATE_AUTHOR_BIO: Final = """\
@@ -314,7 +318,7 @@ async def author_meta(
 
     Source: queries/authors.sql:41
     """
-    return await conn.fetchrow(AUTHOR_META, id, record_class=AuthorMetaRow)
+    return await conn.fetchrow(AUTHOR_META, id, record_class=AuthorMetaRow.Record)
 
 
 GET_AUTHORS_BATCH: Final = """\
@@ -339,7 +343,7 @@ async def get_authors_batch(
     Source: queries/authors.sql:44
     """
     param_sets = list(params)
-    rows = await conn.fetchmany(GET_AUTHORS_BATCH, param_sets, record_class=Author)
+    rows = await conn.fetchmany(GET_AUTHORS_BATCH, param_sets, record_class=Author.Record)
     if len(rows) != len(param_sets):
         raise BatchMismatchError(
             f"GetAuthorsBatch: {len(rows)} rows for {len(param_sets)} parameter sets"
@@ -360,7 +364,7 @@ async def author_stats(
 
     Source: queries/authors.sql:47
     """
-    return await conn.fetch(AUTHOR_STATS, record_class=AuthorStat)
+    return await conn.fetch(AUTHOR_STATS, record_class=AuthorStat.Record)
 
 
 MOODS_IN_USE: Final = """\

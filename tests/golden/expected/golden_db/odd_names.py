@@ -32,8 +32,8 @@ async def insert_odd(
 
     Source: queries/odd_names.sql:2
     """
-    row = await conn.fetchrow(
-        INSERT_ODD, label, row_, rows, value, status, count, class_, record_class=OddName
+    row: OddName | None = await conn.fetchrow(
+        INSERT_ODD, label, row_, rows, value, status, count, class_, record_class=OddName.Record
     )
     if row is None:
         raise NoRowError("InsertOdd returned no row")
@@ -56,7 +56,7 @@ async def get_odd_by_row(
 
     Source: queries/odd_names.sql:7
     """
-    return await conn.fetchrow(GET_ODD_BY_ROW, row_, record_class=OddName)
+    return await conn.fetchrow(GET_ODD_BY_ROW, row_, record_class=OddName.Record)
 
 
 ODD_BY_ROWS: Final = """\
@@ -75,7 +75,7 @@ async def odd_by_rows(
 
     Source: queries/odd_names.sql:10
     """
-    return await conn.fetch(ODD_BY_ROWS, rows_, record_class=OddName)
+    return await conn.fetch(ODD_BY_ROWS, rows_, record_class=OddName.Record)
 
 
 TOUCH_ODD: Final = """\
