@@ -81,11 +81,26 @@ def constant_name(function: str) -> str:
     return function.upper()
 
 
-def parameter_names(names: Iterable[str], taken: Iterable[str]) -> list[str]:
-    """Keyword arguments of a query function: escaped (a keyword, `conn`, or a local the
-    body uses), then deduplicated."""
-    reserved = {"conn", *taken}
+# Names a query function's parameters may not take, whatever the command: its executor
+# and the runtime helpers some bodies call. (The body's locals give way instead:
+# `local_name`.) So a parameter's name depends on its SQL name only.
+_FUNCTION_RESERVED = frozenset({"conn", "rowcount", "make_row"})
+
+
+def parameter_names(names: Iterable[str], taken: Iterable[str] = ()) -> list[str]:
+    """Keyword arguments of a query function (or `make`'s, with `taken`): escaped (a
+    keyword, `conn`, a runtime helper, or one of `taken`), then deduplicated."""
+    reserved = _FUNCTION_RESERVED | set(taken)
     return dedupe(escape(n, reserved) for n in names)
+
+
+def local_name(name: str, params: Iterable[str]) -> str:
+    """A function body's own variable: `name`, with `_` appended until no parameter is
+    called so (a parameter keeps its name; the local gives way)."""
+    taken = set(params)
+    while name in taken:
+        name += "_"
+    return name
 
 
 def field_name(name: str) -> str:

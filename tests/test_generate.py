@@ -481,7 +481,7 @@ async def test_runtime_awkward_names(conn: asyncpg.Connection[asyncpg.Record]) -
     odd = await odd_names.insert_odd(
         conn,
         label=models.Label.IN_PROGRESS_2,
-        row_=1,
+        row=1,
         rows=2,
         value="v",
         status="s",
@@ -493,11 +493,11 @@ async def test_runtime_awkward_names(conn: asyncpg.Connection[asyncpg.Record]) -
     )
     assert odd is not None and odd.label is models.Label.IN_PROGRESS_2
     assert (odd.count_, odd.class_) == (3, "c")
-    assert await odd_names.get_odd_by_row(conn, row_=1) == odd
-    assert await odd_names.odd_by_rows(conn, rows_=2) == [odd]
-    assert await odd_names.touch_odd(conn, value="w", status_="s") == 1
-    assert await odd_names.odd_value(conn, value_="w") == "w"
-    assert await odd_names.odd_value(conn, value_="nope") is None
+    assert await odd_names.get_odd_by_row(conn, row=1) == odd
+    assert await odd_names.odd_by_rows(conn, rows=2) == [odd]
+    assert await odd_names.touch_odd(conn, value="w", status="s") == 1
+    assert await odd_names.odd_value(conn, value="w") == "w"
+    assert await odd_names.odd_value(conn, value="nope") is None
     assert await odd_names.class_(conn) == ["c"]
     assert await odd_names.list_(conn) == 1
 

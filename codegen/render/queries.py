@@ -21,16 +21,6 @@ from codegen.render.layout import doc_line, py_string
 from codegen.render.pytypes import TypeMapper
 from codegen.render.rows import Field, RowClass, row_class
 
-# Names a function body uses, by command: a parameter called so is renamed `name_`, as
-# `conn` is, or it would be overwritten (`row = await conn.fetchrow(..., row)`) or shadow
-# what the body calls (`make_row`, `rowcount`).
-_BODY_NAMES: dict[Command, frozenset[str]] = {
-    Command.ONE: frozenset({"row", "make_row"}),
-    Command.MANY: frozenset({"rows", "make_row"}),
-    Command.EXECROWS: frozenset({"status", "rowcount"}),
-}
-_VALUE_BODY_NAMES = frozenset({"value"})  # :one returning one column's value
-
 
 @dataclass(frozen=True)
 class Function:
@@ -69,6 +59,10 @@ class Function:
         `record_class=` when asyncpg builds the rows."""
         given = list(args) or self.args
         return [*given, f"record_class={self.row_type}.Record"] if self.record_rows else given
+
+    def local(self, name: str) -> str:
+        """The name of the body's variable `name`, clear of every parameter's."""
+        return naming.local_name(name, (p.name for p in self.params))
 
     @property
     def callee(self) -> str:
@@ -138,7 +132,7 @@ def _function(
         command=command,
         doc=[doc_line(d) for d in q.doc] or [f"{q.name} :{command}"],
         source=f"{Path(q.source.path).as_posix()}:{q.line}",
-        params=_params(a, scalar, mapper, imports),
+        params=_params(a, mapper, imports),
         row_type=row_type,
         row_class=made,
         row_builder=row_builder,
@@ -151,10 +145,9 @@ def _function(
     )
 
 
-def _params(a: Analysis, scalar: bool, mapper: TypeMapper, imports: Imports) -> list[Field]:
+def _params(a: Analysis, mapper: TypeMapper, imports: Imports) -> list[Field]:
     command = a.query.command
-    taken = _VALUE_BODY_NAMES if command == Command.ONE and scalar else _BODY_NAMES.get(command, ())
-    names = naming.parameter_names((p.name for p in a.params), taken)
+    names = naming.parameter_names(p.name for p in a.params)
     narg = {p.number for p in a.query.params if p.nullable}  # `sqlc.narg`: None by default
     keyword = not command.takes_batch  # a batch's Params tuple lists every field
     return [
