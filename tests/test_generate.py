@@ -31,7 +31,7 @@ from chatdb.db import runtime as chatdb_runtime
 from codegen import cli, manifest, migrate, pipeline
 from codegen import config as cfg
 from codegen.commands import Command
-from tests.conftest import ROOT, run_codegen
+from tests.conftest import ROOT, keep_ruff_line_length, run_codegen
 from tests.golden.expected import golden_db
 from tests.golden.expected.golden_db import authors, books, models, odd_names, runtime
 
@@ -44,6 +44,7 @@ def copy_project(src: Path, dest: Path, *extra: str) -> Path:
     """pyproject.toml, schema/ and queries/ (plus `extra` paths) of a project; its config."""
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy(src / "pyproject.toml", dest / "pyproject.toml")
+    keep_ruff_line_length(src, dest)
     for rel in ("schema", "queries", *extra):
         shutil.copytree(src / rel, dest / rel)
     return dest / "pyproject.toml"

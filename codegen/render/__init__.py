@@ -23,11 +23,11 @@ from pathlib import Path
 import jinja2
 
 from codegen import catalog as cat
-from codegen import manifest, naming
+from codegen import manifest, naming, style
 from codegen.analyze import Analysis
 from codegen.config import Config
 from codegen.errors import CodegenError
-from codegen.render import contract
+from codegen.render import contract, layout
 from codegen.render.layout import body, call, fits, from_import
 from codegen.render.models import render_models
 from codegen.render.pytypes import TypeMapper
@@ -74,7 +74,15 @@ def _env() -> jinja2.Environment:
 def render_package(
     catalog: cat.Catalog, files: dict[str, list[Analysis]], config: Config
 ) -> dict[Path, str]:
-    """Every file of the output package, path -> text."""
+    """Every file of the output package, path -> text, formatted for the line length
+    ruff will check it with."""
+    with layout.width(style.line_length(config.package)):
+        return _render_package(catalog, files, config)
+
+
+def _render_package(
+    catalog: cat.Catalog, files: dict[str, list[Analysis]], config: Config
+) -> dict[Path, str]:
     env = _env()
     mapper = TypeMapper(catalog, config)
     modules: dict[str, str] = {}

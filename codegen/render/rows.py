@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from codegen import naming
 from codegen.render.imports import Imports
-from codegen.render.layout import LINE, call
+from codegen.render.layout import call, too_long
 
 _CLASS_BODY = "    "
 
@@ -47,7 +47,7 @@ class RowClass:
         names = [f'"{f.name}"' for f in self.fields]
         if len(names) == 1:  # a one-element tuple
             return [f"{_CLASS_BODY}_fields = ({names[0]},)"]
-        lines = call(f"{_CLASS_BODY}_fields = (", names, ")", indent=0)
+        lines = call(f"{_CLASS_BODY}_fields = (", names, ")", indent=0, collection=True)
         if self.inherited:  # the model's fields and more
             lines[0] += "  # type: ignore[assignment]"
         return lines
@@ -67,7 +67,7 @@ class RowClass:
         if not params:
             values = "()"
         body = call(f"{inner}return make_row(", ["cls", values], ")", indent=0)
-        if any(len(line) > LINE for line in body):  # the tuple itself one value a line
+        if any(too_long(line) for line in body):  # the tuple itself one value a line
             tuple_lines = [f"{inner}        {p}," for p in params]
             body = [
                 f"{inner}return make_row(",

@@ -49,12 +49,14 @@ def check_asyncpg(version: str) -> None:
 
 check_asyncpg(asyncpg.__version__)
 
-JSONValue: TypeAlias = "dict[str, JSONValue] | list[JSONValue] | str | int | float | bool | None"
+JSONValue: TypeAlias = "JSONNotNull | None"
 # A JSON value for a NOT NULL parameter: asyncpg sends Python None as SQL NULL, not JSON null.
-JSONNotNull: TypeAlias = "dict[str, JSONValue] | list[JSONValue] | str | int | float | bool"
-Executor: TypeAlias = (
-    "asyncpg.Connection[Any] | asyncpg.Pool[Any] | asyncpg.pool.PoolConnectionProxy[Any]"
-)
+JSONNotNull: TypeAlias = "dict[str, JSONValue] | list[JSONValue] | _JSONScalar"
+_JSONScalar: TypeAlias = "str | int | float | bool"
+# What the queries run on: a connection, a pool, or a connection taken from a pool.
+Executor: TypeAlias = "_AnyConnection | asyncpg.Pool[Any] | _PoolConnection"
+_AnyConnection: TypeAlias = "asyncpg.Connection[Any]"
+_PoolConnection: TypeAlias = "asyncpg.pool.PoolConnectionProxy[Any]"
 
 
 # -- row classes ------------------------------------------------------------------------
@@ -73,8 +75,9 @@ class Row:
 
     __slots__ = ()
     _fields: ClassVar[tuple[str, ...]] = ()
-    Record: ClassVar[type[Any]]  # what the driver builds: `record_class=Chat.Record`
-    Tuple: ClassVar[type[Any]]  # what `make` builds
+    # What the driver builds (`record_class=Chat.Record`), and what `make` builds:
+    Record: ClassVar[type[Any]]
+    Tuple: ClassVar[type[Any]]
 
     if TYPE_CHECKING:
 
@@ -84,9 +87,11 @@ class Row:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "_fields" in cls.__dict__:  # a generated class, not one of the two made here
+        # a generated class (not one of the two made here) adds no storage
+        if "_fields" in cls.__dict__:
             if cls.__dict__.get("__slots__") != ():
-                raise TypeError(f"{cls.__name__} must add no storage (__slots__ = ())")
+                name = cls.__name__
+                raise TypeError(f"{name} must add no storage (__slots__ = ())")
             cls.Record = _concrete(cls, asyncpg.Record, {})
             cls.Tuple = _concrete(cls, tuple, {"__repr__": _tuple_repr})
 
@@ -95,15 +100,21 @@ class Row:
         return dict(zip(self._fields, self, strict=True))
 
 
-def _concrete(cls: type[Row], base: type[Any], body: dict[str, Any]) -> type[Any]:
+def _concrete(
+    cls: type[Row],
+    base: type[Any],
+    body: dict[str, Any],
+) -> type[Any]:
     """`cls` on `base`, adding no storage (so asyncpg accepts it as a record_class)."""
     name = f"{cls.__qualname__}.{base.__name__.capitalize()}"
-    return type(cls.__name__, (cls, base), {"__slots__": (), "__qualname__": name, **body})
+    namespace = {"__slots__": (), "__qualname__": name, **body}
+    return type(cls.__name__, (cls, base), namespace)
 
 
 def _tuple_repr(row: Row) -> str:
     """`<Chat id=1 title='x'>`, as asyncpg prints a Record."""
-    items = "".join(f" {f}={v!r}" for f, v in zip(row._fields, row, strict=True))
+    pairs = zip(row._fields, row, strict=True)
+    items = "".join(f" {f}={v!r}" for f, v in pairs)
     return f"<{type(row).__name__}{items}>"
 
 
@@ -116,8 +127,9 @@ def make_row(cls: type[RowT], values: Iterable[Any]) -> RowT:
     """A `cls` row holding `values`, built in Python: for sqlc.embed (rows nested in a
     row) and tests. Query results are built by asyncpg (`cls.Record`)."""
     row: RowT = cls.Tuple(values)
-    if len(row) != len(cls._fields):
-        raise TypeError(f"{cls.__name__} takes {len(cls._fields)} values, not {len(row)}")
+    want, got = len(cls._fields), len(row)
+    if want != got:
+        raise TypeError(f"{cls.__name__} takes {want} values, not {got}")
     return row
 
 
@@ -137,6 +149,8 @@ def rowcount(status: str) -> int:
     return int(status.rpartition(" ")[2])
 
 
+# fmt: off
+# (The codecs are laid out for 100 columns, whatever the project's line length.)
 # The codecs are binary: COPY (:copyfrom) encodes every column in binary, and a text-only
 # codec would make it fail with "no binary format encoder", even for NULLs.
 
@@ -191,15 +205,24 @@ def _jsonb_encode(value: JSONValue) -> bytes:
 
 def _jsonb_decode(data: bytes) -> JSONValue:
     return _json_decode(data[1:])
+# fmt: on
 
 
 async def init_connection(conn: asyncpg.Connection[Any]) -> None:
     """Install the codecs the generated types rely on; pass as `init=` to a pool."""
     await conn.set_type_codec(
-        "json", schema="pg_catalog", encoder=_json_encode, decoder=_json_decode, format="binary"
+        "json",
+        schema="pg_catalog",
+        encoder=_json_encode,
+        decoder=_json_decode,
+        format="binary",
     )
     await conn.set_type_codec(
-        "jsonb", schema="pg_catalog", encoder=_jsonb_encode, decoder=_jsonb_decode, format="binary"
+        "jsonb",
+        schema="pg_catalog",
+        encoder=_jsonb_encode,
+        decoder=_jsonb_decode,
+        format="binary",
     )
 
 
@@ -216,7 +239,10 @@ def _pooler_options(pgbouncer: bool, kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 async def connect(
-    dsn: str | None = None, *, pgbouncer: bool = False, **kwargs: Any
+    dsn: str | None = None,
+    *,
+    pgbouncer: bool = False,
+    **kwargs: Any,
 ) -> asyncpg.Connection[Any]:
     """asyncpg.connect with the codecs installed; `pgbouncer=True` behind a pooler in
     transaction mode."""
@@ -276,9 +302,16 @@ async def create_pool(
     Connections are `Connection`s, whose `commit_and_reset` spares the pool's reset.
     Other keywords go to asyncpg.create_pool (min_size, max_size, command_timeout, ...).
     """
-    ours: dict[str, Any] = {"connection_class": Connection, "reset": _reset_unless_done}
+    ours: dict[str, Any] = {
+        "connection_class": Connection,
+        "reset": _reset_unless_done,
+    }
     options = {**ours, **_pooler_options(pgbouncer, kwargs)}
-    pool: asyncpg.Pool[Any] = await asyncpg.create_pool(dsn, init=init_connection, **options)
+    pool: asyncpg.Pool[Any] = await asyncpg.create_pool(
+        dsn,
+        init=init_connection,
+        **options,
+    )
     if check_schema:
         try:
             async with pool.acquire() as conn:
@@ -388,9 +421,8 @@ class SchemaMismatch(RuntimeError):
     the code would notice: `differences` lists each one, the message too."""
 
     def __init__(self, differences: list[str]) -> None:
-        super().__init__(
-            "the database does not match the generated code:\n  " + "\n  ".join(differences)
-        )
+        head = "the database does not match the generated code:"
+        super().__init__(head + "".join(f"\n  {d}" for d in differences))
         self.differences = differences
 
 
@@ -400,7 +432,11 @@ async def check_live_schema(conn: Executor) -> None:
     relaxed the safe way (NOT NULL dropped where the code allows None), are no mismatch:
     the generated SQL names its columns, so it keeps working (`codegen drift` shows all)."""
     keys = list(EXPECTED)
-    rows = await conn.fetch(_LIVE_COLUMNS, [k[0] for k in keys], [k[1] for k in keys])
+    rows = await conn.fetch(
+        _LIVE_COLUMNS,
+        [k[0] for k in keys],
+        [k[1] for k in keys],
+    )
     live: dict[tuple[str, str], dict[str, Any]] = {}
     for r in rows:
         live.setdefault((r["nspname"], r["relname"]), {})[r["attname"]] = r
@@ -412,17 +448,20 @@ async def check_live_schema(conn: Executor) -> None:
 
 
 def _differences(
-    table: str, columns: tuple[tuple[str, str, bool], ...], live: dict[str, Any] | None
+    table: str,
+    columns: tuple[tuple[str, str, bool], ...],
+    live: dict[str, Any] | None,
 ) -> list[str]:
     if live is None:
         return [f"table {table} is missing"]
     out = []
     for name, type_, not_null in columns:
         col = live.get(name)
+        where = f"{table}.{name}"
         if col is None:
-            out.append(f"{table}.{name} is missing")
+            out.append(f"{where} is missing")
         elif type_.rpartition(".")[2] not in (col["typname"], col["basename"]):
-            out.append(f"{table}.{name} is {col['typname']}, the code reads {type_}")
-        elif not_null and not col["attnotnull"] and col["relkind"] in ("r", "p"):
-            out.append(f"{table}.{name} is nullable, the code expects NOT NULL")
+            out.append(f"{where} is {col['typname']}, the code reads {type_}")
+        elif not_null and not col["attnotnull"] and col["relkind"] in "rp":
+            out.append(f"{where} is nullable, the code expects NOT NULL")
     return out
