@@ -14,6 +14,10 @@ from typing import Any
 from codegen.errors import CodegenError
 
 SQLC_NAMES = ("sqlc.yaml", "sqlc.yml", "sqlc.json")  # read when [tool.codegen] is missing
+# `rows = "..."`: what result rows are. "record": asyncpg Record subclasses the driver
+# builds (the fastest; needs asyncpg only); the others are built from the Records, for
+# web frameworks: frozen slotted dataclasses, pydantic models, msgspec Structs.
+ROWS = ("record", "dataclass", "pydantic", "msgspec")
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class Config:
     query_sources: tuple[Path, ...] = ()
     search_path: tuple[str, ...] = ("public",)  # where unqualified names are looked up
     source: Path | None = None  # the file this config was read from (pyproject or sqlc.yaml)
+    rows: str = "record"  # one of ROWS
 
     @property
     def schema_paths(self) -> tuple[Path, ...]:
@@ -80,6 +85,7 @@ def load(pyproject: Path) -> Config:
     if not isinstance(search_path, list) or not all(isinstance(v, str) for v in search_path):
         raise CodegenError(f"{pyproject}: [tool.codegen] search_path must be a list of strings")
     return Config(
+        rows=rows_option(pyproject, section),
         search_path=tuple(search_path),
         root=root,
         schema=root / section["schema"],
@@ -91,6 +97,15 @@ def load(pyproject: Path) -> Config:
         scratch_prefix=scratch_prefix,
         source=pyproject.resolve(),
     )
+
+
+def rows_option(source: Path, section: dict[str, Any]) -> str:
+    """`rows = "..."` of a config section (one of ROWS; "record" when absent)."""
+    rows = section.get("rows", "record")
+    if rows not in ROWS:
+        choices = ", ".join(f'"{r}"' for r in ROWS)
+        raise CodegenError(f"{source}: rows must be one of {choices}")
+    return str(rows)
 
 
 def _section(pyproject: Path) -> dict[str, Any] | None:

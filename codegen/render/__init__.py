@@ -108,6 +108,7 @@ def _render_package(
         ],
         hstore="hstore" in catalog.extensions,
         tables=_expected_tables(catalog),
+        rows=config.rows,
         generated_by=contract.generated_by(),
         asyncpg_range=(contract.ASYNCPG_FROM, contract.ASYNCPG_BELOW),
     )

@@ -19,7 +19,7 @@ from codegen.config import Config
 from codegen.render.imports import Imports
 from codegen.render.layout import doc_line, py_string
 from codegen.render.pytypes import TypeMapper
-from codegen.render.rows import Field, RowClass, row_class
+from codegen.render.rows import Field, RowClass, construct, row_class
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,9 @@ class Function:
     params: list[Field]
     row_type: str | None  # the class or type rows come back as
     row_class: RowClass | None  # a row class generated next to the function
-    row_builder: tuple[str, ...] | None  # embed rows: the row's arguments, `{r}` the Record
+    # Rows built in Python from the fetched Record `{r}` (embeds; every row unless rows =
+    # "record"): the call's callee, up to its "(", and its arguments. None: asyncpg builds.
+    row_builder: tuple[str, tuple[str, ...]] | None
     params_class: str | None
     table: str | None
     copy_columns: list[str]  # quoted
@@ -66,12 +68,13 @@ class Function:
 
     @property
     def callee(self) -> str:
-        return f"{self.row_type}.make("
+        assert self.row_builder is not None
+        return self.row_builder[0]
 
     def build(self, var: str) -> list[str]:
-        """The arguments that build one embed row from the Record `var`."""
+        """The arguments that build one row from the Record `var`."""
         assert self.row_builder is not None
-        return [b.replace("{r}", var) for b in self.row_builder]
+        return [b.replace("{r}", var) for b in self.row_builder[1]]
 
 
 def named_sql(name: str, command: Command, sql: str) -> str:
@@ -123,7 +126,9 @@ def _function(
     if a.base_model is not None:  # the row starts with a model's columns: it extends it
         width = len(mapper.catalog.tables[a.base_model].columns)
         base = (naming.class_name(a.base_model, config.rename), width)
-    made = row_class(str(row_type), returned, row_fields, imports, base) if row_fields else None
+    made = None
+    if row_fields:
+        made = row_class(str(row_type), returned, row_fields, imports, config.rows, base)
     return Function(
         name=fname,
         const=naming.constant_name(fname),
@@ -177,8 +182,9 @@ def _origin_key(c: Col) -> str | None:
 
 def _row(
     a: Analysis, scalar: bool, mapper: TypeMapper, imports: Imports, config: Config
-) -> tuple[str | None, list[Field], tuple[str, ...] | None]:
-    """The row type, the fields of a generated row class, and how an embed row is built."""
+) -> tuple[str | None, list[Field], tuple[str, tuple[str, ...]] | None]:
+    """The row type, the fields of a generated row class, and how a row is built in Python
+    (None: asyncpg builds it)."""
     if not (a.columns and a.query.command.returns_rows):
         return None, [], None
     if scalar:
@@ -187,14 +193,31 @@ def _row(
     if a.model is not None:
         model = naming.class_name(a.model, config.rename)
         imports.model(model)
-        return model, [], None
-    fields, builder = _row_fields(a, mapper, imports, config)
-    return naming.row_class(a.query.name), fields, builder
+        return model, [], _builder(config.rows, model, ["*{r}"], imports)
+    fields, values = _row_fields(a, mapper, imports, config)
+    name = naming.row_class(a.query.name)
+    nested = any(not v.startswith("{r}") for v in values)
+    if not nested:
+        values = ["*{r}"]
+    return name, fields, _builder(config.rows, name, values, imports, nested)
+
+
+def _builder(
+    rows: str, cls: str, values: list[str], imports: Imports, nested: bool = False
+) -> tuple[str, tuple[str, ...]] | None:
+    """How `cls` is built from the Record `{r}`; None when asyncpg builds it."""
+    if rows == "record" and not nested:
+        return None
+    if rows == "pydantic":
+        imports.runtime("pydantic_row")
+    callee, args = construct(rows, cls, values)
+    return callee, tuple(args)
 
 
 def _row_fields(
     a: Analysis, mapper: TypeMapper, imports: Imports, config: Config
-) -> tuple[list[Field], tuple[str, ...] | None]:
+) -> tuple[list[Field], list[str]]:
+    """The row class's fields, and the value of each from the Record `{r}`."""
     fields: list[Field] = []
     parts: list[str] = []
     cols = list(a.columns)
@@ -214,11 +237,15 @@ def _row_fields(
         model = naming.class_name(c.origin[0], config.rename)
         imports.model(model)
         fields.append(Field(naming.field_name(c.embed), model))
-        parts.append(f"make_row({model}, {{r}}[{i}:{j}])")
+        callee, args = construct(config.rows, model, [f"*{{r}}[{i}:{j}]"])
+        if config.rows == "record":
+            imports.runtime("make_row")
+        elif config.rows == "pydantic":
+            imports.runtime("pydantic_row")
+        parts.append(f"{callee}{', '.join(args)})")
         i = j
     names = [f.name for f in fields]
     if len(set(names)) != len(names):
         dup = next(n for n in names if names.count(n) > 1)
         raise a.query.error(f"result has two columns named {dup!r}; alias one of them")
-    nested = any(p.startswith("make_row(") for p in parts)
-    return fields, tuple(parts) if nested else None
+    return fields, parts

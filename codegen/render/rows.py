@@ -1,10 +1,13 @@
 """Row classes: the one shape every result row takes (models.py and `<Query>Row`).
 
-A row is an `asyncpg.Record` subclass (`runtime.Row`) that the driver builds in C when a
-query passes it as `record_class`: no per-row Python work, so `:many` runs at raw asyncpg
-speed. The class declares its columns as typed read-only properties for mypy (an
-`if TYPE_CHECKING:` block) and as `column(i)` accessors at run time, and has a typed
-`make(...)` for rows built in Python (sqlc.embed, tests). See README, "Row representation".
+With `rows = "record"` (the default) a row is a `runtime.Row` whose `Record` subclass the
+driver builds in C when a query passes it as `record_class`: no per-row Python work, so
+`:many` runs at raw asyncpg speed. The class declares its columns as typed read-only
+properties for mypy (an `if TYPE_CHECKING:` block) and as `column(i)` accessors at run
+time, and has a typed `make(...)` for rows built in Python (sqlc.embed, tests). With
+"dataclass", "pydantic" or "msgspec" it is a frozen dataclass, a frozen pydantic model or
+a frozen msgspec Struct, built from the fetched Record (`construct`). See README, "Row
+representation".
 """
 
 from __future__ import annotations
@@ -24,6 +27,11 @@ class Field:
     annotation: str
     default: str | None = None  # a parameter's default in the signature (`sqlc.narg`: None)
 
+    @property
+    def declaration(self) -> str:
+        """`    name: Annotation`, a field in a class body."""
+        return f"{_CLASS_BODY}{self.name}: {self.annotation}"
+
 
 @dataclass(frozen=True)
 class RowClass:
@@ -35,6 +43,7 @@ class RowClass:
     fields: list[Field]
     base: str = "Row"
     inherited: int = 0  # how many of `fields` the base declares
+    rows: str = "record"  # config.ROWS: what kind of class
 
     @property
     def own_fields(self) -> list[tuple[int, Field]]:
@@ -83,20 +92,49 @@ class RowClass:
         return [*signature, doc, *body]
 
 
+# The base class of a row class by `rows`, and the module it needs.
+_BASES = {
+    "record": ("Row", None),
+    "dataclass": ("", "dataclasses"),
+    "pydantic": ("pydantic.BaseModel", "pydantic"),
+    "msgspec": ("msgspec.Struct, frozen=True", "msgspec"),
+}
+
+
 def row_class(
     name: str,
     doc: str,
     fields: list[Field],
     imports: Imports,
+    rows: str,
     base: tuple[str, int] | None = None,
 ) -> RowClass:
     """A row class, and the imports its module needs for it; `base`: the model it extends
     and how many fields that model has."""
-    imports.name("typing", "TYPE_CHECKING")
-    for helper in ("column", "make_row"):
-        imports.runtime(helper)
+    if rows == "record":
+        imports.name("typing", "TYPE_CHECKING")
+        for helper in ("column", "make_row"):
+            imports.runtime(helper)
+        if base is None:
+            imports.runtime("Row")
+    default, module = _BASES[rows]
+    if module is not None:
+        imports.module(module)
     if base is None:
-        imports.runtime("Row")
-        return RowClass(name, doc, fields)
+        return RowClass(name, doc, fields, default, 0, rows)
     imports.model(base[0])
-    return RowClass(name, doc, fields, base[0], base[1])
+    frozen = ", frozen=True" if rows == "msgspec" else ""  # as its base is
+    return RowClass(name, doc, fields, base[0] + frozen, base[1], rows)
+
+
+def construct(rows: str, cls: str, values: list[str]) -> tuple[str, list[str]]:
+    """How a row of class `cls` is built in Python from `values`, each an expression (a
+    value, or `*r[i:j]`, several): the callee up to its "(", and its arguments."""
+    if rows == "record":
+        args = [v.removeprefix("*") for v in values]
+        if len(values) == 1 and values[0].startswith("*"):  # a whole row: the tuple itself
+            return "make_row(", [cls, args[0]]
+        return f"{cls}.make(", args
+    if rows == "pydantic":
+        return "pydantic_row(", [cls, *values]
+    return f"{cls}(", values

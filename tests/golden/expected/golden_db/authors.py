@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import collections.abc
+import datetime
 from typing import TYPE_CHECKING, Final, NamedTuple
 
 from .models import Author, AuthorStat, Mood
@@ -416,3 +417,54 @@ async def copy_authors(
         columns=["name", "mood", "tags", "meta"],
     )
     return rowcount(status)
+
+
+AUTHORS_WITH_BOOK_COUNT: Final = """\
+-- name: AuthorsWithBookCount :many
+SELECT a.id, a.name, a.bio, a.mood, a.tags, a.meta,
+    a.created_at, count(b.id) AS book_count
+FROM authors a
+LEFT JOIN books b ON b.author_id = a.id
+GROUP BY a.id
+ORDER BY a.id"""
+
+
+class AuthorsWithBookCountRow(Author):
+    """A row returned by authors_with_book_count."""
+
+    __slots__ = ()
+    _fields = ("id", "name", "bio", "mood", "tags", "meta", "created_at", "book_count")  # type: ignore[assignment]
+
+    if TYPE_CHECKING:
+
+        @property
+        def book_count(self) -> int: ...
+    else:
+        book_count = column(7)
+
+    @classmethod
+    def make(  # type: ignore[override]
+        cls,
+        id: int,
+        name: str,
+        bio: str | None,
+        mood: Mood,
+        tags: list[str],
+        meta: JSONValue | None,
+        created_at: datetime.datetime,
+        book_count: int,
+    ) -> AuthorsWithBookCountRow:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(cls, (id, name, bio, mood, tags, meta, created_at, book_count))
+
+
+async def authors_with_book_count(
+    conn: Executor,
+    /,
+) -> list[AuthorsWithBookCountRow]:
+    """Each author and how many books they wrote: the row starts with Author's columns, so
+    its class extends Author.
+
+    Source: queries/authors.sql:60
+    """
+    return await conn.fetch(AUTHORS_WITH_BOOK_COUNT, record_class=AuthorsWithBookCountRow.Record)
