@@ -11,6 +11,7 @@ import importlib
 import shutil
 import sys
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -42,19 +43,26 @@ def _generate(dest: Path, rows: str) -> Path:
     return dest
 
 
+@contextmanager
+def _importable(dest: Path, rows: str) -> Iterator[Path]:
+    """`_generate`, with the package importable as `golden_<rows>` until the end."""
+    project = _generate(dest, rows)
+    sys.path.insert(0, str(project))
+    try:
+        yield project
+    finally:
+        sys.path.remove(str(project))
+        for name in [m for m in sys.modules if m.startswith(f"golden_{rows}")]:
+            del sys.modules[name]
+
+
 @pytest.fixture(scope="module", params=KINDS)
 def kind(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, Path]]:
     rows: str = request.param
-    project = _generate(tmp_path_factory.mktemp(rows), rows)
-    sys.path.insert(0, str(project))
-    try:
+    with _importable(tmp_path_factory.mktemp(rows), rows) as project:
         yield rows, project
-    finally:
-        sys.path.remove(str(project))
-        for name in [m for m in sys.modules if m.startswith(f"golden_{rows}")]:
-            del sys.modules[name]
 
 
 def _module(kind: tuple[str, Path], name: str) -> ModuleType:
@@ -133,9 +141,7 @@ async def test_pydantic_rows_validate_and_serialize_in_a_fastapi_handler(
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
-    project = _generate(tmp_path, "pydantic")
-    sys.path.insert(0, str(project))
-    try:
+    with _importable(tmp_path, "pydantic"):
         authors = importlib.import_module("golden_pydantic.authors")
         models = importlib.import_module("golden_pydantic.models")
         ann = await authors.create_author(
@@ -162,10 +168,6 @@ async def test_pydantic_rows_validate_and_serialize_in_a_fastapi_handler(
             assert back.status_code == 200 and back.json() == got.json()
             bad = client.post("/authors", json={**got.json(), "mood": "furious"})
             assert bad.status_code == 422  # not a Mood
-    finally:
-        sys.path.remove(str(project))
-        for name in [m for m in sys.modules if m.startswith("golden_pydantic")]:
-            del sys.modules[name]
 
 
 async def test_msgspec_rows_round_trip_through_json(
@@ -173,9 +175,7 @@ async def test_msgspec_rows_round_trip_through_json(
 ) -> None:
     import msgspec
 
-    project = _generate(tmp_path, "msgspec")
-    sys.path.insert(0, str(project))
-    try:
+    with _importable(tmp_path, "msgspec"):
         authors = importlib.import_module("golden_msgspec.authors")
         models = importlib.import_module("golden_msgspec.models")
         ann = await authors.create_author(
@@ -183,10 +183,6 @@ async def test_msgspec_rows_round_trip_through_json(
         )
         data = msgspec.json.encode(ann)
         assert msgspec.json.decode(data, type=models.Author) == ann
-    finally:
-        sys.path.remove(str(project))
-        for name in [m for m in sys.modules if m.startswith("golden_msgspec")]:
-            del sys.modules[name]
 
 
 def test_an_unknown_rows_value_is_a_config_error(tmp_path: Path) -> None:
