@@ -5,10 +5,11 @@ the only place a table's shape is written in Python), `runtime.py` (executor typ
 enum codecs, pool helpers) and one module per queries file. Rendering is pure: the same
 input gives byte-identical output, which is what `check` relies on.
 
-Rows are asyncpg Record subclasses that the driver builds itself (`record_class=`), with
+Rows are by default asyncpg Records that the driver builds itself (`record_class=`), with
 typed read-only properties and a `make(...)` for rows built in Python (`rows`): measured
 against NamedTuples and frozen dataclasses (README, "Row representation") they are the
-only representation whose `:many` costs nothing over raw asyncpg.
+only representation whose `:many` costs nothing over raw asyncpg. `[tool.codegen] rows`
+picks dataclasses, pydantic models or msgspec Structs instead, built from the Records.
 
 Modules: `queries` and `models` (what the templates read), `pytypes` (PostgreSQL types as
 annotations), `imports` (the import block), `layout` (ruff-shaped lines). Every Python name

@@ -208,9 +208,7 @@ def _builder(
     """How `cls` is built from the Record `{r}`; None when asyncpg builds it."""
     if rows == "record" and not nested:
         return None
-    if rows == "pydantic":
-        imports.runtime("pydantic_row")
-    callee, args = construct(rows, cls, values)
+    callee, args = construct(rows, cls, values, imports)
     return callee, tuple(args)
 
 
@@ -237,11 +235,7 @@ def _row_fields(
         model = naming.class_name(c.origin[0], config.rename)
         imports.model(model)
         fields.append(Field(naming.field_name(c.embed), model))
-        callee, args = construct(config.rows, model, [f"*{{r}}[{i}:{j}]"])
-        if config.rows == "record":
-            imports.runtime("make_row")
-        elif config.rows == "pydantic":
-            imports.runtime("pydantic_row")
+        callee, args = construct(config.rows, model, [f"*{{r}}[{i}:{j}]"], imports)
         parts.append(f"{callee}{', '.join(args)})")
         i = j
     names = [f.name for f in fields]

@@ -127,14 +127,17 @@ def row_class(
     return RowClass(name, doc, fields, base[0] + frozen, base[1], rows)
 
 
-def construct(rows: str, cls: str, values: list[str]) -> tuple[str, list[str]]:
+def construct(rows: str, cls: str, values: list[str], imports: Imports) -> tuple[str, list[str]]:
     """How a row of class `cls` is built in Python from `values`, each an expression (a
-    value, or `*r[i:j]`, several): the callee up to its "(", and its arguments."""
+    value, or `*r[i:j]`, several): the callee up to its "(", and its arguments; the
+    runtime helper it calls is imported."""
     if rows == "record":
         args = [v.removeprefix("*") for v in values]
         if len(values) == 1 and values[0].startswith("*"):  # a whole row: the tuple itself
+            imports.runtime("make_row")
             return "make_row(", [cls, args[0]]
         return f"{cls}.make(", args
     if rows == "pydantic":
+        imports.runtime("pydantic_row")
         return "pydantic_row(", [cls, *values]
     return f"{cls}(", values
