@@ -15,6 +15,10 @@ from typing import Any
 from codegen.errors import CodegenError, shown
 
 SQLC_NAMES = ("sqlc.yaml", "sqlc.yml", "sqlc.json")  # read when [tool.codegen] is missing
+# `rows = "..."`: what result rows are. "record": asyncpg Record subclasses the driver
+# builds (the fastest; needs asyncpg only); the others are built from the Records, for
+# web frameworks: frozen slotted dataclasses, pydantic models, msgspec Structs.
+ROWS = ("record", "dataclass", "pydantic", "msgspec")
 
 # Every key of `[tool.codegen]`, whoever reads it: a key -> None (a value, or a table of the
 # user's own names) or the keys of its sub-table. Anything else is an error naming the key.
@@ -29,9 +33,10 @@ KEYS: dict[str, tuple[str, ...] | None] = {
     "search_path": None,
     "docs": None,  # codegen.dba.settings
     "distribution": None,  # codegen.dba.settings
+    "rows": None,  # one of ROWS
     "migrate": ("lock_timeout", "statement_timeout", "lock_retries"),  # codegen.migrate.cli
 }
-SQLC_KEYS: dict[str, tuple[str, ...] | None] = {"package": None}  # sqlc.yaml's `codegen:`
+SQLC_KEYS: dict[str, tuple[str, ...] | None] = {"package": None, "rows": None}  # sqlc.yaml's `codegen:`
 
 
 def check_keys(
@@ -68,6 +73,7 @@ class Config:
     query_sources: tuple[Path, ...] = ()
     search_path: tuple[str, ...] = ("public",)  # where unqualified names are looked up
     source: Path | None = None  # the file this config was read from (pyproject or sqlc.yaml)
+    rows: str = "record"  # one of ROWS
 
     @property
     def schema_paths(self) -> tuple[Path, ...]:
@@ -120,6 +126,7 @@ def load(pyproject: Path) -> Config:
     if not isinstance(search_path, list) or not all(isinstance(v, str) for v in search_path):
         raise CodegenError(f"{where}: [tool.codegen] search_path must be a list of strings")
     return Config(
+        rows=rows_option(pyproject, section),
         search_path=tuple(search_path),
         root=root,
         schema=root / section["schema"],
@@ -131,6 +138,15 @@ def load(pyproject: Path) -> Config:
         scratch_prefix=scratch_prefix,
         source=pyproject.resolve(),
     )
+
+
+def rows_option(source: Path, section: dict[str, Any]) -> str:
+    """`rows = "..."` of a config section (one of ROWS; "record" when absent)."""
+    rows = section.get("rows", "record")
+    if rows not in ROWS:
+        choices = ", ".join(f'"{r}"' for r in ROWS)
+        raise CodegenError(f"{shown(source)}: rows must be one of {choices}")
+    return str(rows)
 
 
 def _section(pyproject: Path) -> dict[str, Any] | None:

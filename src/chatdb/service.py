@@ -245,7 +245,7 @@ class ChatService(AdminService):
             )
             if row is None:
                 return await _store_message(conn, await _sender_chat(conn, cid, who), mid, msg)
-            chat = _live(Chat.make(**{f: getattr(row, f) for f in Chat._fields}))
+            chat = _live(row)  # the row starts with the chat: it is a Chat
             return await _insert_message(
                 conn, chat, row.model_config_to_use, mid, msg, created_chat=row.created
             )

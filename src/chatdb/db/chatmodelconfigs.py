@@ -34,7 +34,7 @@ async def get_chat_model_config_by_id(
 
     Source: queries/chatmodelconfigs.sql:1
     """
-    return await conn.fetchrow(GET_CHAT_MODEL_CONFIG_BY_ID, id, record_class=ChatModelConfig)
+    return await conn.fetchrow(GET_CHAT_MODEL_CONFIG_BY_ID, id, record_class=ChatModelConfig.Record)
 
 
 GET_DEFAULT_CHAT_MODEL_CONFIG: Final = """\
@@ -58,7 +58,7 @@ async def get_default_chat_model_config(
 
     Source: queries/chatmodelconfigs.sql:9
     """
-    return await conn.fetchrow(GET_DEFAULT_CHAT_MODEL_CONFIG, record_class=ChatModelConfig)
+    return await conn.fetchrow(GET_DEFAULT_CHAT_MODEL_CONFIG, record_class=ChatModelConfig.Record)
 
 
 GET_CHAT_MODEL_CONFIGS: Final = """\
@@ -86,7 +86,7 @@ async def get_chat_model_configs(
 
     Source: queries/chatmodelconfigs.sql:17
     """
-    return await conn.fetch(GET_CHAT_MODEL_CONFIGS, record_class=ChatModelConfig)
+    return await conn.fetch(GET_CHAT_MODEL_CONFIGS, record_class=ChatModelConfig.Record)
 
 
 GET_ENABLED_CHAT_MODEL_CONFIGS: Final = """\
@@ -119,7 +119,7 @@ async def get_enabled_chat_model_configs(
 
     Source: queries/chatmodelconfigs.sql:29
     """
-    return await conn.fetch(GET_ENABLED_CHAT_MODEL_CONFIGS, record_class=ChatModelConfig)
+    return await conn.fetch(GET_ENABLED_CHAT_MODEL_CONFIGS, record_class=ChatModelConfig.Record)
 
 
 GET_ENABLED_CHAT_MODEL_CONFIG_BY_ID: Final = """\
@@ -153,7 +153,7 @@ async def get_enabled_chat_model_config_by_id(
     Source: queries/chatmodelconfigs.sql:45
     """
     return await conn.fetchrow(
-        GET_ENABLED_CHAT_MODEL_CONFIG_BY_ID, id, record_class=ChatModelConfig
+        GET_ENABLED_CHAT_MODEL_CONFIG_BY_ID, id, record_class=ChatModelConfig.Record
     )
 
 
@@ -207,7 +207,7 @@ async def insert_chat_model_config(
 
     Source: queries/chatmodelconfigs.sql:59
     """
-    row = await conn.fetchrow(
+    row: ChatModelConfig | None = await conn.fetchrow(
         INSERT_CHAT_MODEL_CONFIG,
         provider,
         model,
@@ -219,7 +219,7 @@ async def insert_chat_model_config(
         context_limit,
         compression_threshold,
         options,
-        record_class=ChatModelConfig,
+        record_class=ChatModelConfig.Record,
     )
     if row is None:
         raise NoRowError("InsertChatModelConfig returned no row")
@@ -281,7 +281,7 @@ async def update_chat_model_config(
         compression_threshold,
         options,
         id,
-        record_class=ChatModelConfig,
+        record_class=ChatModelConfig.Record,
     )
 
 
@@ -384,7 +384,7 @@ async def get_chat_model_config_by_id_for_update(
     Source: queries/chatmodelconfigs.sql:132
     """
     return await conn.fetchrow(
-        GET_CHAT_MODEL_CONFIG_BY_ID_FOR_UPDATE, id, record_class=ChatModelConfig
+        GET_CHAT_MODEL_CONFIG_BY_ID_FOR_UPDATE, id, record_class=ChatModelConfig.Record
     )
 
 
@@ -414,7 +414,9 @@ async def get_first_live_chat_model_config(
 
     Source: queries/chatmodelconfigs.sql:142
     """
-    return await conn.fetchrow(GET_FIRST_LIVE_CHAT_MODEL_CONFIG, record_class=ChatModelConfig)
+    return await conn.fetchrow(
+        GET_FIRST_LIVE_CHAT_MODEL_CONFIG, record_class=ChatModelConfig.Record
+    )
 
 
 SET_DEFAULT_CHAT_MODEL_CONFIG: Final = """\
@@ -505,7 +507,7 @@ async def get_chat_model_config_by_id_any_state(
     Source: queries/chatmodelconfigs.sql:181
     """
     return await conn.fetchrow(
-        GET_CHAT_MODEL_CONFIG_BY_ID_ANY_STATE, id, record_class=ChatModelConfig
+        GET_CHAT_MODEL_CONFIG_BY_ID_ANY_STATE, id, record_class=ChatModelConfig.Record
     )
 
 
@@ -545,7 +547,7 @@ async def insert_chat_model_config_with_id(
 
     Source: queries/chatmodelconfigs.sql:185
     """
-    row = await conn.fetchrow(
+    row: ChatModelConfig | None = await conn.fetchrow(
         INSERT_CHAT_MODEL_CONFIG_WITH_ID,
         id,
         provider,
@@ -558,7 +560,7 @@ async def insert_chat_model_config_with_id(
         context_limit,
         compression_threshold,
         options,
-        record_class=ChatModelConfig,
+        record_class=ChatModelConfig.Record,
     )
     if row is None:
         raise NoRowError("InsertChatModelConfigWithID returned no row")
@@ -587,7 +589,9 @@ async def get_usable_default_chat_model_config(
 
     Source: queries/chatmodelconfigs.sql:198
     """
-    return await conn.fetchrow(GET_USABLE_DEFAULT_CHAT_MODEL_CONFIG, record_class=ChatModelConfig)
+    return await conn.fetchrow(
+        GET_USABLE_DEFAULT_CHAT_MODEL_CONFIG, record_class=ChatModelConfig.Record
+    )
 
 
 GET_FIRST_USABLE_CHAT_MODEL_CONFIG: Final = """\
@@ -614,7 +618,9 @@ async def get_first_usable_chat_model_config(
 
     Source: queries/chatmodelconfigs.sql:209
     """
-    return await conn.fetchrow(GET_FIRST_USABLE_CHAT_MODEL_CONFIG, record_class=ChatModelConfig)
+    return await conn.fetchrow(
+        GET_FIRST_USABLE_CHAT_MODEL_CONFIG, record_class=ChatModelConfig.Record
+    )
 
 
 RESOLVE_CHAT_MODEL_CONFIG: Final = """\
@@ -645,7 +651,9 @@ async def resolve_chat_model_config(
 
     Source: queries/chatmodelconfigs.sql:222
     """
-    return await conn.fetchrow(RESOLVE_CHAT_MODEL_CONFIG, own_id, record_class=ChatModelConfig)
+    return await conn.fetchrow(
+        RESOLVE_CHAT_MODEL_CONFIG, own_id, record_class=ChatModelConfig.Record
+    )
 
 
 GET_DEFAULT_CHAT_MODEL_CONFIG_PROMOTED_AT: Final = """\
@@ -669,7 +677,7 @@ async def get_default_chat_model_config_promoted_at(
     Source: queries/chatmodelconfigs.sql:236
     """
     return await conn.fetchrow(
-        GET_DEFAULT_CHAT_MODEL_CONFIG_PROMOTED_AT, at, record_class=ChatModelConfig
+        GET_DEFAULT_CHAT_MODEL_CONFIG_PROMOTED_AT, at, record_class=ChatModelConfig.Record
     )
 
 
