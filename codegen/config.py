@@ -36,7 +36,8 @@ KEYS: dict[str, tuple[str, ...] | None] = {
     "rows": None,  # one of ROWS
     "migrate": ("lock_timeout", "statement_timeout", "lock_retries"),  # codegen.migrate.cli
 }
-SQLC_KEYS: dict[str, tuple[str, ...] | None] = {"package": None, "rows": None}  # sqlc.yaml's `codegen:`
+# sqlc.yaml's `codegen:` section
+SQLC_KEYS: dict[str, tuple[str, ...] | None] = {"package": None, "rows": None}
 
 
 def check_keys(
