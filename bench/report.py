@@ -45,8 +45,17 @@ class Results:
     targets: list[Target]
     profiles: list[ProfileSummary] = field(default_factory=list)
     codegen_md: str | None = None
+    rows_md: list[str] = field(default_factory=list)  # bench.row_kinds.markdown
     notes: list[str] = field(default_factory=list)
     what_if: WhatIfReport | None = None
+
+
+ROWS_TEXT = [
+    "This project's queries generated once per kind; median µs per call and, in "
+    "parentheses, the median per-round ratio to raw asyncpg with the same SQL. `record` "
+    "rows are built by asyncpg (`record_class=`); the others are built from the Records "
+    "in Python, one object per row (pydantic validates each)."
+]
 
 
 def _x(ratio: float) -> str:
@@ -244,6 +253,9 @@ def markdown(res: Results) -> str:
                 ],
             )
         lines += ["", *[f"- {n}" for n in t.notes]]
+    if res.rows_md:
+        lines += ["", "## 1b. Per-call cost by `[tool.codegen] rows` kind", "", *ROWS_TEXT]
+        lines += ["", *res.rows_md]
     if res.codegen_md:
         body = re.sub(r"^(#+)", r"\1##", res.codegen_md.strip(), flags=re.M)
         lines += ["", "## 5. Code generation (from bench/results/codegen.md)", "", body]

@@ -42,20 +42,20 @@ def _cases() -> dict[str, dict[str, Callable[[], object]]]:
     get = attrgetter(LAST)
     return {
         f"attribute access (`row.{LAST}`), per access": {
-            "generated Row (Record subclass)": lambda: list(map(get, generated)),
+            "generated Row built by `make` (`Chat.Tuple`)": lambda: list(map(get, generated)),
             "NamedTuple": lambda: list(map(get, tuples)),
             "frozen slotted dataclass": lambda: list(map(get, classes)),
             f'plain Record, `r["{LAST}"]`': lambda: [r[LAST] for r in records],
         },
         "building a row in Python from its values, per row": {
-            "generated Row, `make_row`/`Chat.make`": lambda: [
+            "generated Row, `make_row`/`Chat.make` (`Chat.Tuple`)": lambda: [
                 runtime.make_row(models.Chat, v) for v in values
             ],
             "NamedTuple": lambda: [AsTuple(*v) for v in values],
             "frozen slotted dataclass": lambda: [AsDataclass(*v) for v in values],
         },
         "turning a fetched Record into the row type, per row": {
-            "generated Row (asyncpg builds it: `record_class=`)": lambda: records,
+            "generated Row (asyncpg builds `Chat.Record`: `record_class=`)": lambda: records,
             "NamedTuple (`tuple.__new__`, map)": lambda: list(
                 map(tuple.__new__, repeat(AsTuple), records)
             ),

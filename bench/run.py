@@ -20,11 +20,11 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from bench import bulk, calls, profiling, report, scratch, targets, throughput, vs_sqlc
+from bench import bulk, calls, profiling, report, row_kinds, scratch, targets, throughput, vs_sqlc
 from bench.targets import Target
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PARTS = ("calls", "bulk", "throughput", "codegen")
+PARTS = ("calls", "rows", "bulk", "throughput", "codegen")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,6 +106,7 @@ async def run(args: argparse.Namespace) -> int:
     for stale in args.out.glob(f"{stem}-profile-*.txt"):
         stale.unlink()  # profiles of an earlier run's misses
     call_results: list[calls.CaseResult] = []
+    rows_md: list[str] = []
     bulk_report: bulk.BulkReport | None = None
     tp_report: throughput.ThroughputReport | None = None
     found: list[Target] = []
@@ -126,6 +127,9 @@ async def run(args: argparse.Namespace) -> int:
             _log("1-2. per-call cost ...")
             call_results = await calls.run(fx, args.quick, _log)
             await check(targets.for_calls(call_results))
+        if "rows" in parts:
+            _log("1b. per-call cost by row kind ...")
+            rows_md = row_kinds.markdown(await row_kinds.run(fx, args.quick, _log))
         if "bulk" in parts:
             _log("3. bulk insert ...")
             bulk_report = await bulk.run(
@@ -197,6 +201,7 @@ async def run(args: argparse.Namespace) -> int:
         targets=found,
         profiles=profiles,
         codegen_md=_codegen_md(versus, generate_profile, codegen),
+        rows_md=rows_md,
         notes=notes,
         what_if=what_if,
     )

@@ -1,4 +1,4 @@
-"""Command line: generate, check, describe, verify, vet, drift, migrate.
+"""Command line: init, generate, check, describe, verify, vet, drift, migrate.
 
 Every failure is a message and an exit status, never a traceback (set CODEGEN_DEBUG=1
 to see one for an internal error). Exit 0: fine; 1: bad input, stale code, findings or
@@ -17,10 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
+from codegen import __version__, manifest, pipeline, scaffold
 from codegen import config as cfg
-from codegen import manifest, pipeline
 from codegen.dba import cli as dba_cli
-from codegen.errors import CodegenError, CodegenErrors
+from codegen.errors import CodegenError, CodegenErrors, shown
 
 # Imports are cheap here on purpose: `check` with an up-to-date manifest loads only the
 # config and the manifest (pipeline imports the stages, pglast and jinja2 when it runs).
@@ -47,6 +47,14 @@ def write_outputs(files: dict[Path, str], stale: set[Path]) -> None:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    if getattr(args, "watch", False):
+        from codegen import watch
+
+        return watch.run(Path(args.config), lambda: guarded(lambda: _generate(args)))
+    return _generate(args)
+
+
+def _generate(args: argparse.Namespace) -> int:
     config, result = _compile(args)
     files = pipeline.render_project(config, result)
     stale = manifest.generated_modules(config.package) - set(files)
@@ -197,7 +205,7 @@ def cmd_vet(args: argparse.Namespace) -> int:
 
     config, result = _compile(args)
     sources = {
-        p.resolve().relative_to(config.root).as_posix(): pipeline.read_source(p, config)
+        shown(p, config.root): pipeline.read_source(p, config)
         for p in migration_files(config.schema)
     }
     findings = vet.vet(result, set(config.vet_ignore), sources)
@@ -217,6 +225,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "vet": (cmd_vet, "lint queries and schema for what a DBA would flag"),
     "drift": (cmd_drift, "compare a live database with the schema the migrations produce"),
     **dba_cli.COMMANDS,  # dba: explain, stats
+    "init": (scaffold.cmd_init, scaffold.HELP),
 }
 
 
@@ -230,10 +239,12 @@ class Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="codegen", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"codegen {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (_, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text)
-        p.add_argument("--config", default="pyproject.toml", help="path to pyproject.toml")
+        if name != "init":  # init writes the config (in --dir)
+            p.add_argument("--config", default="pyproject.toml", help="path to pyproject.toml")
         if name in ("verify", "drift"):
             p.add_argument("--dsn", help="server to create the scratch database on")
             p.add_argument(
@@ -242,6 +253,14 @@ def build_parser() -> argparse.ArgumentParser:
                 "scratch_prefix, else codegen_scratch_)",
             )
         dba_cli.add_arguments(name, p)  # dba: explain, stats options
+        if name == "generate":
+            p.add_argument(
+                "--watch",
+                action="store_true",
+                help="regenerate on every save (needs the watch extra: asyncpg-codegen[watch])",
+            )
+        if name == "init":
+            scaffold.add_arguments(p)
     sub.add_parser(
         "migrate",
         help="apply/rollback/list/mark schema migrations (see migrate -h)",
@@ -272,7 +291,7 @@ def guarded(run: Callable[[], int]) -> int:
         return 130
     except Exception as exc:
         if _unavailable(exc):
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {_reason(exc)}", file=sys.stderr)
             return 1
         if os.environ.get("CODEGEN_DEBUG"):
             traceback.print_exc()
@@ -284,6 +303,13 @@ def guarded(run: Callable[[], int]) -> int:
                 file=sys.stderr,
             )
         return 2
+
+
+def _reason(exc: Exception) -> str:
+    """An OS error as `file: reason` (the file relative to the project), else the text."""
+    if isinstance(exc, OSError) and exc.filename and exc.strerror:
+        return f"{shown(exc.filename)}: {exc.strerror}"
+    return str(exc)
 
 
 def _unavailable(exc: Exception) -> bool:

@@ -6,14 +6,57 @@ instead (`codegen.sqlc_config`), so a Go sqlc project gets Python from the same 
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codegen.errors import CodegenError
+from codegen.errors import CodegenError, shown
 
 SQLC_NAMES = ("sqlc.yaml", "sqlc.yml", "sqlc.json")  # read when [tool.codegen] is missing
+# `rows = "..."`: what result rows are. "record": asyncpg Record subclasses the driver
+# builds (the fastest; needs asyncpg only); the others are built from the Records, for
+# web frameworks: frozen slotted dataclasses, pydantic models, msgspec Structs.
+ROWS = ("record", "dataclass", "pydantic", "msgspec")
+
+# Every key of `[tool.codegen]`, whoever reads it: a key -> None (a value, or a table of the
+# user's own names) or the keys of its sub-table. Anything else is an error naming the key.
+KEYS: dict[str, tuple[str, ...] | None] = {
+    "schema": None,
+    "queries": None,
+    "package": None,
+    "overrides": None,
+    "rename": None,
+    "vet_ignore": None,
+    "scratch_prefix": None,
+    "search_path": None,
+    "docs": None,  # codegen.dba.settings
+    "distribution": None,  # codegen.dba.settings
+    "rows": None,  # one of ROWS
+    "migrate": ("lock_timeout", "statement_timeout", "lock_retries"),  # codegen.migrate.cli
+}
+# sqlc.yaml's `codegen:` section
+SQLC_KEYS: dict[str, tuple[str, ...] | None] = {"package": None, "rows": None}
+
+
+def check_keys(
+    table: dict[str, Any], keys: dict[str, tuple[str, ...] | None], where: str, name: str
+) -> None:
+    """An unknown key in `table` (named `name`, e.g. `[tool.codegen]`) or in one of its
+    sub-tables is an error naming it and the nearest valid key (or all of them)."""
+    for key, value in table.items():
+        if key not in keys:
+            near = difflib.get_close_matches(key, list(keys), n=1)
+            hint = (
+                f"did you mean `{near[0]}`?"
+                if near
+                else "valid: " + ", ".join(f"`{k}`" for k in keys)
+            )
+            raise CodegenError(f"{where}: {name} {key}: unknown key ({hint})")
+        sub = keys[key]
+        if sub is not None and isinstance(value, dict):
+            check_keys(value, dict.fromkeys(sub), where, f"{name[:-1]}.{key}]")
 
 
 @dataclass(frozen=True)
@@ -31,6 +74,7 @@ class Config:
     query_sources: tuple[Path, ...] = ()
     search_path: tuple[str, ...] = ("public",)  # where unqualified names are looked up
     source: Path | None = None  # the file this config was read from (pyproject or sqlc.yaml)
+    rows: str = "record"  # one of ROWS
 
     @property
     def schema_paths(self) -> tuple[Path, ...]:
@@ -44,6 +88,7 @@ class Config:
 def load(pyproject: Path) -> Config:
     """Read the config; relative paths are relative to pyproject.toml's folder."""
     section = _section(pyproject)
+    where = shown(pyproject, pyproject.resolve().parent)
     if section is None:
         from codegen import sqlc_config  # it builds a Config
 
@@ -54,32 +99,35 @@ def load(pyproject: Path) -> Config:
             raise CodegenError(
                 f"{pyproject}: not found (run from the project root or pass --config)"
             )
-        raise CodegenError(f"{pyproject}: no [tool.codegen] section (and no sqlc.yaml)")
+        raise CodegenError(f"{where}: no [tool.codegen] section (and no sqlc.yaml)")
     root = pyproject.resolve().parent
+    check_keys(section, KEYS, where, "[tool.codegen]")
     for key in ("schema", "queries", "package"):
         if not isinstance(section.get(key), str):
-            raise CodegenError(f'{pyproject}: [tool.codegen] needs `{key} = "..."`')
+            raise CodegenError(f'{where}: [tool.codegen] needs `{key} = "..."`')
     overrides = section.get("overrides", {})
     rename = section.get("rename", {})
     for name, table in (("overrides", overrides), ("rename", rename)):
         if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
-            raise CodegenError(f"{pyproject}: [tool.codegen.{name}] must map names to strings")
+            raise CodegenError(f"{where}: [tool.codegen.{name}] must map names to strings")
     vet_ignore = section.get("vet_ignore", [])
     if not isinstance(vet_ignore, list) or not all(isinstance(v, str) for v in vet_ignore):
-        raise CodegenError(f"{pyproject}: [tool.codegen] vet_ignore must be a list of strings")
+        raise CodegenError(f"{where}: [tool.codegen] vet_ignore must be a list of strings")
     package = (root / section["package"]).resolve()
     if not package.is_relative_to(root):
         raise CodegenError(
-            f'{pyproject}: [tool.codegen] package = "{section["package"]}" must be inside the '
-            f"project ({root}): the generated package is part of the code it serves"
+            f'{where}: [tool.codegen] package = "{section["package"]}" must be inside the '
+            "project (the folder of pyproject.toml): the generated package is part of the code"
+            " it serves"
         )
     scratch_prefix = section.get("scratch_prefix", "codegen_scratch_")
     if not isinstance(scratch_prefix, str):
-        raise CodegenError(f"{pyproject}: [tool.codegen] scratch_prefix must be a string")
+        raise CodegenError(f"{where}: [tool.codegen] scratch_prefix must be a string")
     search_path = section.get("search_path", ["public"])
     if not isinstance(search_path, list) or not all(isinstance(v, str) for v in search_path):
-        raise CodegenError(f"{pyproject}: [tool.codegen] search_path must be a list of strings")
+        raise CodegenError(f"{where}: [tool.codegen] search_path must be a list of strings")
     return Config(
+        rows=rows_option(pyproject, section),
         search_path=tuple(search_path),
         root=root,
         schema=root / section["schema"],
@@ -93,6 +141,15 @@ def load(pyproject: Path) -> Config:
     )
 
 
+def rows_option(source: Path, section: dict[str, Any]) -> str:
+    """`rows = "..."` of a config section (one of ROWS; "record" when absent)."""
+    rows = section.get("rows", "record")
+    if rows not in ROWS:
+        choices = ", ".join(f'"{r}"' for r in ROWS)
+        raise CodegenError(f"{shown(source)}: rows must be one of {choices}")
+    return str(rows)
+
+
 def _section(pyproject: Path) -> dict[str, Any] | None:
     """`[tool.codegen]`, or None when the file or the section is missing."""
     if not pyproject.exists():
@@ -100,6 +157,6 @@ def _section(pyproject: Path) -> dict[str, Any] | None:
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise CodegenError(f"{pyproject}: {exc}") from None
+        raise CodegenError(f"{shown(pyproject, pyproject.resolve().parent)}: {exc}") from None
     section = data.get("tool", {}).get("codegen")
     return section if isinstance(section, dict) else None

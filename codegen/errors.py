@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,17 @@ class SourceText:
     def line_text(self, line: int) -> str:
         lines = self.text.splitlines()
         return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def shown(path: Path | str, root: Path | None = None) -> str:
+    """A path as messages name it: relative to the project `root` (default: the working
+    folder) when inside it, else as given."""
+    given = Path(path)
+    base = (root or Path.cwd()).resolve()
+    try:
+        return given.resolve().relative_to(base).as_posix() or "."
+    except ValueError:
+        return str(path)
 
 
 def parse_error_offset(exc: Exception, end: int) -> int:

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
+from codegen import style
 from codegen.config import Config
 
 NAME = "codegen-manifest.json"
@@ -76,6 +77,7 @@ def key(config: Config) -> str:
             _parser_identity(),
             generator_digest().encode(),
             (config.source or config.root / "pyproject.toml").read_bytes(),
+            f"line-length {style.line_length(config.package)}".encode(),
             b"schema",
             *_inputs(config.schema_paths, config.root),
             b"queries",

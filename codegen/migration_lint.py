@@ -23,6 +23,15 @@ squawk rules switched off for every file, and why:
   nothing behind to re-run over); a `-- transactional: false` file is written to be
   re-runnable by hand and reviewed as such.
 
+squawk rules off unless the project's `.squawk.toml` lists them in `included_rules`:
+`prefer-bigint-over-int`, `prefer-bigint-over-smallint` (`DEFAULT_OFF`): a column's size is
+a design choice, not a hazard; a nag on every `integer` column teaches people to ignore vet.
+
+The project's own `.squawk.toml` (beside pyproject.toml) is passed to squawk: its
+`excluded_rules` are added to the above, its `included_rules` win over `DEFAULT_OFF`, and
+its other settings (`pg_version`, `excluded_paths`, ...) are squawk's. An inline
+`-- squawk-ignore <rule>` comment silences the statement below it, as squawk documents.
+
 One finding is silenced for one file with `vet_ignore = ["<rule>:<file name>"]` in
 `[tool.codegen]`, e.g. `"prefer-text-field:0004_chats.sql"`, next to a comment saying why.
 """
@@ -34,13 +43,16 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from codegen.catalog import migration_files
-from codegen.errors import CodegenError, SourceText
+from codegen.errors import CodegenError, SourceText, shown
 
 SQUAWK_OFF = ("require-lock-timeout", "require-statement-timeout", "prefer-robust-stmts")
+DEFAULT_OFF = ("prefer-bigint-over-int", "prefer-bigint-over-smallint")
+SQUAWK_CONFIG = ".squawk.toml"
 _DEPENDS = re.compile(r"^--\s*depends:\s*\S", re.M)
 _NOT_TRANSACTIONAL = re.compile(r"^--\s*transactional:\s*false\b", re.M | re.I)
 
@@ -118,7 +130,31 @@ def _offset(text: str, line: int, col: int) -> int:
     return sum(len(x) for x in lines[:line]) + col
 
 
-def _squawk(files: list[Path], sources: dict[Path, SourceText]) -> list[LintFinding]:
+def squawk_settings(root: Path) -> list[str]:
+    """squawk's options for the project at `root`: its `.squawk.toml`, if any, and the rules
+    to exclude (squawk's `--exclude` replaces the file's `excluded_rules`, so they are merged
+    here)."""
+    path = root / SQUAWK_CONFIG
+    if not path.is_file():
+        return ["--exclude", ",".join(SQUAWK_OFF + DEFAULT_OFF)]
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise CodegenError(f"{SQUAWK_CONFIG}: {exc}") from None
+    rules = {}
+    for key in ("excluded_rules", "included_rules"):
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise CodegenError(f"{SQUAWK_CONFIG}: {key} must be a list of rule names")
+        rules[key] = value
+    off = [r for r in DEFAULT_OFF if r not in rules["included_rules"]]
+    excluded = dict.fromkeys([*SQUAWK_OFF, *off, *rules["excluded_rules"]])
+    return ["--config", str(path), "--exclude", ",".join(excluded)]
+
+
+def _squawk(
+    files: list[Path], sources: dict[Path, SourceText], settings: list[str]
+) -> list[LintFinding]:
     """squawk over the files; transactional ones are linted as running in a transaction."""
     out: list[LintFinding] = []
     by_path = {str(p): p for p in files}
@@ -129,7 +165,7 @@ def _squawk(files: list[Path], sources: dict[Path, SourceText]) -> list[LintFind
     for group, in_transaction in groups:
         if not group:
             continue
-        cmd = [squawk_binary(), "--reporter", "json", "--exclude", ",".join(SQUAWK_OFF)]
+        cmd = [squawk_binary(), "--reporter", "json", *settings]
         cmd += ["--assume-in-transaction"] * in_transaction + [str(p) for p in group]
         run = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=60)
         try:
@@ -149,11 +185,12 @@ def _squawk(files: list[Path], sources: dict[Path, SourceText]) -> list[LintFind
 def lint(schema_dir: Path, root: Path, ignore: set[str]) -> list[LintFinding]:
     """Every finding over the forward migrations in `schema_dir`, in file order."""
     files = migration_files(schema_dir)
-    sources = {
-        p: SourceText(p.resolve().relative_to(root).as_posix(), p.read_text(encoding="utf-8"))
-        for p in files
-    }
-    findings = _own_rules(files, sources) + _not_reentrant(files, root) + _squawk(files, sources)
+    sources = {p: SourceText(shown(p, root), p.read_text(encoding="utf-8")) for p in files}
+    findings = (
+        _own_rules(files, sources)
+        + _not_reentrant(files, root)
+        + _squawk(files, sources, squawk_settings(root))
+    )
     kept = [
         f
         for f in findings

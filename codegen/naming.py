@@ -21,9 +21,11 @@ _MODULE_LEVEL = frozenset(
     {"collections", "datetime", "decimal", "ipaddress", "uuid", "asyncpg", "rowcount"}
     | {"list", "tuple", "len", "int", "float", "bool", "str", "bytes", "object"}
 )
-# Fields a row class may not take: asyncpg.Record's methods and the class's `make`
-# (`count` and `index`, a NamedTuple's, stay reserved so earlier field names hold).
-_RESERVED_FIELDS = frozenset({"get", "items", "keys", "values", "make", "count", "index"})
+# Fields a row class may not take: asyncpg.Record's methods, the class's `make` and its
+# `Record` and `Tuple` classes; `count` and `index` are a tuple's.
+_RESERVED_FIELDS = frozenset(
+    {"get", "items", "keys", "values", "make", "count", "index", "Record", "Tuple"}
+)
 # Module names the package itself uses.
 _PACKAGE_MODULES = frozenset({"models", "runtime", "__init__"})
 
@@ -79,11 +81,26 @@ def constant_name(function: str) -> str:
     return function.upper()
 
 
-def parameter_names(names: Iterable[str], taken: Iterable[str]) -> list[str]:
-    """Keyword arguments of a query function: escaped (a keyword, `conn`, or a local the
-    body uses), then deduplicated."""
-    reserved = {"conn", *taken}
+# Names a query function's parameters may not take, whatever the command: its executor
+# and the runtime helpers some bodies call. (The body's locals give way instead:
+# `local_name`.) So a parameter's name depends on its SQL name only.
+_FUNCTION_RESERVED = frozenset({"conn", "rowcount", "make_row"})
+
+
+def parameter_names(names: Iterable[str], taken: Iterable[str] = ()) -> list[str]:
+    """Keyword arguments of a query function (or `make`'s, with `taken`): escaped (a
+    keyword, `conn`, a runtime helper, or one of `taken`), then deduplicated."""
+    reserved = _FUNCTION_RESERVED | set(taken)
     return dedupe(escape(n, reserved) for n in names)
+
+
+def local_name(name: str, params: Iterable[str]) -> str:
+    """A function body's own variable: `name`, with `_` appended until no parameter is
+    called so (a parameter keeps its name; the local gives way)."""
+    taken = set(params)
+    while name in taken:
+        name += "_"
+    return name
 
 
 def field_name(name: str) -> str:

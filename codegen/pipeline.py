@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codegen.config import Config
-from codegen.errors import CodegenError, CodegenErrors
+from codegen.errors import CodegenError, CodegenErrors, shown
 
 if TYPE_CHECKING:
     from codegen import analyze, catalog, parse
@@ -24,10 +24,7 @@ class Result:
 
 
 def _rel(path: Path, config: Config) -> str:
-    try:
-        return path.resolve().relative_to(config.root).as_posix()
-    except ValueError:
-        return path.as_posix()
+    return shown(path, config.root)
 
 
 def read_source(path: Path, config: Config, encoding: str = "utf-8") -> str:
@@ -40,13 +37,20 @@ def read_source(path: Path, config: Config, encoding: str = "utf-8") -> str:
         ) from None
 
 
+def _existing(paths: tuple[Path, ...], what: str, config: Config) -> tuple[Path, ...]:
+    """`paths`, or an error naming the first that does not exist (relative to the project)."""
+    for path in paths:
+        if not path.exists():
+            kind = f"{what} directory" if len(paths) == 1 else what
+            raise CodegenError(f"{kind} {_rel(path, config)} does not exist")
+    return paths
+
+
 def schema_files(config: Config) -> list[Path]:
     """The schema's files in apply order (files and folders, as configured)."""
     from codegen import catalog
 
-    if len(config.schema_paths) == 1 and not config.schema.exists():
-        raise CodegenError(f"schema directory {config.schema} does not exist")
-    return catalog.sql_files(config.schema_paths, "schema")
+    return catalog.sql_files(_existing(config.schema_paths, "schema", config), "schema")
 
 
 def load_catalog(config: Config) -> catalog.Catalog:
@@ -59,9 +63,7 @@ def load_catalog(config: Config) -> catalog.Catalog:
 def query_files(config: Config) -> list[Path]:
     from codegen import catalog
 
-    if len(config.query_paths) == 1 and not config.queries.exists():
-        raise CodegenError(f"queries directory {config.queries} does not exist")
-    return catalog.sql_files(config.query_paths, "queries")
+    return catalog.sql_files(_existing(config.query_paths, "queries", config), "queries")
 
 
 def compile_project(config: Config) -> Result:

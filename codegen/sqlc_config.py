@@ -5,7 +5,8 @@ Python from the same SQL. Taken from the first `sql:` entry with `engine: postgr
 `schema` and `queries` (a path or a list of paths, files or folders), `gen.go.rename`
 (model names) and `gen.go.overrides` entries that name a Python type (`python_type:
 "module:Type"` beside `db_type` or `column`; `go_type` alone is Go's business). The
-package is written to `db/` beside the file unless `codegen: {package: ...}` says where.
+package is written to `db/` beside the file unless `codegen: {package: ...}` says where
+(and rows are Records unless `codegen: {rows: ...}` names another kind).
 Version 1 (`packages:`, engine postgresql by default, `rename` and `overrides` at the top
 or per package) is read as the version 2 entry it stands for.
 """
@@ -18,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from codegen.config import SQLC_NAMES, Config
+from codegen.config import SQLC_KEYS, SQLC_NAMES, Config, check_keys, rows_option
 from codegen.errors import CodegenError
 
 
@@ -31,19 +32,19 @@ def _read(path: Path) -> Any:
     try:
         return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except json.JSONDecodeError as exc:
-        raise CodegenError(f"{path}:{exc.lineno}: {exc.msg}") from None
+        raise CodegenError(f"{path.name}:{exc.lineno}: {exc.msg}") from None
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 0
-        raise CodegenError(f"{path}:{line}: {exc.problem or exc.context}") from None
+        raise CodegenError(f"{path.name}:{line}: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
-        raise CodegenError(f"{path}: {str(exc).splitlines()[0]}") from None
+        raise CodegenError(f"{path.name}: {str(exc).splitlines()[0]}") from None
 
 
 def _paths(path: Path, entry: dict[str, Any], key: str) -> tuple[Path, ...]:
     value = entry.get(key)
     values = [value] if isinstance(value, str) else value
     if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
-        raise CodegenError(f"{path}: sql[].{key} must be a path or a list of paths")
+        raise CodegenError(f"{path.name}: sql[].{key} must be a path or a list of paths")
     return tuple(path.parent / v for v in values)
 
 
@@ -54,7 +55,7 @@ def _overrides(path: Path, go: dict[str, Any]) -> dict[str, str]:
             continue  # a Go type
         key = item.get("column") or item.get("db_type")
         if not isinstance(key, str) or not isinstance(item["python_type"], str):
-            raise CodegenError(f"{path}: an override needs `db_type` or `column` and a string")
+            raise CodegenError(f"{path.name}: an override needs `db_type` or `column` and a string")
         out[key] = item["python_type"]
     return out
 
@@ -76,19 +77,22 @@ def load(path: Path) -> Config:
     data = _read(path)
     version = str(data.get("version")) if isinstance(data, dict) else None
     if not isinstance(data, dict) or version not in ("1", "2"):
-        raise CodegenError(f'{path}: sqlc configuration version "1" or "2" expected')
+        raise CodegenError(f'{path.name}: sqlc configuration version "1" or "2" expected')
     sql = data.get("sql") if version == "2" else _v1_entries(data)
     entries = [e for e in sql or () if isinstance(e, dict)]
     entry = next((e for e in entries if e.get("engine") == "postgresql"), None)
     if entry is None:
-        raise CodegenError(f"{path}: no sql entry with engine: postgresql")
+        raise CodegenError(f"{path.name}: no sql entry with engine: postgresql")
     schemas = _paths(path, entry, "schema")
     queries = _paths(path, entry, "queries")
     go = (entry.get("gen") or {}).get("go") or {}
     rename = go.get("rename") or {}
     if not isinstance(rename, dict) or not all(isinstance(v, str) for v in rename.values()):
-        raise CodegenError(f"{path}: gen.go.rename must map names to strings")
+        raise CodegenError(f"{path.name}: gen.go.rename must map names to strings")
     own = data.get("codegen") or {}
+    if not isinstance(own, dict):
+        raise CodegenError(f"{path.name}: codegen must be a mapping, e.g. codegen: {{package: db}}")
+    check_keys(own, SQLC_KEYS, path.name, "codegen")
     root = path.resolve().parent
     return Config(
         source=path.resolve(),
@@ -96,6 +100,7 @@ def load(path: Path) -> Config:
         schema=schemas[0],
         queries=queries[0],
         package=root / str(own.get("package", "db")),
+        rows=rows_option(path, own),
         overrides=_overrides(path, go),
         rename=dict(rename),
         schemas=schemas,

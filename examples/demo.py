@@ -1,6 +1,8 @@
 """The README's example: the service, and a generated query inside your own transaction.
 
-Run: DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python examples/demo.py
+Run (chatdb lives in src/, beside the generator's package):
+    PYTHONPATH=src DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres \
+        .venv/bin/python examples/demo.py
 It creates a scratch database, applies the migrations, and drops it afterwards.
 """
 

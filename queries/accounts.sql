@@ -35,3 +35,11 @@ RETURNING *;
 INSERT INTO agents (id, account_id, name) VALUES (@id, @account_id, @name)
 ON CONFLICT DO NOTHING
 RETURNING *;
+
+-- A create's repeat reads back its own row: by id within the caller's account, so a
+-- row of another account is never returned (nor compared in Python).
+-- name: GetAccountUserByID :one
+SELECT * FROM users WHERE id = @id AND account_id = @account_id;
+
+-- name: GetAccountAgentByID :one
+SELECT * FROM agents WHERE id = @id AND account_id = @account_id;

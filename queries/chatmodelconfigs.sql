@@ -229,3 +229,15 @@ WHERE (cmc.id = sqlc.narg('own_id')::uuid OR cmc.is_default = TRUE)
   AND cp.enabled = TRUE
 ORDER BY cmc.id = sqlc.narg('own_id')::uuid DESC NULLS LAST
 LIMIT 1;
+
+-- What a delete did, for its repeat: the default promoted by the transaction whose
+-- now() was `at` (the delete's deleted_at; promotion sets updated_at to the same now()),
+-- as long as that config has not been changed since.
+-- name: GetDefaultChatModelConfigPromotedAt :one
+SELECT * FROM chat_model_configs
+WHERE is_default = TRUE AND deleted = FALSE AND updated_at = @at::timestamptz;
+
+-- The configs of a provider soft-deleted by the transaction whose now() was `at`.
+-- name: CountChatModelConfigsDeletedAt :one
+SELECT count(*) AS configs FROM chat_model_configs
+WHERE provider = @provider::text AND deleted_at = @at::timestamptz;

@@ -64,6 +64,14 @@ def generated_project(
     return tmp_path
 
 
+def keep_ruff_line_length(src: Path, dest: Path) -> None:
+    """A copy of a project in `dest` keeps the line length ruff formats `src` with (this
+    repository's for its fixtures), so code generated there is laid out the same."""
+    from codegen import style
+
+    (dest / "ruff.toml").write_text(f"line-length = {style.line_length(src)}\n")
+
+
 def mypy_strict(project: Path, package: str) -> subprocess.CompletedProcess[str]:
     """`mypy --strict` on a generated package, from its project folder."""
     return subprocess.run(

@@ -196,6 +196,9 @@ async def invariant_violations(conn: asyncpg.Connection[Any]) -> list[str]:
         bad.append(f"{defaults} live default model configs")
     if live > 0 and defaults == 0:
         bad.append(f"{live} live model configs but no default")
+    usable = len(await q_configs.get_enabled_chat_model_configs(conn))
+    if usable and await q_configs.get_usable_default_chat_model_config(conn) is None:
+        bad.append(f"{usable} usable model configs but the default is not usable")
     orphans = await q_configs.count_live_chat_model_configs_without_provider(conn)
     if orphans:
         bad.append(f"{orphans} live model configs without a provider")

@@ -6,6 +6,11 @@ proxy forwards bytes both ways and reads the client's side of the wire protocol 
 enough to see each simple-protocol Query message (asyncpg sends BEGIN/COMMIT that way).
 When armed, the next COMMIT goes through to the server, and the server's answer to it
 is swallowed: both sockets are closed instead. The client cannot know if it committed.
+
+It can also go silent, as a NAT, a load balancer or a frozen VM does: `freeze()` stops
+forwarding in both directions without closing anything (bytes are held, not lost, and
+flow again after `thaw()`); armed with `commits_to_freeze`, the next COMMIT reaches the
+server and then everything freezes, its answer included.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import asyncio
 import contextlib
 import struct
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _SSL_REQUEST = 80877103
 _GSSENC_REQUEST = 80877104
@@ -29,6 +34,18 @@ class Proxy:
     dropped: int = 0  # COMMITs whose acknowledgement was swallowed
     connections: int = 0  # client connections accepted so far
     round_trips: int = 0  # client messages the server answers with ReadyForQuery: Query, Sync
+    commits_to_freeze: int = 0  # arm: this many COMMITs go through, then the proxy freezes
+    flowing: asyncio.Event = field(default_factory=asyncio.Event)  # clear: frozen
+
+    def __post_init__(self) -> None:
+        self.flowing.set()
+
+    def freeze(self) -> None:
+        """Stop forwarding both ways, closing nothing: a network gone silent."""
+        self.flowing.clear()
+
+    def thaw(self) -> None:
+        self.flowing.set()
 
     def dsn(self, dbname: str) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}?sslmode=disable"
@@ -71,6 +88,11 @@ class Proxy:
                 if is_commit and self.commits_to_drop > 0:
                     self.commits_to_drop -= 1
                     drop.set()  # before forwarding: whatever answers now answers COMMIT
+                if is_commit and self.commits_to_freeze > 0:
+                    self.commits_to_freeze -= 1
+                    self.freeze()  # the COMMIT itself still goes through, its answer not
+                else:
+                    await self.flowing.wait()
                 writer.write(head + body)
                 await writer.drain()
 
@@ -82,6 +104,7 @@ class Proxy:
                 if drop.is_set():  # the answer to the armed COMMIT: swallow it, hang up
                     self.dropped += 1
                     return
+                await self.flowing.wait()
                 writer.write(data)
                 await writer.drain()
 
@@ -94,6 +117,7 @@ async def running_proxy(upstream_host: str, upstream_port: int) -> AsyncIterator
     try:
         yield proxy
     finally:
+        proxy.thaw()
         server.close()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(server.wait_closed(), timeout=5)

@@ -37,10 +37,13 @@ def project(tmp_path: Path) -> Path:
 
 def test_annotations_say_record_and_tuple(project: Path) -> None:
     module = (project / "people_db" / "people.py").read_text()
+    models = (project / "people_db" / "models.py").read_text()
     assert "home: tuple[object, ...] | None" in module
     assert "homes: collections.abc.Sequence[tuple[object, ...]] | None" in module
-    assert "def home(self) -> asyncpg.Record | None: ..." in module
-    assert "def homes(self) -> list[asyncpg.Record] | None: ..." in module
+    # GetPersonRow starts with the table's columns: it extends People, which declares them
+    assert "class GetPersonRow(People):" in module
+    assert "def home(self) -> asyncpg.Record | None: ..." in models
+    assert "def homes(self) -> list[asyncpg.Record] | None: ..." in models
     assert "def pair(self) -> tuple[object, ...]: ..." in module
     check = mypy_strict(project, "people_db")
     assert check.returncode == 0, check.stdout + check.stderr

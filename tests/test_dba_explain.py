@@ -47,6 +47,14 @@ async def _scratch_left(admin_dsn: str) -> list[str]:
         await conn.close()
 
 
+def _creates(migration: Path, index: str) -> bool:
+    """The migration has a CREATE statement naming `index` (not just a mention of it in
+    a later migration's `-- depends:` line)."""
+    return any(
+        line.startswith("CREATE") and index in line for line in migration.read_text().splitlines()
+    )
+
+
 def _schema_without(tmp_path: Path, index: str) -> Path:
     """A copy of the project (schema, queries, pyproject) whose migrations never create
     `index`: the migration creating it is left out, the chain re-linked around it."""
@@ -55,7 +63,7 @@ def _schema_without(tmp_path: Path, index: str) -> Path:
         src = ROOT / part
         (shutil.copytree if src.is_dir() else shutil.copy)(src, project / part)
     ids = migration_ids(project / "schema")
-    (creates,) = [m for m in ids if index in (project / "schema" / f"{m}.sql").read_text()]
+    (creates,) = [m for m in ids if _creates(project / "schema" / f"{m}.sql", index)]
     pos = ids.index(creates)
     for suffix in (".sql", ".rollback.sql"):
         (project / "schema" / f"{creates}{suffix}").unlink()
@@ -231,3 +239,93 @@ def test_parameters_bind_to_the_columns_they_are_compared_with_or_stored_in() ->
         1: Binding("parents", "note", "set"),
         2: Binding("parents", "code", "="),
     }
+
+
+LINE_ITEMS = """\
+CREATE TABLE orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    placed_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE products (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    sku text NOT NULL UNIQUE
+);
+CREATE TABLE order_items (
+    order_id bigint NOT NULL REFERENCES orders (id),
+    product_id uuid NOT NULL REFERENCES products (id),
+    quantity int NOT NULL CHECK (quantity > 0),
+    PRIMARY KEY (order_id, product_id)
+);
+CREATE UNIQUE INDEX products_one_featured ON products ((true)) WHERE sku = 'featured';
+CREATE TABLE tags (id int PRIMARY KEY, name text NOT NULL UNIQUE);
+CREATE TABLE product_tags (
+    product_id uuid NOT NULL REFERENCES products (id),
+    tag_id int NOT NULL REFERENCES tags (id)
+);
+CREATE UNIQUE INDEX product_tags_tag_product ON product_tags (tag_id, product_id);
+CREATE TABLE passports (
+    order_id bigint NOT NULL UNIQUE REFERENCES orders (id),
+    note text
+);
+"""
+
+
+async def _line_item_tables(db: str, tmp_path: Path) -> dict[str, datagen._Table]:
+    from codegen import migrate
+
+    make_project(tmp_path, schema=LINE_ITEMS, queries="")
+    migrate.apply(db, tmp_path / "schema")
+    conn = await asyncpg.connect(db)
+    try:
+        return await datagen.read_tables(conn)
+    finally:
+        await conn.close()
+
+
+async def _fill_and_count(
+    db: str, tables: dict[str, datagen._Table], sizes: dict[str, int]
+) -> None:
+    """Fill the tables (PostgreSQL checks every key) and see each got its rows."""
+    conn = await asyncpg.connect(db)
+    try:
+        await datagen.fill(conn, tables, sizes)
+        for table, n in sizes.items():
+            assert await conn.fetchval(f"SELECT count(*) FROM {table}") == n
+    finally:
+        await conn.close()
+
+
+async def test_default_rows_fit_composite_and_many_to_many_keys(
+    empty_db: str, tmp_path: Path
+) -> None:
+    """A line-item table keyed by two foreign keys, and a many-to-many table under a
+    unique index, get distinct key tuples at the default sizes (PostgreSQL checks)."""
+    tables = await _line_item_tables(empty_db, tmp_path)
+    sizes = datagen.default_rows(tables)
+    assert sizes["products"] == datagen.BASE_ROWS  # an expression index is no key to fit
+    await _fill_and_count(empty_db, tables, sizes)
+    assert datagen.fit(tables, sizes) == (sizes, [])  # nothing to cap at the defaults
+
+
+async def test_a_row_count_beyond_the_key_space_is_capped_and_said(
+    empty_db: str, tmp_path: Path
+) -> None:
+    """10 orders x 20 products give 200 order items at most, 3 tags x 20 products 60
+    product tags, and 10 orders 10 passports (one each): more is capped, with a note."""
+    tables = await _line_item_tables(empty_db, tmp_path)
+    asked = {"orders": 10, "products": 20, "tags": 3}
+    asked |= {"order_items": 500, "product_tags": 100, "passports": 50}
+    sizes, notes = datagen.fit(tables, asked)
+    assert sizes == {**asked, "order_items": 200, "product_tags": 60, "passports": 10}
+    assert len(notes) == 3
+    assert any("order_items" in n and "500" in n and "200" in n for n in notes), notes
+    await _fill_and_count(empty_db, tables, sizes)
+
+
+def test_explain_says_when_it_caps_a_row_count(admin_dsn: str, tmp_path: Path) -> None:
+    queries = "-- name: Orders :many\nSELECT id FROM orders;\n"
+    make_project(tmp_path, schema=LINE_ITEMS, queries=queries)
+    rows = ["orders=10", "products=20", "order_items=500"]
+    proc = run_codegen("explain", "--dsn", admin_dsn, "--rows", *rows, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "order_items: 500 rows asked, 200 generated" in proc.stdout, proc.stdout

@@ -48,7 +48,7 @@ from chatdb.errors import (
     OutcomeUnknown,
     TransientError,
 )
-from chatdb.service import ChatService
+from chatdb.service import ChatService, ProviderDeleted
 from chatdb.tx import Conn, RetryPolicy, run_in_transaction
 from codegen import migrate
 from tests import pgcluster
@@ -193,7 +193,9 @@ async def test_delete_provider_killed_mid_transaction_rolls_back_whole(fault_db:
         assert deleted.promoted_default is not None and deleted.promoted_default.id == beta0
         assert await live_default(other) == beta0
         again = await svc.delete_provider(provider="alpha")  # a second retry says so
-        assert again.already_deleted and again.soft_deleted_configs == 0
+        assert again.already_deleted and again == ProviderDeleted(  # what the first one did
+            "alpha", 2, deleted.promoted_default, already_deleted=True
+        )
         # History still resolves: the old chat's message keeps its (soft-deleted) config.
         page = await svc.list_messages(user_id=world.user_id, chat_id=chat.chat.id)
         assert [m.model_config_id for m in page.messages] == [alpha0]

@@ -31,7 +31,7 @@ from chatdb.db import runtime as chatdb_runtime
 from codegen import cli, manifest, migrate, pipeline
 from codegen import config as cfg
 from codegen.commands import Command
-from tests.conftest import ROOT, run_codegen
+from tests.conftest import ROOT, keep_ruff_line_length, run_codegen
 from tests.golden.expected import golden_db
 from tests.golden.expected.golden_db import authors, books, models, odd_names, runtime
 
@@ -44,6 +44,7 @@ def copy_project(src: Path, dest: Path, *extra: str) -> Path:
     """pyproject.toml, schema/ and queries/ (plus `extra` paths) of a project; its config."""
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy(src / "pyproject.toml", dest / "pyproject.toml")
+    keep_ruff_line_length(src, dest)
     for rel in ("schema", "queries", *extra):
         shutil.copytree(src / rel, dest / rel)
     return dest / "pyproject.toml"
@@ -481,7 +482,7 @@ async def test_runtime_awkward_names(conn: asyncpg.Connection[asyncpg.Record]) -
     odd = await odd_names.insert_odd(
         conn,
         label=models.Label.IN_PROGRESS_2,
-        row_=1,
+        row=1,
         rows=2,
         value="v",
         status="s",
@@ -493,11 +494,11 @@ async def test_runtime_awkward_names(conn: asyncpg.Connection[asyncpg.Record]) -
     )
     assert odd is not None and odd.label is models.Label.IN_PROGRESS_2
     assert (odd.count_, odd.class_) == (3, "c")
-    assert await odd_names.get_odd_by_row(conn, row_=1) == odd
-    assert await odd_names.odd_by_rows(conn, rows_=2) == [odd]
-    assert await odd_names.touch_odd(conn, value="w", status_="s") == 1
-    assert await odd_names.odd_value(conn, value_="w") == "w"
-    assert await odd_names.odd_value(conn, value_="nope") is None
+    assert await odd_names.get_odd_by_row(conn, row=1) == odd
+    assert await odd_names.odd_by_rows(conn, rows=2) == [odd]
+    assert await odd_names.touch_odd(conn, value="w", status="s") == 1
+    assert await odd_names.odd_value(conn, value="w") == "w"
+    assert await odd_names.odd_value(conn, value="nope") is None
     assert await odd_names.class_(conn) == ["c"]
     assert await odd_names.list_(conn) == 1
 

@@ -139,7 +139,7 @@ async def test_a_disabled_default_is_not_used_for_new_turns(world: World) -> Non
         context_limit=10,
         compression_threshold=1,
         enabled=False,
-        is_default=True,
+        is_default=False,  # a disabled config cannot be asked to stay the default
     )
     with pytest.raises(NoDefaultModelConfig):
         await world.send(uuid.uuid4(), "hi")

@@ -82,7 +82,7 @@ async def test_repeated_deletes_name_what_was_deleted_and_say_already_deleted(
     deleted = await svc.delete_provider(provider="p")
     assert deleted == ProviderDeleted("p", 1, None) and first.is_default
     assert await svc.delete_provider(provider="p") == ProviderDeleted(
-        "p", 0, None, already_deleted=True
+        "p", 1, None, already_deleted=True
     )
     with pytest.raises(NotFound):
         await svc.delete_provider(provider="never-existed")
@@ -134,7 +134,7 @@ async def test_limits_and_repeats_of_config_and_provider_creates(world: World) -
     await svc.create_provider(provider="p", display_name="P")
     with pytest.raises(Conflict) as exc:
         await svc.create_provider(provider="p", display_name="Other")
-    assert exc.value.message == "Chat provider already exists."
+    assert exc.value.message == "Chat provider already exists with another display_name."
     big = await world.config_with(context_limit=2**63 - 1, id=uuid.uuid4())
     assert big.context_limit == 2**63 - 1
     assert await world.config_with(context_limit=2**63 - 1, id=big.id) == big  # a repeat

@@ -198,7 +198,7 @@ async def test_a_retry_of_a_stored_message_succeeds_after_every_config_is_gone(
         await world.svc.delete_model_config(id=config.id)
     retry = await world.send(chat_id, "hello", mid)
     assert retry.message == first.message and retry.chat.id == chat_id
-    assert retry.duplicate is True and retry.created_chat is False
+    assert retry.duplicate is True and retry.created_chat is True  # as the first attempt did
     with pytest.raises(NoDefaultModelConfig):
         await world.send(chat_id, "a new message")
     with pytest.raises(NoDefaultModelConfig):
@@ -317,17 +317,17 @@ async def test_repeating_a_create_with_the_same_id_but_other_fields_is_a_conflic
     assert await svc.create_account(id=acc, name="Acme") == world.account
     with pytest.raises(Conflict) as exc:
         await svc.create_account(id=acc, name="Other")
-    assert exc.value.message == "An account with this id already exists."
+    assert exc.value.message == "An account with this id already exists with another name."
     agent = world.agent
     assert await svc.create_agent(id=agent.id, account_id=acc, name=agent.name) == agent
     with pytest.raises(Conflict) as exc:
         await svc.create_agent(id=agent.id, account_id=acc, name="other")
-    assert exc.value.message == "An agent with this id already exists."
+    assert exc.value.message == "An agent with this id already exists with another name."
     user = world.user
     assert await svc.create_user(id=user.id, account_id=acc, email=user.email) == user
     with pytest.raises(Conflict) as exc:
         await svc.create_user(id=user.id, account_id=acc, email="other@example.com")
-    assert exc.value.message == "A user with this email already exists."
+    assert exc.value.message == "A user with this id already exists with another email."
 
 
 async def test_a_user_s_display_name_is_stored_and_bounded(world: World) -> None:

@@ -22,7 +22,14 @@ import pytest
 from asyncpg.exceptions import _base as asyncpg_base
 
 from chatdb import tx
-from chatdb.errors import InternalError, InvalidInput, NotFound, OutcomeUnknown, TransientError
+from chatdb.errors import (
+    DomainError,
+    InternalError,
+    InvalidInput,
+    NotFound,
+    OutcomeUnknown,
+    TransientError,
+)
 
 
 class FakeConn:
@@ -33,9 +40,16 @@ class FakeConn:
     async def execute(self, sql: str) -> str:
         self.sent.append(sql)
         key = "COMMIT" if sql == "COMMIT" else "ROLLBACK" if sql == "ROLLBACK" else "BEGIN"
+        if key in self.hang:
+            await asyncio.sleep(3600)  # no answer: a network gone silent
         if key in self.fail:
             raise self.fail.pop(key)
         return key
+
+    hang: frozenset[str] = frozenset()
+
+    def terminate(self) -> None:
+        self.closed = True
 
     def is_closed(self) -> bool:
         if self.closed is None:
@@ -141,18 +155,18 @@ def test_a_policy_that_cannot_work_is_refused(kw: dict[str, Any]) -> None:
 def test_timeouts_bound_every_transaction_and_refuse_nonsense() -> None:
     t = tx.Timeouts(acquire=1.5, statement=1.5, lock=2)
     assert t.begin_sql(readonly=False) == (
-        "BEGIN ISOLATION LEVEL READ COMMITTED;"
-        "SET LOCAL statement_timeout = 1500;SET LOCAL lock_timeout = 2000"
+        "BEGIN ISOLATION LEVEL READ COMMITTED;SET LOCAL idle_in_transaction_session_timeout = "
+        "6500;SET LOCAL statement_timeout = 1500;SET LOCAL lock_timeout = 2000"
     )
     off = tx.Timeouts(statement=0, lock=0)  # 0 turns a bound off, as in PostgreSQL
     assert off.begin_sql(readonly=False).endswith(
         "statement_timeout = 0;SET LOCAL lock_timeout = 0"
     )
     assert t.begin_sql(readonly=True).startswith("BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;")
-    for bad in ({"acquire": 0}, {"statement": -1}, {"lock": -1}):
+    for name, bad in (("acquire", 0), ("statement", -1), ("lock", -1)):
         with pytest.raises(ValueError) as exc:
-            tx.Timeouts(**bad)
-        assert str(exc.value) == "Timeouts: acquire must be positive, the others not negative"
+            tx.Timeouts(**{name: bad})
+        assert str(exc.value).startswith(f"Timeouts.{name} must be a finite number of seconds")
 
 
 async def test_each_try_waits_for_a_connection_at_most_the_acquire_bound() -> None:
@@ -306,3 +320,68 @@ async def test_the_whole_exception_chain_is_searched_for_a_lost_connection() -> 
     pool = FakePool({"BEGIN": looped})
     with pytest.raises(InternalError, match=r"^unexpected InterfaceError"):
         await run(pool, work_failing())
+
+
+QUICK = tx.Timeouts(statement=0.05, network=0.05)  # a 0.1 s deadline
+
+
+@pytest.mark.parametrize("stage", ["BEGIN", "WORK", "COMMIT", "ROLLBACK"])
+async def test_no_answer_by_the_deadline_terminates_the_connection_once(stage: str) -> None:
+    pool = FakePool()
+    pool_acquire = pool.acquire
+
+    @contextlib.asynccontextmanager
+    async def acquire(timeout: float) -> AsyncIterator[FakeConn]:
+        async with pool_acquire(timeout) as conn:
+            conn.hang = frozenset({stage})
+            yield conn
+
+    pool.acquire = acquire  # type: ignore[method-assign]
+
+    async def work(conn: Any) -> str:
+        if stage == "WORK":
+            await asyncio.sleep(3600)
+        if stage == "ROLLBACK":
+            raise asyncpg.ForeignKeyViolationError("fk")  # then the ROLLBACK hangs
+        return "done"
+
+    began = asyncio.get_running_loop().time()
+    expected: type[DomainError] = {"COMMIT": OutcomeUnknown, "ROLLBACK": NotFound}.get(
+        stage, TransientError
+    )
+    with pytest.raises(expected) as exc:
+        await asyncio.wait_for(run(pool, work, timeouts=QUICK), 5)  # a hang fails
+    assert asyncio.get_running_loop().time() - began < 1
+    assert len(pool.conns) == 1 and pool.conns[0].closed  # terminated, and not retried
+    if stage in ("BEGIN", "WORK"):
+        assert exc.value.message == "no answer from the database in time; nothing was saved"
+    if stage == "COMMIT":
+        assert "no answer from the database to COMMIT in time" in exc.value.message
+        pool = FakePool()
+        pool.acquire = acquire  # type: ignore[method-assign]
+        read = run(pool, work, readonly=True, timeouts=QUICK)
+        assert await asyncio.wait_for(read, 5) == "done"  # what was read stands
+
+
+async def test_a_cancelled_call_terminates_its_connection_at_once() -> None:
+    pool = FakePool()
+
+    async def work(conn: Any) -> str:
+        await asyncio.sleep(3600)
+        return "never"
+
+    task = asyncio.ensure_future(run(pool, work))
+    await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, 5)
+    assert pool.conns[0].closed and "ROLLBACK" not in pool.conns[0].sent
+
+
+def test_without_a_statement_bound_there_is_no_deadline() -> None:
+    assert tx.Timeouts(statement=2, network=3).deadline == 5
+    off = tx.Timeouts(statement=0)
+    assert off.deadline is None
+    assert "idle_in_transaction_session_timeout" not in off.begin_sql(readonly=False)
+    huge = tx.Timeouts(statement=tx.Timeouts.MAX_SECONDS).begin_sql(readonly=False)
+    assert "idle_in_transaction_session_timeout = 2147483647;" in huge

@@ -29,10 +29,17 @@ def test_dedupe_numbers_repeats_from_two() -> None:
     assert naming.dedupe(["a", "b", "a", "a"]) == ["a", "b", "a_2", "a_3"]
 
 
-def test_parameter_names_escape_keywords_conn_and_body_locals_then_dedupe() -> None:
-    names = naming.parameter_names(["from", "conn", "class", "row", "row_", "x"], {"row"})
-    assert names == ["from_", "conn_", "class_", "row_", "row__2", "x"]
+def test_parameter_names_escape_keywords_conn_and_runtime_helpers_then_dedupe() -> None:
+    sql = ["from", "conn", "class", "rowcount", "rowcount_", "row", "x"]
+    names = naming.parameter_names(sql)
+    assert names == ["from_", "conn_", "class_", "rowcount_", "rowcount__2", "row", "x"]
     assert all(n.isidentifier() and not keyword.iskeyword(n) for n in names)
+    assert naming.parameter_names(["cls", "x"], {"cls"}) == ["cls_", "x"]  # `make`'s
+
+
+def test_a_body_local_gives_way_to_the_parameters() -> None:
+    assert naming.local_name("row", ["id"]) == "row"
+    assert naming.local_name("row", ["row", "row_"]) == "row__"
 
 
 def test_every_keyword_is_escaped_everywhere() -> None:

@@ -127,14 +127,16 @@ async def test_a_lost_commit_ack_is_outcome_unknown_and_every_write_is_safe_to_r
             lambda: svc.send_message(**who, chat_id=chat_id, client_message_id=mid, content="hi"),
         )
         assert sent.duplicate and sent.chat.message_count == 1
+        reply_id = uuid.uuid4()  # its own id: the user turn's would be another request
         reply = await lost_then_repeated(
             proxy,
             lambda: svc.add_assistant_message(
                 account_id=world.account_id, agent_id=world.agent_id, chat_id=chat_id,
-                client_message_id=mid, content="hello",
+                client_message_id=reply_id, content="hello",
             ),
         )  # fmt: skip
-        assert reply.duplicate
+        assert reply.duplicate and reply.message.role == "assistant"
+        assert reply.message.content == "hello" and reply.chat.message_count == 2
         gone = await lost_then_repeated(proxy, lambda: svc.delete_model_config(id=cfg_id))
         assert gone.already_deleted
         deleted_chat = await lost_then_repeated(

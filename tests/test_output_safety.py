@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from codegen import cli
-from tests.conftest import ROOT, run_codegen
+from tests.conftest import ROOT, keep_ruff_line_length, run_codegen
 
 GOLDEN = ROOT / "tests" / "golden"
 Snapshot = dict[str, tuple[bytes, int, int]]
@@ -27,6 +27,7 @@ def copy_golden(dest: Path) -> Path:
     for rel in ("pyproject.toml", "schema", "queries", "expected"):
         src = GOLDEN / rel
         (shutil.copytree if src.is_dir() else shutil.copy)(src, dest / rel)
+    keep_ruff_line_length(GOLDEN, dest)
     return dest / "pyproject.toml"
 
 

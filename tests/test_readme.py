@@ -10,7 +10,7 @@ from tests.conftest import ROOT
 
 
 def test_readme_shows_the_demo_output(admin_dsn: str) -> None:
-    env = {**os.environ, "DATABASE_URL": admin_dsn}
+    env = {**os.environ, "DATABASE_URL": admin_dsn, "PYTHONPATH": str(ROOT / "src")}
     out = subprocess.run(
         [sys.executable, "examples/demo.py"],
         cwd=ROOT,

@@ -17,6 +17,7 @@ an error naming it, never a shifted row.
 
 from __future__ import annotations
 
+import datetime
 import importlib
 import inspect
 import pkgutil
@@ -294,7 +295,10 @@ def _argument(p: analyze.ParamInfo, tables: list[str], live: dict[str, dict[str,
             return [value] if p.is_slice else value
     if p.nullable:
         return None
-    fallback = {"int8": 1000, "int4": 1000, "bool": False, "text": "", "uuid": uuid.uuid4()}
+    fallback = {
+        "int8": 1000, "int4": 1000, "bool": False, "text": "", "uuid": uuid.uuid4(),
+        "timestamptz": datetime.datetime.now(datetime.UTC),
+    }  # fmt: skip
     return fallback[p.type]
 
 

@@ -188,12 +188,17 @@ def _statement_needs(stmt: ast.Node, outer: frozenset[str]) -> set[tuple[str, st
     return need
 
 
+_SQL_STARTS = ("-- name:", "SELECT", "WITH", "INSERT", "UPDATE", "DELETE")
+
+
 def generated_statements() -> dict[str, str]:
+    """Every SQL constant of the generated package (the queries' and the runtime's own);
+    other constants, such as the runtime's GENERATED_BY, are not SQL."""
     found: dict[str, str] = {}
     for name in chatdb.db.__all__:
         module = getattr(chatdb.db, name)
         for attr, value in vars(module).items():
-            if attr.isupper() and isinstance(value, str) and attr != "__all__":
+            if attr.isupper() and isinstance(value, str) and value.startswith(_SQL_STARTS):
                 found[f"{name}.{attr}"] = value
     return found
 

@@ -94,9 +94,10 @@ EXPECTED: dict[str, tuple[type[DomainError], ...]] = {
     "update_provider": (NotFound,),
     "set_provider_enabled": (NotFound,),
     "delete_provider": (NotFound,),
-    "create_model_config": (ProviderNotConfigured,),
-    "update_model_config": (NotFound, ProviderNotConfigured),
-    "set_default_model_config": (NotFound,),
+    # Conflict: asked to make a config of a disabled provider (or a disabled one) the default
+    "create_model_config": (ProviderNotConfigured, Conflict),
+    "update_model_config": (NotFound, ProviderNotConfigured, Conflict),
+    "set_default_model_config": (NotFound, Conflict),
     "delete_model_config": (NotFound,),
     "list_configs": (),
 }
@@ -234,8 +235,8 @@ async def op_update_model_config(s: Soak, rng: random.Random) -> None:
         display_name="updated",
         context_limit=4096,
         compression_threshold=50,
-        enabled=rng.random() < 0.85,
-        is_default=rng.random() < 0.2,
+        enabled=(enabled := rng.random() < 0.85),
+        is_default=enabled and rng.random() < 0.2,  # a disabled config is never the default
     )
     assert row.provider == provider
 
@@ -595,6 +596,11 @@ async def test_the_invariant_checks_catch_each_violation(fault_db: str) -> None:
         found = await invariant_violations(conn)
         await conn.execute("UPDATE chat_model_configs SET is_default = false")
         no_default = await invariant_violations(conn)
+        await conn.execute(
+            "UPDATE chat_model_configs SET is_default = true, enabled = false WHERE id = $1",
+            second,
+        )
+        unusable_default = await invariant_violations(conn)
     assert found == [
         "2 live default model configs",
         "1 live model configs without a provider",
@@ -604,3 +610,4 @@ async def test_the_invariant_checks_catch_each_violation(fault_db: str) -> None:
         "1 messages without a model config",
     ]
     assert "3 live model configs but no default" in no_default
+    assert "1 usable model configs but the default is not usable" in unusable_default

@@ -44,7 +44,9 @@ def analyze(query: Query, catalog: cat.Catalog) -> Analysis:
     checks.reports_count(query, stmt)
     typed_params = params.finish(ctx, query)
     cols = _unique_names(cols)
-    model = scope.whole_table(catalog, cols) if not any(c.embed for c in cols) else None
+    embeds = any(c.embed for c in cols)
+    model = scope.whole_table(catalog, cols) if not embeds else None
+    base_model = scope.leading_table(catalog, cols) if not embeds else None
     kind = type(stmt).__name__.removesuffix("Stmt").lower()
     relation = getattr(stmt, "relation", None)
     table = relation.relname if isinstance(relation, ast.RangeVar) else None
@@ -58,6 +60,7 @@ def analyze(query: Query, catalog: cat.Catalog) -> Analysis:
         table=table,
         copy_columns=copy_columns,
         always_one_row=nullability.always_one_row(stmt),
+        base_model=base_model,
     )
 
 

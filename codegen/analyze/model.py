@@ -48,3 +48,4 @@ class Analysis:
     table: str | None  # the table written to, for DML
     copy_columns: tuple[str, ...] = ()  # :copyfrom column list, in parameter order
     always_one_row: bool = False  # an aggregate without GROUP BY: exactly one row, always
+    base_model: str | None = None  # table whose columns the row starts with (and extends)

@@ -196,12 +196,26 @@ def table_cols(t: cat.Table) -> list[Col]:
 
 def whole_table(catalog: cat.Catalog, cols: Sequence[Col]) -> str | None:
     """The table whose model these columns are, if they are exactly its columns."""
+    t = _first_table(catalog, cols)
+    return t.name if t is not None and len(t.columns) == len(cols) else None
+
+
+def leading_table(catalog: cat.Catalog, cols: Sequence[Col]) -> str | None:
+    """The table whose columns these columns start with, and more follow: its model is the
+    row's base class (a row that extends `Chat` is a `Chat`)."""
+    t = _first_table(catalog, cols)
+    return t.name if t is not None and len(t.columns) < len(cols) else None
+
+
+def _first_table(catalog: cat.Catalog, cols: Sequence[Col]) -> cat.Table | None:
+    """The table whose columns, in order, are the first of `cols` (same name, type,
+    nullability, and the table's column as origin)."""
     if not cols or cols[0].origin is None:
         return None
     t = catalog.tables.get(cols[0].origin[0])
-    if t is None or len(t.columns) != len(cols):
+    if t is None or len(t.columns) > len(cols):
         return None
-    for col, tcol in zip(cols, t.columns, strict=True):
+    for col, tcol in zip(cols, t.columns, strict=False):
         if (
             col.origin != (t.name, tcol.name)
             or col.name != tcol.name
@@ -209,7 +223,7 @@ def whole_table(catalog: cat.Catalog, cols: Sequence[Col]) -> str | None:
             or col.nullable != (not tcol.not_null)
         ):
             return None
-    return t.name
+    return t
 
 
 def with_clause(ctx: Context, clause: ast.WithClause | None, scope: Scope) -> None:

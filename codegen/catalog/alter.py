@@ -16,7 +16,7 @@ from typing import Any
 from pglast.enums import AlterTableType as At
 from pglast.enums import ObjectType
 
-from codegen.catalog import change, create
+from codegen.catalog import change, checks, create
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Column, Table
 from codegen.catalog.names import type_of
@@ -107,7 +107,11 @@ ALTER_TABLE: dict[At, AlterHandler] = {
     At.AT_SetNotNull: _changes_column(lambda b, c, cmd, s: replace(c, not_null=True)),
     At.AT_DropNotNull: _changes_column(lambda b, c, cmd, s: replace(c, not_null=False)),
     At.AT_AlterColumnType: _changes_column(
-        lambda b, c, cmd, s: replace(c, type=type_of(b, cmd.def_.typeName, s))
+        lambda b, c, cmd, s: replace(
+            c,
+            type=type_of(b, cmd.def_.typeName, s),
+            modifiers=checks.type_modifiers(cmd.def_.typeName),
+        )
     ),
     At.AT_AddIdentity: _changes_column(
         lambda b, c, cmd, s: replace(

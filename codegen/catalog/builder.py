@@ -42,6 +42,7 @@ class Builder:
         self.foreign_extensions: set[str] = set()
         self.opaque: set[str] = set()
         self.view_columns = view_columns
+        self.statement = ""  # the text of the statement being replayed (a view's definition)
 
     def freeze(self, migrations: Iterable[str] = ()) -> Catalog:
         live = [i for i in self.indexes if i.table in self.tables]

@@ -13,7 +13,7 @@ from typing import Any
 
 from pglast.enums import DropBehavior, ObjectType
 
-from codegen.catalog import routines
+from codegen.catalog import checks, routines
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Enum, Table, find_relation
 from codegen.catalog.names import find_type_key, multirange_name, split_name, type_key, type_of
@@ -60,6 +60,8 @@ def rename(b: Builder, stmt: Any, source: SourceText) -> None:
     elif kind in (ObjectType.OBJECT_INDEX, ObjectType.OBJECT_TABCONSTRAINT):
         old = stmt.relation.relname if kind == ObjectType.OBJECT_INDEX else stmt.subname
         b.indexes = [replace(i, name=stmt.newname) if i.name == old else i for i in b.indexes]
+        if kind == ObjectType.OBJECT_TABCONSTRAINT:
+            _rename_check(b, stmt, source)
     # other objects (triggers, schemas, policies, ...) have no type we model
 
 
@@ -122,6 +124,7 @@ def _rename_column(b: Builder, table: Table, old: str, new: str) -> None:
         primary_key=ren(table.primary_key),
         unique=tuple(ren(u) for u in table.unique),
         foreign_keys=tuple(replace(f, columns=ren(f.columns)) for f in table.foreign_keys),
+        checks=tuple(checks.rename_column(k, old, new) for k in table.checks),
     )
     b.indexes = [
         replace(i, columns=tuple(new if c == old else c for c in i.columns))
@@ -129,6 +132,15 @@ def _rename_column(b: Builder, table: Table, old: str, new: str) -> None:
         else i
         for i in b.indexes
     ]
+
+
+def _rename_check(b: Builder, stmt: Any, source: SourceText) -> None:
+    table = b.table(stmt.relation, source, missing_ok=True)
+    if table is not None:
+        renamed = (
+            replace(k, name=stmt.newname) if k.name == stmt.subname else k for k in table.checks
+        )
+        b.tables[table.name] = replace(table, checks=tuple(renamed))
 
 
 def _user_type(b: Builder, names: list[str]) -> str | None:
@@ -296,15 +308,17 @@ def drop_column(b: Builder, table: Table, name: str) -> Table:
         primary_key=() if name in table.primary_key else table.primary_key,
         unique=tuple(u for u in table.unique if name not in u),
         foreign_keys=tuple(f for f in table.foreign_keys if name not in f.columns),
+        checks=tuple(k for k in table.checks if name not in k.columns),
     )
 
 
 def drop_constraint(b: Builder, table: Table, name: str) -> Table:
-    """Forget a foreign key, primary key or unique constraint (by name, as named above)."""
+    """Forget a foreign key, primary key, unique or CHECK constraint (by name, as named above)."""
+    table = replace(table, checks=tuple(k for k in table.checks if k.name != name))
     index = next((i for i in b.indexes if i.table == table.name and i.name == name), None)
     fks = tuple(f for f in table.foreign_keys if f.name != name)
     if index is None and len(fks) == len(table.foreign_keys):
-        return table  # a CHECK constraint (not tracked), or IF EXISTS and absent
+        return table  # a CHECK constraint, or IF EXISTS and absent
     if index is not None:
         b.indexes.remove(index)
         if index.columns == table.primary_key:

@@ -14,6 +14,7 @@ from typing import Any
 from pglast import ast as _ast
 from pglast.enums import ConstrType, ImportForeignSchemaType, ObjectType, TableLikeOption
 
+from codegen.catalog import checks
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Column, ForeignKey, Index, Table
 from codegen.catalog.names import default_name, type_of
@@ -77,7 +78,8 @@ def _inherit(table: Table, parent: Table) -> Table:
                 generated=old.generated or _inherited(col),
             )
             cols = [merged if c.name == col.name else c for c in cols]
-    return replace(table, columns=tuple(cols))
+    inherited = tuple(k for k in parent.checks if k.name not in {c.name for c in table.checks})
+    return replace(table, columns=tuple(cols), checks=(*table.checks, *inherited))
 
 
 def _inherited(col: Column) -> str:
@@ -152,7 +154,8 @@ def add_column(b: Builder, table: Table, col: Any, source: SourceText) -> Table:
         raise CodegenError(f'column "{col.colname}" specified more than once', source, col.location)
     raw = col.typeName.names[-1].sval
     typ = type_of(b, col.typeName, source)
-    column = _flags(col, Column(col.colname, typ, raw in SERIALS, raw in SERIALS))
+    mods = checks.type_modifiers(col.typeName)
+    column = _flags(col, Column(col.colname, typ, raw in SERIALS, raw in SERIALS, modifiers=mods))
     return _column_keys(b, replace(table, columns=(*table.columns, column)), col, source)
 
 
@@ -164,9 +167,11 @@ def _merge_column(b: Builder, table: Table, old: Column, col: Any, source: Sourc
 
 
 def _column_keys(b: Builder, table: Table, col: Any, source: SourceText) -> Table:
-    """PRIMARY KEY, UNIQUE and REFERENCES written on a column."""
+    """PRIMARY KEY, UNIQUE, REFERENCES and CHECK written on a column."""
     for c in col.constraints or ():
-        if c.contype in (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE):
+        if c.contype == ConstrType.CONSTR_CHECK:
+            table = checks.add_check(table, c)
+        elif c.contype in (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE):
             table = add_constraint(b, table, _with_keys(c, (col.colname,)), source)
         elif c.contype == ConstrType.CONSTR_FOREIGN:
             table = add_constraint(b, table, _with_fk_attrs(c, col.colname), source)
@@ -178,7 +183,9 @@ def add_constraint(b: Builder, table: Table, c: Any, source: SourceText) -> Tabl
         return _add_key(b, table, c, source)
     if c.contype == ConstrType.CONSTR_FOREIGN:
         return _add_foreign_key(b, table, c, source)
-    return table  # CHECK, EXCLUDE, NOT NULL as a table constraint: not tracked
+    if c.contype == ConstrType.CONSTR_CHECK:
+        return checks.add_check(table, c)
+    return table  # EXCLUDE, NOT NULL as a table constraint: not tracked
 
 
 def _add_key(b: Builder, table: Table, c: Any, source: SourceText) -> Table:
@@ -315,7 +322,7 @@ def create_view(b: Builder, stmt: Any, source: SourceText) -> None:
         raise CodegenError(f'relation "{name}" already exists', source, stmt.view.location)
     cols = _query_columns(b, name, stmt.query, stmt.aliases, source)
     if cols is not None:
-        b.tables[name] = Table(name, cols, is_view=True)
+        b.tables[name] = Table(name, cols, is_view=True, definition=b.statement)
 
 
 def import_foreign_schema(b: Builder, stmt: Any, source: SourceText) -> None:
@@ -346,4 +353,4 @@ def create_table_as(b: Builder, stmt: Any, source: SourceText) -> None:
     matview = stmt.objtype == ObjectType.OBJECT_MATVIEW
     if not matview:
         cols = tuple(replace(c, not_null=False, has_default=False) for c in cols)
-    b.tables[name] = Table(name, cols, is_view=matview)
+    b.tables[name] = Table(name, cols, is_view=matview, definition=b.statement if matview else "")

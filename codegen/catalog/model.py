@@ -23,6 +23,17 @@ class Column:
     # GENERATED ALWAYS: "identity" (AS IDENTITY: written only with OVERRIDING SYSTEM VALUE)
     # or "expression" (AS (...) STORED: never written); "" for a column one may write.
     generated: str = ""
+    modifiers: str = ""  # the type's modifiers as declared: "(3)" for char(3), "(12,2)"
+
+
+@dataclass(frozen=True)
+class Check:
+    """A CHECK constraint: its name (PostgreSQL's default when not given), its expression
+    as PostgreSQL's parser reads it, and the columns the expression uses."""
+
+    name: str
+    definition: str  # "CHECK (score >= 0)"
+    columns: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,8 @@ class Table:
     unique: tuple[tuple[str, ...], ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
     is_view: bool = False
+    checks: tuple[Check, ...] = ()
+    definition: str = ""  # a view's CREATE statement, as written in its migration
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)

@@ -8,6 +8,7 @@ or an error that names it. ALTER TABLE's subcommands have their own table in `al
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -166,6 +167,7 @@ def build(
             raise CodegenError(str(exc.args[0]), source, offset) from None
         for raw in stmts:
             start = _statement_start(text, raw.stmt_location or 0)
+            builder.statement = _statement_text(text, raw)
             try:
                 _apply(builder, raw.stmt, source, start)
             except CodegenError as err:
@@ -173,6 +175,17 @@ def build(
                     err.offset = start
                 raise
     return builder.freeze(names)
+
+
+_COMMENTS = re.compile(r"(\s+|--[^\n]*|/\*.*?\*/)*", re.S)
+
+
+def _statement_text(text: str, raw: Any) -> str:
+    """A statement as written, from its first keyword (the comments before it left out)."""
+    start = raw.stmt_location or 0
+    end = start + raw.stmt_len if raw.stmt_len else len(text)
+    body = text[start:end]
+    return _COMMENTS.sub("", body, count=1).rstrip() + ";"
 
 
 def _statement_start(text: str, offset: int) -> int:

@@ -63,9 +63,11 @@ async def _explain(
         conn = await asyncpg.connect(target)
         try:
             if args.what_if:
-                await _what_if(conn, Path(args.what_if))
+                await _what_if(conn, Path(args.what_if), config.root)
             tables = await datagen.read_tables(conn)
-            sizes = {**datagen.default_rows(tables), **rows}
+            sizes, notes = datagen.fit(tables, {**datagen.default_rows(tables), **rows})
+            for note in notes:
+                print(f"explain: {note}")
             started = time.monotonic()
             await datagen.fill(conn, tables, sizes)
             filled = ", ".join(f"{t} {n:,}" for t, n in sorted(sizes.items()))
@@ -75,15 +77,15 @@ async def _explain(
             await conn.close()
 
 
-async def _what_if(conn: asyncpg.Connection[asyncpg.Record], path: Path) -> None:
+async def _what_if(conn: asyncpg.Connection[asyncpg.Record], path: Path, root: Path) -> None:
     """Run DDL (an index under review) after the migrations; its errors are bad input."""
     import asyncpg
     from pglast.parser import ParseError, split
 
-    from codegen.errors import SourceText, parse_error_offset
+    from codegen.errors import SourceText, parse_error_offset, shown
 
     text = path.read_text(encoding="utf-8")
-    source = SourceText(str(path), text)
+    source = SourceText(shown(path, root), text)
     try:
         statements = split(text, only_slices=True)
     except ParseError as exc:
@@ -178,7 +180,7 @@ def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
             nargs="*",
             metavar="TABLE=N",
             help="rows to generate per table (default: 100, x10 per level of NOT NULL"
-            " foreign keys, at most 200,000)",
+            " foreign keys, at most 200,000 and what the table's keys can hold)",
         )
         parser.add_argument(
             "--large",

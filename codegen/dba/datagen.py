@@ -7,14 +7,16 @@ CHECK `IN` lists, enums) and fills the tables in foreign key order, one `INSERT 
 its type. Key columns are deterministic functions of the row number `i`, so a child row
 can reference parent row `j` by computing the parent's key from `j` (no lookups). Foreign
 keys are skewed like real data: the newest half of a child table's rows belong to the
-parent's first row (one busy chat, one heavy user), the older half spread evenly; a column
-in a unique key spreads evenly. Nullable columns stay NULL, columns with defaults take
-them, except NOT NULL dates and times, which advance a second per row so ORDER BY them
-means something.
+parent's first row (one busy chat, one heavy user), the older half spread evenly; a key
+made of foreign keys (a line-item or many-to-many table) walks its parents' combinations,
+so its rows are distinct up to their product: a row count beyond that is capped, and said.
+Nullable columns stay NULL, columns with defaults take them, except NOT NULL dates and
+times, which advance a second per row so ORDER BY them means something.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,9 +88,6 @@ class _Table:
     keys: list[tuple[str, ...]] = field(default_factory=list)  # primary and unique
     fks: list[_ForeignKey] = field(default_factory=list)
 
-    def unique_alone(self, col: str) -> bool:
-        return any(key == (col,) for key in self.keys)
-
     def in_key(self, col: str) -> bool:
         return any(col in key for key in self.keys)
 
@@ -154,7 +153,7 @@ def fk_order(tables: dict[str, _Table]) -> list[str]:
 def default_rows(tables: dict[str, _Table]) -> dict[str, int]:
     """BASE_ROWS for a root table, GROWTH times more per level of NOT NULL foreign keys
     (a row that must have a parent is a child; an optional reference, like `created_by`,
-    does not make a table big), capped at MAX_ROWS."""
+    does not make a table big), capped at MAX_ROWS and at what its keys can hold (`fit`)."""
     depth: dict[str, int] = {}
     for name in fk_order(tables):
         t = tables[name]
@@ -164,7 +163,47 @@ def default_rows(tables: dict[str, _Table]) -> dict[str, int]:
             if ref != name and ref in depth and all(t.cols[c].not_null for c in cols)
         ]
         depth[name] = 1 + max(parents) if parents else 0
-    return {name: min(BASE_ROWS * GROWTH**d, MAX_ROWS) for name, d in depth.items()}
+    return fit(tables, {name: min(BASE_ROWS * GROWTH**d, MAX_ROWS) for name, d in depth.items()})[0]
+
+
+def _key_parents(t: _Table, key: tuple[str, ...]) -> list[_ForeignKey] | None:
+    """The foreign keys a key is made of, in key order (order_items (order_id, product_id):
+    orders, then products), or None when a column of the key belongs to no foreign key
+    (its values are then distinct per row anyway) or one refers to the table itself, or
+    the key has no columns (a unique index on expressions only)."""
+    if not key:
+        return None
+    groups: list[_ForeignKey] = []
+    for col in key:
+        fk = next((f for f in t.fks if col in f[0]), None)
+        if fk is None or fk[1] == t.name:
+            return None
+        if fk not in groups:
+            groups.append(fk)
+    return groups
+
+
+def fit(tables: dict[str, _Table], sizes: dict[str, int]) -> tuple[dict[str, int], list[str]]:
+    """`sizes` with each table capped at the distinct values of its keys made of foreign
+    keys (10 orders x 20 products: 200 order items at most; one passport per order), and a
+    note for each cap."""
+    out = dict(sizes)
+    notes = []
+    for name in fk_order(tables):
+        t = tables[name]
+        for key in t.keys:
+            groups = _key_parents(t, key)
+            if groups is None or any(ref not in tables for _, ref, _ in groups):
+                continue
+            room = math.prod(out.get(ref, 0) for _, ref, _ in groups)
+            if out.get(name, 0) > room:
+                parents = " x ".join(f"{out.get(ref, 0):,} {ref}" for _, ref, _ in groups)
+                notes.append(
+                    f"{name}: {out[name]:,} rows asked, {room:,} generated: its key"
+                    f" ({', '.join(key)}) has {room:,} distinct values ({parents})"
+                )
+                out[name] = room
+    return out, notes
 
 
 def _literal_expr(t: _Table, c: _Col, i: str) -> str:
@@ -199,19 +238,22 @@ def _literal_expr(t: _Table, c: _Col, i: str) -> str:
     )
 
 
-def _parent_row(t: _Table, col: str, parents: int, rows: int) -> str:
-    """Which parent row child row `i` references: skewed unless the column is a key.
+def _parent_row(t: _Table, fk: _ForeignKey, sizes: dict[str, int]) -> str:
+    """Which parent row child row `i` references through `fk`: skewed unless it is in a key.
 
     The newest half of the rows (the highest `i`) all belong to parent row 1, the older half
     spread evenly: a busy chat whose messages come after everyone else's, one heavy user.
+    In a key made of foreign keys the rows count through the parents' combinations in
+    mixed radix (order_items: order 1..n with product 1, then with product 2, ...), so
+    every key value is distinct up to the product of the parents' sizes (see `fit`).
     """
-    if t.unique_alone(col):
-        return f"(1 + (i - 1) % {parents})"
-    only_fks = all(
-        any(k in cols for cols, _, _ in t.fks) for key in t.keys if col in key for k in key
-    )
-    if t.in_key(col) and only_fks:
-        return f"(1 + (i - 1) % {parents})"
+    parents = max(sizes.get(fk[1], 1), 1)
+    for key in t.keys:
+        groups = _key_parents(t, key)
+        if groups is not None and fk in groups:
+            stride = math.prod(max(sizes.get(g[1], 1), 1) for g in groups[: groups.index(fk)])
+            return f"(1 + ((i - 1) / {stride}) % {parents})"
+    rows = sizes.get(t.name, 0)
     return f"(CASE WHEN i > {rows // 2} THEN 1 ELSE 1 + (i - 1) % {parents} END)"
 
 
@@ -257,7 +299,7 @@ def composite_joins(tables: dict[str, _Table], sizes: dict[str, int], t: _Table)
             f' count(*) OVER ({part.strip()}) AS cnt FROM "{ref}"{where})'
         )
         on = [f'{alias}."{rc}" = {columns[c]}' for c, rc in shared]
-        j = _parent_row(t, cols[0], max(sizes.get(ref, 1), 1), sizes.get(t.name, 0))
+        j = _parent_row(t, (cols, ref, ref_cols), sizes)
         on.append(f"{alias}.rn = 1 + ({'i' if shared else j} - 1) % {alias}.cnt")
         joins.append(f"JOIN {alias} ON {' AND '.join(on)}")
         for c, rc in zip(cols, ref_cols, strict=True):
@@ -284,11 +326,12 @@ def _agreeing(cols: tuple[str, ...], ref_cols: tuple[str, ...], later: list[_For
 def column_expr(tables: dict[str, _Table], sizes: dict[str, int], t: _Table, c: _Col) -> str | None:
     """The expression for column `c` of row `i`; None to leave it to its default.
     (Columns of composite foreign keys come from `composite_joins` instead.)"""
-    for cols, ref, ref_cols in t.fks:
+    for fk in t.fks:
+        cols, ref, ref_cols = fk
         if c.name in cols and ref in tables:
             parent = tables[ref]
             ref_col = parent.cols[ref_cols[cols.index(c.name)]]
-            j = _parent_row(t, c.name, max(sizes.get(ref, 1), 1), sizes.get(t.name, 0))
+            j = _parent_row(t, fk, sizes)
             return value_expr(parent, ref_col, j)
     if c.category == "D" and c.not_null:  # timestamps spread over time, newest rows last
         return value_expr(t, c, "i")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from codegen.catalog import Catalog
 from codegen.config import Config
-from codegen.errors import CodegenError
+from codegen.errors import CodegenError, shown
 
 
 @dataclass(frozen=True)
@@ -29,15 +29,16 @@ def load(config: Config) -> DbaSettings:
         section = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["codegen"]
     except (OSError, KeyError, tomllib.TOMLDecodeError):
         return DbaSettings()
+    where = shown(pyproject, config.root)
     docs = section.get("docs")
     if docs is not None and not isinstance(docs, str):
-        raise CodegenError(f'{pyproject}: [tool.codegen] docs must be a path, e.g. docs = "docs"')
+        raise CodegenError(f'{where}: [tool.codegen] docs must be a path, e.g. docs = "docs"')
     dist = section.get("distribution", {})
     if not isinstance(dist, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in dist.items()
     ):
         raise CodegenError(
-            f"{pyproject}: [tool.codegen] distribution must map table names to column names,"
+            f"{where}: [tool.codegen] distribution must map table names to column names,"
             ' e.g. distribution = { chats = "account_id" }'
         )
     return DbaSettings(config.root / docs if docs else None, dict(dist))
@@ -45,7 +46,7 @@ def load(config: Config) -> DbaSettings:
 
 def check_distribution(settings: DbaSettings, catalog: Catalog, config: Config) -> None:
     """Every table and column named in `distribution` exists in the migrated schema."""
-    where = f"{config.root / 'pyproject.toml'}: [tool.codegen] distribution"
+    where = f"{shown(config.root / 'pyproject.toml', config.root)}: [tool.codegen] distribution"
     for table, column in sorted(settings.distribution.items()):
         t = catalog.tables.get(table)
         if t is None:

@@ -17,7 +17,7 @@ from yoyo import read_migrations  # type: ignore[import-untyped]
 from yoyo.exceptions import BadMigration, MigrationConflict  # type: ignore[import-untyped]
 from yoyo.migrations import read_sql_migration, topological_sort  # type: ignore[import-untyped]
 
-from codegen.errors import CodegenError
+from codegen.errors import CodegenError, shown
 
 # yoyo has no type information; its objects are Any. These aliases document intent.
 Migration = Any  # yoyo.migrations.Migration
@@ -42,16 +42,16 @@ def load(schema_dir: Path | str) -> tuple[list[Migration], Any]:
     """
     path = Path(schema_dir)
     if not path.is_dir():
-        raise MigrationError(f"schema directory not found: {path}")
+        raise MigrationError(f"schema directory not found: {shown(path)}")
     try:
         migrations = read_migrations(str(path))
         for m in [*migrations, *migrations.post_apply]:
             m.load()
         ordered = list(topological_sort(migrations))
     except (BadMigration, MigrationConflict, OSError, ValueError) as exc:
-        raise MigrationError(f"cannot read migrations in {path}: {one_line(exc)}") from exc
+        raise MigrationError(f"cannot read migrations in {shown(path)}: {one_line(exc)}") from exc
     if not ordered:
-        raise MigrationError(f"no migrations found in {path}")
+        raise MigrationError(f"no migrations found in {shown(path)}")
     return ordered, migrations
 
 

@@ -5,10 +5,11 @@ the only place a table's shape is written in Python), `runtime.py` (executor typ
 enum codecs, pool helpers) and one module per queries file. Rendering is pure: the same
 input gives byte-identical output, which is what `check` relies on.
 
-Rows are asyncpg Record subclasses that the driver builds itself (`record_class=`), with
+Rows are by default asyncpg Records that the driver builds itself (`record_class=`), with
 typed read-only properties and a `make(...)` for rows built in Python (`rows`): measured
 against NamedTuples and frozen dataclasses (README, "Row representation") they are the
-only representation whose `:many` costs nothing over raw asyncpg.
+only representation whose `:many` costs nothing over raw asyncpg. `[tool.codegen] rows`
+picks dataclasses, pydantic models or msgspec Structs instead, built from the Records.
 
 Modules: `queries` and `models` (what the templates read), `pytypes` (PostgreSQL types as
 annotations), `imports` (the import block), `layout` (ruff-shaped lines). Every Python name
@@ -23,10 +24,11 @@ from pathlib import Path
 import jinja2
 
 from codegen import catalog as cat
-from codegen import manifest, naming
+from codegen import manifest, naming, style
 from codegen.analyze import Analysis
 from codegen.config import Config
 from codegen.errors import CodegenError
+from codegen.render import contract, layout
 from codegen.render.layout import body, call, fits, from_import
 from codegen.render.models import render_models
 from codegen.render.pytypes import TypeMapper
@@ -73,7 +75,15 @@ def _env() -> jinja2.Environment:
 def render_package(
     catalog: cat.Catalog, files: dict[str, list[Analysis]], config: Config
 ) -> dict[Path, str]:
-    """Every file of the output package, path -> text."""
+    """Every file of the output package, path -> text, formatted for the line length
+    ruff will check it with."""
+    with layout.width(style.line_length(config.package)):
+        return _render_package(catalog, files, config)
+
+
+def _render_package(
+    catalog: cat.Catalog, files: dict[str, list[Analysis]], config: Config
+) -> dict[Path, str]:
     env = _env()
     mapper = TypeMapper(catalog, config)
     modules: dict[str, str] = {}
@@ -99,6 +109,9 @@ def render_package(
         ],
         hstore="hstore" in catalog.extensions,
         tables=_expected_tables(catalog),
+        rows=config.rows,
+        generated_by=contract.generated_by(),
+        asyncpg_range=(contract.ASYNCPG_FROM, contract.ASYNCPG_BELOW),
     )
     for module, path in modules.items():
         out[pkg / f"{module}.py"] = render_queries(env, path, files[path], mapper, config, HEADER)

@@ -37,7 +37,8 @@ def render_models(
         ]
         kind = "view" if table.is_view else "table"
         name = naming.class_name(table.name, config.rename)
-        models.append(row_class(name, f"A row of {kind} {table.name}.", fields, imports))
+        doc = f"A row of {kind} {table.name}."
+        models.append(row_class(name, doc, fields, imports, config.rows))
     enums = [
         EnumClass(
             naming.enum_class(e.name),

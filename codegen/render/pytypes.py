@@ -142,6 +142,11 @@ class TypeMapper:
             imports.module("asyncpg")
             return "asyncpg.Record"
         annotation, module = _SCALARS.get(pg, ("str", None))  # no codec: asyncpg sends text
+        if annotation == "JSONValue" and self.config.rows == "pydantic":
+            imports.module("pydantic")  # a JSON type pydantic validates and serializes
+            return "pydantic.JsonValue"
+        if annotation == "JSONValue" and self.config.rows == "msgspec":
+            return "object"  # msgspec's any JSON value (it cannot resolve JSONValue's alias)
         if module == "runtime":
             imports.runtime(annotation)
         elif module is not None:

@@ -19,17 +19,7 @@ from codegen.config import Config
 from codegen.render.imports import Imports
 from codegen.render.layout import doc_line, py_string
 from codegen.render.pytypes import TypeMapper
-from codegen.render.rows import Field, RowClass, row_class
-
-# Names a function body uses, by command: a parameter called so is renamed `name_`, as
-# `conn` is, or it would be overwritten (`row = await conn.fetchrow(..., row)`) or shadow
-# what the body calls (`make_row`, `rowcount`).
-_BODY_NAMES: dict[Command, frozenset[str]] = {
-    Command.ONE: frozenset({"row", "make_row"}),
-    Command.MANY: frozenset({"rows", "make_row"}),
-    Command.EXECROWS: frozenset({"status", "rowcount"}),
-}
-_VALUE_BODY_NAMES = frozenset({"value"})  # :one returning one column's value
+from codegen.render.rows import Field, RowClass, construct, row_class
 
 
 @dataclass(frozen=True)
@@ -46,7 +36,9 @@ class Function:
     params: list[Field]
     row_type: str | None  # the class or type rows come back as
     row_class: RowClass | None  # a row class generated next to the function
-    row_builder: tuple[str, ...] | None  # embed rows: the row's arguments, `{r}` the Record
+    # Rows built in Python from the fetched Record `{r}` (embeds; every row unless rows =
+    # "record"): the call's callee, up to its "(", and its arguments. None: asyncpg builds.
+    row_builder: tuple[str, tuple[str, ...]] | None
     params_class: str | None
     table: str | None
     copy_columns: list[str]  # quoted
@@ -68,16 +60,21 @@ class Function:
         """The driver call's arguments (`args`, else the SQL and parameters), plus
         `record_class=` when asyncpg builds the rows."""
         given = list(args) or self.args
-        return [*given, f"record_class={self.row_type}"] if self.record_rows else given
+        return [*given, f"record_class={self.row_type}.Record"] if self.record_rows else given
+
+    def local(self, name: str) -> str:
+        """The name of the body's variable `name`, clear of every parameter's."""
+        return naming.local_name(name, (p.name for p in self.params))
 
     @property
     def callee(self) -> str:
-        return f"{self.row_type}.make("
+        assert self.row_builder is not None
+        return self.row_builder[0]
 
     def build(self, var: str) -> list[str]:
-        """The arguments that build one embed row from the Record `var`."""
+        """The arguments that build one row from the Record `var`."""
         assert self.row_builder is not None
-        return [b.replace("{r}", var) for b in self.row_builder]
+        return [b.replace("{r}", var) for b in self.row_builder[1]]
 
 
 def named_sql(name: str, command: Command, sql: str) -> str:
@@ -125,7 +122,13 @@ def _function(
     if params_class:
         imports.name("typing", "NamedTuple")
     returned = f"A row returned by {fname}."
-    made = row_class(str(row_type), returned, row_fields, imports) if row_fields else None
+    base = None
+    if a.base_model is not None:  # the row starts with a model's columns: it extends it
+        width = len(mapper.catalog.tables[a.base_model].columns)
+        base = (naming.class_name(a.base_model, config.rename), width)
+    made = None
+    if row_fields:
+        made = row_class(str(row_type), returned, row_fields, imports, config.rows, base)
     return Function(
         name=fname,
         const=naming.constant_name(fname),
@@ -134,7 +137,7 @@ def _function(
         command=command,
         doc=[doc_line(d) for d in q.doc] or [f"{q.name} :{command}"],
         source=f"{Path(q.source.path).as_posix()}:{q.line}",
-        params=_params(a, scalar, mapper, imports),
+        params=_params(a, mapper, imports),
         row_type=row_type,
         row_class=made,
         row_builder=row_builder,
@@ -147,10 +150,9 @@ def _function(
     )
 
 
-def _params(a: Analysis, scalar: bool, mapper: TypeMapper, imports: Imports) -> list[Field]:
+def _params(a: Analysis, mapper: TypeMapper, imports: Imports) -> list[Field]:
     command = a.query.command
-    taken = _VALUE_BODY_NAMES if command == Command.ONE and scalar else _BODY_NAMES.get(command, ())
-    names = naming.parameter_names((p.name for p in a.params), taken)
+    names = naming.parameter_names(p.name for p in a.params)
     narg = {p.number for p in a.query.params if p.nullable}  # `sqlc.narg`: None by default
     keyword = not command.takes_batch  # a batch's Params tuple lists every field
     return [
@@ -180,8 +182,9 @@ def _origin_key(c: Col) -> str | None:
 
 def _row(
     a: Analysis, scalar: bool, mapper: TypeMapper, imports: Imports, config: Config
-) -> tuple[str | None, list[Field], tuple[str, ...] | None]:
-    """The row type, the fields of a generated row class, and how an embed row is built."""
+) -> tuple[str | None, list[Field], tuple[str, tuple[str, ...]] | None]:
+    """The row type, the fields of a generated row class, and how a row is built in Python
+    (None: asyncpg builds it)."""
     if not (a.columns and a.query.command.returns_rows):
         return None, [], None
     if scalar:
@@ -190,14 +193,29 @@ def _row(
     if a.model is not None:
         model = naming.class_name(a.model, config.rename)
         imports.model(model)
-        return model, [], None
-    fields, builder = _row_fields(a, mapper, imports, config)
-    return naming.row_class(a.query.name), fields, builder
+        return model, [], _builder(config.rows, model, ["*{r}"], imports)
+    fields, values = _row_fields(a, mapper, imports, config)
+    name = naming.row_class(a.query.name)
+    nested = any(not v.startswith("{r}") for v in values)
+    if not nested:
+        values = ["*{r}"]
+    return name, fields, _builder(config.rows, name, values, imports, nested)
+
+
+def _builder(
+    rows: str, cls: str, values: list[str], imports: Imports, nested: bool = False
+) -> tuple[str, tuple[str, ...]] | None:
+    """How `cls` is built from the Record `{r}`; None when asyncpg builds it."""
+    if rows == "record" and not nested:
+        return None
+    callee, args = construct(rows, cls, values, imports)
+    return callee, tuple(args)
 
 
 def _row_fields(
     a: Analysis, mapper: TypeMapper, imports: Imports, config: Config
-) -> tuple[list[Field], tuple[str, ...] | None]:
+) -> tuple[list[Field], list[str]]:
+    """The row class's fields, and the value of each from the Record `{r}`."""
     fields: list[Field] = []
     parts: list[str] = []
     cols = list(a.columns)
@@ -217,11 +235,11 @@ def _row_fields(
         model = naming.class_name(c.origin[0], config.rename)
         imports.model(model)
         fields.append(Field(naming.field_name(c.embed), model))
-        parts.append(f"make_row({model}, {{r}}[{i}:{j}])")
+        callee, args = construct(config.rows, model, [f"*{{r}}[{i}:{j}]"], imports)
+        parts.append(f"{callee}{', '.join(args)})")
         i = j
     names = [f.name for f in fields]
     if len(set(names)) != len(names):
         dup = next(n for n in names if names.count(n) > 1)
         raise a.query.error(f"result has two columns named {dup!r}; alias one of them")
-    nested = any(p.startswith("make_row(") for p in parts)
-    return fields, tuple(parts) if nested else None
+    return fields, parts

@@ -7,12 +7,17 @@ input checked by `validate.py`, driver failures mapped by `tx.py`.
 
 Only usable configs — live, enabled, of an enabled provider — are ever promoted to
 default or used for a new turn (`resolve_model`); when none is left, a new turn is
-NoDefaultModelConfig. Lock order: the provider row (`FOR UPDATE`), then the
-default-model-config advisory lock, then config rows.
+NoDefaultModelConfig. The default is usable whenever any config is: a change that makes
+it unusable (deleting or disabling it, disabling its provider) moves the default to the
+first usable config; asking for an unusable default is refused; with nothing usable the
+default stays, and the first config usable again takes it (`_ensure_default`).
+Lock order: the provider row (`FOR UPDATE`), then the default-model-config advisory
+lock, then config rows.
 """
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -26,9 +31,12 @@ from chatdb.db import chatmodelconfigs as q_configs
 from chatdb.db.models import Chat, ChatModelConfig, ChatProvider
 from chatdb.db.runtime import JSONValue
 from chatdb.errors import (
+    Conflict,
     InternalError,
+    InvalidInput,
     NoDefaultModelConfig,
     NotFound,
+    OutcomeUnknown,
     ProviderNotConfigured,
     expect_row,
     found,
@@ -38,6 +46,7 @@ from chatdb.tx import Conn, RetryPolicy, Timeouts, run_in_transaction
 from chatdb.validate import Id
 
 T = TypeVar("T")
+UNUSABLE_DEFAULT = "A disabled model config, or one of a disabled provider, cannot be the default."
 
 
 @dataclass(frozen=True)
@@ -73,10 +82,23 @@ class AdminService:
         # pool on a streaming replica); everything else, and `fresh=True`, on `pool`.
         self.replica = replica
 
-    async def _tx(self, work: Callable[[Conn], Awaitable[T]], *, readonly: bool = False) -> T:
-        return await run_in_transaction(
-            self.pool, work, self.retry, readonly=readonly, timeouts=self.timeouts
-        )
+    async def _tx(
+        self,
+        work: Callable[[Conn], Awaitable[T]],
+        *,
+        readonly: bool = False,
+        created_id: uuid.UUID | None = None,
+    ) -> T:
+        """A transaction on the primary. `created_id`: the id a create chose; an
+        OutcomeUnknown carries it, so the caller can repeat the create with it."""
+        try:
+            return await run_in_transaction(
+                self.pool, work, self.retry, readonly=readonly, timeouts=self.timeouts
+            )
+        except OutcomeUnknown as exc:
+            if created_id is None:
+                raise
+            raise OutcomeUnknown(created_id=created_id) from exc
 
     async def _read(self, work: Callable[[Conn], Awaitable[T]], *, fresh: bool) -> T:
         """A read-only transaction on the replica if there is one and `fresh` is False
@@ -104,8 +126,8 @@ class AdminService:
             await q_providers.delete_chat_provider_tombstone(conn, provider=provider)
             return same_or_conflict(
                 row or await q_providers.get_chat_provider_by_provider(conn, provider=provider),
-                lambda r: (r.display_name, r.enabled) == (display_name, enabled),
-                "Chat provider already exists.",
+                {"display_name": display_name, "enabled": enabled},
+                "Chat provider",
             )
 
         return await self._tx(work)
@@ -118,11 +140,13 @@ class AdminService:
         enabled = v.boolean(enabled, "enabled")
 
         async def work(conn: Conn) -> ChatProvider:
-            return found(
+            row = found(
                 await q_providers.update_chat_provider(
                     conn, display_name=display_name, enabled=enabled, provider=provider
                 )
             )
+            await _default_after_provider_change(conn)
+            return row
 
         return await self._tx(work)
 
@@ -134,11 +158,13 @@ class AdminService:
             current = found(
                 await q_providers.get_chat_provider_by_provider_for_update(conn, provider=provider)
             )
-            return expect_row(
+            row = expect_row(
                 await q_providers.update_chat_provider(
                     conn, display_name=current.display_name, enabled=enabled, provider=provider
                 )
             )
+            await _default_after_provider_change(conn)
+            return row
 
         return await self._tx(work)
 
@@ -150,8 +176,9 @@ class AdminService:
 
         Its model configs are soft-deleted (history keeps resolving them), the provider
         row is hard-deleted (its name kept as a tombstone, so a repeat reports
-        `already_deleted`), and if the default config was among them the first usable
-        config (provider, model ASC; updated_at, id DESC) is promoted — one transaction.
+        `already_deleted` and what the first delete did), and if the default config was
+        among them the first usable config (provider, model ASC; updated_at, id DESC)
+        is promoted — one transaction.
         """
         provider = v.text(provider, "provider", max_len=v.NAME_MAX)
 
@@ -160,8 +187,8 @@ class AdminService:
                 conn, provider=provider
             )
             if locked is None:
-                found(await q_providers.get_chat_provider_tombstone(conn, provider=provider))
-                return ProviderDeleted(provider, 0, None, already_deleted=True)
+                tomb = found(await q_providers.get_chat_provider_tombstone(conn, provider=provider))
+                return await _provider_deleted_before(conn, provider, tomb.deleted_at)
             await q_configs.lock_chat_model_config_default(conn)
             live = [
                 c for c in await q_configs.get_chat_model_configs(conn) if c.provider == provider
@@ -191,20 +218,22 @@ class AdminService:
         id: Id | None = None,
     ) -> ChatModelConfig:
         """Create a config. With a client-chosen `id`, a repeat returns what the first
-        call stored (NotFound if it has been deleted since)."""
+        call stored (NotFound if it has been deleted since; Conflict, naming them, if
+        fields the create sets differ); without one, an OutcomeUnknown carries the id
+        this call chose."""
         fields = _config_input(
             provider, model, display_name, context_limit, compression_threshold, options,
             enabled, is_default,
         )  # fmt: skip
         author = v.opt_uuid(created_by, "created_by")
-        new_id = v.opt_uuid(id, "id")
+        new_id = v.opt_uuid(id, "id") or uuid.uuid4()
 
         async def work(conn: Conn) -> ChatModelConfig:
-            await _lock_for_config_write(conn, fields["provider"])
-            if new_id is not None:
+            await _lock_for_config_write(conn, fields)
+            if id is not None:
                 stored = await q_configs.get_chat_model_config_by_id_any_state(conn, id=new_id)
                 if stored is not None:
-                    return found(None if stored.deleted else stored)
+                    return _same_config(found(None if stored.deleted else stored), fields, author)
             if fields["is_default"]:
                 await q_configs.unset_default_chat_model_configs(conn)
             row = await q_configs.insert_chat_model_config_with_id(
@@ -212,7 +241,7 @@ class AdminService:
             )
             return await _after_config_write(conn, row)
 
-        return await self._tx(work)
+        return await self._tx(work, created_id=new_id)
 
     async def update_model_config(
         self,
@@ -236,7 +265,7 @@ class AdminService:
         author = v.opt_uuid(updated_by, "updated_by")
 
         async def work(conn: Conn) -> ChatModelConfig:
-            await _lock_for_config_write(conn, fields["provider"])
+            await _lock_for_config_write(conn, fields)
             found(await q_configs.get_chat_model_config_by_id_for_update(conn, id=config_id))
             if fields["is_default"]:
                 await q_configs.unset_default_chat_model_configs(conn)
@@ -253,6 +282,8 @@ class AdminService:
         async def work(conn: Conn) -> ChatModelConfig:
             await q_configs.lock_chat_model_config_default(conn)
             found(await q_configs.get_chat_model_config_by_id_for_update(conn, id=config_id))
+            if await q_configs.get_enabled_chat_model_config_by_id(conn, id=config_id) is None:
+                raise Conflict(UNUSABLE_DEFAULT)
             await q_configs.unset_default_chat_model_configs(conn)
             if await q_configs.set_default_chat_model_config(conn, id=config_id) != 1:
                 raise NotFound()
@@ -261,14 +292,18 @@ class AdminService:
         return await self._tx(work)
 
     async def delete_model_config(self, *, id: Id) -> ConfigDeleted:
-        """Soft delete; reports the config promoted to default in its place, if any."""
+        """Soft delete; reports the config promoted to default in its place, if any (a
+        repeat too: what the first delete promoted, unless that config changed since)."""
         config_id = v.as_uuid(id, "id")
 
         async def work(conn: Conn) -> ConfigDeleted:
             await q_configs.lock_chat_model_config_default(conn)
             if await q_configs.get_chat_model_config_by_id_for_update(conn, id=config_id) is None:
-                found(await q_configs.get_chat_model_config_by_id_any_state(conn, id=config_id))
-                return ConfigDeleted(config_id, None, already_deleted=True)
+                gone = found(
+                    await q_configs.get_chat_model_config_by_id_any_state(conn, id=config_id)
+                )
+                promoted = await _promoted_at(conn, expect_row(gone.deleted_at))
+                return ConfigDeleted(config_id, promoted, already_deleted=True)
             await q_configs.delete_chat_model_config_by_id(conn, id=config_id)
             return ConfigDeleted(config_id, await _ensure_default(conn))
 
@@ -314,7 +349,7 @@ def _config_input(
     enabled: object,
     is_default: object,
 ) -> _ConfigFields:
-    return _ConfigFields(
+    fields = _ConfigFields(
         provider=v.text(provider, "provider", max_len=v.NAME_MAX),
         model=v.text(model, "model", max_len=v.NAME_MAX),
         display_name=v.text(display_name, "display_name", max_len=v.NAME_MAX),
@@ -324,15 +359,39 @@ def _config_input(
         enabled=v.boolean(enabled, "enabled"),
         is_default=v.boolean(is_default, "is_default"),
     )
+    if fields["is_default"] and not fields["enabled"]:
+        raise InvalidInput("is_default must be false for a disabled config.")
+    return fields
 
 
-async def _lock_for_config_write(conn: Conn, provider: str) -> None:
+def _same_config(
+    stored: ChatModelConfig, fields: _ConfigFields, author: uuid.UUID | None
+) -> ChatModelConfig:
+    """A repeated create: the stored config if the request sets what it set (is_default
+    aside: promotion and later defaults change it), else a Conflict naming the fields."""
+    wanted: dict[str, object] = {k: v for k, v in fields.items() if k != "is_default"}
+    return same_or_conflict(stored, {**wanted, "created_by": author}, "A model config with this id")
+
+
+async def _lock_for_config_write(conn: Conn, fields: _ConfigFields) -> None:
     """Locks in the documented order: the provider row (serialises against a concurrent
-    provider delete), then the default advisory lock."""
-    row = await q_providers.get_chat_provider_by_provider_for_update(conn, provider=provider)
+    provider delete or disable), then the default advisory lock. A config of a disabled
+    provider cannot be asked to be the default."""
+    row = await q_providers.get_chat_provider_by_provider_for_update(
+        conn, provider=fields["provider"]
+    )
     if row is None:
         raise ProviderNotConfigured()
+    if fields["is_default"] and not row.enabled:
+        raise Conflict(UNUSABLE_DEFAULT)
     await q_configs.lock_chat_model_config_default(conn)
+
+
+async def _default_after_provider_change(conn: Conn) -> None:
+    """A provider enabled or disabled (its row locked by the update): keep the default
+    usable, under the default advisory lock (taken after the provider row)."""
+    await q_configs.lock_chat_model_config_default(conn)
+    await _ensure_default(conn)
 
 
 async def _after_config_write(conn: Conn, row: ChatModelConfig) -> ChatModelConfig:
@@ -342,20 +401,36 @@ async def _after_config_write(conn: Conn, row: ChatModelConfig) -> ChatModelConf
 
 
 async def _ensure_default(conn: Conn) -> ChatModelConfig | None:
-    """If no live default exists, promote the first usable config (live, enabled, of an
-    enabled provider); return it if promoted.
+    """If the default is not usable (none, deleted, disabled, or of a disabled provider),
+    promote the first usable config (live, enabled, of an enabled provider) in its
+    place; return it if promoted. With nothing usable the default stays as it is.
 
     Callers hold the default advisory lock, so the candidate can only vanish through a
     bug — reported as an internal error, not as the caller's NotFound.
     """
-    if await q_configs.get_default_chat_model_config(conn) is not None:
+    if await q_configs.get_usable_default_chat_model_config(conn) is not None:
         return None
     first = await q_configs.get_first_usable_chat_model_config(conn)
     if first is None:
         return None
+    await q_configs.unset_default_chat_model_configs(conn)
     if await q_configs.set_default_chat_model_config(conn, id=first.id) != 1:
         raise InternalError("the promoted default candidate vanished")
     return expect_row(await q_configs.get_chat_model_config_by_id(conn, id=first.id))
+
+
+async def _promoted_at(conn: Conn, at: datetime.datetime) -> ChatModelConfig | None:
+    """The default promoted by the delete that ran at `at`: one transaction has one
+    now(), which stamps both the deleted rows and the promoted one."""
+    return await q_configs.get_default_chat_model_config_promoted_at(conn, at=at)
+
+
+async def _provider_deleted_before(
+    conn: Conn, provider: str, at: datetime.datetime
+) -> ProviderDeleted:
+    """A repeated provider delete: what the delete at `at` (its tombstone's time) did."""
+    configs = await q_configs.count_chat_model_configs_deleted_at(conn, provider=provider, at=at)
+    return ProviderDeleted(provider, configs, await _promoted_at(conn, at), already_deleted=True)
 
 
 async def resolve_model(conn: Conn, chat: Chat) -> ChatModelConfig:

@@ -15,7 +15,8 @@ Two errors say "try again", and they promise different things:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Mapping
 from typing import ClassVar, TypeVar
 
 T = TypeVar("T")
@@ -81,8 +82,9 @@ class InternalError(DomainError):
 class TransientError(DomainError):
     """The operation was rolled back whole and may be retried as is.
 
-    Also what a timeout becomes (waiting for a pooled connection, a statement, or a
-    lock, all bounded by `tx.Timeouts`)."""
+    Also what a timeout becomes (waiting for a pooled connection, a statement, a lock,
+    or the answer to a transaction past the client's deadline, all bounded by
+    `tx.Timeouts`)."""
 
     status = 503
     default_message = "The database is temporarily unavailable; retry the request."
@@ -93,8 +95,10 @@ class OutcomeUnknown(DomainError):
     """The connection was lost during COMMIT: the write may or may not be stored.
 
     Retryable: repeat the call with the same ids (client_message_id, chat_id, config
-    id, ...); every write of the service is idempotent, so a repeat either does the
-    write or reports what the first attempt did."""
+    id, ...; a create called without an id: with `created_id`, the one it chose); every
+    write of the service is idempotent, so a repeat either does the write or reports
+    what the first attempt did. Also what a COMMIT left unanswered past the client's
+    deadline becomes (`tx.Timeouts.deadline`)."""
 
     status = 503
     default_message = (
@@ -102,6 +106,12 @@ class OutcomeUnknown(DomainError):
         "been saved. Retry the request."
     )
     retryable = True
+
+    def __init__(self, message: str | None = None, *, created_id: uuid.UUID | None = None) -> None:
+        super().__init__(message)
+        # The id a create chose for the row it may have stored (a create the client gave
+        # no id): repeat the call with this id, and a stored row is returned, not doubled.
+        self.created_id = created_id
 
 
 # -- outcomes of a lookup, in one place ------------------------------------------------
@@ -121,9 +131,15 @@ def expect_row(row: T | None) -> T:
     return row
 
 
-def same_or_conflict(row: T | None, same: Callable[[T], bool], conflict: str) -> T:
-    """A create's row: the one just inserted, or the stored one if this call repeats the
-    same create (a retry after an unknown outcome); anything else is a Conflict."""
-    if row is None or not same(row):
-        raise Conflict(conflict)
+def same_or_conflict(row: T | None, wanted: Mapping[str, object], what: str) -> T:
+    """A write's row: the one just written, or the stored one if this call repeats the
+    same request (a retry after an unknown outcome). The same key with another request is
+    a Conflict naming the fields that differ; no row (the key is taken by a row the
+    caller may not see) is a Conflict naming nothing about it. `what` names the key:
+    "A chat with this id"."""
+    if row is None:
+        raise Conflict(f"{what} already exists.")
+    differ = [name for name, value in wanted.items() if getattr(row, name) != value]
+    if differ:
+        raise Conflict(f"{what} already exists with another {', '.join(differ)}.")
     return row

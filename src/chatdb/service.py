@@ -10,8 +10,10 @@ its user, account or agent), never re-written here; the schema adds that a chat'
 and agent belong to the chat's account (composite foreign keys, migration 0007).
 
 Every write is safe to repeat after an unknown outcome (`OutcomeUnknown`): creates take
-client-chosen ids (or are idempotent on their natural key), sends on
-`client_message_id`, and deletes report "already deleted" instead of NotFound. A
+client-chosen ids (or are idempotent on their natural key; without an id the error
+carries the one chosen), sends on `client_message_id`, and deletes report "already
+deleted" instead of NotFound. A repeat reports what the first attempt did; the same id
+with another request is a Conflict naming what differs. A
 deleted chat stays deleted: its row remains as a tombstone, so no late retry re-creates it.
 
 Lock order, the same in every operation that takes more than one: the provider row
@@ -42,6 +44,7 @@ from chatdb.db import chats as q_chats
 from chatdb.db.models import Account, Agent, Chat, ChatMessage, ChatModelConfig, User
 from chatdb.db.runtime import JSONValue
 from chatdb.errors import (
+    Conflict,
     Gone,
     InvalidInput,
     NoDefaultModelConfig,
@@ -132,11 +135,11 @@ class ChatService(AdminService):
             return same_or_conflict(
                 await q_accounts.insert_account_with_id(conn, id=new_id, name=name)
                 or await q_accounts.get_account_by_id(conn, id=new_id),
-                lambda r: r.id == new_id and r.name == name,
-                "An account with this id already exists.",
+                {"name": name},
+                "An account with this id",
             )
 
-        return await self._tx(work)
+        return await self._tx(work, created_id=new_id)
 
     async def create_user(
         self, *, account_id: Id, email: str, display_name: str | None = None, id: Id | None = None
@@ -149,14 +152,15 @@ class ChatService(AdminService):
         async def work(conn: Conn) -> User:
             row = await q_accounts.insert_user_with_id(
                 conn, id=new_id, account_id=acc, email=email, display_name=display
-            )
+            ) or await q_accounts.get_account_user_by_id(conn, id=new_id, account_id=acc)
+            if row is None:  # the id is another account's user, or the email is taken here
+                taken = await q_accounts.get_user_by_id(conn, id=new_id) is not None
+                raise Conflict(f"A user with this {'id' if taken else 'email'} already exists.")
             return same_or_conflict(
-                row or await q_accounts.get_user_by_id(conn, id=new_id),
-                lambda r: r.id == new_id and (r.account_id, r.email) == (acc, email),
-                "A user with this email already exists.",
+                row, {"email": email, "display_name": display}, "A user with this id"
             )
 
-        return await self._tx(work)
+        return await self._tx(work, created_id=new_id)
 
     async def create_agent(self, *, account_id: Id, name: str, id: Id | None = None) -> Agent:
         acc = v.as_uuid(account_id, "account_id")
@@ -166,12 +170,12 @@ class ChatService(AdminService):
         async def work(conn: Conn) -> Agent:
             return same_or_conflict(
                 await q_accounts.insert_agent_with_id(conn, id=new_id, account_id=acc, name=name)
-                or await q_accounts.get_agent_by_id(conn, id=new_id),
-                lambda r: r.id == new_id and (r.account_id, r.name) == (acc, name),
-                "An agent with this id already exists.",
+                or await q_accounts.get_account_agent_by_id(conn, id=new_id, account_id=acc),
+                {"name": name},
+                "An agent with this id",
             )
 
-        return await self._tx(work)
+        return await self._tx(work, created_id=new_id)
 
     # -- chats ---------------------------------------------------------------------
 
@@ -186,7 +190,9 @@ class ChatService(AdminService):
         chat_id: Id | None = None,
     ) -> Chat:
         """Create a chat; with a client-chosen `chat_id`, a repeat returns the stored chat
-        (Gone if it was deleted since: a deleted chat is never re-created)."""
+        (Gone if it was deleted since: a deleted chat is never re-created; Conflict if
+        its title or model config differ). Without one, an OutcomeUnknown carries the
+        id this call chose: repeat with `chat_id=error.created_id`."""
         who = _who(account_id, user_id, agent_id)
         title = "New Chat" if title is None else v.text(title, "title", max_len=v.TITLE_MAX)
         cfg = v.opt_uuid(model_config_id, "model_config_id")
@@ -196,9 +202,13 @@ class ChatService(AdminService):
             row = await q_chats.insert_chat_with_id(
                 conn, id=cid, **who, title=title, model_config_id=cfg
             )
-            return row or await _sender_chat(conn, cid, who)
+            return same_or_conflict(
+                row or await _sender_chat(conn, cid, who),
+                {"title": title, "model_config_id": cfg},
+                "A chat with this id",
+            )
 
-        return await self._tx(work)
+        return await self._tx(work, created_id=cid)
 
     async def send_message(
         self,
@@ -215,8 +225,9 @@ class ChatService(AdminService):
 
         Seed 001: the chat row always exists before its message (and the FK enforces
         it). One transaction; a retry with the same client_message_id returns the stored
-        message and writes nothing. Users write user turns only (`role` must be "user");
-        assistant and system turns go through `add_assistant_message`.
+        message and writes nothing (a Conflict if the text differs). Users write user
+        turns only (`role` must be "user"); assistant and system turns go through
+        `add_assistant_message`.
         """
         who = _who(account_id, user_id, agent_id)
         cid = v.as_uuid(chat_id, "chat_id")
@@ -234,7 +245,7 @@ class ChatService(AdminService):
             )
             if row is None:
                 return await _store_message(conn, await _sender_chat(conn, cid, who), mid, msg)
-            chat = _live(Chat.make(**{f: getattr(row, f) for f in Chat._fields}))
+            chat = _live(row)  # the row starts with the chat: it is a Chat
             return await _insert_message(
                 conn, chat, row.model_config_to_use, mid, msg, created_chat=row.created
             )
@@ -448,7 +459,7 @@ async def _insert_message(
         )
         if stored is None:
             raise NoDefaultModelConfig()
-        return SentMessage(stored, chat, created_chat=False, duplicate=True)
+        return _repeated(stored, chat, msg)
     message = await q_messages.insert_chat_message(
         conn, chat_id=chat.id, client_message_id=mid, **msg, model_config_id=config_id
     )
@@ -456,6 +467,15 @@ async def _insert_message(
         existing = await q_messages.get_chat_message_by_client_id(
             conn, chat_id=chat.id, client_message_id=mid
         )
-        return SentMessage(expect_row(existing), chat, created_chat=False, duplicate=True)
+        return _repeated(expect_row(existing), chat, msg)
     chat = expect_row(await q_chats.touch_chat_after_message(conn, id=chat.id))
     return SentMessage(message, chat, created_chat=created_chat, duplicate=False)
+
+
+def _repeated(stored: ChatMessage, chat: Chat, msg: _Message) -> SentMessage:
+    """A message already stored under this client_message_id: the same request is the
+    stored result, another one a Conflict naming what differs. The stored message
+    created its chat if one transaction wrote both: one transaction has one now()."""
+    same_or_conflict(stored, msg, "A message with this client_message_id")
+    created = stored.created_at == chat.created_at
+    return SentMessage(stored, chat, created_chat=created, duplicate=True)

@@ -14,17 +14,26 @@ Every transaction is bounded: waiting for a pooled connection (`Timeouts.acquire
 statement and each lock wait (`SET LOCAL statement_timeout` / `lock_timeout`, sent with
 BEGIN in the same round trip, so they also hold behind PgBouncer in transaction mode).
 An expired bound is a TransientError: the transaction was rolled back.
+
+What the server measures cannot bound a network that goes silent (no RST, no FIN: a
+NAT or load balancer dropping the flow, a frozen proxy or VM) or a pooler queueing the
+transaction: the client also gives each transaction, BEGIN to COMMIT, a deadline of its
+own (`Timeouts.deadline`: `statement + network`). When it passes, the connection is
+terminated, not awaited (a ROLLBACK or a cancel request would travel the same silent
+path), and the call is a TransientError, or OutcomeUnknown if COMMIT was in flight; it
+is not retried in place. A ROLLBACK after another failure, and a caller's cancellation,
+never wait longer than `network` either.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
+import math
 import random
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, ClassVar, TypeAlias, TypeVar
 
 import asyncpg
 from asyncpg.exceptions import _base as asyncpg_base
@@ -109,25 +118,72 @@ class Timeouts:
 
     `acquire`: waiting for a pooled connection, including backing off while the server
     refuses new ones. `statement` and `lock`: PostgreSQL's statement_timeout and
-    lock_timeout, set per transaction (0 turns one off, as in PostgreSQL).
+    lock_timeout, set per transaction (0 turns one off, as in PostgreSQL; a positive
+    bound is at least 1 ms, never rounded to 0). Checked when made: a bound that is not
+    a finite number, or beyond what PostgreSQL takes, is a ValueError naming it.
     """
+
+    MAX_SECONDS: ClassVar[float] = 2_147_483.647  # PostgreSQL's limit: INT_MAX ms
 
     acquire: float = 10.0
     statement: float = 30.0
     lock: float = 5.0
+    # How long the client waits for an answer beyond what the server bounds itself.
+    network: float = 5.0
 
     def __post_init__(self) -> None:
-        if self.acquire <= 0 or self.statement < 0 or self.lock < 0:
-            raise ValueError("Timeouts: acquire must be positive, the others not negative")
+        _check_bound("acquire", self.acquire, positive=True, top=math.inf)
+        _check_bound("statement", self.statement, positive=False, top=self.MAX_SECONDS)
+        _check_bound("lock", self.lock, positive=False, top=self.MAX_SECONDS)
+        _check_bound("network", self.network, positive=True, top=math.inf)
+
+    @property
+    def deadline(self) -> float | None:
+        """The client's own bound on one transaction, BEGIN to COMMIT: `statement` (the
+        server cancels a statement then) plus `network`; None when `statement` is 0
+        (statements unbounded on purpose: then only the operating system's TCP settings
+        end a wait on a silent network)."""
+        return self.statement + self.network if self.statement > 0 else None
 
     def begin_sql(self, *, readonly: bool) -> str:
-        """BEGIN and the per-transaction bounds, one round trip (simple query protocol)."""
+        """BEGIN and the per-transaction bounds, one round trip (simple query protocol).
+
+        With a deadline the server also ends the transaction when it sits idle longer
+        than that: a client that gave up on a silent network cannot tell the server, and
+        its transaction's locks must not outlive it."""
         mode = " READ ONLY" if readonly else ""
-        return (
-            f"BEGIN ISOLATION LEVEL READ COMMITTED{mode};"
-            f"SET LOCAL statement_timeout = {round(self.statement * 1000)};"
-            f"SET LOCAL lock_timeout = {round(self.lock * 1000)}"
+        idle = self.deadline
+        abandoned = (
+            ""
+            if idle is None
+            else "SET LOCAL idle_in_transaction_session_timeout = "
+            f"{_milliseconds(min(idle, self.MAX_SECONDS))};"
         )
+        return (
+            f"BEGIN ISOLATION LEVEL READ COMMITTED{mode};{abandoned}"
+            f"SET LOCAL statement_timeout = {_milliseconds(self.statement)};"
+            f"SET LOCAL lock_timeout = {_milliseconds(self.lock)}"
+        )
+
+
+def _check_bound(name: str, value: object, *, positive: bool, top: float) -> None:
+    ok = (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and (value > 0 if positive else value >= 0)
+        and value <= top
+    )
+    if not ok:
+        low = "above 0" if positive else "from 0 (no bound)"
+        high = "" if top == math.inf else f", at most {top} (PostgreSQL's limit)"
+        raise ValueError(f"Timeouts.{name} must be a finite number of seconds {low}{high}, "
+                         f"not {value!r}")  # fmt: skip
+
+
+def _milliseconds(seconds: float) -> int:
+    """A bound in PostgreSQL's milliseconds: 0 stays 0 (off), a positive one is >= 1."""
+    return max(1, round(seconds * 1000)) if seconds > 0 else 0
 
 
 class _Failure(enum.Enum):
@@ -156,6 +212,7 @@ class _Attempt:
 
     stage: _Stage = _Stage.CONNECT
     closed: bool = False
+    expired: bool = False  # the client's deadline passed; the connection was terminated
     result: Any = None
 
 
@@ -222,17 +279,22 @@ async def _try_once(
     run: _Attempt,
 ) -> T:
     async with pool.acquire(timeout=limits.acquire) as conn:
+        scope = asyncio.timeout(limits.deadline)
         try:
-            run.stage = _Stage.BEGIN
-            await conn.execute(begin)
-            run.stage = _Stage.WORK
-            run.result = result = await work(conn)
-            run.stage = _Stage.COMMIT
-            await _commit(conn)
-        except BaseException:
+            async with scope:
+                run.stage = _Stage.BEGIN
+                await conn.execute(begin)
+                run.stage = _Stage.WORK
+                run.result = result = await work(conn)
+                run.stage = _Stage.COMMIT
+                await _commit(conn)
+        except BaseException as exc:
+            run.expired = scope.expired()
+            if run.expired or isinstance(exc, asyncio.CancelledError):
+                conn.terminate()  # awaiting anything more may wait for the silent network
             run.closed = _connection_closed(conn)
             if not run.closed:
-                await _rollback(conn)
+                await _rollback(conn, limits.network)
             raise
         run.stage = _Stage.COMMITTED
     return result
@@ -245,11 +307,17 @@ async def _commit(conn: Conn) -> None:
     await (commit_and_reset() if commit_and_reset is not None else conn.execute("COMMIT"))
 
 
-async def _rollback(conn: Conn) -> None:
+async def _rollback(conn: Conn, within: float) -> None:
     """End a failed transaction; if even that fails, the pool resets or drops the
-    connection when it is released."""
-    with contextlib.suppress(*_DRIVER_ERRORS):
-        await conn.execute("ROLLBACK")
+    connection when it is released. No answer `within` seconds: the connection is
+    terminated instead (the network may be what failed)."""
+    try:
+        async with asyncio.timeout(within):
+            await conn.execute("ROLLBACK")
+    except TimeoutError:
+        conn.terminate()
+    except _DRIVER_ERRORS:
+        pass
 
 
 def _next_step(
@@ -263,6 +331,8 @@ def _next_step(
     """Retry, return the result, or raise the DomainError this failure means."""
     if run.stage is _Stage.COMMITTED:
         return _Next.RETURN  # only handing the connection back failed (the pool dropped it)
+    if run.expired:
+        return _expired(run, readonly, exc)
     failure = _classify(exc, run.closed)
     if run.stage is _Stage.CONNECT and isinstance(exc, asyncio.TimeoutError):
         raise TransientError("no database connection became free in time") from exc
@@ -287,6 +357,17 @@ def _next_step(
             raise TransientError(f"gave up after {attempt} attempts: {type(exc).__name__}") from exc
         return _Next.RETRY
     raise _domain_error(exc) from exc
+
+
+def _expired(run: _Attempt, readonly: bool, exc: BaseException) -> _Next:
+    """The client's deadline passed: the connection was abandoned, never retried in place
+    (each try would wait as long again)."""
+    if run.stage is not _Stage.COMMIT:
+        raise TransientError("no answer from the database in time; nothing was saved") from exc
+    if readonly:
+        return _Next.RETURN  # nothing to commit: what was read stands
+    raise OutcomeUnknown("no answer from the database to COMMIT in time; the change may "
+                         "or may not have been saved. Retry the request.") from exc  # fmt: skip
 
 
 def _classify(exc: BaseException, closed: bool) -> _Failure:

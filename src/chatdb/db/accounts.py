@@ -25,7 +25,7 @@ async def insert_account(
 
     Source: queries/accounts.sql:1
     """
-    row = await conn.fetchrow(INSERT_ACCOUNT, name, record_class=Account)
+    row: Account | None = await conn.fetchrow(INSERT_ACCOUNT, name, record_class=Account.Record)
     if row is None:
         raise NoRowError("InsertAccount returned no row")
     return row
@@ -46,7 +46,7 @@ async def get_account_by_id(
 
     Source: queries/accounts.sql:4
     """
-    return await conn.fetchrow(GET_ACCOUNT_BY_ID, id, record_class=Account)
+    return await conn.fetchrow(GET_ACCOUNT_BY_ID, id, record_class=Account.Record)
 
 
 INSERT_USER: Final = """\
@@ -68,7 +68,9 @@ async def insert_user(
 
     Source: queries/accounts.sql:7
     """
-    row = await conn.fetchrow(INSERT_USER, account_id, email, display_name, record_class=User)
+    row: User | None = await conn.fetchrow(
+        INSERT_USER, account_id, email, display_name, record_class=User.Record
+    )
     if row is None:
         raise NoRowError("InsertUser returned no row")
     return row
@@ -89,7 +91,7 @@ async def get_user_by_id(
 
     Source: queries/accounts.sql:12
     """
-    return await conn.fetchrow(GET_USER_BY_ID, id, record_class=User)
+    return await conn.fetchrow(GET_USER_BY_ID, id, record_class=User.Record)
 
 
 INSERT_AGENT: Final = """\
@@ -109,7 +111,9 @@ async def insert_agent(
 
     Source: queries/accounts.sql:15
     """
-    row = await conn.fetchrow(INSERT_AGENT, account_id, name, record_class=Agent)
+    row: Agent | None = await conn.fetchrow(
+        INSERT_AGENT, account_id, name, record_class=Agent.Record
+    )
     if row is None:
         raise NoRowError("InsertAgent returned no row")
     return row
@@ -130,7 +134,7 @@ async def get_agent_by_id(
 
     Source: queries/accounts.sql:18
     """
-    return await conn.fetchrow(GET_AGENT_BY_ID, id, record_class=Agent)
+    return await conn.fetchrow(GET_AGENT_BY_ID, id, record_class=Agent.Record)
 
 
 INSERT_ACCOUNT_WITH_ID: Final = """\
@@ -152,7 +156,7 @@ async def insert_account_with_id(
 
     Source: queries/accounts.sql:23
     """
-    return await conn.fetchrow(INSERT_ACCOUNT_WITH_ID, id, name, record_class=Account)
+    return await conn.fetchrow(INSERT_ACCOUNT_WITH_ID, id, name, record_class=Account.Record)
 
 
 INSERT_USER_WITH_ID: Final = """\
@@ -177,7 +181,7 @@ async def insert_user_with_id(
     Source: queries/accounts.sql:28
     """
     return await conn.fetchrow(
-        INSERT_USER_WITH_ID, id, account_id, email, display_name, record_class=User
+        INSERT_USER_WITH_ID, id, account_id, email, display_name, record_class=User.Record
     )
 
 
@@ -200,4 +204,47 @@ async def insert_agent_with_id(
 
     Source: queries/accounts.sql:34
     """
-    return await conn.fetchrow(INSERT_AGENT_WITH_ID, id, account_id, name, record_class=Agent)
+    return await conn.fetchrow(
+        INSERT_AGENT_WITH_ID, id, account_id, name, record_class=Agent.Record
+    )
+
+
+GET_ACCOUNT_USER_BY_ID: Final = """\
+-- name: GetAccountUserByID :one
+SELECT id, account_id, email, display_name,
+    created_at FROM users WHERE id = $1 AND account_id = $2"""
+
+
+async def get_account_user_by_id(
+    conn: Executor,
+    /,
+    *,
+    id: uuid.UUID,
+    account_id: uuid.UUID,
+) -> User | None:
+    """A create's repeat reads back its own row: by id within the caller's account, so a
+    row of another account is never returned (nor compared in Python).
+
+    Source: queries/accounts.sql:41
+    """
+    return await conn.fetchrow(GET_ACCOUNT_USER_BY_ID, id, account_id, record_class=User.Record)
+
+
+GET_ACCOUNT_AGENT_BY_ID: Final = """\
+-- name: GetAccountAgentByID :one
+SELECT id, account_id, name,
+    created_at FROM agents WHERE id = $1 AND account_id = $2"""
+
+
+async def get_account_agent_by_id(
+    conn: Executor,
+    /,
+    *,
+    id: uuid.UUID,
+    account_id: uuid.UUID,
+) -> Agent | None:
+    """GetAccountAgentByID :one
+
+    Source: queries/accounts.sql:44
+    """
+    return await conn.fetchrow(GET_ACCOUNT_AGENT_BY_ID, id, account_id, record_class=Agent.Record)

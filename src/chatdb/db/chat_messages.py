@@ -58,7 +58,7 @@ async def insert_chat_message(
         resolution_note,
         error,
         model_config_id,
-        record_class=ChatMessage,
+        record_class=ChatMessage.Record,
     )
 
 
@@ -82,7 +82,7 @@ async def get_chat_message_by_client_id(
     Source: queries/chat_messages.sql:15
     """
     return await conn.fetchrow(
-        GET_CHAT_MESSAGE_BY_CLIENT_ID, chat_id, client_message_id, record_class=ChatMessage
+        GET_CHAT_MESSAGE_BY_CLIENT_ID, chat_id, client_message_id, record_class=ChatMessage.Record
     )
 
 
@@ -109,7 +109,7 @@ async def list_chat_messages(
     Source: queries/chat_messages.sql:20
     """
     return await conn.fetch(
-        LIST_CHAT_MESSAGES, chat_id, after_id, page_size, record_class=ChatMessage
+        LIST_CHAT_MESSAGES, chat_id, after_id, page_size, record_class=ChatMessage.Record
     )
 
 

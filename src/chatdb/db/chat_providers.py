@@ -30,7 +30,7 @@ async def insert_chat_provider(
     Source: queries/chat_providers.sql:1
     """
     return await conn.fetchrow(
-        INSERT_CHAT_PROVIDER, provider, display_name, enabled, record_class=ChatProvider
+        INSERT_CHAT_PROVIDER, provider, display_name, enabled, record_class=ChatProvider.Record
     )
 
 
@@ -57,7 +57,7 @@ async def update_chat_provider(
     Source: queries/chat_providers.sql:7
     """
     return await conn.fetchrow(
-        UPDATE_CHAT_PROVIDER, display_name, enabled, provider, record_class=ChatProvider
+        UPDATE_CHAT_PROVIDER, display_name, enabled, provider, record_class=ChatProvider.Record
     )
 
 
@@ -75,7 +75,7 @@ async def get_chat_providers(
 
     Source: queries/chat_providers.sql:15
     """
-    return await conn.fetch(GET_CHAT_PROVIDERS, record_class=ChatProvider)
+    return await conn.fetch(GET_CHAT_PROVIDERS, record_class=ChatProvider.Record)
 
 
 GET_CHAT_PROVIDER_BY_PROVIDER: Final = """\
@@ -94,7 +94,9 @@ async def get_chat_provider_by_provider(
 
     Source: queries/chat_providers.sql:18
     """
-    return await conn.fetchrow(GET_CHAT_PROVIDER_BY_PROVIDER, provider, record_class=ChatProvider)
+    return await conn.fetchrow(
+        GET_CHAT_PROVIDER_BY_PROVIDER, provider, record_class=ChatProvider.Record
+    )
 
 
 GET_CHAT_PROVIDER_BY_PROVIDER_FOR_UPDATE: Final = """\
@@ -115,7 +117,7 @@ async def get_chat_provider_by_provider_for_update(
     Source: queries/chat_providers.sql:23
     """
     return await conn.fetchrow(
-        GET_CHAT_PROVIDER_BY_PROVIDER_FOR_UPDATE, provider, record_class=ChatProvider
+        GET_CHAT_PROVIDER_BY_PROVIDER_FOR_UPDATE, provider, record_class=ChatProvider.Record
     )
 
 
@@ -173,7 +175,7 @@ async def get_chat_provider_tombstone(
     Source: queries/chat_providers.sql:34
     """
     return await conn.fetchrow(
-        GET_CHAT_PROVIDER_TOMBSTONE, provider, record_class=ChatProviderTombstone
+        GET_CHAT_PROVIDER_TOMBSTONE, provider, record_class=ChatProviderTombstone.Record
     )
 
 

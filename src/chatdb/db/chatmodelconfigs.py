@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import Final
 
@@ -33,7 +34,7 @@ async def get_chat_model_config_by_id(
 
     Source: queries/chatmodelconfigs.sql:1
     """
-    return await conn.fetchrow(GET_CHAT_MODEL_CONFIG_BY_ID, id, record_class=ChatModelConfig)
+    return await conn.fetchrow(GET_CHAT_MODEL_CONFIG_BY_ID, id, record_class=ChatModelConfig.Record)
 
 
 GET_DEFAULT_CHAT_MODEL_CONFIG: Final = """\
@@ -57,7 +58,7 @@ async def get_default_chat_model_config(
 
     Source: queries/chatmodelconfigs.sql:9
     """
-    return await conn.fetchrow(GET_DEFAULT_CHAT_MODEL_CONFIG, record_class=ChatModelConfig)
+    return await conn.fetchrow(GET_DEFAULT_CHAT_MODEL_CONFIG, record_class=ChatModelConfig.Record)
 
 
 GET_CHAT_MODEL_CONFIGS: Final = """\
@@ -85,7 +86,7 @@ async def get_chat_model_configs(
 
     Source: queries/chatmodelconfigs.sql:17
     """
-    return await conn.fetch(GET_CHAT_MODEL_CONFIGS, record_class=ChatModelConfig)
+    return await conn.fetch(GET_CHAT_MODEL_CONFIGS, record_class=ChatModelConfig.Record)
 
 
 GET_ENABLED_CHAT_MODEL_CONFIGS: Final = """\
@@ -118,7 +119,7 @@ async def get_enabled_chat_model_configs(
 
     Source: queries/chatmodelconfigs.sql:29
     """
-    return await conn.fetch(GET_ENABLED_CHAT_MODEL_CONFIGS, record_class=ChatModelConfig)
+    return await conn.fetch(GET_ENABLED_CHAT_MODEL_CONFIGS, record_class=ChatModelConfig.Record)
 
 
 GET_ENABLED_CHAT_MODEL_CONFIG_BY_ID: Final = """\
@@ -152,7 +153,7 @@ async def get_enabled_chat_model_config_by_id(
     Source: queries/chatmodelconfigs.sql:45
     """
     return await conn.fetchrow(
-        GET_ENABLED_CHAT_MODEL_CONFIG_BY_ID, id, record_class=ChatModelConfig
+        GET_ENABLED_CHAT_MODEL_CONFIG_BY_ID, id, record_class=ChatModelConfig.Record
     )
 
 
@@ -206,7 +207,7 @@ async def insert_chat_model_config(
 
     Source: queries/chatmodelconfigs.sql:59
     """
-    row = await conn.fetchrow(
+    row: ChatModelConfig | None = await conn.fetchrow(
         INSERT_CHAT_MODEL_CONFIG,
         provider,
         model,
@@ -218,7 +219,7 @@ async def insert_chat_model_config(
         context_limit,
         compression_threshold,
         options,
-        record_class=ChatModelConfig,
+        record_class=ChatModelConfig.Record,
     )
     if row is None:
         raise NoRowError("InsertChatModelConfig returned no row")
@@ -280,7 +281,7 @@ async def update_chat_model_config(
         compression_threshold,
         options,
         id,
-        record_class=ChatModelConfig,
+        record_class=ChatModelConfig.Record,
     )
 
 
@@ -383,7 +384,7 @@ async def get_chat_model_config_by_id_for_update(
     Source: queries/chatmodelconfigs.sql:132
     """
     return await conn.fetchrow(
-        GET_CHAT_MODEL_CONFIG_BY_ID_FOR_UPDATE, id, record_class=ChatModelConfig
+        GET_CHAT_MODEL_CONFIG_BY_ID_FOR_UPDATE, id, record_class=ChatModelConfig.Record
     )
 
 
@@ -413,7 +414,9 @@ async def get_first_live_chat_model_config(
 
     Source: queries/chatmodelconfigs.sql:142
     """
-    return await conn.fetchrow(GET_FIRST_LIVE_CHAT_MODEL_CONFIG, record_class=ChatModelConfig)
+    return await conn.fetchrow(
+        GET_FIRST_LIVE_CHAT_MODEL_CONFIG, record_class=ChatModelConfig.Record
+    )
 
 
 SET_DEFAULT_CHAT_MODEL_CONFIG: Final = """\
@@ -504,7 +507,7 @@ async def get_chat_model_config_by_id_any_state(
     Source: queries/chatmodelconfigs.sql:181
     """
     return await conn.fetchrow(
-        GET_CHAT_MODEL_CONFIG_BY_ID_ANY_STATE, id, record_class=ChatModelConfig
+        GET_CHAT_MODEL_CONFIG_BY_ID_ANY_STATE, id, record_class=ChatModelConfig.Record
     )
 
 
@@ -544,7 +547,7 @@ async def insert_chat_model_config_with_id(
 
     Source: queries/chatmodelconfigs.sql:185
     """
-    row = await conn.fetchrow(
+    row: ChatModelConfig | None = await conn.fetchrow(
         INSERT_CHAT_MODEL_CONFIG_WITH_ID,
         id,
         provider,
@@ -557,7 +560,7 @@ async def insert_chat_model_config_with_id(
         context_limit,
         compression_threshold,
         options,
-        record_class=ChatModelConfig,
+        record_class=ChatModelConfig.Record,
     )
     if row is None:
         raise NoRowError("InsertChatModelConfigWithID returned no row")
@@ -586,7 +589,9 @@ async def get_usable_default_chat_model_config(
 
     Source: queries/chatmodelconfigs.sql:198
     """
-    return await conn.fetchrow(GET_USABLE_DEFAULT_CHAT_MODEL_CONFIG, record_class=ChatModelConfig)
+    return await conn.fetchrow(
+        GET_USABLE_DEFAULT_CHAT_MODEL_CONFIG, record_class=ChatModelConfig.Record
+    )
 
 
 GET_FIRST_USABLE_CHAT_MODEL_CONFIG: Final = """\
@@ -613,7 +618,9 @@ async def get_first_usable_chat_model_config(
 
     Source: queries/chatmodelconfigs.sql:209
     """
-    return await conn.fetchrow(GET_FIRST_USABLE_CHAT_MODEL_CONFIG, record_class=ChatModelConfig)
+    return await conn.fetchrow(
+        GET_FIRST_USABLE_CHAT_MODEL_CONFIG, record_class=ChatModelConfig.Record
+    )
 
 
 RESOLVE_CHAT_MODEL_CONFIG: Final = """\
@@ -644,4 +651,52 @@ async def resolve_chat_model_config(
 
     Source: queries/chatmodelconfigs.sql:222
     """
-    return await conn.fetchrow(RESOLVE_CHAT_MODEL_CONFIG, own_id, record_class=ChatModelConfig)
+    return await conn.fetchrow(
+        RESOLVE_CHAT_MODEL_CONFIG, own_id, record_class=ChatModelConfig.Record
+    )
+
+
+GET_DEFAULT_CHAT_MODEL_CONFIG_PROMOTED_AT: Final = """\
+-- name: GetDefaultChatModelConfigPromotedAt :one
+SELECT id, provider, model, display_name, created_by, updated_by, enabled,
+    is_default, context_limit, compression_threshold, options, deleted,
+    deleted_at, created_at, updated_at FROM chat_model_configs
+WHERE is_default = TRUE AND deleted = FALSE AND updated_at = $1::timestamptz"""
+
+
+async def get_default_chat_model_config_promoted_at(
+    conn: Executor,
+    /,
+    *,
+    at: datetime.datetime,
+) -> ChatModelConfig | None:
+    """What a delete did, for its repeat: the default promoted by the transaction whose
+    now() was `at` (the delete's deleted_at; promotion sets updated_at to the same now()),
+    as long as that config has not been changed since.
+
+    Source: queries/chatmodelconfigs.sql:236
+    """
+    return await conn.fetchrow(
+        GET_DEFAULT_CHAT_MODEL_CONFIG_PROMOTED_AT, at, record_class=ChatModelConfig.Record
+    )
+
+
+COUNT_CHAT_MODEL_CONFIGS_DELETED_AT: Final = """\
+-- name: CountChatModelConfigsDeletedAt :one
+SELECT count(*) AS configs FROM chat_model_configs
+WHERE provider = $1::text AND deleted_at = $2::timestamptz"""
+
+
+async def count_chat_model_configs_deleted_at(
+    conn: Executor,
+    /,
+    *,
+    provider: str,
+    at: datetime.datetime,
+) -> int:
+    """The configs of a provider soft-deleted by the transaction whose now() was `at`.
+
+    Source: queries/chatmodelconfigs.sql:241
+    """
+    value: int = await conn.fetchval(COUNT_CHAT_MODEL_CONFIGS_DELETED_AT, provider, at)
+    return value

@@ -63,8 +63,8 @@ async def insert_chat(
 
     Source: queries/chats.sql:9
     """
-    row = await conn.fetchrow(
-        INSERT_CHAT, account_id, user_id, agent_id, title, model_config_id, record_class=Chat
+    row: Chat | None = await conn.fetchrow(
+        INSERT_CHAT, account_id, user_id, agent_id, title, model_config_id, record_class=Chat.Record
     )
     if row is None:
         raise NoRowError("InsertChat returned no row")
@@ -88,7 +88,7 @@ async def get_chat_by_id(
 
     Source: queries/chats.sql:14
     """
-    return await conn.fetchrow(GET_CHAT_BY_ID, id, record_class=Chat)
+    return await conn.fetchrow(GET_CHAT_BY_ID, id, record_class=Chat.Record)
 
 
 GET_CHAT_BY_ID_FOR_UPDATE: Final = """\
@@ -108,7 +108,7 @@ async def get_chat_by_id_for_update(
 
     Source: queries/chats.sql:17
     """
-    return await conn.fetchrow(GET_CHAT_BY_ID_FOR_UPDATE, id, record_class=Chat)
+    return await conn.fetchrow(GET_CHAT_BY_ID_FOR_UPDATE, id, record_class=Chat.Record)
 
 
 LIST_CHATS_BY_USER: Final = """\
@@ -144,7 +144,12 @@ async def list_chats_by_user(
     Source: queries/chats.sql:25
     """
     return await conn.fetch(
-        LIST_CHATS_BY_USER, user_id, after_last_active, after_id, page_size, record_class=Chat
+        LIST_CHATS_BY_USER,
+        user_id,
+        after_last_active,
+        after_id,
+        page_size,
+        record_class=Chat.Record,
     )
 
 
@@ -169,7 +174,7 @@ async def touch_chat_after_message(
 
     Source: queries/chats.sql:37
     """
-    return await conn.fetchrow(TOUCH_CHAT_AFTER_MESSAGE, id, record_class=Chat)
+    return await conn.fetchrow(TOUCH_CHAT_AFTER_MESSAGE, id, record_class=Chat.Record)
 
 
 SET_CHAT_MODEL_CONFIG: Final = """\
@@ -194,7 +199,7 @@ async def set_chat_model_config(
     Source: queries/chats.sql:46
     """
     return await conn.fetchrow(
-        SET_CHAT_MODEL_CONFIG, model_config_id, id, user_id, record_class=Chat
+        SET_CHAT_MODEL_CONFIG, model_config_id, id, user_id, record_class=Chat.Record
     )
 
 
@@ -220,7 +225,7 @@ async def delete_chat(
 
     Source: queries/chats.sql:54
     """
-    return await conn.fetchrow(DELETE_CHAT, id, user_id, record_class=Chat)
+    return await conn.fetchrow(DELETE_CHAT, id, user_id, record_class=Chat.Record)
 
 
 GET_OWNED_CHAT_STATE_FOR_UPDATE: Final = """\
@@ -265,7 +270,10 @@ async def get_owned_chat_state_for_update(
     Source: queries/chats.sql:62
     """
     return await conn.fetchrow(
-        GET_OWNED_CHAT_STATE_FOR_UPDATE, id, user_id, record_class=GetOwnedChatStateForUpdateRow
+        GET_OWNED_CHAT_STATE_FOR_UPDATE,
+        id,
+        user_id,
+        record_class=GetOwnedChatStateForUpdateRow.Record,
     )
 
 
@@ -317,7 +325,7 @@ async def list_chats_with_wrong_message_count(
     Source: queries/chats.sql:67
     """
     return await conn.fetch(
-        LIST_CHATS_WITH_WRONG_MESSAGE_COUNT, record_class=ListChatsWithWrongMessageCountRow
+        LIST_CHATS_WITH_WRONG_MESSAGE_COUNT, record_class=ListChatsWithWrongMessageCountRow.Record
     )
 
 
@@ -357,7 +365,7 @@ async def insert_chat_with_id(
         agent_id,
         title,
         model_config_id,
-        record_class=Chat,
+        record_class=Chat.Record,
     )
 
 
@@ -379,7 +387,7 @@ async def get_owned_chat(
 
     Source: queries/chats.sql:87
     """
-    return await conn.fetchrow(GET_OWNED_CHAT, id, user_id, record_class=Chat)
+    return await conn.fetchrow(GET_OWNED_CHAT, id, user_id, record_class=Chat.Record)
 
 
 GET_CHAT_FOR_SENDER_FOR_UPDATE: Final = """\
@@ -410,7 +418,7 @@ async def get_chat_for_sender_for_update(
     Source: queries/chats.sql:93
     """
     return await conn.fetchrow(
-        GET_CHAT_FOR_SENDER_FOR_UPDATE, id, account_id, user_id, agent_id, record_class=Chat
+        GET_CHAT_FOR_SENDER_FOR_UPDATE, id, account_id, user_id, agent_id, record_class=Chat.Record
     )
 
 
@@ -439,7 +447,7 @@ async def get_chat_for_agent_for_update(
     Source: queries/chats.sql:100
     """
     return await conn.fetchrow(
-        GET_CHAT_FOR_AGENT_FOR_UPDATE, id, account_id, agent_id, record_class=Chat
+        GET_CHAT_FOR_AGENT_FOR_UPDATE, id, account_id, agent_id, record_class=Chat.Record
     )
 
 
@@ -489,11 +497,11 @@ SELECT chat.id, chat.account_id, chat.user_id, chat.agent_id, chat.title,
 FROM chat"""
 
 
-class UpsertChatForSenderRow(Row):
+class UpsertChatForSenderRow(Chat):
     """A row returned by upsert_chat_for_sender."""
 
     __slots__ = ()
-    _fields = (
+    _fields = (  # type: ignore[assignment]
         "id",
         "account_id",
         "user_id",
@@ -513,64 +521,16 @@ class UpsertChatForSenderRow(Row):
     if TYPE_CHECKING:
 
         @property
-        def id(self) -> uuid.UUID: ...
-
-        @property
-        def account_id(self) -> uuid.UUID: ...
-
-        @property
-        def user_id(self) -> uuid.UUID: ...
-
-        @property
-        def agent_id(self) -> uuid.UUID: ...
-
-        @property
-        def title(self) -> str: ...
-
-        @property
-        def status(self) -> str: ...
-
-        @property
-        def last_active(self) -> datetime.datetime: ...
-
-        @property
-        def message_count(self) -> int: ...
-
-        @property
-        def model_config_id(self) -> uuid.UUID | None: ...
-
-        @property
-        def created_at(self) -> datetime.datetime: ...
-
-        @property
-        def updated_at(self) -> datetime.datetime: ...
-
-        @property
-        def deleted_at(self) -> datetime.datetime | None: ...
-
-        @property
         def created(self) -> bool: ...
 
         @property
         def model_config_to_use(self) -> uuid.UUID | None: ...
     else:
-        id = column(0)
-        account_id = column(1)
-        user_id = column(2)
-        agent_id = column(3)
-        title = column(4)
-        status = column(5)
-        last_active = column(6)
-        message_count = column(7)
-        model_config_id = column(8)
-        created_at = column(9)
-        updated_at = column(10)
-        deleted_at = column(11)
         created = column(12)
         model_config_to_use = column(13)
 
     @classmethod
-    def make(
+    def make(  # type: ignore[override]
         cls,
         id: uuid.UUID,
         account_id: uuid.UUID,
@@ -636,5 +596,5 @@ async def upsert_chat_for_sender(
         user_id,
         agent_id,
         title,
-        record_class=UpsertChatForSenderRow,
+        record_class=UpsertChatForSenderRow.Record,
     )

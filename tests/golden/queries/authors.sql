@@ -54,3 +54,12 @@ SELECT array_agg(DISTINCT mood ORDER BY mood) AS moods FROM authors WHERE mood <
 -- COPY with an enum, an array and jsonb: the runtime's codecs must be binary.
 -- name: CopyAuthors :copyfrom
 INSERT INTO authors (name, mood, tags, meta) VALUES (@name, @mood, @tags, @meta);
+
+-- Each author and how many books they wrote: the row starts with Author's columns, so
+-- its class extends Author.
+-- name: AuthorsWithBookCount :many
+SELECT a.*, count(b.id) AS book_count
+FROM authors a
+LEFT JOIN books b ON b.author_id = a.id
+GROUP BY a.id
+ORDER BY a.id;

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import collections.abc
+import datetime
 from typing import TYPE_CHECKING, Final, NamedTuple
 
 from .models import Author, AuthorStat, Mood
@@ -40,7 +41,9 @@ async def create_author(
 
     Source: queries/authors.sql:1
     """
-    row = await conn.fetchrow(CREATE_AUTHOR, name, bio, mood, tags, meta, record_class=Author)
+    row: Author | None = await conn.fetchrow(
+        CREATE_AUTHOR, name, bio, mood, tags, meta, record_class=Author.Record
+    )
     if row is None:
         raise NoRowError("CreateAuthor returned no row")
     return row
@@ -61,7 +64,7 @@ async def get_author(
 
     Source: queries/authors.sql:6
     """
-    return await conn.fetchrow(GET_AUTHOR, id, record_class=Author)
+    return await conn.fetchrow(GET_AUTHOR, id, record_class=Author.Record)
 
 
 LIST_AUTHORS_BY_MOOD: Final = """\
@@ -80,7 +83,7 @@ async def list_authors_by_mood(
 
     Source: queries/authors.sql:10
     """
-    return await conn.fetch(LIST_AUTHORS_BY_MOOD, mood, record_class=Author)
+    return await conn.fetch(LIST_AUTHORS_BY_MOOD, mood, record_class=Author.Record)
 
 
 LIST_AUTHORS_BY_IDS: Final = """\
@@ -121,7 +124,7 @@ async def list_authors_by_ids(
 
     Source: queries/authors.sql:13
     """
-    return await conn.fetch(LIST_AUTHORS_BY_IDS, ids, record_class=ListAuthorsByIDsRow)
+    return await conn.fetch(LIST_AUTHORS_BY_IDS, ids, record_class=ListAuthorsByIDsRow.Record)
 
 
 LIST_AUTHORS_NOT_IN: Final = """\
@@ -196,7 +199,9 @@ async def search_authors(
 
     Source: queries/authors.sql:19
     """
-    return await conn.fetch(SEARCH_AUTHORS, mood, tags, max_rows, record_class=SearchAuthorsRow)
+    return await conn.fetch(
+        SEARCH_AUTHORS, mood, tags, max_rows, record_class=SearchAuthorsRow.Record
+    )
 
 
 UPDATE_AUTHOR_BIO: Final = """\
@@ -314,7 +319,7 @@ async def author_meta(
 
     Source: queries/authors.sql:41
     """
-    return await conn.fetchrow(AUTHOR_META, id, record_class=AuthorMetaRow)
+    return await conn.fetchrow(AUTHOR_META, id, record_class=AuthorMetaRow.Record)
 
 
 GET_AUTHORS_BATCH: Final = """\
@@ -339,7 +344,7 @@ async def get_authors_batch(
     Source: queries/authors.sql:44
     """
     param_sets = list(params)
-    rows = await conn.fetchmany(GET_AUTHORS_BATCH, param_sets, record_class=Author)
+    rows = await conn.fetchmany(GET_AUTHORS_BATCH, param_sets, record_class=Author.Record)
     if len(rows) != len(param_sets):
         raise BatchMismatchError(
             f"GetAuthorsBatch: {len(rows)} rows for {len(param_sets)} parameter sets"
@@ -360,7 +365,7 @@ async def author_stats(
 
     Source: queries/authors.sql:47
     """
-    return await conn.fetch(AUTHOR_STATS, record_class=AuthorStat)
+    return await conn.fetch(AUTHOR_STATS, record_class=AuthorStat.Record)
 
 
 MOODS_IN_USE: Final = """\
@@ -412,3 +417,54 @@ async def copy_authors(
         columns=["name", "mood", "tags", "meta"],
     )
     return rowcount(status)
+
+
+AUTHORS_WITH_BOOK_COUNT: Final = """\
+-- name: AuthorsWithBookCount :many
+SELECT a.id, a.name, a.bio, a.mood, a.tags, a.meta,
+    a.created_at, count(b.id) AS book_count
+FROM authors a
+LEFT JOIN books b ON b.author_id = a.id
+GROUP BY a.id
+ORDER BY a.id"""
+
+
+class AuthorsWithBookCountRow(Author):
+    """A row returned by authors_with_book_count."""
+
+    __slots__ = ()
+    _fields = ("id", "name", "bio", "mood", "tags", "meta", "created_at", "book_count")  # type: ignore[assignment]
+
+    if TYPE_CHECKING:
+
+        @property
+        def book_count(self) -> int: ...
+    else:
+        book_count = column(7)
+
+    @classmethod
+    def make(  # type: ignore[override]
+        cls,
+        id: int,
+        name: str,
+        bio: str | None,
+        mood: Mood,
+        tags: list[str],
+        meta: JSONValue | None,
+        created_at: datetime.datetime,
+        book_count: int,
+    ) -> AuthorsWithBookCountRow:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(cls, (id, name, bio, mood, tags, meta, created_at, book_count))
+
+
+async def authors_with_book_count(
+    conn: Executor,
+    /,
+) -> list[AuthorsWithBookCountRow]:
+    """Each author and how many books they wrote: the row starts with Author's columns, so
+    its class extends Author.
+
+    Source: queries/authors.sql:60
+    """
+    return await conn.fetch(AUTHORS_WITH_BOOK_COUNT, record_class=AuthorsWithBookCountRow.Record)

@@ -95,7 +95,7 @@ async def books_by_author(
 
     Source: queries/books.sql:9
     """
-    rows = await conn.fetchmany(BOOKS_BY_AUTHOR, params, record_class=Book)
+    rows = await conn.fetchmany(BOOKS_BY_AUTHOR, params, record_class=Book.Record)
     return rows
 
 
@@ -193,7 +193,9 @@ async def books_with_author_name(
 
     Source: queries/books.sql:18
     """
-    return await conn.fetch(BOOKS_WITH_AUTHOR_NAME, since, record_class=BooksWithAuthorNameRow)
+    return await conn.fetch(
+        BOOKS_WITH_AUTHOR_NAME, since, record_class=BooksWithAuthorNameRow.Record
+    )
 
 
 UPSERT_BOOK_PRICE: Final = """\
@@ -240,8 +242,8 @@ async def upsert_book_price(
 
     Source: queries/books.sql:25
     """
-    row = await conn.fetchrow(
-        UPSERT_BOOK_PRICE, author_id, title, isbn, price, record_class=UpsertBookPriceRow
+    row: UpsertBookPriceRow | None = await conn.fetchrow(
+        UPSERT_BOOK_PRICE, author_id, title, isbn, price, record_class=UpsertBookPriceRow.Record
     )
     if row is None:
         raise NoRowError("UpsertBookPrice returned no row")

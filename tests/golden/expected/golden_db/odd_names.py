@@ -21,7 +21,7 @@ async def insert_odd(
     /,
     *,
     label: Label,
-    row_: int | None,
+    row: int | None,
     rows: int | None,
     value: str | None,
     status: str | None,
@@ -32,12 +32,12 @@ async def insert_odd(
 
     Source: queries/odd_names.sql:2
     """
-    row = await conn.fetchrow(
-        INSERT_ODD, label, row_, rows, value, status, count, class_, record_class=OddName
+    row_: OddName | None = await conn.fetchrow(
+        INSERT_ODD, label, row, rows, value, status, count, class_, record_class=OddName.Record
     )
-    if row is None:
+    if row_ is None:
         raise NoRowError("InsertOdd returned no row")
-    return row
+    return row_
 
 
 GET_ODD_BY_ROW: Final = """\
@@ -50,13 +50,13 @@ async def get_odd_by_row(
     conn: Executor,
     /,
     *,
-    row_: int,
+    row: int,
 ) -> OddName | None:
     """GetOddByRow :one
 
     Source: queries/odd_names.sql:7
     """
-    return await conn.fetchrow(GET_ODD_BY_ROW, row_, record_class=OddName)
+    return await conn.fetchrow(GET_ODD_BY_ROW, row, record_class=OddName.Record)
 
 
 ODD_BY_ROWS: Final = """\
@@ -69,13 +69,13 @@ async def odd_by_rows(
     conn: Executor,
     /,
     *,
-    rows_: int,
+    rows: int,
 ) -> list[OddName]:
     """OddByRows :many
 
     Source: queries/odd_names.sql:10
     """
-    return await conn.fetch(ODD_BY_ROWS, rows_, record_class=OddName)
+    return await conn.fetch(ODD_BY_ROWS, rows, record_class=OddName.Record)
 
 
 TOUCH_ODD: Final = """\
@@ -88,14 +88,14 @@ async def touch_odd(
     /,
     *,
     value: str | None,
-    status_: str,
+    status: str,
 ) -> int:
     """TouchOdd :execrows
 
     Source: queries/odd_names.sql:13
     """
-    status = await conn.execute(TOUCH_ODD, value, status_)
-    return rowcount(status)
+    status_ = await conn.execute(TOUCH_ODD, value, status)
+    return rowcount(status_)
 
 
 ODD_VALUE: Final = """\
@@ -107,14 +107,14 @@ async def odd_value(
     conn: Executor,
     /,
     *,
-    value_: str,
+    value: str,
 ) -> str | None:
     """OddValue :one
 
     Source: queries/odd_names.sql:16
     """
-    value: str | None = await conn.fetchval(ODD_VALUE, value_)
-    return value
+    value_: str | None = await conn.fetchval(ODD_VALUE, value)
+    return value_
 
 
 CLASS_: Final = """\

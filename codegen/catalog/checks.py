@@ -1,0 +1,77 @@
+"""CHECK constraints and type modifiers as PostgreSQL keeps them: for the review catalog.
+
+An unnamed CHECK gets PostgreSQL's name: `<table>_<column>_check` when its expression uses
+exactly one column, else `<table>_check`, numbered (`..._check1`) when the name is taken
+(heap.c, AddRelationNewConstraints). The expression is kept as PostgreSQL's parser reads
+it (pglast prints it back), so a renamed column is renamed in it too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pglast
+from pglast import ast as _ast
+from pglast.stream import RawStream
+
+from codegen.catalog.model import Check, Table
+
+ast: Any = _ast
+
+
+def _column_refs(node: Any) -> list[Any]:
+    """Every ColumnRef in an expression tree."""
+    if isinstance(node, ast.ColumnRef):
+        return [node]
+    if isinstance(node, (list, tuple)):
+        return [ref for item in node for ref in _column_refs(item)]
+    if isinstance(node, ast.Node):
+        return [ref for name in node for ref in _column_refs(getattr(node, name))]
+    return []
+
+
+def _names(expr: Any) -> tuple[str, ...]:
+    refs = [r.fields[-1] for r in _column_refs(expr)]
+    return tuple(dict.fromkeys(f.sval for f in refs if isinstance(f, ast.String)))
+
+
+def add_check(table: Table, c: Any) -> Table:
+    """`table` with the CHECK constraint `c` (a pglast Constraint) added."""
+    columns = _names(c.raw_expr)
+    name = c.conname
+    if not name:
+        bare = table.name.rpartition(".")[2]
+        base = f"{bare}_{columns[0]}" if len(columns) == 1 else bare
+        taken = {k.name for k in table.checks}
+        name = f"{base}_check"
+        n = 0
+        while name in taken:
+            n += 1
+            name = f"{base}_check{n}"
+    check = Check(name, f"CHECK ({RawStream()(c.raw_expr)})", columns)
+    return replace(table, checks=(*table.checks, check))
+
+
+def rename_column(check: Check, old: str, new: str) -> Check:
+    """The check after `ALTER TABLE ... RENAME COLUMN old TO new`."""
+    if old not in check.columns:
+        return check
+    expr: Any = pglast.parse_sql("SELECT " + check.definition.removeprefix("CHECK "))[0].stmt
+    node = expr.targetList[0].val
+    for ref in _column_refs(node):
+        last = ref.fields[-1]
+        if isinstance(last, ast.String) and last.sval == old:
+            ref.fields = (*ref.fields[:-1], ast.String(new))
+    columns = tuple(new if c == old else c for c in check.columns)
+    return replace(check, definition=f"CHECK ({RawStream()(node)})", columns=columns)
+
+
+def type_modifiers(type_name: Any) -> str:
+    """A TypeName's modifiers as written, `(3)` for char(3), `(12,2)` for numeric(12, 2);
+    "" for none, and for interval's field masks (`interval day to second`)."""
+    mods = type_name.typmods or ()
+    values = [m.val.ival for m in mods if isinstance(m, ast.A_Const) and hasattr(m.val, "ival")]
+    if not values or len(values) != len(mods) or type_name.names[-1].sval == "interval":
+        return ""
+    return "(" + ",".join(str(v) for v in values) + ")"
