@@ -53,6 +53,9 @@ class Context:
     param_typed_at: dict[int, int] = field(default_factory=dict)  # the use that typed it
     # `*` / `t.*` at a location in query.sql -> its explicit column list (`stars`)
     star_edits: dict[int, tuple[str, ...] | None] = field(default_factory=dict)
+    # the relations, columns and types the statement uses: a view's dependencies
+    # (`catalog.depends`), as `("relation", key)`, `("column", key, name)`, `("type", key)`
+    used: set[tuple[str, ...]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.types = self.catalog.types

@@ -62,7 +62,16 @@ def lookup(
     node: ast.Node | None = None,
 ) -> Col | None:
     """The column `qual.name` (or `name`) names; `probe`: ambiguity is not an error (else
-    it is one at `node`)."""
+    it is one at `node`). A table's column found is recorded as used (`Context.used`)."""
+    col = _lookup(ctx, scope, qual, name, probe, node)
+    if col is not None and col.origin is not None:
+        ctx.used.add(("column", *col.origin))
+    return col
+
+
+def _lookup(
+    ctx: Context, scope: Scope, qual: str | None, name: str, probe: bool, node: ast.Node | None
+) -> Col | None:
     for s in scope.levels():
         found: list[Col] = []
         for e in s.entries:
@@ -187,6 +196,7 @@ def table(ctx: Context, rv: ast.RangeVar) -> cat.Table:
         if why is not None:
             raise ctx.unsupported(f'relation "{shown}" cannot be used here: {why}', rv)
         raise ctx.error(f'relation "{shown}" does not exist', rv)
+    ctx.used.add(("relation", found.name))
     return found
 
 

@@ -196,9 +196,10 @@ def _order_limit(ctx: Context, stmt: ast.SelectStmt, scope: Scope, cols: list[Co
     scope.outputs.update({c.name: Typed(c.type, c.nullable) for c in cols})
     for s in stmt.sortClause or ():
         sort_expr(ctx, s.node, scope)
-    for limit in (stmt.limitCount, stmt.limitOffset):
+    for clause, limit in (("LIMIT", stmt.limitCount), ("OFFSET", stmt.limitOffset)):
         if limit is not None:
-            expressions.expr(ctx, limit, scope, Typed("int8", False), hint="limit")
+            got = expressions.expr(ctx, limit, scope, Typed("int8", False), hint="limit")
+            assign.to_bigint(ctx, got, clause, limit)
 
 
 # -- result columns -----------------------------------------------------------------------

@@ -14,9 +14,9 @@ from dataclasses import replace
 from typing import Any
 
 from pglast.enums import AlterTableType as At
-from pglast.enums import ObjectType
+from pglast.enums import DropBehavior, ObjectType
 
-from codegen.catalog import change, checks, create
+from codegen.catalog import change, checks, create, depends
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Column, Table
 from codegen.catalog.names import type_of
@@ -75,7 +75,16 @@ def _drop_constraint(b: Builder, table: Table, cmd: Any, source: SourceText, loc
 def _drop_column(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
     if _column(table, cmd, source, loc) is None:
         return table
-    return change.drop_column(b, table, cmd.name)
+    b.tables[table.name] = table  # the subcommands before this one, for the rules to see
+    cascade = cmd.behavior == DropBehavior.DROP_CASCADE
+    depends.drop(b, ("column", table.name, cmd.name), cascade, source)
+    return b.tables[table.name]
+
+
+def _column_type(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
+    """ALTER COLUMN ... TYPE, refused while a view reads the column (`depends`)."""
+    depends.change_column_type(b, ("column", table.name, cmd.name), source)
+    return _retyped(b, table, cmd, source, loc)
 
 
 def alter_table(b: Builder, stmt: Any, source: SourceText) -> None:
@@ -97,6 +106,13 @@ def _set_generated(col: Column, options: Any) -> Column:
     return col
 
 
+_retyped = _changes_column(
+    lambda b, c, cmd, s: replace(
+        c, type=type_of(b, cmd.def_.typeName, s), modifiers=checks.type_modifiers(cmd.def_.typeName)
+    )
+)
+
+
 ALTER_TABLE: dict[At, AlterHandler] = {
     # -- columns ------------------------------------------------------------------------
     At.AT_AddColumn: _add_column,
@@ -106,13 +122,7 @@ ALTER_TABLE: dict[At, AlterHandler] = {
     ),
     At.AT_SetNotNull: _changes_column(lambda b, c, cmd, s: replace(c, not_null=True)),
     At.AT_DropNotNull: _changes_column(lambda b, c, cmd, s: replace(c, not_null=False)),
-    At.AT_AlterColumnType: _changes_column(
-        lambda b, c, cmd, s: replace(
-            c,
-            type=type_of(b, cmd.def_.typeName, s),
-            modifiers=checks.type_modifiers(cmd.def_.typeName),
-        )
-    ),
+    At.AT_AlterColumnType: _column_type,
     At.AT_AddIdentity: _changes_column(
         lambda b, c, cmd, s: replace(
             c, has_default=True, not_null=True, generated=create.generated_kind(cmd.def_)

@@ -1,9 +1,8 @@
 """Renames, drops and moves; enums, ranges and schemas.
 
-DROP ... CASCADE removes what PostgreSQL removes with it that the catalog models: a
-dropped table takes the foreign keys that point at it, a dropped type the columns of that
-type, a dropped schema its relations. Without CASCADE, PostgreSQL refuses when something
-depends on the object, and so does the replay.
+DROP ... CASCADE removes what PostgreSQL removes with it that the catalog models, and
+without CASCADE the replay refuses as PostgreSQL does when something depends on the object:
+both by the rules of `depends` (views, foreign keys, indexes, columns of a type).
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from typing import Any
 
 from pglast.enums import DropBehavior, ObjectType
 
-from codegen.catalog import checks, routines
+from codegen.catalog import checks, depends, routines
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Enum, Table, find_relation
 from codegen.catalog.names import find_type_key, multirange_name, split_name, type_key, type_of
@@ -127,11 +126,12 @@ def _rename_column(b: Builder, table: Table, old: str, new: str) -> None:
         checks=tuple(checks.rename_column(k, old, new) for k in table.checks),
     )
     b.indexes = [
-        replace(i, columns=tuple(new if c == old else c for c in i.columns))
+        replace(i, columns=tuple(new if c == old else c for c in i.columns), uses=ren(i.uses))
         if i.table == table.name
         else i
         for i in b.indexes
     ]
+    depends.renamed(b, ("column", table.name, old), ("column", table.name, new))
 
 
 def _rename_check(b: Builder, stmt: Any, source: SourceText) -> None:
@@ -167,6 +167,7 @@ def _rename_type(b: Builder, old: str, new: str) -> None:
         b.composites.add(new)
     else:
         return
+    depends.renamed(b, ("type", old), ("type", new))
     names = {old: new, array_key(old): array_key(new)}
     for table in list(b.tables.values()):
         cols = tuple(replace(c, type=names.get(c.type, c.type)) for c in table.columns)
@@ -198,6 +199,7 @@ def set_schema(b: Builder, stmt: Any, source: SourceText) -> None:
 def drop(b: Builder, stmt: Any, source: SourceText) -> None:
     kind = stmt.removeType
     cascade = stmt.behavior == DropBehavior.DROP_CASCADE
+    together = _dropped_together(b, stmt)
     for obj in stmt.objects or ():
         if kind in RELATIONS:
             names = [n.sval for n in obj]
@@ -207,11 +209,10 @@ def drop(b: Builder, stmt: Any, source: SourceText) -> None:
                 del b.untyped[untyped]
                 continue
             if key is None:
-                if stmt.missing_ok:
+                if stmt.missing_ok or together:  # or dropped with one named before it
                     continue
                 raise CodegenError(f'relation "{".".join(names)}" does not exist', source, 0)
-            _refuse_if_referenced(b, key, cascade, source)
-            b.forget_table(key)
+            depends.drop(b, ("relation", key), cascade, source, together)
         elif kind == ObjectType.OBJECT_SEQUENCE:
             names = [n.sval for n in obj]
             found = find_relation(b.sequences, b.search_path, *split_name(names))
@@ -219,7 +220,7 @@ def drop(b: Builder, stmt: Any, source: SourceText) -> None:
         elif kind == ObjectType.OBJECT_TYPE:
             key = _user_type(b, [n.sval for n in obj.names])
             if key is not None:
-                _drop_type(b, key, cascade, source)
+                depends.drop(b, ("type", key), cascade, source)
         elif kind in _ROUTINES:
             routines.drop_function(b, obj, source)
         elif kind == ObjectType.OBJECT_EXTENSION:
@@ -234,38 +235,14 @@ def drop(b: Builder, stmt: Any, source: SourceText) -> None:
             _drop_schema(b, obj.sval, cascade, bool(stmt.missing_ok), source)
 
 
-def _refuse_if_referenced(b: Builder, key: str, cascade: bool, source: SourceText) -> None:
-    users = sorted(
-        t.name
-        for t in b.tables.values()
-        if t.name != key and any(f.ref_table == key for f in t.foreign_keys)
-    )
-    if users and not cascade:
-        raise CodegenError(
-            f'cannot drop "{key}": a foreign key of "{users[0]}" references it (use CASCADE)',
-            source,
-            0,
-        )
-
-
-def _drop_type(b: Builder, name: str, cascade: bool, source: SourceText) -> None:
-    gone = {name, array_key(name)}
-    multis = [m for m, r in b.multiranges.items() if r == name]
-    gone |= {*multis, *(array_key(m) for m in multis)}
-    for m in multis:
-        del b.multiranges[m]
-    b.ranges.pop(name, None)
-    b.enums.pop(name, None)
-    b.composites.discard(name)
-    for table in list(b.tables.values()):
-        cols = tuple(c for c in table.columns if c.type not in gone)
-        if len(cols) == len(table.columns):
-            continue
-        if not cascade:
-            raise CodegenError(
-                f'cannot drop type "{name}": table "{table.name}" uses it (use CASCADE)', source, 0
-            )
-        b.tables[table.name] = replace(table, columns=cols)
+def _dropped_together(b: Builder, stmt: Any) -> frozenset[depends.Obj]:
+    """The relations one DROP statement names: dependents of each other need no CASCADE."""
+    if stmt.removeType not in RELATIONS:
+        return frozenset()
+    keys = [b.find_key(*split_name([n.sval for n in obj])) for obj in stmt.objects or ()]
+    if None in keys:
+        return frozenset()  # one is missing: the loop says so (or IF EXISTS skips it)
+    return frozenset(("relation", k) for k in keys if k is not None)
 
 
 def _drop_schema(
@@ -281,7 +258,7 @@ def _drop_schema(
             f'cannot drop schema "{name}": it holds "{inside[0]}" (use CASCADE)', source, 0
         )
     for key in inside:
-        b.forget_table(key)
+        depends.drop(b, ("relation", key), True, source)
     b.schemas.discard(name)
 
 
@@ -297,19 +274,6 @@ def create_schema(b: Builder, stmt: Any, source: SourceText) -> None:
 
 
 # -- columns and constraints (ALTER TABLE) ------------------------------------------------
-
-
-def drop_column(b: Builder, table: Table, name: str) -> Table:
-    # PostgreSQL drops the indexes and constraints that use the column with it.
-    b.indexes = [i for i in b.indexes if not (i.table == table.name and name in i.columns)]
-    return replace(
-        table,
-        columns=tuple(c for c in table.columns if c.name != name),
-        primary_key=() if name in table.primary_key else table.primary_key,
-        unique=tuple(u for u in table.unique if name not in u),
-        foreign_keys=tuple(f for f in table.foreign_keys if name not in f.columns),
-        checks=tuple(k for k in table.checks if name not in k.columns),
-    )
 
 
 def drop_constraint(b: Builder, table: Table, name: str) -> Table:

@@ -14,9 +14,9 @@ from typing import Any
 from pglast import ast as _ast
 from pglast.enums import ConstrType, ImportForeignSchemaType, ObjectType, TableLikeOption
 
-from codegen.catalog import checks
+from codegen.catalog import checks, depends
 from codegen.catalog.builder import Builder
-from codegen.catalog.model import Column, ForeignKey, Index, Table
+from codegen.catalog.model import Column, ForeignKey, Index, Table, ViewQuery
 from codegen.catalog.names import default_name, type_of
 from codegen.errors import CodegenError, SourceText, Unsupported
 from codegen.pgtypes import SERIALS
@@ -284,6 +284,7 @@ def create_index(b: Builder, stmt: Any, source: SourceText) -> None:
                 f'column "{col}" named in index does not exist', source, stmt.relation.location
             )
     names = tuple(c or "expr" for c in cols)
+    exprs = [e.expr for e in stmt.indexParams if e.expr is not None]
     b.indexes.append(
         Index(
             stmt.idxname or default_name(table.name.rpartition(".")[2], names, "idx"),
@@ -291,13 +292,14 @@ def create_index(b: Builder, stmt: Any, source: SourceText) -> None:
             cols,
             bool(stmt.unique),
             stmt.whereClause is not None,
+            checks.column_names([*exprs, stmt.whereClause]),
         )
     )
 
 
 def _query_columns(
     b: Builder, name: str, query: Any, aliases: Any, source: SourceText
-) -> tuple[Column, ...] | None:
+) -> ViewQuery | None:
     """The columns of a view's or CREATE TABLE AS's query, renamed by its column list.
     A query the analyzer cannot type leaves the relation untyped (None, the reason in
     `b.untyped`): only queries that read it fail, each saying why."""
@@ -305,24 +307,54 @@ def _query_columns(
     if b.view_columns is None:
         return None
     try:
-        cols = b.view_columns(b.freeze(), query, source)
+        analysed = b.view_columns(b.freeze(), query, source)
     except Unsupported as exc:  # PostgreSQL's own errors still fail the schema
         where = exc.location
         at = f" at {where[0]}:{where[1]}:{where[2]}" if where else ""
         b.untyped[name] = f"its query{at} cannot be typed: {exc.message}"
         b.tables.pop(name, None)
+        b.dependents.pop(name, None)
         return None
     names = [a.sval for a in aliases or ()]
-    return tuple(replace(c, name=names[i]) if i < len(names) else c for i, c in enumerate(cols))
+    cols = analysed.columns
+    renamed = (replace(c, name=names[i]) if i < len(names) else c for i, c in enumerate(cols))
+    return replace(analysed, columns=tuple(renamed))
 
 
 def create_view(b: Builder, stmt: Any, source: SourceText) -> None:
     name = b.rel_key(stmt.view, source)
     if (name in b.tables or name in b.untyped) and not stmt.replace:
         raise CodegenError(f'relation "{name}" already exists', source, stmt.view.location)
-    cols = _query_columns(b, name, stmt.query, stmt.aliases, source)
-    if cols is not None:
-        b.tables[name] = Table(name, cols, is_view=True, definition=b.statement)
+    view = _query_columns(b, name, stmt.query, stmt.aliases, source)
+    if view is None:
+        return
+    old = b.tables.get(name)
+    if old is not None:
+        _replaceable(old.columns, view.columns, source)
+    b.tables[name] = Table(name, view.columns, is_view=True, definition=b.statement)
+    b.dependents[name] = depends.Dependent("view", view.uses)
+
+
+def _replaceable(old: tuple[Column, ...], new: tuple[Column, ...], source: SourceText) -> None:
+    """CREATE OR REPLACE VIEW keeps the view's columns (names, types, order) and may only
+    add columns after them, as PostgreSQL requires."""
+    if len(new) < len(old):
+        raise CodegenError("cannot drop columns from view", source, 0)
+    for was, now in zip(old, new, strict=False):
+        if was.name != now.name:
+            raise CodegenError(
+                f'cannot change name of view column "{was.name}" to "{now.name}" (use ALTER '
+                "VIEW ... RENAME COLUMN ... to change name of view column instead)",
+                source,
+                0,
+            )
+        if was.type != now.type:
+            raise CodegenError(
+                f'cannot change data type of view column "{was.name}" from {was.type} to '
+                f"{now.type}",
+                source,
+                0,
+            )
 
 
 def import_foreign_schema(b: Builder, stmt: Any, source: SourceText) -> None:
@@ -347,10 +379,13 @@ def create_table_as(b: Builder, stmt: Any, source: SourceText) -> None:
         if stmt.if_not_exists:
             return
         raise CodegenError(f'relation "{name}" already exists', source, stmt.into.rel.location)
-    cols = _query_columns(b, name, stmt.query, stmt.into.colNames, source)
-    if cols is None:
+    view = _query_columns(b, name, stmt.query, stmt.into.colNames, source)
+    if view is None:
         return
+    cols = view.columns
     matview = stmt.objtype == ObjectType.OBJECT_MATVIEW
+    if matview:
+        b.dependents[name] = depends.Dependent("materialized view", view.uses)
     if not matview:
         cols = tuple(replace(c, not_null=False, has_default=False) for c in cols)
     b.tables[name] = Table(name, cols, is_view=matview, definition=b.statement if matview else "")

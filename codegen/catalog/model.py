@@ -54,6 +54,7 @@ class Index:
     columns: tuple[str | None, ...]  # None for an expression
     unique: bool
     partial: bool
+    uses: tuple[str, ...] = ()  # columns its expressions and predicate use, besides its keys
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,15 @@ def find_relation(
     return None
 
 
+@dataclass(frozen=True)
+class ViewQuery:
+    """A view's query analysed: its columns, and the relations, columns and types it uses
+    (`depends`: `("relation", key)`, `("column", key, name)`, `("type", key)`)."""
+
+    columns: tuple[Column, ...]
+    uses: frozenset[tuple[str, ...]] = frozenset()
+
+
 # A view's columns come from analysing its query, which is the next stage's job; the
 # pipeline passes that function in so the stages stay in order.
-ViewColumns = Callable[[Catalog, Any, SourceText], tuple[Column, ...]]
+ViewColumns = Callable[[Catalog, Any, SourceText], ViewQuery]
