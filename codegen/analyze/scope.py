@@ -407,14 +407,18 @@ def _nullify(entries: list[Entry], star: list[StarCol]) -> Entries:
 
 def _join(ctx: Context, item: ast.JoinExpr, scope: Scope) -> Entries:
     """`a JOIN b`: outer joins make the missing side nullable; USING and NATURAL merge
-    columns; the ON condition sees both sides."""
+    columns; the ON condition sees both sides. A LATERAL subquery, and a function in FROM
+    (always lateral, keyword or not), sees the left side of an INNER or LEFT join."""
     left, lstar = from_item(ctx, present(item.larg), scope)
     rarg = present(item.rarg)
+    jt = present(item.jointype)
     right_scope = scope
-    if isinstance(rarg, (ast.RangeSubselect, ast.RangeFunction)) and rarg.lateral:
+    lateral = isinstance(rarg, ast.RangeFunction) or (
+        isinstance(rarg, ast.RangeSubselect) and rarg.lateral
+    )
+    if lateral and jt in (JoinType.JOIN_INNER, JoinType.JOIN_LEFT):
         right_scope = Scope(entries=[*scope.entries, *left], parent=scope.parent, ctes=scope.ctes)
     right, rstar = from_item(ctx, rarg, right_scope)
-    jt = present(item.jointype)
     if jt in (JoinType.JOIN_RIGHT, JoinType.JOIN_FULL):
         left, lstar = _nullify(left, lstar)
     if jt in (JoinType.JOIN_LEFT, JoinType.JOIN_FULL):
