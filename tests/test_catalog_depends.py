@@ -57,7 +57,8 @@ CASES: dict[str, str] = {
     "column/foreign key: cascade": "DROP VIEW w, v;\nALTER TABLE t DROP COLUMN id CASCADE;",
     "column/index: expression and predicate": "CREATE INDEX t_expr ON t ((a + 1)) WHERE m = 'a';\n"
     "CREATE UNIQUE INDEX t_mb ON t (b) WHERE m IS NOT NULL;\nALTER TABLE t DROP COLUMN m;",
-    "column/index: a key column": "CREATE INDEX c_t ON c (t_id, id);\nALTER TABLE c DROP COLUMN id;",
+    "column/index: a key column": "CREATE INDEX c_t ON c (t_id, id);\n"
+    "ALTER TABLE c DROP COLUMN id;",
     "column type/view: selected": "ALTER TABLE t ALTER COLUMN a TYPE bigint;",
     "column type/view: filtered on": "ALTER TABLE t ALTER COLUMN b TYPE varchar(9);",
     "column type/view: not read": "ALTER TABLE t ALTER COLUMN m TYPE text;",
@@ -71,12 +72,10 @@ CASES: dict[str, str] = {
     "type/view: renamed type": "ALTER TABLE t DROP COLUMN m;\n"
     "CREATE VIEW k AS SELECT 'a'::mood AS m;\nALTER TYPE mood RENAME TO feeling;\n"
     "DROP TYPE feeling;",
-    "relation/index: a table's indexes go with it": "CREATE INDEX c_t ON c (t_id);\n"
-    "DROP TABLE c;",
+    "relation/index: a table's indexes go with it": "CREATE INDEX c_t ON c (t_id);\nDROP TABLE c;",
     "relation/view: drop schema cascade": "CREATE SCHEMA s;\nCREATE TABLE s.x (id int);\n"
     "CREATE VIEW vx AS SELECT id FROM s.x;\nDROP SCHEMA s CASCADE;",
-    "relation/view: renamed view keeps its dependents": "ALTER VIEW v RENAME TO vv;\n"
-    "DROP VIEW vv;",
+    "relation/view: renamed view keeps its dependents": "ALTER VIEW v RENAME TO vv;\nDROP VIEW vv;",
     "replace view: drops a column": "CREATE OR REPLACE VIEW v AS SELECT id FROM t;",
     "replace view: renames a column": "CREATE OR REPLACE VIEW v AS SELECT id, a AS x FROM t;",
     "replace view: changes a type": "CREATE OR REPLACE VIEW v AS SELECT id, b AS a FROM t;",

@@ -56,7 +56,7 @@ def statement(ctx: Context, stmt: ast.Node, scope: Scope) -> list[Col]:
     raise ctx.error(
         f"{_statement_name(stmt)} cannot be a query; use SELECT, INSERT, UPDATE, DELETE, MERGE or "
         "one of TRUNCATE, VACUUM, ANALYZE, NOTIFY, LISTEN, UNLISTEN, CALL, DO, "
-        "REFRESH MATERIALIZED VIEW, LOCK, SET, RESET, CREATE TEMP TABLE",
+        "REFRESH MATERIALIZED VIEW, LOCK, SET, RESET, CREATE TEMP TABLE/VIEW/SEQUENCE",
         location=0,
     )
 
