@@ -94,6 +94,7 @@ class Entry:
     # A table's own rows (not a view, subquery or CTE): its system columns (ctid, xmin,
     # xmax, ...) can be named; "outer" when an outer join may leave the row missing.
     rows: str = ""
+    outer: bool = False  # on the side of an outer join that may find no row
 
 
 @dataclass(frozen=True)

@@ -204,8 +204,9 @@ def table_cols(t: cat.Table) -> list[Col]:
     return [Col(c.name, c.type, not c.not_null, (t.name, c.name)) for c in t.columns]
 
 
-def whole_table(catalog: cat.Catalog, cols: Sequence[Col]) -> str | None:
-    """The table whose model these columns are, if they are exactly its columns."""
+def whole_table(catalog: cat.Catalog, cols: Sequence[Col], outer: bool = False) -> str | None:
+    """The table whose model these columns are, if they are exactly its columns (`outer`:
+    an outer join may have made any of them nullable)."""
     if not cols or cols[0].origin is None:
         return None
     t = catalog.tables.get(cols[0].origin[0])
@@ -216,10 +217,19 @@ def whole_table(catalog: cat.Catalog, cols: Sequence[Col]) -> str | None:
             col.origin != (t.name, tcol.name)
             or col.name != tcol.name
             or col.type != tcol.type
-            or col.nullable != (not tcol.not_null)
+            or (col.nullable != (not tcol.not_null) and not outer)
         ):
             return None
     return t.name
+
+
+def embedded(ctx: Context, e: Entry, ref: ast.ColumnRef) -> list[Col]:
+    """`sqlc.embed(t)`: t's columns, nested as t's model; of an outer-joined table the
+    model is optional, None when the join found no row."""
+    outer = e.outer
+    if e.table is None or whole_table(ctx.catalog, e.cols, outer) is None:
+        raise ctx.error(f"sqlc.embed({e.alias}) needs a table (or a view) as it is", ref)
+    return [replace(c, embed=e.alias, embed_optional=outer) for c in e.cols]
 
 
 def with_clause(ctx: Context, clause: ast.WithClause | None, scope: Scope) -> None:
@@ -399,7 +409,9 @@ def _function_columns(
 def _nullify(entries: list[Entry], star: list[StarCol]) -> Entries:
     """The side of an outer join that may be missing: every column nullable."""
     out = [
-        replace(e, cols=[replace(c, nullable=True) for c in e.cols], rows=e.rows and "outer")
+        replace(
+            e, cols=[replace(c, nullable=True) for c in e.cols], rows=e.rows and "outer", outer=True
+        )
         for e in entries
     ]
     return out, [replace(m, col=replace(m.col, nullable=True)) for m in star]

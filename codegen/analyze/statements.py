@@ -250,12 +250,9 @@ def _star(ctx: Context, ref: ast.ColumnRef, scope: Scope) -> list[Col]:
         return [m.col for m in scope.star]
     qual = sval(fields[-2])
     e = sc.entry(ctx, scope, qual, ref)
-    embed = qual if qual in ctx.embeds else None
-    if embed and (e.table is None or sc.whole_table(ctx.catalog, e.cols) is None):
-        raise ctx.error(f"sqlc.embed({qual}) needs a table that is not outer-joined", ref)
     written = ".".join(stars.quote_ident(sval(f)) for f in fields[:-1])
     stars.record(ctx, ref, [(written, c.name) for c in e.cols], quoted=True)
-    return [replace(c, embed=embed) for c in e.cols]
+    return sc.embedded(ctx, e, ref) if qual in ctx.embeds else e.cols
 
 
 def _returning(

@@ -216,8 +216,13 @@ def _row_fields(
         assert c.origin is not None
         model = naming.class_name(c.origin[0], config.rename)
         imports.model(model)
-        fields.append(Field(naming.field_name(c.embed), model))
-        parts.append(f"make_row({model}, {{r}}[{i}:{j}])")
+        made = f"make_row({model}, {{r}}[{i}:{j}])"
+        if c.embed_optional:  # outer-joined: None when the join found no row
+            made = f"{made} if any(v is not None for v in {{r}}[{i}:{j}]) else None"
+        fields.append(
+            Field(naming.field_name(c.embed), model + (" | None" if c.embed_optional else ""))
+        )
+        parts.append(made)
         i = j
     names = [f.name for f in fields]
     if len(set(names)) != len(names):
