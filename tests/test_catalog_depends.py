@@ -73,6 +73,10 @@ CASES: dict[str, str] = {
     "CREATE VIEW k AS SELECT 'a'::mood AS m;\nALTER TYPE mood RENAME TO feeling;\n"
     "DROP TYPE feeling;",
     "relation/index: a table's indexes go with it": "CREATE INDEX c_t ON c (t_id);\nDROP TABLE c;",
+    "relation/partition: dropped with the partitioned table": "CREATE TABLE p (k int UNIQUE) "
+    "PARTITION BY LIST (k);\nCREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);\n"
+    "CREATE TABLE p2 (k int);\nALTER TABLE p ATTACH PARTITION p2 FOR VALUES IN (2);\n"
+    "DROP TABLE p;",
     "relation/view: drop schema cascade": "CREATE SCHEMA s;\nCREATE TABLE s.x (id int);\n"
     "CREATE VIEW vx AS SELECT id FROM s.x;\nDROP SCHEMA s CASCADE;",
     "relation/view: renamed view keeps its dependents": "ALTER VIEW v RENAME TO vv;\nDROP VIEW vv;",

@@ -368,17 +368,9 @@ def _arbiter(ctx: Context, infer: ast.InferClause, t: cat.Table) -> None:
     elems = infer.indexElems or ()
     if not elems or any(e.name is None for e in elems):
         return  # ON CONSTRAINT name, or an expression index: not modelled, left to the server
-    wanted = {present(e.name) for e in elems}
-    keys = [set(k) for k in (t.primary_key, *t.unique) if k]
-    keys += [
-        {c for c in i.columns if c is not None}
-        for i in ctx.catalog.indexes
-        if i.table == t.name
-        and i.unique
-        and None not in i.columns  # an expression index matches no plain column list
-        and (not i.partial or infer.whereClause is not None)
-    ]
-    if wanted not in keys:
+    wanted = frozenset[str | None](present(e.name) for e in elems)
+    keys = ctx.catalog.arbiters(t.name)  # an expression index matches no plain column list
+    if not any(k == wanted and (not partial or infer.whereClause) for k, partial in keys):
         raise ctx.error(
             "there is no unique or exclusion constraint matching the ON CONFLICT "
             f"specification ({', '.join(present(e.name) for e in elems)})",

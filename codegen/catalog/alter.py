@@ -18,8 +18,8 @@ from pglast.enums import DropBehavior, ObjectType
 
 from codegen.catalog import change, checks, create, depends
 from codegen.catalog.builder import Builder
-from codegen.catalog.model import Column, Table
-from codegen.catalog.names import type_of
+from codegen.catalog.model import Column, Index, Table
+from codegen.catalog.names import default_name, type_of
 from codegen.errors import CodegenError, SourceText
 
 # (builder, table, subcommand, source, location of the table name) -> the changed table
@@ -106,6 +106,31 @@ def _set_generated(col: Column, options: Any) -> Column:
     return col
 
 
+def _attach(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
+    """ATTACH PARTITION: the partition has the parent's keys and indexes from now on."""
+    child = b.table(cmd.def_.name, source)
+    assert child is not None
+    b.tables[child.name] = replace(child, partition_of=table.name)
+    return table
+
+
+def _detach(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
+    """DETACH PARTITION: the partition keeps its copies of the parent's keys and unique
+    indexes, now its own."""
+    b.tables[table.name] = table
+    child = b.table(cmd.def_.name, source)
+    assert child is not None
+    keys = b.freeze().arbiters(table.name)
+    bare = child.name.rpartition(".")[2]
+    for cols, partial in keys:
+        names = sorted(c or "expr" for c in cols)
+        b.indexes.append(
+            Index(default_name(bare, names, "idx"), child.name, tuple(cols), True, partial)
+        )
+    b.tables[child.name] = replace(child, partition_of="")
+    return table
+
+
 _retyped = _changes_column(
     lambda b, c, cmd, s: replace(
         c, type=type_of(b, cmd.def_.typeName, s), modifiers=checks.type_modifiers(cmd.def_.typeName)
@@ -182,8 +207,8 @@ ALTER_TABLE: dict[At, AlterHandler] = {
     At.AT_DropInherit: _no_effect,
     At.AT_AddOf: _no_effect,
     At.AT_DropOf: _no_effect,
-    At.AT_AttachPartition: _no_effect,
-    At.AT_DetachPartition: _no_effect,
+    At.AT_AttachPartition: _attach,
+    At.AT_DetachPartition: _detach,
     At.AT_DetachPartitionFinalize: _no_effect,
     # -- PostgreSQL creates these itself while executing other commands; the parser never
     # produces them from SQL text.

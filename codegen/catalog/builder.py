@@ -118,6 +118,8 @@ class Builder:
         del self.tables[table.name]
         self.tables[new] = replace(table, name=new)
         for other in list(self.tables.values()):
+            if other.partition_of == table.name:
+                self.tables[other.name] = other = replace(other, partition_of=new)
             if any(f.ref_table == table.name for f in other.foreign_keys):
                 fks = tuple(
                     replace(f, ref_table=new) if f.ref_table == table.name else f

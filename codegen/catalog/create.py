@@ -47,6 +47,8 @@ def create_table(b: Builder, stmt: Any, source: SourceText) -> None:
         found = b.table(parent, source)
         assert found is not None
         table = _inherit(table, found)
+        if stmt.partbound is not None:
+            table = replace(table, partition_of=found.name)
     elements = stmt.tableElts or ()
     for elt in elements:
         if isinstance(elt, ast.ColumnDef):
@@ -112,8 +114,14 @@ def _like(b: Builder, table: Table, like: Any, source: SourceText) -> Table:
 
 
 def _copy_keys(b: Builder, table: Table, source_table: Table) -> Table:
-    """LIKE ... INCLUDING INDEXES: the primary key and unique constraints come along."""
+    """LIKE ... INCLUDING INDEXES: the primary key, unique constraints and the other
+    indexes (unique or not, on expressions, partial) come along."""
     bare = table.name.rpartition(".")[2]
+    constraints = {source_table.primary_key, *source_table.unique}
+    own = [i for i in b.indexes if i.table == source_table.name]
+    for i in [i for i in own if i.columns not in constraints]:
+        name = default_name(bare, (c or "expr" for c in i.columns), "idx")
+        b.indexes.append(replace(i, name=name, table=table.name))
     if source_table.primary_key:
         table = replace(table, primary_key=source_table.primary_key)
         b.indexes.append(Index(f"{bare}_pkey", table.name, source_table.primary_key, True, False))

@@ -68,6 +68,10 @@ def _columns_of_type(b: Builder, obj: Obj) -> list[Obj]:
     return [("column", t.name, c.name) for t in tables for c in t.columns if c.type in gone]
 
 
+def _partitions_of(b: Builder, obj: Obj) -> list[Obj]:
+    return [("relation", t.name) for t in b.tables.values() if t.partition_of == obj[1]]
+
+
 @dataclass(frozen=True)
 class Rule:
     target: str  # the kind of object that goes ("column type": whose type changes)
@@ -80,6 +84,7 @@ RULES: tuple[Rule, ...] = (
     Rule("relation", "view", _views_using, "cascade"),
     Rule("relation", "foreign key", _foreign_keys_to, "cascade"),
     Rule("relation", "index", _indexes_on, "auto"),
+    Rule("relation", "partition", _partitions_of, "auto"),
     Rule("column", "view", _views_using, "cascade"),
     Rule("column", "foreign key", _foreign_keys_to, "cascade"),
     Rule("column", "index", _indexes_on, "auto"),

@@ -67,6 +67,9 @@ class Table:
     is_view: bool = False
     checks: tuple[Check, ...] = ()
     definition: str = ""  # a view's CREATE statement, as written in its migration
+    # PARTITION OF / ATTACH PARTITION: the parent, whose keys and indexes PostgreSQL gives
+    # every partition (those made later too)
+    partition_of: str = ""
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
@@ -112,6 +115,19 @@ class Catalog:
         if key is None:
             return None
         return self.tables.get(key) or Table(key, SEQUENCE_COLUMNS)
+
+    def arbiters(self, name: str) -> list[tuple[frozenset[str | None], bool]]:
+        """The unique keys of relation `name` that ON CONFLICT (cols) may name, as (columns,
+        partial): its primary key, unique constraints and unique indexes (None for an
+        expression), and those of the table it is a partition of, which it has too."""
+        t = self.tables.get(name)
+        if t is None:
+            return []
+        keys = [(frozenset[str | None](k), False) for k in (t.primary_key, *t.unique) if k]
+        keys += [
+            (frozenset(i.columns), i.partial) for i in self.indexes if i.table == name and i.unique
+        ]
+        return keys + (self.arbiters(t.partition_of) if t.partition_of else [])
 
     def why_untyped(self, schema: str | None, name: str) -> str | None:
         """Why the view `schema.name` (or `name` on the search_path) has no known columns,
