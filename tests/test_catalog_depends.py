@@ -77,6 +77,25 @@ CASES: dict[str, str] = {
     "PARTITION BY LIST (k);\nCREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);\n"
     "CREATE TABLE p2 (k int);\nALTER TABLE p ATTACH PARTITION p2 FOR VALUES IN (2);\n"
     "DROP TABLE p;",
+    "type/column: declared with a domain": "CREATE DOMAIN pos AS int CHECK (VALUE > 0);\n"
+    "CREATE TABLE dd (id int, a pos, b pos[]);\nDROP DOMAIN pos;",
+    "type/column: a domain, cascade": "CREATE DOMAIN pos AS int CHECK (VALUE > 0);\n"
+    "CREATE TABLE dd (id int, a pos);\nALTER DOMAIN pos RENAME TO positive;\n"
+    "DROP DOMAIN positive CASCADE;",
+    "type/type: a domain over it": "ALTER TABLE t DROP COLUMN m;\nCREATE DOMAIN m2 AS mood;\n"
+    "DROP TYPE mood;",
+    "type/type: a composite type's field": "ALTER TABLE t DROP COLUMN m;\n"
+    "CREATE TYPE pair AS (x int, m mood);\nDROP TYPE mood;",
+    "type/type: a range over it": "CREATE DOMAIN d AS float8;\nCREATE TYPE dr AS RANGE "
+    "(subtype = d);\nDROP DOMAIN d;",
+    "type/type: cascade drops them and their columns": "ALTER TABLE t DROP COLUMN m;\n"
+    "CREATE DOMAIN m2 AS mood;\nCREATE TABLE dm (id int, x m2, y mood[]);\n"
+    "DROP TYPE mood CASCADE;",
+    "type/function: an argument": "ALTER TABLE t DROP COLUMN m;\n"
+    "CREATE FUNCTION f(mood) RETURNS int LANGUAGE sql AS 'SELECT 1';\nDROP TYPE mood;",
+    "type/function: the result, cascade": "ALTER TABLE t DROP COLUMN m;\n"
+    "CREATE FUNCTION g() RETURNS mood LANGUAGE sql AS 'SELECT ''a''::mood';\n"
+    "DROP TYPE mood CASCADE;\nCREATE FUNCTION g() RETURNS int LANGUAGE sql AS 'SELECT 1';",
     "relation/view: drop schema cascade": "CREATE SCHEMA s;\nCREATE TABLE s.x (id int);\n"
     "CREATE VIEW vx AS SELECT id FROM s.x;\nDROP SCHEMA s CASCADE;",
     "relation/view: renamed view keeps its dependents": "ALTER VIEW v RENAME TO vv;\nDROP VIEW vv;",

@@ -19,7 +19,7 @@ from pglast.enums import DropBehavior, ObjectType
 from codegen.catalog import change, checks, create, depends
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Column, Index, Table
-from codegen.catalog.names import default_name, type_of
+from codegen.catalog.names import declared_domain, default_name, type_of
 from codegen.errors import CodegenError, SourceText
 
 # (builder, table, subcommand, source, location of the table name) -> the changed table
@@ -133,7 +133,10 @@ def _detach(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) ->
 
 _retyped = _changes_column(
     lambda b, c, cmd, s: replace(
-        c, type=type_of(b, cmd.def_.typeName, s), modifiers=checks.type_modifiers(cmd.def_.typeName)
+        c,
+        type=type_of(b, cmd.def_.typeName, s),
+        modifiers=checks.type_modifiers(cmd.def_.typeName),
+        domain=declared_domain(b, cmd.def_.typeName),
     )
 )
 

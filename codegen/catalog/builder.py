@@ -33,6 +33,9 @@ class Builder:
         self.functions: dict[str, list[Func]] = {}  # key -> overloads
         self.domains: dict[str, str] = {}  # domain -> base type
         self.composites: set[str] = set()
+        # the types a user type is made of: a composite's fields, a range's subtype (as
+        # declared: a domain, not its base), for the dependency rules
+        self.type_parts: dict[str, tuple[str, ...]] = {}
         self.extensions: set[str] = set()  # CREATE EXTENSION, of those dumped
         self.sequences: set[str] = set()  # keyed like relations
         # views (and CREATE TABLE AS) whose query the analyzer cannot type: key -> why;

@@ -15,7 +15,14 @@ from pglast.enums import DropBehavior, ObjectType
 from codegen.catalog import checks, depends, routines
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Enum, Table, find_relation
-from codegen.catalog.names import find_type_key, multirange_name, split_name, type_key, type_of
+from codegen.catalog.names import (
+    declared_domain,
+    find_type_key,
+    multirange_name,
+    split_name,
+    type_key,
+    type_of,
+)
 from codegen.errors import CodegenError, SourceText
 from codegen.pgtypes import array_key
 
@@ -47,7 +54,7 @@ def rename(b: Builder, stmt: Any, source: SourceText) -> None:
                 f'column "{stmt.subname}" does not exist', source, stmt.relation.location
             )
         _rename_column(b, table, stmt.subname, stmt.newname)
-    elif kind == ObjectType.OBJECT_TYPE:
+    elif kind in (ObjectType.OBJECT_TYPE, ObjectType.OBJECT_DOMAIN):
         old = _user_type(b, [n.sval for n in stmt.object])
         if old is not None:
             schema, dot, _ = old.rpartition(".")
@@ -160,11 +167,15 @@ def _rename_type(b: Builder, old: str, new: str) -> None:
     elif old in b.multiranges:
         b.multiranges[new] = b.multiranges.pop(old)
     elif old in b.domains:
-        b.domains[new] = b.domains.pop(old)  # columns hold the base type: nothing follows
+        b.domains[new] = b.domains.pop(old)  # columns hold the base type, and its name
+        for table in list(b.tables.values()):
+            cols = tuple(replace(c, domain=new) if c.domain == old else c for c in table.columns)
+            b.tables[table.name] = replace(table, columns=cols)
         return
     elif old in b.composites:
         b.composites.discard(old)
         b.composites.add(new)
+        b.type_parts[new] = b.type_parts.pop(old, ())
     else:
         return
     depends.renamed(b, ("type", old), ("type", new))
@@ -227,7 +238,8 @@ def drop(b: Builder, stmt: Any, source: SourceText) -> None:
             routines.drop_extension(b, obj.sval)
         elif kind == ObjectType.OBJECT_DOMAIN:
             key = find_type_key(b.types, [n.sval for n in obj.names], b.domains)
-            b.domains.pop(key or "", None)
+            if key is not None:
+                depends.drop(b, ("type", key), cascade, source)
         elif kind == ObjectType.OBJECT_INDEX:
             name = obj[-1].sval
             b.indexes = [i for i in b.indexes if i.name != name]
@@ -330,6 +342,7 @@ def create_range(b: Builder, stmt: Any, source: SourceText) -> None:
         raise CodegenError(f'range type "{name}": subtype is required', source, 0)
     multi = params.get("multirange_type_name")
     b.ranges[name] = type_of(b, subtype, source)
+    b.type_parts[name] = (declared_domain(b, subtype) or b.ranges[name],)
     schema, _, bare = name.rpartition(".")
     multi_names = [n.sval for n in multi.names] if multi is not None else []
     if not multi_names:

@@ -17,7 +17,7 @@ from pglast.enums import ConstrType, ImportForeignSchemaType, ObjectType, TableL
 from codegen.catalog import checks, depends
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Column, ForeignKey, Index, Table, ViewQuery
-from codegen.catalog.names import default_name, type_of
+from codegen.catalog.names import declared_domain, default_name, type_of
 from codegen.errors import CodegenError, SourceText, Unsupported
 from codegen.pgtypes import SERIALS
 
@@ -163,7 +163,9 @@ def add_column(b: Builder, table: Table, col: Any, source: SourceText) -> Table:
     raw = col.typeName.names[-1].sval
     typ = type_of(b, col.typeName, source)
     mods = checks.type_modifiers(col.typeName)
-    column = _flags(col, Column(col.colname, typ, raw in SERIALS, raw in SERIALS, modifiers=mods))
+    domain = declared_domain(b, col.typeName)
+    column = Column(col.colname, typ, raw in SERIALS, raw in SERIALS, modifiers=mods, domain=domain)
+    column = _flags(col, column)
     return _column_keys(b, replace(table, columns=(*table.columns, column)), col, source)
 
 

@@ -1,7 +1,8 @@
 """What depends on what, and what PostgreSQL does to a dependent: one table of rules.
 
 An object is a tuple: `("relation", key)`, `("column", key, name)`, `("type", key)`,
-`("index", name)` or `("foreign key", table key, constraint name)`. A view or materialized
+`("index", name)`, `("foreign key", table key, constraint name)` or `("function", key,
+*argument types)`. A view or materialized
 view records, when it is created, the objects its query uses (the analyzer reports the
 relations and columns it resolved and the types of its casts and of its columns), so a
 dependency follows the object through renames, as PostgreSQL's (by OID) does.
@@ -62,10 +63,35 @@ def _indexes_on(b: Builder, obj: Obj) -> list[Obj]:
 
 
 def _columns_of_type(b: Builder, obj: Obj) -> list[Obj]:
-    """Tables' columns of the type (a view's columns are the view's own dependencies)."""
+    """Tables' columns of the type, or declared with the domain (a view's columns are the
+    view's own dependencies)."""
     gone = type_and_arrays(b, obj[1])
     tables = [t for t in b.tables.values() if t.name not in b.dependents]
-    return [("column", t.name, c.name) for t in tables for c in t.columns if c.type in gone]
+    return [
+        ("column", t.name, c.name)
+        for t in tables
+        for c in t.columns
+        if (c.type in gone and obj[1] not in b.domains) or c.domain == obj[1]
+    ]
+
+
+def _types_over(b: Builder, obj: Obj) -> list[Obj]:
+    """Domains over the type, ranges of it, composite types with a field of it."""
+    gone = type_and_arrays(b, obj[1])
+    over = [d for d, base in b.domains.items() if base in gone and d != obj[1]]
+    over += [t for t, parts in b.type_parts.items() if gone & set(parts)]
+    return [("type", t) for t in over]
+
+
+def _functions_using(b: Builder, obj: Obj) -> list[Obj]:
+    """Functions taking or returning the type."""
+    gone = type_and_arrays(b, obj[1])
+    return [
+        ("function", key, *f.args)
+        for key, overloads in b.functions.items()
+        for f in overloads
+        if gone & {f.ret, *f.args}
+    ]
 
 
 def _partitions_of(b: Builder, obj: Obj) -> list[Obj]:
@@ -90,6 +116,8 @@ RULES: tuple[Rule, ...] = (
     Rule("column", "index", _indexes_on, "auto"),
     Rule("type", "column", _columns_of_type, "cascade"),
     Rule("type", "view", _views_using, "cascade"),
+    Rule("type", "type", _types_over, "cascade"),
+    Rule("type", "function", _functions_using, "cascade"),
     Rule("column type", "view", _views_using, "refuse"),
 )
 
@@ -110,6 +138,8 @@ def describe(b: Builder, obj: Obj) -> str:
         return f"column {obj[2]} of {describe(b, ('relation', obj[1]))}"
     if kind == "foreign key":
         return f"constraint {obj[2]} on table {obj[1]}"
+    if kind == "function":
+        return f"function {obj[1]}({', '.join(obj[2:])})"
     return f"{kind} {obj[1]}"
 
 
@@ -175,7 +205,17 @@ def _remove_type(b: Builder, obj: Obj) -> None:
         del b.multiranges[m]
     b.ranges.pop(obj[1], None)
     b.enums.pop(obj[1], None)
+    b.domains.pop(obj[1], None)
     b.composites.discard(obj[1])
+    b.type_parts.pop(obj[1], None)
+
+
+def _remove_function(b: Builder, obj: Obj) -> None:
+    kept = [f for f in b.functions.get(obj[1], ()) if f.args != obj[2:]]
+    if kept:
+        b.functions[obj[1]] = kept
+    else:
+        b.functions.pop(obj[1], None)
 
 
 def _remove_index(b: Builder, obj: Obj) -> None:
@@ -194,6 +234,7 @@ _REMOVE: dict[str, Callable[[Builder, Obj], None]] = {
     "type": _remove_type,
     "index": _remove_index,
     "foreign key": _remove_foreign_key,
+    "function": _remove_function,
 }
 
 

@@ -24,6 +24,7 @@ class Column:
     # or "expression" (AS (...) STORED: never written); "" for a column one may write.
     generated: str = ""
     modifiers: str = ""  # the type's modifiers as declared: "(3)" for char(3), "(12,2)"
+    domain: str = ""  # the domain the column is declared with (`type` is its base type)
 
 
 @dataclass(frozen=True)

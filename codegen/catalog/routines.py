@@ -132,9 +132,9 @@ def create_domain(b: Builder, stmt: Any, source: SourceText) -> None:
 def create_composite(b: Builder, stmt: Any, source: SourceText) -> None:
     rv = stmt.typevar
     name = type_key(b, [n for n in (rv.schemaname, rv.relname) if n], source)
-    for col in stmt.coldeflist or ():
-        type_of(b, col.typeName, source)  # every field's type must exist
+    fields = [type_of(b, col.typeName, source) for col in stmt.coldeflist or ()]
     b.composites.add(name)
+    b.type_parts[name] = tuple(fields)  # a field's type cannot go while it is used
 
 
 def create_extension(b: Builder, stmt: Any, source: SourceText) -> None:
