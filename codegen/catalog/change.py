@@ -110,14 +110,19 @@ def _rename_function(b: Builder, stmt: Any, source: SourceText) -> None:
 def _move_function(
     b: Builder, obj: Any, schema: str, source: SourceText, name: str | None = None
 ) -> None:
-    """The overload `obj` names, moved to `schema` (and renamed to `name`)."""
+    """The overload `obj` names, moved to `schema` (and renamed to `name`); the views that
+    call it follow."""
     key = routines.function_key(b, [n.sval for n in obj.objname], source)
-    before = list(b.functions.get(key, ()))
-    routines.drop_function(b, obj, source)
-    moved = [f for f in before if f not in b.functions.get(key, ())]
+    named = set(routines.overloads(b, obj, source))
+    moved = [f for f in b.functions.get(key, ()) if ("function", key, *f.args) in named]
+    b.functions[key] = [f for f in b.functions.get(key, ()) if f not in moved]
+    if not b.functions[key]:
+        del b.functions[key]
     new_name = name or key.rpartition(".")[2]
     new = routines.function_key(b, [schema, new_name], source)
     b.functions[new] = [*b.functions.get(new, ()), *(replace(f, name=new_name) for f in moved)]
+    for f in moved:
+        depends.renamed(b, ("function", key, *f.args), ("function", new, *f.args))
 
 
 def _rename_column(b: Builder, table: Table, old: str, new: str) -> None:
@@ -233,7 +238,8 @@ def drop(b: Builder, stmt: Any, source: SourceText) -> None:
             if key is not None:
                 depends.drop(b, ("type", key), cascade, source)
         elif kind in _ROUTINES:
-            routines.drop_function(b, obj, source)
+            for overload in routines.overloads(b, obj, source):
+                depends.drop(b, overload, cascade, source)
         elif kind == ObjectType.OBJECT_EXTENSION:
             routines.drop_extension(b, obj.sval)
         elif kind == ObjectType.OBJECT_DOMAIN:

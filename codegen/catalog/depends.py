@@ -2,10 +2,10 @@
 
 An object is a tuple: `("relation", key)`, `("column", key, name)`, `("type", key)`,
 `("index", name)`, `("foreign key", table key, constraint name)` or `("function", key,
-*argument types)`. A view or materialized
-view records, when it is created, the objects its query uses (the analyzer reports the
-relations and columns it resolved and the types of its casts and of its columns), so a
-dependency follows the object through renames, as PostgreSQL's (by OID) does.
+*argument types)`. A view or materialized view records, when it is created, the objects
+its query uses (the analyzer reports the relations and columns it resolved and the types
+of its casts and of its columns); renames rewrite those records (`renamed`), so a
+dependency follows its object as PostgreSQL's (by OID) does.
 
 `RULES` says, for each kind of object that goes or changes, where its dependents are and
 what becomes of them, as PostgreSQL's pg_depend has it: "cascade" (the statement is
@@ -118,6 +118,7 @@ RULES: tuple[Rule, ...] = (
     Rule("type", "view", _views_using, "cascade"),
     Rule("type", "type", _types_over, "cascade"),
     Rule("type", "function", _functions_using, "cascade"),
+    Rule("function", "view", _views_using, "cascade"),
     Rule("column type", "view", _views_using, "refuse"),
 )
 
@@ -211,6 +212,7 @@ def _remove_type(b: Builder, obj: Obj) -> None:
 
 
 def _remove_function(b: Builder, obj: Obj) -> None:
+    """One overload: `obj` is ("function", key, *its argument types)."""
     kept = [f for f in b.functions.get(obj[1], ()) if f.args != obj[2:]]
     if kept:
         b.functions[obj[1]] = kept
