@@ -57,7 +57,7 @@ def _shape_text(toks: list[Tok]) -> str:
         after = toks[k - 1].text if k > 0 else ""
         named = after.endswith("@") or after == "::" or t.name == "PARAM"
         named = named or (after == "(" and toks[k - 2].text.lower() != "in")
-        words.append("n" if named else "@" if t.text.endswith("@") else t.text.lower())
+        words.append("n" if named else t.text.lower())
     return " ".join(words)
 
 
@@ -125,7 +125,7 @@ def _expected(case: str) -> Any:
 def test_the_suite_has_shapes_of_every_marker_kind() -> None:
     shapes = {b.shape for b in BOUNDARIES}
     kinds = ("sqlc . arg ( n )", "sqlc . narg ( n )", "in ( sqlc . slice ( n ) )")
-    for kind in (*kinds, "not in (", "any (", "@ n", "@ n :: n", "n"):
+    for kind in (*kinds, "not in (", "any (", "sqlc . embed", "@ n", "=@ n", "@ n :: n", "n"):
         assert any(s.startswith(kind) for s in shapes), (kind, sorted(shapes))
 
 
