@@ -735,9 +735,12 @@ def test_sqlc_embed() -> None:
     assert a.model is None
 
 
-def test_sqlc_embed_of_an_outer_joined_table_is_an_error() -> None:
-    with pytest.raises(CodegenError, match=r"sqlc.embed\(b\) needs a table that is not outer"):
-        run("SELECT sqlc.embed(a), sqlc.embed(b) FROM authors a LEFT JOIN books b ON true")
+def test_sqlc_embed_of_an_outer_joined_table_is_optional() -> None:
+    a = run("SELECT sqlc.embed(a), sqlc.embed(b) FROM authors a LEFT JOIN books b ON true")
+    optional = {c.embed: c.embed_optional for c in a.columns}
+    assert optional == {"a": False, "b": True}
+    with pytest.raises(CodegenError, match=r"sqlc.embed\(s\) needs a table \(or a view\)"):
+        run("SELECT sqlc.embed(s) FROM (SELECT 1 AS x) s")
 
 
 def test_copyfrom_columns_in_parameter_order() -> None:

@@ -64,12 +64,17 @@ def analyze(query: Query, catalog: cat.Catalog) -> Analysis:
     )
 
 
-def view_columns(
-    catalog: cat.Catalog, query: ast.Node, source: SourceText
-) -> tuple[cat.Column, ...]:
-    """Columns of `CREATE VIEW ... AS query`, for the catalog stage."""
-    cols = statements.statement(Context(catalog, None, source), query, Scope())
-    return tuple(cat.Column(c.name, c.type, not c.nullable) for c in cols)
+def view_columns(catalog: cat.Catalog, query: ast.Node, source: SourceText) -> cat.ViewQuery:
+    """Columns of `CREATE VIEW ... AS query`, and what it uses, for the catalog stage: the
+    relations, columns (those `*` stands for too) and types of casts and of its columns."""
+    ctx = Context(catalog, None, source)
+    cols = statements.statement(ctx, query, Scope())
+    used: set[tuple[str, ...]] = {("type", c.type) for c in cols}
+    used |= {("column", *c.origin) for c in cols if c.origin is not None}
+    return cat.ViewQuery(
+        tuple(cat.Column(c.name, c.type, not c.nullable) for c in cols),
+        frozenset(ctx.used | used),
+    )
 
 
 def _unique_names(cols: list[Col]) -> list[Col]:

@@ -94,3 +94,11 @@ def check(
         f'column "{col.name}" is of type {col.type} but the expression is of type {got.type}',
         node if location_of(node) is not None or near is None else near,
     )
+
+
+def to_bigint(ctx: Context, got: Typed, clause: str, node: ast.Node) -> None:
+    """LIMIT and OFFSET take a bigint: PostgreSQL converts their argument by assignment
+    (`LIMIT 2.5` rounds), and refuses a type that does not convert (`LIMIT @n::text`)."""
+    if got.type is None or assignable(ctx.types, got.type, "int8"):
+        return
+    raise ctx.error(f"argument of {clause} must be type bigint, not type {got.type}", node)

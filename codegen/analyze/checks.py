@@ -19,8 +19,18 @@ from codegen.parse import Query
 
 
 def returns_rows(query: Query, cols: list[Col]) -> None:
-    """A command that returns rows (`:one`, `:many`, ...) on a statement without any."""
+    """A command that returns rows (`:one`, `:many`, ...) on a statement without any. A
+    SELECT with an empty select list (`SELECT FROM t WHERE ...`) does return rows, of no
+    columns: all they say is how many there are, so the error says how to ask for that."""
     command = Command(query.command)
+    if command.returns_rows and not cols and isinstance(query.stmt, ast.SelectStmt):
+        raise CodegenError(
+            f"{query.name}: this SELECT has no columns: PostgreSQL returns rows of no columns, "
+            f"which :{command} has nothing to read from; use :execrows for how many rows "
+            "there are, or :one on SELECT EXISTS (SELECT FROM ...) for whether there is one",
+            query.source,
+            query.name_offset,
+        )
     if command.returns_rows and not cols:
         raise CodegenError(
             f"{query.name}: :{command} needs a statement that returns rows "

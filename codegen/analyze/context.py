@@ -53,6 +53,9 @@ class Context:
     param_typed_at: dict[int, int] = field(default_factory=dict)  # the use that typed it
     # `*` / `t.*` at a location in query.sql -> its explicit column list (`stars`)
     star_edits: dict[int, tuple[str, ...] | None] = field(default_factory=dict)
+    # the relations, columns and types the statement uses: a view's dependencies
+    # (`catalog.depends`), as `("relation", key)`, `("column", key, name)`, `("type", key)`
+    used: set[tuple[str, ...]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.types = self.catalog.types
@@ -91,6 +94,7 @@ class Entry:
     # A table's own rows (not a view, subquery or CTE): its system columns (ctid, xmin,
     # xmax, ...) can be named; "outer" when an outer join may leave the row missing.
     rows: str = ""
+    outer: bool = False  # on the side of an outer join that may find no row
 
 
 @dataclass(frozen=True)

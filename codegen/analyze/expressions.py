@@ -99,6 +99,7 @@ def _const(ctx: Context, node: ast.A_Const, scope: Scope, want: Want) -> Typed:
 @rule(ast.TypeCast)
 def _type_cast(ctx: Context, node: ast.TypeCast, scope: Scope, want: Want) -> Typed:
     target = cat.type_name(node.typeName, ctx.types, ctx.type_source)
+    ctx.used.add(("type", target))
     inner = expr(ctx, present(node.arg), scope, Typed(target, False), hint=want.hint)
     return Typed(target, inner.nullable)
 

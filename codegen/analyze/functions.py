@@ -55,6 +55,7 @@ def call(
         narrowed = [c for c in choices if c.ret == expect.type]
         choices = narrowed or choices
     choice = pick(ctx, choices, name, node, actual)
+    _used(ctx, key, choice)
     if choice.returns_set and not allow_set and name not in nullability.SELECT_LIST_SETS:
         raise ctx.error(f"set-returning function {name}() belongs in FROM", node)
     for arg, t, declared in zip(values, typed, choice.arg_types, strict=True):
@@ -68,6 +69,14 @@ def call(
     )
     ranged = any(ctx.types.range_elem(t.type or "") is not None for t in typed)
     return Typed(choice.ret, nullability.call_nullable(name, choice, typed, per_group, ranged))
+
+
+def _used(ctx: Context, key: str, choice: Choice) -> None:
+    """A call of the user's function: the overload called is used (a view depends on it)."""
+    for f in ctx.types.user_functions.get(key, ()):
+        n = min(len(f.args), len(choice.arg_types))
+        if f.ret == choice.ret and f.args[:n] == choice.arg_types[:n]:
+            ctx.used.add(("function", key, *f.args))
 
 
 def _clauses(ctx: Context, node: ast.FuncCall, scope: Scope) -> None:

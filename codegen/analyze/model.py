@@ -20,6 +20,9 @@ class Col:
     nullable: bool
     origin: tuple[str, str] | None = None
     embed: str | None = None
+    # sqlc.embed of an outer-joined table: the nested model is None when the join found
+    # no row (every column NULL)
+    embed_optional: bool = False
     # An untyped literal or NULL: text unless a set operation's other side says otherwise.
     untyped: bool = False
 

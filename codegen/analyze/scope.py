@@ -62,7 +62,16 @@ def lookup(
     node: ast.Node | None = None,
 ) -> Col | None:
     """The column `qual.name` (or `name`) names; `probe`: ambiguity is not an error (else
-    it is one at `node`)."""
+    it is one at `node`). A table's column found is recorded as used (`Context.used`)."""
+    col = _lookup(ctx, scope, qual, name, probe, node)
+    if col is not None and col.origin is not None:
+        ctx.used.add(("column", *col.origin))
+    return col
+
+
+def _lookup(
+    ctx: Context, scope: Scope, qual: str | None, name: str, probe: bool, node: ast.Node | None
+) -> Col | None:
     for s in scope.levels():
         found: list[Col] = []
         for e in s.entries:
@@ -187,6 +196,7 @@ def table(ctx: Context, rv: ast.RangeVar) -> cat.Table:
         if why is not None:
             raise ctx.unsupported(f'relation "{shown}" cannot be used here: {why}', rv)
         raise ctx.error(f'relation "{shown}" does not exist', rv)
+    ctx.used.add(("relation", found.name))
     return found
 
 
@@ -194,9 +204,10 @@ def table_cols(t: cat.Table) -> list[Col]:
     return [Col(c.name, c.type, not c.not_null, (t.name, c.name)) for c in t.columns]
 
 
-def whole_table(catalog: cat.Catalog, cols: Sequence[Col]) -> str | None:
-    """The table whose model these columns are, if they are exactly its columns."""
-    t = _first_table(catalog, cols)
+def whole_table(catalog: cat.Catalog, cols: Sequence[Col], outer: bool = False) -> str | None:
+    """The table whose model these columns are, if they are exactly its columns (`outer`:
+    an outer join may have made any of them nullable)."""
+    t = _first_table(catalog, cols, outer)
     return t.name if t is not None and len(t.columns) == len(cols) else None
 
 
@@ -207,9 +218,11 @@ def leading_table(catalog: cat.Catalog, cols: Sequence[Col]) -> str | None:
     return t.name if t is not None and len(t.columns) < len(cols) else None
 
 
-def _first_table(catalog: cat.Catalog, cols: Sequence[Col]) -> cat.Table | None:
+def _first_table(
+    catalog: cat.Catalog, cols: Sequence[Col], outer: bool = False
+) -> cat.Table | None:
     """The table whose columns, in order, are the first of `cols` (same name, type,
-    nullability, and the table's column as origin)."""
+    nullability unless `outer`, and the table's column as origin)."""
     if not cols or cols[0].origin is None:
         return None
     t = catalog.tables.get(cols[0].origin[0])
@@ -220,10 +233,19 @@ def _first_table(catalog: cat.Catalog, cols: Sequence[Col]) -> cat.Table | None:
             col.origin != (t.name, tcol.name)
             or col.name != tcol.name
             or col.type != tcol.type
-            or col.nullable != (not tcol.not_null)
+            or (col.nullable != (not tcol.not_null) and not outer)
         ):
             return None
     return t
+
+
+def embedded(ctx: Context, e: Entry, ref: ast.ColumnRef) -> list[Col]:
+    """`sqlc.embed(t)`: t's columns, nested as t's model; of an outer-joined table the
+    model is optional, None when the join found no row."""
+    outer = e.outer
+    if e.table is None or whole_table(ctx.catalog, e.cols, outer) is None:
+        raise ctx.error(f"sqlc.embed({e.alias}) needs a table (or a view) as it is", ref)
+    return [replace(c, embed=e.alias, embed_optional=outer) for c in e.cols]
 
 
 def with_clause(ctx: Context, clause: ast.WithClause | None, scope: Scope) -> None:
@@ -403,7 +425,9 @@ def _function_columns(
 def _nullify(entries: list[Entry], star: list[StarCol]) -> Entries:
     """The side of an outer join that may be missing: every column nullable."""
     out = [
-        replace(e, cols=[replace(c, nullable=True) for c in e.cols], rows=e.rows and "outer")
+        replace(
+            e, cols=[replace(c, nullable=True) for c in e.cols], rows=e.rows and "outer", outer=True
+        )
         for e in entries
     ]
     return out, [replace(m, col=replace(m.col, nullable=True)) for m in star]
@@ -411,14 +435,18 @@ def _nullify(entries: list[Entry], star: list[StarCol]) -> Entries:
 
 def _join(ctx: Context, item: ast.JoinExpr, scope: Scope) -> Entries:
     """`a JOIN b`: outer joins make the missing side nullable; USING and NATURAL merge
-    columns; the ON condition sees both sides."""
+    columns; the ON condition sees both sides. A LATERAL subquery, and a function in FROM
+    (always lateral, keyword or not), sees the left side of an INNER or LEFT join."""
     left, lstar = from_item(ctx, present(item.larg), scope)
     rarg = present(item.rarg)
+    jt = present(item.jointype)
     right_scope = scope
-    if isinstance(rarg, (ast.RangeSubselect, ast.RangeFunction)) and rarg.lateral:
+    lateral = isinstance(rarg, ast.RangeFunction) or (
+        isinstance(rarg, ast.RangeSubselect) and rarg.lateral
+    )
+    if lateral and jt in (JoinType.JOIN_INNER, JoinType.JOIN_LEFT):
         right_scope = Scope(entries=[*scope.entries, *left], parent=scope.parent, ctes=scope.ctes)
     right, rstar = from_item(ctx, rarg, right_scope)
-    jt = present(item.jointype)
     if jt in (JoinType.JOIN_RIGHT, JoinType.JOIN_FULL):
         left, lstar = _nullify(left, lstar)
     if jt in (JoinType.JOIN_LEFT, JoinType.JOIN_FULL):

@@ -56,7 +56,7 @@ def statement(ctx: Context, stmt: ast.Node, scope: Scope) -> list[Col]:
     raise ctx.error(
         f"{_statement_name(stmt)} cannot be a query; use SELECT, INSERT, UPDATE, DELETE, MERGE or "
         "one of TRUNCATE, VACUUM, ANALYZE, NOTIFY, LISTEN, UNLISTEN, CALL, DO, "
-        "REFRESH MATERIALIZED VIEW, LOCK, SET, RESET, CREATE TEMP TABLE",
+        "REFRESH MATERIALIZED VIEW, LOCK, SET, RESET, CREATE TEMP TABLE/VIEW/SEQUENCE",
         location=0,
     )
 
@@ -196,9 +196,10 @@ def _order_limit(ctx: Context, stmt: ast.SelectStmt, scope: Scope, cols: list[Co
     scope.outputs.update({c.name: Typed(c.type, c.nullable) for c in cols})
     for s in stmt.sortClause or ():
         sort_expr(ctx, s.node, scope)
-    for limit in (stmt.limitCount, stmt.limitOffset):
+    for clause, limit in (("LIMIT", stmt.limitCount), ("OFFSET", stmt.limitOffset)):
         if limit is not None:
-            expressions.expr(ctx, limit, scope, Typed("int8", False), hint="limit")
+            got = expressions.expr(ctx, limit, scope, Typed("int8", False), hint="limit")
+            assign.to_bigint(ctx, got, clause, limit)
 
 
 # -- result columns -----------------------------------------------------------------------
@@ -249,12 +250,9 @@ def _star(ctx: Context, ref: ast.ColumnRef, scope: Scope) -> list[Col]:
         return [m.col for m in scope.star]
     qual = sval(fields[-2])
     e = sc.entry(ctx, scope, qual, ref)
-    embed = qual if qual in ctx.embeds else None
-    if embed and (e.table is None or sc.whole_table(ctx.catalog, e.cols) is None):
-        raise ctx.error(f"sqlc.embed({qual}) needs a table that is not outer-joined", ref)
     written = ".".join(stars.quote_ident(sval(f)) for f in fields[:-1])
     stars.record(ctx, ref, [(written, c.name) for c in e.cols], quoted=True)
-    return [replace(c, embed=embed) for c in e.cols]
+    return sc.embedded(ctx, e, ref) if qual in ctx.embeds else e.cols
 
 
 def _returning(
@@ -370,17 +368,9 @@ def _arbiter(ctx: Context, infer: ast.InferClause, t: cat.Table) -> None:
     elems = infer.indexElems or ()
     if not elems or any(e.name is None for e in elems):
         return  # ON CONSTRAINT name, or an expression index: not modelled, left to the server
-    wanted = {present(e.name) for e in elems}
-    keys = [set(k) for k in (t.primary_key, *t.unique) if k]
-    keys += [
-        {c for c in i.columns if c is not None}
-        for i in ctx.catalog.indexes
-        if i.table == t.name
-        and i.unique
-        and None not in i.columns  # an expression index matches no plain column list
-        and (not i.partial or infer.whereClause is not None)
-    ]
-    if wanted not in keys:
+    wanted = frozenset[str | None](present(e.name) for e in elems)
+    keys = ctx.catalog.arbiters(t.name)  # an expression index matches no plain column list
+    if not any(k == wanted and (not partial or infer.whereClause) for k, partial in keys):
         raise ctx.error(
             "there is no unique or exclusion constraint matching the ON CONFLICT "
             f"specification ({', '.join(present(e.name) for e in elems)})",

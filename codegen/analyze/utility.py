@@ -1,6 +1,6 @@
 """Utility statements run as queries (`:exec`, `:execrows`): TRUNCATE, VACUUM, ANALYZE,
 NOTIFY, LISTEN, UNLISTEN, CALL, DO, REFRESH MATERIALIZED VIEW, LOCK, SET/RESET and
-CREATE TEMP TABLE.
+CREATE TEMP TABLE, VIEW or SEQUENCE (or one in `pg_temp`, which makes it temporary).
 
 They return no rows. What is checked is what they name: every relation must exist, as for
 any other query (PostgreSQL itself only finds out when the statement runs). PostgreSQL's
@@ -58,12 +58,19 @@ def _call(ctx: Context, stmt: ast.CallStmt, scope: Scope) -> list[Col]:
     return []
 
 
-def _create_temp(ctx: Context, stmt: ast.CreateStmt, scope: Scope) -> list[Col]:
-    rv = present(stmt.relation)
-    if rv.relpersistence != "t":
+def _temporary(ctx: Context, rv: ast.RangeVar, what: str) -> None:
+    """A query may create a temporary relation (`CREATE TEMP ...`, or one in `pg_temp`,
+    which PostgreSQL makes temporary); any other belongs in the migrations."""
+    if rv.relpersistence != "t" and rv.schemaname != "pg_temp":
         raise ctx.error(
-            "only CREATE TEMP TABLE can be a query; other tables belong in the migrations", rv
+            f"only CREATE TEMP {what} (or one in pg_temp) can be a query; other relations "
+            "belong in the migrations",
+            rv,
         )
+
+
+def _create_temp(ctx: Context, stmt: ast.CreateStmt, scope: Scope) -> list[Col]:
+    _temporary(ctx, present(stmt.relation), "TABLE")
     for elt in stmt.tableElts or ():
         if isinstance(elt, ast.ColumnDef):
             cat.type_name(elt.typeName, ctx.types, ctx.type_source)
@@ -71,13 +78,19 @@ def _create_temp(ctx: Context, stmt: ast.CreateStmt, scope: Scope) -> list[Col]:
 
 
 def _create_temp_as(ctx: Context, stmt: ast.CreateTableAsStmt, scope: Scope) -> list[Col]:
-    rv = present(present(stmt.into).rel)
-    if rv.relpersistence != "t":
-        raise ctx.error(
-            "only CREATE TEMP TABLE ... AS can be a query; other tables belong in the migrations",
-            rv,
-        )
+    _temporary(ctx, present(present(stmt.into).rel), "TABLE ... AS")
     statements.select(ctx, subquery(stmt.query), scope)
+    return []
+
+
+def _create_temp_view(ctx: Context, stmt: ast.ViewStmt, scope: Scope) -> list[Col]:
+    _temporary(ctx, present(stmt.view), "VIEW")
+    statements.select(ctx, subquery(stmt.query), scope)
+    return []
+
+
+def _create_temp_sequence(ctx: Context, stmt: ast.CreateSeqStmt, scope: Scope) -> list[Col]:
+    _temporary(ctx, present(stmt.sequence), "SEQUENCE")
     return []
 
 
@@ -93,6 +106,8 @@ UTILITY: dict[type[ast.Node], Callable[[Context, Any, Scope], list[Col]]] = {
     ast.CallStmt: _call,
     ast.CreateStmt: _create_temp,
     ast.CreateTableAsStmt: _create_temp_as,
+    ast.ViewStmt: _create_temp_view,
+    ast.CreateSeqStmt: _create_temp_sequence,
     **dict.fromkeys(
         (ast.NotifyStmt, ast.ListenStmt, ast.UnlistenStmt, ast.DoStmt, ast.VariableSetStmt),
         _nothing,

@@ -14,7 +14,16 @@ keys, indexes, views), `change` (renames, drops with CASCADE, schemas, enums, ra
 """
 
 from codegen.catalog.alter import ALTER_TABLE
-from codegen.catalog.model import Catalog, Column, Enum, ForeignKey, Index, Table, ViewColumns
+from codegen.catalog.model import (
+    Catalog,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    Table,
+    ViewColumns,
+    ViewQuery,
+)
 from codegen.catalog.names import default_name, type_name
 from codegen.catalog.replay import STATEMENTS, build
 from codegen.catalog.sources import forward_sql, migration_files, sql_files, without_queries
@@ -29,6 +38,7 @@ __all__ = [
     "Index",
     "Table",
     "ViewColumns",
+    "ViewQuery",
     "build",
     "default_name",
     "forward_sql",

@@ -14,12 +14,12 @@ from dataclasses import replace
 from typing import Any
 
 from pglast.enums import AlterTableType as At
-from pglast.enums import ObjectType
+from pglast.enums import DropBehavior, ObjectType
 
-from codegen.catalog import change, checks, create
+from codegen.catalog import change, checks, create, depends
 from codegen.catalog.builder import Builder
-from codegen.catalog.model import Column, Table
-from codegen.catalog.names import type_of
+from codegen.catalog.model import Column, Index, Table
+from codegen.catalog.names import declared_domain, default_name, type_of
 from codegen.errors import CodegenError, SourceText
 
 # (builder, table, subcommand, source, location of the table name) -> the changed table
@@ -75,7 +75,16 @@ def _drop_constraint(b: Builder, table: Table, cmd: Any, source: SourceText, loc
 def _drop_column(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
     if _column(table, cmd, source, loc) is None:
         return table
-    return change.drop_column(b, table, cmd.name)
+    b.tables[table.name] = table  # the subcommands before this one, for the rules to see
+    cascade = cmd.behavior == DropBehavior.DROP_CASCADE
+    depends.drop(b, ("column", table.name, cmd.name), cascade, source)
+    return b.tables[table.name]
+
+
+def _column_type(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
+    """ALTER COLUMN ... TYPE, refused while a view reads the column (`depends`)."""
+    depends.change_column_type(b, ("column", table.name, cmd.name), source)
+    return _retyped(b, table, cmd, source, loc)
 
 
 def alter_table(b: Builder, stmt: Any, source: SourceText) -> None:
@@ -97,6 +106,41 @@ def _set_generated(col: Column, options: Any) -> Column:
     return col
 
 
+def _attach(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
+    """ATTACH PARTITION: the partition has the parent's keys and indexes from now on."""
+    child = b.table(cmd.def_.name, source)
+    assert child is not None
+    b.tables[child.name] = replace(child, partition_of=table.name)
+    return table
+
+
+def _detach(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
+    """DETACH PARTITION: the partition keeps its copies of the parent's keys and unique
+    indexes, now its own."""
+    b.tables[table.name] = table
+    child = b.table(cmd.def_.name, source)
+    assert child is not None
+    keys = b.freeze().arbiters(table.name)
+    bare = child.name.rpartition(".")[2]
+    for cols, partial in keys:
+        names = sorted(c or "expr" for c in cols)
+        b.indexes.append(
+            Index(default_name(bare, names, "idx"), child.name, tuple(cols), True, partial)
+        )
+    b.tables[child.name] = replace(child, partition_of="")
+    return table
+
+
+_retyped = _changes_column(
+    lambda b, c, cmd, s: replace(
+        c,
+        type=type_of(b, cmd.def_.typeName, s),
+        modifiers=checks.type_modifiers(cmd.def_.typeName),
+        domain=declared_domain(b, cmd.def_.typeName),
+    )
+)
+
+
 ALTER_TABLE: dict[At, AlterHandler] = {
     # -- columns ------------------------------------------------------------------------
     At.AT_AddColumn: _add_column,
@@ -106,13 +150,7 @@ ALTER_TABLE: dict[At, AlterHandler] = {
     ),
     At.AT_SetNotNull: _changes_column(lambda b, c, cmd, s: replace(c, not_null=True)),
     At.AT_DropNotNull: _changes_column(lambda b, c, cmd, s: replace(c, not_null=False)),
-    At.AT_AlterColumnType: _changes_column(
-        lambda b, c, cmd, s: replace(
-            c,
-            type=type_of(b, cmd.def_.typeName, s),
-            modifiers=checks.type_modifiers(cmd.def_.typeName),
-        )
-    ),
+    At.AT_AlterColumnType: _column_type,
     At.AT_AddIdentity: _changes_column(
         lambda b, c, cmd, s: replace(
             c, has_default=True, not_null=True, generated=create.generated_kind(cmd.def_)
@@ -172,8 +210,8 @@ ALTER_TABLE: dict[At, AlterHandler] = {
     At.AT_DropInherit: _no_effect,
     At.AT_AddOf: _no_effect,
     At.AT_DropOf: _no_effect,
-    At.AT_AttachPartition: _no_effect,
-    At.AT_DetachPartition: _no_effect,
+    At.AT_AttachPartition: _attach,
+    At.AT_DetachPartition: _detach,
     At.AT_DetachPartitionFinalize: _no_effect,
     # -- PostgreSQL creates these itself while executing other commands; the parser never
     # produces them from SQL text.

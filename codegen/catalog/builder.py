@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from codegen.catalog import depends
 from codegen.catalog.model import Catalog, Enum, Index, Table, ViewColumns, find_relation
 from codegen.errors import CodegenError, SourceText
 from codegen.pgtypes import Func, TypeSpace
@@ -32,6 +33,9 @@ class Builder:
         self.functions: dict[str, list[Func]] = {}  # key -> overloads
         self.domains: dict[str, str] = {}  # domain -> base type
         self.composites: set[str] = set()
+        # the types a user type is made of: a composite's fields, a range's subtype (as
+        # declared: a domain, not its base), for the dependency rules
+        self.type_parts: dict[str, tuple[str, ...]] = {}
         self.extensions: set[str] = set()  # CREATE EXTENSION, of those dumped
         self.sequences: set[str] = set()  # keyed like relations
         # views (and CREATE TABLE AS) whose query the analyzer cannot type: key -> why;
@@ -41,6 +45,8 @@ class Builder:
         # nothing else declares is taken as one of its types, opaque (see names.type_of)
         self.foreign_extensions: set[str] = set()
         self.opaque: set[str] = set()
+        # views and materialized views: what their queries use (`depends`)
+        self.dependents: dict[str, depends.Dependent] = {}
         self.view_columns = view_columns
         self.statement = ""  # the text of the statement being replayed (a view's definition)
 
@@ -110,10 +116,13 @@ class Builder:
         return self.tables[key]
 
     def rekey_table(self, table: Table, new: str) -> None:
-        """A relation renamed or moved to another schema; foreign keys and indexes follow."""
+        """A relation renamed or moved to another schema; foreign keys, indexes and the
+        views that use it follow."""
         del self.tables[table.name]
         self.tables[new] = replace(table, name=new)
         for other in list(self.tables.values()):
+            if other.partition_of == table.name:
+                self.tables[other.name] = other = replace(other, partition_of=new)
             if any(f.ref_table == table.name for f in other.foreign_keys):
                 fks = tuple(
                     replace(f, ref_table=new) if f.ref_table == table.name else f
@@ -121,12 +130,4 @@ class Builder:
                 )
                 self.tables[other.name] = replace(other, foreign_keys=fks)
         self.indexes = [replace(i, table=new) if i.table == table.name else i for i in self.indexes]
-
-    def forget_table(self, name: str) -> None:
-        """A dropped relation: its indexes and the foreign keys that point at it go too."""
-        self.tables.pop(name, None)
-        self.indexes = [i for i in self.indexes if i.table != name]
-        for other in list(self.tables.values()):
-            fks = tuple(f for f in other.foreign_keys if f.ref_table != name)
-            if len(fks) != len(other.foreign_keys):
-                self.tables[other.name] = replace(other, foreign_keys=fks)
+        depends.renamed(self, ("relation", table.name), ("relation", new))

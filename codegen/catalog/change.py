@@ -1,9 +1,8 @@
 """Renames, drops and moves; enums, ranges and schemas.
 
-DROP ... CASCADE removes what PostgreSQL removes with it that the catalog models: a
-dropped table takes the foreign keys that point at it, a dropped type the columns of that
-type, a dropped schema its relations. Without CASCADE, PostgreSQL refuses when something
-depends on the object, and so does the replay.
+DROP ... CASCADE removes what PostgreSQL removes with it that the catalog models, and
+without CASCADE the replay refuses as PostgreSQL does when something depends on the object:
+both by the rules of `depends` (views, foreign keys, indexes, columns of a type).
 """
 
 from __future__ import annotations
@@ -13,10 +12,17 @@ from typing import Any
 
 from pglast.enums import DropBehavior, ObjectType
 
-from codegen.catalog import checks, routines
+from codegen.catalog import checks, depends, routines
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Enum, Table, find_relation
-from codegen.catalog.names import find_type_key, multirange_name, split_name, type_key, type_of
+from codegen.catalog.names import (
+    declared_domain,
+    find_type_key,
+    multirange_name,
+    split_name,
+    type_key,
+    type_of,
+)
 from codegen.errors import CodegenError, SourceText
 from codegen.pgtypes import array_key
 
@@ -48,7 +54,7 @@ def rename(b: Builder, stmt: Any, source: SourceText) -> None:
                 f'column "{stmt.subname}" does not exist', source, stmt.relation.location
             )
         _rename_column(b, table, stmt.subname, stmt.newname)
-    elif kind == ObjectType.OBJECT_TYPE:
+    elif kind in (ObjectType.OBJECT_TYPE, ObjectType.OBJECT_DOMAIN):
         old = _user_type(b, [n.sval for n in stmt.object])
         if old is not None:
             schema, dot, _ = old.rpartition(".")
@@ -104,14 +110,19 @@ def _rename_function(b: Builder, stmt: Any, source: SourceText) -> None:
 def _move_function(
     b: Builder, obj: Any, schema: str, source: SourceText, name: str | None = None
 ) -> None:
-    """The overload `obj` names, moved to `schema` (and renamed to `name`)."""
+    """The overload `obj` names, moved to `schema` (and renamed to `name`); the views that
+    call it follow."""
     key = routines.function_key(b, [n.sval for n in obj.objname], source)
-    before = list(b.functions.get(key, ()))
-    routines.drop_function(b, obj, source)
-    moved = [f for f in before if f not in b.functions.get(key, ())]
+    named = set(routines.overloads(b, obj, source))
+    moved = [f for f in b.functions.get(key, ()) if ("function", key, *f.args) in named]
+    b.functions[key] = [f for f in b.functions.get(key, ()) if f not in moved]
+    if not b.functions[key]:
+        del b.functions[key]
     new_name = name or key.rpartition(".")[2]
     new = routines.function_key(b, [schema, new_name], source)
     b.functions[new] = [*b.functions.get(new, ()), *(replace(f, name=new_name) for f in moved)]
+    for f in moved:
+        depends.renamed(b, ("function", key, *f.args), ("function", new, *f.args))
 
 
 def _rename_column(b: Builder, table: Table, old: str, new: str) -> None:
@@ -127,11 +138,12 @@ def _rename_column(b: Builder, table: Table, old: str, new: str) -> None:
         checks=tuple(checks.rename_column(k, old, new) for k in table.checks),
     )
     b.indexes = [
-        replace(i, columns=tuple(new if c == old else c for c in i.columns))
+        replace(i, columns=tuple(new if c == old else c for c in i.columns), uses=ren(i.uses))
         if i.table == table.name
         else i
         for i in b.indexes
     ]
+    depends.renamed(b, ("column", table.name, old), ("column", table.name, new))
 
 
 def _rename_check(b: Builder, stmt: Any, source: SourceText) -> None:
@@ -160,13 +172,18 @@ def _rename_type(b: Builder, old: str, new: str) -> None:
     elif old in b.multiranges:
         b.multiranges[new] = b.multiranges.pop(old)
     elif old in b.domains:
-        b.domains[new] = b.domains.pop(old)  # columns hold the base type: nothing follows
+        b.domains[new] = b.domains.pop(old)  # columns hold the base type, and its name
+        for table in list(b.tables.values()):
+            cols = tuple(replace(c, domain=new) if c.domain == old else c for c in table.columns)
+            b.tables[table.name] = replace(table, columns=cols)
         return
     elif old in b.composites:
         b.composites.discard(old)
         b.composites.add(new)
+        b.type_parts[new] = b.type_parts.pop(old, ())
     else:
         return
+    depends.renamed(b, ("type", old), ("type", new))
     names = {old: new, array_key(old): array_key(new)}
     for table in list(b.tables.values()):
         cols = tuple(replace(c, type=names.get(c.type, c.type)) for c in table.columns)
@@ -198,6 +215,7 @@ def set_schema(b: Builder, stmt: Any, source: SourceText) -> None:
 def drop(b: Builder, stmt: Any, source: SourceText) -> None:
     kind = stmt.removeType
     cascade = stmt.behavior == DropBehavior.DROP_CASCADE
+    together = _dropped_together(b, stmt)
     for obj in stmt.objects or ():
         if kind in RELATIONS:
             names = [n.sval for n in obj]
@@ -207,11 +225,10 @@ def drop(b: Builder, stmt: Any, source: SourceText) -> None:
                 del b.untyped[untyped]
                 continue
             if key is None:
-                if stmt.missing_ok:
+                if stmt.missing_ok or together:  # or dropped with one named before it
                     continue
                 raise CodegenError(f'relation "{".".join(names)}" does not exist', source, 0)
-            _refuse_if_referenced(b, key, cascade, source)
-            b.forget_table(key)
+            depends.drop(b, ("relation", key), cascade, source, together)
         elif kind == ObjectType.OBJECT_SEQUENCE:
             names = [n.sval for n in obj]
             found = find_relation(b.sequences, b.search_path, *split_name(names))
@@ -219,14 +236,16 @@ def drop(b: Builder, stmt: Any, source: SourceText) -> None:
         elif kind == ObjectType.OBJECT_TYPE:
             key = _user_type(b, [n.sval for n in obj.names])
             if key is not None:
-                _drop_type(b, key, cascade, source)
+                depends.drop(b, ("type", key), cascade, source)
         elif kind in _ROUTINES:
-            routines.drop_function(b, obj, source)
+            for overload in routines.overloads(b, obj, source):
+                depends.drop(b, overload, cascade, source)
         elif kind == ObjectType.OBJECT_EXTENSION:
             routines.drop_extension(b, obj.sval)
         elif kind == ObjectType.OBJECT_DOMAIN:
             key = find_type_key(b.types, [n.sval for n in obj.names], b.domains)
-            b.domains.pop(key or "", None)
+            if key is not None:
+                depends.drop(b, ("type", key), cascade, source)
         elif kind == ObjectType.OBJECT_INDEX:
             name = obj[-1].sval
             b.indexes = [i for i in b.indexes if i.name != name]
@@ -234,38 +253,14 @@ def drop(b: Builder, stmt: Any, source: SourceText) -> None:
             _drop_schema(b, obj.sval, cascade, bool(stmt.missing_ok), source)
 
 
-def _refuse_if_referenced(b: Builder, key: str, cascade: bool, source: SourceText) -> None:
-    users = sorted(
-        t.name
-        for t in b.tables.values()
-        if t.name != key and any(f.ref_table == key for f in t.foreign_keys)
-    )
-    if users and not cascade:
-        raise CodegenError(
-            f'cannot drop "{key}": a foreign key of "{users[0]}" references it (use CASCADE)',
-            source,
-            0,
-        )
-
-
-def _drop_type(b: Builder, name: str, cascade: bool, source: SourceText) -> None:
-    gone = {name, array_key(name)}
-    multis = [m for m, r in b.multiranges.items() if r == name]
-    gone |= {*multis, *(array_key(m) for m in multis)}
-    for m in multis:
-        del b.multiranges[m]
-    b.ranges.pop(name, None)
-    b.enums.pop(name, None)
-    b.composites.discard(name)
-    for table in list(b.tables.values()):
-        cols = tuple(c for c in table.columns if c.type not in gone)
-        if len(cols) == len(table.columns):
-            continue
-        if not cascade:
-            raise CodegenError(
-                f'cannot drop type "{name}": table "{table.name}" uses it (use CASCADE)', source, 0
-            )
-        b.tables[table.name] = replace(table, columns=cols)
+def _dropped_together(b: Builder, stmt: Any) -> frozenset[depends.Obj]:
+    """The relations one DROP statement names: dependents of each other need no CASCADE."""
+    if stmt.removeType not in RELATIONS:
+        return frozenset()
+    keys = [b.find_key(*split_name([n.sval for n in obj])) for obj in stmt.objects or ()]
+    if None in keys:
+        return frozenset()  # one is missing: the loop says so (or IF EXISTS skips it)
+    return frozenset(("relation", k) for k in keys if k is not None)
 
 
 def _drop_schema(
@@ -281,7 +276,7 @@ def _drop_schema(
             f'cannot drop schema "{name}": it holds "{inside[0]}" (use CASCADE)', source, 0
         )
     for key in inside:
-        b.forget_table(key)
+        depends.drop(b, ("relation", key), True, source)
     b.schemas.discard(name)
 
 
@@ -297,19 +292,6 @@ def create_schema(b: Builder, stmt: Any, source: SourceText) -> None:
 
 
 # -- columns and constraints (ALTER TABLE) ------------------------------------------------
-
-
-def drop_column(b: Builder, table: Table, name: str) -> Table:
-    # PostgreSQL drops the indexes and constraints that use the column with it.
-    b.indexes = [i for i in b.indexes if not (i.table == table.name and name in i.columns)]
-    return replace(
-        table,
-        columns=tuple(c for c in table.columns if c.name != name),
-        primary_key=() if name in table.primary_key else table.primary_key,
-        unique=tuple(u for u in table.unique if name not in u),
-        foreign_keys=tuple(f for f in table.foreign_keys if name not in f.columns),
-        checks=tuple(k for k in table.checks if name not in k.columns),
-    )
 
 
 def drop_constraint(b: Builder, table: Table, name: str) -> Table:
@@ -366,6 +348,7 @@ def create_range(b: Builder, stmt: Any, source: SourceText) -> None:
         raise CodegenError(f'range type "{name}": subtype is required', source, 0)
     multi = params.get("multirange_type_name")
     b.ranges[name] = type_of(b, subtype, source)
+    b.type_parts[name] = (declared_domain(b, subtype) or b.ranges[name],)
     schema, _, bare = name.rpartition(".")
     multi_names = [n.sval for n in multi.names] if multi is not None else []
     if not multi_names:

@@ -31,14 +31,14 @@ def _column_refs(node: Any) -> list[Any]:
     return []
 
 
-def _names(expr: Any) -> tuple[str, ...]:
+def column_names(expr: Any) -> tuple[str, ...]:
     refs = [r.fields[-1] for r in _column_refs(expr)]
     return tuple(dict.fromkeys(f.sval for f in refs if isinstance(f, ast.String)))
 
 
 def add_check(table: Table, c: Any) -> Table:
     """`table` with the CHECK constraint `c` (a pglast Constraint) added."""
-    columns = _names(c.raw_expr)
+    columns = column_names(c.raw_expr)
     name = c.conname
     if not name:
         bare = table.name.rpartition(".")[2]

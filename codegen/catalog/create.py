@@ -14,10 +14,10 @@ from typing import Any
 from pglast import ast as _ast
 from pglast.enums import ConstrType, ImportForeignSchemaType, ObjectType, TableLikeOption
 
-from codegen.catalog import checks
+from codegen.catalog import checks, depends
 from codegen.catalog.builder import Builder
-from codegen.catalog.model import Column, ForeignKey, Index, Table
-from codegen.catalog.names import default_name, type_of
+from codegen.catalog.model import Column, ForeignKey, Index, Table, ViewQuery
+from codegen.catalog.names import declared_domain, default_name, type_of
 from codegen.errors import CodegenError, SourceText, Unsupported
 from codegen.pgtypes import SERIALS
 
@@ -47,6 +47,8 @@ def create_table(b: Builder, stmt: Any, source: SourceText) -> None:
         found = b.table(parent, source)
         assert found is not None
         table = _inherit(table, found)
+        if stmt.partbound is not None:
+            table = replace(table, partition_of=found.name)
     elements = stmt.tableElts or ()
     for elt in elements:
         if isinstance(elt, ast.ColumnDef):
@@ -112,8 +114,14 @@ def _like(b: Builder, table: Table, like: Any, source: SourceText) -> Table:
 
 
 def _copy_keys(b: Builder, table: Table, source_table: Table) -> Table:
-    """LIKE ... INCLUDING INDEXES: the primary key and unique constraints come along."""
+    """LIKE ... INCLUDING INDEXES: the primary key, unique constraints and the other
+    indexes (unique or not, on expressions, partial) come along."""
     bare = table.name.rpartition(".")[2]
+    constraints = {source_table.primary_key, *source_table.unique}
+    own = [i for i in b.indexes if i.table == source_table.name]
+    for i in [i for i in own if i.columns not in constraints]:
+        name = default_name(bare, (c or "expr" for c in i.columns), "idx")
+        b.indexes.append(replace(i, name=name, table=table.name))
     if source_table.primary_key:
         table = replace(table, primary_key=source_table.primary_key)
         b.indexes.append(Index(f"{bare}_pkey", table.name, source_table.primary_key, True, False))
@@ -155,7 +163,9 @@ def add_column(b: Builder, table: Table, col: Any, source: SourceText) -> Table:
     raw = col.typeName.names[-1].sval
     typ = type_of(b, col.typeName, source)
     mods = checks.type_modifiers(col.typeName)
-    column = _flags(col, Column(col.colname, typ, raw in SERIALS, raw in SERIALS, modifiers=mods))
+    domain = declared_domain(b, col.typeName)
+    column = Column(col.colname, typ, raw in SERIALS, raw in SERIALS, modifiers=mods, domain=domain)
+    column = _flags(col, column)
     return _column_keys(b, replace(table, columns=(*table.columns, column)), col, source)
 
 
@@ -284,6 +294,7 @@ def create_index(b: Builder, stmt: Any, source: SourceText) -> None:
                 f'column "{col}" named in index does not exist', source, stmt.relation.location
             )
     names = tuple(c or "expr" for c in cols)
+    exprs = [e.expr for e in stmt.indexParams if e.expr is not None]
     b.indexes.append(
         Index(
             stmt.idxname or default_name(table.name.rpartition(".")[2], names, "idx"),
@@ -291,13 +302,14 @@ def create_index(b: Builder, stmt: Any, source: SourceText) -> None:
             cols,
             bool(stmt.unique),
             stmt.whereClause is not None,
+            checks.column_names([*exprs, stmt.whereClause]),
         )
     )
 
 
 def _query_columns(
     b: Builder, name: str, query: Any, aliases: Any, source: SourceText
-) -> tuple[Column, ...] | None:
+) -> ViewQuery | None:
     """The columns of a view's or CREATE TABLE AS's query, renamed by its column list.
     A query the analyzer cannot type leaves the relation untyped (None, the reason in
     `b.untyped`): only queries that read it fail, each saying why."""
@@ -305,24 +317,54 @@ def _query_columns(
     if b.view_columns is None:
         return None
     try:
-        cols = b.view_columns(b.freeze(), query, source)
+        analysed = b.view_columns(b.freeze(), query, source)
     except Unsupported as exc:  # PostgreSQL's own errors still fail the schema
         where = exc.location
         at = f" at {where[0]}:{where[1]}:{where[2]}" if where else ""
         b.untyped[name] = f"its query{at} cannot be typed: {exc.message}"
         b.tables.pop(name, None)
+        b.dependents.pop(name, None)
         return None
     names = [a.sval for a in aliases or ()]
-    return tuple(replace(c, name=names[i]) if i < len(names) else c for i, c in enumerate(cols))
+    cols = analysed.columns
+    renamed = (replace(c, name=names[i]) if i < len(names) else c for i, c in enumerate(cols))
+    return replace(analysed, columns=tuple(renamed))
 
 
 def create_view(b: Builder, stmt: Any, source: SourceText) -> None:
     name = b.rel_key(stmt.view, source)
     if (name in b.tables or name in b.untyped) and not stmt.replace:
         raise CodegenError(f'relation "{name}" already exists', source, stmt.view.location)
-    cols = _query_columns(b, name, stmt.query, stmt.aliases, source)
-    if cols is not None:
-        b.tables[name] = Table(name, cols, is_view=True, definition=b.statement)
+    view = _query_columns(b, name, stmt.query, stmt.aliases, source)
+    if view is None:
+        return
+    old = b.tables.get(name)
+    if old is not None:
+        _replaceable(old.columns, view.columns, source)
+    b.tables[name] = Table(name, view.columns, is_view=True, definition=b.statement)
+    b.dependents[name] = depends.Dependent("view", view.uses)
+
+
+def _replaceable(old: tuple[Column, ...], new: tuple[Column, ...], source: SourceText) -> None:
+    """CREATE OR REPLACE VIEW keeps the view's columns (names, types, order) and may only
+    add columns after them, as PostgreSQL requires."""
+    if len(new) < len(old):
+        raise CodegenError("cannot drop columns from view", source, 0)
+    for was, now in zip(old, new, strict=False):
+        if was.name != now.name:
+            raise CodegenError(
+                f'cannot change name of view column "{was.name}" to "{now.name}" (use ALTER '
+                "VIEW ... RENAME COLUMN ... to change name of view column instead)",
+                source,
+                0,
+            )
+        if was.type != now.type:
+            raise CodegenError(
+                f'cannot change data type of view column "{was.name}" from {was.type} to '
+                f"{now.type}",
+                source,
+                0,
+            )
 
 
 def import_foreign_schema(b: Builder, stmt: Any, source: SourceText) -> None:
@@ -347,10 +389,13 @@ def create_table_as(b: Builder, stmt: Any, source: SourceText) -> None:
         if stmt.if_not_exists:
             return
         raise CodegenError(f'relation "{name}" already exists', source, stmt.into.rel.location)
-    cols = _query_columns(b, name, stmt.query, stmt.into.colNames, source)
-    if cols is None:
+    view = _query_columns(b, name, stmt.query, stmt.into.colNames, source)
+    if view is None:
         return
+    cols = view.columns
     matview = stmt.objtype == ObjectType.OBJECT_MATVIEW
+    if matview:
+        b.dependents[name] = depends.Dependent("materialized view", view.uses)
     if not matview:
         cols = tuple(replace(c, not_null=False, has_default=False) for c in cols)
     b.tables[name] = Table(name, cols, is_view=matview, definition=b.statement if matview else "")

@@ -24,6 +24,7 @@ class Column:
     # or "expression" (AS (...) STORED: never written); "" for a column one may write.
     generated: str = ""
     modifiers: str = ""  # the type's modifiers as declared: "(3)" for char(3), "(12,2)"
+    domain: str = ""  # the domain the column is declared with (`type` is its base type)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Index:
     columns: tuple[str | None, ...]  # None for an expression
     unique: bool
     partial: bool
+    uses: tuple[str, ...] = ()  # columns its expressions and predicate use, besides its keys
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,9 @@ class Table:
     is_view: bool = False
     checks: tuple[Check, ...] = ()
     definition: str = ""  # a view's CREATE statement, as written in its migration
+    # PARTITION OF / ATTACH PARTITION: the parent, whose keys and indexes PostgreSQL gives
+    # every partition (those made later too)
+    partition_of: str = ""
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
@@ -112,6 +117,19 @@ class Catalog:
             return None
         return self.tables.get(key) or Table(key, SEQUENCE_COLUMNS)
 
+    def arbiters(self, name: str) -> list[tuple[frozenset[str | None], bool]]:
+        """The unique keys of relation `name` that ON CONFLICT (cols) may name, as (columns,
+        partial): its primary key, unique constraints and unique indexes (None for an
+        expression), and those of the table it is a partition of, which it has too."""
+        t = self.tables.get(name)
+        if t is None:
+            return []
+        keys = [(frozenset[str | None](k), False) for k in (t.primary_key, *t.unique) if k]
+        keys += [
+            (frozenset(i.columns), i.partial) for i in self.indexes if i.table == name and i.unique
+        ]
+        return keys + (self.arbiters(t.partition_of) if t.partition_of else [])
+
     def why_untyped(self, schema: str | None, name: str) -> str | None:
         """Why the view `schema.name` (or `name` on the search_path) has no known columns,
         if it is one the analyzer could not type."""
@@ -148,6 +166,15 @@ def find_relation(
     return None
 
 
+@dataclass(frozen=True)
+class ViewQuery:
+    """A view's query analysed: its columns, and the relations, columns and types it uses
+    (`depends`: `("relation", key)`, `("column", key, name)`, `("type", key)`)."""
+
+    columns: tuple[Column, ...]
+    uses: frozenset[tuple[str, ...]] = frozenset()
+
+
 # A view's columns come from analysing its query, which is the next stage's job; the
 # pipeline passes that function in so the stages stay in order.
-ViewColumns = Callable[[Catalog, Any, SourceText], tuple[Column, ...]]
+ViewColumns = Callable[[Catalog, Any, SourceText], ViewQuery]

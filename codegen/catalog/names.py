@@ -50,6 +50,12 @@ def type_of(b: Builder, node: Any, source: SourceText) -> str:
         return type_name(node, b.types, source)
 
 
+def declared_domain(b: Builder, node: Any) -> str:
+    """The domain a TypeName names (`posint`, `posint[]`), or "": a column typed so has
+    the domain's base type, and depends on the domain."""
+    return find_type_key(b.types, [n.sval for n in node.names], b.domains) or ""
+
+
 def type_key(b: Builder, names: Sequence[str], source: SourceText, offset: int = 0) -> str:
     """The key a new type `[schema.]name` gets: like a relation's (`Builder.key`)."""
     return b.key(*split_name(names), source, offset)

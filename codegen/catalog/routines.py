@@ -110,18 +110,15 @@ def _returns(
     return ret, bool(node.setof)
 
 
-def drop_function(b: Builder, obj: Any, source: SourceText) -> None:
-    """DROP FUNCTION f(args): that overload; f alone: the only one."""
+def overloads(b: Builder, obj: Any, source: SourceText) -> list[tuple[str, ...]]:
+    """The overloads `f(args)` names (`f` alone: all of them), as `depends` objects."""
     key = function_key(b, [n.sval for n in obj.objname], source)
-    if obj.args_unspecified:
-        b.functions.pop(key, None)
-        return
     args = tuple(_arg_type(b, p.argType, source) for p in obj.objfuncargs or () if p.mode in _IN)
-    kept = [f for f in b.functions.get(key, ()) if f.args != args]
-    if kept:
-        b.functions[key] = kept
-    else:
-        b.functions.pop(key, None)
+    return [
+        ("function", key, *f.args)
+        for f in b.functions.get(key, ())
+        if obj.args_unspecified or f.args == args
+    ]
 
 
 def create_domain(b: Builder, stmt: Any, source: SourceText) -> None:
@@ -132,9 +129,9 @@ def create_domain(b: Builder, stmt: Any, source: SourceText) -> None:
 def create_composite(b: Builder, stmt: Any, source: SourceText) -> None:
     rv = stmt.typevar
     name = type_key(b, [n for n in (rv.schemaname, rv.relname) if n], source)
-    for col in stmt.coldeflist or ():
-        type_of(b, col.typeName, source)  # every field's type must exist
+    fields = [type_of(b, col.typeName, source) for col in stmt.coldeflist or ()]
     b.composites.add(name)
+    b.type_parts[name] = tuple(fields)  # a field's type cannot go while it is used
 
 
 def create_extension(b: Builder, stmt: Any, source: SourceText) -> None:

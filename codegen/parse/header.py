@@ -24,6 +24,14 @@ class Header:
     vet_ignore: frozenset[str]
 
 
+# sqlc commands of other databases' drivers, and what PostgreSQL offers instead
+_NOT_POSTGRESQL = {
+    ":execlastid": "':execlastid' returns MySQL's and SQLite's last insert id, which PostgreSQL "
+    "does not have: add RETURNING <key> to the INSERT and use :one (the key itself is "
+    "returned)",
+}
+
+
 def _match(tok: Tok) -> re.Match[str] | None:
     """The header a comment spells; a block comment is read without its closing `*/`."""
     text = tok.text
@@ -63,7 +71,9 @@ def parse_header(source: SourceText, lead: Sequence[Tok], index: int, prev_end_l
     command = parse_command(cmd[1:]) if cmd.startswith(":") else None
     if command is None:
         raise CodegenError(
-            f"unknown command {cmd!r} for query {name}: use one of {_command_list()}",
+            f"query {name}: {_NOT_POSTGRESQL[cmd]}"
+            if cmd in _NOT_POSTGRESQL
+            else f"unknown command {cmd!r} for query {name}: use one of {_command_list()}",
             source,
             header.start + match.start("cmd"),
         )

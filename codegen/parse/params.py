@@ -6,6 +6,12 @@ Markers: `@name` (also glued to an operator, `id=@id`), `sqlc.arg(name)`, `sqlc.
 as sqlc allows: the named ones are numbered after the highest `$n`. Each marker kind is one
 function that reads tokens at a position and returns how many it consumed; `apply_edits`
 does the splice.
+
+Comments are whitespace to the grammar, and so to the markers: they are read past, inside a
+macro (`sqlc.arg(/* id */ id)`) and around it (`IN (sqlc.slice(ids) /* ids */)` is still the
+whole IN list), and a replaced span drops the comments it covers. A slice that is not the
+whole list of an IN (or the whole argument of ANY/ALL) is an error, not an array parameter
+where PostgreSQL expects one value.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from dataclasses import dataclass, field
 
 from codegen.errors import CodegenError, SourceText
 from codegen.parse.query import Embed, Param, Spans
-from codegen.parse.tokens import Tok, glued_param, ident_text
+from codegen.parse.tokens import Tok, glued_param, ident_text, is_comment
 
 _MACROS = ("arg", "narg", "slice", "embed")
 
@@ -118,6 +124,13 @@ def _macro(toks: Sequence[Tok], i: int, m: _Markers) -> int:
         return 6
     n = m.number_for(ident, tok.start, True if fn == "narg" else None, fn == "slice")
     edit = _slice_in(toks, i, n) if fn == "slice" else None
+    if fn == "slice" and edit is None and not _array_argument(toks, i):
+        raise m.error(
+            f"sqlc.slice({ident}) must be the whole list of an IN, x IN (sqlc.slice({ident})), "
+            f"or of ANY/ALL, x = ANY(sqlc.slice({ident})); elsewhere pass an array, such "
+            f"as @{ident}::int8[]",
+            tok.start,
+        )
     m.edits.append(edit or Edit(tok.start, toks[i + 5].end, f"${n}"))
     return 7 if edit else 6
 
@@ -141,6 +154,18 @@ def _slice_in(toks: Sequence[Tok], i: int, n: int) -> Edit | None:
     return Edit(first, after.end, f"<> ALL(${n})" if negated else f"= ANY(${n})")
 
 
+def _array_argument(toks: Sequence[Tok], i: int) -> bool:
+    """`x = ANY(sqlc.slice(ids))` (or ALL, SOME): the slice is already one array there."""
+    after = toks[i + 6] if i + 6 < len(toks) else None
+    return (
+        i >= 2
+        and toks[i - 2].name in ("ANY", "ALL", "SOME")
+        and toks[i - 1].text == "("
+        and after is not None
+        and after.text == ")"
+    )
+
+
 def _positional(toks: Sequence[Tok], i: int, m: _Markers) -> int:
     tok = toks[i]
     if tok.name != "PARAM":
@@ -158,9 +183,10 @@ def rewrite(source: SourceText, body: Sequence[Tok], query: str) -> Rewritten:
     """Replace parameter markers with `$n`, keeping a map back to file offsets."""
     m = _Markers(source, query)
     m.first_named = 1 + max((int(t.text[1:]) for t in body if t.name == "PARAM"), default=0)
+    toks = [t for t in body if not is_comment(t)]
     i = 0
-    while i < len(body):
-        i += next((n for read in _READERS if (n := read(body, i, m))), 1)
+    while i < len(toks):
+        i += next((n for read in _READERS if (n := read(toks, i, m))), 1)
     params = _in_order(m, body[0].start)
     sql, spans = apply_edits(source.text, body[0].start, body[-1].end, m.edits)
     return Rewritten(sql, params, tuple(m.embeds), spans)

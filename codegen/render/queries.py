@@ -234,9 +234,13 @@ def _row_fields(
         assert c.origin is not None
         model = naming.class_name(c.origin[0], config.rename)
         imports.model(model)
-        fields.append(Field(naming.field_name(c.embed), model))
+        optional = " | None" if c.embed_optional else ""  # outer-joined: None when no row
+        fields.append(Field(naming.field_name(c.embed), model + optional))
         callee, args = construct(config.rows, model, [f"*{{r}}[{i}:{j}]"], imports)
-        parts.append(f"{callee}{', '.join(args)})")
+        made = f"{callee}{', '.join(args)})"
+        if c.embed_optional:
+            made = f"{made} if any(v is not None for v in {{r}}[{i}:{j}]) else None"
+        parts.append(made)
         i = j
     names = [f.name for f in fields]
     if len(set(names)) != len(names):

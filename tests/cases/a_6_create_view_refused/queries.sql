@@ -1,0 +1,2 @@
+-- name: MakeView :exec
+CREATE VIEW recent AS SELECT id FROM items;

@@ -1,0 +1,2 @@
+-- name: Stock :many
+SELECT id, qty FROM stock;

@@ -1,0 +1,2 @@
+-- name: Priced :many
+SELECT id, label FROM priced;

@@ -1,0 +1,2 @@
+-- name: Moods :many
+SELECT m FROM moods;

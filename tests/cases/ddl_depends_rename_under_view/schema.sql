@@ -1,0 +1,9 @@
+CREATE TABLE items (
+    id int PRIMARY KEY,
+    label text NOT NULL,
+    price numeric(6, 2)
+);
+CREATE VIEW priced AS SELECT id, label FROM items WHERE price IS NOT NULL;
+ALTER TABLE items RENAME COLUMN label TO title;
+ALTER TABLE items RENAME TO products;
+ALTER TABLE products ADD COLUMN sku text;

@@ -1,0 +1,2 @@
+-- name: ByIdsOrZero :many
+SELECT id FROM blobs WHERE id IN (sqlc.slice(ids), 0);

@@ -1,0 +1,7 @@
+CREATE TABLE ev (id int NOT NULL, kind text NOT NULL, n int, UNIQUE (id, kind)) PARTITION BY LIST (kind);
+CREATE TABLE ev_a PARTITION OF ev FOR VALUES IN ('a');
+CREATE UNIQUE INDEX ev_kind_n ON ev (kind, n);
+CREATE TABLE ev_b (id int NOT NULL, kind text NOT NULL, n int);
+ALTER TABLE ev ATTACH PARTITION ev_b FOR VALUES IN ('b');
+CREATE TABLE ev_c PARTITION OF ev FOR VALUES IN ('c');
+ALTER TABLE ev DETACH PARTITION ev_c;

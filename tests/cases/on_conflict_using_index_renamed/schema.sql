@@ -1,0 +1,6 @@
+CREATE TABLE u (id int PRIMARY KEY, email text NOT NULL, n int);
+CREATE UNIQUE INDEX CONCURRENTLY u_email_idx ON u (email);
+ALTER TABLE u ADD CONSTRAINT u_email_key UNIQUE USING INDEX u_email_idx;
+ALTER INDEX u_email_key RENAME TO u_email_uq;
+CREATE UNIQUE INDEX u_n ON u (n) INCLUDE (email);
+ALTER TABLE u RENAME COLUMN n TO m;

@@ -1,0 +1,2 @@
+-- name: Exists :one
+SELECT EXISTS (SELECT FROM items WHERE id = @id);

@@ -1,0 +1,2 @@
+-- name: Exists :one
+SELECT FROM items WHERE id = @id;

@@ -1,0 +1,63 @@
+"""`sqlc.embed(t)` of an outer-joined table: the nested model is `Model | None`, None when
+the join found no row (sqlc emits a non-null struct, which then holds NULLs in fields
+typed not null). Judged by a real server and by mypy --strict on the generated package.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import generated_project, mypy_strict
+
+SCHEMA = """
+CREATE TABLE authors (id int PRIMARY KEY, name text NOT NULL);
+CREATE TABLE books (id int PRIMARY KEY, author_id int REFERENCES authors, title text NOT NULL);
+"""
+QUERIES = """
+-- name: AuthorsWithBooks :many
+SELECT sqlc.embed(a), sqlc.embed(b)
+FROM authors a LEFT JOIN books b ON b.author_id = a.id
+ORDER BY a.id, b.id;
+
+-- name: BooksWithAuthors :many
+SELECT sqlc.embed(a), b.title
+FROM authors a RIGHT JOIN books b ON b.author_id = a.id
+ORDER BY b.id;
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return generated_project(tmp_path, SCHEMA, QUERIES, "library")
+
+
+def test_the_outer_side_is_optional(project: Path) -> None:
+    module = (project / "library_db" / "library.py").read_text()
+    assert "def a(self) -> Author: ..." in module
+    assert "def b(self) -> Book | None: ..." in module
+    check = mypy_strict(project, "library_db")
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+async def test_none_when_the_join_found_no_row(
+    project: Path, empty_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(project))
+    library = importlib.import_module("library_db.library")
+    models = importlib.import_module("library_db.models")
+    runtime = importlib.import_module("library_db.runtime")
+    conn = await runtime.connect(empty_db)
+    try:
+        await conn.execute(SCHEMA)
+        await conn.execute("INSERT INTO authors VALUES (1, 'Ann'), (2, 'Bob')")
+        await conn.execute("INSERT INTO books VALUES (10, 1, 'Alpha'), (11, NULL, 'Orphan')")
+        rows = await library.authors_with_books(conn)
+        orphans = await library.books_with_authors(conn)
+    finally:
+        await conn.close()
+    assert [(r.a.name, r.b and r.b.title) for r in rows] == [("Ann", "Alpha"), ("Bob", None)]
+    assert isinstance(rows[0].b, models.Book)
+    assert [(r.a and r.a.name, r.title) for r in orphans] == [("Ann", "Alpha"), (None, "Orphan")]
