@@ -248,7 +248,7 @@ def throwaway(binaries: Binaries | None = None) -> Iterator[Cluster]:
         finally:
             cluster.remove()
     finally:
-        if main:
+        if main and previous is not None:  # None: a handler not set from Python, left as is
             signal.signal(signal.SIGTERM, previous)
 
 
