@@ -8,6 +8,7 @@ mismatches; 2: an internal error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import json
 import os
@@ -152,6 +153,13 @@ def _dsn(args: argparse.Namespace) -> str:
     return dsn
 
 
+def _server(args: argparse.Namespace) -> contextlib.AbstractContextManager[str]:
+    """--dsn, else DATABASE_URL, else a throwaway server for the command's duration."""
+    from codegen import server
+
+    return server.dsn_or_throwaway(args.dsn or os.environ.get("DATABASE_URL"), args.command)
+
+
 def _scratch_prefix(args: argparse.Namespace, config: cfg.Config) -> str:
     from codegen import dbutil
 
@@ -168,10 +176,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     from codegen import verify
 
-    dsn = _dsn(args)
     config, result = _compile(args)
     prefix = _scratch_prefix(args, config)
-    outcome = asyncio.run(verify.verify(config, result, dsn, scratch_prefix=prefix))
+    with _server(args) as dsn:
+        outcome = asyncio.run(verify.verify(config, result, dsn, scratch_prefix=prefix))
     for err in outcome.rejected:
         print(err.render(), file=sys.stderr)
     for m in outcome.mismatches:
@@ -246,7 +254,12 @@ def build_parser() -> argparse.ArgumentParser:
         if name != "init":  # init writes the config (in --dir)
             p.add_argument("--config", default="pyproject.toml", help="path to pyproject.toml")
         if name in ("verify", "drift"):
-            p.add_argument("--dsn", help="server to create the scratch database on")
+            default = (
+                "$DATABASE_URL, else a throwaway server" if name == "verify" else "$DATABASE_URL"
+            )
+            p.add_argument(
+                "--dsn", help=f"server to create the scratch database on (default: {default})"
+            )
             p.add_argument(
                 "--scratch-prefix",
                 help="name prefix of the scratch database (default: [tool.codegen] "

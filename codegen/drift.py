@@ -63,6 +63,8 @@ SNAPSHOT_QUERIES: dict[str, str] = {
                pg_get_constraintdef(oid) || CASE WHEN convalidated THEN '' ELSE ' NOT VALID' END
         FROM pg_constraint
         WHERE connamespace = 'public'::regnamespace AND contype <> 't'
+          -- PostgreSQL 18 lists NOT NULL as constraints too: the column says it already
+          AND NOT (contype = 'n' AND convalidated)
           AND conrelid::regclass::text {_NOT_BOOKKEEPING}""",
     "index": f"""
         SELECT c.relname || '.' || i.relname, pg_get_indexdef(x.indexrelid)

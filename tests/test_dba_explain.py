@@ -179,18 +179,6 @@ async def test_bad_rows_are_an_error_before_any_database_work(
     assert await _scratch_left(admin_dsn) == []
 
 
-def test_explain_needs_a_dsn(tmp_path: Path) -> None:
-    import os
-
-    env_dsn = os.environ.pop("DATABASE_URL", None)
-    try:
-        proc = run_codegen("explain", cwd=ROOT)
-    finally:
-        if env_dsn is not None:
-            os.environ["DATABASE_URL"] = env_dsn
-    assert proc.returncode == 1 and "explain needs --dsn or DATABASE_URL" in proc.stderr
-
-
 async def test_what_if_sql_errors_point_at_file_line_col(admin_dsn: str, tmp_path: Path) -> None:
     bad = tmp_path / "bad.sql"
     bad.write_text("-- try this\nCREATE INDEX ON chat_messages (chat_idd, id);\n")

@@ -38,6 +38,7 @@ from chatdb.errors import DomainError, OutcomeUnknown, TransientError
 from chatdb.service import ChatService
 from chatdb.tx import Conn, RetryPolicy, Timeouts, run_in_transaction
 from tests import pgcluster
+from tests.conftest import missing_system_program
 from tests.reliability_fixtures import (
     FAST_RETRY,
     World,
@@ -165,7 +166,7 @@ def pgbouncer(cluster: pgcluster.Cluster, database: str, pool_size: int) -> Any:
     loopback port; stopped and removed afterwards. Yields its port."""
     binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
     if not Path(binary).exists():
-        pytest.fail("pgbouncer is not installed (apt-get install -y pgbouncer)")
+        missing_system_program("pgbouncer", "apt-get install -y pgbouncer")
     port = pgcluster.free_port()
     work = Path(tempfile.mkdtemp(prefix="pgbouncer-"))
     (work / "pgbouncer.ini").write_text(
@@ -177,7 +178,7 @@ def pgbouncer(cluster: pgcluster.Cluster, database: str, pool_size: int) -> Any:
     )
     as_user: list[str] = []
     if os.geteuid() == 0:  # pgbouncer refuses to run as root
-        user = pgcluster._unprivileged_user()
+        user = pgcluster.unprivileged_user()
         shutil.chown(work, user=user)
         as_user = ["-u", user]
     proc = subprocess.Popen(

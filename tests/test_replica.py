@@ -10,6 +10,7 @@ with `fresh=True`, which reads the primary (read-your-writes).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import shutil
 import subprocess
 import uuid
@@ -33,11 +34,10 @@ def primary_and_replica() -> Iterator[tuple[pgcluster.Cluster, pgcluster.Cluster
     except pgcluster.NoPostgres as exc:
         pytest.exit(str(exc), returncode=3)
     replica_dir = primary.datadir.parent / "replica"
-    run_as = getattr(primary, "run_as", None) or []
     try:
         subprocess.run(
             [
-                *run_as,
+                *primary.run_as,
                 str(primary.bindir / "pg_basebackup"),
                 "-d",
                 primary.dsn,
@@ -51,11 +51,9 @@ def primary_and_replica() -> Iterator[tuple[pgcluster.Cluster, pgcluster.Cluster
             check=True,
             capture_output=True,
         )
-        replica = type(primary)(
-            primary.bindir, replica_dir, pgcluster.free_port(), "-c hot_standby=on"
+        replica = dataclasses.replace(
+            primary, datadir=replica_dir, port=pgcluster.free_port(), options="-c hot_standby=on"
         )
-        if run_as:
-            replica.run_as = run_as  # type: ignore[attr-defined]  # _RootCluster
         replica.start()
         try:
             yield primary, replica

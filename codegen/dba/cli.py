@@ -139,13 +139,16 @@ async def _report(
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    dsn = _dsn(args, "explain")
+    import asyncio
+
+    from codegen import server
+
     config = cfg.load(Path(args.config))
     result = pipeline.compile_project(config)
     parse_rows(args.rows or [], set(result.catalog.tables))  # bad input before any database work
-    import asyncio
-
-    return asyncio.run(_explain(config, result, dsn, args))
+    dsn = args.dsn or os.environ.get("DATABASE_URL")  # else a throwaway server
+    with server.dsn_or_throwaway(dsn, "explain") as dsn:
+        return asyncio.run(_explain(config, result, dsn, args))
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -173,7 +176,8 @@ def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
     """The options of the DBA commands (nothing for the others)."""
     if name not in COMMANDS:
         return
-    parser.add_argument("--dsn", help="server to use (default: $DATABASE_URL)")
+    default = "a throwaway server" if name == "explain" else "none"
+    parser.add_argument("--dsn", help=f"server to use (default: $DATABASE_URL, else {default})")
     if name == "explain":
         parser.add_argument(
             "--rows",
