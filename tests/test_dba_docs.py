@@ -159,6 +159,7 @@ async def test_schema_types_checks_and_views_are_postgresql_s(
         checks = await conn.fetch(
             "SELECT conrelid::regclass::text AS t, conname FROM pg_constraint"
             " WHERE contype = 'c' AND connamespace = 'public'::regnamespace"
+            " AND conrelid::regclass::text NOT LIKE '%yoyo%'"  # the migration runner's own
         )
         views = await conn.fetch("SELECT viewname FROM pg_views WHERE schemaname = 'public'")
     finally:
@@ -192,6 +193,7 @@ async def test_the_project_s_check_constraints_are_the_server_s(migrated_db: str
         checks = await conn.fetch(
             "SELECT conrelid::regclass::text AS t, conname FROM pg_constraint"
             " WHERE contype = 'c' AND connamespace = 'public'::regnamespace"
+            " AND conrelid::regclass::text NOT LIKE '%yoyo%'"  # the migration runner's own
         )
     finally:
         await conn.close()

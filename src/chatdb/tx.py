@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeAlias, TypeVar
 
 import asyncpg
-from asyncpg.exceptions import _base as asyncpg_base
 
 from chatdb.errors import (
     DomainError,
@@ -65,7 +64,7 @@ _CONNECTION_LOST: tuple[type[BaseException], ...] = (
     # The driver lost track of the protocol (a FATAL that arrived between statements:
     # "cannot switch to state ...; another operation is in progress") or its statement
     # cache went stale; the connection is discarded when it goes back to the pool.
-    asyncpg_base.InternalClientError,
+    asyncpg.exceptions.InternalClientError,
     ConnectionError,
     OSError,
     asyncio.TimeoutError,
@@ -74,7 +73,7 @@ _CONNECTION_LOST: tuple[type[BaseException], ...] = (
 _DRIVER_ERRORS: tuple[type[Exception], ...] = (
     asyncpg.PostgresError,
     asyncpg.InterfaceError,
-    asyncpg_base.InternalClientError,
+    asyncpg.exceptions.InternalClientError,
     OSError,
     asyncio.TimeoutError,
 )
@@ -380,13 +379,19 @@ def _classify(exc: BaseException, closed: bool) -> _Failure:
     return _Failure.OTHER
 
 
+def _client_data_error(exc: BaseException) -> bool:
+    """An argument asyncpg could not encode: its client-side DataError, public only as an
+    InterfaceError that is also a ValueError."""
+    return isinstance(exc, asyncpg.InterfaceError) and isinstance(exc, ValueError)
+
+
 def _domain_error(exc: BaseException) -> DomainError:
     """The typed error for a failure that is neither a race nor a lost connection."""
     if isinstance(exc, _CANCELLED):
         return TransientError(f"the statement was cancelled: {type(exc).__name__}")
     if isinstance(exc, asyncpg.ForeignKeyViolationError):
         return NotFound()
-    if isinstance(exc, asyncpg.DataError | asyncpg_base.DataError):
+    if isinstance(exc, asyncpg.DataError) or _client_data_error(exc):
         # Class 22 from the server, or an argument the driver could not encode: the
         # statements are fixed, so only the data passed in can have caused it.
         return InvalidInput("A value is not acceptable to the database.")
