@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codegen import versions
 from codegen.errors import CodegenError, shown
 
 SQLC_NAMES = ("sqlc.yaml", "sqlc.yml", "sqlc.json")  # read when [tool.codegen] is missing
@@ -29,9 +30,13 @@ KEYS: dict[str, tuple[str, ...] | None] = {
     "search_path": None,
     "docs": None,  # codegen.dba.settings
     "distribution": None,  # codegen.dba.settings
+    "postgresql": None,  # the targeted major (codegen.versions)
     "migrate": ("lock_timeout", "statement_timeout", "lock_retries"),  # codegen.migrate.cli
 }
-SQLC_KEYS: dict[str, tuple[str, ...] | None] = {"package": None}  # sqlc.yaml's `codegen:`
+SQLC_KEYS: dict[str, tuple[str, ...] | None] = {  # sqlc.yaml's `codegen:`
+    "package": None,
+    "postgresql": None,
+}
 
 
 def check_keys(
@@ -68,6 +73,7 @@ class Config:
     query_sources: tuple[Path, ...] = ()
     search_path: tuple[str, ...] = ("public",)  # where unqualified names are looked up
     source: Path | None = None  # the file this config was read from (pyproject or sqlc.yaml)
+    postgresql: int = versions.NEWEST  # the PostgreSQL major the project targets
 
     @property
     def schema_paths(self) -> tuple[Path, ...]:
@@ -120,6 +126,7 @@ def load(pyproject: Path) -> Config:
     if not isinstance(search_path, list) or not all(isinstance(v, str) for v in search_path):
         raise CodegenError(f"{where}: [tool.codegen] search_path must be a list of strings")
     return Config(
+        postgresql=target_version(section, where, "[tool.codegen]"),
         search_path=tuple(search_path),
         root=root,
         schema=root / section["schema"],
@@ -131,6 +138,17 @@ def load(pyproject: Path) -> Config:
         scratch_prefix=scratch_prefix,
         source=pyproject.resolve(),
     )
+
+
+def target_version(section: dict[str, Any], where: str, name: str) -> int:
+    """`postgresql = "17"`: the major the project targets; the newest supported when not
+    given."""
+    value = section.get("postgresql", versions.NEWEST)
+    major = versions.parse(value)
+    if major is None:
+        valid = ", ".join(f'"{m}"' for m in versions.SUPPORTED)
+        raise CodegenError(f"{where}: {name} postgresql = {value!r}: one of {valid} expected")
+    return major
 
 
 def _section(pyproject: Path) -> dict[str, Any] | None:

@@ -5,7 +5,8 @@ Python from the same SQL. Taken from the first `sql:` entry with `engine: postgr
 `schema` and `queries` (a path or a list of paths, files or folders), `gen.go.rename`
 (model names) and `gen.go.overrides` entries that name a Python type (`python_type:
 "module:Type"` beside `db_type` or `column`; `go_type` alone is Go's business). The
-package is written to `db/` beside the file unless `codegen: {package: ...}` says where.
+package is written to `db/` beside the file unless `codegen: {package: ...}` says where;
+`codegen: {postgresql: "17"}` names the targeted major (default: the newest supported).
 Version 1 (`packages:`, engine postgresql by default, `rename` and `overrides` at the top
 or per package) is read as the version 2 entry it stands for.
 """
@@ -18,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from codegen.config import SQLC_KEYS, SQLC_NAMES, Config, check_keys
+from codegen.config import SQLC_KEYS, SQLC_NAMES, Config, check_keys, target_version
 from codegen.errors import CodegenError
 
 
@@ -99,6 +100,7 @@ def load(path: Path) -> Config:
         schema=schemas[0],
         queries=queries[0],
         package=root / str(own.get("package", "db")),
+        postgresql=target_version(own, path.name, "codegen:"),
         overrides=_overrides(path, go),
         rename=dict(rename),
         schemas=schemas,

@@ -179,8 +179,10 @@ def table(ctx: Context, rv: ast.RangeVar) -> cat.Table:
     """The relation a name refers to: `schema.name`, or `name` in pg_catalog (searched
     first, as PostgreSQL does) or the search_path; information_schema when qualified."""
     name = present(rv.relname)
-    found = system_relation(rv.schemaname, name) or ctx.catalog.relation(rv.schemaname, name)
-    found = found or system_relation(rv.schemaname, name, ctx.catalog.extensions)
+    major = ctx.catalog.version
+    found = system_relation(rv.schemaname, name, (), major)
+    found = found or ctx.catalog.relation(rv.schemaname, name)
+    found = found or system_relation(rv.schemaname, name, ctx.catalog.extensions, major)
     if found is None:
         shown = f"{rv.schemaname}.{name}" if rv.schemaname else name
         why = ctx.catalog.why_untyped(rv.schemaname, name)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from codegen import versions
 from codegen.catalog.model import Catalog, Enum, Index, Table, ViewColumns, find_relation
 from codegen.errors import CodegenError, SourceText
 from codegen.pgtypes import Func, TypeSpace
@@ -20,9 +21,13 @@ _SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
 
 class Builder:
     def __init__(
-        self, view_columns: ViewColumns | None, search_path: tuple[str, ...] = ("public",)
+        self,
+        view_columns: ViewColumns | None,
+        search_path: tuple[str, ...] = ("public",),
+        version: int = versions.NEWEST,
     ) -> None:
         self.search_path = search_path
+        self.version = version  # the PostgreSQL major the project targets
         self.tables: dict[str, Table] = {}
         self.enums: dict[str, Enum] = {}
         self.ranges: dict[str, str] = {}  # range -> element type
@@ -61,6 +66,7 @@ class Builder:
             frozenset(self.sequences),
             dict(self.untyped),
             frozenset(self.opaque),
+            self.version,
         )
 
     @property
@@ -74,6 +80,7 @@ class Builder:
             self.domains,
             frozenset(self.extensions),
             self.search_path,
+            self.version,
         )
 
     def key(self, schema: str | None, name: str, source: SourceText, offset: int) -> str:

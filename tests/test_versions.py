@@ -1,0 +1,123 @@
+"""The PostgreSQL major a project targets: per-major catalogs, each from a server of its
+major, and what a newer major added refused under an older target, naming the major.
+
+Every claim is judged by a real server of the major concerned (`tests/pgversions.py`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from codegen import config as cfg
+from codegen import pipeline, verify, versions
+from codegen.data import dump_pg_catalog, dump_system_relations
+from codegen.errors import CodegenErrors
+from codegen.extensions import extensions_dir
+from tests import pgversions
+
+SCHEMA = """
+CREATE TABLE items (
+    id uuid PRIMARY KEY,
+    name text NOT NULL,
+    price numeric,
+    data jsonb
+);
+"""
+
+# What a newer major added, as a new user writes it: (the major that added it, the query).
+STATEMENTS = {
+    "any_value": (16, "-- name: AnyName :one\nSELECT any_value(name) FROM items;\n"),
+    "uuidv7": (18, "-- name: NewId :one\nSELECT uuidv7();\n"),
+}
+
+
+@pytest.mark.parametrize("major", versions.SUPPORTED)
+def test_each_dump_names_its_server(major: int) -> None:
+    """Every data file of a major was dumped from a server of that major."""
+    folder = versions.data_dir(major)
+    files = [folder / "pg_catalog.json", folder / "system_relations.json"]
+    files += sorted(extensions_dir(major).glob("*.json"))
+    for path in files:
+        dumped = json.loads(path.read_text())["server_version"]
+        assert dumped.split(".")[0] == str(major), (path, dumped)
+
+
+@pytest.mark.parametrize("major", versions.SUPPORTED)
+async def test_catalog_equals_live_server(major: int, admin_dsn: str) -> None:
+    """The committed catalog of a major is what a live server of that major reports now:
+    every type, function, operator and implicit cast, and every system relation."""
+    dsn = await pgversions.major_dsn(admin_dsn, major)
+    live = await dump_pg_catalog.dump(dsn)
+    stored = json.loads((versions.data_dir(major) / "pg_catalog.json").read_text())
+    for key in ("types", "functions", "operators", "implicit_casts"):
+        assert live[key] == stored[key], key
+    _, relations = await dump_system_relations.dump(dsn)
+    stored = json.loads((versions.data_dir(major) / "system_relations.json").read_text())
+    assert relations["relations"] == stored["relations"]
+
+
+def project(tmp_path: Path, queries: str, major: int) -> cfg.Config:
+    (tmp_path / "schema").mkdir(exist_ok=True)
+    (tmp_path / "queries").mkdir(exist_ok=True)
+    (tmp_path / "schema" / "0001_items.sql").write_text(SCHEMA)
+    (tmp_path / "queries" / "items.sql").write_text(queries)
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.codegen]\nschema = "schema"\nqueries = "queries"\npackage = "db"\n'
+        f'postgresql = "{major}"\n'
+    )
+    return cfg.load(tmp_path / "pyproject.toml")
+
+
+@pytest.mark.parametrize("name", list(STATEMENTS))
+async def test_generates_on_its_major_as_its_server_prepares(
+    name: str, tmp_path: Path, admin_dsn: str
+) -> None:
+    major, sql = STATEMENTS[name]
+    config = project(tmp_path, sql, major)
+    result = pipeline.compile_project(config)
+    dsn = await pgversions.major_dsn(admin_dsn, major)
+    outcome = await verify.verify(config, result, dsn, scratch_prefix="versions_")
+    assert outcome.ok, [e.render() for e in outcome.rejected] + [m.what for m in outcome.mismatches]
+
+
+@pytest.mark.parametrize("name", list(STATEMENTS))
+async def test_refused_under_older_target_naming_the_major(
+    name: str, tmp_path: Path, admin_dsn: str
+) -> None:
+    """Under the major before the one that added it: refused at file:line:col, naming the
+    major it needs; and that major's server refuses it too."""
+    major, sql = STATEMENTS[name]
+    config = project(tmp_path, sql, major - 1)
+    with pytest.raises(CodegenErrors) as caught:
+        pipeline.compile_project(config)
+    err = caught.value.errors[0]
+    assert f"needs PostgreSQL {major}; the project targets {major - 1}" in err.message
+    assert err.location is not None and err.location[0] == "queries/items.sql"
+    older = replace(config, postgresql=major)  # typed by the newer catalog ...
+    result = pipeline.compile_project(older)
+    dsn = await pgversions.major_dsn(admin_dsn, major - 1)
+    outcome = await verify.verify(older, result, dsn, scratch_prefix="versions_")
+    assert outcome.rejected  # ... and the older server rejects it
+
+
+def test_target_is_configured_and_checked(tmp_path: Path) -> None:
+    """`postgresql` in [tool.codegen] and sqlc.yaml's `codegen:`; the default is the
+    newest supported; anything else is an error listing the supported majors."""
+    config = project(tmp_path, "", 16)
+    assert config.postgresql == 16
+    text = (tmp_path / "pyproject.toml").read_text()
+    (tmp_path / "pyproject.toml").write_text(text.replace('postgresql = "16"\n', ""))
+    assert cfg.load(tmp_path / "pyproject.toml").postgresql == versions.NEWEST
+    (tmp_path / "pyproject.toml").write_text(text.replace('"16"', '"14"'))
+    with pytest.raises(Exception, match='one of "15", "16", "17", "18" expected'):
+        cfg.load(tmp_path / "pyproject.toml")
+    (tmp_path / "pyproject.toml").unlink()
+    (tmp_path / "sqlc.yaml").write_text(
+        "version: '2'\nsql:\n  - engine: postgresql\n    schema: schema\n    queries: queries\n"
+        "codegen:\n  postgresql: '17'\n"
+    )
+    assert cfg.load(tmp_path / "pyproject.toml").postgresql == 17
