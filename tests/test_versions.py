@@ -31,7 +31,34 @@ CREATE TABLE items (
 # What a newer major added, as a new user writes it: (the major that added it, the query).
 STATEMENTS = {
     "any_value": (16, "-- name: AnyName :one\nSELECT any_value(name) FROM items;\n"),
+    "json_table": (
+        17,
+        "-- name: Tags :many\nSELECT jt.* FROM items,\n"
+        "  JSON_TABLE(data, '$.tags[*]' COLUMNS (tag text PATH '$')) AS jt;\n",
+    ),
+    "merge_returning": (
+        17,
+        "-- name: MergeDelete :many\nMERGE INTO items i USING (SELECT @id::uuid AS id) s\n"
+        "  ON i.id = s.id\n  WHEN MATCHED THEN DELETE RETURNING merge_action(), i.id;\n",
+    ),
+    "returning_old_new": (
+        18,
+        "-- name: Reprice :one\nUPDATE items SET price = @price WHERE id = @id\n"
+        "  RETURNING old.price AS old_price, new.price AS new_price;\n",
+    ),
     "uuidv7": (18, "-- name: NewId :one\nSELECT uuidv7();\n"),
+    "json_constructors": (
+        16,
+        "-- name: Doc :one\nSELECT JSON_OBJECT('name': name, 'tags': JSON_ARRAY(1, 2)),\n"
+        "  JSON_ARRAYAGG(price ORDER BY price) FROM items GROUP BY name;\n",
+    ),
+    "is_json": (16, "-- name: Valid :many\nSELECT name IS JSON OBJECT AS ok FROM items;\n"),
+    "json_query_functions": (
+        17,
+        "-- name: Fields :one\nSELECT JSON_VALUE(data, '$.n' RETURNING int) AS n,\n"
+        "  JSON_QUERY(data, '$.tags'), JSON_EXISTS(data, '$.x'), JSON_SCALAR(price)\n"
+        "FROM items WHERE id = @id;\n",
+    ),
 }
 
 
@@ -79,6 +106,7 @@ async def test_generates_on_its_major_as_its_server_prepares(
     major, sql = STATEMENTS[name]
     config = project(tmp_path, sql, major)
     result = pipeline.compile_project(config)
+    assert pipeline.render_project(config, result)
     dsn = await pgversions.major_dsn(admin_dsn, major)
     outcome = await verify.verify(config, result, dsn, scratch_prefix="versions_")
     assert outcome.ok, [e.render() for e in outcome.rejected] + [m.what for m in outcome.mismatches]

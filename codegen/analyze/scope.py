@@ -16,7 +16,7 @@ from pglast import ast
 from pglast.enums import JoinType
 
 from codegen import catalog as cat
-from codegen.analyze import expressions, functions, statements
+from codegen.analyze import expressions, functions, sqljson, statements
 from codegen.analyze.colnames import column_name
 from codegen.analyze.context import (
     BOOL,
@@ -265,6 +265,9 @@ def from_item(ctx: Context, item: ast.Node, scope: Scope) -> Entries:
         return _join(ctx, item, scope)
     if isinstance(item, ast.RangeTableSample):
         return _table_sample(ctx, item, scope)
+    if isinstance(item, ast.JsonTable):  # implicitly LATERAL, like a function in FROM
+        e = sqljson.json_table(ctx, item, scope)
+        return [e], star_of(e)
     what = {"RangeTableFunc": "XMLTABLE"}.get(type(item).__name__, type(item).__name__)
     raise ctx.unsupported(f"{what} in FROM is not supported; select from it in a view", item)
 
