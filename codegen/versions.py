@@ -35,8 +35,9 @@ SYNTAX = {
     "MERGE ... RETURNING": 17,
     "merge_action()": 17,
     "RETURNING old/new": 18,
-    "virtual generated columns": 18,
+    "a virtual generated column": 18,
     "WITHOUT OVERLAPS": 18,
+    "a PERIOD foreign key": 18,
 }
 
 

@@ -10,6 +10,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from codegen import config as cfg
@@ -149,3 +150,69 @@ def test_target_is_configured_and_checked(tmp_path: Path) -> None:
         "codegen:\n  postgresql: '17'\n"
     )
     assert cfg.load(tmp_path / "pyproject.toml").postgresql == 17
+
+
+TEMPORAL = """
+CREATE EXTENSION btree_gist;
+CREATE TABLE rooms (id int NOT NULL, valid tstzrange NOT NULL, name text,
+    name_upper text GENERATED ALWAYS AS (upper(name)) VIRTUAL,
+    label text GENERATED ALWAYS AS (name || '!'),
+    PRIMARY KEY (id, valid WITHOUT OVERLAPS));
+CREATE TABLE bookings (room_id int NOT NULL, during tstzrange NOT NULL,
+    UNIQUE (room_id, during WITHOUT OVERLAPS),
+    FOREIGN KEY (room_id, PERIOD during) REFERENCES rooms (id, PERIOD valid));
+ALTER TABLE bookings ADD COLUMN nights int GENERATED ALWAYS AS (1) VIRTUAL;
+"""
+
+
+async def test_virtual_columns_and_temporal_keys_as_18_has_them(admin_dsn: str) -> None:
+    """Replayed for 18, the columns (a virtual one is generated: never written) and keys
+    equal what a PostgreSQL 18 server makes of the same DDL."""
+    from codegen import dbutil
+    from tests.test_catalog_vs_postgresql import (
+        _KEYS,
+        applied,
+        catalog_keys,
+        catalog_shape,
+        live_shape,
+        replayed,
+    )
+
+    cat = replayed(TEMPORAL)
+    assert cat.version == 18
+    assert cat.tables["rooms"].column("name_upper").generated == "expression"  # type: ignore[union-attr]
+    dsn = await pgversions.major_dsn(admin_dsn, 18)
+    async with dbutil.scratch_database(dsn, prefix="versions_") as db:
+        assert catalog_shape(cat) == await live_shape(db, TEMPORAL)
+    async with dbutil.scratch_database(dsn, prefix="versions_") as db:
+        rows = await applied(db, TEMPORAL, _KEYS)
+        assert catalog_keys(cat) == {
+            (r["rel"], r["kind"], tuple(r["cols"]), r["ref"]) for r in rows
+        }
+
+
+@pytest.mark.parametrize(
+    ("ddl", "what"),
+    [
+        ("up text GENERATED ALWAYS AS (upper(name)) VIRTUAL", "a virtual generated column"),
+        ("up text GENERATED ALWAYS AS (upper(name))", "a virtual generated column"),
+        ("PRIMARY KEY (id, valid WITHOUT OVERLAPS)", "WITHOUT OVERLAPS"),
+    ],
+)
+async def test_18_ddl_refused_under_17(ddl: str, what: str, admin_dsn: str) -> None:
+    """Under 17 the migration is refused at its line, naming 18; a 17 server refuses it."""
+    from codegen import catalog, dbutil
+    from codegen.errors import CodegenError
+
+    sql = f"CREATE TABLE t (id int, valid tstzrange, name text, {ddl});"
+    with pytest.raises(CodegenError) as caught:
+        catalog.build([("schema/0001_t.sql", sql)], version=17)
+    assert caught.value.message == f"{what} needs PostgreSQL 18; the project targets 17"
+    dsn = await pgversions.major_dsn(admin_dsn, 17)
+    async with dbutil.scratch_database(dsn, prefix="versions_") as db:
+        conn = await asyncpg.connect(db)
+        try:
+            with pytest.raises(asyncpg.PostgresError):
+                await conn.execute("CREATE EXTENSION btree_gist;" + sql)
+        finally:
+            await conn.close()
