@@ -6,8 +6,9 @@ catalog records which extensions the schema creates, and a TypeSpace over them s
 built-ins plus those objects, exactly as PostgreSQL would after the same DDL.
 
 An extension is read from the dump of the target major; one that major's server did not
-ship (16's server comes without contrib; PostGIS was dumped on 15 only) is read from the
-nearest major below that has it, else the nearest above (`extension_file`).
+ship (PostGIS was dumped on 15 only; 17's and 18's builds lack uuid-ossp and xml2, 18's
+pgcrypto) is read from the nearest major below that has it, else the nearest above
+(`extension_file`).
 """
 
 from __future__ import annotations

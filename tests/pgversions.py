@@ -51,6 +51,20 @@ def bindirs() -> dict[int, Path]:
     return dict(sorted(found.items()))
 
 
+def ships(major: int, extension: str) -> bool:
+    """Whether the server of `major` the tests start can `CREATE EXTENSION` it (16's wheel
+    has no contrib; 18's lacks pgcrypto, uuid-ossp, xml2; only Debian's 15 has PostGIS)."""
+    bindir = bindirs().get(major)
+    if bindir is None:
+        return False
+    shares = [
+        bindir.parent / "share" / "extension",
+        bindir.parent / "share" / "postgresql" / "extension",
+        Path(f"/usr/share/postgresql/{major}/extension"),
+    ]
+    return any((folder / f"{extension}.control").exists() for folder in shares)
+
+
 def start(bindir: Path) -> pgcluster.Cluster:
     """A throwaway cluster of the server in `bindir` (remove it with `.remove()`)."""
     root = Path(tempfile.mkdtemp(prefix=f"pgtest-{bindir.parent.parent.name}-"))

