@@ -34,6 +34,7 @@ SYNTAX = {
     "JSON_TABLE": 17,
     "MERGE ... RETURNING": 17,
     "merge_action()": 17,
+    "ALTER COLUMN ... SET EXPRESSION": 17,
     "RETURNING old/new": 18,
     "a virtual generated column": 18,
     "WITHOUT OVERLAPS": 18,

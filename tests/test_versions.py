@@ -235,3 +235,36 @@ async def test_18_ddl_refused_under_17(ddl: str, what: str, admin_dsn: str) -> N
                 await conn.execute("CREATE EXTENSION btree_gist;" + sql)
         finally:
             await conn.close()
+
+
+async def test_set_expression_needs_17(admin_dsn: str) -> None:
+    """ALTER COLUMN ... SET EXPRESSION replays under 17 and is refused under 16 naming 17,
+    as a 16 server refuses it."""
+    from codegen import catalog, dbutil
+    from codegen.errors import CodegenError
+
+    sql = (
+        "CREATE TABLE t (a int, b int GENERATED ALWAYS AS (a * 2) STORED);\n"
+        "ALTER TABLE t ALTER COLUMN b SET EXPRESSION AS (a * 3);"
+    )
+    column = catalog.build([("schema/0001_t.sql", sql)], version=17).tables["t"].column("b")
+    assert column is not None and column.generated == "expression"
+    with pytest.raises(CodegenError) as caught:
+        catalog.build([("schema/0001_t.sql", sql)], version=16)
+    assert caught.value.message == (
+        "ALTER COLUMN ... SET EXPRESSION needs PostgreSQL 17; the project targets 16"
+    )
+    assert caught.value.location == ("schema/0001_t.sql", 2, 13)
+    for major, accepted in ((16, False), (17, True)):
+        dsn = await pgversions.major_dsn(admin_dsn, major)
+        async with dbutil.scratch_database(dsn, prefix="versions_") as db:
+            conn = await asyncpg.connect(db)
+            try:
+                try:
+                    await conn.execute(sql)
+                    took = True
+                except asyncpg.PostgresError:
+                    took = False
+                assert took == accepted, major
+            finally:
+                await conn.close()

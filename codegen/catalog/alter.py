@@ -16,7 +16,7 @@ from typing import Any
 from pglast.enums import AlterTableType as At
 from pglast.enums import ObjectType
 
-from codegen.catalog import change, checks, create
+from codegen.catalog import change, checks, create, versioned
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Column, Table
 from codegen.catalog.names import type_of
@@ -125,7 +125,7 @@ ALTER_TABLE: dict[At, AlterHandler] = {
         lambda b, c, cmd, s: replace(c, has_default=False, generated="")
     ),
     At.AT_SetIdentity: _changes_column(lambda b, c, cmd, s: _set_generated(c, cmd.def_)),
-    At.AT_SetExpression: _column_checked,
+    At.AT_SetExpression: versioned.since("ALTER COLUMN ... SET EXPRESSION", _column_checked),
     At.AT_SetStatistics: _column_checked,
     At.AT_SetOptions: _column_checked,
     At.AT_ResetOptions: _column_checked,
