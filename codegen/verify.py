@@ -37,7 +37,7 @@ class Outcome:
     checked: int
     rejected: tuple[CodegenError, ...]
     mismatches: tuple[Mismatch, ...]
-    note: str = ""  # e.g. the server is of another major than the project targets
+    note: str = ""  # the server is of another major than the project targets (cli: stderr)
 
     @property
     def ok(self) -> bool:
@@ -47,7 +47,6 @@ class Outcome:
         return (
             f"verified {self.checked} queries against PostgreSQL: "
             f"{len(self.rejected)} rejected by PostgreSQL, {len(self.mismatches)} type mismatches"
-            + (f" ({self.note})" if self.note else "")
         )
 
 
