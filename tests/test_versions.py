@@ -48,6 +48,10 @@ STATEMENTS = {
         "  RETURNING old.price AS old_price, new.price AS new_price;\n",
     ),
     "uuidv7": (18, "-- name: NewId :one\nSELECT uuidv7();\n"),
+    "system_view": (
+        17,
+        "-- name: Checkpoints :one\nSELECT num_timed, num_requested FROM pg_stat_checkpointer;\n",
+    ),
     "json_constructors": (
         16,
         "-- name: Doc :one\nSELECT JSON_OBJECT('name': name, 'tags': JSON_ARRAY(1, 2)),\n"

@@ -16,6 +16,7 @@ from pglast import ast
 from pglast.enums import JoinType
 
 from codegen import catalog as cat
+from codegen import versions
 from codegen.analyze import expressions, functions, sqljson, statements
 from codegen.analyze.colnames import column_name
 from codegen.analyze.context import (
@@ -188,6 +189,16 @@ def table(ctx: Context, rv: ast.RangeVar) -> cat.Table:
         why = ctx.catalog.why_untyped(rv.schemaname, name)
         if why is not None:
             raise ctx.unsupported(f'relation "{shown}" cannot be used here: {why}', rv)
+        newer = next(
+            (
+                m
+                for m in versions.SUPPORTED
+                if m > major and system_relation(rv.schemaname, name, (), m)
+            ),
+            None,
+        )
+        if newer is not None:  # pg_stat_checkpointer on 16: a system view 17 added
+            raise ctx.error(versions.message(shown, newer, major), rv)
         raise ctx.error(f'relation "{shown}" does not exist', rv)
     return found
 

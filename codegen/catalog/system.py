@@ -59,3 +59,10 @@ def system_relation(
             (r for e in sorted(extensions) if (r := _extension_relations(e, major).get(name))), None
         )
     return found
+
+
+def added_after(schema: str | None, name: str, major: int) -> int | None:
+    """The first major after `major` whose system relations have `schema.name` (or
+    pg_catalog's `name`): pg_stat_checkpointer, which 17 added; None when none has it."""
+    newer = (m for m in versions.SUPPORTED if m > major)
+    return next((m for m in newer if system_relation(schema, name, (), m)), None)
