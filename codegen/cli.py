@@ -185,6 +185,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     for m in outcome.mismatches:
         print(f"{m.where}: {m.what}")
     print(outcome.summary())
+    if outcome.note:
+        print(outcome.note, file=sys.stderr)
     return 0 if outcome.ok else 1
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codegen import versions
 from codegen.errors import CodegenError, shown
 
 SQLC_NAMES = ("sqlc.yaml", "sqlc.yml", "sqlc.json")  # read when [tool.codegen] is missing
@@ -34,10 +35,14 @@ KEYS: dict[str, tuple[str, ...] | None] = {
     "docs": None,  # codegen.dba.settings
     "distribution": None,  # codegen.dba.settings
     "rows": None,  # one of ROWS
+    "postgresql": None,  # the targeted major (codegen.versions)
     "migrate": ("lock_timeout", "statement_timeout", "lock_retries"),  # codegen.migrate.cli
 }
-# sqlc.yaml's `codegen:` section
-SQLC_KEYS: dict[str, tuple[str, ...] | None] = {"package": None, "rows": None}
+SQLC_KEYS: dict[str, tuple[str, ...] | None] = {  # sqlc.yaml's `codegen:`
+    "package": None,
+    "rows": None,
+    "postgresql": None,
+}
 
 
 def check_keys(
@@ -75,6 +80,7 @@ class Config:
     search_path: tuple[str, ...] = ("public",)  # where unqualified names are looked up
     source: Path | None = None  # the file this config was read from (pyproject or sqlc.yaml)
     rows: str = "record"  # one of ROWS
+    postgresql: int = versions.NEWEST  # the PostgreSQL major the project targets
 
     @property
     def schema_paths(self) -> tuple[Path, ...]:
@@ -128,6 +134,7 @@ def load(pyproject: Path) -> Config:
         raise CodegenError(f"{where}: [tool.codegen] search_path must be a list of strings")
     return Config(
         rows=rows_option(pyproject, section),
+        postgresql=target_version(section, where, "[tool.codegen]"),
         search_path=tuple(search_path),
         root=root,
         schema=root / section["schema"],
@@ -148,6 +155,17 @@ def rows_option(source: Path, section: dict[str, Any]) -> str:
         choices = ", ".join(f'"{r}"' for r in ROWS)
         raise CodegenError(f"{shown(source)}: rows must be one of {choices}")
     return str(rows)
+
+
+def target_version(section: dict[str, Any], where: str, name: str) -> int:
+    """`postgresql = "17"`: the major the project targets; the newest supported when not
+    given."""
+    value = section.get("postgresql", versions.NEWEST)
+    major = versions.parse(value)
+    if major is None:
+        valid = ", ".join(f'"{m}"' for m in versions.SUPPORTED)
+        raise CodegenError(f"{where}: {name} postgresql = {value!r}: one of {valid} expected")
+    return major
 
 
 def _section(pyproject: Path) -> dict[str, Any] | None:

@@ -8,8 +8,10 @@ the manual says. `verify` double-checks every query against the server itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from codegen import versions
 from codegen.pgtypes import (
     ARRAY_LIKE,
     ELEMENT_LIKE,
@@ -238,3 +240,16 @@ def resolve_operator(
         if same:
             return choose(space, same, (known, known))
     return choose(space, cands, actual)
+
+
+def needs_newer(
+    space: TypeSpace, what: str, resolve: Callable[[TypeSpace], list[Choice]]
+) -> str | None:
+    """When a call or operator the target's catalog cannot resolve is resolved by a newer
+    major's (`any_value(text)` on 15, which 16 added), the refusal naming that major:
+    `any_value() needs PostgreSQL 16; the project targets 15`. None when no supported
+    major has it: the caller's "does not exist" stands."""
+    for major in versions.SUPPORTED:
+        if major > space.version and resolve(space.at(major)):
+            return versions.message(what, major, space.version)
+    return None

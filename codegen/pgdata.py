@@ -1,4 +1,4 @@
-"""Loading `data/pg_catalog.json` fast: a marshal cache of its rows, keyed by its hash.
+"""Loading `data/pg<N>/pg_catalog.json` fast: a marshal cache of its rows, keyed by its hash.
 
 The JSON (dumped from a real server by `data/dump_pg_catalog.py`) stays the source of
 truth. Parsing its 400 KB on every run cost about a fifth of `generate`'s start-up, so the

@@ -1,14 +1,16 @@
 """PostgreSQL's built-in types, functions and operators, and how it picks an overload.
 
-The data file `data/pg_catalog.json` is dumped from a real server by
-`data/dump_pg_catalog.py`; this module only reads it, and `TypeSpace` says what a type
-name means and how types convert. Picking an overload is `overloads.py`.
+The data files `data/pg<N>/pg_catalog.json` are dumped from a real server of each supported
+major by `data/dump_pg_catalog.py`; this module only reads them (the project's target
+major's, `codegen.versions`), and `TypeSpace` says what a type name means and how types
+convert. Picking an overload is `overloads.py`.
 
 Types are named by `pg_type.typname`: `int4`, `text`, `timestamptz`; arrays `_int4`.
 """
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,9 +18,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from codegen import pgdata
+from codegen import pgdata, versions
 
-DATA = Path(__file__).with_name("data") / "pg_catalog.json"
+
+def catalog_file(major: int) -> Path:
+    """The built-in catalog dumped from a server of `major`."""
+    return versions.data_dir(major) / "pg_catalog.json"
+
+
+DATA = catalog_file(versions.NEWEST)
 
 POLYMORPHIC = {
     "anyelement",
@@ -119,9 +127,10 @@ class Builtins:
 
 
 @cache
-def builtins() -> Builtins:
-    """The catalog, from `data/pg_catalog.json` (through pgdata's cache of its rows)."""
-    server_version, type_rows, func_rows, op_rows, casts = pgdata.load(DATA)
+def builtins(major: int = versions.NEWEST) -> Builtins:
+    """The catalog of `major`, from `data/pg<N>/pg_catalog.json` (through pgdata's cache of
+    its rows)."""
+    server_version, type_rows, func_rows, op_rows, casts = pgdata.load(catalog_file(major))
     types = {t[0]: TypeInfo(*t) for t in type_rows}
     funcs: dict[str, list[Func]] = defaultdict(list)
     for f in func_rows:
@@ -146,7 +155,8 @@ class TypeSpace:
     """Built-in types plus the user's enums, ranges and functions: what a name means and
     how types convert. `ranges` maps a user range type to its element type, `multiranges`
     a user multirange type to its range type, `functions` a function's catalog key
-    (`name` in public, `schema.name` elsewhere) to its overloads."""
+    (`name` in public, `schema.name` elsewhere) to its overloads; `version` is the
+    PostgreSQL major whose built-ins and extensions it holds."""
 
     def __init__(
         self,
@@ -158,10 +168,13 @@ class TypeSpace:
         domains: Mapping[str, str] | None = None,
         extensions: frozenset[str] = frozenset(),
         search_path: tuple[str, ...] = ("public",),
+        version: int = versions.NEWEST,
     ) -> None:
         from codegen.extensions import with_extensions  # it builds on this module
 
-        self.b = with_extensions(tuple(sorted(extensions)))
+        self.version = version
+        self.extensions = tuple(sorted(extensions))
+        self.b = with_extensions(self.extensions, version)
         self.enums = enums
         self.ranges: Mapping[str, str] = ranges or {}
         self.multiranges: Mapping[str, str] = multiranges or {}
@@ -169,6 +182,15 @@ class TypeSpace:
         self.others = others  # the user's composite types: known, no operators of their own
         self.domains: Mapping[str, str] = domains or {}  # a domain -> its base type
         self.search_path = search_path
+
+    def at(self, major: int) -> TypeSpace:
+        """The same user types and functions over the built-ins of another major."""
+        from codegen.extensions import with_extensions
+
+        other = copy.copy(self)
+        other.version = major
+        other.b = with_extensions(self.extensions, major)
+        return other
 
     def lookup(self, schema: str | None, name: str) -> str | None:
         """The key of type `schema.name`, or of `name` as PostgreSQL finds it: pg_catalog

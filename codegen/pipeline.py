@@ -57,7 +57,7 @@ def load_catalog(config: Config) -> catalog.Catalog:
     from codegen import analyze, catalog
 
     files = [(_rel(p, config), read_source(p, config)) for p in schema_files(config)]
-    return catalog.build(files, analyze.view_columns, config.search_path)
+    return catalog.build(files, analyze.view_columns, config.search_path, config.postgresql)
 
 
 def query_files(config: Config) -> list[Path]:

@@ -15,6 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from codegen import versions
 from codegen.config import SQLC_NAMES
 from codegen.errors import CodegenError
 
@@ -55,6 +56,7 @@ PYPROJECT_SECTION = """\
 schema = "schema"    # migrations: NNNN_name.sql, NNNN_name.rollback.sql (`codegen migrate`)
 queries = "queries"  # named queries (`-- name: GetItem :one`), one file per table
 package = "{package}"  # the generated package: commit it, `codegen check` keeps it current
+postgresql = "{postgresql}"  # the PostgreSQL major you run: "15", "16", "17" or "18"
 """
 
 SQLC_YAML = """\
@@ -156,7 +158,8 @@ def init(root: Path, sqlc: bool, package: str | None) -> list[Path]:
     else:
         old = pyproject.read_text(encoding="utf-8") if pyproject.exists() else ""
         sep = "" if not old else "\n" if old.endswith("\n") else "\n\n"
-        pyproject.write_text(old + sep + PYPROJECT_SECTION.format(package=pkg), encoding="utf-8")
+        section = PYPROJECT_SECTION.format(package=pkg, postgresql=versions.NEWEST)
+        pyproject.write_text(old + sep + section, encoding="utf-8")
         written.append(pyproject)
     return written
 

@@ -6,7 +6,8 @@ Python from the same SQL. Taken from the first `sql:` entry with `engine: postgr
 (model names) and `gen.go.overrides` entries that name a Python type (`python_type:
 "module:Type"` beside `db_type` or `column`; `go_type` alone is Go's business). The
 package is written to `db/` beside the file unless `codegen: {package: ...}` says where
-(and rows are Records unless `codegen: {rows: ...}` names another kind).
+(and rows are Records unless `codegen: {rows: ...}` names another kind);
+`codegen: {postgresql: "17"}` names the targeted major (default: the newest supported).
 Version 1 (`packages:`, engine postgresql by default, `rename` and `overrides` at the top
 or per package) is read as the version 2 entry it stands for.
 """
@@ -19,7 +20,14 @@ from typing import Any
 
 import yaml
 
-from codegen.config import SQLC_KEYS, SQLC_NAMES, Config, check_keys, rows_option
+from codegen.config import (
+    SQLC_KEYS,
+    SQLC_NAMES,
+    Config,
+    check_keys,
+    rows_option,
+    target_version,
+)
 from codegen.errors import CodegenError
 
 
@@ -101,6 +109,7 @@ def load(path: Path) -> Config:
         queries=queries[0],
         package=root / str(own.get("package", "db")),
         rows=rows_option(path, own),
+        postgresql=target_version(own, path.name, "codegen:"),
         overrides=_overrides(path, go),
         rename=dict(rename),
         schemas=schemas,

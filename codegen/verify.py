@@ -10,7 +10,7 @@ server's message.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import asyncpg
@@ -37,6 +37,7 @@ class Outcome:
     checked: int
     rejected: tuple[CodegenError, ...]
     mismatches: tuple[Mismatch, ...]
+    note: str = ""  # the server is of another major than the project targets (cli: stderr)
 
     @property
     def ok(self) -> bool:
@@ -176,7 +177,15 @@ async def verify(
     async with dbutil.scratch_database(dsn, prefix=scratch_prefix) as target:
         conn = await dbutil.connect(target)
         try:
+            major = int(await conn.fetchval("SHOW server_version_num")) // 10000
             await apply_schema(conn, config)
-            return await _check(conn, result)
+            outcome = await _check(conn, result)
         finally:
             await conn.close()
+    if major != config.postgresql:
+        note = (
+            f"note: the server is PostgreSQL {major}, the project targets {config.postgresql}"
+            " ([tool.codegen] postgresql): verify on a server of the targeted major"
+        )
+        outcome = replace(outcome, note=note)
+    return outcome

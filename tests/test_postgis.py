@@ -1,5 +1,5 @@
 """PostGIS, the extension real projects use most after contrib's: its types, functions and
-operators come from a dump of a real server (`data/extensions/postgis.json`), loaded when
+operators come from a dump of a real server (`data/pg15/extensions/postgis.json`), loaded when
 the schema says CREATE EXTENSION postgis.
 
 PostgreSQL is the judge twice: the generated package runs against a real PostGIS (values

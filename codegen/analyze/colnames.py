@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pglast import ast
-from pglast.enums import A_Expr_Kind, MinMaxOp, SQLValueFunctionOp, SubLinkType
+from pglast.enums import A_Expr_Kind, JsonExprOp, MinMaxOp, SQLValueFunctionOp, SubLinkType
 
 from codegen.analyze.context import present, sval
 
@@ -69,4 +69,15 @@ _NAMERS: dict[type[ast.Node], Callable[[Any], str]] = {
     ast.A_ArrayExpr: lambda n: "array",
     ast.A_Indirection: lambda n: _indirection(n),
     ast.SQLValueFunction: lambda n: SQLValueFunctionOp(n.op).name.removeprefix("SVFOP_").lower(),
+    # PostgreSQL 16-18: merge_action() and the SQL/JSON constructors and functions
+    ast.MergeSupportFunc: lambda n: "merge_action",
+    ast.JsonObjectConstructor: lambda n: "json_object",
+    ast.JsonArrayConstructor: lambda n: "json_array",
+    ast.JsonArrayQueryConstructor: lambda n: "json_array",
+    ast.JsonObjectAgg: lambda n: "json_objectagg",
+    ast.JsonArrayAgg: lambda n: "json_arrayagg",
+    ast.JsonParseExpr: lambda n: "json",
+    ast.JsonScalarExpr: lambda n: "json_scalar",
+    ast.JsonSerializeExpr: lambda n: "json_serialize",
+    ast.JsonFuncExpr: lambda n: JsonExprOp(n.op).name.removesuffix("_OP").lower(),
 }

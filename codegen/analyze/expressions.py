@@ -20,7 +20,16 @@ from pglast import ast
 from pglast.enums import SQLValueFunctionOp, SubLinkType, XmlExprOp
 
 from codegen import catalog as cat
-from codegen.analyze import fields, functions, nullability, operators, params, statements
+from codegen.analyze import (
+    fields,
+    functions,
+    merge,
+    nullability,
+    operators,
+    params,
+    sqljson,
+    statements,
+)
 from codegen.analyze import scope as sc
 from codegen.analyze.context import BOOL, Context, Scope, Typed, present, subquery, sval
 from codegen.analyze.nullability import SVF_TYPES
@@ -73,6 +82,14 @@ def _param(ctx: Context, node: ast.ParamRef, scope: Scope, want: Want) -> Typed:
 @rule(ast.ColumnRef)
 def _column(ctx: Context, node: ast.ColumnRef, scope: Scope, want: Want) -> Typed:
     return sc.column(ctx, node, scope)
+
+
+@rule(ast.MergeSupportFunc)
+def _merge_action(ctx: Context, node: ast.MergeSupportFunc, scope: Scope, want: Want) -> Typed:
+    return merge.merge_action(ctx, node)
+
+
+RULES.update(sqljson.RULES)  # SQL/JSON (PostgreSQL 16-18)
 
 
 @rule(ast.A_Const)

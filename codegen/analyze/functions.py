@@ -15,8 +15,8 @@ from codegen.analyze import scope as sc
 from codegen.analyze.context import BOOL, Context, Scope, Typed, present, svals
 from codegen.analyze.operators import pick
 from codegen.catalog.model import relation_key
-from codegen.overloads import Choice, choose, resolve_function
-from codegen.pgtypes import Func
+from codegen.overloads import Choice, choose, needs_newer, resolve_function
+from codegen.pgtypes import Func, TypeSpace
 
 
 def call(
@@ -39,10 +39,15 @@ def call(
     values = [present(a.arg) if isinstance(a, ast.NamedArgExpr) else a for a in args]
     typed = [expressions.expr(ctx, a, scope) for a in values]
     actual = tuple(t.type for t in typed)
-    if any(isinstance(a, ast.NamedArgExpr) for a in args):
-        choices = _by_name(ctx, key, args, actual)
-    else:
-        choices = resolve_function(ctx.types, key, actual)
+
+    def resolve(space: TypeSpace) -> list[Choice]:
+        if any(isinstance(a, ast.NamedArgExpr) for a in args):
+            return _by_name(space, key, args, actual)
+        return resolve_function(space, key, actual)
+
+    choices = resolve(ctx.types)
+    if not choices and (newer := needs_newer(ctx.types, f"{name}()", resolve)):
+        raise ctx.error(newer, node)
     if not choices:
         shown = ", ".join(
             (f"{a.name} => " if isinstance(a, ast.NamedArgExpr) else "") + (t or "unknown")
@@ -106,16 +111,16 @@ def function_key(ctx: Context, names: list[str]) -> str:
 
 
 def _by_name(
-    ctx: Context, key: str, args: list[Any], actual: tuple[str | None, ...]
+    space: TypeSpace, key: str, args: list[Any], actual: tuple[str | None, ...]
 ) -> list[Choice]:
     """`make_interval(secs => @secs)`: each overload whose argument names cover the call,
     its declared types put in the call's order; skipped arguments must have defaults."""
     cands: list[tuple[tuple[str, ...], str, Func | None]] = []
-    for f in ctx.types.functions(key):
+    for f in space.functions(key):
         slots = _slots(f, args)
         if slots is not None:
             cands.append((tuple(f.args[i] for i in slots), f.ret, f))
-    return choose(ctx.types, cands, actual)
+    return choose(space, cands, actual)
 
 
 def _slots(f: Func, args: list[Any]) -> list[int] | None:

@@ -21,6 +21,9 @@ from codegen.analyze import nullability
 from codegen.analyze.context import Context, Scope, present, sval
 from codegen.pgtypes import builtins
 
+# JSON_OBJECTAGG / JSON_ARRAYAGG (PostgreSQL 16): aggregates with a syntax of their own
+JSON_AGGREGATES = (ast.JsonObjectAgg, ast.JsonArrayAgg)
+
 
 def check(ctx: Context, stmt: ast.SelectStmt, scope: Scope) -> None:
     """Raises at the first column used outside an aggregate that is not grouped."""
@@ -100,6 +103,8 @@ def _refs(node: Any, skip_calls: bool = False) -> Iterator[ast.ColumnRef]:
         return
     if skip_calls and isinstance(node, ast.FuncCall) and not _plain_call(node):
         return
+    if skip_calls and isinstance(node, JSON_AGGREGATES):
+        return
     for name in getattr(type(node), "__slots__", ()):
         yield from _refs(getattr(node, name, None), skip_calls)
 
@@ -137,5 +142,7 @@ def _has_aggregate(node: Any) -> bool:
     if not isinstance(node, ast.Node) or isinstance(node, ast.SubLink):
         return False
     if isinstance(node, ast.FuncCall) and node.over is None and nullability.is_aggregate(node):
+        return True
+    if isinstance(node, JSON_AGGREGATES) and present(node.constructor).over is None:
         return True
     return any(_has_aggregate(getattr(node, n, None)) for n in getattr(type(node), "__slots__", ()))

@@ -62,6 +62,10 @@ NULL_ON_VALUE = frozenset(
         "unnest",
         "jsonb_array_elements_text",
         "json_array_elements_text",
+        # PostgreSQL 17: NULL for a UUID of another version or variant, an unknown type
+        "uuid_extract_timestamp",
+        "uuid_extract_version",
+        "to_regtypemod",
     }
 )
 # Operators that return NULL for a missing key or element, or (jsonpath @? @@) an unknown

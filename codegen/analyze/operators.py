@@ -17,7 +17,7 @@ from pglast.enums import A_Expr_Kind, SubLinkType
 from codegen.analyze import expressions, params, statements
 from codegen.analyze.context import Context, Scope, Typed, present, subquery, sval
 from codegen.analyze.nullability import NULL_ON_VALUE_OPS
-from codegen.overloads import Choice, resolve_operator
+from codegen.overloads import Choice, needs_newer, resolve_operator
 
 _COMPARISONS = {"=", "<>", "!=", "<", ">", "<=", ">="}
 Form = Callable[[Context, ast.A_Expr, Scope, Typed | None, str | None], Typed]
@@ -267,6 +267,14 @@ def _row_subquery(
 def operator(ctx: Context, op: str, left: Typed, right: Typed, node: ast.Node) -> Typed:
     """The result of `op` on two typed operands; NULL in, NULL out (and `->` on a missing key)."""
     choices = resolve_operator(ctx.types, op, left.type, right.type, False)
+    if not choices and (
+        newer := needs_newer(
+            ctx.types,
+            f"operator {left.type} {op} {right.type}",
+            lambda space: resolve_operator(space, op, left.type, right.type, False),
+        )
+    ):
+        raise ctx.error(newer, node)
     choice = pick(ctx, choices, op, node, (left.type, right.type))
     nullable = left.nullable or right.nullable or op in NULL_ON_VALUE_OPS
     return Typed(choice.ret, nullable)

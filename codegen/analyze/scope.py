@@ -16,7 +16,8 @@ from pglast import ast
 from pglast.enums import JoinType
 
 from codegen import catalog as cat
-from codegen.analyze import expressions, functions, statements
+from codegen import versions
+from codegen.analyze import expressions, functions, sqljson, statements
 from codegen.analyze.colnames import column_name
 from codegen.analyze.context import (
     BOOL,
@@ -188,13 +189,25 @@ def table(ctx: Context, rv: ast.RangeVar) -> cat.Table:
     """The relation a name refers to: `schema.name`, or `name` in pg_catalog (searched
     first, as PostgreSQL does) or the search_path; information_schema when qualified."""
     name = present(rv.relname)
-    found = system_relation(rv.schemaname, name) or ctx.catalog.relation(rv.schemaname, name)
-    found = found or system_relation(rv.schemaname, name, ctx.catalog.extensions)
+    major = ctx.catalog.version
+    found = system_relation(rv.schemaname, name, (), major)
+    found = found or ctx.catalog.relation(rv.schemaname, name)
+    found = found or system_relation(rv.schemaname, name, ctx.catalog.extensions, major)
     if found is None:
         shown = f"{rv.schemaname}.{name}" if rv.schemaname else name
         why = ctx.catalog.why_untyped(rv.schemaname, name)
         if why is not None:
             raise ctx.unsupported(f'relation "{shown}" cannot be used here: {why}', rv)
+        newer = next(
+            (
+                m
+                for m in versions.SUPPORTED
+                if m > major and system_relation(rv.schemaname, name, (), m)
+            ),
+            None,
+        )
+        if newer is not None:  # pg_stat_checkpointer on 16: a system view 17 added
+            raise ctx.error(versions.message(shown, newer, major), rv)
         raise ctx.error(f'relation "{shown}" does not exist', rv)
     ctx.used.add(("relation", found.name))
     return found
@@ -299,6 +312,9 @@ def from_item(ctx: Context, item: ast.Node, scope: Scope) -> Entries:
         return _join(ctx, item, scope)
     if isinstance(item, ast.RangeTableSample):
         return _table_sample(ctx, item, scope)
+    if isinstance(item, ast.JsonTable):  # implicitly LATERAL, like a function in FROM
+        e = sqljson.json_table(ctx, item, scope)
+        return [e], star_of(e)
     what = {"RangeTableFunc": "XMLTABLE"}.get(type(item).__name__, type(item).__name__)
     raise ctx.unsupported(f"{what} in FROM is not supported; select from it in a view", item)
 

@@ -24,6 +24,7 @@ from codegen.analyze import (
     grouping,
     merge,
     nullability,
+    returning,
     stars,
     utility,
 )
@@ -258,9 +259,7 @@ def _star(ctx: Context, ref: ast.ColumnRef, scope: Scope) -> list[Col]:
 def _returning(
     ctx: Context, stmt: ast.InsertStmt | ast.UpdateStmt | ast.DeleteStmt, scope: Scope
 ) -> list[Col]:
-    clause = stmt.returningClause
-    targets = clause.exprs if clause is not None else None
-    return target_list(ctx, targets, scope) if targets else []
+    return returning.dml(ctx, stmt, scope)
 
 
 # -- INSERT / UPDATE / DELETE -------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Any
 from pglast.enums import AlterTableType as At
 from pglast.enums import DropBehavior, ObjectType
 
-from codegen.catalog import change, checks, create, depends
+from codegen.catalog import change, checks, create, depends, versioned
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Column, Index, Table
 from codegen.catalog.names import declared_domain, default_name, type_of
@@ -163,7 +163,7 @@ ALTER_TABLE: dict[At, AlterHandler] = {
         lambda b, c, cmd, s: replace(c, has_default=False, generated="")
     ),
     At.AT_SetIdentity: _changes_column(lambda b, c, cmd, s: _set_generated(c, cmd.def_)),
-    At.AT_SetExpression: _column_checked,
+    At.AT_SetExpression: versioned.since("ALTER COLUMN ... SET EXPRESSION", _column_checked),
     At.AT_SetStatistics: _column_checked,
     At.AT_SetOptions: _column_checked,
     At.AT_ResetOptions: _column_checked,

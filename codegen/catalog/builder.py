@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from codegen import versions
 from codegen.catalog import depends
 from codegen.catalog.model import Catalog, Enum, Index, Table, ViewColumns, find_relation
 from codegen.errors import CodegenError, SourceText
@@ -21,9 +22,13 @@ _SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
 
 class Builder:
     def __init__(
-        self, view_columns: ViewColumns | None, search_path: tuple[str, ...] = ("public",)
+        self,
+        view_columns: ViewColumns | None,
+        search_path: tuple[str, ...] = ("public",),
+        version: int = versions.NEWEST,
     ) -> None:
         self.search_path = search_path
+        self.version = version  # the PostgreSQL major the project targets
         self.tables: dict[str, Table] = {}
         self.enums: dict[str, Enum] = {}
         self.ranges: dict[str, str] = {}  # range -> element type
@@ -67,6 +72,7 @@ class Builder:
             frozenset(self.sequences),
             dict(self.untyped),
             frozenset(self.opaque),
+            self.version,
         )
 
     @property
@@ -80,6 +86,7 @@ class Builder:
             self.domains,
             frozenset(self.extensions),
             self.search_path,
+            self.version,
         )
 
     def key(self, schema: str | None, name: str, source: SourceText, offset: int) -> str:

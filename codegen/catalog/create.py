@@ -14,7 +14,7 @@ from typing import Any
 from pglast import ast as _ast
 from pglast.enums import ConstrType, ImportForeignSchemaType, ObjectType, TableLikeOption
 
-from codegen.catalog import checks, depends
+from codegen.catalog import checks, depends, versioned
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Column, ForeignKey, Index, Table, ViewQuery
 from codegen.catalog.names import declared_domain, default_name, type_of
@@ -160,6 +160,7 @@ def generated_kind(c: Any) -> str:
 def add_column(b: Builder, table: Table, col: Any, source: SourceText) -> Table:
     if table.column(col.colname):
         raise CodegenError(f'column "{col.colname}" specified more than once', source, col.location)
+    versioned.check_column(b.version, col, source)
     raw = col.typeName.names[-1].sval
     typ = type_of(b, col.typeName, source)
     mods = checks.type_modifiers(col.typeName)
@@ -189,6 +190,7 @@ def _column_keys(b: Builder, table: Table, col: Any, source: SourceText) -> Tabl
 
 
 def add_constraint(b: Builder, table: Table, c: Any, source: SourceText) -> Table:
+    versioned.check_constraint(b.version, c, source)
     if c.contype in (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE):
         return _add_key(b, table, c, source)
     if c.contype == ConstrType.CONSTR_FOREIGN:

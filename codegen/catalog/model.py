@@ -10,6 +10,7 @@ from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from codegen import versions
 from codegen.errors import SourceText
 from codegen.pgtypes import Func, TypeSpace
 
@@ -107,6 +108,7 @@ class Catalog:
     sequences: frozenset[str] = frozenset()  # CREATE SEQUENCE, keyed like relations
     untyped: dict[str, str] = field(default_factory=dict)  # view -> why it is not typed
     opaque: frozenset[str] = frozenset()  # types of extensions with no dump (names.type_of)
+    version: int = versions.NEWEST  # the PostgreSQL major the project targets
 
     def relation(self, schema: str | None, name: str) -> Table | None:
         """The relation `schema.name`, or `name` looked up through the search_path; a
@@ -147,6 +149,7 @@ class Catalog:
             self.domains,
             self.extensions,
             self.search_path,
+            self.version,
         )
 
 

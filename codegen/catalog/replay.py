@@ -16,6 +16,7 @@ import pglast
 from pglast import ast as _ast
 from pglast.parser import ParseError
 
+from codegen import versions
 from codegen.catalog import change, create, routines
 from codegen.catalog.alter import alter_table
 from codegen.catalog.builder import Builder
@@ -152,9 +153,10 @@ def build(
     files: Iterable[tuple[str, str]],
     view_columns: ViewColumns | None = None,
     search_path: tuple[str, ...] = ("public",),
+    version: int = versions.NEWEST,
 ) -> Catalog:
-    """Replay migrations given as (path, text) pairs in order."""
-    builder = Builder(view_columns, search_path)
+    """Replay migrations given as (path, text) pairs in order, on PostgreSQL `version`."""
+    builder = Builder(view_columns, search_path, version)
     names = []
     for path, text in files:
         source = SourceText(path, text)

@@ -146,7 +146,7 @@ def create_extension(b: Builder, stmt: Any, source: SourceText) -> None:
         name = todo.pop()
         if name in extension_names() and name not in b.extensions:
             b.extensions.add(name)
-            todo.extend(extension_requires(name))
+            todo.extend(extension_requires(name, b.version))
 
 
 def drop_extension(b: Builder, name: str) -> None:

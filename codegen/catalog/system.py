@@ -10,16 +10,20 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
+from codegen import versions
 from codegen.catalog.model import Column, Table
-from codegen.extensions import EXTENSIONS
+from codegen.extensions import extension_file
 
-DATA = Path(__file__).parent.parent / "data" / "system_relations.json"
 SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
 
 
+def relations_file(major: int) -> Path:
+    return versions.data_dir(major) / "system_relations.json"
+
+
 @cache
-def _relations() -> dict[str, Table]:
-    raw = json.loads(DATA.read_text(encoding="utf-8"))["relations"]
+def _relations(major: int) -> dict[str, Table]:
+    raw = json.loads(relations_file(major).read_text(encoding="utf-8"))["relations"]
     return {
         key: Table(key, tuple(Column(n, t, bool(nn)) for n, t, nn in cols))
         for key, cols in raw.items()
@@ -27,26 +31,38 @@ def _relations() -> dict[str, Table]:
 
 
 @cache
-def _extension_relations(extension: str) -> dict[str, Table]:
-    raw = json.loads((EXTENSIONS / f"{extension}.json").read_text(encoding="utf-8"))
+def _extension_relations(extension: str, major: int) -> dict[str, Table]:
+    raw = json.loads(extension_file(extension, major).read_text(encoding="utf-8"))
     return {
         key: Table(key, tuple(Column(n, t, bool(nn)) for n, t, nn in cols))
         for key, cols in raw.get("relations", {}).items()
     }
 
 
-def system_relation(schema: str | None, name: str, extensions: Iterable[str] = ()) -> Table | None:
-    """`pg_catalog.name` or `information_schema.name`; unqualified, pg_catalog only (it is
-    searched before the search_path, as PostgreSQL does); then the created extensions'
-    views (`pg_stat_statements`, in public)."""
+def system_relation(
+    schema: str | None,
+    name: str,
+    extensions: Iterable[str] = (),
+    major: int = versions.NEWEST,
+) -> Table | None:
+    """`pg_catalog.name` or `information_schema.name` as a server of `major` has it;
+    unqualified, pg_catalog only (it is searched before the search_path, as PostgreSQL
+    does); then the created extensions' views (`pg_stat_statements`, in public)."""
     if schema is None:
-        found = _relations().get(f"pg_catalog.{name}")
+        found = _relations(major).get(f"pg_catalog.{name}")
     elif schema in SYSTEM_SCHEMAS:
-        return _relations().get(f"{schema}.{name}")
+        return _relations(major).get(f"{schema}.{name}")
     else:
         found = None
     if found is None and schema in (None, "public"):
         found = next(
-            (r for e in sorted(extensions) if (r := _extension_relations(e).get(name))), None
+            (r for e in sorted(extensions) if (r := _extension_relations(e, major).get(name))), None
         )
     return found
+
+
+def added_after(schema: str | None, name: str, major: int) -> int | None:
+    """The first major after `major` whose system relations have `schema.name` (or
+    pg_catalog's `name`): pg_stat_checkpointer, which 17 added; None when none has it."""
+    newer = (m for m in versions.SUPPORTED if m > major)
+    return next((m for m in newer if system_relation(schema, name, (), m)), None)

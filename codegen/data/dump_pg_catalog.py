@@ -1,8 +1,9 @@
-"""Regenerate pg_catalog.json: built-in types, functions (with their arguments' names),
-operators and implicit casts.
+"""Regenerate pg<N>/pg_catalog.json: built-in types, functions (with their arguments'
+names), operators and implicit casts of PostgreSQL major N.
 
 Inference must agree with the server, so the facts come from a real PostgreSQL rather
-than from a hand-written table. Run against a fresh cluster of the targeted major version:
+than from a hand-written table. Run against a fresh cluster of each supported major (the
+file goes to the folder of the server's major):
 
     python -m codegen.data.dump_pg_catalog postgresql://postgres@127.0.0.1:5432/postgres
 
@@ -19,7 +20,7 @@ from typing import Any
 
 import asyncpg
 
-OUT = Path(__file__).with_name("pg_catalog.json")
+from codegen import versions
 
 TYPES = """
 SELECT t.typname, t.typcategory, t.typispreferred, t.typtype,
@@ -99,6 +100,20 @@ EXTENSION = {
     "operators": members("o.oid", "pg_operator"),
     "casts": members("c.oid", "pg_cast"),
 }
+
+
+async def server_major(conn: asyncpg.Connection[asyncpg.Record]) -> int:
+    """The server's major version; one the generator does not support is an error."""
+    major = int(await conn.fetchval("SHOW server_version_num")) // 10000
+    if major not in versions.SUPPORTED:
+        raise SystemExit(f"PostgreSQL {major} is not a supported major {versions.SUPPORTED}")
+    return major
+
+
+def out_dir(major: int) -> Path:
+    path = versions.data_dir(major)
+    path.mkdir(exist_ok=True)
+    return path
 
 
 async def dump(dsn: str) -> dict[str, Any]:
@@ -181,8 +196,9 @@ def render(data: dict[str, Any]) -> str:
 def main() -> None:
     dsn = sys.argv[1] if len(sys.argv) > 1 else "postgresql://postgres@127.0.0.1:5432/postgres"
     data = asyncio.run(dump(dsn))
-    OUT.write_text(render(data))
-    print(f"wrote {OUT} ({len(data['functions'])} functions, {len(data['operators'])} operators)")
+    out = out_dir(int(data["server_version"].split(".")[0])) / "pg_catalog.json"
+    out.write_text(render(data))
+    print(f"wrote {out} ({len(data['functions'])} functions, {len(data['operators'])} operators)")
 
 
 if __name__ == "__main__":

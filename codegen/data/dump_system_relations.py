@@ -1,4 +1,4 @@
-"""Regenerate system_relations.json: the columns of pg_catalog's and information_schema's
+"""Regenerate pg<N>/system_relations.json: the columns of pg_catalog's and information_schema's
 tables and views, so queries may read them (`SELECT relname FROM pg_catalog.pg_class`).
 
 Like `dump_pg_catalog`, the facts come from a real server:
@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 
-from codegen.data.dump_pg_catalog import render
-
-OUT = Path(__file__).with_name("system_relations.json")
+from codegen.data.dump_pg_catalog import out_dir, render, server_major
 
 COLUMNS = """
 SELECT n.nspname || '.' || c.relname AS rel, a.attname, a.attnotnull,
@@ -37,23 +34,25 @@ ORDER BY rel, a.attnum
 """
 
 
-async def dump(dsn: str) -> dict[str, Any]:
+async def dump(dsn: str) -> tuple[int, dict[str, Any]]:
     conn = await asyncpg.connect(dsn)
     try:
+        major = await server_major(conn)
         version = await conn.fetchval("SHOW server_version")
         relations: dict[str, list[list[object]]] = {}
         for r in await conn.fetch(COLUMNS):
             relations.setdefault(r["rel"], []).append([r["attname"], r["typname"], r["attnotnull"]])
     finally:
         await conn.close()
-    return {"server_version": version, "relations": relations}
+    return major, {"server_version": version, "relations": relations}
 
 
 def main() -> None:
     dsn = sys.argv[1] if len(sys.argv) > 1 else "postgresql://postgres@127.0.0.1:5432/postgres"
-    data = asyncio.run(dump(dsn))
-    OUT.write_text(render(data))
-    print(f"wrote {OUT} ({len(data['relations'])} relations)")
+    major, data = asyncio.run(dump(dsn))
+    out = out_dir(major) / "system_relations.json"
+    out.write_text(render(data))
+    print(f"wrote {out} ({len(data['relations'])} relations)")
 
 
 if __name__ == "__main__":

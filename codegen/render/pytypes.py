@@ -32,7 +32,7 @@ _SCALARS: dict[str, tuple[str, str | None]] = {
     "name": ("str", None),
     "char": ("bytes", None),  # the one-byte "char" of the system catalogs
     "citext": ("str", None),
-    "hstore": ("dict[str, str | None]", None),  # contrib extensions (codegen/data/extensions)
+    "hstore": ("dict[str, str | None]", None),  # contrib extensions (codegen/data/pg<N>/extensions)
     "ltree": ("str", None),
     "xml": ("str", None),
     "tsvector": ("str", None),

@@ -1,0 +1,2 @@
+-- name: Rooms :many
+SELECT name_upper FROM rooms;
