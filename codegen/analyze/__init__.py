@@ -24,7 +24,7 @@ from dataclasses import replace
 from pglast import ast
 
 from codegen import catalog as cat
-from codegen.analyze import checks, nullability, params, scope, stars, statements
+from codegen.analyze import checks, models, nullability, params, stars, statements
 from codegen.analyze.context import Context, Scope
 from codegen.analyze.model import Analysis, Col, ParamInfo
 from codegen.errors import SourceText
@@ -45,8 +45,8 @@ def analyze(query: Query, catalog: cat.Catalog) -> Analysis:
     typed_params = params.finish(ctx, query)
     cols = _unique_names(cols)
     embeds = any(c.embed for c in cols)
-    model = scope.whole_table(catalog, cols) if not embeds else None
-    base_model = scope.leading_table(catalog, cols) if not embeds else None
+    model = models.whole_table(catalog, cols) if not embeds else None
+    base_model = models.leading_table(catalog, cols) if not embeds else None
     kind = type(stmt).__name__.removesuffix("Stmt").lower()
     relation = getattr(stmt, "relation", None)
     table = relation.relname if isinstance(relation, ast.RangeVar) else None

@@ -43,6 +43,7 @@ from codegen.analyze.context import (
     sval,
 )
 from codegen.analyze.model import Col
+from codegen.analyze.models import table_cols
 
 Expect = Sequence[Typed | None]  # the types output columns go into (INSERT ... SELECT)
 
@@ -271,7 +272,7 @@ def target_entry(ctx: Context, rv: ast.RangeVar) -> tuple[cat.Table, Entry]:
     if t.name in ctx.catalog.sequences:
         raise ctx.error(f'cannot change sequence "{t.name}"', rv)
     alias = present(rv.alias.aliasname) if rv.alias else present(rv.relname)
-    return t, Entry(alias, sc.table_cols(t), t.name, sc.own_rows(ctx, t))
+    return t, Entry(alias, table_cols(t), t.name, sc.own_rows(ctx, t))
 
 
 def insert(ctx: Context, stmt: ast.InsertStmt, parent: Scope) -> list[Col]:
