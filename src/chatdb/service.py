@@ -23,7 +23,7 @@ consistent order is what keeps concurrent admin operations free of deadlocks.
 Round trips are the cost of a send: BEGIN with its bounds, one statement that
 creates/locks/returns the chat and picks the model config, the message insert, the
 chat's counter, and COMMIT with the pool's session reset — five. Reads may go to a
-replica pool (`replica=`): `get_chat`, `list_chats`, `list_messages` and
+replica pool (`Database(replica=...)`): `get_chat`, `list_chats`, `list_messages` and
 `resolve_model_for_turn`, each with `fresh=True` to read the primary instead (read your
 own writes, e.g. listing a chat right after sending to it). Writes never do.
 """
