@@ -1,4 +1,4 @@
-"""The send path as it was before issue 12 cut its round trips: the bench's baseline.
+"""The send path as it was before its round trips were cut from 9 to 5: the bench's baseline.
 
 A frozen copy, never to be edited: the SQL is copied as the generated code sent it
 (commit 8798ca9), and so is the service's order of calls — BEGIN (with the SET LOCAL

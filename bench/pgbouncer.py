@@ -1,7 +1,7 @@
 """A PgBouncer of the bench's own, in transaction mode, on a free loopback port.
 
 Why: the throughput part measures the send path through a real pooler as well as
-direct (issue 13), the way many deployments run. The Debian package `pgbouncer` provides
+direct, the way many deployments run. The Debian package `pgbouncer` provides
 the binary; this starts one against the benchmark's server for the duration of a block
 and stops it (by its process id) afterwards. PgBouncer refuses to run as root, so as
 root it is started with `-u postgres`.

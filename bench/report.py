@@ -284,8 +284,8 @@ def markdown(res: Results) -> str:
             "",
             f"## What-if: round trips per send-message transaction ({w.clients} clients)",
             "",
-            "Run because a throughput target was missed: the service against the send "
-            "path before issue 12 (bench/baseline_send.py) and the raw replay of its own "
+            "Run because a throughput target was missed: the service against the old send "
+            "path (bench/baseline_send.py) and the raw replay of its own "
             "statements, interleaved rep by rep (median TPS; ratio to the service as is).",
             "",
         ]

@@ -9,13 +9,13 @@ from bench.timing import ratio
 
 SINGLE_ROW_LIMIT = 1.10
 MANY_ROWS_LIMIT = 1.25
-LARGE_LIST_LIMIT = 1.10  # issue 12: 10,000 rows at raw-driver speed...
+LARGE_LIST_LIMIT = 1.10  # 10,000 rows at raw-driver speed...
 LARGE_LIST_KEY = "list_10000"
 AHEAD_OF_AIOSQL = 1.0  # ... and ahead of aiosql, a peer returning untyped Records
 ORM_SPEEDUP = 2.0
 COPY_SPEEDUP = 10.0
-PGBENCH_FRACTION = {8: 0.8, 32: 0.7}  # service ÷ pgbench TPS, by client count (issue 12)
-BEFORE_SPEEDUP = 1.3  # service ÷ the send path before issue 12, same run (issue 12)
+PGBENCH_FRACTION = {8: 0.8, 32: 0.7}  # service ÷ pgbench TPS, by client count
+BEFORE_SPEEDUP = 1.3  # service ÷ the old 9-round-trip send path, same run
 PGBENCH_TARGET_CLIENTS = (8, 32)
 
 
@@ -131,7 +131,7 @@ def for_throughput(report: throughput.ThroughputReport) -> list[Target]:
     ] + [
         Target(
             key=f"before-{level.clients}",
-            what=f"service ÷ service before issue 12 TPS, {level.clients} clients",
+            what=f"service ÷ old send path (9 round trips) TPS, {level.clients} clients",
             value=level.ratio(throughput.SERVICE, throughput.BEFORE),
             limit=BEFORE_SPEEDUP,
             at_most=False,

@@ -28,6 +28,7 @@ import asyncpg
 
 from bench import baseline_send, pgbouncer
 from bench.scratch import Fixture, chat_uuid
+from chatdb.database import Database
 from chatdb.db import accounts, chat_messages, chat_providers, chatmodelconfigs, chats, runtime
 from chatdb.service import ChatService
 
@@ -53,7 +54,7 @@ SERVICE_NAME = "`chatdb.service.ChatService.send_message`"
 
 def make_service(pool: asyncpg.Pool[Any]) -> SendMessage:
     """The send-message implementation under test, on `pool`."""
-    return ChatService(pool).send_message
+    return ChatService(Database(pool)).send_message
 
 
 # --- recording one send: the statements pgbench and the raw floor replay ------------
@@ -262,7 +263,7 @@ class Run:
 PGBENCH = "pgbench"
 RAW = "raw asyncpg"
 SERVICE = "service"
-BEFORE = "service before issue 12"  # bench/baseline_send.py, the frozen old send path
+BEFORE = "old send path (9 round trips)"  # bench/baseline_send.py, the frozen old send path
 SIDES = (PGBENCH, RAW, SERVICE, BEFORE)
 # The two service paths again, through a PgBouncer in transaction mode (when installed).
 SERVICE_PGB = "service via PgBouncer"
@@ -522,8 +523,8 @@ def profile_work(fx: Fixture, clients: int, seconds: float) -> Callable[[], Awai
 
 # --- what-if: where the round trips went ---------------------------------------------
 #
-# A diagnostic run when a throughput target is missed: the service against the send path
-# before issue 12 and against the raw replay of its own statements.
+# A diagnostic run when a throughput target is missed: the service against the old send
+# path and against the raw replay of its own statements.
 
 
 @dataclass(frozen=True)
@@ -551,7 +552,7 @@ async def what_if(fx: Fixture, clients: int, seconds: float, reps: int) -> WhatI
     n = len(rec.statements)
     variants: list[tuple[str, int, Callable[[asyncpg.Pool[Any]], SendMessage], Any]] = [
         ("service as is (BEGIN, statements, COMMIT with the reset)", n + 2, make_service, {}),
-        ("service before issue 12 (+ reset query)", 9, baseline_send.BaselineSend, None),
+        ("old send path (with its reset query)", 9, baseline_send.BaselineSend, None),
         ("raw asyncpg replay of the same statements", n + 2, make_replay(rec), {}),
     ]
     runs: list[list[Run]] = [[] for _ in variants]

@@ -24,6 +24,8 @@ RULES = {
     "fk-index": "foreign key column without an index: deletes on the parent scan this table",
     "limit-no-order": "LIMIT without ORDER BY returns an arbitrary subset",
 }
+# the statements `no-where` checks, and the verb its message names
+_WRITES: dict[type, str] = {ast.UpdateStmt: "UPDATE", ast.DeleteStmt: "DELETE"}
 
 
 @dataclass(frozen=True)
@@ -39,8 +41,9 @@ def _query_findings(result: Result) -> list[Finding]:
             q = a.query
             stmt = q.stmt
             found: list[tuple[str, str]] = []
-            if isinstance(stmt, (ast.UpdateStmt, ast.DeleteStmt)) and stmt.whereClause is None:
-                found.append(("no-where", f"{stmt.__class__.__name__[:6].upper()} without WHERE"))
+            verb = _WRITES.get(type(stmt))
+            if verb is not None and stmt.whereClause is None:
+                found.append(("no-where", f"{verb} without WHERE"))
             if (
                 isinstance(stmt, ast.SelectStmt)
                 and stmt.limitCount is not None

@@ -12,6 +12,8 @@ import asyncio
 import os
 import uuid
 
+from chatdb.admin import AdminService
+from chatdb.database import Database
 from chatdb.db import chat_messages, chats
 from chatdb.db.runtime import create_pool
 from chatdb.errors import DomainError
@@ -21,13 +23,14 @@ from codegen import dbutil, migrate
 
 async def demo(dsn: str) -> None:
     pool = await create_pool(dsn)
-    svc = ChatService(pool)
+    db = Database(pool)  # one value: pool, retry policy, timeouts
+    svc, admin = ChatService(db), AdminService(db)  # the application decides who gets admin
 
     account = await svc.create_account(name="Acme")
     user = await svc.create_user(account_id=account.id, email="ada@example.com")
     agent = await svc.create_agent(account_id=account.id, name="analyst")
-    await svc.create_provider(provider="openai", display_name="OpenAI")
-    config = await svc.create_model_config(
+    await admin.create_provider(provider="openai", display_name="OpenAI")
+    config = await admin.create_model_config(
         provider="openai",
         model="gpt-4o",
         display_name="GPT-4o",
@@ -56,7 +59,7 @@ async def demo(dsn: str) -> None:
         total = await chat_messages.count_chat_messages(conn, chat_id=chat_id)
         print(f"locked chat {chat.title!r}: {total} message(s), status={chat.status}")
 
-    deleted = await svc.delete_provider(provider="openai")
+    deleted = await admin.delete_provider(provider="openai")
     print(f"deleted provider; soft-deleted configs: {deleted.soft_deleted_configs}")
     history = await svc.list_messages(user_id=user.id, chat_id=chat_id)
     print(f"history still reads: {[m.content for m in history.messages]}")

@@ -48,7 +48,7 @@ TARGETS: dict[str, Target] = {
         ("tests/test_mut_service.py", "tests/test_service.py", "tests/test_hardening.py"),
     ),
     "admin": Target(
-        ("src/chatdb/admin.py",),
+        ("src/chatdb/admin.py", "src/chatdb/database.py"),  # database.py: its transactions
         (
             "tests/test_mut_admin.py",
             "tests/test_mut_service.py",

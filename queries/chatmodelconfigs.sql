@@ -138,7 +138,8 @@ WHERE
 id = @id::uuid
 AND deleted = FALSE
 FOR UPDATE;
--- The deterministic promotion order of ensureDefaultChatModelConfig (seed 000).
+-- The first live config in the promotion order: by provider and model, then the most
+-- recently updated.
 -- name: GetFirstLiveChatModelConfig :one
 SELECT
 *
@@ -204,7 +205,7 @@ WHERE cmc.is_default = TRUE
   AND cmc.enabled = TRUE
   AND cp.enabled = TRUE;
 
--- The deterministic promotion order (seed 000), among usable configs only: a
+-- The deterministic promotion order, among usable configs only: a
 -- disabled config, or one of a disabled provider, is never promoted.
 -- name: GetFirstUsableChatModelConfig :one
 SELECT cmc.*
@@ -216,7 +217,7 @@ WHERE cmc.deleted = FALSE
 ORDER BY cmc.provider ASC, cmc.model ASC, cmc.updated_at DESC, cmc.id DESC
 LIMIT 1;
 
--- The config a new turn of a chat uses, in one query (seed 000): the chat's own
+-- The config a new turn of a chat uses, in one query: the chat's own
 -- (`own_id`, NULL when it has none) if it is still usable, else the usable default; no
 -- row when neither is. Usable: live, enabled, and its provider enabled.
 -- name: ResolveChatModelConfig :one

@@ -1,5 +1,5 @@
 -- Create the chat row if it does not exist yet: the first message of a conversation
--- creates its chat before the message (seed 001), and two first messages racing
+-- creates its chat before the message, and two first messages racing
 -- for the same new chat both succeed without a duplicate.
 -- name: EnsureChat :execrows
 INSERT INTO chats (id, account_id, user_id, agent_id, title, model_config_id)
@@ -103,13 +103,13 @@ WITH found AS (
 )
 SELECT * FROM found WHERE agent_id = @agent_id;
 
--- The chat a user sends to, locked, created first if this is its first message (seed
--- 001), with the model config its next turn uses (seed 000: its own if still usable,
--- else the usable default; NULL when neither is), in one statement. `created`: this
--- statement inserted the chat. Another user's, account's or agent's chat: no row. No
--- row either when another transaction created the chat after this statement's snapshot
--- was taken (two first messages racing): the caller then reads it with
--- GetChatForSenderForUpdate, a new statement that sees it.
+-- The chat a user sends to, locked, created first if this is its first message (a
+-- message never exists without its chat), with the model config its next turn uses
+-- (its own if still usable, else the usable default; NULL when neither is), in one
+-- statement. `created`: this statement inserted the chat. Another user's, account's or
+-- agent's chat: no row. No row either when another transaction created the chat after
+-- this statement's snapshot was taken (two first messages racing): the caller then reads
+-- it with GetChatForSenderForUpdate, a new statement that sees it.
 -- name: UpsertChatForSender :one
 WITH found AS (
     -- Locked by id (and account, the distribution key): with user and agent here too, a

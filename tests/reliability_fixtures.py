@@ -25,6 +25,8 @@ import asyncpg
 import psycopg
 import pytest
 
+from chatdb.admin import AdminService
+from chatdb.database import Database
 from chatdb.db import chat_messages as q_messages
 from chatdb.db import chatmodelconfigs as q_configs
 from chatdb.db import chats as q_chats
@@ -114,7 +116,9 @@ async def open_service(
 ) -> AsyncIterator[ChatService]:
     pool = await create_pool(dsn, min_size=min_size, max_size=max_size, **pool_kwargs)
     try:
-        yield ChatService(pool, retry=retry or FAST_RETRY, timeouts=timeouts)
+        yield ChatService(
+            Database(pool, retry=retry or FAST_RETRY, timeouts=timeouts or Timeouts())
+        )
     finally:
         try:
             await asyncio.wait_for(pool.close(), timeout=10)
@@ -167,11 +171,11 @@ async def seed_world(
     agent = await svc.create_agent(account_id=account.id, name="helper")
     world = World(account.id, user.id, agent.id)
     for p in providers:
-        await svc.create_provider(provider=p, display_name=p.title())
+        await AdminService(svc.db).create_provider(provider=p, display_name=p.title())
         world.providers.append(p)
         world.configs[p] = []
         for i in range(configs_per_provider):
-            cfg = await svc.create_model_config(
+            cfg = await AdminService(svc.db).create_model_config(
                 provider=p,
                 model=f"{p}-model-{i}",
                 display_name=f"{p} {i}",

@@ -1,6 +1,6 @@
-"""Real-world PostgreSQL the analyzer accepts or refuses as PostgreSQL does (issue 9,
-items 6, 8, 9, 12): utility statements as queries, assignment casts, mixed parameter
-styles, and the errors PostgreSQL would raise at PREPARE caught at generate.
+"""Real-world PostgreSQL the analyzer accepts or refuses as PostgreSQL does: utility
+statements as queries, assignment casts, mixed parameter styles, and the errors
+PostgreSQL would raise at PREPARE caught at generate.
 
 Each accepted statement is also prepared on a real server with the same schema, and its
 parameter and column types must be the server's; each refused one is refused there too

@@ -1,4 +1,4 @@
-"""Statement shapes real projects use (issue 9, items 8, 10, 11), judged by PostgreSQL.
+"""Statement shapes real projects use, judged by PostgreSQL.
 
 Types are compared with what PostgreSQL's PREPARE reports for the same statement on the
 same schema. Nullability is what the SQL guarantees; each NOT NULL claim is also run on

@@ -443,7 +443,7 @@ def test_project_schema_foreign_keys_and_their_indexes() -> None:
         ("chat_messages", ("model_config_id",), "chat_model_configs", "n"),
         ("chat_messages", ("chat_id",), "chats", "c"),
     }
-    # Seed 002: no foreign key from model configs to providers.
+    # No foreign key from model configs to providers: a provider delete keeps their history.
     assert all(f.ref_table != "chat_providers" for t in cat.tables.values() for f in t.foreign_keys)
     one_default = next(i for i in cat.indexes if i.name == "chat_model_configs_one_default")
     assert (one_default.columns, one_default.unique, one_default.partial) == ((None,), True, True)

@@ -2,7 +2,7 @@
 
 The catalog replays migrations through explicit tables (statement class -> handler, ALTER
 TABLE subcommand -> handler). These tests prove the tables are complete for ALTER TABLE
-(iterating pglast's own enum), that the statements real projects write (issue 9) no longer
+(iterating pglast's own enum), that the statements real projects write no longer
 crash or are misread as columns, and — PostgreSQL being the judge — that the columns the
 catalog ends with are the columns a real server ends with after the same DDL.
 """
@@ -29,7 +29,8 @@ CREATE TABLE r (id int PRIMARY KEY, t_id int
     CONSTRAINT r_t_fk REFERENCES t (id) DEFERRABLE);
 """
 
-# Subcommands issue 9 found crashing the generator (exit 2) or misread as a column name.
+# Subcommands real projects use that once crashed the generator (exit 2) or were misread
+# as a column name.
 ALTERS = [
     "ALTER TABLE t SET (fillfactor = 70)",
     "ALTER TABLE t RESET (fillfactor)",

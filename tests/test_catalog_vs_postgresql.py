@@ -4,7 +4,7 @@ Each case is a migration; it is applied to a fresh database and replayed by
 `codegen.catalog`, and the relations (schema-qualified outside public), their columns, types
 (pg_type.typname, so `int4` and `_text`), NOT NULL and defaults must agree. Views and
 materialized views compare names and types only: the catalog infers their nullability
-from the query (PostgreSQL does not record it). Issue 9 items 1 and 7.
+from the query (PostgreSQL does not record it).
 """
 
 from __future__ import annotations

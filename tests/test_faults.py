@@ -40,6 +40,7 @@ import asyncpg
 import pytest
 from asyncpg.exceptions._base import InternalClientError
 
+from chatdb.admin import AdminService
 from chatdb.errors import (
     DomainError,
     InternalError,
@@ -182,17 +183,22 @@ async def test_delete_provider_killed_mid_transaction_rolls_back_whole(fault_db:
         async with Blocker(other) as blocker:
             await blocker.lock("SELECT 1 FROM chat_model_configs WHERE id = $1 FOR SHARE", beta0)
             exc = await kill_when_blocked(
-                fault_db, svc.delete_provider(provider="alpha"), blocker, "UPDATE"
+                fault_db, AdminService(svc.db).delete_provider(provider="alpha"), blocker, "UPDATE"
             )
         assert_transient(exc)
         assert await fingerprint(other) == before
-        assert [p.provider for p in await svc.list_providers()] == ["alpha", "beta"]
+        assert [p.provider for p in await AdminService(svc.db).list_providers()] == [
+            "alpha",
+            "beta",
+        ]
 
-        deleted = await svc.delete_provider(provider="alpha")
+        deleted = await AdminService(svc.db).delete_provider(provider="alpha")
         assert deleted.soft_deleted_configs == 2
         assert deleted.promoted_default is not None and deleted.promoted_default.id == beta0
         assert await live_default(other) == beta0
-        again = await svc.delete_provider(provider="alpha")  # a second retry says so
+        again = await AdminService(svc.db).delete_provider(
+            provider="alpha"
+        )  # a second retry says so
         assert again.already_deleted and again == ProviderDeleted(  # what the first one did
             "alpha", 2, deleted.promoted_default, already_deleted=True
         )
@@ -213,16 +219,16 @@ async def test_default_promotion_killed_mid_transaction_rolls_back_whole(fault_d
         async with Blocker(other) as blocker:
             await blocker.lock("SELECT 1 FROM chat_model_configs WHERE id = $1 FOR SHARE", alpha1)
             exc = await kill_when_blocked(
-                fault_db, svc.delete_model_config(id=alpha0), blocker, "UPDATE"
+                fault_db, AdminService(svc.db).delete_model_config(id=alpha0), blocker, "UPDATE"
             )
         assert_transient(exc)
         assert await fingerprint(other) == before
         assert await live_default(other) == alpha0
 
-        promoted = (await svc.delete_model_config(id=alpha0)).promoted_default
+        promoted = (await AdminService(svc.db).delete_model_config(id=alpha0)).promoted_default
         assert promoted is not None and promoted.id == alpha1 and promoted.is_default
         assert await live_default(other) == alpha1
-        assert (await svc.delete_model_config(id=alpha0)).already_deleted
+        assert (await AdminService(svc.db).delete_model_config(id=alpha0)).already_deleted
     await assert_invariants(fault_db)
 
 
@@ -237,7 +243,9 @@ async def test_client_retry_of_a_stored_message_needs_no_model_config(fault_db: 
             **world.who, chat_id=chat_id, client_message_id=mid, content="stored once"
         )
         first = await svc.send_message(**msg)
-        await svc.delete_provider(provider="solo")  # no live config, no default left
+        await AdminService(svc.db).delete_provider(
+            provider="solo"
+        )  # no live config, no default left
         again = await svc.send_message(**msg)
         assert again.duplicate and again.message == first.message
     await assert_invariants(fault_db)
@@ -320,15 +328,22 @@ async def test_idle_pool_survives_restart_it_did_not_see(
         world = await seed_world(svc)
         chat_id = uuid.uuid4()
         first = await _send(svc, world, chat_id, "before the restart")
-        await asyncio.gather(*(svc.list_providers() for _ in range(8)))  # 4 idle connections
+        await asyncio.gather(
+            *(AdminService(svc.db).list_providers() for _ in range(8))
+        )  # 4 idle connections
         # Restart while blocking the event loop: the pool cannot notice its connections
         # die, so the next calls find dead ones; they must still succeed at once.
         fault_cluster.restart()
-        assert [p.provider for p in await svc.list_providers()] == ["alpha", "beta"]
+        assert [p.provider for p in await AdminService(svc.db).list_providers()] == [
+            "alpha",
+            "beta",
+        ]
         second = await _send(svc, world, chat_id, "after the restart")
         page = await svc.list_messages(user_id=world.user_id, chat_id=chat_id)
         assert [m.client_message_id for m in page.messages] == [first, second]
-        results = await asyncio.gather(*(svc.list_model_configs() for _ in range(8)))
+        results = await asyncio.gather(
+            *(AdminService(svc.db).list_model_configs() for _ in range(8))
+        )
         assert all(len(r) == 4 for r in results)
     await assert_invariants(fault_db)
 

@@ -1,5 +1,5 @@
 """Writing a GENERATED ALWAYS column is an error at generate, exactly where PostgreSQL's
-PREPARE refuses it, and nowhere else (issue 9, item 12).
+PREPARE refuses it, and nowhere else.
 
 Every statement below is PREPAREd on a real server with the same schema; the generator
 must refuse it if and only if PostgreSQL does, naming the column. The schema goes through

@@ -322,7 +322,7 @@ EXPLICIT: dict[str, Any] = {
     "non-UTF-8 query file": _query(b"SELECT '\xff';"),
     "non-UTF-8 migration": _new_migration(b"CREATE TABLE t (x text DEFAULT 'caf\xe9');\n"),
     "migration syntax error": _new_migration(b"CREATE TABLE (;\n"),
-    # the error is at the end of input, on a line after the last one (issue 14, survivor 1)
+    # the error is at the end of input, on a line after the last one
     "migration cut off in CREATE TABLE": _new_migration(b"CREATE TABLE x (\n"),
     "migration drops a queried table": _new_migration(b"DROP TABLE chat_messages;\n"),
     "migration drops a queried column": _new_migration(b"ALTER TABLE chats DROP COLUMN title;\n"),

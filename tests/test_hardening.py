@@ -1,4 +1,4 @@
-"""Service hardening (issue 11), each finding as the test that failed before its fix:
+"""Service hardening, each finding as the test that failed before its fix:
 tenants cannot mix, users cannot write assistant turns, disabled models are never used,
 input is bounded in total size and nesting, JSON floats round-trip, a deleted chat stays
 deleted (also when a late retry races the delete), default promotion breaks ties by
@@ -19,6 +19,8 @@ from typing import Any
 import asyncpg
 import pytest
 
+from chatdb.admin import AdminService
+from chatdb.database import Database
 from chatdb.db.runtime import JSONValue, create_pool, init_connection
 from chatdb.errors import Gone, InvalidInput, NoDefaultModelConfig, NotFound
 from chatdb.service import ChatService
@@ -31,7 +33,7 @@ from tests.test_service import World, world  # noqa: F401  (the fixture)
 
 
 async def test_a_chat_cannot_mix_accounts(world: World) -> None:
-    await world.svc.create_provider(provider="p", display_name="P")
+    await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     await world.config("p", "m", default=True)
     other = await world.svc.create_account(name="Other")
     their_agent = await world.svc.create_agent(account_id=other.id, name="theirs")
@@ -62,7 +64,7 @@ async def test_a_chat_cannot_mix_accounts(world: World) -> None:
 async def test_users_write_user_turns_only_and_the_assistant_side_is_its_agents(
     world: World,
 ) -> None:
-    await world.svc.create_provider(provider="p", display_name="P")
+    await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     await world.config("p", "m", default=True)
     chat_id = uuid.uuid4()
     await world.send(chat_id, "hi")
@@ -104,7 +106,7 @@ def _owner(world: World, chat_id: uuid.UUID) -> dict[str, Any]:
 
 
 async def test_another_users_chat_is_not_found_everywhere(world: World) -> None:
-    await world.svc.create_provider(provider="p", display_name="P")
+    await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     cfg = await world.config("p", "m", default=True)
     chat_id = uuid.uuid4()
     await world.send(chat_id, "mine")
@@ -129,9 +131,9 @@ async def test_another_users_chat_is_not_found_everywhere(world: World) -> None:
 
 async def test_a_disabled_default_is_not_used_for_new_turns(world: World) -> None:
     svc = world.svc
-    await svc.create_provider(provider="p", display_name="P")
+    await AdminService(svc.db).create_provider(provider="p", display_name="P")
     default = await world.config("p", "m", default=True)
-    await svc.update_model_config(
+    await AdminService(svc.db).update_model_config(
         id=default.id,
         provider="p",
         model="m",
@@ -148,11 +150,11 @@ async def test_a_disabled_default_is_not_used_for_new_turns(world: World) -> Non
 
 async def test_the_default_of_a_disabled_provider_is_not_used(world: World) -> None:
     svc = world.svc
-    await svc.create_provider(provider="p", display_name="P")
+    await AdminService(svc.db).create_provider(provider="p", display_name="P")
     await world.config("p", "m", default=True)
     chat_id = uuid.uuid4()
     await world.send(chat_id, "hi")
-    await svc.set_provider_enabled(provider="p", enabled=False)
+    await AdminService(svc.db).set_provider_enabled(provider="p", enabled=False)
     with pytest.raises(NoDefaultModelConfig):
         await world.send(chat_id, "again")
     with pytest.raises(NoDefaultModelConfig):
@@ -163,17 +165,17 @@ async def test_the_default_of_a_disabled_provider_is_not_used(world: World) -> N
 async def test_promotion_skips_disabled_configs_and_disabled_providers(world: World) -> None:
     svc = world.svc
     for name in ("alpha", "beta", "gamma", "zeta"):
-        await svc.create_provider(provider=name, display_name=name)
+        await AdminService(svc.db).create_provider(provider=name, display_name=name)
     await world.config("alpha", "a", default=True)
     await world.config("beta", "b")  # its provider gets disabled
     await world.config("gamma", "c", enabled=False)  # disabled itself
     usable = await world.config("zeta", "z")
-    await svc.set_provider_enabled(provider="beta", enabled=False)
-    deleted = await svc.delete_provider(provider="alpha")
+    await AdminService(svc.db).set_provider_enabled(provider="beta", enabled=False)
+    deleted = await AdminService(svc.db).delete_provider(provider="alpha")
     assert deleted.promoted_default is not None and deleted.promoted_default.id == usable.id
-    deleted = await svc.delete_provider(provider="zeta")
+    deleted = await AdminService(svc.db).delete_provider(provider="zeta")
     assert deleted.promoted_default is None  # nothing usable is left: no default at all
-    assert [c for c in await svc.list_model_configs() if c.is_default] == []
+    assert [c for c in await AdminService(svc.db).list_model_configs() if c.is_default] == []
     with pytest.raises(NoDefaultModelConfig):
         await world.send(uuid.uuid4(), "hi")
 
@@ -182,20 +184,20 @@ async def test_promotion_tie_break_is_the_most_recently_updated(world: World) ->
     """Two live configs with the same provider and model: the one updated last wins,
     whatever their ids (the low id is made the recent one, so id order would lose)."""
     svc = world.svc
-    await svc.create_provider(provider="a", display_name="A")
-    await svc.create_provider(provider="p", display_name="P")
+    await AdminService(svc.db).create_provider(provider="a", display_name="A")
+    await AdminService(svc.db).create_provider(provider="p", display_name="P")
     default = await world.config("a", "first", default=True)
     low, high = uuid.UUID(int=1), uuid.UUID(int=2**128 - 1)
     for cid in (low, high):
-        await svc.create_model_config(
+        await AdminService(svc.db).create_model_config(
             id=cid, provider="p", model="m", display_name="M", context_limit=1,
             compression_threshold=1,
         )  # fmt: skip
-    await svc.update_model_config(
+    await AdminService(svc.db).update_model_config(
         id=low, provider="p", model="m", display_name="M, touched", context_limit=1,
         compression_threshold=1,
     )  # fmt: skip
-    deleted = await svc.delete_model_config(id=default.id)
+    deleted = await AdminService(svc.db).delete_model_config(id=default.id)
     assert deleted.promoted_default is not None and deleted.promoted_default.id == low
 
 
@@ -214,7 +216,7 @@ async def _assistant(world: World, chat_id: uuid.UUID, **kw: Any) -> Any:
 
 
 async def test_lists_and_json_are_bounded_in_total_size(world: World) -> None:
-    await world.svc.create_provider(provider="p", display_name="P")
+    await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     await world.config("p", "m", default=True)
     chat_id = uuid.uuid4()
     await world.send(chat_id, "q")
@@ -239,7 +241,7 @@ async def test_lists_and_json_are_bounded_in_total_size(world: World) -> None:
 async def test_deeply_nested_tuples_are_invalid_input_not_a_recursion_error(
     world: World,
 ) -> None:
-    await world.svc.create_provider(provider="p", display_name="P")
+    await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     deep: Any = "leaf"
     for _ in range(100_000):
         deep = (deep,)
@@ -254,11 +256,11 @@ FLOATS = [1e23, 1e16, 2.0, -0.5, 1.5e300, 5e-324, 1.7976931348623157e308, 0.1, 1
 
 
 async def test_json_floats_round_trip_as_floats(world: World) -> None:
-    await world.svc.create_provider(provider="p", display_name="P")
+    await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     options: dict[str, JSONValue] = {f"f{i}": f for i, f in enumerate(FLOATS)}
     options["nested"] = [{"x": 1e23}, 10**23, "1e+23"]
     cfg = await world.config_with(options=options)
-    got = (await world.svc.get_model_config(id=cfg.id)).options
+    got = (await AdminService(world.svc.db).get_model_config(id=cfg.id)).options
     assert isinstance(got, dict)
     for key, value in options.items():
         assert got[key] == value and type(got[key]) is type(value), key
@@ -270,7 +272,7 @@ async def test_json_floats_round_trip_as_floats(world: World) -> None:
 
 
 async def test_a_late_retry_of_a_send_does_not_bring_a_deleted_chat_back(world: World) -> None:
-    await world.svc.create_provider(provider="p", display_name="P")
+    await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     await world.config("p", "m", default=True)
     chat_id, mid = uuid.uuid4(), uuid.uuid4()
     await world.send(chat_id, "What were sales last quarter?", mid)
@@ -289,7 +291,7 @@ async def test_a_late_retry_of_a_send_does_not_bring_a_deleted_chat_back(world: 
 
 
 async def test_sends_racing_a_delete_never_outlive_it(world: World) -> None:
-    await world.svc.create_provider(provider="p", display_name="P")
+    await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     await world.config("p", "m", default=True)
     chat_id = uuid.uuid4()
     await world.send(chat_id, "first")
@@ -342,7 +344,7 @@ async def test_invalid_text_is_refused_before_any_sql_is_sent(
         migrated_db, init=init, min_size=1, max_size=2
     )
     try:
-        svc = ChatService(pool)
+        svc = ChatService(Database(pool))
         account = await svc.create_account(name="a")
         user = await svc.create_user(account_id=account.id, email="u@example.com")
         agent = await svc.create_agent(account_id=account.id, name="b")
@@ -372,7 +374,7 @@ async def test_pgbouncer_option_turns_named_prepared_statements_off(migrated_db:
             await pool.close()
 
 
-# -- issue 8 item 7: one place maps driver exceptions, one place checks ownership ---------
+# -- one place maps driver exceptions, one place checks ownership ------------------------
 
 SERVICE_MODULES = ["service.py", "admin.py", "validate.py", "errors.py"]
 SRC = Path(__file__).resolve().parent.parent / "src" / "chatdb"

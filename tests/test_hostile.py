@@ -31,6 +31,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from chatdb.admin import AdminService
+from chatdb.database import Database
 from chatdb.db.runtime import JSONValue, init_connection
 from chatdb.errors import DomainError, InvalidInput, NotFound
 from chatdb.service import ChatService
@@ -194,7 +196,7 @@ async def hostile(fault_cluster: pgcluster.Cluster) -> AsyncIterator[Hostile]:
     async with scratch_db(fault_cluster) as dsn:
         pool: asyncpg.Pool[Any] = await asyncpg.create_pool(dsn, init=init, min_size=1, max_size=2)
         try:
-            svc = ChatService(pool, retry=FAST_RETRY)
+            svc = ChatService(Database(pool, retry=FAST_RETRY))
             world = await seed_world(svc, providers=("seeded",), configs_per_provider=1)
             async with connect(dsn) as conn:
                 yield Hostile(svc, world, dsn, sent, conn)
@@ -300,7 +302,9 @@ async def test_provider_and_model_config_round_trip_or_are_invalid_input(
     h.sent.queries.clear()
     ok_provider = display_name.strip() != "" and storable(provider) and storable(display_name)
     try:
-        row = await h.svc.create_provider(provider=provider, display_name=display_name)
+        row = await AdminService(h.svc.db).create_provider(
+            provider=provider, display_name=display_name
+        )
     except InvalidInput:
         assert not ok_provider, "a storable provider was refused"
         assert await fingerprint(h.conn) == before
@@ -308,12 +312,12 @@ async def test_provider_and_model_config_round_trip_or_are_invalid_input(
         assert ok_provider, "an unstorable provider was accepted"
         stored += [provider, display_name]
         assert (row.provider, row.display_name) == (provider, display_name)
-        assert row in await h.svc.list_providers()
+        assert row in await AdminService(h.svc.db).list_providers()
 
         before = await fingerprint(h.conn)
         ok = model.strip() != "" and storable(model) and storable_json(options)
         try:
-            cfg = await h.svc.create_model_config(
+            cfg = await AdminService(h.svc.db).create_model_config(
                 provider=provider,
                 model=model,
                 display_name=display_name,
@@ -327,7 +331,7 @@ async def test_provider_and_model_config_round_trip_or_are_invalid_input(
         else:
             assert ok, "an unstorable model config was accepted"
             stored += [model, *strings_in(options)]
-            got = await h.svc.get_model_config(id=cfg.id)
+            got = await AdminService(h.svc.db).get_model_config(id=cfg.id)
             assert got == cfg
             assert (got.provider, got.model, got.display_name) == (provider, model, display_name)
             assert same_json(got.options, options)
@@ -441,7 +445,7 @@ async def test_wrong_types_and_malformed_ids_are_invalid_input(
             "compression_threshold": 1,
             **kw,
         }
-        return svc.create_model_config(**args)
+        return AdminService(svc.db).create_model_config(**args)
 
     calls: list[tuple[bool, Callable[[], Awaitable[object]]]] = [
         (False, lambda: send(content=value)),
@@ -451,10 +455,10 @@ async def test_wrong_types_and_malformed_ids_are_invalid_input(
         (value == [], lambda: assist(dax_attempts=value)),
         (count, lambda: svc.list_messages(user_id=user, chat_id=uuid.uuid4(), limit=bad)),
         (False, lambda: svc.list_chats(user_id=user, after=value)),  # type: ignore[arg-type]
-        (False, lambda: svc.set_provider_enabled(provider="seeded", enabled=bad)),
+        (False, lambda: AdminService(svc.db).set_provider_enabled(provider="seeded", enabled=bad)),
         (limit, lambda: config(context_limit=bad)),
         (options, lambda: config(options=value)),
-        (is_uuid, lambda: svc.get_model_config(id=text)),
+        (is_uuid, lambda: AdminService(svc.db).get_model_config(id=text)),
     ]
     before = await fingerprint(h.conn)
     wrote = False
@@ -514,7 +518,7 @@ async def test_non_json_options_are_invalid_input_and_leave_nothing_half_written
     hostile: Hostile, bad: object
 ) -> None:
     h = hostile
-    target = await h.svc.create_model_config(
+    target = await AdminService(h.svc.db).create_model_config(
         provider="seeded",
         model="target",
         display_name="t",
@@ -525,7 +529,7 @@ async def test_non_json_options_are_invalid_input_and_leave_nothing_half_written
     # is_default: the transaction unsets the current default before the bad value is
     # sent; all of it must be rolled back.
     with pytest.raises(InvalidInput):
-        await h.svc.create_model_config(
+        await AdminService(h.svc.db).create_model_config(
             provider="seeded",
             model="m",
             display_name="d",
@@ -535,7 +539,7 @@ async def test_non_json_options_are_invalid_input_and_leave_nothing_half_written
             is_default=True,
         )
     with pytest.raises(InvalidInput):
-        await h.svc.update_model_config(
+        await AdminService(h.svc.db).update_model_config(
             id=target.id,
             provider="seeded",
             model="m",
@@ -559,7 +563,7 @@ def nested(depth: int) -> dict[str, JSONValue]:
 async def test_reasonably_nested_options_round_trip(hostile: Hostile) -> None:
     h = hostile
     options = nested(200)
-    cfg = await h.svc.create_model_config(
+    cfg = await AdminService(h.svc.db).create_model_config(
         provider="seeded",
         model="deep",
         display_name="d",
@@ -567,14 +571,14 @@ async def test_reasonably_nested_options_round_trip(hostile: Hostile) -> None:
         compression_threshold=1,
         options=options,
     )
-    assert (await h.svc.get_model_config(id=cfg.id)).options == options
+    assert (await AdminService(h.svc.db).get_model_config(id=cfg.id)).options == options
 
 
 async def test_absurdly_nested_options_are_invalid_input_not_a_crash(hostile: Hostile) -> None:
     h = hostile
     before = await fingerprint(h.conn)
     with pytest.raises(InvalidInput):
-        await h.svc.create_model_config(
+        await AdminService(h.svc.db).create_model_config(
             provider="seeded",
             model="deeper",
             display_name="d",

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from chatdb.admin import AdminService
 from chatdb.db import runtime
 from chatdb.errors import InvalidInput
 from chatdb.validate import JSON_MAX_DEPTH
@@ -41,7 +42,7 @@ async def at_stack_depth(frames: int, call: Callable[[], Awaitable[Any]]) -> Any
 async def test_the_deepest_valid_document_is_stored_whatever_its_leaf_and_the_stack(
     world: World, leaf: Any, frames: int
 ) -> None:
-    await world.svc.create_provider(provider="p", display_name="P")
+    await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     options = nested(leaf)
     config = await at_stack_depth(frames, lambda: world.config_with(options=options))
     assert config.options == options

@@ -38,7 +38,7 @@ def _hand_written() -> list[Path]:
 
 
 def test_hand_written_modules_and_functions_stay_small() -> None:
-    """Issue 8's bounds: no hand-written module over 500 lines, no function over 60."""
+    """No hand-written module over 500 lines, no function over 60."""
     import ast
 
     too_big = []

@@ -1,4 +1,4 @@
-"""The generated runtime's opt-in start-up check (issue 10, drift): `create_pool(...,
+"""The generated runtime's opt-in start-up check for drift: `create_pool(...,
 check_schema=True)` fails fast, naming each difference, when the live database is not the
 schema the code was generated against in a way the code would notice."""
 

@@ -14,6 +14,8 @@ from typing import Any
 import asyncpg
 import pytest
 
+from chatdb.admin import AdminService
+from chatdb.database import Database
 from chatdb.db.runtime import init_connection
 from chatdb.errors import Conflict, InvalidInput, NotFound
 from chatdb.service import ChatService, ConfigDeleted, ProviderDeleted
@@ -38,7 +40,7 @@ async def logged(world: World, migrated_db: str) -> AsyncIterator[tuple[ChatServ
         migrated_db, init=init, min_size=1, max_size=1
     )
     try:
-        yield ChatService(pool), begins
+        yield ChatService(Database(pool)), begins
     finally:
         await pool.close()
 
@@ -47,18 +49,18 @@ async def test_reads_run_in_read_only_transactions_and_writes_do_not(
     world: World, logged: tuple[ChatService, list[str]]
 ) -> None:
     svc, begins = logged
-    await svc.create_provider(provider="p", display_name="P")
-    config = await svc.create_model_config(
+    await AdminService(svc.db).create_provider(provider="p", display_name="P")
+    config = await AdminService(svc.db).create_model_config(
         provider="p", model="m", display_name="M", context_limit=1, compression_threshold=1
     )
     chat = await svc.create_chat(**world.ids())
     assert len(begins) == 3 and not any("READ ONLY" in b for b in begins)
     begins.clear()
     user: dict[str, Any] = {"user_id": world.user.id, "chat_id": chat.id}
-    await svc.list_providers()
-    await svc.list_model_configs()
-    await svc.list_enabled_model_configs()
-    await svc.get_model_config(id=config.id)
+    await AdminService(svc.db).list_providers()
+    await AdminService(svc.db).list_model_configs()
+    await AdminService(svc.db).list_enabled_model_configs()
+    await AdminService(svc.db).get_model_config(id=config.id)
     await svc.get_chat(**user)
     await svc.list_chats(user_id=world.user.id)
     await svc.list_messages(**user)
@@ -70,31 +72,33 @@ async def test_repeated_deletes_name_what_was_deleted_and_say_already_deleted(
     world: World,
 ) -> None:
     svc = world.svc
-    await svc.create_provider(provider="p", display_name="P")
+    await AdminService(svc.db).create_provider(provider="p", display_name="P")
     first = await world.config("p", "m")
     spare = await world.config("p", "n")
-    assert await svc.delete_model_config(id=spare.id) == ConfigDeleted(spare.id, None)
-    again = await svc.delete_model_config(id=spare.id)
+    assert await AdminService(svc.db).delete_model_config(id=spare.id) == ConfigDeleted(
+        spare.id, None
+    )
+    again = await AdminService(svc.db).delete_model_config(id=spare.id)
     assert again == ConfigDeleted(spare.id, None, already_deleted=True)
     with pytest.raises(NotFound):
-        await svc.delete_model_config(id=uuid.uuid4())
+        await AdminService(svc.db).delete_model_config(id=uuid.uuid4())
 
-    deleted = await svc.delete_provider(provider="p")
+    deleted = await AdminService(svc.db).delete_provider(provider="p")
     assert deleted == ProviderDeleted("p", 1, None) and first.is_default
-    assert await svc.delete_provider(provider="p") == ProviderDeleted(
+    assert await AdminService(svc.db).delete_provider(provider="p") == ProviderDeleted(
         "p", 1, None, already_deleted=True
     )
     with pytest.raises(NotFound):
-        await svc.delete_provider(provider="never-existed")
+        await AdminService(svc.db).delete_provider(provider="never-existed")
 
 
 async def test_an_update_records_who_made_it(world: World) -> None:
-    await world.svc.create_provider(provider="p", display_name="P")
+    await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     author = world.user.id
     editor = (await world.svc.create_user(account_id=world.account.id, email="e@x.org")).id
     config = await world.config_with(created_by=author)
     assert (config.created_by, config.updated_by) == (author, author)
-    updated = await world.svc.update_model_config(
+    updated = await AdminService(world.svc.db).update_model_config(
         id=config.id,
         provider="p",
         model="m",
@@ -119,9 +123,9 @@ async def test_the_service_s_own_timeouts_bound_every_transaction(
         migrated_db, init=init, min_size=1, max_size=1
     )
     try:
-        svc = ChatService(pool, timeouts=Timeouts(statement=7, lock=3))
+        svc = ChatService(Database(pool, timeouts=Timeouts(statement=7, lock=3)))
         chat = await svc.create_chat(**world.ids())
-        await svc.list_providers()
+        await AdminService(svc.db).list_providers()
         await svc.get_chat(user_id=world.user.id, chat_id=chat.id)
     finally:
         await pool.close()
@@ -131,9 +135,9 @@ async def test_the_service_s_own_timeouts_bound_every_transaction(
 
 async def test_limits_and_repeats_of_config_and_provider_creates(world: World) -> None:
     svc = world.svc
-    await svc.create_provider(provider="p", display_name="P")
+    await AdminService(svc.db).create_provider(provider="p", display_name="P")
     with pytest.raises(Conflict) as exc:
-        await svc.create_provider(provider="p", display_name="Other")
+        await AdminService(svc.db).create_provider(provider="p", display_name="Other")
     assert exc.value.message == "Chat provider already exists with another display_name."
     big = await world.config_with(context_limit=2**63 - 1, id=uuid.uuid4())
     assert big.context_limit == 2**63 - 1
@@ -147,17 +151,17 @@ async def test_limits_and_repeats_of_config_and_provider_creates(world: World) -
 
 async def test_provider_creates_repeat_and_a_deleted_provider_can_come_back(world: World) -> None:
     svc = world.svc
-    created = await svc.create_provider(provider="p", display_name="P")
-    assert await svc.create_provider(provider="p", display_name="P") == created
-    await svc.delete_provider(provider="p")
-    back = await svc.create_provider(provider="p", display_name="P again")
+    created = await AdminService(svc.db).create_provider(provider="p", display_name="P")
+    assert await AdminService(svc.db).create_provider(provider="p", display_name="P") == created
+    await AdminService(svc.db).delete_provider(provider="p")
+    back = await AdminService(svc.db).create_provider(provider="p", display_name="P again")
     assert back.display_name == "P again"
-    assert (await svc.delete_provider(provider="p")).already_deleted is False
+    assert (await AdminService(svc.db).delete_provider(provider="p")).already_deleted is False
 
 
 async def test_a_repeat_of_a_config_create_deleted_since_is_not_found(world: World) -> None:
-    await world.svc.create_provider(provider="p", display_name="P")
+    await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     config = await world.config_with(id=uuid.uuid4())
-    await world.svc.delete_model_config(id=config.id)
+    await AdminService(world.svc.db).delete_model_config(id=config.id)
     with pytest.raises(NotFound):
         await world.config_with(id=config.id)

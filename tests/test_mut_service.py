@@ -16,6 +16,8 @@ from typing import Any
 import asyncpg
 import pytest
 
+from chatdb.admin import AdminService
+from chatdb.database import Database
 from chatdb.db.runtime import create_pool, init_connection
 from chatdb.errors import Conflict, InvalidInput, NoDefaultModelConfig, NotFound
 from chatdb.service import ChatCursor, ChatDeleted, ChatService
@@ -44,10 +46,19 @@ def invalid(annotation: str) -> Any:
     return 5
 
 
+SERVICES = (ChatService, AdminService)
+
+
+def service_of(method: str) -> type[ChatService | AdminService]:
+    return next(cls for cls in SERVICES if hasattr(cls, method))
+
+
 def operations() -> list[tuple[str, str]]:
     """(method, parameter) for every checked parameter of every public operation."""
     cases = []
-    for name, method in inspect.getmembers(ChatService, inspect.iscoroutinefunction):
+    for name, method in (
+        m for cls in SERVICES for m in inspect.getmembers(cls, inspect.iscoroutinefunction)
+    ):
         if not name.startswith("_") and name.isascii():  # not mutmut's `xǁ...` copies
             params = inspect.signature(method).parameters.values()
             cases += [(name, p.name) for p in params if p.kind is p.KEYWORD_ONLY]
@@ -84,7 +95,7 @@ async def test_a_bad_argument_is_refused_naming_it_before_any_sql_is_sent(
     logged_pool: tuple[asyncpg.Pool[Any], list[str]], method: str, param: str
 ) -> None:
     pool, sent = logged_pool
-    call = getattr(ChatService(pool), method)
+    call = getattr(service_of(method)(Database(pool)), method)
     params = inspect.signature(call).parameters.values()
     args = {p.name: valid(str(p.annotation)) for p in params if p.default is p.empty}
     args[param] = invalid(str(inspect.signature(call).parameters[param].annotation))
@@ -109,9 +120,9 @@ async def empty_replica(admin_dsn: str, migrated_template: str) -> AsyncIterator
 async def test_reads_use_the_replica_unless_fresh_and_writes_never_do(
     world: World, empty_replica: asyncpg.Pool[Any]
 ) -> None:
-    svc = ChatService(world.pool, replica=empty_replica)
-    await svc.create_provider(provider="p", display_name="P")
-    await svc.create_model_config(
+    svc = ChatService(Database(world.pool, replica=empty_replica))
+    await AdminService(svc.db).create_provider(provider="p", display_name="P")
+    await AdminService(svc.db).create_model_config(
         provider="p", model="m", display_name="M", context_limit=1, compression_threshold=1
     )
     chat_id = uuid.uuid4()
@@ -136,7 +147,7 @@ async def test_reads_use_the_replica_unless_fresh_and_writes_never_do(
 
 async def chats_of(world: World, n: int) -> list[uuid.UUID]:
     """`n` chats of the world's user, one message each; newest activity last."""
-    await world.svc.create_provider(provider="p", display_name="P")
+    await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     await world.config("p", "m", default=True)
     ids = [uuid.uuid4() for _ in range(n)]
     for i, cid in enumerate(ids):
@@ -179,7 +190,7 @@ async def test_a_cursor_must_come_from_a_previous_page(world: World) -> None:
 
 
 async def test_a_chat_created_with_a_model_config_uses_it(world: World) -> None:
-    await world.svc.create_provider(provider="p", display_name="P")
+    await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     await world.config("p", "default", default=True)
     chosen = await world.config("p", "chosen")
     chat = await world.svc.create_chat(**world.ids(), model_config_id=chosen.id)
@@ -194,8 +205,8 @@ async def test_a_retry_of_a_stored_message_succeeds_after_every_config_is_gone(
     await chats_of(world, 0)
     chat_id, mid = uuid.uuid4(), uuid.uuid4()
     first = await world.send(chat_id, "hello", mid)
-    for config in await world.svc.list_model_configs():
-        await world.svc.delete_model_config(id=config.id)
+    for config in await AdminService(world.svc.db).list_model_configs():
+        await AdminService(world.svc.db).delete_model_config(id=config.id)
     retry = await world.send(chat_id, "hello", mid)
     assert retry.message == first.message and retry.chat.id == chat_id
     assert retry.duplicate is True and retry.created_chat is True  # as the first attempt did
@@ -257,7 +268,7 @@ async def test_a_first_message_racing_another_for_the_same_new_chat_joins_it(
 ) -> None:
     """The other first message's transaction created the chat and has not committed: the
     send waits for it, then stores its message in that chat (created_chat False)."""
-    await world.svc.create_provider(provider="p", display_name="P")
+    await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     await world.config("p", "m", default=True)
     chat_id = uuid.uuid4()
     other = await asyncpg.connect(migrated_db)

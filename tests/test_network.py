@@ -33,6 +33,8 @@ from typing import Any, TypeVar
 import asyncpg
 import pytest
 
+from chatdb.admin import AdminService
+from chatdb.database import Database
 from chatdb.db.runtime import create_pool, init_connection
 from chatdb.errors import DomainError, OutcomeUnknown, TransientError
 from chatdb.service import ChatService
@@ -107,13 +109,14 @@ async def test_a_lost_commit_ack_is_outcome_unknown_and_every_write_is_safe_to_r
         )
         assert agent.id == agt
         provider = await lost_then_repeated(
-            proxy, lambda: svc.create_provider(provider="beta", display_name="Beta")
+            proxy,
+            lambda: AdminService(svc.db).create_provider(provider="beta", display_name="Beta"),
         )
         assert provider.provider == "beta"
         cfg_id = uuid.uuid4()
         cfg = await lost_then_repeated(
             proxy,
-            lambda: svc.create_model_config(
+            lambda: AdminService(svc.db).create_model_config(
                 id=cfg_id, provider="beta", model="b", display_name="B", context_limit=1,
                 compression_threshold=1, is_default=True,
             ),
@@ -138,19 +141,21 @@ async def test_a_lost_commit_ack_is_outcome_unknown_and_every_write_is_safe_to_r
         )  # fmt: skip
         assert reply.duplicate and reply.message.role == "assistant"
         assert reply.message.content == "hello" and reply.chat.message_count == 2
-        gone = await lost_then_repeated(proxy, lambda: svc.delete_model_config(id=cfg_id))
+        gone = await lost_then_repeated(
+            proxy, lambda: AdminService(svc.db).delete_model_config(id=cfg_id)
+        )
         assert gone.already_deleted
         deleted_chat = await lost_then_repeated(
             proxy, lambda: svc.delete_chat(user_id=world.user_id, chat_id=chat_id)
         )
         assert deleted_chat.already_deleted
         deleted_provider = await lost_then_repeated(
-            proxy, lambda: svc.delete_provider(provider="beta")
+            proxy, lambda: AdminService(svc.db).delete_provider(provider="beta")
         )
         assert deleted_provider.already_deleted
         # A read-only transaction whose COMMIT answer is lost has its answer anyway.
         proxy.commits_to_drop = 1
-        assert len(await svc.list_providers()) == 1 and proxy.dropped == 12
+        assert len(await AdminService(svc.db).list_providers()) == 1 and proxy.dropped == 12
     for table, n in [("accounts", 2), ("users", 2), ("agents", 2), ("chat_model_configs", 2)]:
         assert await count(fault_db, f"SELECT count(*) FROM {table}") == n, table
     assert await count(fault_db, "SELECT count(*) FROM chats WHERE id = $1", chat_id) == 1
@@ -229,7 +234,7 @@ async def _mixed_load(svc: ChatService, world: World, n: int) -> tuple[int, list
         chat_id = chats[i % len(chats)]
         try:
             if i % 3 == 0:
-                await svc.list_enabled_model_configs()
+                await AdminService(svc.db).list_enabled_model_configs()
             else:
                 await svc.send_message(
                     **world.who, chat_id=chat_id, client_message_id=uuid.uuid4(), content=f"m{i}"
@@ -291,7 +296,7 @@ async def test_a_connection_limit_below_the_pool_size_backs_off_and_keeps_connec
         with_user(fault_db, role), init=init, min_size=0, max_size=2 * limit
     )
     try:
-        svc = ChatService(pool, retry=FAST_RETRY, timeouts=Timeouts(acquire=20))
+        svc = ChatService(Database(pool, retry=FAST_RETRY, timeouts=Timeouts(acquire=20)))
         done, errors = await _mixed_load(svc, world, 400)
     finally:
         await pool.close()
@@ -321,7 +326,7 @@ async def provider_row_locked(dsn: str, provider: str) -> AsyncIterator[asyncpg.
 
 
 def new_config(svc: ChatService, provider: str) -> Awaitable[object]:
-    return svc.create_model_config(
+    return AdminService(svc.db).create_model_config(
         provider=provider, model=f"m-{uuid.uuid4().hex[:6]}", display_name="M",
         context_limit=1, compression_threshold=1,
     )  # fmt: skip

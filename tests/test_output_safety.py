@@ -1,9 +1,9 @@
 """Output that imports and stays clean, and a package written all or nothing.
 
-Issue 11 item 9 (a queries file that cannot be a module, a package path outside the
-project), issue 10 (a long `__init__` import line), issue 14 survivors 2 and 3 (an
-internal error is exit 2 without a traceback; failing any write leaves every file as it
-was: contents, inode and mode).
+A queries file that cannot be a module and a package path outside the project are
+errors; a long `__init__` import line stays within the line length; an internal error is
+exit 2 without a traceback; failing any write leaves every file as it was (contents,
+inode and mode).
 """
 
 from __future__ import annotations
@@ -260,7 +260,7 @@ def test_migration_cut_off_after_an_open_parenthesis_points_past_its_last_line(
 
 
 def test_every_emitted_sql_string_starts_with_its_name_comment() -> None:
-    """Issue 13 item 2: each module constant is `-- name: X :cmd` and the SQL sent."""
+    """Each module constant is `-- name: X :cmd` and the SQL sent (named in server logs)."""
     import importlib
 
     from codegen import config as cfg

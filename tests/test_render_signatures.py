@@ -1,4 +1,4 @@
-"""Generated signatures say what the driver accepts (issue 9, item 13): a NOT NULL
+"""Generated signatures say what the driver accepts: a NOT NULL
 json/jsonb parameter takes no None (asyncpg would send SQL NULL and the INSERT would fail
 at run time), `sqlc.narg` parameters default to None, and array parameters take any
 sequence. Judged by mypy --strict on callers, and by the server for the None case.
@@ -54,6 +54,26 @@ from sig_db import q
 async def use(conn: asyncpg.Connection[Any]) -> None:
     await q.add_event(conn, doc=None, tags=[])
 """
+PARAMS_GOOD = """
+from typing import Any
+
+import asyncpg
+
+from sig_db import q
+
+
+async def use(conn: asyncpg.Connection[Any]) -> None:
+    params = q.AddEventParams(doc={"a": 1}, tags=["x"])  # note: a narg, may be left out
+    await q.add_event(conn, **params)
+    params["note"] = "n"
+    await q.add_event(conn, **params)
+    await q.events_tagged(conn, **q.EventsTaggedParams(tags=("x",), ids=[1]))
+"""
+PARAMS_BAD = """
+from sig_db import q
+
+params = q.AddEventParams(doc={"a": 1})
+"""
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +125,13 @@ async def test_none_for_a_not_null_jsonb_fails_on_the_server(admin_dsn: str) -> 
                 )
         finally:
             await conn.close()
+
+
+def test_each_query_has_a_params_typeddict_of_its_keywords(project: Path) -> None:
+    """What a caller fills to call a query (the service's validated input): the same
+    names and types as the function's keywords, a `sqlc.narg` one optional."""
+    result = mypy(project, PARAMS_GOOD)
+    assert result.returncode == 0, result.stdout + result.stderr
+    result = mypy(project, PARAMS_BAD)
+    assert result.returncode == 1
+    assert 'Missing key "tags" for TypedDict "AddEventParams"' in result.stdout, result.stdout

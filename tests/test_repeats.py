@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from chatdb.admin import AdminService
 from chatdb.errors import Conflict, OutcomeUnknown
 from chatdb.service import ChatService
 from tests.reliability_fixtures import connect, open_service, seed_world
@@ -38,7 +39,7 @@ async def conflict(call: Any) -> str:
 
 async def test_a_message_id_reused_for_other_text_is_a_conflict_naming_it(world: World) -> None:
     chat_id, mid = uuid.uuid4(), uuid.uuid4()
-    await world.svc.create_provider(provider="p", display_name="P")
+    await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     await world.config("p", "m")
     first = await world.send(chat_id, "hello", mid)
     again = await world.send(chat_id, "hello", mid)
@@ -50,7 +51,7 @@ async def test_a_message_id_reused_for_other_text_is_a_conflict_naming_it(world:
 
 async def test_an_assistant_turn_with_the_id_of_the_user_turn_is_a_conflict(world: World) -> None:
     chat_id, mid = uuid.uuid4(), uuid.uuid4()
-    await world.svc.create_provider(provider="p", display_name="P")
+    await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     await world.config("p", "m")
     await world.send(chat_id, "question", mid)
     reply: dict[str, Any] = {
@@ -73,7 +74,7 @@ async def test_an_assistant_turn_with_the_id_of_the_user_turn_is_a_conflict(worl
 
 
 async def test_a_chat_id_reused_with_another_title_or_model_is_a_conflict(world: World) -> None:
-    await world.svc.create_provider(provider="p", display_name="P")
+    await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     config = await world.config("p", "m")
     chat_id = uuid.uuid4()
     chat = await world.svc.create_chat(**world.ids(), chat_id=chat_id, title="Plans")
@@ -87,13 +88,13 @@ async def test_a_chat_id_reused_with_another_title_or_model_is_a_conflict(world:
 
 
 async def test_a_config_id_reused_with_other_fields_is_a_conflict(world: World) -> None:
-    await world.svc.create_provider(provider="p", display_name="P")
-    await world.svc.create_provider(provider="q", display_name="Q")
+    await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
+    await AdminService(world.svc.db).create_provider(provider="q", display_name="Q")
     config = await world.config_with(id=uuid.uuid4())
     assert await world.config_with(id=config.id) == config
     message = await conflict(world.config_with(id=config.id, provider="q", model="n"))
     assert message == "A model config with this id already exists with another provider, model."
-    assert len(await world.svc.list_model_configs()) == 1
+    assert len(await AdminService(world.svc.db).list_model_configs()) == 1
 
 
 async def test_creates_name_what_differs(world: World) -> None:
@@ -108,10 +109,10 @@ async def test_creates_name_what_differs(world: World) -> None:
     assert (
         await conflict(svc.create_user(id=user.id, account_id=acc, email="x@example.com"))
     ) == "A user with this id already exists with another email."
-    await svc.create_provider(provider="p", display_name="P")
-    assert (await conflict(svc.create_provider(provider="p", display_name="Other"))) == (
-        "Chat provider already exists with another display_name."
-    )
+    await AdminService(svc.db).create_provider(provider="p", display_name="P")
+    assert (
+        await conflict(AdminService(svc.db).create_provider(provider="p", display_name="Other"))
+    ) == ("Chat provider already exists with another display_name.")
 
 
 # --------------------------------------------------------------------------- emails per account
@@ -154,7 +155,7 @@ async def test_creates_without_ids_can_be_repeated_with_the_id_the_error_carries
             ("accounts", lambda **id: svc.create_account(name="a", **id)),
             ("users", lambda **id: svc.create_user(account_id=acc, email="u@x", **id)),
             ("agents", lambda **id: svc.create_agent(account_id=acc, name="b", **id)),
-            ("chat_model_configs", lambda **id: svc.create_model_config(
+            ("chat_model_configs", lambda **id: AdminService(svc.db).create_model_config(
                 provider="alpha", model="m2", display_name="M2", context_limit=1,
                 compression_threshold=1, **id)),
         ]  # fmt: skip
@@ -193,11 +194,15 @@ async def test_a_repeat_after_outcome_unknown_reports_what_the_first_attempt_did
         assert (repeat.duplicate, repeat.created_chat) == (True, False)
 
         default = world.configs["alpha"][0]
-        deleted = await lost_then_repeated(proxy, lambda: svc.delete_model_config(id=default))
+        deleted = await lost_then_repeated(
+            proxy, lambda: AdminService(svc.db).delete_model_config(id=default)
+        )
         promoted = world.configs["alpha"][1]
         assert deleted.already_deleted
         assert deleted.promoted_default is not None and deleted.promoted_default.id == promoted
-        gone = await lost_then_repeated(proxy, lambda: svc.delete_provider(provider="alpha"))
+        gone = await lost_then_repeated(
+            proxy, lambda: AdminService(svc.db).delete_provider(provider="alpha")
+        )
         assert gone.already_deleted and gone.soft_deleted_configs == 1
         assert gone.promoted_default is not None
         assert gone.promoted_default.id == world.configs["beta"][0]
@@ -207,15 +212,15 @@ async def test_a_repeat_after_outcome_unknown_reports_what_the_first_attempt_did
 
 async def test_a_repeated_delete_that_promoted_nothing_says_so(world: World) -> None:
     svc: ChatService = world.svc
-    await svc.create_provider(provider="p", display_name="P")
+    await AdminService(svc.db).create_provider(provider="p", display_name="P")
     default = await world.config("p", "a")
     spare = await world.config("p", "b")
-    await svc.delete_model_config(id=spare.id)
-    again = await svc.delete_model_config(id=spare.id)
+    await AdminService(svc.db).delete_model_config(id=spare.id)
+    again = await AdminService(svc.db).delete_model_config(id=spare.id)
     assert again.already_deleted and again.promoted_default is None
-    await svc.create_provider(provider="q", display_name="Q")
+    await AdminService(svc.db).create_provider(provider="q", display_name="Q")
     await world.config("q", "c")
-    await svc.delete_provider(provider="q")
-    repeat = await svc.delete_provider(provider="q")
+    await AdminService(svc.db).delete_provider(provider="q")
+    repeat = await AdminService(svc.db).delete_provider(provider="q")
     assert (repeat.soft_deleted_configs, repeat.promoted_default) == (1, None)
-    assert (await svc.get_model_config(id=default.id)).is_default
+    assert (await AdminService(svc.db).get_model_config(id=default.id)).is_default

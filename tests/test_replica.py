@@ -1,4 +1,4 @@
-"""Read replicas (issue 13): reads may go to a streaming replica, writes never do.
+"""Read replicas: reads may go to a streaming replica, writes never do.
 
 A throwaway primary and a real streaming replica of it (`pg_basebackup -R`, started as a
 hot standby) on this machine. The service gets a pool on each: writes land on the
@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Iterator
 import asyncpg
 import pytest
 
+from chatdb.database import Database
 from chatdb.db.runtime import create_pool
 from chatdb.service import ChatService
 from codegen import migrate
@@ -74,7 +75,7 @@ async def service(
     reader = await create_pool(replica.dsn, min_size=1, max_size=2)
     standby = await asyncpg.connect(replica.dsn)
     try:
-        yield ChatService(pool, replica=reader), standby
+        yield ChatService(Database(pool, replica=reader)), standby
     finally:
         await standby.execute("SELECT pg_wal_replay_resume()")
         await standby.close()
@@ -102,7 +103,7 @@ async def test_reads_go_to_the_replica_writes_and_fresh_reads_to_the_primary(
     first = await svc.send_message(
         **world.who, chat_id=chat, client_message_id=uuid.uuid4(), content="one"
     )
-    lsn = await svc.pool.fetchval("SELECT pg_current_wal_lsn()::text")
+    lsn = await svc.db.pool.fetchval("SELECT pg_current_wal_lsn()::text")
     await _caught_up(standby, lsn)
     assert [
         m.id for m in (await svc.list_messages(user_id=world.user_id, chat_id=chat)).messages
@@ -120,7 +121,7 @@ async def test_reads_go_to_the_replica_writes_and_fresh_reads_to_the_primary(
     assert (await svc.get_chat(user_id=world.user_id, chat_id=chat, fresh=True)).message_count == 2
 
     await standby.execute("SELECT pg_wal_replay_resume()")
-    lsn = await svc.pool.fetchval("SELECT pg_current_wal_lsn()::text")
+    lsn = await svc.db.pool.fetchval("SELECT pg_current_wal_lsn()::text")
     await _caught_up(standby, lsn)
     page = await svc.list_chats(user_id=world.user_id)
     assert [c.message_count for c in page.chats] == [2]  # caught up: the replica has both

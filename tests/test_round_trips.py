@@ -1,4 +1,4 @@
-"""Round trips of the send path (issue 12), and the pool reset that no longer costs one.
+"""Round trips of the send path, and the pool reset that no longer costs one.
 
 A send used to take 9 round trips (BEGIN, six statements, COMMIT, the pool's reset
 query). Counted here on the wire: a loopback proxy counts the client's Query and Sync
@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import asyncpg
 import pytest
 
+from chatdb.database import Database
 from chatdb.db.runtime import create_pool
 from chatdb.errors import InvalidInput
 from chatdb.service import ChatService
@@ -27,7 +28,7 @@ from chatdb.tx import Conn, RetryPolicy, run_in_transaction
 from tests.reliability_fixtures import seed_world
 from tests.tcp_proxy import Proxy, running_proxy
 
-MAX_ROUND_TRIPS = 5  # issue 12: the send-message transaction in at most 5
+MAX_ROUND_TRIPS = 5  # the send-message transaction, BEGIN to COMMIT, in at most 5
 
 
 @asynccontextmanager
@@ -47,7 +48,7 @@ async def test_send_message_takes_at_most_five_round_trips(migrated_db: str) -> 
     async with _proxied(migrated_db) as (proxy, dsn):
         pool = await create_pool(dsn, min_size=1, max_size=1)
         try:
-            svc = ChatService(pool)
+            svc = ChatService(Database(pool))
             world = await seed_world(svc, providers=("alpha",), configs_per_provider=1)
             chat = uuid.uuid4()
 

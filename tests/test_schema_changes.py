@@ -1,4 +1,4 @@
-"""Schema changes without surprises (issue 10): lock-safe migrations beside a busy service,
+"""Schema changes without surprises: lock-safe migrations beside a busy service,
 checksums of applied migrations, the drift check and offline SQL.
 
 Expected migrations come from schema/ (`migration_ids`); fixtures add migrations named

@@ -1,4 +1,4 @@
-"""Generated code against a live schema that has moved on (issue 10, explicit columns).
+"""Generated code against a live schema that has moved on (explicit column lists).
 
 Teams apply a migration before they deploy the code that uses it, so the code generated
 for the old schema keeps running against the new one. The generated functions build rows
@@ -32,6 +32,8 @@ import asyncpg
 import pytest
 
 import chatdb.db
+from chatdb.admin import AdminService
+from chatdb.database import Database
 from chatdb.db.runtime import connect, create_pool
 from chatdb.service import ChatService
 from codegen import analyze, parse, pipeline
@@ -189,16 +191,16 @@ async def _seed(dsn: str) -> None:
     """A row in every table, written by the service through the generated code."""
     pool = await create_pool(dsn, min_size=1, max_size=2)
     try:
-        svc = ChatService(pool)
+        svc = ChatService(Database(pool))
         account = await svc.create_account(name="Acme")
         user = await svc.create_user(
             account_id=account.id, email="ada@example.com", display_name="Ada"
         )
         agent = await svc.create_agent(account_id=account.id, name="analyst")
-        await svc.create_provider(provider="openai", display_name="OpenAI")
-        await svc.create_provider(provider="retired", display_name="Retired")
-        await svc.delete_provider(provider="retired")  # a provider tombstone
-        await svc.create_model_config(
+        await AdminService(svc.db).create_provider(provider="openai", display_name="OpenAI")
+        await AdminService(svc.db).create_provider(provider="retired", display_name="Retired")
+        await AdminService(svc.db).delete_provider(provider="retired")  # a provider tombstone
+        await AdminService(svc.db).create_model_config(
             provider="openai",
             model="gpt",
             display_name="GPT",

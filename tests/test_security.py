@@ -31,6 +31,7 @@ import pytest
 from pglast import ast
 
 import chatdb.db
+from chatdb.admin import AdminService
 from chatdb.db import chat_messages as q_messages
 from chatdb.errors import NotFound
 from codegen import migrate
@@ -319,31 +320,38 @@ async def test_the_service_works_fully_through_the_app_role(secured_rw: Secured)
         account = await svc.create_account(name="acme")
         user = await svc.create_user(account_id=account.id, email="a@example.com")
         agent = await svc.create_agent(account_id=account.id, name="bot")
-        await svc.create_provider(provider="alpha", display_name="Alpha")
-        await svc.create_provider(provider="beta", display_name="Beta", enabled=False)
-        await svc.update_provider(provider="beta", display_name="Beta 2", enabled=False)
-        await svc.set_provider_enabled(provider="beta", enabled=True)
-        assert [p.provider for p in await svc.list_providers()] == ["alpha", "beta"]
-        a0 = await svc.create_model_config(
+        await AdminService(svc.db).create_provider(provider="alpha", display_name="Alpha")
+        await AdminService(svc.db).create_provider(
+            provider="beta", display_name="Beta", enabled=False
+        )
+        await AdminService(svc.db).update_provider(
+            provider="beta", display_name="Beta 2", enabled=False
+        )
+        await AdminService(svc.db).set_provider_enabled(provider="beta", enabled=True)
+        assert [p.provider for p in await AdminService(svc.db).list_providers()] == [
+            "alpha",
+            "beta",
+        ]
+        a0 = await AdminService(svc.db).create_model_config(
             provider="alpha", model="a0", display_name="A0", context_limit=10,
             compression_threshold=5, options={"k": ["v", 1]}, created_by=user.id,
         )  # fmt: skip
-        a1 = await svc.create_model_config(
+        a1 = await AdminService(svc.db).create_model_config(
             provider="alpha", model="a1", display_name="A1", context_limit=10,
             compression_threshold=5,
         )  # fmt: skip
-        b0 = await svc.create_model_config(
+        b0 = await AdminService(svc.db).create_model_config(
             provider="beta", model="b0", display_name="B0", context_limit=10,
             compression_threshold=5,
         )  # fmt: skip
-        assert (await svc.get_model_config(id=a0.id)).is_default
-        await svc.update_model_config(
+        assert (await AdminService(svc.db).get_model_config(id=a0.id)).is_default
+        await AdminService(svc.db).update_model_config(
             id=a1.id, provider="alpha", model="a1", display_name="A1 v2", context_limit=20,
             compression_threshold=6, updated_by=user.id,
         )  # fmt: skip
-        assert (await svc.set_default_model_config(id=b0.id)).is_default
-        assert len(await svc.list_model_configs()) == 3
-        assert len(await svc.list_enabled_model_configs()) == 3
+        assert (await AdminService(svc.db).set_default_model_config(id=b0.id)).is_default
+        assert len(await AdminService(svc.db).list_model_configs()) == 3
+        assert len(await AdminService(svc.db).list_enabled_model_configs()) == 3
 
         chat = await svc.create_chat(
             account_id=account.id, user_id=user.id, agent_id=agent.id, title="first"
@@ -370,12 +378,14 @@ async def test_the_service_works_fully_through_the_app_role(secured_rw: Secured)
         assert len((await svc.list_chats(user_id=user.id)).chats) == 2
         assert len((await svc.list_messages(user_id=user.id, chat_id=new_chat)).messages) == 2
 
-        promoted = (await svc.delete_model_config(id=b0.id)).promoted_default
+        promoted = (await AdminService(svc.db).delete_model_config(id=b0.id)).promoted_default
         assert promoted is not None and promoted.id in (a0.id, a1.id)
-        deleted = await svc.delete_provider(provider="alpha")
+        deleted = await AdminService(svc.db).delete_provider(provider="alpha")
         assert deleted.soft_deleted_configs == 2
         await svc.delete_chat(user_id=user.id, chat_id=new_chat)  # deletes its messages
-        await svc.delete_provider(provider="alpha")  # a repeat: already deleted (tombstone)
+        await AdminService(svc.db).delete_provider(
+            provider="alpha"
+        )  # a repeat: already deleted (tombstone)
         with pytest.raises(NotFound):
             await svc.get_chat(user_id=user.id, chat_id=new_chat)
 
@@ -386,7 +396,7 @@ async def test_the_service_works_fully_through_the_app_role(secured_rw: Secured)
         batched = q_messages.InsertChatMessagesBatchParams(
             chat.id, uuid.uuid4(), "user", "batched", a1.id
         )
-        async with svc.pool.acquire() as conn:
+        async with svc.db.pool.acquire() as conn:
             assert await q_messages.copy_chat_messages(conn, rows=[copied]) == 1
             await q_messages.insert_chat_messages_batch(conn, params=[batched])
             assert await q_messages.count_chat_messages(conn, chat_id=chat.id) == 2

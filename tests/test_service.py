@@ -1,5 +1,6 @@
 """The service against a real PostgreSQL: every operation, every domain error, and the
-seed documents' scenarios step by step (seed 000's UX lists, seed 001's test case)."""
+two rules step by step: deleting a provider used by historical chats succeeds (history
+keeps resolving, a default is promoted), and a message never exists without its chat."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from typing import Any
 import asyncpg
 import pytest
 
+from chatdb.admin import AdminService
+from chatdb.database import Database
 from chatdb.db.models import Account, Agent, ChatModelConfig, User
 from chatdb.db.runtime import create_pool
 from chatdb.errors import (
@@ -42,7 +45,7 @@ class World:
     async def config(
         self, provider: str, model: str, *, default: bool = False, enabled: bool = True
     ) -> ChatModelConfig:
-        return await self.svc.create_model_config(
+        return await AdminService(self.svc.db).create_model_config(
             provider=provider,
             model=model,
             display_name=model.upper(),
@@ -63,7 +66,7 @@ class World:
             "compression_threshold": 1,
             **kw,
         }
-        return await self.svc.create_model_config(**args)
+        return await AdminService(self.svc.db).create_model_config(**args)
 
     async def send(self, chat_id: uuid.UUID, text: str, mid: uuid.UUID | None = None) -> Any:
         return await self.svc.send_message(
@@ -74,7 +77,7 @@ class World:
 @pytest.fixture
 async def world(migrated_db: str) -> AsyncIterator[World]:
     pool = await create_pool(migrated_db, min_size=1, max_size=8)
-    svc = ChatService(pool)
+    svc = ChatService(Database(pool))
     account = await svc.create_account(name="Acme")
     user = await svc.create_user(account_id=account.id, email="ada@example.com")
     agent = await svc.create_agent(account_id=account.id, name="analyst")
@@ -89,22 +92,29 @@ async def world(migrated_db: str) -> AsyncIterator[World]:
 
 async def test_provider_create_update_enable_list(world: World) -> None:
     svc = world.svc
-    await svc.create_provider(provider="openai", display_name="OpenAI")
-    await svc.create_provider(provider="anthropic", display_name="Anthropic", enabled=False)
+    await AdminService(svc.db).create_provider(provider="openai", display_name="OpenAI")
+    await AdminService(svc.db).create_provider(
+        provider="anthropic", display_name="Anthropic", enabled=False
+    )
     with pytest.raises(Conflict) as dup:
-        await svc.create_provider(provider="openai", display_name="Again")
+        await AdminService(svc.db).create_provider(provider="openai", display_name="Again")
     assert dup.value.status == 409
-    updated = await svc.update_provider(provider="openai", display_name="Open AI", enabled=True)
+    updated = await AdminService(svc.db).update_provider(
+        provider="openai", display_name="Open AI", enabled=True
+    )
     assert updated.display_name == "Open AI"
-    enabled = await svc.set_provider_enabled(provider="anthropic", enabled=True)
+    enabled = await AdminService(svc.db).set_provider_enabled(provider="anthropic", enabled=True)
     assert enabled.enabled and enabled.display_name == "Anthropic"
-    assert [p.provider for p in await svc.list_providers()] == ["anthropic", "openai"]
+    assert [p.provider for p in await AdminService(svc.db).list_providers()] == [
+        "anthropic",
+        "openai",
+    ]
     with pytest.raises(NotFound):
-        await svc.update_provider(provider="nope", display_name="x", enabled=True)
+        await AdminService(svc.db).update_provider(provider="nope", display_name="x", enabled=True)
     with pytest.raises(NotFound):
-        await svc.set_provider_enabled(provider="nope", enabled=False)
+        await AdminService(svc.db).set_provider_enabled(provider="nope", enabled=False)
     with pytest.raises(NotFound):
-        await svc.delete_provider(provider="nope")
+        await AdminService(svc.db).delete_provider(provider="nope")
 
 
 # -- model configs ------------------------------------------------------------------
@@ -113,18 +123,20 @@ async def test_provider_create_update_enable_list(world: World) -> None:
 async def test_first_config_becomes_default_and_setting_default_unsets_previous(
     world: World,
 ) -> None:
-    await world.svc.create_provider(provider="openai", display_name="OpenAI")
+    await AdminService(world.svc.db).create_provider(provider="openai", display_name="OpenAI")
     first = await world.config("openai", "gpt-a")
     assert first.is_default  # nothing else could be the default
     second = await world.config("openai", "gpt-b", default=True)
     assert second.is_default
-    configs = {c.model: c for c in await world.svc.list_model_configs()}
+    configs = {c.model: c for c in await AdminService(world.svc.db).list_model_configs()}
     assert not configs["gpt-a"].is_default and configs["gpt-b"].is_default
     third = await world.config("openai", "gpt-c")
     assert not third.is_default
-    again = await world.svc.set_default_model_config(id=third.id)
+    again = await AdminService(world.svc.db).set_default_model_config(id=third.id)
     assert again.is_default
-    live_defaults = [c.model for c in await world.svc.list_model_configs() if c.is_default]
+    live_defaults = [
+        c.model for c in await AdminService(world.svc.db).list_model_configs() if c.is_default
+    ]
     assert live_defaults == ["gpt-c"]
 
 
@@ -133,10 +145,10 @@ async def test_config_create_and_update_require_a_configured_provider(world: Wor
         await world.config("ghost", "m")
     assert exc.value.status == 400
     assert exc.value.message == "Chat provider is not configured."
-    await world.svc.create_provider(provider="openai", display_name="OpenAI")
+    await AdminService(world.svc.db).create_provider(provider="openai", display_name="OpenAI")
     cfg = await world.config("openai", "m")
     with pytest.raises(ProviderNotConfigured):
-        await world.svc.update_model_config(
+        await AdminService(world.svc.db).update_model_config(
             id=cfg.id,
             provider="ghost",
             model="m",
@@ -148,9 +160,9 @@ async def test_config_create_and_update_require_a_configured_provider(world: Wor
 
 
 async def test_update_delete_and_get_model_config(world: World) -> None:
-    await world.svc.create_provider(provider="openai", display_name="OpenAI")
+    await AdminService(world.svc.db).create_provider(provider="openai", display_name="OpenAI")
     cfg = await world.config("openai", "m")
-    new = await world.svc.update_model_config(
+    new = await AdminService(world.svc.db).update_model_config(
         id=cfg.id,
         provider="openai",
         model="m2",
@@ -162,12 +174,14 @@ async def test_update_delete_and_get_model_config(world: World) -> None:
     )
     assert (new.model, new.context_limit, new.options) == ("m2", 100, {"k": [1, 2, {"x": None}]})
     assert new.updated_at >= cfg.updated_at
-    assert (await world.svc.get_model_config(id=cfg.id)).model == "m2"
-    assert await world.svc.delete_model_config(id=cfg.id) == ConfigDeleted(cfg.id, None)
+    assert (await AdminService(world.svc.db).get_model_config(id=cfg.id)).model == "m2"
+    assert await AdminService(world.svc.db).delete_model_config(id=cfg.id) == ConfigDeleted(
+        cfg.id, None
+    )
     with pytest.raises(NotFound):
-        await world.svc.get_model_config(id=cfg.id)
+        await AdminService(world.svc.db).get_model_config(id=cfg.id)
     with pytest.raises(NotFound) as gone:
-        await world.svc.update_model_config(
+        await AdminService(world.svc.db).update_model_config(
             id=cfg.id,
             provider="openai",
             model="m",
@@ -177,9 +191,11 @@ async def test_update_delete_and_get_model_config(world: World) -> None:
         )
     assert gone.value.status == 404
     assert gone.value.message == "Resource not found or you do not have access to this resource"
-    assert (await world.svc.delete_model_config(id=cfg.id)).already_deleted  # a repeat
+    assert (
+        await AdminService(world.svc.db).delete_model_config(id=cfg.id)
+    ).already_deleted  # a repeat
     with pytest.raises(NotFound):
-        await world.svc.delete_model_config(id=uuid.uuid4())
+        await AdminService(world.svc.db).delete_model_config(id=uuid.uuid4())
     # Soft delete: the row is still there for history, marked deleted.
     row = await world.pool.fetchrow(
         "SELECT deleted, deleted_at FROM chat_model_configs WHERE id = $1", cfg.id
@@ -188,18 +204,18 @@ async def test_update_delete_and_get_model_config(world: World) -> None:
 
 
 async def test_deleting_default_config_promotes_the_next(world: World) -> None:
-    await world.svc.create_provider(provider="openai", display_name="OpenAI")
+    await AdminService(world.svc.db).create_provider(provider="openai", display_name="OpenAI")
     a = await world.config("openai", "a", default=True)
     await world.config("openai", "b")
-    promoted = (await world.svc.delete_model_config(id=a.id)).promoted_default
+    promoted = (await AdminService(world.svc.db).delete_model_config(id=a.id)).promoted_default
     assert promoted is not None and promoted.model == "b" and promoted.is_default
 
 
 async def test_update_of_a_config_deleted_mid_transaction_is_not_found(
     world: World, migrated_db: str
 ) -> None:
-    """Seed 000: the row disappearing mid-transaction is a 404, not a leaked 500."""
-    await world.svc.create_provider(provider="openai", display_name="OpenAI")
+    """The row disappearing mid-transaction is a 404, not a leaked 500."""
+    await AdminService(world.svc.db).create_provider(provider="openai", display_name="OpenAI")
     cfg = await world.config("openai", "m")
     blocker = await asyncpg.connect(migrated_db)
     try:
@@ -207,7 +223,7 @@ async def test_update_of_a_config_deleted_mid_transaction_is_not_found(
         await tx.start()
         await blocker.execute("SELECT 1 FROM chat_model_configs WHERE id = $1 FOR UPDATE", cfg.id)
         update = asyncio.create_task(
-            world.svc.update_model_config(
+            AdminService(world.svc.db).update_model_config(
                 id=cfg.id,
                 provider="openai",
                 model="m",
@@ -253,7 +269,7 @@ async def _wait_for_lock_wait(conn: asyncpg.Connection[Any]) -> None:
 async def test_model_config_validation(
     world: World, field: str, value: object, message: str
 ) -> None:
-    await world.svc.create_provider(provider="openai", display_name="OpenAI")
+    await AdminService(world.svc.db).create_provider(provider="openai", display_name="OpenAI")
     args: dict[str, Any] = {
         "provider": "openai",
         "model": "m",
@@ -264,18 +280,18 @@ async def test_model_config_validation(
     }
     args[field] = value
     with pytest.raises(InvalidInput) as exc:
-        await world.svc.create_model_config(**args)
+        await AdminService(world.svc.db).create_model_config(**args)
     assert exc.value.status == 400 and exc.value.message.startswith(message)
     assert await world.count("chat_model_configs") == 0
 
 
-# -- seed 000: deleting a provider used by historical chats ---------------------------
+# -- deleting a provider used by historical chats -------------------------------------
 
 
-async def test_seed000_delete_provider_with_history(world: World) -> None:
+async def test_deleting_a_provider_with_history_succeeds(world: World) -> None:
     svc = world.svc
-    await svc.create_provider(provider="alpha", display_name="Alpha")
-    await svc.create_provider(provider="beta", display_name="Beta")
+    await AdminService(svc.db).create_provider(provider="alpha", display_name="Alpha")
+    await AdminService(svc.db).create_provider(provider="beta", display_name="Beta")
     alpha = await world.config("alpha", "a-1", default=True)
     await world.config("beta", "b-2")
     b1 = await world.config("beta", "b-1")
@@ -295,12 +311,12 @@ async def test_seed000_delete_provider_with_history(world: World) -> None:
     history = await svc.list_messages(user_id=world.user.id, chat_id=chat_id)
 
     # Admin: before, this was blocked ("still referenced by existing chats"); now it succeeds.
-    deleted = await svc.delete_provider(provider="alpha")
+    deleted = await AdminService(svc.db).delete_provider(provider="alpha")
     assert deleted.soft_deleted_configs == 1
     # The default was alpha's: the first live config by provider, model ASC is promoted.
     assert deleted.promoted_default is not None
     assert deleted.promoted_default.id == b1.id and deleted.promoted_default.is_default
-    assert [p.provider for p in await svc.list_providers()] == ["beta"]
+    assert [p.provider for p in await AdminService(svc.db).list_providers()] == ["beta"]
 
     # End users: the old chat still opens and its history renders unchanged.
     assert (await svc.get_chat(user_id=world.user.id, chat_id=chat_id)).message_count == 2
@@ -309,13 +325,13 @@ async def test_seed000_delete_provider_with_history(world: World) -> None:
     row = await world.pool.fetchrow("SELECT * FROM chat_model_configs WHERE id = $1", alpha.id)
     assert row is not None and row["deleted"] and row["model"] == "a-1"
     # The model picker no longer lists the deleted model.
-    assert "a-1" not in [c.model for c in await svc.list_enabled_model_configs()]
+    assert "a-1" not in [c.model for c in await AdminService(svc.db).list_enabled_model_configs()]
     # A new turn silently falls back to the current default.
     turn = await world.send(chat_id, "And this quarter?")
     assert turn.message.model_config_id == b1.id
 
     # With no default left at all, a new turn fails and stores nothing.
-    await svc.delete_provider(provider="beta")
+    await AdminService(svc.db).delete_provider(provider="beta")
     before = await world.count("chat_messages")
     with pytest.raises(NoDefaultModelConfig) as exc:
         await world.send(chat_id, "Anyone there?")
@@ -328,8 +344,8 @@ async def test_seed000_delete_provider_with_history(world: World) -> None:
 
 async def test_chat_model_falls_back_when_disabled_or_provider_disabled(world: World) -> None:
     svc = world.svc
-    await svc.create_provider(provider="p", display_name="P")
-    await svc.create_provider(provider="q", display_name="Q")
+    await AdminService(svc.db).create_provider(provider="p", display_name="P")
+    await AdminService(svc.db).create_provider(provider="q", display_name="Q")
     default = await world.config("p", "default", default=True)
     own = await world.config("q", "own")
     chat_id = uuid.uuid4()
@@ -337,11 +353,11 @@ async def test_chat_model_falls_back_when_disabled_or_provider_disabled(world: W
     await svc.set_chat_model(user_id=world.user.id, chat_id=chat_id, model_config_id=own.id)
     resolved = await svc.resolve_model_for_turn(user_id=world.user.id, chat_id=chat_id)
     assert resolved.id == own.id
-    await svc.set_provider_enabled(provider="q", enabled=False)
+    await AdminService(svc.db).set_provider_enabled(provider="q", enabled=False)
     resolved = await svc.resolve_model_for_turn(user_id=world.user.id, chat_id=chat_id)
     assert resolved.id == default.id
-    await svc.set_provider_enabled(provider="q", enabled=True)
-    await svc.update_model_config(
+    await AdminService(svc.db).set_provider_enabled(provider="q", enabled=True)
+    await AdminService(svc.db).update_model_config(
         id=own.id,
         provider="q",
         model="own",
@@ -354,11 +370,11 @@ async def test_chat_model_falls_back_when_disabled_or_provider_disabled(world: W
     assert resolved.id == default.id
 
 
-# -- seed 001: a message always has its chat -----------------------------------------
+# -- a message always has its chat ---------------------------------------------------
 
 
-async def test_seed001_first_message_creates_the_chat_first(world: World) -> None:
-    await world.svc.create_provider(provider="p", display_name="P")
+async def test_a_first_message_creates_its_chat_first(world: World) -> None:
+    await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     await world.config("p", "m", default=True)
     chat_id = uuid.uuid4()
     # 1-3. The user sends "Hello" in a new conversation: chat row, then the message.
@@ -387,8 +403,8 @@ async def test_seed001_first_message_creates_the_chat_first(world: World) -> Non
     )
 
 
-async def test_seed001_failed_chat_creation_saves_no_message(world: World) -> None:
-    await world.svc.create_provider(provider="p", display_name="P")
+async def test_a_failed_chat_creation_saves_no_message(world: World) -> None:
+    await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     await world.config("p", "m", default=True)
     with pytest.raises(NotFound):
         await world.svc.send_message(
@@ -403,8 +419,8 @@ async def test_seed001_failed_chat_creation_saves_no_message(world: World) -> No
     assert await world.count("chat_messages") == 0
 
 
-async def test_seed001_retry_is_idempotent(world: World) -> None:
-    await world.svc.create_provider(provider="p", display_name="P")
+async def test_a_retried_send_is_idempotent(world: World) -> None:
+    await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     await world.config("p", "m", default=True)
     chat_id, mid = uuid.uuid4(), uuid.uuid4()
     first = await world.send(chat_id, "Hello", mid)
@@ -416,7 +432,7 @@ async def test_seed001_retry_is_idempotent(world: World) -> None:
 
 
 async def test_messages_bump_count_and_activity_title_is_first_50_chars(world: World) -> None:
-    await world.svc.create_provider(provider="p", display_name="P")
+    await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     await world.config("p", "m", default=True)
     chat_id = uuid.uuid4()
     long_text = "x" * 49 + "é" + "tail beyond fifty characters"
@@ -429,7 +445,7 @@ async def test_messages_bump_count_and_activity_title_is_first_50_chars(world: W
 
 
 async def test_list_chats_keyset_pagination(world: World) -> None:
-    await world.svc.create_provider(provider="p", display_name="P")
+    await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     await world.config("p", "m", default=True)
     chat_ids = []
     for i in range(7):
@@ -458,7 +474,7 @@ async def test_list_chats_keyset_pagination(world: World) -> None:
 
 
 async def test_list_messages_in_order_with_pages(world: World) -> None:
-    await world.svc.create_provider(provider="p", display_name="P")
+    await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     await world.config("p", "m", default=True)
     chat_id = uuid.uuid4()
     texts = [f"message {i}" for i in range(5)]
@@ -474,7 +490,7 @@ async def test_list_messages_in_order_with_pages(world: World) -> None:
 
 
 async def test_delete_chat_cascades_and_is_owner_only(world: World) -> None:
-    await world.svc.create_provider(provider="p", display_name="P")
+    await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     await world.config("p", "m", default=True)
     chat_id = uuid.uuid4()
     await world.send(chat_id, "one")
@@ -530,7 +546,7 @@ async def test_create_chat_and_duplicate_user_email(world: World) -> None:
 async def test_send_message_rejects_bad_input_before_sql(
     world: World, change: dict[str, Any], message: str
 ) -> None:
-    await world.svc.create_provider(provider="p", display_name="P")
+    await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     await world.config("p", "m", default=True)
     args: dict[str, Any] = {
         **world.ids(),
@@ -558,7 +574,7 @@ async def test_send_message_rejects_bad_input_before_sql(
 async def test_add_assistant_message_rejects_bad_input_before_sql(
     world: World, change: dict[str, Any], message: str
 ) -> None:
-    await world.svc.create_provider(provider="p", display_name="P")
+    await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     await world.config("p", "m", default=True)
     chat = await world.svc.create_chat(**world.ids())
     args: dict[str, Any] = {

@@ -34,6 +34,7 @@ from typing import Any
 
 import pytest
 
+from chatdb.admin import AdminService
 from chatdb.db.models import ChatModelConfig
 from chatdb.errors import (
     Conflict,
@@ -184,13 +185,13 @@ async def op_delete_chat(s: Soak, rng: random.Random) -> None:
 
 async def op_create_provider(s: Soak, rng: random.Random) -> None:
     name = rng.choice(PROVIDERS)
-    row = await s.svc.create_provider(provider=name, display_name=name.upper())
+    row = await AdminService(s.svc.db).create_provider(provider=name, display_name=name.upper())
     assert row.provider == name
 
 
 async def op_update_provider(s: Soak, rng: random.Random) -> None:
     name = rng.choice(PROVIDERS)
-    row = await s.svc.update_provider(
+    row = await AdminService(s.svc.db).update_provider(
         provider=name, display_name=f"{name} {rng.randrange(100)}", enabled=rng.random() < 0.9
     )
     assert row.provider == name
@@ -198,20 +199,22 @@ async def op_update_provider(s: Soak, rng: random.Random) -> None:
 
 async def op_set_provider_enabled(s: Soak, rng: random.Random) -> None:
     enabled = rng.random() < 0.7
-    row = await s.svc.set_provider_enabled(provider=rng.choice(PROVIDERS), enabled=enabled)
+    row = await AdminService(s.svc.db).set_provider_enabled(
+        provider=rng.choice(PROVIDERS), enabled=enabled
+    )
     assert row.enabled is enabled
 
 
 async def op_delete_provider(s: Soak, rng: random.Random) -> None:
     if rng.random() < 0.5:  # keep providers around long enough to be useful
         return
-    await s.svc.delete_provider(provider=rng.choice(PROVIDERS))
+    await AdminService(s.svc.db).delete_provider(provider=rng.choice(PROVIDERS))
 
 
 async def op_create_model_config(s: Soak, rng: random.Random) -> None:
     provider = rng.choice(PROVIDERS)
     is_default = rng.random() < 0.2
-    row = await s.svc.create_model_config(
+    row = await AdminService(s.svc.db).create_model_config(
         provider=provider,
         model=f"m{rng.randrange(6)}",
         display_name="soak model",
@@ -228,7 +231,7 @@ async def op_update_model_config(s: Soak, rng: random.Random) -> None:
     if not s.configs:
         return
     provider = rng.choice(PROVIDERS)
-    row = await s.svc.update_model_config(
+    row = await AdminService(s.svc.db).update_model_config(
         id=rng.choice(s.configs),
         provider=provider,
         model=f"m{rng.randrange(6)}",
@@ -244,25 +247,25 @@ async def op_update_model_config(s: Soak, rng: random.Random) -> None:
 async def op_set_default_model_config(s: Soak, rng: random.Random) -> None:
     if not s.configs:
         return
-    row = await s.svc.set_default_model_config(id=rng.choice(s.configs))
+    row = await AdminService(s.svc.db).set_default_model_config(id=rng.choice(s.configs))
     assert row.is_default
 
 
 async def op_delete_model_config(s: Soak, rng: random.Random) -> None:
     if not s.configs:
         return
-    await s.svc.delete_model_config(id=rng.choice(s.configs))
+    await AdminService(s.svc.db).delete_model_config(id=rng.choice(s.configs))
 
 
 async def op_list_configs(s: Soak, rng: random.Random) -> None:
     which = rng.randrange(3)
     if which == 0:
-        rows = await s.svc.list_model_configs()
+        rows = await AdminService(s.svc.db).list_model_configs()
         assert sum(r.is_default for r in rows) <= 1
     elif which == 1:
-        await s.svc.list_enabled_model_configs()
+        await AdminService(s.svc.db).list_enabled_model_configs()
     else:
-        await s.svc.list_providers()
+        await AdminService(s.svc.db).list_providers()
 
 
 OPS: list[tuple[Callable[[Soak, random.Random], Awaitable[None]], int]] = [
@@ -413,10 +416,10 @@ async def test_provider_delete_racing_config_creates_and_updates(fault_db: str) 
     async with open_service(fault_db, max_size=16) as svc, connect(fault_db) as conn:
         world = await seed_world(svc, providers=("stable",), configs_per_provider=2)
         for round_ in range(5):
-            await svc.create_provider(provider="doomed", display_name="Doomed")
+            await AdminService(svc.db).create_provider(provider="doomed", display_name="Doomed")
             own = [
                 (
-                    await svc.create_model_config(
+                    await AdminService(svc.db).create_model_config(
                         provider="doomed",
                         model=f"d{i}",
                         display_name="d",
@@ -430,7 +433,7 @@ async def test_provider_delete_racing_config_creates_and_updates(fault_db: str) 
             movers = world.configs["stable"][:1] if round_ == 4 else []  # stable -> doomed
 
             async def create(i: int) -> Any:
-                return await svc.create_model_config(
+                return await AdminService(svc.db).create_model_config(
                     provider="doomed",
                     model=f"new{i}",
                     display_name="n",
@@ -440,10 +443,10 @@ async def test_provider_delete_racing_config_creates_and_updates(fault_db: str) 
                 )
 
             async def deleting() -> ProviderDeleted:
-                return await svc.delete_provider(provider="doomed")
+                return await AdminService(svc.db).delete_provider(provider="doomed")
 
             async def update(cfg: uuid.UUID, i: int) -> Any:
-                return await svc.update_model_config(
+                return await AdminService(svc.db).update_model_config(
                     id=cfg,
                     provider="doomed",
                     model=f"upd{i}",
@@ -469,7 +472,7 @@ async def test_provider_delete_racing_config_creates_and_updates(fault_db: str) 
             moved = sum(1 for r in written if r.id in movers)
             # Everything written to the provider before the delete was soft-deleted by it.
             assert deleted[0].soft_deleted_configs == len(own) + created + moved
-            assert "doomed" not in {p.provider for p in await svc.list_providers()}
+            assert "doomed" not in {p.provider for p in await AdminService(svc.db).list_providers()}
             assert (
                 await conn.fetchval(
                     "SELECT count(*) FROM chat_model_configs "
@@ -479,7 +482,7 @@ async def test_provider_delete_racing_config_creates_and_updates(fault_db: str) 
             )
             await assert_invariants(fault_db)
         # A default still exists: the stable provider's configs were promoted as needed.
-        assert any(c.is_default for c in await svc.list_model_configs())
+        assert any(c.is_default for c in await AdminService(svc.db).list_model_configs())
 
 
 async def test_many_defaults_set_at_once(fault_db: str) -> None:
@@ -489,7 +492,9 @@ async def test_many_defaults_set_at_once(fault_db: str) -> None:
         for round_ in range(3):
             order = ids * 2
             random.Random(round_).shuffle(order)
-            rows = await asyncio.gather(*(svc.set_default_model_config(id=i) for i in order))
+            rows = await asyncio.gather(
+                *(AdminService(svc.db).set_default_model_config(id=i) for i in order)
+            )
             assert all(r.is_default for r in rows)
             live = await conn.fetch(
                 "SELECT id FROM chat_model_configs WHERE is_default AND NOT deleted"
@@ -500,10 +505,10 @@ async def test_many_defaults_set_at_once(fault_db: str) -> None:
         # Defaults set while the default is deleted and new defaults are created.
         victim = live[0]["id"]
         results = await asyncio.gather(
-            svc.delete_model_config(id=victim),
-            *(svc.set_default_model_config(id=i) for i in ids),
+            AdminService(svc.db).delete_model_config(id=victim),
+            *(AdminService(svc.db).set_default_model_config(id=i) for i in ids),
             *(
-                svc.create_model_config(
+                AdminService(svc.db).create_model_config(
                     provider="a",
                     model=f"new{i}",
                     display_name="n",

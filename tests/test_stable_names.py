@@ -31,10 +31,16 @@ def _statements(command: Command) -> list[str]:
 
 
 def _python_names(fn: object, params_class: type | None) -> list[str]:
-    if params_class is not None:  # a batch: the parameters are a Params tuple's fields
-        return list(params_class._fields)  # type: ignore[attr-defined]
+    """The parameters' Python names: a batch's Params tuple fields, or the keywords (which
+    the query's Params TypedDict, when it has one, names the same, in the same order)."""
     signature = inspect.signature(fn)  # type: ignore[arg-type]
-    return [p.name for p in signature.parameters.values() if p.kind is p.KEYWORD_ONLY]
+    keywords = [p.name for p in signature.parameters.values() if p.kind is p.KEYWORD_ONLY]
+    if params_class is None:
+        return keywords
+    fields = list(params_class.__annotations__)
+    if not hasattr(params_class, "_fields"):  # not a batch's tuple: a TypedDict
+        assert fields == keywords, (fields, keywords)
+    return fields
 
 
 def test_a_parameter_has_one_python_name_under_every_command(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from chatdb.admin import AdminService
 from chatdb.db.models import ChatModelConfig
 from chatdb.errors import Conflict, InvalidInput
 from tests.test_service import World, world  # noqa: F401  (the fixture)
@@ -25,8 +26,8 @@ from tests.test_service import World, world  # noqa: F401  (the fixture)
 async def default_is_usable(world: World) -> ChatModelConfig:
     """The one live default, checked against the picker's usable configs; and a new
     chat works."""
-    usable = await world.svc.list_enabled_model_configs()
-    [default] = [c for c in await world.svc.list_model_configs() if c.is_default]
+    usable = await AdminService(world.svc.db).list_enabled_model_configs()
+    [default] = [c for c in await AdminService(world.svc.db).list_model_configs() if c.is_default]
     assert default.id in {c.id for c in usable}, (default, usable)
     sent = await world.send(uuid.uuid4(), "hello")
     assert sent.message.model_config_id == default.id
@@ -35,7 +36,7 @@ async def default_is_usable(world: World) -> ChatModelConfig:
 
 async def two_providers(world: World) -> tuple[ChatModelConfig, ChatModelConfig]:
     for name in ("p", "q"):
-        await world.svc.create_provider(provider=name, display_name=name.upper())
+        await AdminService(world.svc.db).create_provider(provider=name, display_name=name.upper())
     first = await world.config("p", "a", default=True)
     other = await world.config("q", "b")
     return first, other
@@ -48,20 +49,22 @@ def update(config: ChatModelConfig, **changes: Any) -> dict[str, Any]:
 
 async def test_disabling_the_default_s_provider_moves_the_default(world: World) -> None:
     first, other = await two_providers(world)
-    await world.svc.set_provider_enabled(provider="p", enabled=False)
+    await AdminService(world.svc.db).set_provider_enabled(provider="p", enabled=False)
     assert (await default_is_usable(world)).id == other.id
-    await world.svc.set_provider_enabled(provider="p", enabled=True)
-    await world.svc.update_provider(provider="q", display_name="Q", enabled=False)
+    await AdminService(world.svc.db).set_provider_enabled(provider="p", enabled=True)
+    await AdminService(world.svc.db).update_provider(provider="q", display_name="Q", enabled=False)
     assert (await default_is_usable(world)).id == first.id
 
 
 async def test_disabling_the_default_config_moves_the_default(world: World) -> None:
     first, other = await two_providers(world)
     svc = world.svc
-    await svc.update_model_config(**update(first, enabled=False))
+    await AdminService(svc.db).update_model_config(**update(first, enabled=False))
     assert (await default_is_usable(world)).id == other.id
     with pytest.raises(InvalidInput) as exc:
-        await svc.update_model_config(**update(other, enabled=False, is_default=True))
+        await AdminService(svc.db).update_model_config(
+            **update(other, enabled=False, is_default=True)
+        )
     assert exc.value.message == "is_default must be false for a disabled config."
     with pytest.raises(InvalidInput):
         await world.config("q", "c", default=True, enabled=False)
@@ -72,15 +75,15 @@ async def test_an_unusable_config_cannot_be_made_the_default(world: World) -> No
     first, other = await two_providers(world)
     svc = world.svc
     off = await world.config("p", "off", enabled=False)
-    await svc.set_provider_enabled(provider="q", enabled=False)
+    await AdminService(svc.db).set_provider_enabled(provider="q", enabled=False)
     for config in (off, other):
         with pytest.raises(Conflict) as exc:
-            await svc.set_default_model_config(id=config.id)
+            await AdminService(svc.db).set_default_model_config(id=config.id)
         assert exc.value.message == (
             "A disabled model config, or one of a disabled provider, cannot be the default."
         )
     with pytest.raises(Conflict):
-        await svc.update_model_config(**update(other, is_default=True))
+        await AdminService(svc.db).update_model_config(**update(other, is_default=True))
     with pytest.raises(Conflict):
         await world.config("q", "new", default=True)
     assert (await default_is_usable(world)).id == first.id
@@ -91,8 +94,12 @@ async def test_with_nothing_usable_the_first_config_usable_again_becomes_the_def
 ) -> None:
     first, other = await two_providers(world)
     svc = world.svc
-    await svc.set_provider_enabled(provider="q", enabled=False)
-    await svc.set_provider_enabled(provider="p", enabled=False)  # nothing usable now
-    assert [c.id for c in await svc.list_model_configs() if c.is_default] == [first.id]
-    await svc.set_provider_enabled(provider="q", enabled=True)
+    await AdminService(svc.db).set_provider_enabled(provider="q", enabled=False)
+    await AdminService(svc.db).set_provider_enabled(
+        provider="p", enabled=False
+    )  # nothing usable now
+    assert [c.id for c in await AdminService(svc.db).list_model_configs() if c.is_default] == [
+        first.id
+    ]
+    await AdminService(svc.db).set_provider_enabled(provider="q", enabled=True)
     assert (await default_is_usable(world)).id == other.id

@@ -1,7 +1,7 @@
 """Stage 2 — catalog: replay the migrations in `schema/` to learn tables, views, enums, ranges.
 
 The migrations are the single source of truth for the schema: models are derived from
-them, never declared a second time (seed 003). We replay DDL statically, in yoyo's order
+them, never declared a second time. We replay DDL statically, in yoyo's order
 (by file name; `*.rollback.sql` skipped), with PostgreSQL's parser, through explicit
 tables like sqlc's catalog `Update()` switch: `replay.STATEMENTS` (statement class ->
 handler, or listed as having no effect on types) and `alter.ALTER_TABLE` (one entry per

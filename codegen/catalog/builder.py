@@ -8,7 +8,7 @@ schema of the search_path (default `public`) and looked up through all of it, in
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any
 
 from codegen import versions
@@ -56,23 +56,17 @@ class Builder:
         self.statement = ""  # the text of the statement being replayed (a view's definition)
 
     def freeze(self, migrations: Iterable[str] = ()) -> Catalog:
-        live = [i for i in self.indexes if i.table in self.tables]
+        """The Catalog: each field is the builder's attribute of the same name, frozen
+        (sets to frozensets, lists to tuples); the indexes of dropped tables left out."""
+        given: dict[str, Any] = {
+            "indexes": tuple(i for i in self.indexes if i.table in self.tables),
+            "migrations": tuple(migrations),
+        }
         return Catalog(
-            dict(self.tables),
-            dict(self.enums),
-            tuple(live),
-            tuple(migrations),
-            dict(self.ranges),
-            dict(self.multiranges),
-            self.search_path,
-            {k: tuple(v) for k, v in self.functions.items()},
-            dict(self.domains),
-            frozenset(self.composites),
-            frozenset(self.extensions),
-            frozenset(self.sequences),
-            dict(self.untyped),
-            frozenset(self.opaque),
-            self.version,
+            **{
+                f.name: given[f.name] if f.name in given else _frozen(getattr(self, f.name))
+                for f in fields(Catalog)
+            }
         )
 
     @property
@@ -138,3 +132,15 @@ class Builder:
                 self.tables[other.name] = replace(other, foreign_keys=fks)
         self.indexes = [replace(i, table=new) if i.table == table.name else i for i in self.indexes]
         depends.renamed(self, ("relation", table.name), ("relation", new))
+
+
+def _frozen(value: Any) -> Any:
+    """A builder's collection as the Catalog holds it: copied, and immutable where the
+    Catalog's type is (sets, lists, and the lists a dict maps to)."""
+    if isinstance(value, set):
+        return frozenset(value)
+    if isinstance(value, list):
+        return tuple(value)
+    if isinstance(value, dict):
+        return {k: tuple(v) if isinstance(v, list) else v for k, v in value.items()}
+    return value

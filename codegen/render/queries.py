@@ -117,10 +117,10 @@ def _function(
     command = q.command
     scalar = len(a.columns) == 1 and a.model is None and a.columns[0].embed is None
     row_type, row_fields, row_builder = _row(a, scalar, mapper, imports, config)
-    params_class = naming.params_class(q.name) if command.takes_batch else None
+    params = _params(a, mapper, imports)
+    params_class = naming.params_class(q.name) if params or command.takes_batch else None
     _command_imports(a, command, scalar, imports)
-    if params_class:
-        imports.name("typing", "NamedTuple")
+    _params_class_imports(command, params, imports)
     returned = f"A row returned by {fname}."
     base = None
     if a.base_model is not None:  # the row starts with a model's columns: it extends it
@@ -137,7 +137,7 @@ def _function(
         command=command,
         doc=[doc_line(d) for d in q.doc] or [f"{q.name} :{command}"],
         source=f"{Path(q.source.path).as_posix()}:{q.line}",
-        params=_params(a, mapper, imports),
+        params=params,
         row_type=row_type,
         row_class=made,
         row_builder=row_builder,
@@ -163,6 +163,18 @@ def _params(a: Analysis, mapper: TypeMapper, imports: Imports) -> list[Field]:
         )
         for name, p in zip(names, a.params, strict=True)
     ]
+
+
+def _params_class_imports(command: Command, params: list[Field], imports: Imports) -> None:
+    """A batch takes `<Name>Params` tuples; any other query with parameters gets a
+    `<Name>Params` TypedDict of its keywords (a parameter with a default is NotRequired),
+    so a caller can build its arguments as one typed value: `f(conn, **params)`."""
+    if command.takes_batch:
+        imports.name("typing", "NamedTuple")
+    elif params:
+        imports.name("typing", "TypedDict")
+        if any(p.default is not None for p in params):
+            imports.name("typing", "NotRequired")
 
 
 def _command_imports(a: Analysis, command: Command, scalar: bool, imports: Imports) -> None:

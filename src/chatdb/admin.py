@@ -1,7 +1,7 @@
 """Providers and model configs: the admin side of the chat service.
 
-A module of its own so that each side stays small: `ChatService` (service.py) builds on
-`AdminService` and adds accounts, chats and messages. The rules are the same as there:
+A sibling of `ChatService` (service.py), over the same `Database` value: the application
+decides who gets admin by handing this service out or not. The rules are the same as there:
 one transaction per operation, SQL only through the generated `chatdb.db` functions,
 input checked by `validate.py`, driver failures mapped by `tx.py`.
 
@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypedDict, TypeVar
-
-import asyncpg
+from typing import TypeAlias
 
 from chatdb import validate as v
+from chatdb.database import Database, choose_id
 from chatdb.db import chat_providers as q_providers
 from chatdb.db import chatmodelconfigs as q_configs
 from chatdb.db.models import Chat, ChatModelConfig, ChatProvider
@@ -36,16 +35,14 @@ from chatdb.errors import (
     InvalidInput,
     NoDefaultModelConfig,
     NotFound,
-    OutcomeUnknown,
     ProviderNotConfigured,
     expect_row,
     found,
     same_or_conflict,
 )
-from chatdb.tx import Conn, RetryPolicy, Timeouts, run_in_transaction
+from chatdb.tx import Conn
 from chatdb.validate import Id
 
-T = TypeVar("T")
 UNUSABLE_DEFAULT = "A disabled model config, or one of a disabled provider, cannot be the default."
 
 
@@ -67,46 +64,8 @@ class ConfigDeleted:
 class AdminService:
     """Providers and model configs; each method is one transaction."""
 
-    def __init__(
-        self,
-        pool: asyncpg.Pool[Any],
-        retry: RetryPolicy | None = None,
-        timeouts: Timeouts | None = None,
-        *,
-        replica: asyncpg.Pool[Any] | None = None,
-    ) -> None:
-        self.pool = pool
-        self.retry = retry or RetryPolicy()
-        self.timeouts = timeouts or Timeouts()
-        # Read-only operations that may read slightly stale data go here when given (a
-        # pool on a streaming replica); everything else, and `fresh=True`, on `pool`.
-        self.replica = replica
-
-    async def _tx(
-        self,
-        work: Callable[[Conn], Awaitable[T]],
-        *,
-        readonly: bool = False,
-        created_id: uuid.UUID | None = None,
-    ) -> T:
-        """A transaction on the primary. `created_id`: the id a create chose; an
-        OutcomeUnknown carries it, so the caller can repeat the create with it."""
-        try:
-            return await run_in_transaction(
-                self.pool, work, self.retry, readonly=readonly, timeouts=self.timeouts
-            )
-        except OutcomeUnknown as exc:
-            if created_id is None:
-                raise
-            raise OutcomeUnknown(created_id=created_id) from exc
-
-    async def _read(self, work: Callable[[Conn], Awaitable[T]], *, fresh: bool) -> T:
-        """A read-only transaction on the replica if there is one and `fresh` is False
-        (the result may lag the primary by the replication delay), else on the primary."""
-        pool = self.pool if fresh or self.replica is None else self.replica
-        return await run_in_transaction(
-            pool, work, self.retry, readonly=True, timeouts=self.timeouts
-        )
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     # -- providers ---------------------------------------------------------------
 
@@ -130,7 +89,7 @@ class AdminService:
                 "Chat provider",
             )
 
-        return await self._tx(work)
+        return await self.db.transaction(work)
 
     async def update_provider(
         self, *, provider: str, display_name: str, enabled: bool
@@ -148,7 +107,7 @@ class AdminService:
             await _default_after_provider_change(conn)
             return row
 
-        return await self._tx(work)
+        return await self.db.transaction(work)
 
     async def set_provider_enabled(self, *, provider: str, enabled: bool) -> ChatProvider:
         provider = v.text(provider, "provider", max_len=v.NAME_MAX)
@@ -166,13 +125,13 @@ class AdminService:
             await _default_after_provider_change(conn)
             return row
 
-        return await self._tx(work)
+        return await self.db.transaction(work)
 
     async def list_providers(self) -> list[ChatProvider]:
-        return await self._tx(q_providers.get_chat_providers, readonly=True)
+        return await self.db.transaction(q_providers.get_chat_providers, readonly=True)
 
     async def delete_provider(self, *, provider: str) -> ProviderDeleted:
-        """Seed 000: deleting a provider used by historical chats succeeds.
+        """Deleting a provider used by historical chats succeeds.
 
         Its model configs are soft-deleted (history keeps resolving them), the provider
         row is hard-deleted (its name kept as a tombstone, so a repeat reports
@@ -199,7 +158,7 @@ class AdminService:
             await q_providers.insert_chat_provider_tombstone(conn, provider=provider)
             return ProviderDeleted(provider, len(live), await _ensure_default(conn))
 
-        return await self._tx(work)
+        return await self.db.transaction(work)
 
     # -- model configs -------------------------------------------------------------
 
@@ -221,12 +180,12 @@ class AdminService:
         call stored (NotFound if it has been deleted since; Conflict, naming them, if
         fields the create sets differ); without one, an OutcomeUnknown carries the id
         this call chose."""
-        fields = _config_input(
-            provider, model, display_name, context_limit, compression_threshold, options,
-            enabled, is_default,
-        )  # fmt: skip
+        new_id = choose_id(id, "id")
         author = v.opt_uuid(created_by, "created_by")
-        new_id = v.opt_uuid(id, "id") or uuid.uuid4()
+        fields = _config_input(
+            new_id, author, provider, model, display_name, context_limit,
+            compression_threshold, options, enabled, is_default,
+        )  # fmt: skip
 
         async def work(conn: Conn) -> ChatModelConfig:
             await _lock_for_config_write(conn, fields)
@@ -237,11 +196,11 @@ class AdminService:
             if fields["is_default"]:
                 await q_configs.unset_default_chat_model_configs(conn)
             row = await q_configs.insert_chat_model_config_with_id(
-                conn, id=new_id, **fields, created_by=author, updated_by=author
+                conn, **fields, created_by=author
             )
             return await _after_config_write(conn, row)
 
-        return await self._tx(work, created_id=new_id)
+        return await self.db.transaction(work, created_id=new_id)
 
     async def update_model_config(
         self,
@@ -258,23 +217,21 @@ class AdminService:
         updated_by: Id | None = None,
     ) -> ChatModelConfig:
         config_id = v.as_uuid(id, "id")
-        fields = _config_input(
-            provider, model, display_name, context_limit, compression_threshold, options,
-            enabled, is_default,
-        )  # fmt: skip
         author = v.opt_uuid(updated_by, "updated_by")
+        fields = _config_input(
+            config_id, author, provider, model, display_name, context_limit,
+            compression_threshold, options, enabled, is_default,
+        )  # fmt: skip
 
         async def work(conn: Conn) -> ChatModelConfig:
             await _lock_for_config_write(conn, fields)
             found(await q_configs.get_chat_model_config_by_id_for_update(conn, id=config_id))
             if fields["is_default"]:
                 await q_configs.unset_default_chat_model_configs(conn)
-            row = await q_configs.update_chat_model_config(
-                conn, **fields, updated_by=author, id=config_id
-            )
+            row = await q_configs.update_chat_model_config(conn, **fields)
             return await _after_config_write(conn, found(row))
 
-        return await self._tx(work)
+        return await self.db.transaction(work)
 
     async def set_default_model_config(self, *, id: Id) -> ChatModelConfig:
         config_id = v.as_uuid(id, "id")
@@ -289,7 +246,7 @@ class AdminService:
                 raise NotFound()
             return expect_row(await q_configs.get_chat_model_config_by_id(conn, id=config_id))
 
-        return await self._tx(work)
+        return await self.db.transaction(work)
 
     async def delete_model_config(self, *, id: Id) -> ConfigDeleted:
         """Soft delete; reports the config promoted to default in its place, if any (a
@@ -307,7 +264,7 @@ class AdminService:
             await q_configs.delete_chat_model_config_by_id(conn, id=config_id)
             return ConfigDeleted(config_id, await _ensure_default(conn))
 
-        return await self._tx(work)
+        return await self.db.transaction(work)
 
     async def get_model_config(self, *, id: Id) -> ChatModelConfig:
         config_id = v.as_uuid(id, "id")
@@ -315,31 +272,25 @@ class AdminService:
         async def work(conn: Conn) -> ChatModelConfig:
             return found(await q_configs.get_chat_model_config_by_id(conn, id=config_id))
 
-        return await self._tx(work, readonly=True)
+        return await self.db.transaction(work, readonly=True)
 
     async def list_model_configs(self) -> list[ChatModelConfig]:
         """Admin list: every live config."""
-        return await self._tx(q_configs.get_chat_model_configs, readonly=True)
+        return await self.db.transaction(q_configs.get_chat_model_configs, readonly=True)
 
     async def list_enabled_model_configs(self) -> list[ChatModelConfig]:
         """The model picker: live, enabled configs of enabled providers."""
-        return await self._tx(q_configs.get_enabled_chat_model_configs, readonly=True)
+        return await self.db.transaction(q_configs.get_enabled_chat_model_configs, readonly=True)
 
 
-class _ConfigFields(TypedDict):
-    """Validated model-config fields, passed as keywords to the insert/update queries."""
-
-    provider: str
-    model: str
-    display_name: str
-    context_limit: int
-    compression_threshold: int
-    options: dict[str, JSONValue]
-    enabled: bool
-    is_default: bool
+# What a config write sets, validated: UpdateChatModelConfig's arguments, which are
+# InsertChatModelConfigWithID's but for `created_by` (a create passes it besides).
+ConfigWrite: TypeAlias = q_configs.UpdateChatModelConfigParams
 
 
 def _config_input(
+    config_id: uuid.UUID,
+    author: uuid.UUID | None,
     provider: object,
     model: object,
     display_name: object,
@@ -348,8 +299,10 @@ def _config_input(
     options: object,
     enabled: object,
     is_default: object,
-) -> _ConfigFields:
-    fields = _ConfigFields(
+) -> ConfigWrite:
+    fields = ConfigWrite(
+        id=config_id,
+        updated_by=author,
         provider=v.text(provider, "provider", max_len=v.NAME_MAX),
         model=v.text(model, "model", max_len=v.NAME_MAX),
         display_name=v.text(display_name, "display_name", max_len=v.NAME_MAX),
@@ -365,15 +318,17 @@ def _config_input(
 
 
 def _same_config(
-    stored: ChatModelConfig, fields: _ConfigFields, author: uuid.UUID | None
+    stored: ChatModelConfig, fields: ConfigWrite, author: uuid.UUID | None
 ) -> ChatModelConfig:
     """A repeated create: the stored config if the request sets what it set (is_default
-    aside: promotion and later defaults change it), else a Conflict naming the fields."""
-    wanted: dict[str, object] = {k: v for k, v in fields.items() if k != "is_default"}
+    and updated_by aside: promotion, later defaults and updates change them), else a
+    Conflict naming the fields."""
+    later = ("is_default", "updated_by")
+    wanted: dict[str, object] = {k: v for k, v in fields.items() if k not in later}
     return same_or_conflict(stored, {**wanted, "created_by": author}, "A model config with this id")
 
 
-async def _lock_for_config_write(conn: Conn, fields: _ConfigFields) -> None:
+async def _lock_for_config_write(conn: Conn, fields: ConfigWrite) -> None:
     """Locks in the documented order: the provider row (serialises against a concurrent
     provider delete or disable), then the default advisory lock. A config of a disabled
     provider cannot be asked to be the default."""

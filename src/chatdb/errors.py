@@ -52,7 +52,8 @@ class Conflict(DomainError):
 
 
 class ProviderNotConfigured(DomainError):
-    """A model config names a provider that does not exist (seed 000: no FK does this)."""
+    """A model config names a provider that does not exist (the service checks it: no
+    foreign key ties configs to providers, whose configs outlive them as history)."""
 
     status = 400
     default_message = "Chat provider is not configured."

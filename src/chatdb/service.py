@@ -20,10 +20,10 @@ Lock order, the same in every operation that takes more than one: the provider r
 (`FOR UPDATE`), then the default-model-config advisory lock, then config/chat rows. A
 consistent order is what keeps concurrent admin operations free of deadlocks.
 
-Round trips are the cost of a send (issue 12): BEGIN with its bounds, one statement that
+Round trips are the cost of a send: BEGIN with its bounds, one statement that
 creates/locks/returns the chat and picks the model config, the message insert, the
 chat's counter, and COMMIT with the pool's session reset — five. Reads may go to a
-replica pool (`replica=`): `get_chat`, `list_chats`, `list_messages` and
+replica pool (`Database(replica=...)`): `get_chat`, `list_chats`, `list_messages` and
 `resolve_model_for_turn`, each with `fresh=True` to read the primary instead (read your
 own writes, e.g. listing a chat right after sending to it). Writes never do.
 """
@@ -36,13 +36,13 @@ from dataclasses import dataclass
 from typing import TypedDict
 
 from chatdb import validate as v
-from chatdb.admin import AdminService, ConfigDeleted, ProviderDeleted, resolve_model
+from chatdb.admin import ConfigDeleted, ProviderDeleted, resolve_model
+from chatdb.database import Database, choose_id
 from chatdb.db import accounts as q_accounts
 from chatdb.db import chat_messages as q_messages
 from chatdb.db import chatmodelconfigs as q_configs
 from chatdb.db import chats as q_chats
 from chatdb.db.models import Account, Agent, Chat, ChatMessage, ChatModelConfig, User
-from chatdb.db.runtime import JSONValue
 from chatdb.errors import (
     Conflict,
     Gone,
@@ -104,32 +104,23 @@ class MessagePage:
     next_after_id: int | None
 
 
-class _Message(TypedDict):
-    """Validated message fields, passed as keywords to InsertChatMessage."""
-
-    role: str
-    content: str
-    action: str | None
-    dax_attempts: JSONValue | None
-    final_dax: str | None
-    resolution_note: str | None
-    error: str | None
-
-
 def title_from_message(content: str) -> str:
     """The chat title: the first 50 characters of its first message."""
     return content[:TITLE_FROM_MESSAGE]
 
 
-class ChatService(AdminService):
-    """The chat service: accounts, chats and messages, plus the admin operations of
-    `AdminService`; each method is one transaction."""
+class ChatService:
+    """The chat service: accounts, chats and messages; each method is one transaction.
+    The admin operations are `AdminService`'s, a sibling over the same `Database`."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     # -- accounts, users, agents (minimal; ids may be chosen by the client) ---------
 
     async def create_account(self, *, name: str, id: Id | None = None) -> Account:
         name = v.text(name, "name", max_len=v.NAME_MAX)
-        new_id = v.opt_uuid(id, "id") or uuid.uuid4()
+        new_id = choose_id(id, "id")
 
         async def work(conn: Conn) -> Account:
             return same_or_conflict(
@@ -139,7 +130,7 @@ class ChatService(AdminService):
                 "An account with this id",
             )
 
-        return await self._tx(work, created_id=new_id)
+        return await self.db.transaction(work, created_id=new_id)
 
     async def create_user(
         self, *, account_id: Id, email: str, display_name: str | None = None, id: Id | None = None
@@ -147,7 +138,7 @@ class ChatService(AdminService):
         acc = v.as_uuid(account_id, "account_id")
         email = v.text(email, "email", max_len=v.NAME_MAX)
         display = v.opt_text(display_name, "display_name", max_len=v.NAME_MAX)
-        new_id = v.opt_uuid(id, "id") or uuid.uuid4()
+        new_id = choose_id(id, "id")
 
         async def work(conn: Conn) -> User:
             row = await q_accounts.insert_user_with_id(
@@ -160,12 +151,12 @@ class ChatService(AdminService):
                 row, {"email": email, "display_name": display}, "A user with this id"
             )
 
-        return await self._tx(work, created_id=new_id)
+        return await self.db.transaction(work, created_id=new_id)
 
     async def create_agent(self, *, account_id: Id, name: str, id: Id | None = None) -> Agent:
         acc = v.as_uuid(account_id, "account_id")
         name = v.text(name, "name", max_len=v.NAME_MAX)
-        new_id = v.opt_uuid(id, "id") or uuid.uuid4()
+        new_id = choose_id(id, "id")
 
         async def work(conn: Conn) -> Agent:
             return same_or_conflict(
@@ -175,7 +166,7 @@ class ChatService(AdminService):
                 "An agent with this id",
             )
 
-        return await self._tx(work, created_id=new_id)
+        return await self.db.transaction(work, created_id=new_id)
 
     # -- chats ---------------------------------------------------------------------
 
@@ -196,7 +187,7 @@ class ChatService(AdminService):
         who = _who(account_id, user_id, agent_id)
         title = "New Chat" if title is None else v.text(title, "title", max_len=v.TITLE_MAX)
         cfg = v.opt_uuid(model_config_id, "model_config_id")
-        cid = v.opt_uuid(chat_id, "chat_id") or uuid.uuid4()
+        cid = choose_id(chat_id, "chat_id")
 
         async def work(conn: Conn) -> Chat:
             row = await q_chats.insert_chat_with_id(
@@ -208,7 +199,7 @@ class ChatService(AdminService):
                 "A chat with this id",
             )
 
-        return await self._tx(work, created_id=cid)
+        return await self.db.transaction(work, created_id=cid)
 
     async def send_message(
         self,
@@ -223,8 +214,8 @@ class ChatService(AdminService):
     ) -> SentMessage:
         """Store a user's message, creating its chat first if this is its first message.
 
-        Seed 001: the chat row always exists before its message (and the FK enforces
-        it). One transaction; a retry with the same client_message_id returns the stored
+        The chat row always exists before its message (and the FK enforces it). One
+        transaction; a retry with the same client_message_id returns the stored
         message and writes nothing (a Conflict if the text differs). Users write user
         turns only (`role` must be "user"); assistant and system turns go through
         `add_assistant_message`.
@@ -234,7 +225,7 @@ class ChatService(AdminService):
         mid = v.as_uuid(client_message_id, "client_message_id")
         if role != "user":
             raise InvalidInput("role must be user; add_assistant_message writes the others.")
-        msg = _message_input("user", content)
+        msg = _message_input(cid, mid, "user", content)
 
         async def work(conn: Conn) -> SentMessage:
             # One statement creates the chat if need be, locks it, returns it and the
@@ -244,13 +235,13 @@ class ChatService(AdminService):
                 conn, id=cid, **who, title=title_from_message(msg["content"])
             )
             if row is None:
-                return await _store_message(conn, await _sender_chat(conn, cid, who), mid, msg)
+                return await _store_message(conn, await _sender_chat(conn, cid, who), msg)
             chat = _live(row)  # the row starts with the chat: it is a Chat
             return await _insert_message(
-                conn, chat, row.model_config_to_use, mid, msg, created_chat=row.created
+                conn, chat, row.model_config_to_use, msg, created_chat=row.created
             )
 
-        return await self._tx(work)
+        return await self.db.transaction(work)
 
     async def add_assistant_message(
         self,
@@ -272,7 +263,7 @@ class ChatService(AdminService):
         acc, agt = v.as_uuid(account_id, "account_id"), v.as_uuid(agent_id, "agent_id")
         cid = v.as_uuid(chat_id, "chat_id")
         mid = v.as_uuid(client_message_id, "client_message_id")
-        msg = _message_input(v.choice(role, "role", ASSISTANT_ROLES), content)
+        msg = _message_input(cid, mid, v.choice(role, "role", ASSISTANT_ROLES), content)
         msg["action"] = None if action is None else v.choice(action, "action", ACTIONS)
         msg["dax_attempts"] = v.string_list(dax_attempts, "dax_attempts")
         msg["final_dax"] = v.opt_text(final_dax, "final_dax", max_len=v.CONTENT_MAX)
@@ -285,23 +276,23 @@ class ChatService(AdminService):
             chat = await q_chats.get_chat_for_agent_for_update(
                 conn, id=cid, account_id=acc, agent_id=agt
             )
-            return await _store_message(conn, _live(chat), mid, msg)
+            return await _store_message(conn, _live(chat), msg)
 
-        return await self._tx(work)
+        return await self.db.transaction(work)
 
     async def resolve_model_for_turn(
         self, *, user_id: Id, chat_id: Id, fresh: bool = False
     ) -> ChatModelConfig:
         """The config a new turn uses: the chat's own if still usable, else the usable
-        default (seed 000); NoDefaultModelConfig when there is none. Read from the replica
-        when there is one, unless `fresh` (see `_read`)."""
+        default; NoDefaultModelConfig when there is none. Read from the replica
+        when there is one, unless `fresh` (see `Database.read`)."""
         usr, cid = v.as_uuid(user_id, "user_id"), v.as_uuid(chat_id, "chat_id")
 
         async def work(conn: Conn) -> ChatModelConfig:
             chat = found(await q_chats.get_owned_chat(conn, id=cid, user_id=usr))
             return await resolve_model(conn, chat)
 
-        return await self._read(work, fresh=fresh)
+        return await self.db.read(work, fresh=fresh)
 
     async def set_chat_model(self, *, user_id: Id, chat_id: Id, model_config_id: Id | None) -> Chat:
         usr, cid = v.as_uuid(user_id, "user_id"), v.as_uuid(chat_id, "chat_id")
@@ -314,7 +305,7 @@ class ChatService(AdminService):
                 await q_chats.set_chat_model_config(conn, model_config_id=cfg, id=cid, user_id=usr)
             )
 
-        return await self._tx(work)
+        return await self.db.transaction(work)
 
     async def get_chat(self, *, user_id: Id, chat_id: Id, fresh: bool = False) -> Chat:
         """The user's chat; from the replica when there is one, unless `fresh`."""
@@ -323,7 +314,7 @@ class ChatService(AdminService):
         async def work(conn: Conn) -> Chat:
             return found(await q_chats.get_owned_chat(conn, id=cid, user_id=usr))
 
-        return await self._read(work, fresh=fresh)
+        return await self.db.read(work, fresh=fresh)
 
     async def list_chats(
         self, *, user_id: Id, limit: int = 50, after: ChatCursor | None = None, fresh: bool = False
@@ -348,7 +339,7 @@ class ChatService(AdminService):
             nxt = ChatCursor(chats[-1].last_active, chats[-1].id) if more else None
             return ChatPage(chats, nxt)
 
-        return await self._read(work, fresh=fresh)
+        return await self.db.read(work, fresh=fresh)
 
     async def list_messages(
         self,
@@ -375,7 +366,7 @@ class ChatService(AdminService):
             rows = rows[:limit]
             return MessagePage(rows, rows[-1].id if more else None)
 
-        return await self._read(work, fresh=fresh)
+        return await self.db.read(work, fresh=fresh)
 
     async def delete_chat(self, *, user_id: Id, chat_id: Id) -> ChatDeleted:
         """Delete a chat and its messages. The chat row stays as a tombstone (title
@@ -390,7 +381,7 @@ class ChatService(AdminService):
             await q_messages.delete_chat_messages_by_chat(conn, chat_id=cid)
             return ChatDeleted(cid)
 
-        return await self._tx(work)
+        return await self.db.transaction(work)
 
 
 # -- helpers shared by operations ------------------------------------------------------
@@ -410,8 +401,14 @@ def _who(account_id: object, user_id: object, agent_id: object) -> _Who:
     )
 
 
-def _message_input(role: str, content: object) -> _Message:
-    return _Message(
+def _message_input(
+    cid: uuid.UUID, mid: uuid.UUID, role: str, content: object
+) -> q_messages.InsertChatMessageParams:
+    """A message's validated InsertChatMessage arguments, all but the model config (the
+    transaction picks it): what a repeat of the message is compared on."""
+    return q_messages.InsertChatMessageParams(
+        chat_id=cid,
+        client_message_id=mid,
         role=role,
         content=v.text(content, "content", max_len=v.CONTENT_MAX),
         action=None,
@@ -434,23 +431,25 @@ async def _sender_chat(conn: Conn, cid: uuid.UUID, who: _Who) -> Chat:
     return _live(await q_chats.get_chat_for_sender_for_update(conn, id=cid, **who))
 
 
-async def _store_message(conn: Conn, chat: Chat, mid: uuid.UUID, msg: _Message) -> SentMessage:
+async def _store_message(
+    conn: Conn, chat: Chat, msg: q_messages.InsertChatMessageParams
+) -> SentMessage:
     """Resolve the model config (one query), then store the message in the locked chat."""
     config = await q_configs.resolve_chat_model_config(conn, own_id=chat.model_config_id)
     config_id = None if config is None else config.id
-    return await _insert_message(conn, chat, config_id, mid, msg, created_chat=False)
+    return await _insert_message(conn, chat, config_id, msg, created_chat=False)
 
 
 async def _insert_message(
     conn: Conn,
     chat: Chat,
     config_id: uuid.UUID | None,
-    mid: uuid.UUID,
-    msg: _Message,
+    msg: q_messages.InsertChatMessageParams,
     *,
     created_chat: bool,
 ) -> SentMessage:
     """Insert the message and count it in its chat; a retry returns the stored one."""
+    mid = msg["client_message_id"]
     if config_id is None:
         # No usable config: a retry of a message stored earlier needs none, it returns
         # the stored message, whatever happened to the configs since.
@@ -460,9 +459,8 @@ async def _insert_message(
         if stored is None:
             raise NoDefaultModelConfig()
         return _repeated(stored, chat, msg)
-    message = await q_messages.insert_chat_message(
-        conn, chat_id=chat.id, client_message_id=mid, **msg, model_config_id=config_id
-    )
+    params: q_messages.InsertChatMessageParams = {**msg, "model_config_id": config_id}
+    message = await q_messages.insert_chat_message(conn, **params)
     if message is None:
         existing = await q_messages.get_chat_message_by_client_id(
             conn, chat_id=chat.id, client_message_id=mid
@@ -472,7 +470,9 @@ async def _insert_message(
     return SentMessage(message, chat, created_chat=created_chat, duplicate=False)
 
 
-def _repeated(stored: ChatMessage, chat: Chat, msg: _Message) -> SentMessage:
+def _repeated(
+    stored: ChatMessage, chat: Chat, msg: q_messages.InsertChatMessageParams
+) -> SentMessage:
     """A message already stored under this client_message_id: the same request is the
     stored result, another one a Conflict naming what differs. The stored message
     created its chat if one transaction wrote both: one transaction has one now()."""

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Final
+from typing import Final, NotRequired, TypedDict
 
 from .models import Account, Agent, User
 from .runtime import Executor, NoRowError
@@ -13,6 +13,13 @@ from .runtime import Executor, NoRowError
 INSERT_ACCOUNT: Final = """\
 -- name: InsertAccount :one
 INSERT INTO accounts (name) VALUES ($1) RETURNING id, name, created_at"""
+
+
+class InsertAccountParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `insert_account(conn, **params)`."""
+
+    name: str
 
 
 async def insert_account(
@@ -36,6 +43,13 @@ GET_ACCOUNT_BY_ID: Final = """\
 SELECT id, name, created_at FROM accounts WHERE id = $1"""
 
 
+class GetAccountByIDParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `get_account_by_id(conn, **params)`."""
+
+    id: uuid.UUID
+
+
 async def get_account_by_id(
     conn: Executor,
     /,
@@ -54,6 +68,15 @@ INSERT_USER: Final = """\
 INSERT INTO users (account_id, email, display_name)
 VALUES ($1, $2, $3)
 RETURNING id, account_id, email, display_name, created_at"""
+
+
+class InsertUserParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `insert_user(conn, **params)`."""
+
+    account_id: uuid.UUID
+    email: str
+    display_name: NotRequired[str | None]
 
 
 async def insert_user(
@@ -81,6 +104,13 @@ GET_USER_BY_ID: Final = """\
 SELECT id, account_id, email, display_name, created_at FROM users WHERE id = $1"""
 
 
+class GetUserByIDParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `get_user_by_id(conn, **params)`."""
+
+    id: uuid.UUID
+
+
 async def get_user_by_id(
     conn: Executor,
     /,
@@ -98,6 +128,14 @@ INSERT_AGENT: Final = """\
 -- name: InsertAgent :one
 INSERT INTO agents (account_id, name) VALUES ($1, $2) RETURNING id, account_id,
     name, created_at"""
+
+
+class InsertAgentParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `insert_agent(conn, **params)`."""
+
+    account_id: uuid.UUID
+    name: str
 
 
 async def insert_agent(
@@ -124,6 +162,13 @@ GET_AGENT_BY_ID: Final = """\
 SELECT id, account_id, name, created_at FROM agents WHERE id = $1"""
 
 
+class GetAgentByIDParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `get_agent_by_id(conn, **params)`."""
+
+    id: uuid.UUID
+
+
 async def get_agent_by_id(
     conn: Executor,
     /,
@@ -142,6 +187,14 @@ INSERT_ACCOUNT_WITH_ID: Final = """\
 INSERT INTO accounts (id, name) VALUES ($1, $2)
 ON CONFLICT DO NOTHING
 RETURNING id, name, created_at"""
+
+
+class InsertAccountWithIDParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `insert_account_with_id(conn, **params)`."""
+
+    id: uuid.UUID
+    name: str
 
 
 async def insert_account_with_id(
@@ -165,6 +218,16 @@ INSERT INTO users (id, account_id, email, display_name)
 VALUES ($1, $2, $3, $4)
 ON CONFLICT DO NOTHING
 RETURNING id, account_id, email, display_name, created_at"""
+
+
+class InsertUserWithIDParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `insert_user_with_id(conn, **params)`."""
+
+    id: uuid.UUID
+    account_id: uuid.UUID
+    email: str
+    display_name: NotRequired[str | None]
 
 
 async def insert_user_with_id(
@@ -192,6 +255,15 @@ ON CONFLICT DO NOTHING
 RETURNING id, account_id, name, created_at"""
 
 
+class InsertAgentWithIDParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `insert_agent_with_id(conn, **params)`."""
+
+    id: uuid.UUID
+    account_id: uuid.UUID
+    name: str
+
+
 async def insert_agent_with_id(
     conn: Executor,
     /,
@@ -215,6 +287,14 @@ SELECT id, account_id, email, display_name,
     created_at FROM users WHERE id = $1 AND account_id = $2"""
 
 
+class GetAccountUserByIDParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `get_account_user_by_id(conn, **params)`."""
+
+    id: uuid.UUID
+    account_id: uuid.UUID
+
+
 async def get_account_user_by_id(
     conn: Executor,
     /,
@@ -234,6 +314,14 @@ GET_ACCOUNT_AGENT_BY_ID: Final = """\
 -- name: GetAccountAgentByID :one
 SELECT id, account_id, name,
     created_at FROM agents WHERE id = $1 AND account_id = $2"""
+
+
+class GetAccountAgentByIDParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `get_account_agent_by_id(conn, **params)`."""
+
+    id: uuid.UUID
+    account_id: uuid.UUID
 
 
 async def get_account_agent_by_id(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import collections.abc
 import uuid
-from typing import Final, NamedTuple
+from typing import Final, NamedTuple, NotRequired, TypedDict
 
 from .models import ChatMessage
 from .runtime import Executor, JSONValue, rowcount
@@ -24,6 +24,22 @@ INSERT INTO chat_messages (
 ON CONFLICT (chat_id, client_message_id) DO NOTHING
 RETURNING id, chat_id, client_message_id, role, content, action, dax_attempts,
     final_dax, resolution_note, error, model_config_id, created_at"""
+
+
+class InsertChatMessageParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `insert_chat_message(conn, **params)`."""
+
+    chat_id: uuid.UUID
+    client_message_id: uuid.UUID
+    role: str
+    content: str
+    action: NotRequired[str | None]
+    dax_attempts: NotRequired[JSONValue | None]
+    final_dax: NotRequired[str | None]
+    resolution_note: NotRequired[str | None]
+    error: NotRequired[str | None]
+    model_config_id: NotRequired[uuid.UUID | None]
 
 
 async def insert_chat_message(
@@ -70,6 +86,14 @@ SELECT id, chat_id, client_message_id, role, content, action, dax_attempts,
 WHERE chat_id = $1 AND client_message_id = $2"""
 
 
+class GetChatMessageByClientIDParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `get_chat_message_by_client_id(conn, **params)`."""
+
+    chat_id: uuid.UUID
+    client_message_id: uuid.UUID
+
+
 async def get_chat_message_by_client_id(
     conn: Executor,
     /,
@@ -96,6 +120,15 @@ ORDER BY id ASC
 LIMIT $3"""
 
 
+class ListChatMessagesParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `list_chat_messages(conn, **params)`."""
+
+    chat_id: uuid.UUID
+    after_id: int
+    page_size: int
+
+
 async def list_chat_messages(
     conn: Executor,
     /,
@@ -116,6 +149,13 @@ async def list_chat_messages(
 COUNT_CHAT_MESSAGES: Final = """\
 -- name: CountChatMessages :one
 SELECT count(*) AS messages FROM chat_messages WHERE chat_id = $1"""
+
+
+class CountChatMessagesParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `count_chat_messages(conn, **params)`."""
+
+    chat_id: uuid.UUID
 
 
 async def count_chat_messages(
@@ -238,6 +278,13 @@ async def count_orphaned_chat_messages(
 DELETE_CHAT_MESSAGES_BY_CHAT: Final = """\
 -- name: DeleteChatMessagesByChat :execrows
 DELETE FROM chat_messages WHERE chat_id = $1"""
+
+
+class DeleteChatMessagesByChatParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `delete_chat_messages_by_chat(conn, **params)`."""
+
+    chat_id: uuid.UUID
 
 
 async def delete_chat_messages_by_chat(

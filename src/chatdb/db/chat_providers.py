@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, TypedDict
 
 from .models import ChatProvider, ChatProviderTombstone
 from .runtime import Executor, rowcount
@@ -15,6 +15,15 @@ INSERT INTO chat_providers (provider, display_name, enabled)
 VALUES ($1, $2, $3)
 ON CONFLICT (provider) DO NOTHING
 RETURNING id, provider, display_name, enabled, created_at, updated_at"""
+
+
+class InsertChatProviderParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `insert_chat_provider(conn, **params)`."""
+
+    provider: str
+    display_name: str
+    enabled: bool
 
 
 async def insert_chat_provider(
@@ -42,6 +51,15 @@ SET display_name = $1,
     updated_at = NOW()
 WHERE provider = $3
 RETURNING id, provider, display_name, enabled, created_at, updated_at"""
+
+
+class UpdateChatProviderParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `update_chat_provider(conn, **params)`."""
+
+    display_name: str
+    enabled: bool
+    provider: str
 
 
 async def update_chat_provider(
@@ -84,6 +102,13 @@ SELECT id, provider, display_name, enabled, created_at,
     updated_at FROM chat_providers WHERE provider = $1"""
 
 
+class GetChatProviderByProviderParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `get_chat_provider_by_provider(conn, **params)`."""
+
+    provider: str
+
+
 async def get_chat_provider_by_provider(
     conn: Executor,
     /,
@@ -103,6 +128,13 @@ GET_CHAT_PROVIDER_BY_PROVIDER_FOR_UPDATE: Final = """\
 -- name: GetChatProviderByProviderForUpdate :one
 SELECT id, provider, display_name, enabled, created_at,
     updated_at FROM chat_providers WHERE provider = $1 FOR UPDATE"""
+
+
+class GetChatProviderByProviderForUpdateParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `get_chat_provider_by_provider_for_update(conn, **params)`."""
+
+    provider: str
 
 
 async def get_chat_provider_by_provider_for_update(
@@ -126,6 +158,13 @@ DELETE_CHAT_PROVIDER: Final = """\
 DELETE FROM chat_providers WHERE provider = $1"""
 
 
+class DeleteChatProviderParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `delete_chat_provider(conn, **params)`."""
+
+    provider: str
+
+
 async def delete_chat_provider(
     conn: Executor,
     /,
@@ -146,6 +185,13 @@ INSERT INTO chat_provider_tombstones (provider) VALUES ($1)
 ON CONFLICT (provider) DO NOTHING"""
 
 
+class InsertChatProviderTombstoneParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `insert_chat_provider_tombstone(conn, **params)`."""
+
+    provider: str
+
+
 async def insert_chat_provider_tombstone(
     conn: Executor,
     /,
@@ -162,6 +208,13 @@ async def insert_chat_provider_tombstone(
 GET_CHAT_PROVIDER_TOMBSTONE: Final = """\
 -- name: GetChatProviderTombstone :one
 SELECT provider, deleted_at FROM chat_provider_tombstones WHERE provider = $1"""
+
+
+class GetChatProviderTombstoneParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `get_chat_provider_tombstone(conn, **params)`."""
+
+    provider: str
 
 
 async def get_chat_provider_tombstone(
@@ -182,6 +235,13 @@ async def get_chat_provider_tombstone(
 DELETE_CHAT_PROVIDER_TOMBSTONE: Final = """\
 -- name: DeleteChatProviderTombstone :exec
 DELETE FROM chat_provider_tombstones WHERE provider = $1"""
+
+
+class DeleteChatProviderTombstoneParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `delete_chat_provider_tombstone(conn, **params)`."""
+
+    provider: str
 
 
 async def delete_chat_provider_tombstone(

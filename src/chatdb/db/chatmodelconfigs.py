@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Final
+from typing import Final, NotRequired, TypedDict
 
 from .models import ChatModelConfig
 from .runtime import Executor, JSONNotNull, NoRowError, rowcount
@@ -22,6 +22,13 @@ chat_model_configs
 WHERE
 id = $1::uuid
 AND deleted = FALSE"""
+
+
+class GetChatModelConfigByIDParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `get_chat_model_config_by_id(conn, **params)`."""
+
+    id: uuid.UUID
 
 
 async def get_chat_model_config_by_id(
@@ -142,6 +149,13 @@ AND cmc.enabled = TRUE
 AND cp.enabled = TRUE"""
 
 
+class GetEnabledChatModelConfigByIDParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `get_enabled_chat_model_config_by_id(conn, **params)`."""
+
+    id: uuid.UUID
+
+
 async def get_enabled_chat_model_config_by_id(
     conn: Executor,
     /,
@@ -186,6 +200,22 @@ RETURNING
 id, provider, model, display_name, created_by, updated_by, enabled, is_default,
     context_limit, compression_threshold, options, deleted, deleted_at,
     created_at, updated_at"""
+
+
+class InsertChatModelConfigParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `insert_chat_model_config(conn, **params)`."""
+
+    provider: str
+    model: str
+    display_name: str
+    created_by: NotRequired[uuid.UUID | None]
+    updated_by: NotRequired[uuid.UUID | None]
+    enabled: bool
+    is_default: bool
+    context_limit: int
+    compression_threshold: int
+    options: JSONNotNull
 
 
 async def insert_chat_model_config(
@@ -248,6 +278,22 @@ RETURNING
 id, provider, model, display_name, created_by, updated_by, enabled, is_default,
     context_limit, compression_threshold, options, deleted, deleted_at,
     created_at, updated_at"""
+
+
+class UpdateChatModelConfigParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `update_chat_model_config(conn, **params)`."""
+
+    provider: str
+    model: str
+    display_name: str
+    updated_by: NotRequired[uuid.UUID | None]
+    enabled: bool
+    is_default: bool
+    context_limit: int
+    compression_threshold: int
+    options: JSONNotNull
+    id: uuid.UUID
 
 
 async def update_chat_model_config(
@@ -320,6 +366,13 @@ WHERE
 id = $1::uuid"""
 
 
+class DeleteChatModelConfigByIDParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `delete_chat_model_config_by_id(conn, **params)`."""
+
+    id: uuid.UUID
+
+
 async def delete_chat_model_config_by_id(
     conn: Executor,
     /,
@@ -344,6 +397,13 @@ updated_at = NOW()
 WHERE
 provider = $1::text
 AND deleted = FALSE"""
+
+
+class DeleteChatModelConfigsByProviderParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `delete_chat_model_configs_by_provider(conn, **params)`."""
+
+    provider: str
 
 
 async def delete_chat_model_configs_by_provider(
@@ -371,6 +431,13 @@ WHERE
 id = $1::uuid
 AND deleted = FALSE
 FOR UPDATE"""
+
+
+class GetChatModelConfigByIDForUpdateParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `get_chat_model_config_by_id_for_update(conn, **params)`."""
+
+    id: uuid.UUID
 
 
 async def get_chat_model_config_by_id_for_update(
@@ -410,9 +477,10 @@ async def get_first_live_chat_model_config(
     conn: Executor,
     /,
 ) -> ChatModelConfig | None:
-    """The deterministic promotion order of ensureDefaultChatModelConfig (seed 000).
+    """The first live config in the promotion order: by provider and model, then the most
+    recently updated.
 
-    Source: queries/chatmodelconfigs.sql:142
+    Source: queries/chatmodelconfigs.sql:143
     """
     return await conn.fetchrow(
         GET_FIRST_LIVE_CHAT_MODEL_CONFIG, record_class=ChatModelConfig.Record
@@ -431,6 +499,13 @@ id = $1::uuid
 AND deleted = FALSE"""
 
 
+class SetDefaultChatModelConfigParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `set_default_chat_model_config(conn, **params)`."""
+
+    id: uuid.UUID
+
+
 async def set_default_chat_model_config(
     conn: Executor,
     /,
@@ -439,7 +514,7 @@ async def set_default_chat_model_config(
 ) -> int:
     """SetDefaultChatModelConfig :execrows
 
-    Source: queries/chatmodelconfigs.sql:155
+    Source: queries/chatmodelconfigs.sql:156
     """
     status = await conn.execute(SET_DEFAULT_CHAT_MODEL_CONFIG, id)
     return rowcount(status)
@@ -457,7 +532,7 @@ async def lock_chat_model_config_default(
     """Serialises every change of the default model config: at most one live default
     is also enforced by the unique index chat_model_configs_one_default.
 
-    Source: queries/chatmodelconfigs.sql:166
+    Source: queries/chatmodelconfigs.sql:167
     """
     await conn.execute(LOCK_CHAT_MODEL_CONFIG_DEFAULT)
 
@@ -481,7 +556,7 @@ async def count_live_chat_model_configs_without_provider(
 ) -> int:
     """CountLiveChatModelConfigsWithoutProvider :one
 
-    Source: queries/chatmodelconfigs.sql:168
+    Source: queries/chatmodelconfigs.sql:169
     """
     value: int = await conn.fetchval(COUNT_LIVE_CHAT_MODEL_CONFIGS_WITHOUT_PROVIDER)
     return value
@@ -495,6 +570,13 @@ SELECT id, provider, model, display_name, created_by, updated_by, enabled,
     updated_at FROM chat_model_configs WHERE id = $1::uuid"""
 
 
+class GetChatModelConfigByIDAnyStateParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `get_chat_model_config_by_id_any_state(conn, **params)`."""
+
+    id: uuid.UUID
+
+
 async def get_chat_model_config_by_id_any_state(
     conn: Executor,
     /,
@@ -504,7 +586,7 @@ async def get_chat_model_config_by_id_any_state(
     """A config by id whether deleted or not: a retried create (same client-chosen id)
     finds what the first attempt stored.
 
-    Source: queries/chatmodelconfigs.sql:181
+    Source: queries/chatmodelconfigs.sql:182
     """
     return await conn.fetchrow(
         GET_CHAT_MODEL_CONFIG_BY_ID_ANY_STATE, id, record_class=ChatModelConfig.Record
@@ -527,6 +609,23 @@ RETURNING id, provider, model, display_name, created_by, updated_by, enabled,
     deleted_at, created_at, updated_at"""
 
 
+class InsertChatModelConfigWithIDParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `insert_chat_model_config_with_id(conn, **params)`."""
+
+    id: NotRequired[uuid.UUID | None]
+    provider: str
+    model: str
+    display_name: str
+    created_by: NotRequired[uuid.UUID | None]
+    updated_by: NotRequired[uuid.UUID | None]
+    enabled: bool
+    is_default: bool
+    context_limit: int
+    compression_threshold: int
+    options: JSONNotNull
+
+
 async def insert_chat_model_config_with_id(
     conn: Executor,
     /,
@@ -545,7 +644,7 @@ async def insert_chat_model_config_with_id(
 ) -> ChatModelConfig:
     """Like InsertChatModelConfig, with a client-chosen id (NULL: the database picks one).
 
-    Source: queries/chatmodelconfigs.sql:185
+    Source: queries/chatmodelconfigs.sql:186
     """
     row: ChatModelConfig | None = await conn.fetchrow(
         INSERT_CHAT_MODEL_CONFIG_WITH_ID,
@@ -587,7 +686,7 @@ async def get_usable_default_chat_model_config(
 ) -> ChatModelConfig | None:
     """The default a new turn may use: live, enabled, and its provider enabled.
 
-    Source: queries/chatmodelconfigs.sql:198
+    Source: queries/chatmodelconfigs.sql:199
     """
     return await conn.fetchrow(
         GET_USABLE_DEFAULT_CHAT_MODEL_CONFIG, record_class=ChatModelConfig.Record
@@ -613,10 +712,10 @@ async def get_first_usable_chat_model_config(
     conn: Executor,
     /,
 ) -> ChatModelConfig | None:
-    """The deterministic promotion order (seed 000), among usable configs only: a
+    """The deterministic promotion order, among usable configs only: a
     disabled config, or one of a disabled provider, is never promoted.
 
-    Source: queries/chatmodelconfigs.sql:209
+    Source: queries/chatmodelconfigs.sql:210
     """
     return await conn.fetchrow(
         GET_FIRST_USABLE_CHAT_MODEL_CONFIG, record_class=ChatModelConfig.Record
@@ -639,17 +738,24 @@ ORDER BY cmc.id = $1::uuid DESC NULLS LAST
 LIMIT 1"""
 
 
+class ResolveChatModelConfigParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `resolve_chat_model_config(conn, **params)`."""
+
+    own_id: NotRequired[uuid.UUID | None]
+
+
 async def resolve_chat_model_config(
     conn: Executor,
     /,
     *,
     own_id: uuid.UUID | None = None,
 ) -> ChatModelConfig | None:
-    """The config a new turn of a chat uses, in one query (seed 000): the chat's own
+    """The config a new turn of a chat uses, in one query: the chat's own
     (`own_id`, NULL when it has none) if it is still usable, else the usable default; no
     row when neither is. Usable: live, enabled, and its provider enabled.
 
-    Source: queries/chatmodelconfigs.sql:222
+    Source: queries/chatmodelconfigs.sql:223
     """
     return await conn.fetchrow(
         RESOLVE_CHAT_MODEL_CONFIG, own_id, record_class=ChatModelConfig.Record
@@ -664,6 +770,13 @@ SELECT id, provider, model, display_name, created_by, updated_by, enabled,
 WHERE is_default = TRUE AND deleted = FALSE AND updated_at = $1::timestamptz"""
 
 
+class GetDefaultChatModelConfigPromotedAtParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `get_default_chat_model_config_promoted_at(conn, **params)`."""
+
+    at: datetime.datetime
+
+
 async def get_default_chat_model_config_promoted_at(
     conn: Executor,
     /,
@@ -674,7 +787,7 @@ async def get_default_chat_model_config_promoted_at(
     now() was `at` (the delete's deleted_at; promotion sets updated_at to the same now()),
     as long as that config has not been changed since.
 
-    Source: queries/chatmodelconfigs.sql:236
+    Source: queries/chatmodelconfigs.sql:237
     """
     return await conn.fetchrow(
         GET_DEFAULT_CHAT_MODEL_CONFIG_PROMOTED_AT, at, record_class=ChatModelConfig.Record
@@ -687,6 +800,14 @@ SELECT count(*) AS configs FROM chat_model_configs
 WHERE provider = $1::text AND deleted_at = $2::timestamptz"""
 
 
+class CountChatModelConfigsDeletedAtParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `count_chat_model_configs_deleted_at(conn, **params)`."""
+
+    provider: str
+    at: datetime.datetime
+
+
 async def count_chat_model_configs_deleted_at(
     conn: Executor,
     /,
@@ -696,7 +817,7 @@ async def count_chat_model_configs_deleted_at(
 ) -> int:
     """The configs of a provider soft-deleted by the transaction whose now() was `at`.
 
-    Source: queries/chatmodelconfigs.sql:241
+    Source: queries/chatmodelconfigs.sql:242
     """
     value: int = await conn.fetchval(COUNT_CHAT_MODEL_CONFIGS_DELETED_AT, provider, at)
     return value

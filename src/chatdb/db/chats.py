@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NotRequired, TypedDict
 
 from .models import Chat
 from .runtime import Executor, NoRowError, Row, column, make_row, rowcount
@@ -16,6 +16,18 @@ ENSURE_CHAT: Final = """\
 INSERT INTO chats (id, account_id, user_id, agent_id, title, model_config_id)
 VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (id) DO NOTHING"""
+
+
+class EnsureChatParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `ensure_chat(conn, **params)`."""
+
+    id: uuid.UUID
+    account_id: uuid.UUID
+    user_id: uuid.UUID
+    agent_id: uuid.UUID
+    title: str
+    model_config_id: NotRequired[uuid.UUID | None]
 
 
 async def ensure_chat(
@@ -30,7 +42,7 @@ async def ensure_chat(
     model_config_id: uuid.UUID | None = None,
 ) -> int:
     """Create the chat row if it does not exist yet: the first message of a conversation
-    creates its chat before the message (seed 001), and two first messages racing
+    creates its chat before the message, and two first messages racing
     for the same new chat both succeed without a duplicate.
 
     Source: queries/chats.sql:4
@@ -47,6 +59,17 @@ INSERT INTO chats (account_id, user_id, agent_id, title, model_config_id)
 VALUES ($1, $2, $3, $4, $5)
 RETURNING id, account_id, user_id, agent_id, title, status, last_active,
     message_count, model_config_id, created_at, updated_at, deleted_at"""
+
+
+class InsertChatParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `insert_chat(conn, **params)`."""
+
+    account_id: uuid.UUID
+    user_id: uuid.UUID
+    agent_id: uuid.UUID
+    title: str
+    model_config_id: NotRequired[uuid.UUID | None]
 
 
 async def insert_chat(
@@ -78,6 +101,13 @@ SELECT id, account_id, user_id, agent_id, title, status, last_active,
     deleted_at FROM chats WHERE id = $1"""
 
 
+class GetChatByIDParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `get_chat_by_id(conn, **params)`."""
+
+    id: uuid.UUID
+
+
 async def get_chat_by_id(
     conn: Executor,
     /,
@@ -96,6 +126,13 @@ GET_CHAT_BY_ID_FOR_UPDATE: Final = """\
 SELECT id, account_id, user_id, agent_id, title, status, last_active,
     message_count, model_config_id, created_at, updated_at,
     deleted_at FROM chats WHERE id = $1 FOR UPDATE"""
+
+
+class GetChatByIDForUpdateParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `get_chat_by_id_for_update(conn, **params)`."""
+
+    id: uuid.UUID
 
 
 async def get_chat_by_id_for_update(
@@ -124,6 +161,16 @@ WHERE user_id = $1
   )
 ORDER BY last_active DESC, id DESC
 LIMIT $4"""
+
+
+class ListChatsByUserParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `list_chats_by_user(conn, **params)`."""
+
+    user_id: uuid.UUID
+    after_last_active: NotRequired[datetime.datetime | None]
+    after_id: NotRequired[uuid.UUID | None]
+    page_size: int
 
 
 async def list_chats_by_user(
@@ -164,6 +211,13 @@ RETURNING id, account_id, user_id, agent_id, title, status, last_active,
     message_count, model_config_id, created_at, updated_at, deleted_at"""
 
 
+class TouchChatAfterMessageParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `touch_chat_after_message(conn, **params)`."""
+
+    id: uuid.UUID
+
+
 async def touch_chat_after_message(
     conn: Executor,
     /,
@@ -184,6 +238,15 @@ SET model_config_id = $1, updated_at = NOW()
 WHERE id = $2 AND user_id = $3 AND deleted_at IS NULL
 RETURNING id, account_id, user_id, agent_id, title, status, last_active,
     message_count, model_config_id, created_at, updated_at, deleted_at"""
+
+
+class SetChatModelConfigParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `set_chat_model_config(conn, **params)`."""
+
+    model_config_id: NotRequired[uuid.UUID | None]
+    id: uuid.UUID
+    user_id: uuid.UUID
 
 
 async def set_chat_model_config(
@@ -211,6 +274,14 @@ SET deleted_at = NOW(), title = '', message_count = 0, model_config_id = NULL,
 WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL
 RETURNING id, account_id, user_id, agent_id, title, status, last_active,
     message_count, model_config_id, created_at, updated_at, deleted_at"""
+
+
+class DeleteChatParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `delete_chat(conn, **params)`."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
 
 
 async def delete_chat(
@@ -256,6 +327,14 @@ class GetOwnedChatStateForUpdateRow(Row):
     ) -> GetOwnedChatStateForUpdateRow:
         """A row of these values, built in Python (asyncpg builds query results)."""
         return make_row(cls, (id, deleted_at))
+
+
+class GetOwnedChatStateForUpdateParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `get_owned_chat_state_for_update(conn, **params)`."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
 
 
 async def get_owned_chat_state_for_update(
@@ -341,6 +420,18 @@ RETURNING id, account_id, user_id, agent_id, title, status, last_active,
     message_count, model_config_id, created_at, updated_at, deleted_at"""
 
 
+class InsertChatWithIDParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `insert_chat_with_id(conn, **params)`."""
+
+    id: NotRequired[uuid.UUID | None]
+    account_id: uuid.UUID
+    user_id: uuid.UUID
+    agent_id: uuid.UUID
+    title: str
+    model_config_id: NotRequired[uuid.UUID | None]
+
+
 async def insert_chat_with_id(
     conn: Executor,
     /,
@@ -376,6 +467,14 @@ SELECT id, account_id, user_id, agent_id, title, status, last_active,
     deleted_at FROM chats WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL"""
 
 
+class GetOwnedChatParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `get_owned_chat(conn, **params)`."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+
+
 async def get_owned_chat(
     conn: Executor,
     /,
@@ -400,6 +499,16 @@ WITH found AS (
 SELECT id, account_id, user_id, agent_id, title, status, last_active,
     message_count, model_config_id, created_at, updated_at,
     deleted_at FROM found WHERE user_id = $3 AND agent_id = $4"""
+
+
+class GetChatForSenderForUpdateParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `get_chat_for_sender_for_update(conn, **params)`."""
+
+    id: uuid.UUID
+    account_id: uuid.UUID
+    user_id: uuid.UUID
+    agent_id: uuid.UUID
 
 
 async def get_chat_for_sender_for_update(
@@ -432,6 +541,15 @@ WITH found AS (
 SELECT id, account_id, user_id, agent_id, title, status, last_active,
     message_count, model_config_id, created_at, updated_at,
     deleted_at FROM found WHERE agent_id = $3"""
+
+
+class GetChatForAgentForUpdateParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `get_chat_for_agent_for_update(conn, **params)`."""
+
+    id: uuid.UUID
+    account_id: uuid.UUID
+    agent_id: uuid.UUID
 
 
 async def get_chat_for_agent_for_update(
@@ -569,6 +687,17 @@ class UpsertChatForSenderRow(Chat):
         )
 
 
+class UpsertChatForSenderParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `upsert_chat_for_sender(conn, **params)`."""
+
+    id: uuid.UUID
+    account_id: uuid.UUID
+    user_id: uuid.UUID
+    agent_id: uuid.UUID
+    title: str
+
+
 async def upsert_chat_for_sender(
     conn: Executor,
     /,
@@ -579,13 +708,13 @@ async def upsert_chat_for_sender(
     agent_id: uuid.UUID,
     title: str,
 ) -> UpsertChatForSenderRow | None:
-    """The chat a user sends to, locked, created first if this is its first message (seed
-    001), with the model config its next turn uses (seed 000: its own if still usable,
-    else the usable default; NULL when neither is), in one statement. `created`: this
-    statement inserted the chat. Another user's, account's or agent's chat: no row. No
-    row either when another transaction created the chat after this statement's snapshot
-    was taken (two first messages racing): the caller then reads it with
-    GetChatForSenderForUpdate, a new statement that sees it.
+    """The chat a user sends to, locked, created first if this is its first message (a
+    message never exists without its chat), with the model config its next turn uses
+    (its own if still usable, else the usable default; NULL when neither is), in one
+    statement. `created`: this statement inserted the chat. Another user's, account's or
+    agent's chat: no row. No row either when another transaction created the chat after
+    this statement's snapshot was taken (two first messages racing): the caller then reads
+    it with GetChatForSenderForUpdate, a new statement that sees it.
 
     Source: queries/chats.sql:113
     """

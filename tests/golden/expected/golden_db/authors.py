@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import collections.abc
 import datetime
-from typing import TYPE_CHECKING, Final, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple, NotRequired, TypedDict
 
 from .models import Author, AuthorStat, Mood
 from .runtime import (
@@ -25,6 +25,17 @@ CREATE_AUTHOR: Final = """\
 INSERT INTO authors (name, bio, mood, tags, meta)
 VALUES ($1, $2, $3, $4, $5)
 RETURNING id, name, bio, mood, tags, meta, created_at"""
+
+
+class CreateAuthorParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `create_author(conn, **params)`."""
+
+    name: str
+    bio: NotRequired[str | None]
+    mood: Mood
+    tags: collections.abc.Sequence[str]
+    meta: NotRequired[JSONValue | None]
 
 
 async def create_author(
@@ -54,6 +65,13 @@ GET_AUTHOR: Final = """\
 SELECT id, name, bio, mood, tags, meta, created_at FROM authors WHERE id = $1"""
 
 
+class GetAuthorParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `get_author(conn, **params)`."""
+
+    id: int
+
+
 async def get_author(
     conn: Executor,
     /,
@@ -71,6 +89,13 @@ LIST_AUTHORS_BY_MOOD: Final = """\
 -- name: ListAuthorsByMood :many
 SELECT id, name, bio, mood, tags, meta,
     created_at FROM authors WHERE mood = $1 ORDER BY name"""
+
+
+class ListAuthorsByMoodParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `list_authors_by_mood(conn, **params)`."""
+
+    mood: Mood
 
 
 async def list_authors_by_mood(
@@ -114,6 +139,13 @@ class ListAuthorsByIDsRow(Row):
         return make_row(cls, (id, name))
 
 
+class ListAuthorsByIDsParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `list_authors_by_ids(conn, **params)`."""
+
+    ids: collections.abc.Sequence[int]
+
+
 async def list_authors_by_ids(
     conn: Executor,
     /,
@@ -130,6 +162,13 @@ async def list_authors_by_ids(
 LIST_AUTHORS_NOT_IN: Final = """\
 -- name: ListAuthorsNotIn :many
 SELECT id FROM authors WHERE id <> ALL($1) ORDER BY id"""
+
+
+class ListAuthorsNotInParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `list_authors_not_in(conn, **params)`."""
+
+    ids: collections.abc.Sequence[int]
 
 
 async def list_authors_not_in(
@@ -187,6 +226,15 @@ class SearchAuthorsRow(Row):
         return make_row(cls, (id, name, mood, tags))
 
 
+class SearchAuthorsParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `search_authors(conn, **params)`."""
+
+    mood: NotRequired[Mood | None]
+    tags: collections.abc.Sequence[str]
+    max_rows: int
+
+
 async def search_authors(
     conn: Executor,
     /,
@@ -209,6 +257,14 @@ UPDATE_AUTHOR_BIO: Final = """\
 UPDATE authors SET bio = $1 WHERE id = $2"""
 
 
+class UpdateAuthorBioParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `update_author_bio(conn, **params)`."""
+
+    bio: NotRequired[str | None]
+    id: int
+
+
 async def update_author_bio(
     conn: Executor,
     /,
@@ -226,6 +282,13 @@ async def update_author_bio(
 DELETE_AUTHOR: Final = """\
 -- name: DeleteAuthor :execrows
 DELETE FROM authors WHERE id = $1"""
+
+
+class DeleteAuthorParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `delete_author(conn, **params)`."""
+
+    id: int
 
 
 async def delete_author(
@@ -309,6 +372,13 @@ class AuthorMetaRow(Row):
         return make_row(cls, (meta, city, city_text))
 
 
+class AuthorMetaParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `author_meta(conn, **params)`."""
+
+    id: int
+
+
 async def author_meta(
     conn: Executor,
     /,
@@ -371,6 +441,13 @@ async def author_stats(
 MOODS_IN_USE: Final = """\
 -- name: MoodsInUse :one
 SELECT array_agg(DISTINCT mood ORDER BY mood) AS moods FROM authors WHERE mood <> ALL($1)"""
+
+
+class MoodsInUseParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `moods_in_use(conn, **params)`."""
+
+    except_: collections.abc.Sequence[Mood]
 
 
 async def moods_in_use(

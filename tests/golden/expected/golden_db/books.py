@@ -8,7 +8,7 @@ import collections.abc
 import datetime
 import decimal
 import uuid
-from typing import TYPE_CHECKING, Final, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple, TypedDict
 
 from .models import Author, Book
 from .runtime import Executor, NoRowError, Row, column, make_row, rowcount
@@ -183,6 +183,13 @@ class BooksWithAuthorNameRow(Row):
         return make_row(cls, (title, author, price))
 
 
+class BooksWithAuthorNameParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `books_with_author_name(conn, **params)`."""
+
+    since: datetime.date
+
+
 async def books_with_author_name(
     conn: Executor,
     /,
@@ -227,6 +234,16 @@ class UpsertBookPriceRow(Row):
     def make(cls, id: uuid.UUID, price: decimal.Decimal | None) -> UpsertBookPriceRow:
         """A row of these values, built in Python (asyncpg builds query results)."""
         return make_row(cls, (id, price))
+
+
+class UpsertBookPriceParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `upsert_book_price(conn, **params)`."""
+
+    author_id: int
+    title: str
+    isbn: str | None
+    price: decimal.Decimal | None
 
 
 async def upsert_book_price(
@@ -287,6 +304,13 @@ class BookWithAuthorByIsbnForTheLongestFunctionNameRow(Row):
     ) -> BookWithAuthorByIsbnForTheLongestFunctionNameRow:
         """A row of these values, built in Python (asyncpg builds query results)."""
         return make_row(cls, (b, a, book_title_repeated_for_width))
+
+
+class BookWithAuthorByIsbnForTheLongestFunctionNameParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `book_with_author_by_isbn_for_the_longest_function_name(conn, **params)`."""
+
+    isbn: str
 
 
 async def book_with_author_by_isbn_for_the_longest_function_name(

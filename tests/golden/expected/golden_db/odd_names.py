@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, TypedDict
 
 from .models import Label, OddName
 from .runtime import Executor, NoRowError, rowcount
@@ -14,6 +14,19 @@ INSERT_ODD: Final = """\
 INSERT INTO odd_names (label, "row", "rows", value, status, "count", class)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 RETURNING id, label, "row", rows, value, status, count, class"""
+
+
+class InsertOddParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `insert_odd(conn, **params)`."""
+
+    label: Label
+    row: int | None
+    rows: int | None
+    value: str | None
+    status: str | None
+    count: int | None
+    class_: str | None
 
 
 async def insert_odd(
@@ -46,6 +59,13 @@ SELECT id, label, "row", rows, value, status, count,
     class FROM odd_names WHERE "row" = $1"""
 
 
+class GetOddByRowParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `get_odd_by_row(conn, **params)`."""
+
+    row: int
+
+
 async def get_odd_by_row(
     conn: Executor,
     /,
@@ -63,6 +83,13 @@ ODD_BY_ROWS: Final = """\
 -- name: OddByRows :many
 SELECT id, label, "row", rows, value, status, count,
     class FROM odd_names WHERE "rows" = $1 ORDER BY id"""
+
+
+class OddByRowsParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `odd_by_rows(conn, **params)`."""
+
+    rows: int
 
 
 async def odd_by_rows(
@@ -83,6 +110,14 @@ TOUCH_ODD: Final = """\
 UPDATE odd_names SET value = $1 WHERE status = $2"""
 
 
+class TouchOddParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `touch_odd(conn, **params)`."""
+
+    value: str | None
+    status: str
+
+
 async def touch_odd(
     conn: Executor,
     /,
@@ -101,6 +136,13 @@ async def touch_odd(
 ODD_VALUE: Final = """\
 -- name: OddValue :one
 SELECT value FROM odd_names WHERE value = $1"""
+
+
+class OddValueParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `odd_value(conn, **params)`."""
+
+    value: str
 
 
 async def odd_value(

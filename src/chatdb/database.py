@@ -1,0 +1,83 @@
+"""The database the services run over: one value, shared by `ChatService` and `AdminService`.
+
+The application builds one `Database` (its pool, an optional replica pool, the retry
+policy, the timeouts and the transaction runner) and hands it to the services it means to
+offer: whoever holds only a `ChatService` cannot reach the admin operations. What both
+services need (a transaction on the primary, a read that may go to the replica, the id a
+create chooses) lives here as plain methods, not in a base class.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+import asyncpg
+
+from chatdb import validate as v
+from chatdb.errors import OutcomeUnknown
+from chatdb.tx import Conn, RetryPolicy, Timeouts, run_in_transaction
+
+T = TypeVar("T")
+
+__all__ = ["Database", "Runner", "choose_id"]
+
+
+class Runner(Protocol):
+    """Runs `work` in one transaction on `pool` (the signature of `tx.run_in_transaction`)."""
+
+    async def __call__(
+        self,
+        pool: asyncpg.Pool[Any],
+        work: Callable[[Conn], Awaitable[T]],
+        policy: RetryPolicy,
+        *,
+        readonly: bool = ...,
+        timeouts: Timeouts | None = ...,
+    ) -> T: ...
+
+
+@dataclass(frozen=True)
+class Database:
+    """The primary pool and how transactions run on it.
+
+    Read-only operations that may read slightly stale data go to `replica` when given (a
+    pool on a streaming replica); everything else, and `fresh=True`, to `pool`.
+    """
+
+    pool: asyncpg.Pool[Any]
+    replica: asyncpg.Pool[Any] | None = None
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    run: Runner = run_in_transaction
+
+    async def transaction(
+        self,
+        work: Callable[[Conn], Awaitable[T]],
+        *,
+        readonly: bool = False,
+        created_id: uuid.UUID | None = None,
+    ) -> T:
+        """A transaction on the primary. `created_id`: the id a create chose; an
+        OutcomeUnknown carries it, so the caller can repeat the create with it."""
+        try:
+            return await self.run(
+                self.pool, work, self.retry, readonly=readonly, timeouts=self.timeouts
+            )
+        except OutcomeUnknown as exc:
+            if created_id is None:
+                raise
+            raise OutcomeUnknown(created_id=created_id) from exc
+
+    async def read(self, work: Callable[[Conn], Awaitable[T]], *, fresh: bool) -> T:
+        """A read-only transaction on the replica if there is one and `fresh` is False
+        (the result may lag the primary by the replication delay), else on the primary."""
+        pool = self.pool if fresh or self.replica is None else self.replica
+        return await self.run(pool, work, self.retry, readonly=True, timeouts=self.timeouts)
+
+
+def choose_id(value: object, name: str) -> uuid.UUID:
+    """The id a create uses: the client's (checked), or a fresh one."""
+    return v.opt_uuid(value, name) or uuid.uuid4()

@@ -1,0 +1,44 @@
+"""The service classes are siblings over one `Database`: holding the chat service gives no
+admin operation; the application decides who gets which service."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+
+import chatdb
+
+
+def service_classes() -> list[type]:
+    """Every class of the hand-written chatdb modules that offers operations (public
+    coroutine methods), derived from the package, not listed by hand."""
+    found: list[type] = []
+    for info in pkgutil.iter_modules(chatdb.__path__, "chatdb."):
+        module = importlib.import_module(info.name)
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ == info.name and operations(cls):
+                found.append(cls)
+    return found
+
+
+def operations(cls: type) -> set[str]:
+    return {
+        name
+        for name, _ in inspect.getmembers(cls, inspect.iscoroutinefunction)
+        if not name.startswith("_") and name.isascii()  # not mutmut's `xǁ...` copies
+    }
+
+
+def test_service_classes_share_no_base_class_but_object() -> None:
+    classes = service_classes()
+    assert len(classes) >= 2, classes
+    for cls in classes:
+        assert cls.__bases__ == (object,), f"{cls.__name__} derives from {cls.__bases__}"
+
+
+def test_no_operation_is_offered_by_two_services() -> None:
+    classes = service_classes()
+    for i, a in enumerate(classes):
+        for b in classes[i + 1 :]:
+            assert not operations(a) & operations(b), (a.__name__, b.__name__)
