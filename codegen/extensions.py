@@ -14,8 +14,9 @@ pgcrypto) is read from the nearest major below that has it, else the nearest abo
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import replace
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 from codegen import versions
@@ -55,6 +56,12 @@ def extension_requires(name: str, major: int = versions.NEWEST) -> tuple[str, ..
     """The extensions `name` needs (CREATE EXTENSION ... CASCADE installs them first)."""
     raw = json.loads(extension_file(name, major).read_text(encoding="utf-8"))
     return tuple(raw.get("requires", ()))
+
+
+def builtins_with(names: Iterable[str]) -> Callable[[int], Builtins]:
+    """What a TypeSpace over a schema that created `names` sees at a major: the built-ins
+    plus those extensions."""
+    return partial(with_extensions, tuple(sorted(names)))
 
 
 @cache

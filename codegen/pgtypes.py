@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -156,7 +156,8 @@ class TypeSpace:
     how types convert. `ranges` maps a user range type to its element type, `multiranges`
     a user multirange type to its range type, `functions` a function's catalog key
     (`name` in public, `schema.name` elsewhere) to its overloads; `version` is the
-    PostgreSQL major whose built-ins and extensions it holds."""
+    PostgreSQL major whose built-ins it holds, and `builtins_at` gives them for a major
+    (plain `builtins` here; the catalog passes one that adds the schema's extensions)."""
 
     def __init__(
         self,
@@ -166,15 +167,13 @@ class TypeSpace:
         functions: Mapping[str, tuple[Func, ...]] | None = None,
         others: frozenset[str] = frozenset(),
         domains: Mapping[str, str] | None = None,
-        extensions: frozenset[str] = frozenset(),
+        builtins_at: Callable[[int], Builtins] = builtins,
         search_path: tuple[str, ...] = ("public",),
         version: int = versions.NEWEST,
     ) -> None:
-        from codegen.extensions import with_extensions  # it builds on this module
-
         self.version = version
-        self.extensions = tuple(sorted(extensions))
-        self.b = with_extensions(self.extensions, version)
+        self.builtins_at = builtins_at
+        self.b = builtins_at(version)
         self.enums = enums
         self.ranges: Mapping[str, str] = ranges or {}
         self.multiranges: Mapping[str, str] = multiranges or {}
@@ -185,11 +184,9 @@ class TypeSpace:
 
     def at(self, major: int) -> TypeSpace:
         """The same user types and functions over the built-ins of another major."""
-        from codegen.extensions import with_extensions
-
         other = copy.copy(self)
         other.version = major
-        other.b = with_extensions(self.extensions, major)
+        other.b = self.builtins_at(major)
         return other
 
     def lookup(self, schema: str | None, name: str) -> str | None:

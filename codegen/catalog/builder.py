@@ -15,6 +15,7 @@ from codegen import versions
 from codegen.catalog import depends
 from codegen.catalog.model import Catalog, Enum, Index, Table, ViewColumns, find_relation
 from codegen.errors import CodegenError, SourceText
+from codegen.extensions import builtins_with
 from codegen.pgtypes import Func, TypeSpace
 
 _SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
@@ -78,7 +79,7 @@ class Builder:
             {k: tuple(v) for k, v in self.functions.items()},
             frozenset(self.composites) | frozenset(self.tables) | frozenset(self.opaque),
             self.domains,
-            frozenset(self.extensions),
+            builtins_with(self.extensions),
             self.search_path,
             self.version,
         )

@@ -12,6 +12,7 @@ from typing import Any
 
 from codegen import versions
 from codegen.errors import SourceText
+from codegen.extensions import builtins_with
 from codegen.pgtypes import Func, TypeSpace
 
 
@@ -147,7 +148,7 @@ class Catalog:
             self.functions,
             self.composites | frozenset(self.tables) | self.opaque,  # tables are row types
             self.domains,
-            self.extensions,
+            builtins_with(self.extensions),
             self.search_path,
             self.version,
         )
