@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codegen import versions
+from codegen import sqlc_config, versions
 from codegen.errors import CodegenError, shown
 
-SQLC_NAMES = ("sqlc.yaml", "sqlc.yml", "sqlc.json")  # read when [tool.codegen] is missing
+SQLC_NAMES = sqlc_config.SQLC_NAMES  # read when [tool.codegen] is missing
 # `rows = "..."`: what result rows are. "record": asyncpg Record subclasses the driver
 # builds (the fastest; needs asyncpg only); the others are built from the Records, for
 # web frameworks: frozen slotted dataclasses, pydantic models, msgspec Structs.
@@ -96,11 +96,9 @@ def load(pyproject: Path) -> Config:
     section = _section(pyproject)
     where = shown(pyproject, pyproject.resolve().parent)
     if section is None:
-        from codegen import sqlc_config  # it builds a Config
-
         sqlc = sqlc_config.find(pyproject.resolve().parent)
         if sqlc is not None:
-            return sqlc_config.load(sqlc)
+            return _from_sqlc(sqlc_config.load(sqlc))
         if not pyproject.exists():
             raise CodegenError(
                 f"{pyproject}: not found (run from the project root or pass --config)"
@@ -145,6 +143,27 @@ def load(pyproject: Path) -> Config:
         vet_ignore=frozenset(vet_ignore),
         scratch_prefix=scratch_prefix,
         source=pyproject.resolve(),
+    )
+
+
+def _from_sqlc(project: sqlc_config.SqlcProject) -> Config:
+    """The Config an sqlc project stands for: the package in `db/` beside the file unless
+    its `codegen:` mapping names another (and `rows`, `postgresql` from there too)."""
+    own, name = project.options, project.source.name
+    check_keys(own, SQLC_KEYS, name, "codegen")
+    root = project.source.resolve().parent
+    return Config(
+        source=project.source.resolve(),
+        root=root,
+        schema=project.schemas[0],
+        queries=project.queries[0],
+        package=root / str(own.get("package", "db")),
+        rows=rows_option(project.source, own),
+        postgresql=target_version(own, name, "codegen:"),
+        overrides=project.overrides,
+        rename=project.rename,
+        schemas=project.schemas,
+        query_sources=project.queries,
     )
 
 

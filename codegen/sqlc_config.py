@@ -1,4 +1,5 @@
-"""An sqlc project's `sqlc.yaml` / `sqlc.json` (version 1 or 2, engine postgresql) as a Config.
+"""An sqlc project's `sqlc.yaml` / `sqlc.json` (version 1 or 2, engine postgresql) read
+into plain data (`SqlcProject`); `codegen.config` turns it into a Config.
 
 Read when pyproject.toml has no `[tool.codegen]`: a team with a Go sqlc project gets
 Python from the same SQL. Taken from the first `sql:` entry with `engine: postgresql`:
@@ -15,20 +16,29 @@ or per package) is read as the version 2 entry it stands for.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from codegen.config import (
-    SQLC_KEYS,
-    SQLC_NAMES,
-    Config,
-    check_keys,
-    rows_option,
-    target_version,
-)
 from codegen.errors import CodegenError
+
+SQLC_NAMES = ("sqlc.yaml", "sqlc.yml", "sqlc.json")  # read when [tool.codegen] is missing
+
+
+@dataclass(frozen=True)
+class SqlcProject:
+    """What the first postgresql entry of an sqlc file says: its schema and query paths,
+    `gen.go.rename`, the overrides that name a Python type, and the `codegen:` mapping
+    (checked by the config, which owns its keys)."""
+
+    source: Path  # the file, as the caller named it
+    schemas: tuple[Path, ...]
+    queries: tuple[Path, ...]
+    rename: dict[str, str]
+    overrides: dict[str, str]
+    options: dict[str, Any]
 
 
 def find(folder: Path) -> Path | None:
@@ -81,7 +91,7 @@ def _v1_entries(data: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def load(path: Path) -> Config:
+def load(path: Path) -> SqlcProject:
     data = _read(path)
     version = str(data.get("version")) if isinstance(data, dict) else None
     if not isinstance(data, dict) or version not in ("1", "2"):
@@ -100,18 +110,11 @@ def load(path: Path) -> Config:
     own = data.get("codegen") or {}
     if not isinstance(own, dict):
         raise CodegenError(f"{path.name}: codegen must be a mapping, e.g. codegen: {{package: db}}")
-    check_keys(own, SQLC_KEYS, path.name, "codegen")
-    root = path.resolve().parent
-    return Config(
-        source=path.resolve(),
-        root=root,
-        schema=schemas[0],
-        queries=queries[0],
-        package=root / str(own.get("package", "db")),
-        rows=rows_option(path, own),
-        postgresql=target_version(own, path.name, "codegen:"),
-        overrides=_overrides(path, go),
-        rename=dict(rename),
+    return SqlcProject(
+        source=path,
         schemas=schemas,
-        query_sources=queries,
+        queries=queries,
+        rename=dict(rename),
+        overrides=_overrides(path, go),
+        options=own,
     )

@@ -119,7 +119,7 @@ async def test_hstore_columns_come_back_as_dicts(admin_dsn: str, tmp_path: Path)
 def test_sqlc_version_1_reads_its_postgresql_package(tmp_path: Path) -> None:
     """Version 1 (`packages:`): engine postgresql by default, a mysql package skipped,
     `overrides` at the top and per package, `rename` at the top."""
-    from codegen import sqlc_config
+    from codegen import config as cfg
 
     (tmp_path / "pg").mkdir()
     (tmp_path / "my.sql").write_text("")
@@ -133,7 +133,7 @@ def test_sqlc_version_1_reads_its_postgresql_package(tmp_path: Path) -> None:
         '                 {"db_type": "text", "go_type": "string"}]}'
         "]}"
     )
-    config = sqlc_config.load(tmp_path / "sqlc.json")
+    config = cfg.load(tmp_path / "pyproject.toml")  # none there: the sqlc file is read
     assert config.schemas == (tmp_path / "pg/a.sql", tmp_path / "pg/b.sql")
     assert config.query_sources == (tmp_path / "pg",)
     assert config.rename == {"authors": "Writer"}

@@ -193,7 +193,7 @@ def test_an_unknown_rows_value_is_a_config_error(tmp_path: Path) -> None:
 
 
 def test_an_sqlc_project_names_its_rows_kind_in_its_codegen_block(tmp_path: Path) -> None:
-    from codegen import sqlc_config
+    from codegen import config as cfg
 
     (tmp_path / "schema.sql").write_text("CREATE TABLE t (id int);\n")
     (tmp_path / "query.sql").write_text("-- name: GetT :many\nSELECT id FROM t;\n")
@@ -201,4 +201,4 @@ def test_an_sqlc_project_names_its_rows_kind_in_its_codegen_block(tmp_path: Path
         'version: "2"\nsql:\n  - engine: postgresql\n    schema: schema.sql\n'
         "    queries: query.sql\ncodegen:\n  rows: msgspec\n"
     )
-    assert sqlc_config.load(tmp_path / "sqlc.yaml").rows == "msgspec"
+    assert cfg.load(tmp_path / "pyproject.toml").rows == "msgspec"  # no pyproject: sqlc.yaml
