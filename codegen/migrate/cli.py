@@ -32,7 +32,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from codegen.cli import Parser, guarded
+from codegen.cliutil import Parser, guarded
 from codegen.migrate import runner, source
 from codegen.migrate.backend import DEFAULT_LOCK_TIMEOUT, Session
 from codegen.migrate.source import MigrationError
