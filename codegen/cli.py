@@ -56,7 +56,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def _generate(args: argparse.Namespace) -> int:
     config, result = _compile(args)
-    files = pipeline.render_project(config, result)
+    files = pipeline.render_project(config, result, dba_cli.OUTPUTS)
     stale = manifest.generated_modules(config.package) - set(files)
     changed = [p for p, t in files.items() if not p.exists() or _read(p) != t]
     recorded = manifest.render(config, files)  # what `check` trusts to skip the analysis
@@ -76,7 +76,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"generated code is current ({current} files)")
         return 0
     result = pipeline.compile_project(config)
-    files = pipeline.render_project(config, result)
+    files = pipeline.render_project(config, result, dba_cli.OUTPUTS)
     stale = manifest.generated_modules(config.package) - set(files)
     diff: list[str] = []
     for path, text in sorted(files.items()):

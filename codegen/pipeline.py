@@ -6,6 +6,7 @@ when the manifest shows nothing changed, never needs pglast, jinja2 or the funct
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -103,11 +104,18 @@ def compile_project(config: Config) -> Result:
     return Result(cat, files)
 
 
-def render_project(config: Config, result: Result) -> dict[Path, str]:
+# A further output of a project: `{path: text}` from its config and compiled result (a
+# tool's, such as the review catalog); the command line says which it writes.
+Output = Callable[[Config, Result], dict[Path, str]]
+
+
+def render_project(
+    config: Config, result: Result, outputs: Iterable[Output] = ()
+) -> dict[Path, str]:
+    """The generated package's files, then those of each further output."""
     from codegen import render
-    from codegen.dba import docs as dba_docs
 
     files = render.render_package(result.catalog, result.files, config)
-    # dba: the review catalog (docs/queries.md, docs/schema.md) when `docs` is configured
-    files.update(dba_docs.render_docs(config, result.catalog, result.files))
+    for output in outputs:
+        files.update(output(config, result))
     return files

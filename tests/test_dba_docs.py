@@ -8,6 +8,7 @@ from pathlib import Path
 
 from codegen import config as cfg
 from codegen import pipeline
+from codegen.dba import cli as dba_cli
 from codegen.dba import docs, relations
 from tests.conftest import ROOT, run_codegen
 from tests.test_verify import make_project
@@ -16,7 +17,7 @@ from tests.test_verify import make_project
 def test_project_docs_are_current_and_cover_every_query_and_table() -> None:
     config = cfg.load(ROOT / "pyproject.toml")
     result = pipeline.compile_project(config)
-    rendered = pipeline.render_project(config, result)
+    rendered = pipeline.render_project(config, result, dba_cli.OUTPUTS)
     queries_md = rendered[ROOT / "docs" / "queries.md"]
     schema_md = rendered[ROOT / "docs" / "schema.md"]
     assert (ROOT / "docs" / "queries.md").read_text() == queries_md
@@ -123,7 +124,7 @@ def _docs_project(tmp_path: Path) -> dict[str, str]:
         tmp_path, schema=DOCS_SCHEMA + DOCS_VIEW + ";\n", queries=DOCS_QUERIES, extra='docs = "d"\n'
     )
     config = cfg.load(tmp_path / "pyproject.toml")
-    rendered = pipeline.render_project(config, pipeline.compile_project(config))
+    rendered = pipeline.render_project(config, pipeline.compile_project(config), dba_cli.OUTPUTS)
     return {p.name: text for p, text in rendered.items() if p.parent == tmp_path / "d"}
 
 

@@ -26,6 +26,16 @@ if TYPE_CHECKING:
 DEFAULT_LARGE = 10_000  # rows: a table, sort or filter this big is "large"
 
 
+def review_catalog(config: cfg.Config, result: pipeline.Result) -> dict[Path, str]:
+    """The review catalog (docs/queries.md, docs/schema.md) when `docs` is configured."""
+    from codegen.dba import docs
+
+    return docs.render_docs(config, result.catalog, result.files)
+
+
+OUTPUTS: tuple[pipeline.Output, ...] = (review_catalog,)  # what `generate` also writes
+
+
 def _dsn(args: argparse.Namespace, command: str) -> str:
     dsn: str | None = args.dsn or os.environ.get("DATABASE_URL")
     if not dsn:
