@@ -10,20 +10,13 @@ asyncpg requirement is this range (`tests/test_runtime_contract.py` holds them t
 
 from __future__ import annotations
 
-import functools
-from importlib import metadata
+from codegen import __version__
 
 ASYNCPG_FROM = "0.30"
 ASYNCPG_BELOW = "1"
 
 
-@functools.cache
 def generated_by() -> str:
-    """`codegen <version>`: the version of the distribution that holds this package."""
-    dists = metadata.packages_distributions().get(__name__.split(".")[0], [])
-    for dist in dists:
-        try:
-            return f"codegen {metadata.version(dist)}"
-        except metadata.PackageNotFoundError:
-            continue
-    return "codegen (version unknown)"
+    """`codegen <version>`: the generator's one version (`codegen.__version__`, which the
+    distribution's metadata is built from)."""
+    return f"codegen {__version__}"
