@@ -36,6 +36,7 @@ class Watcher:
         )
         self.lines: queue.Queue[tuple[str, str]] = queue.Queue()
         self.seen: list[tuple[str, str]] = []
+        self.after: dict[str, int] = {}  # per stream: where the next wait_for starts
         for name in ("stdout", "stderr"):
             stream = getattr(self.proc, name)
             threading.Thread(target=self._read, args=(name, stream), daemon=True).start()
@@ -45,17 +46,24 @@ class Watcher:
             self.lines.put((name, line.rstrip("\n")))
 
     def wait_for(self, name: str, pattern: str) -> str:
-        """The first line from now on of `name` (stdout/stderr) matching `pattern`."""
+        """The first line of `name` (stdout/stderr) after the last one this matched there,
+        matching `pattern`. The two streams are read apart, so a line of one may have been
+        read while waiting for the other: those are searched first."""
+        start = self.after.get(name, 0)
         deadline = time.monotonic() + TIMEOUT
-        while time.monotonic() < deadline:
+        while True:
+            for i in range(start, len(self.seen)):
+                stream, line = self.seen[i]
+                if stream == name and re.search(pattern, line):
+                    self.after[name] = i + 1
+                    return line
+            start = len(self.seen)
+            if time.monotonic() >= deadline:
+                break
             try:
-                stream, line = self.lines.get(timeout=0.2)
+                self.seen.append(self.lines.get(timeout=0.2))
             except queue.Empty:
                 assert self.proc.poll() is None, f"watch exited: {self.seen}"
-                continue
-            self.seen.append((stream, line))
-            if stream == name and re.search(pattern, line):
-                return line
         raise AssertionError(f"no {name} line matching {pattern!r} in {TIMEOUT}s: {self.seen}")
 
     def count(self, name: str, pattern: str) -> int:
