@@ -13,14 +13,17 @@ import difflib
 import json
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from codegen import __version__, manifest, pipeline, scaffold
 from codegen import config as cfg
-from codegen.cliutil import Parser, guarded
+from codegen.cliutil import Command, Extension, Parser, guarded
 from codegen.dba import cli as dba_cli
 from codegen.errors import CodegenError, shown
+
+# The tools that add commands, outputs, describe keys and vet rules to this command line.
+EXTENSIONS: tuple[Extension, ...] = (dba_cli.EXTENSION,)
+OUTPUTS = tuple(output for ext in EXTENSIONS for output in ext.outputs)
 
 # Imports are cheap here on purpose: `check` with an up-to-date manifest loads only the
 # config and the manifest (pipeline imports the stages, pglast and jinja2 when it runs).
@@ -56,7 +59,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def _generate(args: argparse.Namespace) -> int:
     config, result = _compile(args)
-    files = pipeline.render_project(config, result, dba_cli.OUTPUTS)
+    files = pipeline.render_project(config, result, OUTPUTS)
     stale = manifest.generated_modules(config.package) - set(files)
     changed = [p for p, t in files.items() if not p.exists() or _read(p) != t]
     recorded = manifest.render(config, files)  # what `check` trusts to skip the analysis
@@ -76,7 +79,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"generated code is current ({current} files)")
         return 0
     result = pipeline.compile_project(config)
-    files = pipeline.render_project(config, result, dba_cli.OUTPUTS)
+    files = pipeline.render_project(config, result, OUTPUTS)
     stale = manifest.generated_modules(config.package) - set(files)
     diff: list[str] = []
     for path, text in sorted(files.items()):
@@ -112,30 +115,28 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def describe_json(result: pipeline.Result) -> list[dict[str, object]]:
-    from codegen.dba.relations import describe_keys
-
     out: list[dict[str, object]] = []
     for analyses in result.files.values():
         for a in analyses:
             q = a.query
-            out.append(
-                {
-                    "name": q.name,
-                    "command": q.command,
-                    "file": q.source.path,
-                    "line": q.line,
-                    "sql": q.sql,
-                    "parameters": [
-                        {"name": p.name, "number": p.number, "type": p.type, "nullable": p.nullable}
-                        for p in a.params
-                    ],
-                    "columns": [
-                        {"name": c.name, "type": c.type, "nullable": c.nullable} for c in a.columns
-                    ],
-                    "model": a.model,
-                    **describe_keys(q.stmt, result.catalog),  # dba: tables, locks
-                }
-            )
+            entry: dict[str, object] = {
+                "name": q.name,
+                "command": q.command,
+                "file": q.source.path,
+                "line": q.line,
+                "sql": q.sql,
+                "parameters": [
+                    {"name": p.name, "number": p.number, "type": p.type, "nullable": p.nullable}
+                    for p in a.params
+                ],
+                "columns": [
+                    {"name": c.name, "type": c.type, "nullable": c.nullable} for c in a.columns
+                ],
+                "model": a.model,
+            }
+            for ext in EXTENSIONS:
+                entry.update(ext.describe(a, result.catalog) if ext.describe else {})
+            out.append(entry)
     return out
 
 
@@ -210,7 +211,6 @@ def cmd_drift(args: argparse.Namespace) -> int:
 def cmd_vet(args: argparse.Namespace) -> int:
     from codegen import migration_lint, vet
     from codegen.catalog import migration_files
-    from codegen.dba import distribution as dba_distribution
 
     config, result = _compile(args)
     sources = {
@@ -218,7 +218,7 @@ def cmd_vet(args: argparse.Namespace) -> int:
         for p in migration_files(config.schema)
     }
     findings = vet.vet(result, set(config.vet_ignore), sources)
-    findings += dba_distribution.vet_findings(config, result)  # dba: distribution rule
+    findings += [f for ext in EXTENSIONS if ext.vet for f in ext.vet(config, result)]
     lint = migration_lint.lint(config.schema, config.root, set(config.vet_ignore))
     for error in [f.error for f in findings] + [f.error for f in lint]:
         print(error.render())
@@ -226,14 +226,14 @@ def cmd_vet(args: argparse.Namespace) -> int:
     return 1 if findings or lint else 0
 
 
-COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
+COMMANDS: dict[str, Command] = {
     "generate": (cmd_generate, "write the generated package"),
     "check": (cmd_check, "exit 1 with a diff if the committed generated code is stale"),
     "describe": (cmd_describe, "print every query's parameters and columns as JSON"),
     "verify": (cmd_verify, "PREPARE every query on a scratch database and compare types"),
     "vet": (cmd_vet, "lint queries and schema for what a DBA would flag"),
     "drift": (cmd_drift, "compare a live database with the schema the migrations produce"),
-    **dba_cli.COMMANDS,  # dba: explain, stats
+    **{name: command for ext in EXTENSIONS for name, command in ext.commands.items()},
     "init": (scaffold.cmd_init, scaffold.HELP),
 }
 
@@ -258,7 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
                 help="name prefix of the scratch database (default: [tool.codegen] "
                 "scratch_prefix, else codegen_scratch_)",
             )
-        dba_cli.add_arguments(name, p)  # dba: explain, stats options
+        for ext in EXTENSIONS:
+            ext.add_arguments(name, p)
         if name == "generate":
             p.add_argument(
                 "--watch",

@@ -1,6 +1,7 @@
 """What both command lines (`codegen`, `codegen migrate`) share: the argument parser whose
-usage errors exit 1, and `guarded`, which turns every failure into a message and an exit
-status. A leaf: it imports no command, so each CLI builds on it without importing the other.
+usage errors exit 1, `guarded`, which turns every failure into a message and an exit
+status, and `Extension`, what a tool registers with `codegen`. A leaf: it imports no
+command, so each CLI builds on it without importing the other.
 """
 
 from __future__ import annotations
@@ -9,10 +10,36 @@ import argparse
 import os
 import sys
 import traceback
-from collections.abc import Callable
-from typing import NoReturn
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NoReturn
 
 from codegen.errors import CodegenError, CodegenErrors, shown
+
+if TYPE_CHECKING:
+    from codegen.analyze import Analysis
+    from codegen.catalog import Catalog
+    from codegen.config import Config
+    from codegen.pipeline import Output, Result
+    from codegen.vet import Finding
+
+Command = tuple[Callable[[argparse.Namespace], int], str]  # handler, help text
+
+
+def _no_arguments(name: str, parser: argparse.ArgumentParser) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Extension:
+    """What a tool adds to `codegen`: commands (and their options), files `generate`
+    writes and `check` compares, keys of `describe`'s entries, and `vet` findings."""
+
+    commands: Mapping[str, Command]
+    add_arguments: Callable[[str, argparse.ArgumentParser], None] = _no_arguments
+    outputs: tuple[Output, ...] = ()
+    describe: Callable[[Analysis, Catalog], dict[str, object]] | None = None
+    vet: Callable[[Config, Result], list[Finding]] | None = None
 
 
 class Parser(argparse.ArgumentParser):

@@ -8,16 +8,10 @@ header (`-- vet: ignore no-where`), or for a schema finding in `[tool.codegen] v
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-from pglast import ast as _ast
 
 from codegen.catalog import Catalog
 from codegen.errors import CodegenError, SourceText
 from codegen.pipeline import Result
-
-# pglast types every AST field as Optional; the analyzer checks shapes itself.
-ast: Any = _ast
 
 RULES = {
     "no-where": "UPDATE or DELETE without WHERE changes every row",
@@ -25,7 +19,7 @@ RULES = {
     "limit-no-order": "LIMIT without ORDER BY returns an arbitrary subset",
 }
 # the statements `no-where` checks, and the verb its message names
-_WRITES: dict[type, str] = {ast.UpdateStmt: "UPDATE", ast.DeleteStmt: "DELETE"}
+_WRITES = {"update": "UPDATE", "delete": "DELETE"}
 
 
 @dataclass(frozen=True)
@@ -39,16 +33,12 @@ def _query_findings(result: Result) -> list[Finding]:
     for analyses in result.files.values():
         for a in analyses:
             q = a.query
-            stmt = q.stmt
+            clauses = a.uses.clauses
             found: list[tuple[str, str]] = []
-            verb = _WRITES.get(type(stmt))
-            if verb is not None and stmt.whereClause is None:
+            verb = _WRITES.get(a.statement)
+            if verb is not None and "where" not in clauses:
                 found.append(("no-where", f"{verb} without WHERE"))
-            if (
-                isinstance(stmt, ast.SelectStmt)
-                and stmt.limitCount is not None
-                and not stmt.sortClause
-            ):
+            if "limit" in clauses and "order by" not in clauses:
                 found.append(("limit-no-order", "LIMIT without ORDER BY"))
             for rule, text in found:
                 if rule in q.vet_ignore:

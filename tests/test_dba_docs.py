@@ -33,7 +33,7 @@ def test_project_docs_are_current_and_cover_every_query_and_table() -> None:
                 assert (
                     f"| {c.name} | {docs.column_type(c, result.catalog)} | {nullable} |" in section
                 )
-            for r in relations.relations(a.query.stmt, result.catalog).reads:
+            for r in relations.relations(a, result.catalog).reads:
                 assert f"reads `{r.table}`" in section
     tables = [t for t in result.catalog.tables.values() if not t.is_view]
     assert schema_md.count("```mermaid\nerDiagram\n") == 1

@@ -199,15 +199,14 @@ def test_what_if_syntax_errors_point_at_file_line_col(admin_dsn: str, tmp_path: 
 
 
 def test_parameters_bind_to_the_columns_they_are_compared_with_or_stored_in() -> None:
-    from pglast import parse_sql
-
-    from codegen import analyze, catalog
+    from codegen import analyze, catalog, parse
     from codegen.dba.explain import Binding, bindings
 
     cat = catalog.build([("schema/0001.sql", SCHEMA)], analyze.view_columns)
 
     def bound(sql: str) -> dict[int, Binding]:
-        return bindings(parse_sql(sql)[0].stmt, cat)
+        (query,) = parse.parse_file("queries/q.sql", f"-- name: Q :exec\n{sql};\n")
+        return bindings(analyze.analyze(query, cat))
 
     assert bound(
         "SELECT * FROM children WHERE parent_code = $1"

@@ -1,6 +1,6 @@
 """Tables, columns and locks per query (`codegen.dba.relations`), and `describe`'s new keys.
 
-The walker's semantics are checked on small statements; PostgreSQL judges it on every
+The semantics are checked on small statements, analysed as queries; PostgreSQL judges it on every
 project query: the relations its plan scans are exactly what we say the query touches,
 apart from foreign key checks and cascades, which run in triggers outside the plan.
 """
@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from pglast import parse_sql
 
-from codegen import analyze, catalog, pipeline
+from codegen import analyze, catalog, parse, pipeline
 from codegen import config as cfg
 from codegen.dba.relations import Lock, Relations, relations
 from tests.conftest import ROOT, run_codegen
@@ -35,8 +34,13 @@ CREATE TABLE reviews (
 CAT = catalog.build([("schema/0001.sql", SCHEMA)], analyze.view_columns)
 
 
-def rel(sql: str) -> Relations:
-    return relations(parse_sql(sql)[0].stmt, CAT)
+def analysed(sql: str, cat: catalog.Catalog = CAT) -> analyze.Analysis:
+    (query,) = parse.parse_file("queries/q.sql", f"-- name: Q :exec\n{sql};\n")
+    return analyze.analyze(query, cat)
+
+
+def rel(sql: str, cat: catalog.Catalog = CAT) -> Relations:
+    return relations(analysed(sql, cat), cat)
 
 
 def reads(r: Relations) -> dict[str, tuple[str, ...]]:
@@ -142,7 +146,7 @@ async def test_postgres_plans_touch_exactly_the_tables_we_report(migrated_db: st
         await conn.execute("SET plan_cache_mode = force_generic_plan")
         for analyses in result.files.values():
             for a in analyses:
-                r = relations(a.query.stmt, result.catalog)
+                r = relations(a, result.catalog)
                 planned = await _plan_relations(conn, a)
                 triggers = {lk.tables[0] for lk in r.locks if lk.implicit and lk.tables}
                 triggers -= {w.table for w in r.writes if w.kind in ("insert", "update", "delete")}
@@ -161,7 +165,7 @@ def test_describe_adds_reads_writes_locks_and_keeps_its_keys(tmp_path: Path) -> 
     assert {e["name"] for e in entries} == set(queries)
     for e in entries:
         assert {"name", "command", "file", "line", "sql", "parameters", "columns", "model"} < set(e)
-        expected = relations(queries[e["name"]].query.stmt, result.catalog).as_json()
+        expected = relations(queries[e["name"]], result.catalog).as_json()
         assert {k: e[k] for k in ("reads", "writes", "locks")} == expected
     locked = [e for e in entries if any(not lk["implicit"] for lk in e["locks"])]
     assert locked and all("FOR UPDATE" in e["sql"] or "advisory" in e["sql"] for e in locked)
@@ -174,11 +178,11 @@ def test_tables_in_other_schemas_keep_their_schema_and_columns() -> None:
         " author_id bigint REFERENCES public.authors (id));\n"
     )
     cat = catalog.build([("schema/0001.sql", schema)], analyze.view_columns)
-    stmt = parse_sql(
+    r = rel(
         "WITH w AS (UPDATE app.books SET label = @l WHERE id = 1 RETURNING id) "
-        "SELECT b.label FROM app.books b JOIN books p ON p.id = b.id, w"
-    )[0].stmt
-    r = relations(stmt, cat)
+        "SELECT b.label FROM app.books b JOIN books p ON p.id = b.id, w",
+        cat,
+    )
     assert reads(r) == {"app.books": ("id", "label"), "books": ("id",)}
     assert writes(r) == {("app.books", "update"): ("label",)}
     assert Lock("FOR NO KEY UPDATE", ("app.books",), implicit=True) in r.locks

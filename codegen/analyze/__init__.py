@@ -13,8 +13,9 @@ class), `operators` and `functions` (resolution with PostgreSQL's tables), `null
 (the rules and per-function tables), `params` (parameter inference), `stars`
 (`*` written out as columns in the SQL sent), `utility` (TRUNCATE, LOCK, NOTIFY, ... as
 queries), `checks` (the
-statement against its command), `colnames` (output column names), `model` (what the
-next stages read) and `context` (the state of one analysis).
+statement against its command), `colnames` (output column names), `uses` (the tables,
+columns, locks and equalities the query uses, for the tools), `model` (what the next
+stages read) and `context` (the state of one analysis).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from dataclasses import replace
 from pglast import ast
 
 from codegen import catalog as cat
-from codegen.analyze import checks, models, nullability, params, stars, statements
+from codegen.analyze import checks, models, nullability, params, stars, statements, uses
 from codegen.analyze.context import Context, Scope
 from codegen.analyze.model import Analysis, Col, ParamInfo
 from codegen.errors import SourceText
@@ -61,6 +62,7 @@ def analyze(query: Query, catalog: cat.Catalog) -> Analysis:
         copy_columns=copy_columns,
         always_one_row=nullability.always_one_row(stmt),
         base_model=base_model,
+        uses=uses.freeze(ctx, stmt),
     )
 
 

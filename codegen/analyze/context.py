@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from pglast import ast
 
 from codegen import catalog as cat
-from codegen.analyze.model import Col
+from codegen.analyze.model import Binding, Col, Level, Lock, Source, Write
 from codegen.errors import CodegenError, SourceText, Unsupported
 from codegen.parse import Query
 from codegen.pgtypes import TypeSpace
@@ -39,6 +39,17 @@ BOOL = Typed("bool", False)
 
 
 @dataclass
+class Recorder:
+    """What the statement uses, collected while it is analysed (`uses.freeze` makes it a
+    `model.Uses`): reads by table, writes and locks in order, levels by statement node."""
+
+    reads: dict[str, set[str]] = field(default_factory=dict)
+    effects: list[Write | Lock] = field(default_factory=list)
+    levels: dict[int, Level] = field(default_factory=dict)
+    bindings: dict[int, Binding] = field(default_factory=dict)
+
+
+@dataclass
 class Context:
     """One statement's analysis. Parameters are typed by their first placement that says a
     type, so the state is the parameters seen so far (and where, for error positions)."""
@@ -56,6 +67,7 @@ class Context:
     # the relations, columns and types the statement uses: a view's dependencies
     # (`catalog.depends`), as `("relation", key)`, `("column", key, name)`, `("type", key)`
     used: set[tuple[str, ...]] = field(default_factory=set)
+    uses: Recorder = field(default_factory=Recorder)  # tables, locks, equalities (`uses`)
 
     def __post_init__(self) -> None:
         self.types = self.catalog.types
@@ -95,6 +107,7 @@ class Entry:
     # xmax, ...) can be named; "outer" when an outer join may leave the row missing.
     rows: str = ""
     outer: bool = False  # on the side of an outer join that may find no row
+    source: Source | None = None  # the table or view named (not a subquery, CTE, function)
 
 
 @dataclass(frozen=True)

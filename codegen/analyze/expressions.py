@@ -29,6 +29,7 @@ from codegen.analyze import (
     params,
     sqljson,
     statements,
+    uses,
 )
 from codegen.analyze import scope as sc
 from codegen.analyze.context import BOOL, Context, Scope, Typed, present, subquery, sval
@@ -123,7 +124,9 @@ def _type_cast(ctx: Context, node: ast.TypeCast, scope: Scope, want: Want) -> Ty
 
 @rule(ast.A_Expr)
 def _a_expr(ctx: Context, node: ast.A_Expr, scope: Scope, want: Want) -> Typed:
-    return operators.a_expr(ctx, node, scope, want.expect, want.hint)
+    typed = operators.a_expr(ctx, node, scope, want.expect, want.hint)
+    uses.comparison(ctx, node, scope)
+    return typed
 
 
 @rule(ast.BoolExpr)
@@ -146,7 +149,9 @@ def _boolean_test(ctx: Context, node: ast.BooleanTest, scope: Scope, want: Want)
 
 @rule(ast.FuncCall)
 def _func_call(ctx: Context, node: ast.FuncCall, scope: Scope, want: Want) -> Typed:
-    return functions.call(ctx, node, scope, want.expect, want.allow_set)
+    typed = functions.call(ctx, node, scope, want.expect, want.allow_set)
+    uses.call(ctx, node)
+    return typed
 
 
 @rule(ast.CoalesceExpr)

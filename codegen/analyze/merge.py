@@ -19,7 +19,7 @@ from pglast import ast
 from pglast.enums import CmdType, MergeMatchKind
 
 from codegen import versions
-from codegen.analyze import expressions, returning, statements
+from codegen.analyze import expressions, returning, statements, uses
 from codegen.analyze import scope as sc
 from codegen.analyze.context import BOOL, Context, Entry, Scope, Typed, present
 from codegen.analyze.model import Col
@@ -55,6 +55,8 @@ def merge(ctx: Context, stmt: ast.MergeStmt, parent: Scope) -> list[Col]:
                 override=when.override,
             )
             statements.insert(ctx, insert, source)
+        elif when.commandType == CmdType.CMD_DELETE:
+            uses.write(ctx, t.name, "delete", ())
     return _returning(ctx, stmt, target, source, scope)
 
 

@@ -17,7 +17,7 @@ from pglast import ast, visitors
 from pglast.enums import ReturningOptionKind
 
 from codegen import versions
-from codegen.analyze import statements
+from codegen.analyze import statements, uses
 from codegen.analyze.context import Context, Entry, Scope, sval
 from codegen.analyze.model import Col
 
@@ -45,6 +45,7 @@ def returning(
     (no old row) / delete (no new row)."""
     if clause is None or not clause.exprs:
         return []
+    scope = uses.unread(scope)
     names = {"old": "old", "new": "new"}
     for option in clause.options or ():
         if (refusal := versions.needs("RETURNING old/new", ctx.types.version)) is not None:

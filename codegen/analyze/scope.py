@@ -17,7 +17,7 @@ from pglast.enums import JoinType
 
 from codegen import catalog as cat
 from codegen import versions
-from codegen.analyze import expressions, functions, sqljson, statements
+from codegen.analyze import expressions, functions, sqljson, statements, uses
 from codegen.analyze.colnames import column_name
 from codegen.analyze.context import (
     BOOL,
@@ -31,7 +31,7 @@ from codegen.analyze.context import (
     sval,
     svals,
 )
-from codegen.analyze.model import Col
+from codegen.analyze.model import Col, Source
 from codegen.analyze.models import table_cols, whole_table
 from codegen.analyze.nullability import OUT_COLUMNS
 from codegen.catalog.system import system_relation
@@ -74,24 +74,27 @@ def lookup(
 def _lookup(
     ctx: Context, scope: Scope, qual: str | None, name: str, probe: bool, node: ast.Node | None
 ) -> Col | None:
+    """The column, recorded as read from the table entry it is found in (`uses`); a column
+    merged by USING was read from both sides by the join."""
     for s in scope.levels():
-        found: list[Col] = []
+        found: list[tuple[Entry | None, Col]] = []
         for e in s.entries:
             if qual is not None and e.alias != qual:
                 continue
-            found.extend([c for c in e.cols if c.name == name] or _system_column(e, name))
+            matches = [c for c in e.cols if c.name == name] or _system_column(e, name)
+            found.extend((e, c) for c in matches)
         if qual is None and not found:
             # USING columns appear merged in the star list only.
-            found.extend(m.col for m in s.star if m.col.name == name and m.col.origin is None)
+            found.extend((None, m.col) for m in s.star if m.col.name == name and not m.col.origin)
         if len(found) > 1 and qual is None:
             merged = [m.col for m in s.star if m.col.name == name]
             if len(merged) == 1:
                 return merged[0]
-            if probe:
-                return found[0]
-            raise ctx.error(f'column reference "{name}" is ambiguous', node)
+            if not probe:
+                raise ctx.error(f'column reference "{name}" is ambiguous', node)
         if found:
-            return found[0]
+            uses.column_read(ctx, found[0][0], found[0][1].origin)
+            return found[0][1]
         if qual is not None and any(e.alias == qual for e in s.entries):
             return None
     return None
@@ -111,7 +114,7 @@ def column(ctx: Context, node: ast.ColumnRef, scope: Scope) -> Typed:
     if isinstance(fields[-1], ast.A_Star):
         if len(fields) == 1:
             raise ctx.error("* is not a value; name the columns or a table (t.*)", node)
-        return _whole_row(entry(ctx, scope, sval(fields[-2]), node))  # count(t.*)
+        return _whole_row(ctx, entry(ctx, scope, sval(fields[-2]), node))  # count(t.*)
     names = svals(fields)
     if len(names) == 1:
         col = lookup(ctx, scope, None, names[0], node=node)
@@ -121,7 +124,7 @@ def column(ctx: Context, node: ast.ColumnRef, scope: Scope) -> Typed:
                 return out
             if has_entry(scope, names[0]):
                 # A whole-row reference: to_jsonb(t), jsonb_agg(t), row_to_json(t).
-                return _whole_row(entry(ctx, scope, names[0], node))
+                return _whole_row(ctx, entry(ctx, scope, names[0], node))
             raise ctx.error(f'column "{names[0]}" does not exist', node)
     else:
         qual, name = names[-2], names[-1]
@@ -161,9 +164,10 @@ def table_row(ctx: Context, ref: ast.ColumnRef, scope: Scope) -> bool:
     return has_entry(scope, name) and entry(ctx, scope, name, ref).table is not None
 
 
-def _whole_row(e: Entry) -> Typed:
+def _whole_row(ctx: Context, e: Entry) -> Typed:
     """`t` or `t.*` as a value: NULL where an outer join found no row, which the entry
     shows as every column nullable (so a table of nullable columns only is NULL too)."""
+    uses.star_read(ctx, [e])
     return Typed("record", all(c.nullable for c in e.cols))
 
 
@@ -319,7 +323,9 @@ def _range_var(ctx: Context, item: ast.RangeVar, scope: Scope) -> Entries:
         e = Entry(alias, rename(cols, colnames), whole)
     else:
         t = table(ctx, item)
-        e = Entry(alias, rename(table_cols(t), colnames), t.name, own_rows(ctx, t))
+        source = Source(alias, t.name, item.location)
+        uses.table_read(ctx, source)
+        e = Entry(alias, rename(table_cols(t), colnames), t.name, own_rows(ctx, t), source=source)
     return [e], star_of(e)
 
 

@@ -26,6 +26,7 @@ from codegen.analyze import (
     nullability,
     returning,
     stars,
+    uses,
     utility,
 )
 from codegen.analyze import scope as sc
@@ -42,7 +43,7 @@ from codegen.analyze.context import (
     subquery,
     sval,
 )
-from codegen.analyze.model import Col
+from codegen.analyze.model import Col, Source
 from codegen.analyze.models import table_cols
 
 Expect = Sequence[Typed | None]  # the types output columns go into (INSERT ... SELECT)
@@ -84,6 +85,7 @@ def select(ctx: Context, stmt: ast.SelectStmt, parent: Scope, expect: Expect = (
         entries, star = sc.from_item(ctx, item, scope)
         scope.entries.extend(entries)
         scope.star.extend(star)
+    uses.level(ctx, stmt, scope, stmt.whereClause, stmt.fromClause or ())
     if stmt.whereClause is not None:
         expressions.expr(ctx, stmt.whereClause, scope, BOOL)
     targets = stmt.targetList or ()
@@ -107,6 +109,7 @@ def select(ctx: Context, stmt: ast.SelectStmt, parent: Scope, expect: Expect = (
         if d is not None:
             expressions.expr(ctx, d, scope)
     _order_limit(ctx, stmt, scope, cols)
+    uses.row_locks(ctx, stmt, scope)
     return cols
 
 
@@ -244,6 +247,7 @@ def _star(ctx: Context, ref: ast.ColumnRef, scope: Scope) -> list[Col]:
         # One FROM entry: bare names resolve to it; several: qualify each by its alias
         # (a subquery without one, PostgreSQL 16, cannot be: its star is kept).
         several = len(scope.entries) > 1
+        uses.star_read(ctx, scope.entries)
         if several and any(not e.alias for e in scope.entries):
             stars.keep(ctx, ref)
         else:
@@ -252,15 +256,10 @@ def _star(ctx: Context, ref: ast.ColumnRef, scope: Scope) -> list[Col]:
         return [m.col for m in scope.star]
     qual = sval(fields[-2])
     e = sc.entry(ctx, scope, qual, ref)
+    uses.star_read(ctx, [e])
     written = ".".join(stars.quote_ident(sval(f)) for f in fields[:-1])
     stars.record(ctx, ref, [(written, c.name) for c in e.cols], quoted=True)
     return sc.embedded(ctx, e, ref) if qual in ctx.embeds else e.cols
-
-
-def _returning(
-    ctx: Context, stmt: ast.InsertStmt | ast.UpdateStmt | ast.DeleteStmt, scope: Scope
-) -> list[Col]:
-    return returning.dml(ctx, stmt, scope)
 
 
 # -- INSERT / UPDATE / DELETE -------------------------------------------------------------
@@ -272,7 +271,8 @@ def target_entry(ctx: Context, rv: ast.RangeVar) -> tuple[cat.Table, Entry]:
     if t.name in ctx.catalog.sequences:
         raise ctx.error(f'cannot change sequence "{t.name}"', rv)
     alias = present(rv.alias.aliasname) if rv.alias else present(rv.relname)
-    return t, Entry(alias, table_cols(t), t.name, sc.own_rows(ctx, t))
+    source = Source(alias, t.name, rv.location)
+    return t, Entry(alias, table_cols(t), t.name, sc.own_rows(ctx, t), source=source)
 
 
 def insert(ctx: Context, stmt: ast.InsertStmt, parent: Scope) -> list[Col]:
@@ -281,6 +281,7 @@ def insert(ctx: Context, stmt: ast.InsertStmt, parent: Scope) -> list[Col]:
     sc.with_clause(ctx, stmt.withClause, scope)
     t, e = target_entry(ctx, present(stmt.relation))
     targets = _insert_columns(ctx, stmt, t)
+    uses.write(ctx, t.name, "insert", [c.name for c in targets], present(stmt.relation).location)
     generated.check_insert(ctx, stmt, targets)
     select_stmt = stmt.selectStmt
     if isinstance(select_stmt, ast.SelectStmt) and select_stmt.valuesLists:
@@ -291,6 +292,7 @@ def insert(ctx: Context, stmt: ast.InsertStmt, parent: Scope) -> list[Col]:
             for i, (value, col) in assign.coercion_order(cells, lambda c: c[1][0]):
                 if isinstance(value, ast.SetToDefault):
                     continue
+                uses.stored(ctx, value, t.name, col.name, "insert")
                 assign.bare_param(ctx, value, col, before)
                 got = expressions.expr(
                     ctx, value, scope, Typed(col.type, not col.not_null), hint=col.name
@@ -309,7 +311,7 @@ def insert(ctx: Context, stmt: ast.InsertStmt, parent: Scope) -> list[Col]:
     if stmt.onConflictClause is not None:
         _on_conflict(ctx, stmt.onConflictClause, t, e, scope)
     scope.star = sc.star_of(e)
-    return _returning(ctx, stmt, scope)
+    return returning.dml(ctx, stmt, scope)
 
 
 def _insert_count(
@@ -351,7 +353,7 @@ def _on_conflict(
             if elem.name and t.column(elem.name) is None:
                 raise ctx.error(f'column "{elem.name}" does not exist', infer)
         if infer.whereClause is not None:
-            expressions.expr(ctx, infer.whereClause, scope)
+            expressions.expr(ctx, infer.whereClause, uses.unread(scope))  # no row read
         if conflict.action == OnConflictAction.ONCONFLICT_UPDATE:
             _arbiter(ctx, infer, t)
     if conflict.action == OnConflictAction.ONCONFLICT_UPDATE:
@@ -381,6 +383,7 @@ def _arbiter(ctx: Context, infer: ast.InferClause, t: cat.Table) -> None:
 def assignments(ctx: Context, targets: Sequence[ast.ResTarget], t: cat.Table, scope: Scope) -> None:
     """`SET col = value, ...` (UPDATE and ON CONFLICT DO UPDATE)."""
     subqueries: dict[int, list[Col]] = {}  # SET (a, b) = (SELECT ...), by location
+    uses.write(ctx, t.name, "update", [present(rt.name) for rt in targets])
     before = assign.settled(ctx)
     for rt in assign.coercion_order(targets, lambda rt: rt.val):
         val: ast.Node | None = present(rt.val)
@@ -392,6 +395,7 @@ def assignments(ctx: Context, targets: Sequence[ast.ResTarget], t: cat.Table, sc
         generated.check_assignment(ctx, col, val, rt)
         if val is None or isinstance(val, ast.SetToDefault):
             continue
+        uses.stored(ctx, val, t.name, col.name, "set")
         assign.bare_param(ctx, val, col, before)
         got = expressions.expr(ctx, val, scope, Typed(col.type, not col.not_null), hint=col.name)
         assign.check(ctx, got, col, val, rt)
@@ -436,7 +440,8 @@ def update(ctx: Context, stmt: ast.UpdateStmt, parent: Scope) -> list[Col]:
 
 def delete(ctx: Context, stmt: ast.DeleteStmt, parent: Scope) -> list[Col]:
     """`DELETE ... USING ... WHERE ... RETURNING`."""
-    _, star, scope = _write_scope(ctx, stmt, stmt.usingClause, parent)
+    t, star, scope = _write_scope(ctx, stmt, stmt.usingClause, parent)
+    uses.write(ctx, t.name, "delete", ())
     return _where_returning(ctx, stmt, scope, star)
 
 
@@ -458,6 +463,7 @@ def _write_scope(
         entries, more = sc.from_item(ctx, item, scope)
         scope.entries.extend(entries)
         star += more
+    uses.level(ctx, stmt, scope, stmt.whereClause, others or ())
     return t, star, scope
 
 
@@ -475,7 +481,7 @@ def _where_returning(
     if isinstance(stmt, ast.UpdateStmt) and target is not None:
         assignments(ctx, stmt.targetList or (), target, scope)
     scope.star = star
-    return _returning(ctx, stmt, scope)
+    return returning.dml(ctx, stmt, scope)
 
 
 _SHAPES: dict[type[ast.Node], Callable[[Context, Any, Scope], list[Col]]] = {

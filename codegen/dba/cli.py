@@ -1,5 +1,6 @@
-"""The DBA commands, `explain` and `stats`, registered in `codegen.cli` by `COMMANDS` and
-`add_arguments` so that file only gains a few lines.
+"""The DBA tools as `codegen` registers them (`EXTENSION`): the commands `explain` and
+`stats`, the review catalog `generate` writes, the tables and locks `describe` shows and
+the `distribution` rule of `vet`.
 
 Errors follow the house rules: bad input (an unknown table in `--rows`, no DSN, a server
 without `pg_stat_statements`) is one `error:` line and exit 1; nothing is written.
@@ -16,10 +17,15 @@ from typing import TYPE_CHECKING
 
 from codegen import config as cfg
 from codegen import pipeline
+from codegen.cliutil import Extension
 from codegen.errors import CodegenError
 
 if TYPE_CHECKING:
     import asyncpg
+
+    from codegen.analyze import Analysis
+    from codegen.catalog import Catalog
+    from codegen.vet import Finding
 
 # Imported by `codegen.cli`: asyncpg, psycopg and yoyo are imported only when a DBA
 # command runs, so they cost generate and check nothing.
@@ -209,3 +215,20 @@ def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
         )
     if name == "stats":
         parser.add_argument("--limit", type=int, default=50, help="rows to show")
+
+
+def describe_keys(analysis: Analysis, catalog: Catalog) -> dict[str, object]:
+    """`describe`'s reads, writes and locks of a query."""
+    from codegen.dba import relations
+
+    return relations.describe_keys(analysis, catalog)
+
+
+def vet_findings(config: cfg.Config, result: pipeline.Result) -> list[Finding]:
+    """The `distribution` rule, when `[tool.codegen] distribution` names tables."""
+    from codegen.dba import distribution
+
+    return distribution.vet_findings(config, result)
+
+
+EXTENSION = Extension(COMMANDS, add_arguments, OUTPUTS, describe_keys, vet_findings)

@@ -89,7 +89,7 @@ def _query(a: Analysis, catalog: Catalog, up: str) -> list[str]:
         rows = [[c.name, column_type(c, catalog), "yes" if c.nullable else "no"] for c in a.columns]
         model = f" (rows are `{a.model}`)" if a.model else ""
         out += [f"Result{model}:", "", *_table(["column", "type", "nullable"], rows)]
-    return out + _touches(relations(q.stmt, catalog)) + [""]
+    return out + _touches(relations(a, catalog)) + [""]
 
 
 def queries_md(files: dict[str, list[Analysis]], catalog: Catalog, up: str) -> str:

@@ -23,16 +23,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-from pglast import ast as _ast
 
 from codegen.analyze import Analysis, ParamInfo
 from codegen.catalog import Catalog
-from codegen.dba.relations import children, relations
 from codegen.errors import one_line
 
-ast: Any = _ast
-
-_FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "="}
 _AGG = {"=": "mode", "set": "mode", "insert": "mode", "<": "median", "<=": "median", ">": "min"}
 _AGG[">="] = "min"
 _BY_TYPE = {
@@ -73,58 +68,15 @@ class Plan:
     error: str = ""
 
 
-def _param(node: Any) -> int | None:
-    """The parameter a side of a comparison is: `$1`, `$1::t`, `COALESCE($1, default)`."""
-    while isinstance(node, (ast.TypeCast, ast.CoalesceExpr)):
-        node = node.args[0] if isinstance(node, ast.CoalesceExpr) else node.arg
-    return node.number if isinstance(node, ast.ParamRef) else None
+def bindings(analysis: Analysis) -> dict[int, Binding]:
+    """Parameter number -> the column it is first compared with or stored in, as the
+    analyzer resolved it (aliases, schemas and the search_path taken into account)."""
+    return {b.param: Binding(b.table, b.column, b.op) for b in analysis.uses.bindings}
 
 
-def _pairs(lhs: Any, rhs: Any) -> list[tuple[Any, Any]]:
-    if isinstance(lhs, ast.RowExpr) and isinstance(rhs, ast.RowExpr):
-        return list(zip(lhs.args, rhs.args, strict=False))
-    return [(lhs, rhs)]
-
-
-def _column_table(name: str, tables: list[str], catalog: Catalog) -> str | None:
-    for table in tables:
-        t = catalog.tables.get(table)
-        if t and any(c.name == name for c in t.columns):
-            return table
-    return None
-
-
-def bindings(stmt: Any, catalog: Catalog) -> dict[int, Binding]:
-    """Parameter number -> the column it is compared with or stored in (first found)."""
-    rel = relations(stmt, catalog)
-    tables = [w.table for w in rel.writes] + [r.table for r in rel.reads]
-    found: dict[int, Binding] = {}
-
-    def bind(number: int | None, column: str, op: str, table: str | None = None) -> None:
-        table = table or _column_table(column, tables, catalog)
-        if number is not None and table is not None and number not in found:
-            found[number] = Binding(table, column, op)
-
-    def walk(node: Any) -> None:
-        if isinstance(node, ast.A_Expr) and node.name and node.lexpr is not None:
-            op = node.name[-1].sval
-            for lhs, rhs in _pairs(node.lexpr, node.rexpr):
-                if isinstance(lhs, ast.ColumnRef) and isinstance(lhs.fields[-1], ast.String):
-                    bind(_param(rhs), lhs.fields[-1].sval, op)
-                elif isinstance(rhs, ast.ColumnRef) and isinstance(rhs.fields[-1], ast.String):
-                    bind(_param(lhs), rhs.fields[-1].sval, _FLIP.get(op, op))
-        if isinstance(node, ast.InsertStmt) and node.cols and node.selectStmt is not None:
-            for row in node.selectStmt.valuesLists or ():
-                for col, value in zip(node.cols, row, strict=False):
-                    bind(_param(value), col.name, "insert", node.relation.relname)
-        if isinstance(node, ast.UpdateStmt):
-            for target in node.targetList:
-                bind(_param(target.val), target.name, "set", node.relation.relname)
-        for child in children(node):
-            walk(child)
-
-    walk(stmt)
-    return found
+def _name(table: str) -> str:
+    """A catalog key as SQL: `app.items` -> `"app"."items"`."""
+    return ".".join('"' + part.replace('"', '""') + '"' for part in table.split(".", 1))
 
 
 def _literal(value: str, pg_type: str) -> str:
@@ -135,7 +87,7 @@ async def _from_data(conn: asyncpg.Connection[Any], b: Binding) -> str | None:
     agg = _AGG.get(b.op)
     if agg is None:
         return None
-    col, table = f'"{b.column}"', f'"{b.table}"'
+    col, table = '"' + b.column.replace('"', '""') + '"', _name(b.table)
     if agg == "mode":
         sql = (
             f"SELECT {col}::text FROM {table} WHERE {col} IS NOT NULL "
@@ -215,7 +167,7 @@ async def _planned_only(conn: asyncpg.Connection[Any], mode: str, call: str, why
 
 async def plans(conn: asyncpg.Connection[Any], a: Analysis, catalog: Catalog) -> list[Plan]:
     """The custom and the generic plan of one query, run on the data and rolled back."""
-    bound = bindings(a.query.stmt, catalog)
+    bound = bindings(a)
     args = [await argument(conn, p, bound.get(p.number), catalog) for p in a.params]
     types = "(" + ", ".join(p.type for p in a.params) + ")" if a.params else ""
     call = "EXECUTE dba_explain" + ("(" + ", ".join(args) + ")" if args else "")
