@@ -87,10 +87,6 @@ class Operand:
     table: str | None = None
     param: int | None = None
 
-    @property
-    def is_column(self) -> bool:
-        return self.column is not None
-
 
 @dataclass(frozen=True)
 class Level:
