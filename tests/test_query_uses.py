@@ -129,3 +129,22 @@ async def test_explain_takes_a_parameter_value_from_its_table_in_another_schema(
         (p,) = a.params
         # the most common tenant_id of app.shelves, not a type's default
         assert await explain.argument(conn, p, explain.bindings(a)[1], CAT) == "'7'::int8"
+
+
+def test_each_level_records_its_tables_and_equalities() -> None:
+    from codegen.analyze.model import Level, Operand, Source
+
+    sql = (
+        "SELECT b.title FROM books b JOIN reviews r USING (id)"
+        " WHERE b.author_id = @a AND r.stars = 5 AND b.id IN (SELECT id FROM reviews)"
+    )
+    a = analysed(sql)
+    outer, inner = sorted(a.uses.levels, key=lambda lv: len(lv.sources), reverse=True)
+    assert [(s.alias, s.table) for s in outer.sources] == [("b", "books"), ("r", "reviews")]
+    assert set(outer.equalities) == {
+        (Operand("b", "author_id", "books"), Operand(param=1)),
+        (Operand("r", "stars", "reviews"), Operand()),  # a constant
+        (Operand("b", "id", "books"), Operand("r", "id", "reviews")),  # USING
+    }
+    assert inner == Level((Source("reviews", "reviews", inner.sources[0].location),), ())
+    assert sql[outer.sources[0].location :].startswith("books b")
