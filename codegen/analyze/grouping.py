@@ -40,6 +40,7 @@ def check(ctx: Context, stmt: ast.SelectStmt, scope: Scope) -> None:
         e.alias
         for e in scope.entries
         if e.table is not None
+        and e.rows  # a table's own rows: not a view, subquery or CTE that selects them
         and (t := _relation(ctx, e.table)) is not None
         and t.primary_key
         and all((e.alias, k) in columns for k in t.primary_key)
