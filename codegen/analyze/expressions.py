@@ -31,7 +31,16 @@ from codegen.analyze import (
     statements,
 )
 from codegen.analyze import scope as sc
-from codegen.analyze.context import BOOL, Context, Scope, Typed, present, subquery, sval
+from codegen.analyze.context import (
+    BOOL,
+    Context,
+    Scope,
+    Typed,
+    present,
+    set_functions,
+    subquery,
+    sval,
+)
 from codegen.analyze.nullability import SVF_TYPES
 
 
@@ -151,7 +160,8 @@ def _func_call(ctx: Context, node: ast.FuncCall, scope: Scope, want: Want) -> Ty
 
 @rule(ast.CoalesceExpr)
 def _coalesce(ctx: Context, node: ast.CoalesceExpr, scope: Scope, want: Want) -> Typed:
-    return common(ctx, node.args or (), scope, want.expect, all_null=True, node=node)
+    with set_functions(scope, "in COALESCE"):
+        return common(ctx, node.args or (), scope, want.expect, all_null=True, node=node)
 
 
 @rule(ast.MinMaxExpr)
@@ -187,6 +197,11 @@ def common(
 
 @rule(ast.CaseExpr)
 def _case(ctx: Context, node: ast.CaseExpr, scope: Scope, want: Want) -> Typed:
+    with set_functions(scope, "in CASE"):
+        return _case_value(ctx, node, scope, want)
+
+
+def _case_value(ctx: Context, node: ast.CaseExpr, scope: Scope, want: Want) -> Typed:
     subject = expr(ctx, node.arg, scope) if node.arg is not None else None
     results = []
     for when in node.args or ():

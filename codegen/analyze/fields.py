@@ -15,7 +15,7 @@ from pglast import ast
 
 from codegen.analyze import expressions, functions
 from codegen.analyze import scope as sc
-from codegen.analyze.context import Context, Scope, Typed, present, sval, svals
+from codegen.analyze.context import Context, Scope, Typed, present, sval
 
 
 def select_field(ctx: Context, arg: ast.Node, name: str, scope: Scope) -> Typed:
@@ -26,7 +26,7 @@ def select_field(ctx: Context, arg: ast.Node, name: str, scope: Scope) -> Typed:
             if c.name == name:
                 return Typed(c.type, c.nullable)
         raise ctx.error(f'column "{name}" not found in data type {e.table}', arg)
-    typed = expressions.expr(ctx, arg, scope, allow_set=isinstance(arg, ast.FuncCall))
+    typed = expressions.expr(ctx, arg, scope)
     fields = _row_fields(ctx, arg, typed.type)
     if fields is None:
         instead = "call it in FROM" if isinstance(arg, ast.FuncCall) else "add a cast"
@@ -47,8 +47,5 @@ def _row_fields(ctx: Context, arg: ast.Node, typ: str | None) -> list[tuple[str,
     if table is not None:
         return [(c.name, c.type) for c in table.columns]
     if typ == "record" and isinstance(arg, ast.FuncCall):
-        key = functions.function_key(ctx, svals(arg.funcname))
-        outs = {f.out for f in ctx.types.functions(key) if f.out}
-        if len(outs) == 1:  # the overloads that return records agree on their columns
-            return list(outs.pop())
+        return list(functions.out_fields(ctx, arg, typ)) or None
     return None

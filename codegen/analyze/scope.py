@@ -388,7 +388,7 @@ def _function_columns(
             Col(present(d.colname), cat.type_name(d.typeName, ctx.types, ctx.type_source), True)
             for d in coldefs
         ], False
-    out = OUT_COLUMNS.get(name.lower()) or functions.out_columns(ctx, call)
+    out = OUT_COLUMNS.get(name.lower()) or functions.out_columns(ctx, call, t.type)
     if out is not None:  # named OUT columns: jsonb_each(...) AS kv gives kv.key, kv.value
         return [Col(n, typ, nullable) for n, typ, nullable in out], False
     if t.type == "record":

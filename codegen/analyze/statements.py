@@ -39,6 +39,7 @@ from codegen.analyze.context import (
     Typed,
     location_of,
     present,
+    set_functions,
     subquery,
     sval,
 )
@@ -89,23 +90,25 @@ def select(ctx: Context, stmt: ast.SelectStmt, parent: Scope, expect: Expect = (
     targets = stmt.targetList or ()
     groups = stmt.groupClause or ()
     scope.grouped = nullability.plain_groups(groups)
-    cols = target_list(ctx, targets, scope, expect)
-    # GROUP BY may name an output column (GROUP BY n for `name AS n`).
-    scope.outputs.update({c.name: Typed(c.type, c.nullable) for c in cols})
-    for g in groups:
-        sort_expr(ctx, g, scope)
+    with set_functions(scope):  # a set-returning function may stand here, and in GROUP BY
+        cols = target_list(ctx, targets, scope, expect)
+        # GROUP BY may name an output column (GROUP BY n for `name AS n`).
+        scope.outputs.update({c.name: Typed(c.type, c.nullable) for c in cols})
+        for g in groups:
+            sort_expr(ctx, g, scope)
     cols = nullability.grouping_sets(groups, targets, cols)
     grouping.check(ctx, stmt, scope)
     if stmt.havingClause is not None:
         expressions.expr(ctx, stmt.havingClause, scope, BOOL)
-    for w in stmt.windowClause or ():
-        for p in w.partitionClause or ():
-            expressions.expr(ctx, p, scope)
-        for s in w.orderClause or ():
-            expressions.expr(ctx, s.node, scope)
-    for d in stmt.distinctClause or ():
-        if d is not None:
-            expressions.expr(ctx, d, scope)
+    with set_functions(scope):  # and in windows, DISTINCT ON and ORDER BY
+        for w in stmt.windowClause or ():
+            for p in w.partitionClause or ():
+                expressions.expr(ctx, p, scope)
+            for s in w.orderClause or ():
+                expressions.expr(ctx, s.node, scope)
+        for d in stmt.distinctClause or ():
+            if d is not None:
+                expressions.expr(ctx, d, scope)
     _order_limit(ctx, stmt, scope, cols)
     return cols
 
@@ -196,8 +199,9 @@ def sort_expr(ctx: Context, node: ast.Node, scope: Scope) -> None:
 def _order_limit(ctx: Context, stmt: ast.SelectStmt, scope: Scope, cols: list[Col]) -> None:
     """ORDER BY (which may name output columns), LIMIT and OFFSET (bigint)."""
     scope.outputs.update({c.name: Typed(c.type, c.nullable) for c in cols})
-    for s in stmt.sortClause or ():
-        sort_expr(ctx, s.node, scope)
+    with set_functions(scope):
+        for s in stmt.sortClause or ():
+            sort_expr(ctx, s.node, scope)
     for clause, limit in (("LIMIT", stmt.limitCount), ("OFFSET", stmt.limitOffset)):
         if limit is not None:
             got = expressions.expr(ctx, limit, scope, Typed("int8", False), hint="limit")
@@ -212,10 +216,12 @@ def target_list(
 ) -> list[Col]:
     """A select list or RETURNING list as result columns; `*` and `t.*` expand here."""
     cols: list[Col] = []
+    sets = [scope.sets_seen]  # set-returning functions seen before each column
     for i, t in enumerate(targets):
         val = present(t.val)
         if isinstance(val, ast.ColumnRef) and isinstance(present(val.fields)[-1], ast.A_Star):
             cols.extend(_star(ctx, val, scope))
+            sets += [scope.sets_seen] * (len(cols) + 1 - len(sets))
             continue
         typed = expressions.expr(ctx, val, scope, expect[i] if i < len(expect) else None)
         name = t.name or column_name(val)
@@ -232,7 +238,8 @@ def target_list(
             origin = found.origin if found and found.nullable == typed.nullable else None
         untyped = typed.type is None
         cols.append(Col(name, typed.type or "text", typed.nullable, origin, untyped=untyped))
-    return cols
+        sets.append(scope.sets_seen)
+    return nullability.lockstep(cols, sets)
 
 
 def _star(ctx: Context, ref: ast.ColumnRef, scope: Scope) -> list[Col]:
