@@ -37,11 +37,7 @@ def call(
         # percentile_cont(0.5) WITHIN GROUP (ORDER BY x): x is an argument too.
         args += [s.node for s in node.agg_order or ()]
     values = [present(a.arg) if isinstance(a, ast.NamedArgExpr) else a for a in args]
-    inside = node.over is not None or nullability.is_aggregate(node)
-    with set_functions(
-        scope, "in an aggregate's or window function's arguments" if inside else scope.sets_banned
-    ):
-        typed = [expressions.expr(ctx, a, scope) for a in values]
+    typed = _arguments(ctx, node, values, scope)
     actual = tuple(t.type for t in typed)
 
     def resolve(space: TypeSpace) -> list[Choice]:
@@ -65,13 +61,8 @@ def call(
         choices = narrowed or choices
     choice = pick(ctx, choices, name, node, actual)
     _used(ctx, key, choice)
-    if choice.returns_set and not allow_set and scope.sets_banned:
-        raise ctx.error(
-            f"set-returning function {name}() is not allowed {scope.sets_banned}; call it in "
-            "FROM or in the select list",
-            node,
-        )
-    scope.sets_seen += choice.returns_set and not allow_set
+    if choice.returns_set and not allow_set:
+        _set_here(ctx, node, scope)
     for arg, t, declared in zip(values, typed, choice.arg_types, strict=True):
         if t.type is None and declared not in nullability.POLYMORPHIC:
             expressions.expr(ctx, arg, scope, Typed(declared, False))
@@ -83,6 +74,26 @@ def call(
     )
     ranged = any(ctx.types.range_elem(t.type or "") is not None for t in typed)
     return Typed(choice.ret, nullability.call_nullable(name, choice, typed, per_group, ranged))
+
+
+def _arguments(ctx: Context, node: ast.FuncCall, values: list[Any], scope: Scope) -> list[Typed]:
+    """The arguments' types; no set-returning function may stand among an aggregate's or
+    window function's arguments."""
+    inside = node.over is not None or nullability.is_aggregate(node)
+    banned = "in an aggregate's or window function's arguments" if inside else scope.sets_banned
+    with set_functions(scope, banned):
+        return [expressions.expr(ctx, a, scope) for a in values]
+
+
+def _set_here(ctx: Context, node: ast.FuncCall, scope: Scope) -> None:
+    """A set-returning function outside FROM: where the scope allows one, counted."""
+    if scope.sets_banned:
+        raise ctx.error(
+            f"set-returning function {svals(node.funcname)[-1]}() is not allowed "
+            f"{scope.sets_banned}; call it in FROM or in the select list",
+            node,
+        )
+    scope.sets_seen += 1
 
 
 def _used(ctx: Context, key: str, choice: Choice) -> None:
