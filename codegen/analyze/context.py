@@ -96,6 +96,7 @@ class Entry:
     # xmax, ...) can be named; "outer" when an outer join may leave the row missing.
     rows: str = ""
     outer: bool = False  # on the side of an outer join that may find no row
+    row_type: str = ""  # the type of its whole row, when not a record (f() RETURNS address)
 
 
 @dataclass(frozen=True)

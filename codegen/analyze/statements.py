@@ -20,12 +20,12 @@ from codegen import catalog as cat
 from codegen.analyze import (
     assign,
     expressions,
+    fields,
     generated,
     grouping,
     merge,
     nullability,
     returning,
-    stars,
     utility,
 )
 from codegen.analyze import scope as sc
@@ -219,9 +219,10 @@ def target_list(
     sets = [scope.sets_seen]  # set-returning functions seen before each column
     for i, t in enumerate(targets):
         val = present(t.val)
-        if isinstance(val, ast.ColumnRef) and isinstance(present(val.fields)[-1], ast.A_Star):
-            cols.extend(_star(ctx, val, scope))
-            sets += [scope.sets_seen] * (len(cols) + 1 - len(sets))
+        star = fields.star(ctx, val, scope)
+        if star is not None:
+            cols.extend(star)
+            sets += [scope.sets_seen] * len(star)
             continue
         typed = expressions.expr(ctx, val, scope, expect[i] if i < len(expect) else None)
         name = t.name or column_name(val)
@@ -240,28 +241,6 @@ def target_list(
         cols.append(Col(name, typed.type or "text", typed.nullable, origin, untyped=untyped))
         sets.append(scope.sets_seen)
     return nullability.lockstep(cols, sets)
-
-
-def _star(ctx: Context, ref: ast.ColumnRef, scope: Scope) -> list[Col]:
-    """The columns `*` or `t.*` stands for (and `sqlc.embed(t)`, which became `t.*`)."""
-    fields = present(ref.fields)
-    if len(fields) == 1:
-        if not scope.star:
-            raise ctx.error("SELECT * with no tables", ref)
-        # One FROM entry: bare names resolve to it; several: qualify each by its alias
-        # (a subquery without one, PostgreSQL 16, cannot be: its star is kept).
-        several = len(scope.entries) > 1
-        if several and any(not e.alias for e in scope.entries):
-            stars.keep(ctx, ref)
-        else:
-            refs = [(m.qual if several else None, m.col.name) for m in scope.star]
-            stars.record(ctx, ref, refs)
-        return [m.col for m in scope.star]
-    qual = sval(fields[-2])
-    e = sc.entry(ctx, scope, qual, ref)
-    written = ".".join(stars.quote_ident(sval(f)) for f in fields[:-1])
-    stars.record(ctx, ref, [(written, c.name) for c in e.cols], quoted=True)
-    return sc.embedded(ctx, e, ref) if qual in ctx.embeds else e.cols
 
 
 def _returning(

@@ -12,7 +12,7 @@ from typing import Any
 
 from pglast.enums import DropBehavior, ObjectType
 
-from codegen.catalog import checks, depends, routines
+from codegen.catalog import attributes, checks, depends, routines
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Enum, Table, find_relation
 from codegen.catalog.names import (
@@ -59,6 +59,8 @@ def rename(b: Builder, stmt: Any, source: SourceText) -> None:
         if old is not None:
             schema, dot, _ = old.rpartition(".")
             _rename_type(b, old, schema + dot + stmt.newname)
+    elif kind == ObjectType.OBJECT_ATTRIBUTE:
+        attributes.rename_attribute(b, stmt, source)
     elif kind in _ROUTINES:
         _rename_function(b, stmt, source)
     elif kind == ObjectType.OBJECT_SEQUENCE:
@@ -178,8 +180,7 @@ def _rename_type(b: Builder, old: str, new: str) -> None:
             b.tables[table.name] = replace(table, columns=cols)
         return
     elif old in b.composites:
-        b.composites.discard(old)
-        b.composites.add(new)
+        b.composites[new] = b.composites.pop(old)
         b.type_parts[new] = b.type_parts.pop(old, ())
     else:
         return

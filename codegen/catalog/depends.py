@@ -135,6 +135,8 @@ def describe(b: Builder, obj: Obj) -> str:
     if kind == "relation":
         dep = b.dependents.get(obj[1])
         return f"{dep.kind if dep else 'table'} {obj[1]}"
+    if kind == "column" and obj[1] in b.composites:
+        return f"column {obj[2]} of composite type {obj[1]}"
     if kind == "column":
         return f"column {obj[2]} of {describe(b, ('relation', obj[1]))}"
     if kind == "foreign key":
@@ -207,7 +209,7 @@ def _remove_type(b: Builder, obj: Obj) -> None:
     b.ranges.pop(obj[1], None)
     b.enums.pop(obj[1], None)
     b.domains.pop(obj[1], None)
-    b.composites.discard(obj[1])
+    b.composites.pop(obj[1], None)
     b.type_parts.pop(obj[1], None)
 
 

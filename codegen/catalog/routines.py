@@ -18,8 +18,8 @@ from typing import Any
 from pglast.enums import FunctionParameterMode
 
 from codegen.catalog.builder import Builder
-from codegen.catalog.model import relation_key
-from codegen.catalog.names import type_key, type_of
+from codegen.catalog.model import Column, relation_key
+from codegen.catalog.names import declared_domain, type_key, type_of
 from codegen.errors import CodegenError, SourceText
 from codegen.extensions import extension_names, extension_requires
 from codegen.pgtypes import Func
@@ -129,9 +129,18 @@ def create_domain(b: Builder, stmt: Any, source: SourceText) -> None:
 def create_composite(b: Builder, stmt: Any, source: SourceText) -> None:
     rv = stmt.typevar
     name = type_key(b, [n for n in (rv.schemaname, rv.relname) if n], source)
-    fields = [type_of(b, col.typeName, source) for col in stmt.coldeflist or ()]
-    b.composites.add(name)
-    b.type_parts[name] = tuple(fields)  # a field's type cannot go while it is used
+    b.composites[name] = tuple(composite_field(b, col, source) for col in stmt.coldeflist or ())
+    b.type_parts[name] = tuple(c.type for c in b.composites[name])  # in use, it cannot go
+
+
+def composite_field(b: Builder, col: Any, source: SourceText) -> Column:
+    """A composite type's field (CREATE TYPE t AS (...), ALTER TYPE t ADD ATTRIBUTE)."""
+    return Column(
+        col.colname,
+        type_of(b, col.typeName, source),
+        False,
+        domain=declared_domain(b, col.typeName),
+    )
 
 
 def create_extension(b: Builder, stmt: Any, source: SourceText) -> None:
