@@ -73,6 +73,8 @@ def call(
         and all(sc.is_local(ctx, a, scope) for a in args)
     )
     ranged = any(ctx.types.range_elem(t.type or "") is not None for t in typed)
+    if _made_with_type(ctx, key, choice) and not choice.strict:
+        return Typed(choice.ret, False)  # a range's constructor, like int4range(lo, hi)
     return Typed(choice.ret, nullability.call_nullable(name, choice, typed, per_group, ranged))
 
 
@@ -94,6 +96,12 @@ def _set_here(ctx: Context, node: ast.FuncCall, scope: Scope) -> None:
             node,
         )
     scope.sets_seen += 1
+
+
+def _made_with_type(ctx: Context, key: str, choice: Choice) -> bool:
+    """A function PostgreSQL made with a type (`Catalog.constructors`)."""
+    obj = ("function", key, *choice.arg_types)
+    return any(obj in made for made in ctx.catalog.constructors.values())
 
 
 def _used(ctx: Context, key: str, choice: Choice) -> None:

@@ -50,6 +50,9 @@ class Builder:
         # the types a user type is made of: a composite's fields, a range's subtype (as
         # declared: a domain, not its base), for the dependency rules
         self.type_parts: dict[str, tuple[str, ...]] = {}
+        # the functions PostgreSQL made with a type (a range's constructors), as `depends`
+        # objects ("function", key, *args): they go with the type
+        self.constructors: dict[str, tuple[tuple[str, ...], ...]] = {}
         self.extensions: set[str] = set()  # CREATE EXTENSION, of those dumped
         self.sequences: set[str] = set()  # keyed like relations
         # views (and CREATE TABLE AS) whose query the analyzer cannot type: key -> why;

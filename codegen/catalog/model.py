@@ -106,6 +106,8 @@ class Catalog:
     domains: dict[str, str] = field(default_factory=dict)  # domain -> base type
     # CREATE TYPE t AS (...): its fields, as columns (never NOT NULL)
     composites: dict[str, tuple[Column, ...]] = field(default_factory=dict)
+    # the functions PostgreSQL made with a type (a range's constructors): type -> overloads
+    constructors: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     extensions: frozenset[str] = frozenset()  # CREATE EXTENSION (those the generator knows)
     sequences: frozenset[str] = frozenset()  # CREATE SEQUENCE, keyed like relations
     untyped: dict[str, str] = field(default_factory=dict)  # view -> why it is not typed
