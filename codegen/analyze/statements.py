@@ -270,18 +270,7 @@ def insert(ctx: Context, stmt: ast.InsertStmt, parent: Scope) -> list[Col]:
     generated.check_insert(ctx, stmt, targets)
     select_stmt = stmt.selectStmt
     if isinstance(select_stmt, ast.SelectStmt) and select_stmt.valuesLists:
-        for row in select_stmt.valuesLists:
-            _insert_count(ctx, stmt, len(row), len(targets), row)
-            before = assign.settled(ctx)
-            cells = list(enumerate(zip(row, targets, strict=False)))
-            for i, (value, col) in assign.coercion_order(cells, lambda c: c[1][0]):
-                if isinstance(value, ast.SetToDefault):
-                    continue
-                assign.bare_param(ctx, value, col, before)
-                got = expressions.expr(
-                    ctx, value, scope, Typed(col.type, not col.not_null), hint=col.name
-                )
-                assign.check(ctx, got, col, value, stmt.cols[i] if stmt.cols else None)
+        _insert_values(ctx, stmt, select_stmt.valuesLists, targets, scope)
     elif isinstance(select_stmt, ast.SelectStmt):
         # INSERT ... SELECT @x, ...: each output column goes into a target column.
         expect = [Typed(c.type, not c.not_null) for c in targets]
@@ -296,6 +285,30 @@ def insert(ctx: Context, stmt: ast.InsertStmt, parent: Scope) -> list[Col]:
         _on_conflict(ctx, stmt.onConflictClause, t, e, scope)
     scope.star = sc.star_of(e)
     return _returning(ctx, stmt, scope)
+
+
+def _insert_values(
+    ctx: Context,
+    stmt: ast.InsertStmt,
+    rows: Sequence[Any],
+    targets: list[cat.Column],
+    scope: Scope,
+) -> None:
+    """INSERT ... VALUES: each value typed by its column. A set-returning function may
+    stand in a single row, as in a select list (not in several rows)."""
+    with set_functions(scope, "" if len(rows) == 1 else "in VALUES"):
+        for row in rows:
+            _insert_count(ctx, stmt, len(row), len(targets), row)
+            before = assign.settled(ctx)
+            cells = list(enumerate(zip(row, targets, strict=False)))
+            for i, (value, col) in assign.coercion_order(cells, lambda c: c[1][0]):
+                if isinstance(value, ast.SetToDefault):
+                    continue
+                assign.bare_param(ctx, value, col, before)
+                got = expressions.expr(
+                    ctx, value, scope, Typed(col.type, not col.not_null), hint=col.name
+                )
+                assign.check(ctx, got, col, value, stmt.cols[i] if stmt.cols else None)
 
 
 def _insert_count(
