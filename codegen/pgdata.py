@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 TypeRow = tuple[str, str, bool, str, str, str]  # name, category, preferred, elem, array, kind
+Names = tuple[str, ...]
 FuncRow = tuple[
-    str, str, bool, bool, int, bool, str, tuple[str, ...], tuple[str, ...]
+    str, str, bool, bool, int, bool, str, Names, Names, tuple[tuple[str, str], ...]
 ]  # as pgtypes.Func
 OperatorRow = tuple[str, str, str, str]  # name, left, right, result
 Rows = tuple[str, list[TypeRow], list[FuncRow], list[OperatorRow], list[tuple[str, str]]]
 
-_FORMAT = b"pgdata 2"  # part of the cache key: a new row layout is a new cache file
+_FORMAT = b"pgdata 3"  # part of the cache key: a new row layout is a new cache file
 
 
 def func_row(f: dict[str, Any]) -> FuncRow:
@@ -40,6 +41,7 @@ def func_row(f: dict[str, Any]) -> FuncRow:
         f["ret"],
         tuple(f["args"]),
         tuple(f.get("argnames", ())),
+        tuple((n, t) for n, t in f.get("out", ())),
     )
 
 

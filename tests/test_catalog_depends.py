@@ -96,6 +96,18 @@ CASES: dict[str, str] = {
     "type/function: the result, cascade": "ALTER TABLE t DROP COLUMN m;\n"
     "CREATE FUNCTION g() RETURNS mood LANGUAGE sql AS 'SELECT ''a''::mood';\n"
     "DROP TYPE mood CASCADE;\nCREATE FUNCTION g() RETURNS int LANGUAGE sql AS 'SELECT 1';",
+    "type/constructor: a range's go with it": "CREATE TYPE r AS RANGE (subtype = int4);\n"
+    "CREATE TYPE q AS RANGE (subtype = date);\nALTER TYPE q RENAME TO qq;\nDROP TYPE r, qq;",
+    "column/view: a composite's field a view selects": "CREATE TYPE ad AS (city text, zip int);\n"
+    "CREATE TABLE p (id int, h ad);\nCREATE VIEW pc AS SELECT (h).city FROM p;\n"
+    "ALTER TYPE ad RENAME ATTRIBUTE city TO town;\nALTER TYPE ad DROP ATTRIBUTE zip;\n"
+    "ALTER TYPE ad DROP ATTRIBUTE town;",
+    "column/view: a composite's field, cascade": "CREATE TYPE ad AS (city text, zip int);\n"
+    "CREATE TABLE p (id int, h ad);\nCREATE VIEW pc AS SELECT (h).city FROM p;\n"
+    "ALTER TYPE ad DROP ATTRIBUTE city CASCADE;",
+    "column type/view: a composite's field while a table stores it": "CREATE TYPE ad AS "
+    "(city text, zip int);\nALTER TYPE ad ALTER ATTRIBUTE zip TYPE int8;\n"
+    "CREATE TABLE p (id int, h ad);\nALTER TYPE ad ALTER ATTRIBUTE zip TYPE text;",
     "function/view: a view calls it": "CREATE FUNCTION twice(int) RETURNS int LANGUAGE sql "
     "AS 'SELECT $1 * 2';\nCREATE FUNCTION twice(text) RETURNS text LANGUAGE sql "
     "AS 'SELECT $1 || $1';\nCREATE VIEW tw AS SELECT twice(id) AS x FROM t;\n"

@@ -81,7 +81,8 @@ def test_each_dump_names_its_server(major: int) -> None:
 @pytest.mark.parametrize("major", versions.SUPPORTED)
 async def test_catalog_equals_live_server(major: int, admin_dsn: str) -> None:
     """The committed catalog of a major is what a live server of that major reports now:
-    every type, function, operator and implicit cast, and every system relation."""
+    every type, function, operator and implicit cast, and every system relation and
+    catalog primary key."""
     dsn = await pgversions.major_dsn(admin_dsn, major)
     live = await dump_pg_catalog.dump(dsn)
     stored = json.loads((versions.data_dir(major) / "pg_catalog.json").read_text())
@@ -89,7 +90,8 @@ async def test_catalog_equals_live_server(major: int, admin_dsn: str) -> None:
         assert live[key] == stored[key], key
     _, relations = await dump_system_relations.dump(dsn)
     stored = json.loads((versions.data_dir(major) / "system_relations.json").read_text())
-    assert relations["relations"] == stored["relations"]
+    for key in ("relations", "primary_keys"):
+        assert relations[key] == stored[key], key
 
 
 @pytest.mark.parametrize("major", versions.SUPPORTED)

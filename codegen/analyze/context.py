@@ -11,7 +11,8 @@ fills for a node's shape, so `mypy --strict` checks the rest.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -108,6 +109,7 @@ class Entry:
     rows: str = ""
     outer: bool = False  # on the side of an outer join that may find no row
     source: Source | None = None  # the table or view named (not a subquery, CTE, function)
+    row_type: str = ""  # the type of its whole row, when not a record (f() RETURNS address)
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,11 @@ class Scope:
     # output aliases usable in ORDER BY / GROUP BY
     outputs: dict[str, Typed] = field(default_factory=dict)
     grouped: bool = False  # a plain GROUP BY: aggregates here see at least one row
+    # Where a set-returning function may stand besides FROM: "" in the select list, GROUP
+    # BY, ORDER BY, DISTINCT ON and a window's PARTITION BY / ORDER BY, as PostgreSQL has
+    # it (check_srf_call_placement); else where it is not allowed, for the error.
+    sets_banned: str = "here"
+    sets_seen: int = 0  # set-returning functions called there so far
 
     def cte(self, name: str) -> tuple[list[Col], str | None] | None:
         scope: Scope | None = self
@@ -148,6 +155,17 @@ class Scope:
             out.append(scope)
             scope = scope.parent
         return out
+
+
+@contextmanager
+def set_functions(scope: Scope, banned: str = "") -> Iterator[None]:
+    """Set-returning functions allowed in `scope` meanwhile (`banned` "": allowed; else
+    where they are not, "in CASE")."""
+    saved, scope.sets_banned = scope.sets_banned, banned
+    try:
+        yield
+    finally:
+        scope.sets_banned = saved
 
 
 def location_of(node: ast.Node | None) -> int | None:

@@ -32,7 +32,16 @@ from codegen.analyze import (
     uses,
 )
 from codegen.analyze import scope as sc
-from codegen.analyze.context import BOOL, Context, Scope, Typed, present, subquery, sval
+from codegen.analyze.context import (
+    BOOL,
+    Context,
+    Scope,
+    Typed,
+    present,
+    set_functions,
+    subquery,
+    sval,
+)
 from codegen.analyze.nullability import SVF_TYPES
 
 
@@ -156,7 +165,8 @@ def _func_call(ctx: Context, node: ast.FuncCall, scope: Scope, want: Want) -> Ty
 
 @rule(ast.CoalesceExpr)
 def _coalesce(ctx: Context, node: ast.CoalesceExpr, scope: Scope, want: Want) -> Typed:
-    return common(ctx, node.args or (), scope, want.expect, all_null=True, node=node)
+    with set_functions(scope, "in COALESCE"):
+        return common(ctx, node.args or (), scope, want.expect, all_null=True, node=node)
 
 
 @rule(ast.MinMaxExpr)
@@ -192,6 +202,11 @@ def common(
 
 @rule(ast.CaseExpr)
 def _case(ctx: Context, node: ast.CaseExpr, scope: Scope, want: Want) -> Typed:
+    with set_functions(scope, "in CASE"):
+        return _case_value(ctx, node, scope, want)
+
+
+def _case_value(ctx: Context, node: ast.CaseExpr, scope: Scope, want: Want) -> Typed:
     subject = expr(ctx, node.arg, scope) if node.arg is not None else None
     results = []
     for when in node.args or ():
@@ -300,26 +315,27 @@ def _collate(ctx: Context, node: ast.CollateClause, scope: Scope, want: Want) ->
 @rule(ast.A_Indirection)
 def _indirection(ctx: Context, node: ast.A_Indirection, scope: Scope, want: Want) -> Typed:
     """`a[i]`, `a[i:j]`, `jsonb_col['k']`: an element may be missing, so nullable;
-    `(row).field` first (see `fields`)."""
+    `(row).field`, `(row).field.field` (see `fields`)."""
     inds = list(node.indirection or ())
+    arg = present(node.arg)
     if inds and isinstance(inds[0], ast.String):
-        typed = fields.select_field(ctx, present(node.arg), sval(inds.pop(0)), scope)
-        if not inds:
-            return typed
-        typ = typed.type
+        typed = fields.select_field(ctx, arg, sval(inds.pop(0)), scope)
     else:
-        typ = expr(ctx, present(node.arg), scope).type
+        typed = expr(ctx, arg, scope)
     for ind in inds:
-        if not isinstance(ind, ast.A_Indices):
-            raise ctx.unsupported("field selection is not supported; add a cast", node)
+        if isinstance(ind, ast.String):
+            typed = fields.field_of(ctx, typed.type, sval(ind), arg)
+            continue
+        if not isinstance(ind, ast.A_Indices):  # `(row).*` inside an expression
+            raise ctx.unsupported("(...).* is supported as a select-list item only", arg)
         for bound in (ind.lidx, ind.uidx):
             if bound is not None:
                 expr(ctx, bound, scope, Typed("int4", False))
-        if typ and typ in ("jsonb",):
-            continue
-        if typ and not ind.is_slice:
+        typ = typed.type
+        if typ and typ != "jsonb" and not ind.is_slice:
             typ = ctx.types.elem(typ)
-    return Typed(typ, True)
+        typed = Typed(typ, True)
+    return typed
 
 
 @rule(ast.NamedArgExpr)

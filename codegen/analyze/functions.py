@@ -12,7 +12,7 @@ from pglast import ast
 
 from codegen.analyze import expressions, nullability
 from codegen.analyze import scope as sc
-from codegen.analyze.context import BOOL, Context, Scope, Typed, present, svals
+from codegen.analyze.context import BOOL, Context, Scope, Typed, present, set_functions, svals
 from codegen.analyze.operators import pick
 from codegen.catalog.model import relation_key
 from codegen.overloads import Choice, choose, needs_newer, resolve_function
@@ -37,7 +37,7 @@ def call(
         # percentile_cont(0.5) WITHIN GROUP (ORDER BY x): x is an argument too.
         args += [s.node for s in node.agg_order or ()]
     values = [present(a.arg) if isinstance(a, ast.NamedArgExpr) else a for a in args]
-    typed = [expressions.expr(ctx, a, scope) for a in values]
+    typed = _arguments(ctx, node, values, scope)
     actual = tuple(t.type for t in typed)
 
     def resolve(space: TypeSpace) -> list[Choice]:
@@ -61,8 +61,8 @@ def call(
         choices = narrowed or choices
     choice = pick(ctx, choices, name, node, actual)
     _used(ctx, key, choice)
-    if choice.returns_set and not allow_set and name not in nullability.SELECT_LIST_SETS:
-        raise ctx.error(f"set-returning function {name}() belongs in FROM", node)
+    if choice.returns_set and not allow_set:
+        _set_here(ctx, node, scope)
     for arg, t, declared in zip(values, typed, choice.arg_types, strict=True):
         if t.type is None and declared not in nullability.POLYMORPHIC:
             expressions.expr(ctx, arg, scope, Typed(declared, False))
@@ -73,7 +73,35 @@ def call(
         and all(sc.is_local(ctx, a, scope) for a in args)
     )
     ranged = any(ctx.types.range_elem(t.type or "") is not None for t in typed)
+    if _made_with_type(ctx, key, choice) and not choice.strict:
+        return Typed(choice.ret, False)  # a range's constructor, like int4range(lo, hi)
     return Typed(choice.ret, nullability.call_nullable(name, choice, typed, per_group, ranged))
+
+
+def _arguments(ctx: Context, node: ast.FuncCall, values: list[Any], scope: Scope) -> list[Typed]:
+    """The arguments' types; no set-returning function may stand among an aggregate's or
+    window function's arguments."""
+    inside = node.over is not None or nullability.is_aggregate(node)
+    banned = "in an aggregate's or window function's arguments" if inside else scope.sets_banned
+    with set_functions(scope, banned):
+        return [expressions.expr(ctx, a, scope) for a in values]
+
+
+def _set_here(ctx: Context, node: ast.FuncCall, scope: Scope) -> None:
+    """A set-returning function outside FROM: where the scope allows one, counted."""
+    if scope.sets_banned:
+        raise ctx.error(
+            f"set-returning function {svals(node.funcname)[-1]}() is not allowed "
+            f"{scope.sets_banned}; call it in FROM or in the select list",
+            node,
+        )
+    scope.sets_seen += 1
+
+
+def _made_with_type(ctx: Context, key: str, choice: Choice) -> bool:
+    """A function PostgreSQL made with a type (`Catalog.constructors`)."""
+    obj = ("function", key, *choice.arg_types)
+    return any(obj in made for made in ctx.catalog.constructors.values())
 
 
 def _used(ctx: Context, key: str, choice: Choice) -> None:
@@ -87,7 +115,8 @@ def _used(ctx: Context, key: str, choice: Choice) -> None:
 def _clauses(ctx: Context, node: ast.FuncCall, scope: Scope) -> None:
     """FILTER (WHERE ...), OVER (PARTITION BY ... ORDER BY ...) and an aggregate's ORDER BY."""
     if node.agg_filter is not None:
-        expressions.expr(ctx, node.agg_filter, scope, BOOL)
+        with set_functions(scope, "in FILTER"):
+            expressions.expr(ctx, node.agg_filter, scope, BOOL)
     if node.over is not None:
         for p in node.over.partitionClause or ():
             expressions.expr(ctx, p, scope)
@@ -141,10 +170,19 @@ def _slots(f: Func, args: list[Any]) -> list[int] | None:
     return slots if max(slots, default=-1) < len(f.args) else None
 
 
-def out_columns(ctx: Context, call: ast.FuncCall) -> tuple[tuple[str, str, bool], ...] | None:
-    """The columns a user function with OUT arguments or RETURNS TABLE gives in FROM (all
+def out_fields(ctx: Context, call: ast.FuncCall, ret: str | None) -> tuple[tuple[str, str], ...]:
+    """The fields of the row a call returns (as `ret`, the type it resolved to) by its
+    declaration: OUT arguments, RETURNS TABLE or a table's row type; () when the overloads
+    returning `ret` have none or disagree (unnest(tsvector) has OUT columns, unnest(anyarray)
+    none)."""
+    key = function_key(ctx, svals(call.funcname))
+    outs = {f.out for f in ctx.types.functions(key) if f.out and f.ret == ret}
+    return outs.pop() if len(outs) == 1 else ()
+
+
+def out_columns(
+    ctx: Context, call: ast.FuncCall, ret: str | None
+) -> tuple[tuple[str, str, bool], ...] | None:
+    """The columns a function with OUT arguments or RETURNS TABLE gives in FROM (all
     nullable: a function body may return NULL in any of them); None when it has none."""
-    outs = {f.out for f in ctx.types.functions(function_key(ctx, svals(call.funcname))) if f.out}
-    if len(outs) != 1:
-        return None
-    return tuple((name, typ, True) for name, typ in outs.pop())
+    return tuple((name, typ, True) for name, typ in out_fields(ctx, call, ret)) or None

@@ -19,6 +19,8 @@ from pglast import ast
 
 from codegen.analyze import nullability
 from codegen.analyze.context import Context, Scope, present, sval
+from codegen.catalog import Table
+from codegen.catalog.system import system_table
 from codegen.pgtypes import builtins
 
 # JSON_OBJECTAGG / JSON_ARRAYAGG (PostgreSQL 16): aggregates with a syntax of their own
@@ -38,7 +40,8 @@ def check(ctx: Context, stmt: ast.SelectStmt, scope: Scope) -> None:
         e.alias
         for e in scope.entries
         if e.table is not None
-        and (t := ctx.catalog.tables.get(e.table)) is not None
+        and e.rows  # a table's own rows: not a view, subquery or CTE that selects them
+        and (t := _relation(ctx, e.table)) is not None
         and t.primary_key
         and all((e.alias, k) in columns for k in t.primary_key)
     }
@@ -50,6 +53,12 @@ def check(ctx: Context, stmt: ast.SelectStmt, scope: Scope) -> None:
                 "used in an aggregate function",
                 bad,
             )
+
+
+def _relation(ctx: Context, key: str) -> Table | None:
+    """A user's relation or a system catalog (whose primary keys the dump records)."""
+    cat = ctx.catalog
+    return cat.tables.get(key) or system_table(key, cat.extensions, cat.version)
 
 
 def _group_items(groups: Sequence[Any], targets: Sequence[ast.ResTarget]) -> Iterator[Any]:

@@ -119,18 +119,6 @@ GROUPED_NOT_NULL = frozenset(
 WINDOW_NOT_NULL = frozenset(
     {"row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile"}
 )
-# Set-returning functions accepted in a select list (elsewhere they belong in FROM).
-SELECT_LIST_SETS = frozenset(
-    {
-        "unnest",
-        "generate_series",
-        "jsonb_array_elements",
-        "jsonb_array_elements_text",
-        "json_array_elements",
-        "jsonb_each",
-        "jsonb_object_keys",
-    }
-)
 # The columns (name, type, nullable) of built-in functions with OUT parameters, for
 # `FROM jsonb_each(doc) AS kv` then `kv.key` (pg_proc.proargnames/proallargtypes; the
 # bundled catalog keeps only input arguments). A JSON null is jsonb/json 'null', never SQL
@@ -255,3 +243,12 @@ def always_one_row(stmt: ast.Node) -> bool:
     if stmt.windowClause or not stmt.targetList:
         return False
     return all(_aggregate_value(target.val) for target in stmt.targetList)
+
+
+def lockstep(cols: list[Col], sets: list[int]) -> list[Col]:
+    """Set-returning functions in one select list run in lockstep: when there are several,
+    the shorter results are padded with NULLs (PostgreSQL 10 on), so every column that
+    calls one may be NULL. `sets[i]`: how many had been called before column i."""
+    if sets[-1] - sets[0] < 2:
+        return cols
+    return [replace(c, nullable=True) if sets[i + 1] > sets[i] else c for i, c in enumerate(cols)]

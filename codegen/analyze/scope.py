@@ -168,7 +168,7 @@ def _whole_row(ctx: Context, e: Entry) -> Typed:
     """`t` or `t.*` as a value: NULL where an outer join found no row, which the entry
     shows as every column nullable (so a table of nullable columns only is NULL too)."""
     uses.star_read(ctx, [e])
-    return Typed("record", all(c.nullable for c in e.cols))
+    return Typed(e.row_type or "record", all(c.nullable for c in e.cols))
 
 
 # -- tables and CTEs ----------------------------------------------------------------------
@@ -354,13 +354,13 @@ def _range_function(ctx: Context, item: ast.RangeFunction, scope: Scope) -> Entr
     """`FROM f(...)`, `ROWS FROM (f(...), g(...))`, `WITH ORDINALITY`, column lists."""
     pairs = present(item.functions)
     cols: list[Col] = []
-    scalar = False
+    scalar, row_type = False, ""
     for call, coldefs in pairs:
-        found, scalar = _function_columns(ctx, call, coldefs or item.coldeflist, scope)
+        found, scalar, row_type = _function_columns(ctx, call, coldefs or item.coldeflist, scope)
         cols += found
     if len(pairs) > 1:  # ROWS FROM pads the shorter results with NULLs
         cols = [replace(c, nullable=True) for c in cols]
-        scalar = False
+        scalar, row_type = False, ""
     alias = present(item.alias.aliasname) if item.alias else cols[0].name
     names = item.alias.colnames if item.alias else None
     if names is None and item.alias and scalar:
@@ -368,17 +368,19 @@ def _range_function(ctx: Context, item: ast.RangeFunction, scope: Scope) -> Entr
         cols = [replace(cols[0], name=alias)]
     if item.ordinality:
         cols.append(Col("ordinality", "int8", False))
-    e = Entry(alias, rename(cols, names))
+        row_type = ""
+    e = Entry(alias, rename(cols, names), row_type=row_type)
     return [e], star_of(e)
 
 
 def _function_columns(
     ctx: Context, call: ast.Node, coldefs: tuple[Any, ...] | None, scope: Scope
-) -> tuple[list[Col], bool]:
-    """The columns one function in FROM returns, and whether it returns a single value."""
+) -> tuple[list[Col], bool, str]:
+    """The columns one function in FROM returns, whether it returns a single value, and
+    the composite type (or table's row type) of its rows, if it returns one."""
     if not isinstance(call, ast.FuncCall):  # FROM CURRENT_DATE
         t = expressions.expr(ctx, call, scope)
-        return [Col(column_name(call), t.type or "text", t.nullable)], True
+        return [Col(column_name(call), t.type or "text", t.nullable)], True, ""
     name = sval(present(call.funcname)[-1])
     if name == "unnest" and len(call.args or ()) > 1:
         cols = []
@@ -387,23 +389,30 @@ def _function_columns(
             if t.type is None or not ctx.types.is_array(t.type):
                 raise ctx.error("unnest() needs arrays; add a cast such as ::text[]", arg)
             cols.append(Col("unnest", ctx.types.elem(t.type), True))
-        return cols, False
+        return cols, False, ""
     t = expressions.expr(ctx, call, scope, allow_set=True)
     if coldefs:  # AS t(a int, b text): the caller says what the record holds
-        return [
-            Col(present(d.colname), cat.type_name(d.typeName, ctx.types, ctx.type_source), True)
-            for d in coldefs
-        ], False
-    out = OUT_COLUMNS.get(name.lower()) or functions.out_columns(ctx, call)
+        return (
+            [
+                Col(present(d.colname), cat.type_name(d.typeName, ctx.types, ctx.type_source), True)
+                for d in coldefs
+            ],
+            False,
+            "",
+        )
+    row = ctx.catalog.fields_of(t.type)
+    if row is not None:  # RETURNS [SETOF] a composite or a table's row type: its fields now
+        return [Col(c.name, c.type, True) for c in row], False, t.type or ""
+    out = OUT_COLUMNS.get(name.lower()) or functions.out_columns(ctx, call, t.type)
     if out is not None:  # named OUT columns: jsonb_each(...) AS kv gives kv.key, kv.value
-        return [Col(n, typ, nullable) for n, typ, nullable in out], False
+        return [Col(n, typ, nullable) for n, typ, nullable in out], False, ""
     if t.type == "record":
         raise ctx.error(
             f"the columns of {name}() are not known; name and type them "
             "(AS t(a int, b text)) or select its result in a subquery",
             call,
         )
-    return [Col(name, t.type or "text", t.nullable)], True
+    return [Col(name, t.type or "text", t.nullable)], True, ""
 
 
 def _nullify(entries: list[Entry], star: list[StarCol]) -> Entries:

@@ -20,12 +20,12 @@ from codegen import catalog as cat
 from codegen.analyze import (
     assign,
     expressions,
+    fields,
     generated,
     grouping,
     merge,
     nullability,
     returning,
-    stars,
     uses,
     utility,
 )
@@ -40,6 +40,7 @@ from codegen.analyze.context import (
     Typed,
     location_of,
     present,
+    set_functions,
     subquery,
     sval,
 )
@@ -91,23 +92,25 @@ def select(ctx: Context, stmt: ast.SelectStmt, parent: Scope, expect: Expect = (
     targets = stmt.targetList or ()
     groups = stmt.groupClause or ()
     scope.grouped = nullability.plain_groups(groups)
-    cols = target_list(ctx, targets, scope, expect)
-    # GROUP BY may name an output column (GROUP BY n for `name AS n`).
-    scope.outputs.update({c.name: Typed(c.type, c.nullable) for c in cols})
-    for g in groups:
-        sort_expr(ctx, g, scope)
+    with set_functions(scope):  # a set-returning function may stand here, and in GROUP BY
+        cols = target_list(ctx, targets, scope, expect)
+        # GROUP BY may name an output column (GROUP BY n for `name AS n`).
+        scope.outputs.update({c.name: Typed(c.type, c.nullable) for c in cols})
+        for g in groups:
+            sort_expr(ctx, g, scope)
     cols = nullability.grouping_sets(groups, targets, cols)
     grouping.check(ctx, stmt, scope)
     if stmt.havingClause is not None:
         expressions.expr(ctx, stmt.havingClause, scope, BOOL)
-    for w in stmt.windowClause or ():
-        for p in w.partitionClause or ():
-            expressions.expr(ctx, p, scope)
-        for s in w.orderClause or ():
-            expressions.expr(ctx, s.node, scope)
-    for d in stmt.distinctClause or ():
-        if d is not None:
-            expressions.expr(ctx, d, scope)
+    with set_functions(scope):  # and in windows, DISTINCT ON and ORDER BY
+        for w in stmt.windowClause or ():
+            for p in w.partitionClause or ():
+                expressions.expr(ctx, p, scope)
+            for s in w.orderClause or ():
+                expressions.expr(ctx, s.node, scope)
+        for d in stmt.distinctClause or ():
+            if d is not None:
+                expressions.expr(ctx, d, scope)
     _order_limit(ctx, stmt, scope, cols)
     uses.row_locks(ctx, stmt, scope)
     return cols
@@ -199,8 +202,9 @@ def sort_expr(ctx: Context, node: ast.Node, scope: Scope) -> None:
 def _order_limit(ctx: Context, stmt: ast.SelectStmt, scope: Scope, cols: list[Col]) -> None:
     """ORDER BY (which may name output columns), LIMIT and OFFSET (bigint)."""
     scope.outputs.update({c.name: Typed(c.type, c.nullable) for c in cols})
-    for s in stmt.sortClause or ():
-        sort_expr(ctx, s.node, scope)
+    with set_functions(scope):
+        for s in stmt.sortClause or ():
+            sort_expr(ctx, s.node, scope)
     for clause, limit in (("LIMIT", stmt.limitCount), ("OFFSET", stmt.limitOffset)):
         if limit is not None:
             got = expressions.expr(ctx, limit, scope, Typed("int8", False), hint="limit")
@@ -215,10 +219,13 @@ def target_list(
 ) -> list[Col]:
     """A select list or RETURNING list as result columns; `*` and `t.*` expand here."""
     cols: list[Col] = []
+    sets = [scope.sets_seen]  # set-returning functions seen before each column
     for i, t in enumerate(targets):
         val = present(t.val)
-        if isinstance(val, ast.ColumnRef) and isinstance(present(val.fields)[-1], ast.A_Star):
-            cols.extend(_star(ctx, val, scope))
+        star = fields.star(ctx, val, scope)
+        if star is not None:
+            cols.extend(star)
+            sets += [scope.sets_seen] * len(star)
             continue
         typed = expressions.expr(ctx, val, scope, expect[i] if i < len(expect) else None)
         name = t.name or column_name(val)
@@ -235,31 +242,8 @@ def target_list(
             origin = found.origin if found and found.nullable == typed.nullable else None
         untyped = typed.type is None
         cols.append(Col(name, typed.type or "text", typed.nullable, origin, untyped=untyped))
-    return cols
-
-
-def _star(ctx: Context, ref: ast.ColumnRef, scope: Scope) -> list[Col]:
-    """The columns `*` or `t.*` stands for (and `sqlc.embed(t)`, which became `t.*`)."""
-    fields = present(ref.fields)
-    if len(fields) == 1:
-        if not scope.star:
-            raise ctx.error("SELECT * with no tables", ref)
-        # One FROM entry: bare names resolve to it; several: qualify each by its alias
-        # (a subquery without one, PostgreSQL 16, cannot be: its star is kept).
-        several = len(scope.entries) > 1
-        uses.star_read(ctx, scope.entries)
-        if several and any(not e.alias for e in scope.entries):
-            stars.keep(ctx, ref)
-        else:
-            refs = [(m.qual if several else None, m.col.name) for m in scope.star]
-            stars.record(ctx, ref, refs)
-        return [m.col for m in scope.star]
-    qual = sval(fields[-2])
-    e = sc.entry(ctx, scope, qual, ref)
-    uses.star_read(ctx, [e])
-    written = ".".join(stars.quote_ident(sval(f)) for f in fields[:-1])
-    stars.record(ctx, ref, [(written, c.name) for c in e.cols], quoted=True)
-    return sc.embedded(ctx, e, ref) if qual in ctx.embeds else e.cols
+        sets.append(scope.sets_seen)
+    return nullability.lockstep(cols, sets)
 
 
 # -- INSERT / UPDATE / DELETE -------------------------------------------------------------
@@ -285,19 +269,7 @@ def insert(ctx: Context, stmt: ast.InsertStmt, parent: Scope) -> list[Col]:
     generated.check_insert(ctx, stmt, targets)
     select_stmt = stmt.selectStmt
     if isinstance(select_stmt, ast.SelectStmt) and select_stmt.valuesLists:
-        for row in select_stmt.valuesLists:
-            _insert_count(ctx, stmt, len(row), len(targets), row)
-            before = assign.settled(ctx)
-            cells = list(enumerate(zip(row, targets, strict=False)))
-            for i, (value, col) in assign.coercion_order(cells, lambda c: c[1][0]):
-                if isinstance(value, ast.SetToDefault):
-                    continue
-                uses.stored(ctx, value, t.name, col.name, "insert")
-                assign.bare_param(ctx, value, col, before)
-                got = expressions.expr(
-                    ctx, value, scope, Typed(col.type, not col.not_null), hint=col.name
-                )
-                assign.check(ctx, got, col, value, stmt.cols[i] if stmt.cols else None)
+        _insert_values(ctx, stmt, select_stmt.valuesLists, t.name, targets, scope)
     elif isinstance(select_stmt, ast.SelectStmt):
         # INSERT ... SELECT @x, ...: each output column goes into a target column.
         expect = [Typed(c.type, not c.not_null) for c in targets]
@@ -312,6 +284,32 @@ def insert(ctx: Context, stmt: ast.InsertStmt, parent: Scope) -> list[Col]:
         _on_conflict(ctx, stmt.onConflictClause, t, e, scope)
     scope.star = sc.star_of(e)
     return returning.dml(ctx, stmt, scope)
+
+
+def _insert_values(
+    ctx: Context,
+    stmt: ast.InsertStmt,
+    rows: Sequence[Any],
+    table: str,
+    targets: list[cat.Column],
+    scope: Scope,
+) -> None:
+    """INSERT ... VALUES: each value typed by its column. A set-returning function may
+    stand in a single row, as in a select list (not in several rows)."""
+    with set_functions(scope, "" if len(rows) == 1 else "in VALUES"):
+        for row in rows:
+            _insert_count(ctx, stmt, len(row), len(targets), row)
+            before = assign.settled(ctx)
+            cells = list(enumerate(zip(row, targets, strict=False)))
+            for i, (value, col) in assign.coercion_order(cells, lambda c: c[1][0]):
+                if isinstance(value, ast.SetToDefault):
+                    continue
+                uses.stored(ctx, value, table, col.name, "insert")
+                assign.bare_param(ctx, value, col, before)
+                got = expressions.expr(
+                    ctx, value, scope, Typed(col.type, not col.not_null), hint=col.name
+                )
+                assign.check(ctx, got, col, value, stmt.cols[i] if stmt.cols else None)
 
 
 def _insert_count(

@@ -16,7 +16,7 @@ from typing import Any
 from pglast.enums import AlterTableType as At
 from pglast.enums import DropBehavior, ObjectType
 
-from codegen.catalog import change, checks, create, depends, versioned
+from codegen.catalog import attributes, change, checks, create, depends, versioned
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Column, Index, Table
 from codegen.catalog.names import declared_domain, default_name, type_of
@@ -88,6 +88,9 @@ def _column_type(b: Builder, table: Table, cmd: Any, source: SourceText, loc: in
 
 
 def alter_table(b: Builder, stmt: Any, source: SourceText) -> None:
+    if stmt.objtype == ObjectType.OBJECT_TYPE:  # ALTER TYPE t ADD/DROP/ALTER ATTRIBUTE
+        attributes.alter_type(b, stmt, source)
+        return
     if stmt.objtype not in (ObjectType.OBJECT_TABLE, None):
         return  # ALTER INDEX/SEQUENCE/VIEW/MATERIALIZED VIEW ...: storage and names only
     table = b.table(stmt.relation, source, missing_ok=bool(stmt.missing_ok))

@@ -13,7 +13,15 @@ from typing import Any
 
 from codegen import versions
 from codegen.catalog import depends
-from codegen.catalog.model import Catalog, Enum, Index, Table, ViewColumns, find_relation
+from codegen.catalog.model import (
+    Catalog,
+    Column,
+    Enum,
+    Index,
+    Table,
+    ViewColumns,
+    find_relation,
+)
 from codegen.errors import CodegenError, SourceText
 from codegen.extensions import builtins_with
 from codegen.pgtypes import Func, TypeSpace
@@ -38,10 +46,13 @@ class Builder:
         self.schemas: set[str] = {"public"}
         self.functions: dict[str, list[Func]] = {}  # key -> overloads
         self.domains: dict[str, str] = {}  # domain -> base type
-        self.composites: set[str] = set()
+        self.composites: dict[str, tuple[Column, ...]] = {}  # a composite type's fields
         # the types a user type is made of: a composite's fields, a range's subtype (as
         # declared: a domain, not its base), for the dependency rules
         self.type_parts: dict[str, tuple[str, ...]] = {}
+        # the functions PostgreSQL made with a type (a range's constructors), as `depends`
+        # objects ("function", key, *args): they go with the type
+        self.constructors: dict[str, tuple[tuple[str, ...], ...]] = {}
         self.extensions: set[str] = set()  # CREATE EXTENSION, of those dumped
         self.sequences: set[str] = set()  # keyed like relations
         # views (and CREATE TABLE AS) whose query the analyzer cannot type: key -> why;

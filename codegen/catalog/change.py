@@ -12,7 +12,7 @@ from typing import Any
 
 from pglast.enums import DropBehavior, ObjectType
 
-from codegen.catalog import checks, depends, routines
+from codegen.catalog import attributes, checks, depends, routines
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Enum, Table, find_relation
 from codegen.catalog.names import (
@@ -59,6 +59,8 @@ def rename(b: Builder, stmt: Any, source: SourceText) -> None:
         if old is not None:
             schema, dot, _ = old.rpartition(".")
             _rename_type(b, old, schema + dot + stmt.newname)
+    elif kind == ObjectType.OBJECT_ATTRIBUTE:
+        attributes.rename_attribute(b, stmt, source)
     elif kind in _ROUTINES:
         _rename_function(b, stmt, source)
     elif kind == ObjectType.OBJECT_SEQUENCE:
@@ -178,8 +180,7 @@ def _rename_type(b: Builder, old: str, new: str) -> None:
             b.tables[table.name] = replace(table, columns=cols)
         return
     elif old in b.composites:
-        b.composites.discard(old)
-        b.composites.add(new)
+        b.composites[new] = b.composites.pop(old)
         b.type_parts[new] = b.type_parts.pop(old, ())
     else:
         return
@@ -188,6 +189,29 @@ def _rename_type(b: Builder, old: str, new: str) -> None:
     for table in list(b.tables.values()):
         cols = tuple(replace(c, type=names.get(c.type, c.type)) for c in table.columns)
         b.tables[table.name] = replace(table, columns=cols)
+    _retype_functions(b, names)
+
+
+def _retype_functions(b: Builder, names: dict[str, str]) -> None:
+    """Functions taking or returning a renamed type name it anew; their own names stay (a
+    range's constructors too, as PostgreSQL's do)."""
+
+    def rt(t: str) -> str:
+        return names.get(t, t)
+
+    for key, overloads in b.functions.items():
+        b.functions[key] = [
+            replace(
+                f,
+                ret=rt(f.ret),
+                args=tuple(map(rt, f.args)),
+                out=tuple((n, rt(t)) for n, t in f.out),
+            )
+            for f in overloads
+        ]
+    b.constructors = {
+        rt(k): tuple((*o[:2], *map(rt, o[2:])) for o in objs) for k, objs in b.constructors.items()
+    }
 
 
 def set_schema(b: Builder, stmt: Any, source: SourceText) -> None:
@@ -353,4 +377,6 @@ def create_range(b: Builder, stmt: Any, source: SourceText) -> None:
     multi_names = [n.sval for n in multi.names] if multi is not None else []
     if not multi_names:
         multi_names = [schema or "public", multirange_name(bare)]
-    b.multiranges[type_key(b, multi_names, source)] = name
+    multi_key = type_key(b, multi_names, source)
+    b.multiranges[multi_key] = name
+    routines.range_constructors(b, name, multi_key)

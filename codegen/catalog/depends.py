@@ -83,6 +83,11 @@ def _types_over(b: Builder, obj: Obj) -> list[Obj]:
     return [("type", t) for t in over]
 
 
+def _constructors_of(b: Builder, obj: Obj) -> list[Obj]:
+    """The functions PostgreSQL made with the type (a range's constructors)."""
+    return list(b.constructors.get(obj[1], ()))
+
+
 def _functions_using(b: Builder, obj: Obj) -> list[Obj]:
     """Functions taking or returning the type."""
     gone = type_and_arrays(b, obj[1])
@@ -117,6 +122,7 @@ RULES: tuple[Rule, ...] = (
     Rule("type", "column", _columns_of_type, "cascade"),
     Rule("type", "view", _views_using, "cascade"),
     Rule("type", "type", _types_over, "cascade"),
+    Rule("type", "constructor", _constructors_of, "auto"),  # before the functions using it
     Rule("type", "function", _functions_using, "cascade"),
     Rule("function", "view", _views_using, "cascade"),
     Rule("column type", "view", _views_using, "refuse"),
@@ -135,6 +141,8 @@ def describe(b: Builder, obj: Obj) -> str:
     if kind == "relation":
         dep = b.dependents.get(obj[1])
         return f"{dep.kind if dep else 'table'} {obj[1]}"
+    if kind == "column" and obj[1] in b.composites:
+        return f"column {obj[2]} of composite type {obj[1]}"
     if kind == "column":
         return f"column {obj[2]} of {describe(b, ('relation', obj[1]))}"
     if kind == "foreign key":
@@ -207,7 +215,8 @@ def _remove_type(b: Builder, obj: Obj) -> None:
     b.ranges.pop(obj[1], None)
     b.enums.pop(obj[1], None)
     b.domains.pop(obj[1], None)
-    b.composites.discard(obj[1])
+    b.composites.pop(obj[1], None)
+    b.constructors.pop(obj[1], None)
     b.type_parts.pop(obj[1], None)
 
 

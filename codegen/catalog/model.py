@@ -104,7 +104,10 @@ class Catalog:
     search_path: tuple[str, ...] = ("public",)
     functions: dict[str, tuple[Func, ...]] = field(default_factory=dict)  # CREATE FUNCTION
     domains: dict[str, str] = field(default_factory=dict)  # domain -> base type
-    composites: frozenset[str] = frozenset()  # CREATE TYPE t AS (...)
+    # CREATE TYPE t AS (...): its fields, as columns (never NOT NULL)
+    composites: dict[str, tuple[Column, ...]] = field(default_factory=dict)
+    # the functions PostgreSQL made with a type (a range's constructors): type -> overloads
+    constructors: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     extensions: frozenset[str] = frozenset()  # CREATE EXTENSION (those the generator knows)
     sequences: frozenset[str] = frozenset()  # CREATE SEQUENCE, keyed like relations
     untyped: dict[str, str] = field(default_factory=dict)  # view -> why it is not typed
@@ -119,6 +122,12 @@ class Catalog:
         if key is None:
             return None
         return self.tables.get(key) or Table(key, SEQUENCE_COLUMNS)
+
+    def fields_of(self, typ: str | None) -> tuple[Column, ...] | None:
+        """The fields of a composite type or of a table's (view's) row type, as they are
+        now; None for another type."""
+        table = self.tables.get(typ or "")
+        return table.columns if table is not None else self.composites.get(typ or "")
 
     def arbiters(self, name: str) -> list[tuple[frozenset[str | None], bool]]:
         """The unique keys of relation `name` that ON CONFLICT (cols) may name, as (columns,
@@ -146,7 +155,7 @@ class Catalog:
             self.ranges,
             self.multiranges,
             self.functions,
-            self.composites | frozenset(self.tables) | self.opaque,  # tables are row types
+            frozenset(self.composites) | frozenset(self.tables) | self.opaque,  # tables: row types
             self.domains,
             builtins_with(self.extensions),
             self.search_path,

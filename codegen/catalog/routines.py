@@ -18,11 +18,11 @@ from typing import Any
 from pglast.enums import FunctionParameterMode
 
 from codegen.catalog.builder import Builder
-from codegen.catalog.model import relation_key
-from codegen.catalog.names import type_key, type_of
+from codegen.catalog.model import Column, relation_key
+from codegen.catalog.names import declared_domain, type_key, type_of
 from codegen.errors import CodegenError, SourceText
 from codegen.extensions import extension_names, extension_requires
-from codegen.pgtypes import Func
+from codegen.pgtypes import Func, array_key
 
 _IN = (
     FunctionParameterMode.FUNC_PARAM_IN,
@@ -129,9 +129,18 @@ def create_domain(b: Builder, stmt: Any, source: SourceText) -> None:
 def create_composite(b: Builder, stmt: Any, source: SourceText) -> None:
     rv = stmt.typevar
     name = type_key(b, [n for n in (rv.schemaname, rv.relname) if n], source)
-    fields = [type_of(b, col.typeName, source) for col in stmt.coldeflist or ()]
-    b.composites.add(name)
-    b.type_parts[name] = tuple(fields)  # a field's type cannot go while it is used
+    b.composites[name] = tuple(composite_field(b, col, source) for col in stmt.coldeflist or ())
+    b.type_parts[name] = tuple(c.type for c in b.composites[name])  # in use, it cannot go
+
+
+def composite_field(b: Builder, col: Any, source: SourceText) -> Column:
+    """A composite type's field (CREATE TYPE t AS (...), ALTER TYPE t ADD ATTRIBUTE)."""
+    return Column(
+        col.colname,
+        type_of(b, col.typeName, source),
+        False,
+        domain=declared_domain(b, col.typeName),
+    )
 
 
 def create_extension(b: Builder, stmt: Any, source: SourceText) -> None:
@@ -152,3 +161,26 @@ def create_extension(b: Builder, stmt: Any, source: SourceText) -> None:
 def drop_extension(b: Builder, name: str) -> None:
     b.extensions.discard(name)
     b.foreign_extensions.discard(name)
+
+
+def range_constructors(b: Builder, range_key: str, multi_key: str) -> None:
+    """The functions CREATE TYPE r AS RANGE makes, as PostgreSQL does: r(lo, hi) and r(lo,
+    hi, bounds) (not strict: a NULL bound is unbounded), and its multirange m's m(), m(r)
+    and m(VARIADIC r[]). They keep their names when the type is renamed, and go with it
+    (`Builder.constructors`, "auto" in `depends`)."""
+    elem = b.ranges[range_key]
+
+    def made(key: str, args: tuple[str, ...], strict: bool, variadic: bool = False) -> Func:
+        bare = key.rpartition(".")[2]
+        return Func(bare, "f", False, strict, 0, variadic, key, args)
+
+    funcs = [
+        (range_key, made(range_key, (elem, elem), False)),
+        (range_key, made(range_key, (elem, elem, "text"), False)),
+        (multi_key, made(multi_key, (), True)),
+        (multi_key, made(multi_key, (range_key,), True)),
+        (multi_key, made(multi_key, (array_key(range_key),), True, variadic=True)),
+    ]
+    for key, f in funcs:
+        b.functions[key] = [g for g in b.functions.get(key, ()) if g.args != f.args] + [f]
+    b.constructors[range_key] = tuple(("function", key, *f.args) for key, f in funcs)

@@ -1,6 +1,7 @@
 """The system relations a query may read: pg_catalog's and information_schema's tables and
 views, with the columns a real server reports (`data/system_relations.json`, dumped by
-`data/dump_system_relations.py`). They are never models: no migration creates them.
+`data/dump_system_relations.py`), and the catalogs' primary keys. They are never models:
+no migration creates them.
 """
 
 from __future__ import annotations
@@ -23,10 +24,15 @@ def relations_file(major: int) -> Path:
 
 @cache
 def _relations(major: int) -> dict[str, Table]:
-    raw = json.loads(relations_file(major).read_text(encoding="utf-8"))["relations"]
+    data = json.loads(relations_file(major).read_text(encoding="utf-8"))
+    keys = data.get("primary_keys", {})
     return {
-        key: Table(key, tuple(Column(n, t, bool(nn)) for n, t, nn in cols))
-        for key, cols in raw.items()
+        key: Table(
+            key,
+            tuple(Column(n, t, bool(nn)) for n, t, nn in cols),
+            primary_key=tuple(keys.get(key, ())),
+        )
+        for key, cols in data["relations"].items()
     }
 
 
@@ -59,6 +65,13 @@ def system_relation(
             (r for e in sorted(extensions) if (r := _extension_relations(e, major).get(name))), None
         )
     return found
+
+
+def system_table(key: str, extensions: Iterable[str], major: int) -> Table | None:
+    """The system relation (or extension's) a scope entry names by its key
+    (`pg_catalog.pg_class`, `pg_stat_statements`)."""
+    schema, _, name = key.rpartition(".")
+    return system_relation(schema or None, name, extensions, major)
 
 
 def added_after(schema: str | None, name: str, major: int) -> int | None:

@@ -45,7 +45,17 @@ SELECT p.proname, p.prokind, p.proretset, p.proisstrict, p.pronargdefaults,
                           p.proargmodes::text[],
                           array_fill('i'::text, ARRAY[coalesce(cardinality(p.proargnames), 0)])))
                       WITH ORDINALITY AS x(n, m, k)
-                 WHERE x.m IN ('i', 'b', 'v')), '{}') AS argnames
+                 WHERE x.m IN ('i', 'b', 'v')), '{}') AS argnames,
+       -- the columns of a function that returns a record of its OUT arguments
+       -- (OUT, INOUT, TABLE): pg_partition_tree() gives relid, parentrelid, ...
+       CASE WHEN r.typname = 'record' THEN
+         coalesce((SELECT array_agg(ARRAY[coalesce(nullif(x.n, ''), 'column' || x.k), t.typname]
+                                    ORDER BY x.k)
+                   FROM unnest(p.proargnames, p.proallargtypes::oid[], p.proargmodes::text[])
+                        WITH ORDINALITY AS x(n, oid, m, k)
+                   JOIN pg_type t ON t.oid = x.oid
+                   WHERE x.m IN ('o', 'b', 't')), '{}')
+       ELSE '{}' END AS outs
 FROM pg_proc p JOIN pg_type r ON r.oid = p.prorettype
 WHERE {funcs}
   AND p.prokind IN ('f', 'a', 'w')
@@ -119,7 +129,7 @@ def out_dir(major: int) -> Path:
 async def dump(dsn: str) -> dict[str, Any]:
     conn = await asyncpg.connect(dsn)
     try:
-        data = await dump_objects(conn, BUILTIN)
+        data = await dump_objects(conn, BUILTIN, out_columns=True)
         data["server_version"] = await conn.fetchval("SHOW server_version")
     finally:
         await conn.close()
@@ -133,9 +143,13 @@ def _where(sql: str, where: dict[str, str]) -> str:
 
 
 async def dump_objects(
-    conn: asyncpg.Connection[asyncpg.Record], where: dict[str, str], *args: object
+    conn: asyncpg.Connection[asyncpg.Record],
+    where: dict[str, str],
+    *args: object,
+    out_columns: bool = False,
 ) -> dict[str, Any]:
-    """Types, functions, operators and implicit casts that `where` selects."""
+    """Types, functions, operators and implicit casts that `where` selects; `out_columns`:
+    with the OUT columns of the functions that return a record of them."""
     types = {
         r["typname"]: {
             "category": r["typcategory"].decode(),
@@ -157,6 +171,7 @@ async def dump_objects(
             "ret": r["ret"],
             "args": list(r["args"]),
             **({"argnames": list(r["argnames"])} if any(r["argnames"]) else {}),
+            **({"out": [list(o) for o in r["outs"]]} if out_columns and r["outs"] else {}),
         }
         for r in await conn.fetch(_where(FUNCS, where), *args)
     ]

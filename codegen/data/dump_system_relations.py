@@ -33,6 +33,19 @@ WHERE n.nspname IN ('pg_catalog', 'information_schema') AND c.relkind IN ('r', '
 ORDER BY rel, a.attnum
 """
 
+PRIMARY_KEYS = """
+SELECT n.nspname || '.' || c.relname AS rel,
+       array_agg(a.attname ORDER BY k.ord) AS cols
+FROM pg_constraint p
+JOIN pg_class c ON c.oid = p.conrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+CROSS JOIN LATERAL unnest(p.conkey) WITH ORDINALITY AS k(attnum, ord)
+JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+WHERE p.contype = 'p' AND n.nspname IN ('pg_catalog', 'information_schema')
+GROUP BY rel
+ORDER BY rel
+"""
+
 
 async def dump(dsn: str) -> tuple[int, dict[str, Any]]:
     conn = await asyncpg.connect(dsn)
@@ -42,9 +55,10 @@ async def dump(dsn: str) -> tuple[int, dict[str, Any]]:
         relations: dict[str, list[list[object]]] = {}
         for r in await conn.fetch(COLUMNS):
             relations.setdefault(r["rel"], []).append([r["attname"], r["typname"], r["attnotnull"]])
+        keys = {r["rel"]: list(r["cols"]) for r in await conn.fetch(PRIMARY_KEYS)}
     finally:
         await conn.close()
-    return major, {"server_version": version, "relations": relations}
+    return major, {"server_version": version, "relations": relations, "primary_keys": keys}
 
 
 def main() -> None:

@@ -1,2 +1,0 @@
--- name: Cities :many
-SELECT id, (home).city FROM people;

@@ -1,0 +1,2 @@
+-- name: Aggregated :many
+SELECT array_agg(unnest(tags)) AS tags FROM items;

@@ -1,0 +1,2 @@
+-- name: Cased :many
+SELECT CASE WHEN id > 1 THEN unnest(tags) END AS tag FROM items;

@@ -1,0 +1,2 @@
+-- name: Coalesced :many
+SELECT coalesce(unnest(tags), label) AS tag FROM items;

@@ -1,0 +1,2 @@
+-- name: Returned :many
+UPDATE items SET label = label RETURNING unnest(tags) AS tag;

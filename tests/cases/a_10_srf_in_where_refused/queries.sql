@@ -1,0 +1,2 @@
+-- name: Where :many
+SELECT id FROM items WHERE id = upto(3);

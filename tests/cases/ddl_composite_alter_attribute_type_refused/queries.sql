@@ -1,0 +1,2 @@
+-- name: Ids :many
+SELECT id FROM people;

@@ -1,0 +1,10 @@
+CREATE TYPE address AS (street text, city text, zip int);
+CREATE TABLE people (id int PRIMARY KEY, home address);
+CREATE VIEW towns AS SELECT id, (home).city FROM people;
+ALTER TYPE address ADD ATTRIBUTE country text, DROP ATTRIBUTE zip;
+ALTER TYPE address DROP ATTRIBUTE IF EXISTS nothing;
+ALTER TYPE address RENAME ATTRIBUTE city TO town;
+CREATE TYPE point3 AS (x float8, y float8);
+ALTER TYPE point3 ADD ATTRIBUTE z int;
+ALTER TYPE point3 ALTER ATTRIBUTE z TYPE float8;
+CREATE TABLE shapes (id int PRIMARY KEY, corner point3 NOT NULL);

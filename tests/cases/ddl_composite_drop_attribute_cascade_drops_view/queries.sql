@@ -1,0 +1,4 @@
+-- name: Ids :many
+SELECT id FROM people;
+-- name: Towns :many
+SELECT id FROM towns;

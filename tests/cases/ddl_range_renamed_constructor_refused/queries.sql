@@ -1,0 +1,2 @@
+-- name: Days :one
+SELECT span(current_date, NULL) AS days;
