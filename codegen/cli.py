@@ -20,7 +20,7 @@ from codegen import __version__, manifest, pipeline, scaffold
 from codegen import config as cfg
 from codegen.cliutil import Parser, guarded
 from codegen.dba import cli as dba_cli
-from codegen.errors import CodegenError, shown
+from codegen.errors import CodegenError
 
 # Imports are cheap here on purpose: `check` with an up-to-date manifest loads only the
 # config and the manifest (pipeline imports the stages, pglast and jinja2 when it runs).
@@ -209,15 +209,10 @@ def cmd_drift(args: argparse.Namespace) -> int:
 
 def cmd_vet(args: argparse.Namespace) -> int:
     from codegen import migration_lint, vet
-    from codegen.catalog import migration_files
     from codegen.dba import distribution as dba_distribution
 
     config, result = _compile(args)
-    sources = {
-        shown(p, config.root): pipeline.read_source(p, config)
-        for p in migration_files(config.schema)
-    }
-    findings = vet.vet(result, set(config.vet_ignore), sources)
+    findings = vet.vet(result, set(config.vet_ignore))
     findings += dba_distribution.vet_findings(config, result)  # dba: distribution rule
     lint = migration_lint.lint(config.schema, config.root, set(config.vet_ignore))
     for error in [f.error for f in findings] + [f.error for f in lint]:

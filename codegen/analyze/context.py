@@ -5,15 +5,15 @@ what has been learnt about its parameters so far) rather than one large class: e
 hold subqueries and FROM items hold expressions, so the modules call each other and the
 state travels as an argument.
 
-pglast declares every node field Optional; `present` narrows the fields the parser always
-fills for a node's shape, so `mypy --strict` checks the rest.
+pglast declares every node field Optional; `present` (`parse.nodes`) narrows the fields
+the parser always fills for a node's shape, so `mypy --strict` checks the rest.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from pglast import ast
 
@@ -21,9 +21,8 @@ from codegen import catalog as cat
 from codegen.analyze.model import Col
 from codegen.errors import CodegenError, SourceText, Unsupported
 from codegen.parse import Query
+from codegen.parse.nodes import present as present
 from codegen.pgtypes import TypeSpace
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,7 @@ class Context:
         loc = location if location is not None else location_of(node)
         if self.query is not None:
             return self.query.error(message, loc)
-        return CodegenError(message, self.source, loc or 0)
+        return CodegenError(message, self.source, loc)
 
     def unsupported(self, message: str, node: ast.Node | None = None) -> Unsupported:
         """An error for what PostgreSQL takes but the generator does not model."""
@@ -140,13 +139,6 @@ class Scope:
 def location_of(node: ast.Node | None) -> int | None:
     loc = getattr(node, "location", None)
     return loc if isinstance(loc, int) and loc >= 0 else None
-
-
-def present(value: T | None) -> T:
-    """A node field the parser always fills for this shape (pglast types all as Optional)."""
-    if value is None:
-        raise TypeError("pglast node without a field its shape always has")
-    return value
 
 
 def sval(node: Any) -> str:

@@ -20,7 +20,7 @@ from codegen.catalog import change, checks, create, depends, versioned
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Column, Index, Table
 from codegen.catalog.names import declared_domain, default_name, type_of
-from codegen.errors import CodegenError, SourceText
+from codegen.errors import CodegenError, SourceText, SqlState
 
 # (builder, table, subcommand, source, location of the table name) -> the changed table
 AlterHandler = Callable[[Builder, Table, Any, SourceText, int], Table]
@@ -35,7 +35,10 @@ def _column(table: Table, cmd: Any, source: SourceText, loc: int) -> Column | No
     col = table.column(cmd.name)
     if col is None and not cmd.missing_ok:
         raise CodegenError(
-            f'column "{cmd.name}" of relation "{table.name}" does not exist', source, loc
+            f'column "{cmd.name}" of relation "{table.name}" does not exist',
+            source,
+            loc,
+            sqlstate=SqlState.UNDEFINED_COLUMN,
         )
     return col
 

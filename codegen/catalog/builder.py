@@ -14,7 +14,7 @@ from typing import Any
 from codegen import versions
 from codegen.catalog import depends
 from codegen.catalog.model import Catalog, Enum, Index, Table, ViewColumns, find_relation
-from codegen.errors import CodegenError, SourceText
+from codegen.errors import CodegenError, SourceText, SqlState
 from codegen.extensions import builtins_with
 from codegen.pgtypes import Func, TypeSpace
 
@@ -98,7 +98,12 @@ class Builder:
                 f"relation {schema}.{name}: the system schemas cannot be changed", source, offset
             )
         if schema not in self.schemas:
-            raise CodegenError(f'schema "{schema}" does not exist', source, offset)
+            raise CodegenError(
+                f'schema "{schema}" does not exist',
+                source,
+                offset,
+                sqlstate=SqlState.INVALID_SCHEMA_NAME,
+            )
         return f"{schema}.{name}"
 
     def rel_key(self, rv: Any, source: SourceText) -> str:
@@ -114,7 +119,12 @@ class Builder:
             if missing_ok:
                 return None
             shown = f"{rv.schemaname}.{rv.relname}" if rv.schemaname else rv.relname
-            raise CodegenError(f'relation "{shown}" does not exist', source, rv.location)
+            raise CodegenError(
+                f'relation "{shown}" does not exist',
+                source,
+                rv.location,
+                sqlstate=SqlState.UNDEFINED_TABLE,
+            )
         return self.tables[key]
 
     def rekey_table(self, table: Table, new: str) -> None:

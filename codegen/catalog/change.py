@@ -23,7 +23,7 @@ from codegen.catalog.names import (
     type_key,
     type_of,
 )
-from codegen.errors import CodegenError, SourceText
+from codegen.errors import CodegenError, SourceText, SqlState
 from codegen.pgtypes import array_key
 
 _ROUTINES = (ObjectType.OBJECT_FUNCTION, ObjectType.OBJECT_PROCEDURE, ObjectType.OBJECT_ROUTINE)
@@ -51,7 +51,10 @@ def rename(b: Builder, stmt: Any, source: SourceText) -> None:
             return
         if table.column(stmt.subname) is None:
             raise CodegenError(
-                f'column "{stmt.subname}" does not exist', source, stmt.relation.location
+                f'column "{stmt.subname}" does not exist',
+                source,
+                stmt.relation.location,
+                sqlstate=SqlState.UNDEFINED_COLUMN,
             )
         _rename_column(b, table, stmt.subname, stmt.newname)
     elif kind in (ObjectType.OBJECT_TYPE, ObjectType.OBJECT_DOMAIN):
@@ -80,7 +83,12 @@ def create_sequence(b: Builder, stmt: Any, source: SourceText) -> None:
     if key in b.sequences or key in b.tables:
         if stmt.if_not_exists:
             return
-        raise CodegenError(f'relation "{key}" already exists', source, stmt.sequence.location)
+        raise CodegenError(
+            f'relation "{key}" already exists',
+            source,
+            stmt.sequence.location,
+            sqlstate=SqlState.DUPLICATE_TABLE,
+        )
     b.sequences.add(key)
 
 
@@ -227,7 +235,11 @@ def drop(b: Builder, stmt: Any, source: SourceText) -> None:
             if key is None:
                 if stmt.missing_ok or together:  # or dropped with one named before it
                     continue
-                raise CodegenError(f'relation "{".".join(names)}" does not exist', source, 0)
+                raise CodegenError(
+                    f'relation "{".".join(names)}" does not exist',
+                    source,
+                    sqlstate=SqlState.UNDEFINED_TABLE,
+                )
             depends.drop(b, ("relation", key), cascade, source, together)
         elif kind == ObjectType.OBJECT_SEQUENCE:
             names = [n.sval for n in obj]
@@ -269,11 +281,15 @@ def _drop_schema(
     if name not in b.schemas:
         if missing_ok:
             return
-        raise CodegenError(f'schema "{name}" does not exist', source, 0)
+        raise CodegenError(
+            f'schema "{name}" does not exist', source, sqlstate=SqlState.INVALID_SCHEMA_NAME
+        )
     inside = [k for k in b.tables if k.startswith(name + ".")]
     if inside and not cascade:
         raise CodegenError(
-            f'cannot drop schema "{name}": it holds "{inside[0]}" (use CASCADE)', source, 0
+            f'cannot drop schema "{name}": it holds "{inside[0]}" (use CASCADE)',
+            source,
+            sqlstate=SqlState.DEPENDENT_OBJECTS_STILL_EXIST,
         )
     for key in inside:
         depends.drop(b, ("relation", key), True, source)
@@ -285,7 +301,6 @@ def create_schema(b: Builder, stmt: Any, source: SourceText) -> None:
         raise CodegenError(
             "CREATE SCHEMA with elements is not supported: create the schema, then its objects",
             source,
-            0,
         )
     if stmt.schemaname:
         b.schemas.add(stmt.schemaname)
@@ -325,7 +340,9 @@ def alter_enum(b: Builder, stmt: Any, source: SourceText) -> None:
     names = [n.sval for n in stmt.typeName]
     name = find_type_key(b.types, names, b.enums)
     if name is None:
-        raise CodegenError(f'type "{".".join(names)}" does not exist', source, 0)
+        raise CodegenError(
+            f'type "{".".join(names)}" does not exist', source, sqlstate=SqlState.UNDEFINED_OBJECT
+        )
     enum = b.enums[name]
     values = list(enum.values)
     if stmt.oldVal:
@@ -345,7 +362,7 @@ def create_range(b: Builder, stmt: Any, source: SourceText) -> None:
     params = {p.defname.lower(): p.arg for p in stmt.params or ()}
     subtype = params.get("subtype")
     if subtype is None:
-        raise CodegenError(f'range type "{name}": subtype is required', source, 0)
+        raise CodegenError(f'range type "{name}": subtype is required', source)
     multi = params.get("multirange_type_name")
     b.ranges[name] = type_of(b, subtype, source)
     b.type_parts[name] = (declared_domain(b, subtype) or b.ranges[name],)

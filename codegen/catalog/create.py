@@ -11,18 +11,16 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from pglast import ast as _ast
+from pglast import ast
 from pglast.enums import ConstrType, ImportForeignSchemaType, ObjectType, TableLikeOption
 
 from codegen.catalog import checks, depends, versioned
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Column, ForeignKey, Index, Table, ViewQuery
 from codegen.catalog.names import declared_domain, default_name, type_of
-from codegen.errors import CodegenError, SourceText, Unsupported
+from codegen.errors import CodegenError, SourceText, SqlState, Unsupported
+from codegen.parse.nodes import present
 from codegen.pgtypes import SERIALS
-
-# pglast types every AST field as Optional; the handlers check shapes themselves.
-ast: Any = _ast
 
 _DEFAULT_KINDS = (
     ConstrType.CONSTR_DEFAULT,
@@ -41,7 +39,12 @@ def create_table(b: Builder, stmt: Any, source: SourceText) -> None:
     if name in b.tables:
         if stmt.if_not_exists:
             return
-        raise CodegenError(f'relation "{name}" already exists', source, stmt.relation.location)
+        raise CodegenError(
+            f'relation "{name}" already exists',
+            source,
+            stmt.relation.location,
+            sqlstate=SqlState.DUPLICATE_TABLE,
+        )
     table = Table(name, ())
     for parent in stmt.inhRelations or ():  # PARTITION OF (one parent) or INHERITS
         found = b.table(parent, source)
@@ -52,7 +55,7 @@ def create_table(b: Builder, stmt: Any, source: SourceText) -> None:
     elements = stmt.tableElts or ()
     for elt in elements:
         if isinstance(elt, ast.ColumnDef):
-            existing = table.column(elt.colname) if stmt.inhRelations else None
+            existing = table.column(present(elt.colname)) if stmt.inhRelations else None
             if existing is not None:
                 table = _merge_column(b, table, existing, elt, source)
             else:
@@ -99,7 +102,10 @@ def _like(b: Builder, table: Table, like: Any, source: SourceText) -> Table:
     for col in found.columns:
         if table.column(col.name) is not None:
             raise CodegenError(
-                f'column "{col.name}" specified more than once', source, like.relation.location
+                f'column "{col.name}" specified more than once',
+                source,
+                like.relation.location,
+                sqlstate=SqlState.DUPLICATE_COLUMN,
             )
         kept = {
             "identity": like.options & TableLikeOption.CREATE_TABLE_LIKE_IDENTITY,
@@ -159,7 +165,12 @@ def generated_kind(c: Any) -> str:
 
 def add_column(b: Builder, table: Table, col: Any, source: SourceText) -> Table:
     if table.column(col.colname):
-        raise CodegenError(f'column "{col.colname}" specified more than once', source, col.location)
+        raise CodegenError(
+            f'column "{col.colname}" specified more than once',
+            source,
+            col.location,
+            sqlstate=SqlState.DUPLICATE_COLUMN,
+        )
     versioned.check_column(b.version, col, source)
     raw = col.typeName.names[-1].sval
     typ = type_of(b, col.typeName, source)
@@ -206,7 +217,12 @@ def _add_key(b: Builder, table: Table, c: Any, source: SourceText) -> Table:
         keys = _adopt_index(b, table, c, source)
     for k in keys:
         if table.column(k) is None:
-            raise CodegenError(f'column "{k}" named in key does not exist', source, c.location)
+            raise CodegenError(
+                f'column "{k}" named in key does not exist',
+                source,
+                c.location,
+                sqlstate=SqlState.UNDEFINED_COLUMN,
+            )
     if c.contype == ConstrType.CONSTR_PRIMARY:
         cols = tuple(
             replace(col, not_null=True) if col.name in keys else col for col in table.columns
@@ -243,6 +259,7 @@ def _add_foreign_key(b: Builder, table: Table, c: Any, source: SourceText) -> Ta
             f'relation "{ref}" referenced by a foreign key does not exist',
             source,
             c.pktable.location,
+            sqlstate=SqlState.UNDEFINED_TABLE,
         )
     fk_cols: tuple[str, ...] = tuple(a.sval for a in c.fk_attrs or ())
     refs: tuple[str, ...] = tuple(a.sval for a in c.pk_attrs or ())
@@ -252,6 +269,7 @@ def _add_foreign_key(b: Builder, table: Table, c: Any, source: SourceText) -> Ta
                 f'column "{col_name}" referenced in foreign key does not exist',
                 source,
                 c.location,
+                sqlstate=SqlState.UNDEFINED_COLUMN,
             )
     fk = ForeignKey(
         fk_cols,
@@ -259,7 +277,7 @@ def _add_foreign_key(b: Builder, table: Table, c: Any, source: SourceText) -> Ta
         refs or ref_table.primary_key,
         c.fk_del_action or "a",
         c.location,
-        source.path,
+        source,
         c.conname or default_name(table.name.rpartition(".")[2], fk_cols, "fkey"),
     )
     return replace(table, foreign_keys=(*table.foreign_keys, fk))
@@ -293,7 +311,10 @@ def create_index(b: Builder, stmt: Any, source: SourceText) -> None:
     for col in cols:
         if col is not None and table.column(col) is None:
             raise CodegenError(
-                f'column "{col}" named in index does not exist', source, stmt.relation.location
+                f'column "{col}" named in index does not exist',
+                source,
+                stmt.relation.location,
+                sqlstate=SqlState.UNDEFINED_COLUMN,
             )
     names = tuple(c or "expr" for c in cols)
     exprs = [e.expr for e in stmt.indexParams if e.expr is not None]
@@ -336,7 +357,12 @@ def _query_columns(
 def create_view(b: Builder, stmt: Any, source: SourceText) -> None:
     name = b.rel_key(stmt.view, source)
     if (name in b.tables or name in b.untyped) and not stmt.replace:
-        raise CodegenError(f'relation "{name}" already exists', source, stmt.view.location)
+        raise CodegenError(
+            f'relation "{name}" already exists',
+            source,
+            stmt.view.location,
+            sqlstate=SqlState.DUPLICATE_TABLE,
+        )
     view = _query_columns(b, name, stmt.query, stmt.aliases, source)
     if view is None:
         return
@@ -351,21 +377,19 @@ def _replaceable(old: tuple[Column, ...], new: tuple[Column, ...], source: Sourc
     """CREATE OR REPLACE VIEW keeps the view's columns (names, types, order) and may only
     add columns after them, as PostgreSQL requires."""
     if len(new) < len(old):
-        raise CodegenError("cannot drop columns from view", source, 0)
+        raise CodegenError("cannot drop columns from view", source)
     for was, now in zip(old, new, strict=False):
         if was.name != now.name:
             raise CodegenError(
                 f'cannot change name of view column "{was.name}" to "{now.name}" (use ALTER '
                 "VIEW ... RENAME COLUMN ... to change name of view column instead)",
                 source,
-                0,
             )
         if was.type != now.type:
             raise CodegenError(
                 f'cannot change data type of view column "{was.name}" from {was.type} to '
                 f"{now.type}",
                 source,
-                0,
             )
 
 
@@ -390,7 +414,12 @@ def create_table_as(b: Builder, stmt: Any, source: SourceText) -> None:
     if name in b.tables:
         if stmt.if_not_exists:
             return
-        raise CodegenError(f'relation "{name}" already exists', source, stmt.into.rel.location)
+        raise CodegenError(
+            f'relation "{name}" already exists',
+            source,
+            stmt.into.rel.location,
+            sqlstate=SqlState.DUPLICATE_TABLE,
+        )
     view = _query_columns(b, name, stmt.query, stmt.into.colNames, source)
     if view is None:
         return

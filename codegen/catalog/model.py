@@ -45,9 +45,13 @@ class ForeignKey:
     ref_table: str
     ref_columns: tuple[str, ...]
     on_delete: str  # a: no action, r: restrict, c: cascade, n: set null, d: set default
-    offset: int
-    path: str
+    offset: int  # where it is declared in `source`
+    source: SourceText = field(compare=False, repr=False)  # the migration declaring it
     name: str = ""  # the constraint's name, PostgreSQL's default when not given
+
+    @property
+    def path(self) -> str:
+        return self.source.path
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Container, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from codegen.errors import CodegenError, SourceText
+from codegen.errors import CodegenError, SourceText, SqlState
 from codegen.pgtypes import ALIASES, TypeSpace
 
 if TYPE_CHECKING:
@@ -29,7 +29,12 @@ def type_name(node: Any, types: TypeSpace, source: SourceText) -> str:
     bare = ALIASES.get(names[-1], names[-1]) if schema in (None, "pg_catalog") else names[-1]
     name = types.lookup(schema, bare)
     if name is None:
-        raise CodegenError(f'type "{".".join(names)}" does not exist', source, node.location)
+        raise CodegenError(
+            f'type "{".".join(names)}" does not exist',
+            source,
+            node.location,
+            sqlstate=SqlState.UNDEFINED_OBJECT,
+        )
     if node.arrayBounds:
         return types.array_of(name)
     return name

@@ -20,7 +20,7 @@ from pglast.enums import FunctionParameterMode
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import relation_key
 from codegen.catalog.names import type_key, type_of
-from codegen.errors import CodegenError, SourceText
+from codegen.errors import CodegenError, SourceText, SqlState
 from codegen.extensions import extension_names, extension_requires
 from codegen.pgtypes import Func
 
@@ -41,7 +41,11 @@ def function_key(b: Builder, names: list[str], source: SourceText) -> str:
     """Where CREATE FUNCTION puts a function: its schema, or the first on the search_path."""
     if len(names) > 1:
         if names[-2] not in b.schemas:
-            raise CodegenError(f'schema "{names[-2]}" does not exist', source, 0)
+            raise CodegenError(
+                f'schema "{names[-2]}" does not exist',
+                source,
+                sqlstate=SqlState.INVALID_SCHEMA_NAME,
+            )
         return relation_key(names[-2], names[-1])
     schema = next((s for s in b.search_path if s in b.schemas), "public")
     return relation_key(schema, names[-1])
@@ -88,7 +92,11 @@ def create_function(b: Builder, stmt: Any, source: SourceText) -> None:
     )
     same = [f for f in b.functions.get(key, ()) if f.args == args]
     if same and not stmt.replace:
-        raise CodegenError(f"function {key}({', '.join(args)}) already exists", source, 0)
+        raise CodegenError(
+            f"function {key}({', '.join(args)}) already exists",
+            source,
+            sqlstate=SqlState.DUPLICATE_FUNCTION,
+        )
     b.functions[key] = [f for f in b.functions.get(key, ()) if f.args != args] + [func]
 
 
