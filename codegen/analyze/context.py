@@ -11,9 +11,7 @@ the parser always fills for a node's shape, so `mypy --strict` checks the rest.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from pglast import ast
 
@@ -22,6 +20,8 @@ from codegen.analyze.model import Col
 from codegen.errors import CodegenError, SourceText, Unsupported
 from codegen.parse import Query
 from codegen.parse.nodes import present as present
+from codegen.parse.nodes import sval as sval
+from codegen.parse.nodes import svals as svals
 from codegen.pgtypes import TypeSpace
 
 
@@ -141,19 +141,8 @@ def location_of(node: ast.Node | None) -> int | None:
     return loc if isinstance(loc, int) and loc >= 0 else None
 
 
-def sval(node: Any) -> str:
-    """The text of an `ast.String` (identifiers in names, USING lists, column aliases)."""
-    if not isinstance(node, ast.String) or node.sval is None:
-        raise TypeError(f"expected a name, got {type(node).__name__}")
-    return node.sval
-
-
 def subquery(node: ast.Node | None) -> ast.SelectStmt:
     """A subquery (in FROM, in an expression): always a SELECT, as PostgreSQL's grammar has it."""
     if not isinstance(node, ast.SelectStmt):
         raise TypeError(f"expected a subquery, got {type(node).__name__}")
     return node
-
-
-def svals(nodes: Iterable[Any] | None) -> list[str]:
-    return [sval(n) for n in nodes or ()]

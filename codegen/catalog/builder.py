@@ -11,11 +11,14 @@ from collections.abc import Iterable
 from dataclasses import fields, replace
 from typing import Any
 
+from pglast import ast
+
 from codegen import versions
 from codegen.catalog import depends
 from codegen.catalog.model import Catalog, Enum, Index, Table, ViewColumns, find_relation
 from codegen.errors import CodegenError, SourceText, SqlState
 from codegen.extensions import builtins_with
+from codegen.parse.nodes import present
 from codegen.pgtypes import Func, TypeSpace
 
 _SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
@@ -84,7 +87,7 @@ class Builder:
             self.version,
         )
 
-    def key(self, schema: str | None, name: str, source: SourceText, offset: int) -> str:
+    def key(self, schema: str | None, name: str, source: SourceText, offset: int | None) -> str:
         """The catalog key of a relation created as `schema.name` (or `name`, in the first
         schema of the search_path that exists): `name` in public, `schema.name` elsewhere."""
         if schema is None:
@@ -106,15 +109,15 @@ class Builder:
             )
         return f"{schema}.{name}"
 
-    def rel_key(self, rv: Any, source: SourceText) -> str:
-        return self.key(rv.schemaname, rv.relname, source, rv.location)
+    def rel_key(self, rv: ast.RangeVar, source: SourceText) -> str:
+        return self.key(rv.schemaname, present(rv.relname), source, rv.location)
 
     def find_key(self, schema: str | None, name: str) -> str | None:
         """The key of an existing relation `schema.name`, or `name` on the search_path."""
         return find_relation(self.tables, self.search_path, schema, name)
 
-    def table(self, rv: Any, source: SourceText, missing_ok: bool = False) -> Table | None:
-        key = self.find_key(rv.schemaname, rv.relname)
+    def table(self, rv: ast.RangeVar, source: SourceText, missing_ok: bool = False) -> Table | None:
+        key = self.find_key(rv.schemaname, present(rv.relname))
         if key is None:
             if missing_ok:
                 return None

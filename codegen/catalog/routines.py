@@ -13,8 +13,7 @@ subselect can still yield NULL). A composite type is a known type name.
 
 from __future__ import annotations
 
-from typing import Any
-
+from pglast import ast
 from pglast.enums import FunctionParameterMode
 
 from codegen.catalog.builder import Builder
@@ -22,6 +21,7 @@ from codegen.catalog.model import relation_key
 from codegen.catalog.names import type_key, type_of
 from codegen.errors import CodegenError, SourceText, SqlState
 from codegen.extensions import extension_names, extension_requires
+from codegen.parse.nodes import present, svals
 from codegen.pgtypes import Func
 
 _IN = (
@@ -51,11 +51,12 @@ def function_key(b: Builder, names: list[str], source: SourceText) -> str:
     return relation_key(schema, names[-1])
 
 
-def _arg_type(b: Builder, node: Any, source: SourceText) -> str:
+def _arg_type(b: Builder, node: ast.TypeName | None, source: SourceText) -> str:
     """An argument's type; `table.column%TYPE` is that column's type."""
+    node = present(node)
     if not node.pct_type:
         return type_of(b, node, source)
-    names = [n.sval for n in node.names]
+    names = svals(node.names)
     key = b.find_key(names[-3] if len(names) > 2 else None, names[-2])
     table = b.tables.get(key) if key else None
     col = table.column(names[-1]) if table else None
@@ -64,9 +65,9 @@ def _arg_type(b: Builder, node: Any, source: SourceText) -> str:
     return col.type
 
 
-def create_function(b: Builder, stmt: Any, source: SourceText) -> None:
-    key = function_key(b, [n.sval for n in stmt.funcname], source)
-    params = list(stmt.parameters or ())
+def create_function(b: Builder, stmt: ast.CreateFunctionStmt, source: SourceText) -> None:
+    key = function_key(b, svals(stmt.funcname), source)
+    params = [p for p in stmt.parameters or () if isinstance(p, ast.FunctionParameter)]
     ins = [p for p in params if p.mode in _IN]
     outs = [p for p in params if p.mode in _OUT]
     args = tuple(_arg_type(b, p.argType, source) for p in ins)
@@ -76,13 +77,13 @@ def create_function(b: Builder, stmt: Any, source: SourceText) -> None:
     ret, returns_set = _returns(b, stmt, out, source)
     if ret in b.tables and not out:  # RETURNS [SETOF] a table's row type: its columns
         out = tuple((c.name, c.type) for c in b.tables[ret].columns)
-    options = {o.defname: o.arg for o in stmt.options or ()}
+    options = {o.defname: o.arg for o in stmt.options or () if isinstance(o, ast.DefElem)}
     strict = options.get("strict")
     func = Func(
         name=key.rpartition(".")[2],
         kind="p" if stmt.is_procedure else "f",
         returns_set=returns_set,
-        strict=bool(strict is not None and strict.boolval),
+        strict=isinstance(strict, ast.Boolean) and bool(strict.boolval),
         defaults=sum(1 for p in ins if p.defexpr is not None),
         variadic=any(p.mode == FunctionParameterMode.FUNC_PARAM_VARIADIC for p in ins),
         ret=ret,
@@ -101,7 +102,7 @@ def create_function(b: Builder, stmt: Any, source: SourceText) -> None:
 
 
 def _returns(
-    b: Builder, stmt: Any, out: tuple[tuple[str, str], ...], source: SourceText
+    b: Builder, stmt: ast.CreateFunctionStmt, out: tuple[tuple[str, str], ...], source: SourceText
 ) -> tuple[str, bool]:
     """(result type, returns a set): a procedure returns nothing; OUT arguments alone
     make the result their one type, or a record of them."""
@@ -110,7 +111,7 @@ def _returns(
         if stmt.is_procedure:
             return "void", False
         return (out[0][1] if len(out) == 1 else "record"), False
-    if [n.sval for n in node.names][-1] == "trigger":
+    if svals(node.names)[-1] == "trigger":
         return "trigger", False
     ret = type_of(b, node, source)
     if ret == "record" and len(out) == 1:
@@ -118,10 +119,11 @@ def _returns(
     return ret, bool(node.setof)
 
 
-def overloads(b: Builder, obj: Any, source: SourceText) -> list[tuple[str, ...]]:
+def overloads(b: Builder, obj: ast.ObjectWithArgs, source: SourceText) -> list[tuple[str, ...]]:
     """The overloads `f(args)` names (`f` alone: all of them), as `depends` objects."""
-    key = function_key(b, [n.sval for n in obj.objname], source)
-    args = tuple(_arg_type(b, p.argType, source) for p in obj.objfuncargs or () if p.mode in _IN)
+    key = function_key(b, svals(obj.objname), source)
+    params = [p for p in obj.objfuncargs or () if isinstance(p, ast.FunctionParameter)]
+    args = tuple(_arg_type(b, p.argType, source) for p in params if p.mode in _IN)
     return [
         ("function", key, *f.args)
         for f in b.functions.get(key, ())
@@ -129,27 +131,29 @@ def overloads(b: Builder, obj: Any, source: SourceText) -> list[tuple[str, ...]]
     ]
 
 
-def create_domain(b: Builder, stmt: Any, source: SourceText) -> None:
-    name = type_key(b, [n.sval for n in stmt.domainname], source)
+def create_domain(b: Builder, stmt: ast.CreateDomainStmt, source: SourceText) -> None:
+    name = type_key(b, svals(stmt.domainname), source)
     b.domains[name] = type_of(b, stmt.typeName, source)  # NOT NULL: not trusted
 
 
-def create_composite(b: Builder, stmt: Any, source: SourceText) -> None:
-    rv = stmt.typevar
+def create_composite(b: Builder, stmt: ast.CompositeTypeStmt, source: SourceText) -> None:
+    rv = present(stmt.typevar)
     name = type_key(b, [n for n in (rv.schemaname, rv.relname) if n], source)
-    fields = [type_of(b, col.typeName, source) for col in stmt.coldeflist or ()]
+    cols = [c for c in stmt.coldeflist or () if isinstance(c, ast.ColumnDef)]
+    fields = [type_of(b, col.typeName, source) for col in cols]
     b.composites.add(name)
     b.type_parts[name] = tuple(fields)  # a field's type cannot go while it is used
 
 
-def create_extension(b: Builder, stmt: Any, source: SourceText) -> None:
+def create_extension(b: Builder, stmt: ast.CreateExtensionStmt, source: SourceText) -> None:
     """CREATE EXTENSION: its types, functions, operators and casts become known (with what
     it requires). One the generator has no dump of makes the types its columns name
     opaque (`names.type_of`); a query calling its functions is refused there ("function
     ... does not exist")."""
-    todo = [stmt.extname]
-    if stmt.extname not in extension_names() and stmt.extname != "plpgsql":
-        b.foreign_extensions.add(stmt.extname)
+    extname = present(stmt.extname)
+    todo = [extname]
+    if extname not in extension_names() and extname != "plpgsql":
+        b.foreign_extensions.add(extname)
     while todo:
         name = todo.pop()
         if name in extension_names() and name not in b.extensions:
