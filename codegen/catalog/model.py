@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+
+from pglast import ast
 
 from codegen import versions
 from codegen.errors import SourceText
@@ -185,4 +186,4 @@ class ViewQuery:
 
 # A view's columns come from analysing its query, which is the next stage's job; the
 # pipeline passes that function in so the stages stay in order.
-ViewColumns = Callable[[Catalog, Any, SourceText], ViewQuery]
+ViewColumns = Callable[[Catalog, ast.Node, SourceText], ViewQuery]

@@ -23,6 +23,7 @@ from codegen.catalog.builder import Builder
 from codegen.catalog.model import Catalog, ViewColumns
 from codegen.catalog.sources import forward_sql, without_queries
 from codegen.errors import DUPLICATE, CodegenError, SourceText, SqlState, parse_error_offset
+from codegen.parse.nodes import present, sval
 
 Handler = Callable[[Builder, Any, SourceText], None]
 
@@ -92,14 +93,14 @@ STATEMENTS: dict[type, Handler | None] = {
 }
 
 
-def do_block(builder: Builder, stmt: Any, source: SourceText) -> None:
+def do_block(builder: Builder, stmt: ast.DoStmt, source: SourceText) -> None:
     """DO $$ ... $$ in PL/pgSQL: the SQL statements of its body replayed in order, IF
     branches and exception-guarded blocks included, as migrations use it for idempotent
     DDL (`DO $$ BEGIN CREATE TYPE t AS ENUM (...); EXCEPTION WHEN duplicate_object THEN
     null; END $$`). A statement that fails because what it creates exists already (a
     duplicate_* SQLSTATE) is skipped (the guard's job); an `EXECUTE 'string'` is not seen.
     Errors point at the DO statement."""
-    args = {d.defname: d.arg.sval for d in stmt.args or ()}
+    args = {present(d.defname): sval(d.arg) for d in stmt.args or () if isinstance(d, ast.DefElem)}
     if args.get("language", "plpgsql").lower() != "plpgsql" or "as" not in args:
         return
     wrapper = (
@@ -124,7 +125,7 @@ def do_block(builder: Builder, stmt: Any, source: SourceText) -> None:
                     ) from None
 
 
-def _plpgsql_statements(node: Any) -> list[str]:
+def _plpgsql_statements(node: object) -> list[str]:
     """The SQL statements (PLpgSQL_stmt_execsql) of a PL/pgSQL tree, in order."""
     if isinstance(node, list):
         return [q for item in node for q in _plpgsql_statements(item)]
@@ -135,7 +136,7 @@ def _plpgsql_statements(node: Any) -> list[str]:
     return [q for value in node.values() for q in _plpgsql_statements(value)]
 
 
-def _apply(builder: Builder, stmt: Any, source: SourceText, offset: int) -> None:
+def _apply(builder: Builder, stmt: ast.Node | None, source: SourceText, offset: int) -> None:
     kind = type(stmt)
     if kind not in STATEMENTS:
         words = " ".join(source.text[offset:].split()[:2]).upper()
@@ -183,7 +184,7 @@ def build(
 _COMMENTS = re.compile(r"(\s+|--[^\n]*|/\*.*?\*/)*", re.S)
 
 
-def _statement_text(text: str, raw: Any) -> str:
+def _statement_text(text: str, raw: ast.RawStmt) -> str:
     """A statement as written, from its first keyword (the comments before it left out)."""
     start = raw.stmt_location or 0
     end = start + raw.stmt_len if raw.stmt_len else len(text)
