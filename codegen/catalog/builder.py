@@ -158,3 +158,10 @@ def _frozen(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: tuple(v) if isinstance(v, list) else v for k, v in value.items()}
     return value
+
+
+def relation_exists(name: str, source: SourceText, offset: int | None) -> CodegenError:
+    """CREATE of a relation whose name is taken, as PostgreSQL says it (duplicate_table)."""
+    return CodegenError(
+        f'relation "{name}" already exists', source, offset, sqlstate=SqlState.DUPLICATE_TABLE
+    )

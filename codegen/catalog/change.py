@@ -13,7 +13,7 @@ from pglast import ast
 from pglast.enums import DropBehavior, ObjectType
 
 from codegen.catalog import checks, depends, routines
-from codegen.catalog.builder import Builder
+from codegen.catalog.builder import Builder, relation_exists
 from codegen.catalog.model import Enum, Table, find_relation
 from codegen.catalog.names import (
     declared_domain,
@@ -90,12 +90,7 @@ def create_sequence(b: Builder, stmt: ast.CreateSeqStmt, source: SourceText) -> 
     if key in b.sequences or key in b.tables:
         if stmt.if_not_exists:
             return
-        raise CodegenError(
-            f'relation "{key}" already exists',
-            source,
-            rv.location,
-            sqlstate=SqlState.DUPLICATE_TABLE,
-        )
+        raise relation_exists(key, source, rv.location)
     b.sequences.add(key)
 
 

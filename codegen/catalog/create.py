@@ -14,7 +14,7 @@ from pglast import ast
 from pglast.enums import ConstrType, ImportForeignSchemaType, ObjectType, TableLikeOption
 
 from codegen.catalog import checks, depends, versioned
-from codegen.catalog.builder import Builder
+from codegen.catalog.builder import Builder, relation_exists
 from codegen.catalog.model import Column, ForeignKey, Index, Table, ViewQuery
 from codegen.catalog.names import declared_domain, default_name, type_of
 from codegen.errors import CodegenError, SourceText, SqlState, Unsupported
@@ -39,12 +39,7 @@ def create_table(b: Builder, stmt: ast.CreateStmt, source: SourceText) -> None:
     if name in b.tables:
         if stmt.if_not_exists:
             return
-        raise CodegenError(
-            f'relation "{name}" already exists',
-            source,
-            rv.location,
-            sqlstate=SqlState.DUPLICATE_TABLE,
-        )
+        raise relation_exists(name, source, rv.location)
     table = Table(name, ())
     for parent in stmt.inhRelations or ():  # PARTITION OF (one parent) or INHERITS
         found = b.table(node(parent, ast.RangeVar), source)
@@ -374,12 +369,7 @@ def create_view(b: Builder, stmt: ast.ViewStmt, source: SourceText) -> None:
     rv = present(stmt.view)
     name = b.rel_key(rv, source)
     if (name in b.tables or name in b.untyped) and not stmt.replace:
-        raise CodegenError(
-            f'relation "{name}" already exists',
-            source,
-            rv.location,
-            sqlstate=SqlState.DUPLICATE_TABLE,
-        )
+        raise relation_exists(name, source, rv.location)
     view = _query_columns(b, name, stmt.query, stmt.aliases, source)
     if view is None:
         return
@@ -436,12 +426,7 @@ def create_table_as(b: Builder, stmt: ast.CreateTableAsStmt, source: SourceText)
     if name in b.tables:
         if stmt.if_not_exists:
             return
-        raise CodegenError(
-            f'relation "{name}" already exists',
-            source,
-            rv.location,
-            sqlstate=SqlState.DUPLICATE_TABLE,
-        )
+        raise relation_exists(name, source, rv.location)
     view = _query_columns(b, name, stmt.query, into.colNames, source)
     if view is None:
         return
