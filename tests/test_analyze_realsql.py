@@ -12,6 +12,7 @@ grouped_columns_accepted, whole_rows, range_expressions), typed as PREPARE types
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -21,17 +22,8 @@ from codegen import analyze, catalog, parse
 from codegen.errors import CodegenError
 from tests.conftest import scratch_connection
 
-SCHEMA = """
-CREATE TABLE items (id int PRIMARY KEY, label text NOT NULL, at timestamp(3), n numeric(6, 2));
-CREATE TABLE logs (
-    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    item_id int NOT NULL,
-    doc jsonb NOT NULL,
-    total int GENERATED ALWAYS AS (item_id * 2) STORED,
-    UNIQUE (item_id)
-);
-CREATE MATERIALIZED VIEW item_labels AS SELECT id, label FROM items;
-"""
+# the schema of the conformance case that holds these queries' types
+SCHEMA = (Path(__file__).with_name("cases") / "utility_statements" / "schema.sql").read_text()
 CATALOG = catalog.build([("schema/0001.sql", SCHEMA)], analyze.view_columns)
 
 

@@ -10,6 +10,7 @@ finds nothing), and must hold there.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -19,11 +20,10 @@ from codegen import analyze, catalog, parse
 from codegen.errors import CodegenError
 from tests.conftest import scratch_connection
 
-SCHEMA = """
-CREATE TABLE docs (id int PRIMARY KEY, body jsonb NOT NULL, tags text[] NOT NULL, note text);
-CREATE TABLE items (id int PRIMARY KEY, a int NOT NULL, b text, c int);
-CREATE TABLE empty (id int PRIMARY KEY, a int NOT NULL);
-"""
+# the schema of the conformance case that holds these queries' types
+SCHEMA = (
+    Path(__file__).with_name("cases") / "shapes_from_set_and_system_columns" / "schema.sql"
+).read_text()
 DATA = """
 INSERT INTO docs VALUES (1, '{"k": null, "n": [1, null]}', '{x,NULL}', NULL), (2, '{}', '{}', 'x');
 INSERT INTO items VALUES (1, 10, NULL, NULL), (2, 20, 'b', 3), (3, 20, NULL, 4);
