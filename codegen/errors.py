@@ -62,6 +62,7 @@ class SqlState(StrEnum):
 
     SYNTAX_ERROR = "42601"
     UNDEFINED_COLUMN = "42703"
+    AMBIGUOUS_COLUMN = "42702"
     UNDEFINED_TABLE = "42P01"
     UNDEFINED_OBJECT = "42704"  # a type, constraint, index, ...
     UNDEFINED_FUNCTION = "42883"

@@ -10,7 +10,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from codegen import analyze, catalog, pipeline, vet
+from codegen import analyze, catalog, parse, pipeline, vet
 from codegen import config as cfg
 from codegen.errors import CodegenError, SourceText, SqlState
 from tests.conftest import ROOT, generated_project
@@ -132,3 +132,34 @@ def test_no_error_is_told_apart_by_its_text() -> None:
         for m in _BY_TEXT.finditer(text)
     ]
     assert found == []
+
+
+# Queries the analyzer refuses, as PostgreSQL's PREPARE refuses them against QUERY_SCHEMA.
+QUERY_SCHEMA = "CREATE TABLE a (id int PRIMARY KEY, x int);\nCREATE TABLE b (id int, y int);\n"
+BAD_QUERIES = [
+    "SELECT * FROM nope",
+    "SELECT nope FROM a",
+    "SELECT a.nope FROM a",
+    "SELECT z.id FROM a",
+    "SELECT id FROM a, b",
+    "SELECT * FROM a JOIN b USING (nope)",
+    "INSERT INTO a (nope) VALUES (1)",
+    "UPDATE a SET nope = 1",
+    "INSERT INTO a (id) VALUES (1) ON CONFLICT (nope) DO NOTHING",
+]
+
+
+@pytest.mark.parametrize("sql", BAD_QUERIES)
+async def test_query_errors_carry_postgresqls_sqlstate(sql: str, empty_db: str) -> None:
+    cat = catalog.build([("schema/0001_m.sql", QUERY_SCHEMA)], analyze.view_columns)
+    [query] = parse.parse_file("queries/q.sql", f"-- name: Q :exec\n{sql};\n")
+    with pytest.raises(CodegenError) as ours:
+        analyze.analyze(query, cat)
+    conn = await asyncpg.connect(empty_db)
+    try:
+        await conn.execute(QUERY_SCHEMA)
+        with pytest.raises(asyncpg.PostgresError) as server:
+            await conn.prepare(sql)
+    finally:
+        await conn.close()
+    assert ours.value.sqlstate == server.value.sqlstate, (ours.value.message, server.value)

@@ -17,7 +17,7 @@ from pglast import ast
 
 from codegen import catalog as cat
 from codegen.analyze.model import Col
-from codegen.errors import CodegenError, SourceText, Unsupported
+from codegen.errors import CodegenError, SourceText, SqlState, Unsupported
 from codegen.parse import Query
 from codegen.parse.nodes import present as present
 from codegen.parse.nodes import sval as sval
@@ -60,12 +60,21 @@ class Context:
         self.types = self.catalog.types
 
     def error(
-        self, message: str, node: ast.Node | None = None, location: int | None = None
+        self,
+        message: str,
+        node: ast.Node | None = None,
+        location: int | None = None,
+        *,
+        sqlstate: str | None = None,
     ) -> CodegenError:
         loc = location if location is not None else location_of(node)
         if self.query is not None:
-            return self.query.error(message, loc)
-        return CodegenError(message, self.source, loc)
+            return self.query.error(message, loc, sqlstate=sqlstate)
+        return CodegenError(message, self.source, loc, sqlstate=sqlstate)
+
+    def no_column(self, message: str, node: ast.Node | None) -> CodegenError:
+        """A column that does not exist (PostgreSQL's undefined_column)."""
+        return self.error(message, node, sqlstate=SqlState.UNDEFINED_COLUMN)
 
     def unsupported(self, message: str, node: ast.Node | None = None) -> Unsupported:
         """An error for what PostgreSQL takes but the generator does not model."""
