@@ -19,7 +19,7 @@ from codegen import __version__, manifest, pipeline, scaffold
 from codegen import config as cfg
 from codegen.cliutil import Command, Extension, Parser, guarded
 from codegen.dba import cli as dba_cli
-from codegen.errors import CodegenError, shown
+from codegen.errors import CodegenError
 
 # The tools that add commands, outputs, describe keys and vet rules to this command line.
 EXTENSIONS: tuple[Extension, ...] = (dba_cli.EXTENSION,)
@@ -210,14 +210,9 @@ def cmd_drift(args: argparse.Namespace) -> int:
 
 def cmd_vet(args: argparse.Namespace) -> int:
     from codegen import migration_lint, vet
-    from codegen.catalog import migration_files
 
     config, result = _compile(args)
-    sources = {
-        shown(p, config.root): pipeline.read_source(p, config)
-        for p in migration_files(config.schema)
-    }
-    findings = vet.vet(result, set(config.vet_ignore), sources)
+    findings = vet.vet(result, set(config.vet_ignore))
     findings += [f for ext in EXTENSIONS if ext.vet for f in ext.vet(config, result)]
     lint = migration_lint.lint(config.schema, config.root, set(config.vet_ignore))
     for error in [f.error for f in findings] + [f.error for f in lint]:

@@ -85,13 +85,13 @@ def unavailable(dsn: str, exc: BaseException) -> DatabaseUnavailable:
     if (
         isinstance(exc, asyncpg.InvalidCatalogNameError)
         or sqlstate == "3D000"
-        or (f'database "{db}" does not exist' in text)
+        or _libpq_says(exc, f'database "{db}" does not exist')
     ):
         return DatabaseUnavailable(
             f'database "{db}" does not exist on {where}: fix the database name in the DSN, '
             "or create the database first"
         )
-    if isinstance(exc, ConnectionRefusedError) or "Connection refused" in text:
+    if isinstance(exc, ConnectionRefusedError) or _libpq_says(exc, "Connection refused"):
         return DatabaseUnavailable(
             f"cannot connect to {where}: connection refused; is PostgreSQL running there "
             "and listening on that port? (check the host and port in the DSN)"
@@ -99,6 +99,17 @@ def unavailable(dsn: str, exc: BaseException) -> DatabaseUnavailable:
     if isinstance(exc, TimeoutError):
         return DatabaseUnavailable(f"cannot connect to {where}: timed out")
     return DatabaseUnavailable(f"cannot connect to {redact_dsn(dsn)}: {text}")
+
+
+def _libpq_says(exc: BaseException, phrase: str) -> bool:
+    """A psycopg connection failure without a SQLSTATE says `phrase`: libpq reports a
+    failure to start a session (no server, no database) as text only, so for psycopg its
+    text is all there is; asyncpg's are classified by their class and SQLSTATE above."""
+    return (
+        isinstance(exc, psycopg.OperationalError)
+        and exc.sqlstate is None
+        and phrase in " ".join(str(exc).split())
+    )
 
 
 _CONNECT_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, psycopg.Error)

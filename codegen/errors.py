@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
+from typing import Self
 
 
 @dataclass(frozen=True)
@@ -54,21 +56,79 @@ def one_line(message: str) -> str:
     return first + (' ..."' if first.count('"') % 2 else " ...")
 
 
-class CodegenError(Exception):
-    """Bad input: reported as `file:line:col: error: reason`, the line, and a caret."""
+class SqlState(StrEnum):
+    """Kinds of error the generator reports as PostgreSQL would, each its SQLSTATE (as
+    sqlc's `sqlerr`): code tells errors apart by kind, never by their text."""
 
-    def __init__(self, message: str, source: SourceText | None = None, offset: int = 0) -> None:
+    SYNTAX_ERROR = "42601"
+    UNDEFINED_COLUMN = "42703"
+    AMBIGUOUS_COLUMN = "42702"
+    UNDEFINED_TABLE = "42P01"
+    UNDEFINED_OBJECT = "42704"  # a type, constraint, index, ...
+    UNDEFINED_FUNCTION = "42883"
+    INVALID_SCHEMA_NAME = "3F000"
+    DUPLICATE_COLUMN = "42701"
+    DUPLICATE_TABLE = "42P07"
+    DUPLICATE_SCHEMA = "42P06"
+    DUPLICATE_OBJECT = "42710"
+    DUPLICATE_FUNCTION = "42723"
+    DEPENDENT_OBJECTS_STILL_EXIST = "2BP01"
+    FEATURE_NOT_SUPPORTED = "0A000"
+
+
+# The object to create exists already: what `IF NOT EXISTS` and a DO block's
+# `EXCEPTION WHEN duplicate_object` guard against.
+DUPLICATE = frozenset(s for s in SqlState if s.name.startswith("DUPLICATE_"))
+
+
+class CodegenError(Exception):
+    """Bad input: reported as `file:line:col: error: reason`, the line, and a caret.
+
+    Frozen: its message, source, offset and kind are read-only (`at` places a copy).
+    `offset` None: the spot is not known (yet); `sqlstate`: PostgreSQL's code for the same
+    failure, when the generator knows one (`SqlState`) or the server said it."""
+
+    def __init__(
+        self,
+        message: str,
+        source: SourceText | None = None,
+        offset: int | None = None,
+        *,
+        sqlstate: str | None = None,
+    ) -> None:
         message = one_line(message)
         super().__init__(message)
-        self.message = message
-        self.source = source
-        self.offset = offset
+        self._message = message
+        self._source = source
+        self._offset = offset if offset is None or offset >= 0 else None  # pglast's -1
+        self._sqlstate = sqlstate
+
+    @property
+    def message(self) -> str:
+        return self._message
+
+    @property
+    def source(self) -> SourceText | None:
+        return self._source
+
+    @property
+    def offset(self) -> int | None:
+        return self._offset
+
+    @property
+    def sqlstate(self) -> str | None:
+        return self._sqlstate
+
+    def at(self, source: SourceText, offset: int | None) -> Self:
+        """The same error (kind, message) placed at `offset` of `source`."""
+        return type(self)(self.message, source, offset, sqlstate=self.sqlstate)
 
     @property
     def location(self) -> tuple[str, int, int] | None:
+        """(path, line, column); the file's first line when the spot is not known."""
         if self.source is None:
             return None
-        line, col = self.source.position(self.offset)
+        line, col = self.source.position(self.offset or 0)
         return self.source.path, line, col
 
     def render(self) -> str:

@@ -1,9 +1,10 @@
 """Every Python name the generator writes, decided in one place.
 
-Parse and analyze keep SQL names (a parameter `@from` is "from", a column "count"); this
-module turns them into Python: module names from queries files, function names from query
-names, model and enum class names, enum members, field and parameter names, keyword
-escaping, and the one rule for repeats (`dedupe`: the second `x` is `x_2`).
+Parse and analyze keep SQL names (a parameter `@from` is "from", a column "count" or
+`?column?`, repeated as PostgreSQL repeats it); this module turns them into Python: module
+names from queries files, function names from query names, model and enum class names,
+enum members, field and parameter names, keyword escaping, and the one rule for repeats
+(`dedupe`: the second `x` is `x_2`).
 """
 
 from __future__ import annotations
@@ -88,10 +89,18 @@ _FUNCTION_RESERVED = frozenset({"conn", "rowcount", "make_row"})
 
 
 def parameter_names(names: Iterable[str], taken: Iterable[str] = ()) -> list[str]:
-    """Keyword arguments of a query function (or `make`'s, with `taken`): escaped (a
-    keyword, `conn`, a runtime helper, or one of `taken`), then deduplicated."""
+    """Keyword arguments of a query function (or `make`'s, with `taken`): SQL names
+    deduplicated (`$1`, `$2` both compared with `id`: id, id_2), escaped (a keyword,
+    `conn`, a runtime helper, or one of `taken`), then deduplicated again."""
     reserved = _FUNCTION_RESERVED | set(taken)
-    return dedupe(escape(n, reserved) for n in names)
+    return dedupe(escape(n, reserved) for n in dedupe(names))
+
+
+def column_names(names: Iterable[str]) -> list[str]:
+    """A result's column names as PostgreSQL reports them, made distinct: `?column?`
+    (an expression without a name) becomes `column_<n>` by its position, and a repeated
+    name gets `_2`, `_3` (`field_name` then makes each an identifier)."""
+    return dedupe(n if n != "?column?" else f"column_{i + 1}" for i, n in enumerate(names))
 
 
 def local_name(name: str, params: Iterable[str]) -> str:

@@ -89,17 +89,9 @@ def compare(a: Analysis, params: list[str], columns: list[tuple[str, str]]) -> l
             out.append(
                 Mismatch(where, f"column {col.name}: server says {server}, inferred {col.type}")
             )
-        if not _same_name(col.name, name, i):
+        if col.name != name:
             out.append(Mismatch(where, f"column {i + 1}: server names it {name}, not {col.name}"))
     return out
-
-
-def _same_name(ours: str, server: str, index: int) -> bool:
-    """Our column name is the server's, as made usable in Python: `?column?` numbered
-    (`column_3`), a repeated name suffixed (`id_2`)."""
-    if server == "?column?":
-        return ours == f"column_{index + 1}"
-    return ours == server or (ours.startswith(server + "_") and ours[len(server) + 1 :].isdigit())
 
 
 async def _check(conn: asyncpg.Connection[asyncpg.Record], result: Result) -> Outcome:

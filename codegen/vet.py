@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from codegen.catalog import Catalog
-from codegen.errors import CodegenError, SourceText
+from codegen.errors import CodegenError
 from codegen.pipeline import Result
 
 RULES = {
@@ -49,7 +49,7 @@ def _query_findings(result: Result) -> list[Finding]:
     return out
 
 
-def _fk_findings(catalog: Catalog, ignore: set[str], sources: dict[str, str]) -> list[Finding]:
+def _fk_findings(catalog: Catalog, ignore: set[str]) -> list[Finding]:
     out = []
     for table in sorted(catalog.tables.values(), key=lambda t: t.name):
         leading = {i.columns for i in catalog.indexes if i.table == table.name and not i.partial}
@@ -58,14 +58,13 @@ def _fk_findings(catalog: Catalog, ignore: set[str], sources: dict[str, str]) ->
             key = f"fk-index:{table.name}.{','.join(fk.columns)}"
             if covered or key in ignore:
                 continue
-            src = SourceText(fk.path, sources.get(fk.path, ""))
             msg = (
                 f"foreign key {table.name}({', '.join(fk.columns)}) -> {fk.ref_table} has no index "
                 f'starting with its column(s) [fk-index] (silence: vet_ignore = ["{key}"])'
             )
-            out.append(Finding("fk-index", CodegenError(msg, src, fk.offset)))
+            out.append(Finding("fk-index", CodegenError(msg, fk.source, fk.offset)))
     return out
 
 
-def vet(result: Result, ignore: set[str], sources: dict[str, str]) -> list[Finding]:
-    return _query_findings(result) + _fk_findings(result.catalog, ignore, sources)
+def vet(result: Result, ignore: set[str]) -> list[Finding]:
+    return _query_findings(result) + _fk_findings(result.catalog, ignore)

@@ -37,21 +37,21 @@ class Target:
 TARGETS: dict[str, Target] = {
     "validate": Target(
         ("src/chatdb/validate.py",),
-        ("tests/test_mut_validate.py", "tests/test_hardening.py"),
+        ("tests/test_input_limits.py", "tests/test_hardening.py"),
     ),
     "tx": Target(
         ("src/chatdb/tx.py",),
-        ("tests/test_mut_tx.py",),
+        ("tests/test_transaction_runner.py",),
     ),
     "service": Target(
         ("src/chatdb/service.py",),
-        ("tests/test_mut_service.py", "tests/test_service.py", "tests/test_hardening.py"),
+        ("tests/test_service_contract.py", "tests/test_service.py", "tests/test_hardening.py"),
     ),
     "admin": Target(
         ("src/chatdb/admin.py", "src/chatdb/database.py"),  # database.py: its transactions
         (
-            "tests/test_mut_admin.py",
-            "tests/test_mut_service.py",
+            "tests/test_admin_service.py",
+            "tests/test_service_contract.py",
             "tests/test_service.py",
             "tests/test_hardening.py",
         ),
@@ -64,15 +64,19 @@ TARGETS: dict[str, Target] = {
             "codegen/migrate/checksums.py",
         ),
         (
-            "tests/test_mut_migrate.py",
-            "tests/test_mut_migrate_backend.py",
+            "tests/test_migrate_library.py",
+            "tests/test_migrate_connections.py",
             "tests/test_migrate.py",
             "tests/test_schema_changes.py",
         ),
     ),
     "nullability": Target(
         ("codegen/analyze/nullability.py",),
-        ("tests/test_mut_nullability.py", "tests/test_analyze.py", "tests/test_analyze_shapes.py"),
+        (
+            "tests/test_nullability_rules.py",
+            "tests/test_analyze.py",
+            "tests/test_analyze_shapes.py",
+        ),
     ),
 }
 

@@ -15,17 +15,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any
 
 import asyncpg
 import psycopg
 import pytest
 
-from chatdb.admin import AdminService
 from chatdb.database import Database
 from chatdb.db import chat_messages as q_messages
 from chatdb.db import chatmodelconfigs as q_configs
@@ -134,56 +131,6 @@ async def connect(dsn: str) -> AsyncIterator[asyncpg.Connection[Any]]:
     finally:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(conn.close(), timeout=5)
-
-
-class Who(TypedDict):
-    """Who sends a message: pass as ``**world.who`` to send_message/create_chat."""
-
-    account_id: uuid.UUID
-    user_id: uuid.UUID
-    agent_id: uuid.UUID
-
-
-@dataclass
-class World:
-    """Who sends messages, and the providers/configs they can use."""
-
-    account_id: uuid.UUID
-    user_id: uuid.UUID
-    agent_id: uuid.UUID
-    providers: list[str] = field(default_factory=list)
-    configs: dict[str, list[uuid.UUID]] = field(default_factory=dict)  # provider -> ids
-
-    @property
-    def who(self) -> Who:
-        return Who(account_id=self.account_id, user_id=self.user_id, agent_id=self.agent_id)
-
-
-async def seed_world(
-    svc: ChatService,
-    providers: tuple[str, ...] = ("alpha", "beta"),
-    configs_per_provider: int = 2,
-) -> World:
-    """An account, user and agent; providers each with configs. The first config made is
-    the default (the service promotes it)."""
-    account = await svc.create_account(name="acme")
-    user = await svc.create_user(account_id=account.id, email=f"{uuid.uuid4().hex}@example.com")
-    agent = await svc.create_agent(account_id=account.id, name="helper")
-    world = World(account.id, user.id, agent.id)
-    for p in providers:
-        await AdminService(svc.db).create_provider(provider=p, display_name=p.title())
-        world.providers.append(p)
-        world.configs[p] = []
-        for i in range(configs_per_provider):
-            cfg = await AdminService(svc.db).create_model_config(
-                provider=p,
-                model=f"{p}-model-{i}",
-                display_name=f"{p} {i}",
-                context_limit=8192,
-                compression_threshold=80,
-            )
-            world.configs[p].append(cfg.id)
-    return world
 
 
 # --------------------------------------------------------------------------- checks

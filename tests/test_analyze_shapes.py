@@ -1,7 +1,8 @@
-"""Statement shapes real projects use, judged by PostgreSQL.
+"""Statement shapes real projects use, judged by PostgreSQL: the ones it refuses are
+refused, and nullability holds on data.
 
-Types are compared with what PostgreSQL's PREPARE reports for the same statement on the
-same schema. Nullability is what the SQL guarantees; each NOT NULL claim is also run on
+Their types are conformance cases (tests/cases/shapes_from_set_and_system_columns, judged
+by PREPARE). Nullability is what the SQL guarantees; each NOT NULL claim is also run on
 data made to break it (empty tables, NULLs in every nullable column, an outer join that
 finds nothing), and must hold there.
 """
@@ -9,6 +10,7 @@ finds nothing), and must hold there.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -18,11 +20,10 @@ from codegen import analyze, catalog, parse
 from codegen.errors import CodegenError
 from tests.conftest import scratch_connection
 
-SCHEMA = """
-CREATE TABLE docs (id int PRIMARY KEY, body jsonb NOT NULL, tags text[] NOT NULL, note text);
-CREATE TABLE items (id int PRIMARY KEY, a int NOT NULL, b text, c int);
-CREATE TABLE empty (id int PRIMARY KEY, a int NOT NULL);
-"""
+# the schema of the conformance case that holds these queries' types
+SCHEMA = (
+    Path(__file__).with_name("cases") / "shapes_from_set_and_system_columns" / "schema.sql"
+).read_text()
 DATA = """
 INSERT INTO docs VALUES (1, '{"k": null, "n": [1, null]}', '{x,NULL}', NULL), (2, '{}', '{}', 'x');
 INSERT INTO items VALUES (1, 10, NULL, NULL), (2, 20, 'b', 3), (3, 20, NULL, 4);
@@ -40,66 +41,6 @@ async def pg(admin_dsn: str) -> AsyncIterator[asyncpg.Connection[Any]]:
     """A database with SCHEMA and DATA, for PREPARE and for running the statements."""
     async with scratch_connection(admin_dsn, SCHEMA + DATA) as conn:
         yield conn
-
-
-def _server_type(t: Any) -> str:
-    name: str = t.name
-    return name if t.kind != "array" or name.startswith("_") else "_" + name.removesuffix("[]")
-
-
-# FROM and SET shapes (item 10), whole rows (item 8): types as PostgreSQL has them.
-SHAPES = [
-    "SELECT kv.key, kv.value FROM docs CROSS JOIN LATERAL jsonb_each(docs.body) AS kv(key, value)",
-    "SELECT kv.key, kv.value FROM docs, jsonb_each(docs.body) AS kv",
-    "SELECT key, value FROM docs, jsonb_each_text(docs.body)",
-    "SELECT * FROM docs, json_each(docs.body::json) kv",
-    "SELECT * FROM docs, json_each_text(docs.body::json) kv WHERE kv.key = @key",
-    "SELECT e.value FROM docs, jsonb_array_elements(docs.body -> 'n') e",
-    "SELECT * FROM jsonb_array_elements_text('[1, null]'::jsonb) AS e",
-    "SELECT * FROM docs, jsonb_array_elements(docs.body -> 'n') AS e(v)",
-    "SELECT g FROM generate_series(1, 10) AS g",
-    "SELECT * FROM generate_series(1, @n) WITH ORDINALITY AS g",
-    "SELECT g.x, g.n FROM generate_series(1, 10) WITH ORDINALITY AS g(x, n)",
-    "SELECT * FROM ROWS FROM (generate_series(1, 3), unnest(ARRAY['a', 'b'])) AS r(x, y)",
-    "SELECT * FROM CURRENT_DATE",
-    "SELECT d FROM CURRENT_DATE AS d",
-    "SELECT x.a, x.b FROM jsonb_to_record(@doc::jsonb) AS x(a int, b text)",
-    "SELECT * FROM ROWS FROM (jsonb_to_record(@doc::jsonb) AS (a int)) AS r",
-    "SELECT count(t.*) AS n FROM items t",
-    "SELECT t.id, to_jsonb(t.*) AS doc FROM items t",
-    "SELECT id FROM items WHERE (a, b) < (SELECT a, b FROM items WHERE id = @id)",
-    "SELECT id FROM items WHERE (@x, @y) = (SELECT a, b FROM items WHERE id = 1)",
-    "UPDATE items SET (a, b) = (@a, @b) WHERE id = @id RETURNING id",
-    "UPDATE items SET (a, b) = ROW(@a, DEFAULT), c = @c WHERE id = @id RETURNING *",
-    "UPDATE items SET (a, b) = (SELECT a, b FROM items WHERE id = @src) WHERE id = @id "
-    "RETURNING id",
-    # values of no type resolve to text, whatever surrounds them (select_common_type)
-    "SELECT COALESCE(@a, 'x') AS v, GREATEST(@b, NULL) AS g",
-    "SELECT CASE WHEN a > 1 THEN @x ELSE NULL END AS v FROM items",
-    "UPDATE items SET b = COALESCE(@b, b) WHERE id = @id RETURNING id",
-    # field selection, system columns, TABLESAMPLE (real projects use all three)
-    "SELECT (i).a, (i).b, (SELECT (j).c FROM items j WHERE j.id = i.id) AS c FROM items i",
-    "SELECT ctid, xmin, xmax, tableoid, cmin, cmax, i.xmin AS x2 FROM items i",
-    "INSERT INTO items (id, a) VALUES (@id, @a) ON CONFLICT (id) DO UPDATE SET a = excluded.a "
-    "RETURNING id, (xmax = 0) AS inserted",
-    "DELETE FROM items WHERE ctid = @row RETURNING tableoid::regclass AS t",
-    "SELECT id FROM items TABLESAMPLE SYSTEM (10)",
-    # every SET/VALUES expression is typed before the bare ones take their column's type
-    "UPDATE items SET c = @x + 1, a = @x WHERE id = 1 RETURNING id",
-    "UPDATE items SET b = @w WHERE id = @w RETURNING id",
-    "INSERT INTO items (id, a, b) VALUES (@p, 1, 'x'), (2, @p, @q) RETURNING id",
-    "SELECT s.id FROM items AS s TABLESAMPLE BERNOULLI (@pct) REPEATABLE (@seed)",
-]
-
-
-@pytest.mark.parametrize("sql", SHAPES)
-async def test_shape_types_are_postgresql_s(pg: asyncpg.Connection[Any], sql: str) -> None:
-    a = run(sql)
-    stmt = await pg.prepare(a.sql)
-    assert [(c.name, c.type) for c in a.columns] == [
-        (x.name, _server_type(x.type)) for x in stmt.get_attributes()
-    ]
-    assert [p.type for p in a.params] == [_server_type(t) for t in stmt.get_parameters()]
 
 
 @pytest.mark.parametrize(

@@ -55,15 +55,14 @@ from codegen import migrate
 from tests import pgcluster
 from tests.reliability_fixtures import (
     SCHEMA,
-    World,
     assert_invariants,
     connect,
     fingerprint,
     open_service,
     scratch_db,
-    seed_world,
     wait_until_blocked_by,
 )
+from tests.world import World, seed_world
 
 pytest_plugins = ["tests.reliability_fixtures"]
 

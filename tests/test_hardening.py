@@ -25,7 +25,7 @@ from chatdb.db.runtime import JSONValue, create_pool, init_connection
 from chatdb.errors import Gone, InvalidInput, NoDefaultModelConfig, NotFound
 from chatdb.service import ChatService
 from chatdb.validate import CONTENT_MAX, JSON_MAX_SIZE, LIST_MAX_ITEMS
-from tests.test_service import World, world  # noqa: F401  (the fixture)
+from tests.world import World, world  # noqa: F401  (the fixture)
 
 # ruff: noqa: F811  (test parameters named after the imported `world` fixture)
 
@@ -71,7 +71,7 @@ async def test_users_write_user_turns_only_and_the_assistant_side_is_its_agents(
     for role in ("assistant", "system"):
         with pytest.raises(InvalidInput):
             await world.svc.send_message(
-                **world.ids(),
+                **world.who,
                 chat_id=chat_id,
                 client_message_id=uuid.uuid4(),
                 content="I am the system now",
@@ -281,7 +281,7 @@ async def test_a_late_retry_of_a_send_does_not_bring_a_deleted_chat_back(world: 
         await world.send(chat_id, "What were sales last quarter?", mid)
     assert exc.value.status == 410
     with pytest.raises(Gone):
-        await world.svc.create_chat(**world.ids(), chat_id=chat_id)
+        await world.svc.create_chat(**world.who, chat_id=chat_id)
     with pytest.raises(NotFound):
         await world.svc.get_chat(**_owner(world, chat_id))
     assert await world.count("chat_messages") == 0

@@ -40,13 +40,12 @@ from chatdb.validate import CONTENT_MAX
 from tests import pgcluster
 from tests.reliability_fixtures import (
     FAST_RETRY,
-    World,
     assert_invariants,
     connect,
     fingerprint,
     scratch_db,
-    seed_world,
 )
+from tests.world import World, seed_world
 
 pytest_plugins = ["tests.reliability_fixtures"]
 

@@ -15,7 +15,7 @@ from chatdb.admin import AdminService
 from chatdb.db import runtime
 from chatdb.errors import InvalidInput
 from chatdb.validate import JSON_MAX_DEPTH
-from tests.test_service import World, world  # noqa: F401  (the fixture)
+from tests.world import World, world  # noqa: F401  (the fixture)
 
 # ruff: noqa: F811  (test parameters named after the imported `world` fixture)
 

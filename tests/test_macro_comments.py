@@ -105,11 +105,17 @@ _EXPECTED: dict[str, Any] = {}
 
 
 def _with_comment(b: Boundary, comment: str, tmp: Path) -> Any:
-    """`describe` of the case with `comment` inserted at the boundary."""
+    """`describe` of the case with `comment` inserted at the boundary (the other cases
+    beside it, linked: a case may read a sibling's schema)."""
     copy = tmp / b.case
-    if copy.exists():
+    if copy.is_symlink():
+        copy.unlink()
+    elif copy.exists():
         shutil.rmtree(copy)
     shutil.copytree(CASES / b.case, copy)
+    for other in CASES.iterdir():
+        if other.name != b.case and not (tmp / other.name).exists():
+            (tmp / other.name).symlink_to(other, target_is_directory=True)
     path = copy / b.file
     text = path.read_text()
     path.write_text(text[: b.offset] + comment + text[b.offset :])

@@ -79,7 +79,7 @@ def _removes_tombstones(mid: str) -> bool:
     return TOMBSTONE_TABLE in schema_tables(i + 1) and TOMBSTONE_TABLE not in schema_tables(i)
 
 
-# --------------------------------------------------------------------------- the world
+# --------------------------------------------------------------------------- the templates
 
 
 async def seed(dsn: str, tombstones: bool) -> None:
@@ -197,7 +197,7 @@ async def state(dsn: str) -> dict[str, Any]:
     }
 
 
-class World:
+class Templates:
     """Per (migration, direction): a seeded template database at the starting revision and
     the state an uninterrupted run leaves, built once per session."""
 
@@ -229,9 +229,9 @@ def _run(direction: str, dsn: str, mid: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def world(admin_dsn: str) -> Iterator[World]:
+def templates(admin_dsn: str) -> Iterator[Templates]:
     with ExitStack() as stack:
-        yield World(admin_dsn, stack)
+        yield Templates(admin_dsn, stack)
 
 
 # --------------------------------------------------------------------------- the kill
@@ -332,23 +332,23 @@ async def kill_at(dsn: str, mid: str, direction: Direction, k: int, kind: str) -
 
 @pytest.mark.parametrize(("mid", "direction", "k", "kind"), list(_cases()))
 async def test_killed_at_a_statement_boundary_and_run_again_completes_as_if_never_killed(
-    world: World, admin_dsn: str, mid: str, direction: Direction, k: int, kind: str
+    templates: Templates, admin_dsn: str, mid: str, direction: Direction, k: int, kind: str
 ) -> None:
-    template = await asyncio.to_thread(world.template, mid, direction)
+    template = await asyncio.to_thread(templates.template, mid, direction)
     async with dbutil.scratch_database(admin_dsn, prefix="t_", template=template) as dsn:
         await kill_at(dsn, mid, direction, k, kind)
         assert await asyncio.to_thread(_run, direction, dsn, mid) == [mid]
-        assert await state(dsn) == world.expected[(mid, direction)]
+        assert await state(dsn) == templates.expected[(mid, direction)]
 
 
 @pytest.mark.parametrize("mid", [m.id for m in STEPWISE])
 @pytest.mark.parametrize("first", ["apply", "rollback"])
 async def test_killed_and_reversed_returns_to_the_state_before(
-    world: World, admin_dsn: str, mid: str, first: Direction
+    templates: Templates, admin_dsn: str, mid: str, first: Direction
 ) -> None:
     """Killed half way, then the other command: the schema, grants and tombstones are those
     of the starting revision (rows a forward data migration deleted stay deleted)."""
-    template = await asyncio.to_thread(world.template, mid, first)
+    template = await asyncio.to_thread(templates.template, mid, first)
     then: Direction = "rollback" if first == "apply" else "apply"
     async with dbutil.scratch_database(admin_dsn, prefix="t_", template=template) as start:
         before = await state(start)

@@ -43,13 +43,12 @@ from tests import pgcluster
 from tests.conftest import missing_system_program
 from tests.reliability_fixtures import (
     FAST_RETRY,
-    World,
     connect,
     open_service,
-    seed_world,
     wait_until_blocked_by,
 )
 from tests.tcp_proxy import Proxy, running_proxy
+from tests.world import World, seed_world
 
 pytest_plugins = ["tests.reliability_fixtures"]
 T = TypeVar("T")

@@ -17,10 +17,10 @@ import pytest
 from chatdb.admin import AdminService
 from chatdb.errors import Conflict, OutcomeUnknown
 from chatdb.service import ChatService
-from tests.reliability_fixtures import connect, open_service, seed_world
+from tests.reliability_fixtures import connect, open_service
 from tests.tcp_proxy import Proxy
 from tests.test_network import count, dbname, lost_then_repeated, proxy  # noqa: F401
-from tests.test_service import World, world  # noqa: F401  (fixtures)
+from tests.world import World, seed_world, world  # noqa: F401  (fixtures)
 
 # ruff: noqa: F811  (test parameters named after the imported fixtures)
 
@@ -77,11 +77,11 @@ async def test_a_chat_id_reused_with_another_title_or_model_is_a_conflict(world:
     await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     config = await world.config("p", "m")
     chat_id = uuid.uuid4()
-    chat = await world.svc.create_chat(**world.ids(), chat_id=chat_id, title="Plans")
-    assert await world.svc.create_chat(**world.ids(), chat_id=chat_id, title="Plans") == chat
+    chat = await world.svc.create_chat(**world.who, chat_id=chat_id, title="Plans")
+    assert await world.svc.create_chat(**world.who, chat_id=chat_id, title="Plans") == chat
     message = await conflict(
         world.svc.create_chat(
-            **world.ids(), chat_id=chat_id, title="Other", model_config_id=config.id
+            **world.who, chat_id=chat_id, title="Other", model_config_id=config.id
         )
     )
     assert message == "A chat with this id already exists with another title, model_config_id."

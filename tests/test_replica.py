@@ -25,7 +25,7 @@ from chatdb.service import ChatService
 from codegen import migrate
 from tests import pgcluster
 from tests.conftest import ROOT
-from tests.reliability_fixtures import seed_world
+from tests.world import seed_world
 
 
 @pytest.fixture(scope="module")

@@ -25,8 +25,8 @@ from chatdb.db.runtime import create_pool
 from chatdb.errors import InvalidInput
 from chatdb.service import ChatService
 from chatdb.tx import Conn, RetryPolicy, run_in_transaction
-from tests.reliability_fixtures import seed_world
 from tests.tcp_proxy import Proxy, running_proxy
+from tests.world import seed_world
 
 MAX_ROUND_TRIPS = 5  # the send-message transaction, BEGIN to COMMIT, in at most 5
 

@@ -20,7 +20,8 @@ import pytest
 from codegen import drift, migrate
 from codegen.migrate import source
 from tests.conftest import ROOT, fixture_migration, migration_ids, run_codegen
-from tests.reliability_fixtures import open_service, seed_world
+from tests.reliability_fixtures import open_service
+from tests.world import seed_world
 
 SCHEMA = ROOT / "schema"
 MIGRATIONS = migration_ids()

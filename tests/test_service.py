@@ -6,17 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 import pytest
 
 from chatdb.admin import AdminService
-from chatdb.database import Database
-from chatdb.db.models import Account, Agent, ChatModelConfig, User
-from chatdb.db.runtime import create_pool
 from chatdb.errors import (
     Conflict,
     InvalidInput,
@@ -24,68 +19,10 @@ from chatdb.errors import (
     NotFound,
     ProviderNotConfigured,
 )
-from chatdb.service import ChatCursor, ChatService, ConfigDeleted
+from chatdb.service import ChatCursor, ConfigDeleted
+from tests.world import World, world  # noqa: F401  (the fixture)
 
-
-@dataclass
-class World:
-    svc: ChatService
-    pool: asyncpg.Pool[Any]
-    account: Account
-    user: User
-    agent: Agent
-
-    def ids(self) -> dict[str, Any]:
-        return {"account_id": self.account.id, "user_id": self.user.id, "agent_id": self.agent.id}
-
-    async def count(self, table: str) -> int:
-        value: int = await self.pool.fetchval(f"SELECT count(*) FROM {table}")
-        return value
-
-    async def config(
-        self, provider: str, model: str, *, default: bool = False, enabled: bool = True
-    ) -> ChatModelConfig:
-        return await AdminService(self.svc.db).create_model_config(
-            provider=provider,
-            model=model,
-            display_name=model.upper(),
-            context_limit=8192,
-            compression_threshold=70,
-            options={"temperature": 0.2},
-            is_default=default,
-            enabled=enabled,
-        )
-
-    async def config_with(self, **kw: Any) -> ChatModelConfig:
-        """A config of provider "p" (which must exist) with the given fields changed."""
-        args: dict[str, Any] = {
-            "provider": "p",
-            "model": "m",
-            "display_name": "M",
-            "context_limit": 1,
-            "compression_threshold": 1,
-            **kw,
-        }
-        return await AdminService(self.svc.db).create_model_config(**args)
-
-    async def send(self, chat_id: uuid.UUID, text: str, mid: uuid.UUID | None = None) -> Any:
-        return await self.svc.send_message(
-            **self.ids(), chat_id=chat_id, client_message_id=mid or uuid.uuid4(), content=text
-        )
-
-
-@pytest.fixture
-async def world(migrated_db: str) -> AsyncIterator[World]:
-    pool = await create_pool(migrated_db, min_size=1, max_size=8)
-    svc = ChatService(Database(pool))
-    account = await svc.create_account(name="Acme")
-    user = await svc.create_user(account_id=account.id, email="ada@example.com")
-    agent = await svc.create_agent(account_id=account.id, name="analyst")
-    try:
-        yield World(svc, pool, account, user, agent)
-    finally:
-        await pool.close()
-
+# ruff: noqa: F811  (test parameters named after the imported `world` fixture)
 
 # -- providers -------------------------------------------------------------------------
 
@@ -524,7 +461,7 @@ async def test_delete_chat_cascades_and_is_owner_only(world: World) -> None:
 
 
 async def test_create_chat_and_duplicate_user_email(world: World) -> None:
-    chat = await world.svc.create_chat(**world.ids())
+    chat = await world.svc.create_chat(**world.who)
     assert chat.title == "New Chat" and chat.message_count == 0
     with pytest.raises(Conflict):
         await world.svc.create_user(account_id=world.account.id, email="ada@example.com")
@@ -549,7 +486,7 @@ async def test_send_message_rejects_bad_input_before_sql(
     await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     await world.config("p", "m", default=True)
     args: dict[str, Any] = {
-        **world.ids(),
+        **world.who,
         "chat_id": uuid.uuid4(),
         "client_message_id": uuid.uuid4(),
         "content": "hello",
@@ -576,7 +513,7 @@ async def test_add_assistant_message_rejects_bad_input_before_sql(
 ) -> None:
     await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     await world.config("p", "m", default=True)
-    chat = await world.svc.create_chat(**world.ids())
+    chat = await world.svc.create_chat(**world.who)
     args: dict[str, Any] = {
         "account_id": world.account.id,
         "agent_id": world.agent.id,
@@ -593,9 +530,9 @@ async def test_add_assistant_message_rejects_bad_input_before_sql(
 
 async def test_over_long_title_and_bad_paging(world: World) -> None:
     with pytest.raises(InvalidInput) as exc:
-        await world.svc.create_chat(**world.ids(), title="t" * 256)
+        await world.svc.create_chat(**world.who, title="t" * 256)
     assert exc.value.message == "title is longer than 255 characters."
-    assert await world.svc.create_chat(**world.ids(), title="t" * 255)
+    assert await world.svc.create_chat(**world.who, title="t" * 255)
     with pytest.raises(InvalidInput):
         await world.svc.list_chats(user_id=world.user.id, limit=0)
     with pytest.raises(InvalidInput):

@@ -48,13 +48,12 @@ from chatdb.errors import (
 )
 from chatdb.service import ChatService, ProviderDeleted
 from tests.reliability_fixtures import (
-    World,
     assert_invariants,
     connect,
     invariant_violations,
     open_service,
-    seed_world,
 )
+from tests.world import World, seed_world
 
 pytest_plugins = ["tests.reliability_fixtures"]
 

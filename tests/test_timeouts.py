@@ -19,9 +19,10 @@ from chatdb.db.runtime import create_pool
 from chatdb.errors import OutcomeUnknown, TransientError
 from chatdb.tx import Conn, RetryPolicy, Timeouts, run_in_transaction
 from tests import pgcluster
-from tests.reliability_fixtures import connect, open_service, seed_world
+from tests.reliability_fixtures import connect, open_service
 from tests.tcp_proxy import Proxy
 from tests.test_network import dbname, pgbouncer, proxy  # noqa: F401  (the fixture)
+from tests.world import seed_world
 
 # ruff: noqa: F811  (test parameters named after the imported `proxy` fixture)
 

@@ -18,7 +18,7 @@ import pytest
 from chatdb.admin import AdminService
 from chatdb.db.models import ChatModelConfig
 from chatdb.errors import Conflict, InvalidInput
-from tests.test_service import World, world  # noqa: F401  (the fixture)
+from tests.world import World, world  # noqa: F401  (the fixture)
 
 # ruff: noqa: F811  (test parameters named after the imported `world` fixture)
 

@@ -20,8 +20,6 @@ stages read) and `context` (the state of one analysis).
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from pglast import ast
 
 from codegen import catalog as cat
@@ -29,7 +27,6 @@ from codegen.analyze import checks, models, nullability, params, stars, statemen
 from codegen.analyze.context import Context, Scope
 from codegen.analyze.model import Analysis, Col, ParamInfo
 from codegen.errors import SourceText
-from codegen.naming import dedupe
 from codegen.parse import Query
 
 __all__ = ["Analysis", "Col", "ParamInfo", "analyze", "view_columns"]
@@ -44,7 +41,6 @@ def analyze(query: Query, catalog: cat.Catalog) -> Analysis:
     checks.returns_rows(query, cols)
     checks.reports_count(query, stmt)
     typed_params = params.finish(ctx, query)
-    cols = _unique_names(cols)
     embeds = any(c.embed for c in cols)
     model = models.whole_table(catalog, cols) if not embeds else None
     base_model = models.leading_table(catalog, cols) if not embeds else None
@@ -77,10 +73,3 @@ def view_columns(catalog: cat.Catalog, query: ast.Node, source: SourceText) -> c
         tuple(cat.Column(c.name, c.type, not c.nullable) for c in cols),
         frozenset(ctx.used | used),
     )
-
-
-def _unique_names(cols: list[Col]) -> list[Col]:
-    """Result column names as Python can use them: `?column?` becomes `column_<n>`, and a
-    repeated name gets `_2`, `_3`."""
-    names = [c.name if c.name != "?column?" else f"column_{i + 1}" for i, c in enumerate(cols)]
-    return [replace(c, name=n) for c, n in zip(cols, dedupe(names), strict=True)]

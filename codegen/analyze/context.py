@@ -5,26 +5,26 @@ what has been learnt about its parameters so far) rather than one large class: e
 hold subqueries and FROM items hold expressions, so the modules call each other and the
 state travels as an argument.
 
-pglast declares every node field Optional; `present` narrows the fields the parser always
-fills for a node's shape, so `mypy --strict` checks the rest.
+pglast declares every node field Optional; `present` (`parse.nodes`) narrows the fields
+the parser always fills for a node's shape, so `mypy --strict` checks the rest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
 
 from pglast import ast
 
 from codegen import catalog as cat
 from codegen.analyze.model import Binding, Col, Level, Lock, Source, Write
-from codegen.errors import CodegenError, SourceText, Unsupported
+from codegen.errors import CodegenError, SourceText, SqlState, Unsupported
 from codegen.parse import Query
+from codegen.parse.nodes import present as present
+from codegen.parse.nodes import sval as sval
+from codegen.parse.nodes import svals as svals
 from codegen.pgtypes import TypeSpace
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -74,12 +74,21 @@ class Context:
         self.types = self.catalog.types
 
     def error(
-        self, message: str, node: ast.Node | None = None, location: int | None = None
+        self,
+        message: str,
+        node: ast.Node | None = None,
+        location: int | None = None,
+        *,
+        sqlstate: str | None = None,
     ) -> CodegenError:
         loc = location if location is not None else location_of(node)
         if self.query is not None:
-            return self.query.error(message, loc)
-        return CodegenError(message, self.source, loc or 0)
+            return self.query.error(message, loc, sqlstate=sqlstate)
+        return CodegenError(message, self.source, loc, sqlstate=sqlstate)
+
+    def no_column(self, message: str, node: ast.Node | None) -> CodegenError:
+        """A column that does not exist (PostgreSQL's undefined_column)."""
+        return self.error(message, node, sqlstate=SqlState.UNDEFINED_COLUMN)
 
     def unsupported(self, message: str, node: ast.Node | None = None) -> Unsupported:
         """An error for what PostgreSQL takes but the generator does not model."""
@@ -173,26 +182,8 @@ def location_of(node: ast.Node | None) -> int | None:
     return loc if isinstance(loc, int) and loc >= 0 else None
 
 
-def present(value: T | None) -> T:
-    """A node field the parser always fills for this shape (pglast types all as Optional)."""
-    if value is None:
-        raise TypeError("pglast node without a field its shape always has")
-    return value
-
-
-def sval(node: Any) -> str:
-    """The text of an `ast.String` (identifiers in names, USING lists, column aliases)."""
-    if not isinstance(node, ast.String) or node.sval is None:
-        raise TypeError(f"expected a name, got {type(node).__name__}")
-    return node.sval
-
-
 def subquery(node: ast.Node | None) -> ast.SelectStmt:
     """A subquery (in FROM, in an expression): always a SELECT, as PostgreSQL's grammar has it."""
     if not isinstance(node, ast.SelectStmt):
         raise TypeError(f"expected a subquery, got {type(node).__name__}")
     return node
-
-
-def svals(nodes: Iterable[Any] | None) -> list[str]:
-    return [sval(n) for n in nodes or ()]

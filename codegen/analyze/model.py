@@ -17,7 +17,7 @@ from codegen.parse import Query
 class Col:
     """A result column; `origin` is (table, column) when it is a table's column as is."""
 
-    name: str
+    name: str  # PostgreSQL's name, as the server reports it: `?column?`, repeats and all
     type: str
     nullable: bool
     origin: tuple[str, str] | None = None
@@ -32,7 +32,7 @@ class Col:
 @dataclass(frozen=True)
 class ParamInfo:
     number: int
-    name: str
+    name: str  # its SQL name (`@id`), or the column `$n` was first compared with: may repeat
     type: str
     nullable: bool
     is_slice: bool

@@ -7,14 +7,11 @@ learnt into the query's parameter list once the whole statement has been seen.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from pglast import ast
 
 from codegen.analyze.context import Context, Typed, present
 from codegen.analyze.model import ParamInfo
 from codegen.errors import CodegenError
-from codegen.naming import dedupe
 from codegen.parse import Query
 
 
@@ -95,5 +92,4 @@ def finish(ctx: Context, query: Query) -> tuple[ParamInfo, ...]:
                 typ = ctx.types.array_of(typ)
             nullable = False
         out.append(ParamInfo(p.number, name, typ, nullable, p.is_slice))
-    names = dedupe([p.name for p in out])  # `$1`, `$2` both compared with `id`: id, id_2
-    return tuple(replace(p, name=n) for p, n in zip(out, names, strict=True))
+    return tuple(out)  # `$1`, `$2` both compared with `id` are both "id" (render numbers them)

@@ -35,6 +35,7 @@ from codegen.analyze.model import Col, Source
 from codegen.analyze.models import table_cols, whole_table
 from codegen.analyze.nullability import OUT_COLUMNS
 from codegen.catalog.system import system_relation
+from codegen.errors import SqlState
 
 Entries = tuple[list[Entry], list[StarCol]]  # FROM entries, and the columns `*` expands to
 
@@ -52,7 +53,9 @@ def entry(ctx: Context, scope: Scope, qual: str, node: ast.Node) -> Entry:
         for e in s.entries:
             if e.alias == qual:
                 return e
-    raise ctx.error(f'missing FROM-clause entry for table "{qual}"', node)
+    raise ctx.error(
+        f'missing FROM-clause entry for table "{qual}"', node, sqlstate=SqlState.UNDEFINED_TABLE
+    )
 
 
 def lookup(
@@ -91,7 +94,11 @@ def _lookup(
             if len(merged) == 1:
                 return merged[0]
             if not probe:
-                raise ctx.error(f'column reference "{name}" is ambiguous', node)
+                raise ctx.error(
+                    f'column reference "{name}" is ambiguous',
+                    node,
+                    sqlstate=SqlState.AMBIGUOUS_COLUMN,
+                )
         if found:
             uses.column_read(ctx, found[0][0], found[0][1].origin)
             return found[0][1]
@@ -125,13 +132,13 @@ def column(ctx: Context, node: ast.ColumnRef, scope: Scope) -> Typed:
             if has_entry(scope, names[0]):
                 # A whole-row reference: to_jsonb(t), jsonb_agg(t), row_to_json(t).
                 return _whole_row(ctx, entry(ctx, scope, names[0], node))
-            raise ctx.error(f'column "{names[0]}" does not exist', node)
+            raise ctx.no_column(f'column "{names[0]}" does not exist', node)
     else:
         qual, name = names[-2], names[-1]
         entry(ctx, scope, qual, node)
         col = lookup(ctx, scope, qual, name)
         if col is None:
-            raise ctx.error(f"column {qual}.{name} does not exist", node)
+            raise ctx.no_column(f"column {qual}.{name} does not exist", node)
     return Typed(col.type, col.nullable)
 
 
@@ -213,7 +220,7 @@ def table(ctx: Context, rv: ast.RangeVar) -> cat.Table:
         )
         if newer is not None:  # pg_stat_checkpointer on 16: a system view 17 added
             raise ctx.error(versions.message(shown, newer, major), rv)
-        raise ctx.error(f'relation "{shown}" does not exist', rv)
+        raise ctx.error(f'relation "{shown}" does not exist', rv, sqlstate=SqlState.UNDEFINED_TABLE)
     ctx.used.add(("relation", found.name))
     return found
 
@@ -473,7 +480,7 @@ def _using_star(
         lc = next((m.col for m in lstar if m.col.name == name), None)
         rc = next((m.col for m in rstar if m.col.name == name), None)
         if lc is None or rc is None:
-            raise ctx.error(f'column "{name}" specified in USING does not exist', item)
+            raise ctx.no_column(f'column "{name}" specified in USING does not exist', item)
         if jt == JoinType.JOIN_FULL:
             nullable = lc.nullable and rc.nullable
         else:

@@ -334,7 +334,7 @@ def _insert_columns(ctx: Context, stmt: ast.InsertStmt, t: cat.Table) -> list[ca
     for rt in stmt.cols:
         col = t.column(present(rt.name))
         if col is None:
-            raise ctx.error(f'column "{rt.name}" of relation "{t.name}" does not exist', rt)
+            raise ctx.no_column(f'column "{rt.name}" of relation "{t.name}" does not exist', rt)
         if rt.indirection:
             raise ctx.unsupported("assigning to a field or element is not supported", rt)
         targets.append(col)
@@ -349,7 +349,7 @@ def _on_conflict(
     if infer is not None:
         for elem in infer.indexElems or ():
             if elem.name and t.column(elem.name) is None:
-                raise ctx.error(f'column "{elem.name}" does not exist', infer)
+                raise ctx.no_column(f'column "{elem.name}" does not exist', infer)
         if infer.whereClause is not None:
             expressions.expr(ctx, infer.whereClause, uses.unread(scope))  # no row read
         if conflict.action == OnConflictAction.ONCONFLICT_UPDATE:
@@ -387,7 +387,7 @@ def assignments(ctx: Context, targets: Sequence[ast.ResTarget], t: cat.Table, sc
         val: ast.Node | None = present(rt.val)
         col = t.column(present(rt.name))
         if col is None:
-            raise ctx.error(f'column "{rt.name}" of relation "{t.name}" does not exist', rt)
+            raise ctx.no_column(f'column "{rt.name}" of relation "{t.name}" does not exist', rt)
         if isinstance(val, ast.MultiAssignRef):
             val = _multi_assign(ctx, val, col, scope, subqueries)
         generated.check_assignment(ctx, col, val, rt)

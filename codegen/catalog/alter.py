@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
+from pglast import ast
 from pglast.enums import AlterTableType as At
 from pglast.enums import DropBehavior, ObjectType
 
@@ -20,33 +20,41 @@ from codegen.catalog import attributes, change, checks, create, depends, version
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Column, Index, Table
 from codegen.catalog.names import declared_domain, default_name, type_of
-from codegen.errors import CodegenError, SourceText
+from codegen.errors import CodegenError, SourceText, SqlState
+from codegen.parse.nodes import node, present
 
+Cmd = ast.AlterTableCmd
+Loc = int | None  # where the table is named, for errors
 # (builder, table, subcommand, source, location of the table name) -> the changed table
-AlterHandler = Callable[[Builder, Table, Any, SourceText, int], Table]
+AlterHandler = Callable[[Builder, Table, Cmd, SourceText, Loc], Table]
 
 
-def _no_effect(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
+def _no_effect(b: Builder, table: Table, cmd: Cmd, source: SourceText, loc: Loc) -> Table:
     return table
 
 
-def _column(table: Table, cmd: Any, source: SourceText, loc: int) -> Column | None:
+def _column(table: Table, cmd: Cmd, source: SourceText, loc: Loc) -> Column | None:
     """The column a subcommand names; an error when it does not exist (unless IF EXISTS)."""
-    col = table.column(cmd.name)
+    col = table.column(present(cmd.name))
     if col is None and not cmd.missing_ok:
         raise CodegenError(
-            f'column "{cmd.name}" of relation "{table.name}" does not exist', source, loc
+            f'column "{cmd.name}" of relation "{table.name}" does not exist',
+            source,
+            loc,
+            sqlstate=SqlState.UNDEFINED_COLUMN,
         )
     return col
 
 
-def _column_checked(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
+def _column_checked(b: Builder, table: Table, cmd: Cmd, source: SourceText, loc: Loc) -> Table:
     _column(table, cmd, source, loc)
     return table
 
 
-def _changes_column(change: Callable[[Builder, Column, Any, SourceText], Column]) -> AlterHandler:
-    def handler(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
+def _changes_column(
+    change: Callable[[Builder, Column, Cmd, SourceText], Column],
+) -> AlterHandler:
+    def handler(b: Builder, table: Table, cmd: Cmd, source: SourceText, loc: Loc) -> Table:
         col = _column(table, cmd, source, loc)
         if col is None:
             return table
@@ -58,70 +66,74 @@ def _changes_column(change: Callable[[Builder, Column, Any, SourceText], Column]
     return handler
 
 
-def _add_column(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
-    if table.column(cmd.def_.colname) and cmd.missing_ok:
+def _add_column(b: Builder, table: Table, cmd: Cmd, source: SourceText, loc: Loc) -> Table:
+    col = node(cmd.def_, ast.ColumnDef)
+    if table.column(present(col.colname)) and cmd.missing_ok:
         return table
-    return create.add_column(b, table, cmd.def_, source)
+    return create.add_column(b, table, col, source)
 
 
-def _add_constraint(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
-    return create.add_constraint(b, table, cmd.def_, source)
+def _add_constraint(b: Builder, table: Table, cmd: Cmd, source: SourceText, loc: Loc) -> Table:
+    return create.add_constraint(b, table, node(cmd.def_, ast.Constraint), source)
 
 
-def _drop_constraint(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
-    return change.drop_constraint(b, table, cmd.name)
+def _drop_constraint(b: Builder, table: Table, cmd: Cmd, source: SourceText, loc: Loc) -> Table:
+    return change.drop_constraint(b, table, present(cmd.name))
 
 
-def _drop_column(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
+def _drop_column(b: Builder, table: Table, cmd: Cmd, source: SourceText, loc: Loc) -> Table:
     if _column(table, cmd, source, loc) is None:
         return table
     b.tables[table.name] = table  # the subcommands before this one, for the rules to see
     cascade = cmd.behavior == DropBehavior.DROP_CASCADE
-    depends.drop(b, ("column", table.name, cmd.name), cascade, source)
+    depends.drop(b, ("column", table.name, present(cmd.name)), cascade, source)
     return b.tables[table.name]
 
 
-def _column_type(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
+def _column_type(b: Builder, table: Table, cmd: Cmd, source: SourceText, loc: Loc) -> Table:
     """ALTER COLUMN ... TYPE, refused while a view reads the column (`depends`)."""
-    depends.change_column_type(b, ("column", table.name, cmd.name), source)
+    depends.change_column_type(b, ("column", table.name, present(cmd.name)), source)
     return _retyped(b, table, cmd, source, loc)
 
 
-def alter_table(b: Builder, stmt: Any, source: SourceText) -> None:
+def alter_table(b: Builder, stmt: ast.AlterTableStmt, source: SourceText) -> None:
     if stmt.objtype == ObjectType.OBJECT_TYPE:  # ALTER TYPE t ADD/DROP/ALTER ATTRIBUTE
         attributes.alter_type(b, stmt, source)
         return
     if stmt.objtype not in (ObjectType.OBJECT_TABLE, None):
         return  # ALTER INDEX/SEQUENCE/VIEW/MATERIALIZED VIEW ...: storage and names only
-    table = b.table(stmt.relation, source, missing_ok=bool(stmt.missing_ok))
+    relation = present(stmt.relation)
+    table = b.table(relation, source, missing_ok=bool(stmt.missing_ok))
     if table is None:
         return
     for cmd in stmt.cmds or ():
-        table = ALTER_TABLE[cmd.subtype](b, table, cmd, source, stmt.relation.location)
+        cmd = node(cmd, ast.AlterTableCmd)
+        table = ALTER_TABLE[present(cmd.subtype)](b, table, cmd, source, relation.location)
     b.tables[table.name] = table
 
 
-def _set_generated(col: Column, options: Any) -> Column:
+def _set_generated(col: Column, options: object) -> Column:
     """ALTER COLUMN ... SET GENERATED ALWAYS / BY DEFAULT (and sequence options)."""
-    for opt in options or ():
-        if opt.defname == "generated":
-            return replace(col, generated="identity" if opt.arg.ival == ord("a") else "")
+    for opt in options if isinstance(options, (list, tuple)) else ():
+        if isinstance(opt, ast.DefElem) and opt.defname == "generated":
+            always = node(opt.arg, ast.Integer).ival == ord("a")
+            return replace(col, generated="identity" if always else "")
     return col
 
 
-def _attach(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
+def _attach(b: Builder, table: Table, cmd: Cmd, source: SourceText, loc: Loc) -> Table:
     """ATTACH PARTITION: the partition has the parent's keys and indexes from now on."""
-    child = b.table(cmd.def_.name, source)
+    child = b.table(present(node(cmd.def_, ast.PartitionCmd).name), source)
     assert child is not None
     b.tables[child.name] = replace(child, partition_of=table.name)
     return table
 
 
-def _detach(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) -> Table:
+def _detach(b: Builder, table: Table, cmd: Cmd, source: SourceText, loc: Loc) -> Table:
     """DETACH PARTITION: the partition keeps its copies of the parent's keys and unique
     indexes, now its own."""
     b.tables[table.name] = table
-    child = b.table(cmd.def_.name, source)
+    child = b.table(present(node(cmd.def_, ast.PartitionCmd).name), source)
     assert child is not None
     keys = b.freeze().arbiters(table.name)
     bare = child.name.rpartition(".")[2]
@@ -137,9 +149,9 @@ def _detach(b: Builder, table: Table, cmd: Any, source: SourceText, loc: int) ->
 _retyped = _changes_column(
     lambda b, c, cmd, s: replace(
         c,
-        type=type_of(b, cmd.def_.typeName, s),
-        modifiers=checks.type_modifiers(cmd.def_.typeName),
-        domain=declared_domain(b, cmd.def_.typeName),
+        type=type_of(b, node(cmd.def_, ast.ColumnDef).typeName, s),
+        modifiers=checks.type_modifiers(present(node(cmd.def_, ast.ColumnDef).typeName)),
+        domain=declared_domain(b, node(cmd.def_, ast.ColumnDef).typeName),
     )
 )
 

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import fields, replace
 from typing import Any
 
+from pglast import ast
+
 from codegen import versions
 from codegen.catalog import depends
 from codegen.catalog.model import (
@@ -22,8 +24,9 @@ from codegen.catalog.model import (
     ViewColumns,
     find_relation,
 )
-from codegen.errors import CodegenError, SourceText
+from codegen.errors import CodegenError, SourceText, SqlState
 from codegen.extensions import builtins_with
+from codegen.parse.nodes import present
 from codegen.pgtypes import Func, TypeSpace
 
 _SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
@@ -95,7 +98,7 @@ class Builder:
             self.version,
         )
 
-    def key(self, schema: str | None, name: str, source: SourceText, offset: int) -> str:
+    def key(self, schema: str | None, name: str, source: SourceText, offset: int | None) -> str:
         """The catalog key of a relation created as `schema.name` (or `name`, in the first
         schema of the search_path that exists): `name` in public, `schema.name` elsewhere."""
         if schema is None:
@@ -109,23 +112,33 @@ class Builder:
                 f"relation {schema}.{name}: the system schemas cannot be changed", source, offset
             )
         if schema not in self.schemas:
-            raise CodegenError(f'schema "{schema}" does not exist', source, offset)
+            raise CodegenError(
+                f'schema "{schema}" does not exist',
+                source,
+                offset,
+                sqlstate=SqlState.INVALID_SCHEMA_NAME,
+            )
         return f"{schema}.{name}"
 
-    def rel_key(self, rv: Any, source: SourceText) -> str:
-        return self.key(rv.schemaname, rv.relname, source, rv.location)
+    def rel_key(self, rv: ast.RangeVar, source: SourceText) -> str:
+        return self.key(rv.schemaname, present(rv.relname), source, rv.location)
 
     def find_key(self, schema: str | None, name: str) -> str | None:
         """The key of an existing relation `schema.name`, or `name` on the search_path."""
         return find_relation(self.tables, self.search_path, schema, name)
 
-    def table(self, rv: Any, source: SourceText, missing_ok: bool = False) -> Table | None:
-        key = self.find_key(rv.schemaname, rv.relname)
+    def table(self, rv: ast.RangeVar, source: SourceText, missing_ok: bool = False) -> Table | None:
+        key = self.find_key(rv.schemaname, present(rv.relname))
         if key is None:
             if missing_ok:
                 return None
             shown = f"{rv.schemaname}.{rv.relname}" if rv.schemaname else rv.relname
-            raise CodegenError(f'relation "{shown}" does not exist', source, rv.location)
+            raise CodegenError(
+                f'relation "{shown}" does not exist',
+                source,
+                rv.location,
+                sqlstate=SqlState.UNDEFINED_TABLE,
+            )
         return self.tables[key]
 
     def rekey_table(self, table: Table, new: str) -> None:
@@ -156,3 +169,10 @@ def _frozen(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: tuple(v) if isinstance(v, list) else v for k, v in value.items()}
     return value
+
+
+def relation_exists(name: str, source: SourceText, offset: int | None) -> CodegenError:
+    """CREATE of a relation whose name is taken, as PostgreSQL says it (duplicate_table)."""
+    return CodegenError(
+        f'relation "{name}" already exists', source, offset, sqlstate=SqlState.DUPLICATE_TABLE
+    )

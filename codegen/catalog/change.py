@@ -8,12 +8,12 @@ both by the rules of `depends` (views, foreign keys, indexes, columns of a type)
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
+from pglast import ast
 from pglast.enums import DropBehavior, ObjectType
 
 from codegen.catalog import attributes, checks, depends, routines
-from codegen.catalog.builder import Builder
+from codegen.catalog.builder import Builder, relation_exists
 from codegen.catalog.model import Enum, Table, find_relation
 from codegen.catalog.names import (
     declared_domain,
@@ -23,7 +23,8 @@ from codegen.catalog.names import (
     type_key,
     type_of,
 )
-from codegen.errors import CodegenError, SourceText
+from codegen.errors import CodegenError, SourceText, SqlState
+from codegen.parse.nodes import node, present, sval, svals
 from codegen.pgtypes import array_key
 
 _ROUTINES = (ObjectType.OBJECT_FUNCTION, ObjectType.OBJECT_PROCEDURE, ObjectType.OBJECT_ROUTINE)
@@ -38,36 +39,44 @@ RELATIONS = (
 # -- renames ------------------------------------------------------------------------------
 
 
-def rename(b: Builder, stmt: Any, source: SourceText) -> None:
+def rename(b: Builder, stmt: ast.RenameStmt, source: SourceText) -> None:
     kind = stmt.renameType
+    newname = present(stmt.newname)
     if kind in RELATIONS:
-        table = b.table(stmt.relation, source, missing_ok=bool(stmt.missing_ok))
+        rv = present(stmt.relation)
+        table = b.table(rv, source, missing_ok=bool(stmt.missing_ok))
         if table is not None:
             schema = table.name.rpartition(".")[0] or None
-            b.rekey_table(table, b.key(schema, stmt.newname, source, stmt.relation.location))
+            b.rekey_table(table, b.key(schema, newname, source, rv.location))
     elif kind == ObjectType.OBJECT_COLUMN:
-        table = b.table(stmt.relation, source, missing_ok=bool(stmt.missing_ok))
+        rv = present(stmt.relation)
+        table = b.table(rv, source, missing_ok=bool(stmt.missing_ok))
         if table is None:
             return
-        if table.column(stmt.subname) is None:
+        subname = present(stmt.subname)
+        if table.column(subname) is None:
             raise CodegenError(
-                f'column "{stmt.subname}" does not exist', source, stmt.relation.location
+                f'column "{stmt.subname}" does not exist',
+                source,
+                rv.location,
+                sqlstate=SqlState.UNDEFINED_COLUMN,
             )
-        _rename_column(b, table, stmt.subname, stmt.newname)
+        _rename_column(b, table, subname, newname)
     elif kind in (ObjectType.OBJECT_TYPE, ObjectType.OBJECT_DOMAIN):
-        old = _user_type(b, [n.sval for n in stmt.object])
+        old = _user_type(b, svals(stmt.object))
         if old is not None:
             schema, dot, _ = old.rpartition(".")
-            _rename_type(b, old, schema + dot + stmt.newname)
+            _rename_type(b, old, schema + dot + newname)
     elif kind == ObjectType.OBJECT_ATTRIBUTE:
         attributes.rename_attribute(b, stmt, source)
     elif kind in _ROUTINES:
         _rename_function(b, stmt, source)
     elif kind == ObjectType.OBJECT_SEQUENCE:
-        _move_sequence(b, stmt.relation, None, stmt.newname, source)
+        _move_sequence(b, present(stmt.relation), None, newname, source)
     elif kind in (ObjectType.OBJECT_INDEX, ObjectType.OBJECT_TABCONSTRAINT):
-        old = stmt.relation.relname if kind == ObjectType.OBJECT_INDEX else stmt.subname
-        b.indexes = [replace(i, name=stmt.newname) if i.name == old else i for i in b.indexes]
+        index = kind == ObjectType.OBJECT_INDEX
+        old = present(stmt.relation).relname if index else stmt.subname
+        b.indexes = [replace(i, name=newname) if i.name == old else i for i in b.indexes]
         if kind == ObjectType.OBJECT_TABCONSTRAINT:
             _rename_check(b, stmt, source)
     # other objects (triggers, schemas, policies, ...) have no type we model
@@ -76,22 +85,23 @@ def rename(b: Builder, stmt: Any, source: SourceText) -> None:
 # -- sequences ------------------------------------------------------------------------------
 
 
-def create_sequence(b: Builder, stmt: Any, source: SourceText) -> None:
+def create_sequence(b: Builder, stmt: ast.CreateSeqStmt, source: SourceText) -> None:
     """CREATE SEQUENCE: readable as a one-row relation (`SELECT last_value FROM s`)."""
-    key = b.rel_key(stmt.sequence, source)
+    rv = present(stmt.sequence)
+    key = b.rel_key(rv, source)
     if key in b.sequences or key in b.tables:
         if stmt.if_not_exists:
             return
-        raise CodegenError(f'relation "{key}" already exists', source, stmt.sequence.location)
+        raise relation_exists(key, source, rv.location)
     b.sequences.add(key)
 
 
-def _sequence_key(b: Builder, rv: Any) -> str | None:
-    return find_relation(b.sequences, b.search_path, rv.schemaname, rv.relname)
+def _sequence_key(b: Builder, rv: ast.RangeVar) -> str | None:
+    return find_relation(b.sequences, b.search_path, rv.schemaname, present(rv.relname))
 
 
 def _move_sequence(
-    b: Builder, rv: Any, schema: str | None, name: str | None, source: SourceText
+    b: Builder, rv: ast.RangeVar, schema: str | None, name: str | None, source: SourceText
 ) -> None:
     """ALTER SEQUENCE ... RENAME TO / SET SCHEMA."""
     old = _sequence_key(b, rv)
@@ -103,18 +113,19 @@ def _move_sequence(
     b.sequences.add(new)
 
 
-def _rename_function(b: Builder, stmt: Any, source: SourceText) -> None:
+def _rename_function(b: Builder, stmt: ast.RenameStmt, source: SourceText) -> None:
     """ALTER FUNCTION f(args) RENAME TO g: the overload moves to the new name."""
-    key = routines.function_key(b, [n.sval for n in stmt.object.objname], source)
-    _move_function(b, stmt.object, key.rpartition(".")[0] or "public", source, stmt.newname)
+    obj = node(stmt.object, ast.ObjectWithArgs)
+    key = routines.function_key(b, svals(obj.objname), source)
+    _move_function(b, obj, key.rpartition(".")[0] or "public", source, stmt.newname)
 
 
 def _move_function(
-    b: Builder, obj: Any, schema: str, source: SourceText, name: str | None = None
+    b: Builder, obj: ast.ObjectWithArgs, schema: str, source: SourceText, name: str | None = None
 ) -> None:
     """The overload `obj` names, moved to `schema` (and renamed to `name`); the views that
     call it follow."""
-    key = routines.function_key(b, [n.sval for n in obj.objname], source)
+    key = routines.function_key(b, svals(obj.objname), source)
     named = set(routines.overloads(b, obj, source))
     moved = [f for f in b.functions.get(key, ()) if ("function", key, *f.args) in named]
     b.functions[key] = [f for f in b.functions.get(key, ()) if f not in moved]
@@ -148,11 +159,12 @@ def _rename_column(b: Builder, table: Table, old: str, new: str) -> None:
     depends.renamed(b, ("column", table.name, old), ("column", table.name, new))
 
 
-def _rename_check(b: Builder, stmt: Any, source: SourceText) -> None:
-    table = b.table(stmt.relation, source, missing_ok=True)
+def _rename_check(b: Builder, stmt: ast.RenameStmt, source: SourceText) -> None:
+    table = b.table(present(stmt.relation), source, missing_ok=True)
     if table is not None:
         renamed = (
-            replace(k, name=stmt.newname) if k.name == stmt.subname else k for k in table.checks
+            replace(k, name=present(stmt.newname)) if k.name == stmt.subname else k
+            for k in table.checks
         )
         b.tables[table.name] = replace(table, checks=tuple(renamed))
 
@@ -214,35 +226,37 @@ def _retype_functions(b: Builder, names: dict[str, str]) -> None:
     }
 
 
-def set_schema(b: Builder, stmt: Any, source: SourceText) -> None:
+def set_schema(b: Builder, stmt: ast.AlterObjectSchemaStmt, source: SourceText) -> None:
     """ALTER TABLE/VIEW/FUNCTION/TYPE/DOMAIN ... SET SCHEMA moves the relation, the overload
     or the type (and the columns of that type follow)."""
+    newschema = present(stmt.newschema)
     if stmt.objectType in _ROUTINES:
-        _move_function(b, stmt.object, stmt.newschema, source)
+        _move_function(b, node(stmt.object, ast.ObjectWithArgs), newschema, source)
     elif stmt.objectType in RELATIONS:
-        table = b.table(stmt.relation, source, missing_ok=bool(stmt.missing_ok))
+        rv = present(stmt.relation)
+        table = b.table(rv, source, missing_ok=bool(stmt.missing_ok))
         if table is not None:
             bare = table.name.rpartition(".")[2]
-            b.rekey_table(table, b.key(stmt.newschema, bare, source, stmt.relation.location))
+            b.rekey_table(table, b.key(newschema, bare, source, rv.location))
     elif stmt.objectType == ObjectType.OBJECT_SEQUENCE:
-        _move_sequence(b, stmt.relation, stmt.newschema, None, source)
+        _move_sequence(b, present(stmt.relation), newschema, None, source)
     elif stmt.objectType in (ObjectType.OBJECT_TYPE, ObjectType.OBJECT_DOMAIN):
-        old = _user_type(b, [n.sval for n in stmt.object])
+        old = _user_type(b, svals(stmt.object))
         if old is not None:
             bare = old.rpartition(".")[2]
-            _rename_type(b, old, type_key(b, [stmt.newschema, bare], source))
+            _rename_type(b, old, type_key(b, [newschema, bare], source))
 
 
 # -- drops --------------------------------------------------------------------------------
 
 
-def drop(b: Builder, stmt: Any, source: SourceText) -> None:
+def drop(b: Builder, stmt: ast.DropStmt, source: SourceText) -> None:
     kind = stmt.removeType
     cascade = stmt.behavior == DropBehavior.DROP_CASCADE
     together = _dropped_together(b, stmt)
     for obj in stmt.objects or ():
         if kind in RELATIONS:
-            names = [n.sval for n in obj]
+            names = svals(obj)
             key = b.find_key(*split_name(names))
             untyped = find_relation(b.untyped, b.search_path, *split_name(names))
             if key is None and untyped is not None:
@@ -251,37 +265,41 @@ def drop(b: Builder, stmt: Any, source: SourceText) -> None:
             if key is None:
                 if stmt.missing_ok or together:  # or dropped with one named before it
                     continue
-                raise CodegenError(f'relation "{".".join(names)}" does not exist', source, 0)
+                raise CodegenError(
+                    f'relation "{".".join(names)}" does not exist',
+                    source,
+                    sqlstate=SqlState.UNDEFINED_TABLE,
+                )
             depends.drop(b, ("relation", key), cascade, source, together)
         elif kind == ObjectType.OBJECT_SEQUENCE:
-            names = [n.sval for n in obj]
+            names = svals(obj)
             found = find_relation(b.sequences, b.search_path, *split_name(names))
             b.sequences.discard(found or "")
         elif kind == ObjectType.OBJECT_TYPE:
-            key = _user_type(b, [n.sval for n in obj.names])
+            key = _user_type(b, svals(node(obj, ast.TypeName).names))
             if key is not None:
                 depends.drop(b, ("type", key), cascade, source)
         elif kind in _ROUTINES:
-            for overload in routines.overloads(b, obj, source):
+            for overload in routines.overloads(b, node(obj, ast.ObjectWithArgs), source):
                 depends.drop(b, overload, cascade, source)
         elif kind == ObjectType.OBJECT_EXTENSION:
-            routines.drop_extension(b, obj.sval)
+            routines.drop_extension(b, sval(obj))
         elif kind == ObjectType.OBJECT_DOMAIN:
-            key = find_type_key(b.types, [n.sval for n in obj.names], b.domains)
+            key = find_type_key(b.types, svals(node(obj, ast.TypeName).names), b.domains)
             if key is not None:
                 depends.drop(b, ("type", key), cascade, source)
         elif kind == ObjectType.OBJECT_INDEX:
-            name = obj[-1].sval
+            name = svals(obj)[-1]
             b.indexes = [i for i in b.indexes if i.name != name]
         elif kind == ObjectType.OBJECT_SCHEMA:
-            _drop_schema(b, obj.sval, cascade, bool(stmt.missing_ok), source)
+            _drop_schema(b, sval(obj), cascade, bool(stmt.missing_ok), source)
 
 
-def _dropped_together(b: Builder, stmt: Any) -> frozenset[depends.Obj]:
+def _dropped_together(b: Builder, stmt: ast.DropStmt) -> frozenset[depends.Obj]:
     """The relations one DROP statement names: dependents of each other need no CASCADE."""
     if stmt.removeType not in RELATIONS:
         return frozenset()
-    keys = [b.find_key(*split_name([n.sval for n in obj])) for obj in stmt.objects or ()]
+    keys = [b.find_key(*split_name(svals(obj))) for obj in stmt.objects or ()]
     if None in keys:
         return frozenset()  # one is missing: the loop says so (or IF EXISTS skips it)
     return frozenset(("relation", k) for k in keys if k is not None)
@@ -293,23 +311,26 @@ def _drop_schema(
     if name not in b.schemas:
         if missing_ok:
             return
-        raise CodegenError(f'schema "{name}" does not exist', source, 0)
+        raise CodegenError(
+            f'schema "{name}" does not exist', source, sqlstate=SqlState.INVALID_SCHEMA_NAME
+        )
     inside = [k for k in b.tables if k.startswith(name + ".")]
     if inside and not cascade:
         raise CodegenError(
-            f'cannot drop schema "{name}": it holds "{inside[0]}" (use CASCADE)', source, 0
+            f'cannot drop schema "{name}": it holds "{inside[0]}" (use CASCADE)',
+            source,
+            sqlstate=SqlState.DEPENDENT_OBJECTS_STILL_EXIST,
         )
     for key in inside:
         depends.drop(b, ("relation", key), True, source)
     b.schemas.discard(name)
 
 
-def create_schema(b: Builder, stmt: Any, source: SourceText) -> None:
+def create_schema(b: Builder, stmt: ast.CreateSchemaStmt, source: SourceText) -> None:
     if stmt.schemaElts:
         raise CodegenError(
             "CREATE SCHEMA with elements is not supported: create the schema, then its objects",
             source,
-            0,
         )
     if stmt.schemaname:
         b.schemas.add(stmt.schemaname)
@@ -336,45 +357,50 @@ def drop_constraint(b: Builder, table: Table, name: str) -> Table:
 # -- enums and ranges ---------------------------------------------------------------------
 
 
-def _type_key(b: Builder, names: Any, source: SourceText) -> str:
-    return type_key(b, [n.sval for n in names], source)
+def _type_key(b: Builder, names: tuple[ast.Node, ...] | None, source: SourceText) -> str:
+    return type_key(b, svals(names), source)
 
 
-def create_enum(b: Builder, stmt: Any, source: SourceText) -> None:
+def create_enum(b: Builder, stmt: ast.CreateEnumStmt, source: SourceText) -> None:
     name = _type_key(b, stmt.typeName, source)
-    b.enums[name] = Enum(name, tuple(v.sval for v in stmt.vals or ()))
+    b.enums[name] = Enum(name, tuple(svals(stmt.vals)))
 
 
-def alter_enum(b: Builder, stmt: Any, source: SourceText) -> None:
-    names = [n.sval for n in stmt.typeName]
+def alter_enum(b: Builder, stmt: ast.AlterEnumStmt, source: SourceText) -> None:
+    names = svals(stmt.typeName)
     name = find_type_key(b.types, names, b.enums)
     if name is None:
-        raise CodegenError(f'type "{".".join(names)}" does not exist', source, 0)
+        raise CodegenError(
+            f'type "{".".join(names)}" does not exist', source, sqlstate=SqlState.UNDEFINED_OBJECT
+        )
     enum = b.enums[name]
     values = list(enum.values)
+    new = present(stmt.newVal)
     if stmt.oldVal:
-        values = [stmt.newVal if v == stmt.oldVal else v for v in values]
-    elif stmt.newVal not in values:
+        values = [new if v == stmt.oldVal else v for v in values]
+    elif new not in values:
         if stmt.newValNeighbor and stmt.newValNeighbor in values:
             at = values.index(stmt.newValNeighbor) + (1 if stmt.newValIsAfter else 0)
-            values.insert(at, stmt.newVal)
+            values.insert(at, new)
         else:
-            values.append(stmt.newVal)
+            values.append(new)
     b.enums[name] = Enum(name, tuple(values))
 
 
-def create_range(b: Builder, stmt: Any, source: SourceText) -> None:
+def create_range(b: Builder, stmt: ast.CreateRangeStmt, source: SourceText) -> None:
     """CREATE TYPE r AS RANGE (subtype = t): r and its multirange, both of element t."""
     name = _type_key(b, stmt.typeName, source)
-    params = {p.defname.lower(): p.arg for p in stmt.params or ()}
+    params = {
+        present(p.defname).lower(): p.arg for p in stmt.params or () if isinstance(p, ast.DefElem)
+    }
     subtype = params.get("subtype")
     if subtype is None:
-        raise CodegenError(f'range type "{name}": subtype is required', source, 0)
+        raise CodegenError(f'range type "{name}": subtype is required', source)
     multi = params.get("multirange_type_name")
-    b.ranges[name] = type_of(b, subtype, source)
-    b.type_parts[name] = (declared_domain(b, subtype) or b.ranges[name],)
+    b.ranges[name] = type_of(b, node(subtype, ast.TypeName), source)
+    b.type_parts[name] = (declared_domain(b, node(subtype, ast.TypeName)) or b.ranges[name],)
     schema, _, bare = name.rpartition(".")
-    multi_names = [n.sval for n in multi.names] if multi is not None else []
+    multi_names = svals(node(multi, ast.TypeName).names) if multi is not None else []
     if not multi_names:
         multi_names = [schema or "public", multirange_name(bare)]
     multi_key = type_key(b, multi_names, source)

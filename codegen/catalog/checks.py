@@ -9,18 +9,16 @@ it (pglast prints it back), so a renamed column is renamed in it too.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 import pglast
-from pglast import ast as _ast
+from pglast import ast
 from pglast.stream import RawStream
 
 from codegen.catalog.model import Check, Table
+from codegen.parse.nodes import present
 
-ast: Any = _ast
 
-
-def _column_refs(node: Any) -> list[Any]:
+def _column_refs(node: object) -> list[ast.ColumnRef]:
     """Every ColumnRef in an expression tree."""
     if isinstance(node, ast.ColumnRef):
         return [node]
@@ -31,12 +29,13 @@ def _column_refs(node: Any) -> list[Any]:
     return []
 
 
-def column_names(expr: Any) -> tuple[str, ...]:
-    refs = [r.fields[-1] for r in _column_refs(expr)]
-    return tuple(dict.fromkeys(f.sval for f in refs if isinstance(f, ast.String)))
+def column_names(expr: object) -> tuple[str, ...]:
+    """The columns an expression (or a list of them) names, in order, once each."""
+    refs = [present(r.fields)[-1] for r in _column_refs(expr)]
+    return tuple(dict.fromkeys(present(f.sval) for f in refs if isinstance(f, ast.String)))
 
 
-def add_check(table: Table, c: Any) -> Table:
+def add_check(table: Table, c: ast.Constraint) -> Table:
     """`table` with the CHECK constraint `c` (a pglast Constraint) added."""
     columns = column_names(c.raw_expr)
     name = c.conname
@@ -49,7 +48,7 @@ def add_check(table: Table, c: Any) -> Table:
         while name in taken:
             n += 1
             name = f"{base}_check{n}"
-    check = Check(name, f"CHECK ({RawStream()(c.raw_expr)})", columns)
+    check = Check(name, f"CHECK ({RawStream()(present(c.raw_expr))})", columns)
     return replace(table, checks=(*table.checks, check))
 
 
@@ -57,21 +56,25 @@ def rename_column(check: Check, old: str, new: str) -> Check:
     """The check after `ALTER TABLE ... RENAME COLUMN old TO new`."""
     if old not in check.columns:
         return check
-    expr: Any = pglast.parse_sql("SELECT " + check.definition.removeprefix("CHECK "))[0].stmt
-    node = expr.targetList[0].val
+    expr = pglast.parse_sql("SELECT " + check.definition.removeprefix("CHECK "))[0].stmt
+    assert isinstance(expr, ast.SelectStmt)
+    node = present(present(expr.targetList)[0].val)
     for ref in _column_refs(node):
-        last = ref.fields[-1]
+        fields = present(ref.fields)
+        last = fields[-1]
         if isinstance(last, ast.String) and last.sval == old:
-            ref.fields = (*ref.fields[:-1], ast.String(new))
+            ref.fields = (*fields[:-1], ast.String(new))
     columns = tuple(new if c == old else c for c in check.columns)
     return replace(check, definition=f"CHECK ({RawStream()(node)})", columns=columns)
 
 
-def type_modifiers(type_name: Any) -> str:
+def type_modifiers(type_name: ast.TypeName) -> str:
     """A TypeName's modifiers as written, `(3)` for char(3), `(12,2)` for numeric(12, 2);
     "" for none, and for interval's field masks (`interval day to second`)."""
     mods = type_name.typmods or ()
-    values = [m.val.ival for m in mods if isinstance(m, ast.A_Const) and hasattr(m.val, "ival")]
-    if not values or len(values) != len(mods) or type_name.names[-1].sval == "interval":
+    values = [
+        m.val.ival for m in mods if isinstance(m, ast.A_Const) and isinstance(m.val, ast.Integer)
+    ]
+    if not values or len(values) != len(mods) or present(type_name.names)[-1].sval == "interval":
         return ""
     return "(" + ",".join(str(v) for v in values) + ")"

@@ -9,20 +9,17 @@ defaults only with INCLUDING DEFAULTS/IDENTITY/GENERATED (or ALL).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
-from pglast import ast as _ast
+from pglast import ast
 from pglast.enums import ConstrType, ImportForeignSchemaType, ObjectType, TableLikeOption
 
 from codegen.catalog import checks, depends, versioned
-from codegen.catalog.builder import Builder
+from codegen.catalog.builder import Builder, relation_exists
 from codegen.catalog.model import Column, ForeignKey, Index, Table, ViewQuery
 from codegen.catalog.names import declared_domain, default_name, type_of
-from codegen.errors import CodegenError, SourceText, Unsupported
+from codegen.errors import CodegenError, SourceText, SqlState, Unsupported
+from codegen.parse.nodes import node, present, svals
 from codegen.pgtypes import SERIALS
-
-# pglast types every AST field as Optional; the handlers check shapes themselves.
-ast: Any = _ast
 
 _DEFAULT_KINDS = (
     ConstrType.CONSTR_DEFAULT,
@@ -36,15 +33,16 @@ _LIKE_DEFAULTS = (
 )
 
 
-def create_table(b: Builder, stmt: Any, source: SourceText) -> None:
-    name = b.rel_key(stmt.relation, source)
+def create_table(b: Builder, stmt: ast.CreateStmt, source: SourceText) -> None:
+    rv = present(stmt.relation)
+    name = b.rel_key(rv, source)
     if name in b.tables:
         if stmt.if_not_exists:
             return
-        raise CodegenError(f'relation "{name}" already exists', source, stmt.relation.location)
+        raise relation_exists(name, source, rv.location)
     table = Table(name, ())
     for parent in stmt.inhRelations or ():  # PARTITION OF (one parent) or INHERITS
-        found = b.table(parent, source)
+        found = b.table(node(parent, ast.RangeVar), source)
         assert found is not None
         table = _inherit(table, found)
         if stmt.partbound is not None:
@@ -52,7 +50,7 @@ def create_table(b: Builder, stmt: Any, source: SourceText) -> None:
     elements = stmt.tableElts or ()
     for elt in elements:
         if isinstance(elt, ast.ColumnDef):
-            existing = table.column(elt.colname) if stmt.inhRelations else None
+            existing = table.column(present(elt.colname)) if stmt.inhRelations else None
             if existing is not None:
                 table = _merge_column(b, table, existing, elt, source)
             else:
@@ -91,24 +89,29 @@ def _inherited(col: Column) -> str:
     return col.generated if col.generated == "expression" else ""
 
 
-def _like(b: Builder, table: Table, like: Any, source: SourceText) -> Table:
-    found = b.table(like.relation, source)
+def _like(b: Builder, table: Table, like: ast.TableLikeClause, source: SourceText) -> Table:
+    rv = present(like.relation)
+    found = b.table(rv, source)
     assert found is not None
-    defaults = bool(like.options & _LIKE_DEFAULTS)
+    options = like.options or 0
+    defaults = bool(options & _LIKE_DEFAULTS)
     cols = list(table.columns)
     for col in found.columns:
         if table.column(col.name) is not None:
             raise CodegenError(
-                f'column "{col.name}" specified more than once', source, like.relation.location
+                f'column "{col.name}" specified more than once',
+                source,
+                rv.location,
+                sqlstate=SqlState.DUPLICATE_COLUMN,
             )
         kept = {
-            "identity": like.options & TableLikeOption.CREATE_TABLE_LIKE_IDENTITY,
-            "expression": like.options & TableLikeOption.CREATE_TABLE_LIKE_GENERATED,
+            "identity": options & TableLikeOption.CREATE_TABLE_LIKE_IDENTITY,
+            "expression": options & TableLikeOption.CREATE_TABLE_LIKE_GENERATED,
         }
         generated = col.generated if kept.get(col.generated) else ""
         cols.append(replace(col, has_default=col.has_default and defaults, generated=generated))
     table = replace(table, columns=tuple(cols))
-    if like.options & TableLikeOption.CREATE_TABLE_LIKE_INDEXES:
+    if options & TableLikeOption.CREATE_TABLE_LIKE_INDEXES:
         table = _copy_keys(b, table, found)
     return table
 
@@ -131,12 +134,12 @@ def _copy_keys(b: Builder, table: Table, source_table: Table) -> Table:
     return table
 
 
-def _flags(col: Any, old: Column) -> Column:
+def _flags(col: ast.ColumnDef, old: Column) -> Column:
     """NOT NULL, "has a default" and GENERATED ALWAYS after a column definition's own
     constraints, on top of `old` (what the type or a parent gave)."""
     not_null = old.not_null or bool(col.is_not_null)
     has_default, generated = old.has_default, old.generated
-    for c in col.constraints or ():
+    for c in _constraints(col):
         if c.contype in (ConstrType.CONSTR_NOTNULL, ConstrType.CONSTR_PRIMARY):
             not_null = True
         elif c.contype == ConstrType.CONSTR_NULL:
@@ -148,8 +151,13 @@ def _flags(col: Any, old: Column) -> Column:
     return replace(old, not_null=not_null, has_default=has_default, generated=generated)
 
 
-def generated_kind(c: Any) -> str:
+def _constraints(col: ast.ColumnDef) -> list[ast.Constraint]:
+    return [node(c, ast.Constraint) for c in col.constraints or ()]
+
+
+def generated_kind(c: object) -> str:
     """A constraint's GENERATED ALWAYS kind (see Column.generated); "" for BY DEFAULT."""
+    c = node(c, ast.Constraint)
     if c.contype == ConstrType.CONSTR_GENERATED:
         return "expression"
     if c.contype == ConstrType.CONSTR_IDENTITY and c.generated_when == "a":
@@ -157,39 +165,48 @@ def generated_kind(c: Any) -> str:
     return ""
 
 
-def add_column(b: Builder, table: Table, col: Any, source: SourceText) -> Table:
-    if table.column(col.colname):
-        raise CodegenError(f'column "{col.colname}" specified more than once', source, col.location)
+def add_column(b: Builder, table: Table, col: ast.ColumnDef, source: SourceText) -> Table:
+    colname = present(col.colname)
+    if table.column(colname):
+        raise CodegenError(
+            f'column "{col.colname}" specified more than once',
+            source,
+            col.location,
+            sqlstate=SqlState.DUPLICATE_COLUMN,
+        )
     versioned.check_column(b.version, col, source)
-    raw = col.typeName.names[-1].sval
+    raw = svals(present(col.typeName).names)[-1]
     typ = type_of(b, col.typeName, source)
-    mods = checks.type_modifiers(col.typeName)
+    mods = checks.type_modifiers(present(col.typeName))
     domain = declared_domain(b, col.typeName)
-    column = Column(col.colname, typ, raw in SERIALS, raw in SERIALS, modifiers=mods, domain=domain)
+    column = Column(colname, typ, raw in SERIALS, raw in SERIALS, modifiers=mods, domain=domain)
     column = _flags(col, column)
     return _column_keys(b, replace(table, columns=(*table.columns, column)), col, source)
 
 
-def _merge_column(b: Builder, table: Table, old: Column, col: Any, source: SourceText) -> Table:
+def _merge_column(
+    b: Builder, table: Table, old: Column, col: ast.ColumnDef, source: SourceText
+) -> Table:
     """A column given again under INHERITS or PARTITION OF: its constraints apply."""
     new = _flags(col, old)
     table = replace(table, columns=tuple(new if c.name == old.name else c for c in table.columns))
     return _column_keys(b, table, col, source)
 
 
-def _column_keys(b: Builder, table: Table, col: Any, source: SourceText) -> Table:
+def _column_keys(b: Builder, table: Table, col: ast.ColumnDef, source: SourceText) -> Table:
     """PRIMARY KEY, UNIQUE, REFERENCES and CHECK written on a column."""
-    for c in col.constraints or ():
+    colname = present(col.colname)
+    for c in _constraints(col):
         if c.contype == ConstrType.CONSTR_CHECK:
             table = checks.add_check(table, c)
         elif c.contype in (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE):
-            table = add_constraint(b, table, _with_keys(c, (col.colname,)), source)
+            table = add_constraint(b, table, _with_keys(c, (colname,)), source)
         elif c.contype == ConstrType.CONSTR_FOREIGN:
-            table = add_constraint(b, table, _with_fk_attrs(c, col.colname), source)
+            table = add_constraint(b, table, _with_fk_attrs(c, colname), source)
     return table
 
 
-def add_constraint(b: Builder, table: Table, c: Any, source: SourceText) -> Table:
+def add_constraint(b: Builder, table: Table, c: ast.Constraint, source: SourceText) -> Table:
     versioned.check_constraint(b.version, c, source)
     if c.contype in (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE):
         return _add_key(b, table, c, source)
@@ -200,13 +217,18 @@ def add_constraint(b: Builder, table: Table, c: Any, source: SourceText) -> Tabl
     return table  # EXCLUDE, NOT NULL as a table constraint: not tracked
 
 
-def _add_key(b: Builder, table: Table, c: Any, source: SourceText) -> Table:
-    keys = tuple(k.sval for k in c.keys or ())
+def _add_key(b: Builder, table: Table, c: ast.Constraint, source: SourceText) -> Table:
+    keys = tuple(svals(c.keys))
     if c.indexname:  # `... UNIQUE USING INDEX i`: the index becomes the constraint's
         keys = _adopt_index(b, table, c, source)
     for k in keys:
         if table.column(k) is None:
-            raise CodegenError(f'column "{k}" named in key does not exist', source, c.location)
+            raise CodegenError(
+                f'column "{k}" named in key does not exist',
+                source,
+                c.location,
+                sqlstate=SqlState.UNDEFINED_COLUMN,
+            )
     if c.contype == ConstrType.CONSTR_PRIMARY:
         cols = tuple(
             replace(col, not_null=True) if col.name in keys else col for col in table.columns
@@ -221,7 +243,9 @@ def _add_key(b: Builder, table: Table, c: Any, source: SourceText) -> Table:
     return table
 
 
-def _adopt_index(b: Builder, table: Table, c: Any, source: SourceText) -> tuple[str, ...]:
+def _adopt_index(
+    b: Builder, table: Table, c: ast.Constraint, source: SourceText
+) -> tuple[str, ...]:
     """The columns of the unique index a constraint is made from; PostgreSQL renames the
     index to the constraint's name, so the catalog forgets it under its old name."""
     index = next((i for i in b.indexes if i.table == table.name and i.name == c.indexname), None)
@@ -233,39 +257,42 @@ def _adopt_index(b: Builder, table: Table, c: Any, source: SourceText) -> tuple[
     return tuple(col for col in index.columns if col is not None)
 
 
-def _add_foreign_key(b: Builder, table: Table, c: Any, source: SourceText) -> Table:
-    ref = b.rel_key(c.pktable, source)  # the table itself, first on the search_path
+def _add_foreign_key(b: Builder, table: Table, c: ast.Constraint, source: SourceText) -> Table:
+    pktable = present(c.pktable)
+    ref = b.rel_key(pktable, source)  # the table itself, first on the search_path
     if ref != table.name:
-        ref = b.find_key(c.pktable.schemaname, c.pktable.relname) or ref
+        ref = b.find_key(pktable.schemaname, present(pktable.relname)) or ref
     ref_table = table if ref == table.name else b.tables.get(ref)
     if ref_table is None:
         raise CodegenError(
             f'relation "{ref}" referenced by a foreign key does not exist',
             source,
-            c.pktable.location,
+            pktable.location,
+            sqlstate=SqlState.UNDEFINED_TABLE,
         )
-    fk_cols: tuple[str, ...] = tuple(a.sval for a in c.fk_attrs or ())
-    refs: tuple[str, ...] = tuple(a.sval for a in c.pk_attrs or ())
+    fk_cols = tuple(svals(c.fk_attrs))
+    refs = tuple(svals(c.pk_attrs))
     for col_name in fk_cols:
         if table.column(col_name) is None:
             raise CodegenError(
                 f'column "{col_name}" referenced in foreign key does not exist',
                 source,
                 c.location,
+                sqlstate=SqlState.UNDEFINED_COLUMN,
             )
     fk = ForeignKey(
         fk_cols,
         ref,
         refs or ref_table.primary_key,
         c.fk_del_action or "a",
-        c.location,
-        source.path,
+        present(c.location),
+        source,
         c.conname or default_name(table.name.rpartition(".")[2], fk_cols, "fkey"),
     )
     return replace(table, foreign_keys=(*table.foreign_keys, fk))
 
 
-def _with_keys(c: Any, keys: tuple[str, ...]) -> Any:
+def _with_keys(c: ast.Constraint, keys: tuple[str, ...]) -> ast.Constraint:
     return ast.Constraint(
         contype=c.contype,
         conname=c.conname,
@@ -274,7 +301,7 @@ def _with_keys(c: Any, keys: tuple[str, ...]) -> Any:
     )
 
 
-def _with_fk_attrs(c: Any, column: str) -> Any:
+def _with_fk_attrs(c: ast.Constraint, column: str) -> ast.Constraint:
     return ast.Constraint(
         contype=c.contype,
         conname=c.conname,
@@ -286,17 +313,22 @@ def _with_fk_attrs(c: Any, column: str) -> Any:
     )
 
 
-def create_index(b: Builder, stmt: Any, source: SourceText) -> None:
-    table = b.table(stmt.relation, source)
+def create_index(b: Builder, stmt: ast.IndexStmt, source: SourceText) -> None:
+    rv = present(stmt.relation)
+    table = b.table(rv, source)
     assert table is not None
-    cols = tuple(e.name if e.name else None for e in stmt.indexParams)
+    params = [node(e, ast.IndexElem) for e in present(stmt.indexParams)]
+    cols = tuple(e.name if e.name else None for e in params)
     for col in cols:
         if col is not None and table.column(col) is None:
             raise CodegenError(
-                f'column "{col}" named in index does not exist', source, stmt.relation.location
+                f'column "{col}" named in index does not exist',
+                source,
+                rv.location,
+                sqlstate=SqlState.UNDEFINED_COLUMN,
             )
     names = tuple(c or "expr" for c in cols)
-    exprs = [e.expr for e in stmt.indexParams if e.expr is not None]
+    exprs = [e.expr for e in params if e.expr is not None]
     b.indexes.append(
         Index(
             stmt.idxname or default_name(table.name.rpartition(".")[2], names, "idx"),
@@ -310,7 +342,7 @@ def create_index(b: Builder, stmt: Any, source: SourceText) -> None:
 
 
 def _query_columns(
-    b: Builder, name: str, query: Any, aliases: Any, source: SourceText
+    b: Builder, name: str, query: ast.Node | None, aliases: object, source: SourceText
 ) -> ViewQuery | None:
     """The columns of a view's or CREATE TABLE AS's query, renamed by its column list.
     A query the analyzer cannot type leaves the relation untyped (None, the reason in
@@ -319,7 +351,7 @@ def _query_columns(
     if b.view_columns is None:
         return None
     try:
-        analysed = b.view_columns(b.freeze(), query, source)
+        analysed = b.view_columns(b.freeze(), present(query), source)
     except Unsupported as exc:  # PostgreSQL's own errors still fail the schema
         where = exc.location
         at = f" at {where[0]}:{where[1]}:{where[2]}" if where else ""
@@ -327,16 +359,17 @@ def _query_columns(
         b.tables.pop(name, None)
         b.dependents.pop(name, None)
         return None
-    names = [a.sval for a in aliases or ()]
+    names = svals(aliases if isinstance(aliases, (list, tuple)) else ())
     cols = analysed.columns
     renamed = (replace(c, name=names[i]) if i < len(names) else c for i, c in enumerate(cols))
     return replace(analysed, columns=tuple(renamed))
 
 
-def create_view(b: Builder, stmt: Any, source: SourceText) -> None:
-    name = b.rel_key(stmt.view, source)
+def create_view(b: Builder, stmt: ast.ViewStmt, source: SourceText) -> None:
+    rv = present(stmt.view)
+    name = b.rel_key(rv, source)
     if (name in b.tables or name in b.untyped) and not stmt.replace:
-        raise CodegenError(f'relation "{name}" already exists', source, stmt.view.location)
+        raise relation_exists(name, source, rv.location)
     view = _query_columns(b, name, stmt.query, stmt.aliases, source)
     if view is None:
         return
@@ -351,47 +384,50 @@ def _replaceable(old: tuple[Column, ...], new: tuple[Column, ...], source: Sourc
     """CREATE OR REPLACE VIEW keeps the view's columns (names, types, order) and may only
     add columns after them, as PostgreSQL requires."""
     if len(new) < len(old):
-        raise CodegenError("cannot drop columns from view", source, 0)
+        raise CodegenError("cannot drop columns from view", source)
     for was, now in zip(old, new, strict=False):
         if was.name != now.name:
             raise CodegenError(
                 f'cannot change name of view column "{was.name}" to "{now.name}" (use ALTER '
                 "VIEW ... RENAME COLUMN ... to change name of view column instead)",
                 source,
-                0,
             )
         if was.type != now.type:
             raise CodegenError(
                 f'cannot change data type of view column "{was.name}" from {was.type} to '
                 f"{now.type}",
                 source,
-                0,
             )
 
 
-def import_foreign_schema(b: Builder, stmt: Any, source: SourceText) -> None:
+def import_foreign_schema(
+    b: Builder, stmt: ast.ImportForeignSchemaStmt, source: SourceText
+) -> None:
     """IMPORT FOREIGN SCHEMA: the columns come from the remote server, not from the SQL, so
     the tables it names (`LIMIT TO (...)`) are untyped: a query reading one is refused."""
     if stmt.list_type != ImportForeignSchemaType.FDW_IMPORT_SCHEMA_LIMIT_TO:
         return  # which tables arrive is known only to the remote server
     for rv in stmt.table_list or ():
-        key = b.key(stmt.local_schema, rv.relname, source, rv.location)
+        rv = node(rv, ast.RangeVar)
+        key = b.key(stmt.local_schema, present(rv.relname), source, rv.location)
         b.untyped[key] = (
             f"IMPORT FOREIGN SCHEMA {stmt.remote_schema} brings its columns from server "
             f"{stmt.server_name}, not from the SQL; declare it with CREATE FOREIGN TABLE"
         )
 
 
-def create_table_as(b: Builder, stmt: Any, source: SourceText) -> None:
+def create_table_as(b: Builder, stmt: ast.CreateTableAsStmt, source: SourceText) -> None:
     """CREATE MATERIALIZED VIEW / CREATE TABLE AS: columns from the query. A table made
     so takes any row later, so its columns are nullable; a materialized view keeps the
     query's nullability."""
-    name = b.rel_key(stmt.into.rel, source)
+    into = present(stmt.into)
+    rv = present(into.rel)
+    name = b.rel_key(rv, source)
     if name in b.tables:
         if stmt.if_not_exists:
             return
-        raise CodegenError(f'relation "{name}" already exists', source, stmt.into.rel.location)
-    view = _query_columns(b, name, stmt.query, stmt.into.colNames, source)
+        raise relation_exists(name, source, rv.location)
+    view = _query_columns(b, name, stmt.query, into.colNames, source)
     if view is None:
         return
     cols = view.columns

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from codegen.errors import CodegenError, SourceText
+from codegen.errors import CodegenError, SourceText, SqlState
 from codegen.pgtypes import array_key
 
 if TYPE_CHECKING:
@@ -171,7 +171,7 @@ def drop(
                     f"{describe(b, dep)} depends on {describe(b, obj)} "
                     "(use DROP ... CASCADE to drop the dependent objects too)",
                     source,
-                    0,
+                    sqlstate=SqlState.DEPENDENT_OBJECTS_STILL_EXIST,
                 )
             drop(b, dep, cascade, source, together)
     _REMOVE[obj[0]](b, obj)
@@ -185,7 +185,7 @@ def change_column_type(b: Builder, obj: Obj, source: SourceText) -> None:
                 "cannot alter type of a column used by a view or rule: rule _RETURN on "
                 f'{describe(b, dep)} depends on column "{obj[2]}"',
                 source,
-                0,
+                sqlstate=SqlState.FEATURE_NOT_SUPPORTED,
             )
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+
+from pglast import ast
 
 from codegen import versions
 from codegen.errors import SourceText
@@ -45,9 +46,13 @@ class ForeignKey:
     ref_table: str
     ref_columns: tuple[str, ...]
     on_delete: str  # a: no action, r: restrict, c: cascade, n: set null, d: set default
-    offset: int
-    path: str
+    offset: int  # where it is declared in `source`
+    source: SourceText = field(compare=False, repr=False)  # the migration declaring it
     name: str = ""  # the constraint's name, PostgreSQL's default when not given
+
+    @property
+    def path(self) -> str:
+        return self.source.path
 
 
 @dataclass(frozen=True)
@@ -190,4 +195,4 @@ class ViewQuery:
 
 # A view's columns come from analysing its query, which is the next stage's job; the
 # pipeline passes that function in so the stages stay in order.
-ViewColumns = Callable[[Catalog, Any, SourceText], ViewQuery]
+ViewColumns = Callable[[Catalog, ast.Node, SourceText], ViewQuery]

@@ -7,9 +7,12 @@ written, so names are compared exactly from here on (`"Mood"` and `mood` are two
 from __future__ import annotations
 
 from collections.abc import Container, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from codegen.errors import CodegenError, SourceText
+from pglast import ast
+
+from codegen.errors import CodegenError, SourceText, SqlState
+from codegen.parse.nodes import present, svals
 from codegen.pgtypes import ALIASES, TypeSpace
 
 if TYPE_CHECKING:
@@ -21,21 +24,27 @@ def split_name(names: Sequence[str]) -> tuple[str | None, str]:
     return (names[-2] if len(names) > 1 else None), names[-1]
 
 
-def type_name(node: Any, types: TypeSpace, source: SourceText) -> str:
+def type_name(node: ast.TypeName | None, types: TypeSpace, source: SourceText) -> str:
     """The catalog key of a TypeName node, found as PostgreSQL finds it (see
     `TypeSpace.lookup`); `int`, `varchar` and the other SQL spellings become pg_type's."""
-    names = [n.sval for n in node.names]
+    node = present(node)
+    names = svals(node.names)
     schema, _ = split_name(names)
     bare = ALIASES.get(names[-1], names[-1]) if schema in (None, "pg_catalog") else names[-1]
     name = types.lookup(schema, bare)
     if name is None:
-        raise CodegenError(f'type "{".".join(names)}" does not exist', source, node.location)
+        raise CodegenError(
+            f'type "{".".join(names)}" does not exist',
+            source,
+            node.location,
+            sqlstate=SqlState.UNDEFINED_OBJECT,
+        )
     if node.arrayBounds:
         return types.array_of(name)
     return name
 
 
-def type_of(b: Builder, node: Any, source: SourceText) -> str:
+def type_of(b: Builder, node: ast.TypeName | None, source: SourceText) -> str:
     """`type_name` for DDL: when the schema created an extension the generator has no dump
     of (pgvector, timescaledb, ...), a type nothing else declares is taken as one of that
     extension's: known by its name, opaque (read and written as text, a `str`), with no
@@ -43,20 +52,22 @@ def type_of(b: Builder, node: Any, source: SourceText) -> str:
     try:
         return type_name(node, b.types, source)
     except CodegenError:
-        names = [n.sval for n in node.names]
+        names = svals(present(node).names)
         if not b.foreign_extensions or len(names) > 2 or names[0] == "pg_catalog":
             raise
         b.opaque.add(names[-1] if len(names) == 1 else f"{names[0]}.{names[1]}")
         return type_name(node, b.types, source)
 
 
-def declared_domain(b: Builder, node: Any) -> str:
+def declared_domain(b: Builder, node: ast.TypeName | None) -> str:
     """The domain a TypeName names (`posint`, `posint[]`), or "": a column typed so has
     the domain's base type, and depends on the domain."""
-    return find_type_key(b.types, [n.sval for n in node.names], b.domains) or ""
+    return find_type_key(b.types, svals(present(node).names), b.domains) or ""
 
 
-def type_key(b: Builder, names: Sequence[str], source: SourceText, offset: int = 0) -> str:
+def type_key(
+    b: Builder, names: Sequence[str], source: SourceText, offset: int | None = None
+) -> str:
     """The key a new type `[schema.]name` gets: like a relation's (`Builder.key`)."""
     return b.key(*split_name(names), source, offset)
 

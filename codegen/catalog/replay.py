@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import pglast
-from pglast import ast as _ast
+from pglast import ast
 from pglast.parser import ParseError
 
 from codegen import versions
@@ -22,11 +22,8 @@ from codegen.catalog.alter import alter_table
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Catalog, ViewColumns
 from codegen.catalog.sources import forward_sql, without_queries
-from codegen.errors import CodegenError, SourceText, parse_error_offset
-
-# pglast types every AST field as Optional; the handlers check shapes themselves.
-ast: Any = _ast
-
+from codegen.errors import DUPLICATE, CodegenError, SourceText, SqlState, parse_error_offset
+from codegen.parse.nodes import present, sval
 
 Handler = Callable[[Builder, Any, SourceText], None]
 
@@ -96,13 +93,14 @@ STATEMENTS: dict[type, Handler | None] = {
 }
 
 
-def do_block(builder: Builder, stmt: Any, source: SourceText) -> None:
+def do_block(builder: Builder, stmt: ast.DoStmt, source: SourceText) -> None:
     """DO $$ ... $$ in PL/pgSQL: the SQL statements of its body replayed in order, IF
     branches and exception-guarded blocks included, as migrations use it for idempotent
     DDL (`DO $$ BEGIN CREATE TYPE t AS ENUM (...); EXCEPTION WHEN duplicate_object THEN
-    null; END $$`). A statement that fails as "already exists" is skipped (the guard's
-    job); an `EXECUTE 'string'` is not seen. Errors point at the DO statement."""
-    args = {d.defname: d.arg.sval for d in stmt.args or ()}
+    null; END $$`). A statement that fails because what it creates exists already (a
+    duplicate_* SQLSTATE) is skipped (the guard's job); an `EXECUTE 'string'` is not seen.
+    Errors point at the DO statement."""
+    args = {present(d.defname): sval(d.arg) for d in stmt.args or () if isinstance(d, ast.DefElem)}
     if args.get("language", "plpgsql").lower() != "plpgsql" or "as" not in args:
         return
     wrapper = (
@@ -112,18 +110,22 @@ def do_block(builder: Builder, stmt: Any, source: SourceText) -> None:
         tree = pglast.parse_plpgsql(wrapper)
         queries = [pglast.parse_sql(q) for q in _plpgsql_statements(tree)]
     except ParseError as exc:
-        raise CodegenError(f"DO block: {exc.args[0]}", source, 0) from None
+        raise CodegenError(
+            f"DO block: {exc.args[0]}", source, sqlstate=SqlState.SYNTAX_ERROR
+        ) from None
     for raws in queries:
         for raw in raws:
             inner = SourceText(source.path, "")
             try:
                 _apply(builder, raw.stmt, inner, 0)
             except CodegenError as err:
-                if "already exists" not in err.message:
-                    raise CodegenError(f"in this DO block: {err.message}", source, 0) from None
+                if err.sqlstate not in DUPLICATE:
+                    raise CodegenError(
+                        f"in this DO block: {err.message}", source, sqlstate=err.sqlstate
+                    ) from None
 
 
-def _plpgsql_statements(node: Any) -> list[str]:
+def _plpgsql_statements(node: object) -> list[str]:
     """The SQL statements (PLpgSQL_stmt_execsql) of a PL/pgSQL tree, in order."""
     if isinstance(node, list):
         return [q for item in node for q in _plpgsql_statements(item)]
@@ -134,7 +136,7 @@ def _plpgsql_statements(node: Any) -> list[str]:
     return [q for value in node.values() for q in _plpgsql_statements(value)]
 
 
-def _apply(builder: Builder, stmt: Any, source: SourceText, offset: int) -> None:
+def _apply(builder: Builder, stmt: ast.Node | None, source: SourceText, offset: int) -> None:
     kind = type(stmt)
     if kind not in STATEMENTS:
         words = " ".join(source.text[offset:].split()[:2]).upper()
@@ -173,8 +175,8 @@ def build(
             try:
                 _apply(builder, raw.stmt, source, start)
             except CodegenError as err:
-                if err.offset == 0:
-                    err.offset = start
+                if err.offset is None:  # the statement, where the handler could not say
+                    raise err.at(source, start) from None
                 raise
     return builder.freeze(names)
 
@@ -182,7 +184,7 @@ def build(
 _COMMENTS = re.compile(r"(\s+|--[^\n]*|/\*.*?\*/)*", re.S)
 
 
-def _statement_text(text: str, raw: Any) -> str:
+def _statement_text(text: str, raw: ast.RawStmt) -> str:
     """A statement as written, from its first keyword (the comments before it left out)."""
     start = raw.stmt_location or 0
     end = start + raw.stmt_len if raw.stmt_len else len(text)

@@ -13,15 +13,15 @@ subselect can still yield NULL). A composite type is a known type name.
 
 from __future__ import annotations
 
-from typing import Any
-
+from pglast import ast
 from pglast.enums import FunctionParameterMode
 
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Column, relation_key
 from codegen.catalog.names import declared_domain, type_key, type_of
-from codegen.errors import CodegenError, SourceText
+from codegen.errors import CodegenError, SourceText, SqlState
 from codegen.extensions import extension_names, extension_requires
+from codegen.parse.nodes import present, svals
 from codegen.pgtypes import Func, array_key
 
 _IN = (
@@ -41,17 +41,22 @@ def function_key(b: Builder, names: list[str], source: SourceText) -> str:
     """Where CREATE FUNCTION puts a function: its schema, or the first on the search_path."""
     if len(names) > 1:
         if names[-2] not in b.schemas:
-            raise CodegenError(f'schema "{names[-2]}" does not exist', source, 0)
+            raise CodegenError(
+                f'schema "{names[-2]}" does not exist',
+                source,
+                sqlstate=SqlState.INVALID_SCHEMA_NAME,
+            )
         return relation_key(names[-2], names[-1])
     schema = next((s for s in b.search_path if s in b.schemas), "public")
     return relation_key(schema, names[-1])
 
 
-def _arg_type(b: Builder, node: Any, source: SourceText) -> str:
+def _arg_type(b: Builder, node: ast.TypeName | None, source: SourceText) -> str:
     """An argument's type; `table.column%TYPE` is that column's type."""
+    node = present(node)
     if not node.pct_type:
         return type_of(b, node, source)
-    names = [n.sval for n in node.names]
+    names = svals(node.names)
     key = b.find_key(names[-3] if len(names) > 2 else None, names[-2])
     table = b.tables.get(key) if key else None
     col = table.column(names[-1]) if table else None
@@ -60,9 +65,9 @@ def _arg_type(b: Builder, node: Any, source: SourceText) -> str:
     return col.type
 
 
-def create_function(b: Builder, stmt: Any, source: SourceText) -> None:
-    key = function_key(b, [n.sval for n in stmt.funcname], source)
-    params = list(stmt.parameters or ())
+def create_function(b: Builder, stmt: ast.CreateFunctionStmt, source: SourceText) -> None:
+    key = function_key(b, svals(stmt.funcname), source)
+    params = [p for p in stmt.parameters or () if isinstance(p, ast.FunctionParameter)]
     ins = [p for p in params if p.mode in _IN]
     outs = [p for p in params if p.mode in _OUT]
     args = tuple(_arg_type(b, p.argType, source) for p in ins)
@@ -72,13 +77,13 @@ def create_function(b: Builder, stmt: Any, source: SourceText) -> None:
     ret, returns_set = _returns(b, stmt, out, source)
     if ret in b.tables and not out:  # RETURNS [SETOF] a table's row type: its columns
         out = tuple((c.name, c.type) for c in b.tables[ret].columns)
-    options = {o.defname: o.arg for o in stmt.options or ()}
+    options = {o.defname: o.arg for o in stmt.options or () if isinstance(o, ast.DefElem)}
     strict = options.get("strict")
     func = Func(
         name=key.rpartition(".")[2],
         kind="p" if stmt.is_procedure else "f",
         returns_set=returns_set,
-        strict=bool(strict is not None and strict.boolval),
+        strict=isinstance(strict, ast.Boolean) and bool(strict.boolval),
         defaults=sum(1 for p in ins if p.defexpr is not None),
         variadic=any(p.mode == FunctionParameterMode.FUNC_PARAM_VARIADIC for p in ins),
         ret=ret,
@@ -88,12 +93,16 @@ def create_function(b: Builder, stmt: Any, source: SourceText) -> None:
     )
     same = [f for f in b.functions.get(key, ()) if f.args == args]
     if same and not stmt.replace:
-        raise CodegenError(f"function {key}({', '.join(args)}) already exists", source, 0)
+        raise CodegenError(
+            f"function {key}({', '.join(args)}) already exists",
+            source,
+            sqlstate=SqlState.DUPLICATE_FUNCTION,
+        )
     b.functions[key] = [f for f in b.functions.get(key, ()) if f.args != args] + [func]
 
 
 def _returns(
-    b: Builder, stmt: Any, out: tuple[tuple[str, str], ...], source: SourceText
+    b: Builder, stmt: ast.CreateFunctionStmt, out: tuple[tuple[str, str], ...], source: SourceText
 ) -> tuple[str, bool]:
     """(result type, returns a set): a procedure returns nothing; OUT arguments alone
     make the result their one type, or a record of them."""
@@ -102,7 +111,7 @@ def _returns(
         if stmt.is_procedure:
             return "void", False
         return (out[0][1] if len(out) == 1 else "record"), False
-    if [n.sval for n in node.names][-1] == "trigger":
+    if svals(node.names)[-1] == "trigger":
         return "trigger", False
     ret = type_of(b, node, source)
     if ret == "record" and len(out) == 1:
@@ -110,10 +119,11 @@ def _returns(
     return ret, bool(node.setof)
 
 
-def overloads(b: Builder, obj: Any, source: SourceText) -> list[tuple[str, ...]]:
+def overloads(b: Builder, obj: ast.ObjectWithArgs, source: SourceText) -> list[tuple[str, ...]]:
     """The overloads `f(args)` names (`f` alone: all of them), as `depends` objects."""
-    key = function_key(b, [n.sval for n in obj.objname], source)
-    args = tuple(_arg_type(b, p.argType, source) for p in obj.objfuncargs or () if p.mode in _IN)
+    key = function_key(b, svals(obj.objname), source)
+    params = [p for p in obj.objfuncargs or () if isinstance(p, ast.FunctionParameter)]
+    args = tuple(_arg_type(b, p.argType, source) for p in params if p.mode in _IN)
     return [
         ("function", key, *f.args)
         for f in b.functions.get(key, ())
@@ -121,36 +131,38 @@ def overloads(b: Builder, obj: Any, source: SourceText) -> list[tuple[str, ...]]
     ]
 
 
-def create_domain(b: Builder, stmt: Any, source: SourceText) -> None:
-    name = type_key(b, [n.sval for n in stmt.domainname], source)
+def create_domain(b: Builder, stmt: ast.CreateDomainStmt, source: SourceText) -> None:
+    name = type_key(b, svals(stmt.domainname), source)
     b.domains[name] = type_of(b, stmt.typeName, source)  # NOT NULL: not trusted
 
 
-def create_composite(b: Builder, stmt: Any, source: SourceText) -> None:
-    rv = stmt.typevar
+def create_composite(b: Builder, stmt: ast.CompositeTypeStmt, source: SourceText) -> None:
+    rv = present(stmt.typevar)
     name = type_key(b, [n for n in (rv.schemaname, rv.relname) if n], source)
-    b.composites[name] = tuple(composite_field(b, col, source) for col in stmt.coldeflist or ())
+    cols = [c for c in stmt.coldeflist or () if isinstance(c, ast.ColumnDef)]
+    b.composites[name] = tuple(composite_field(b, col, source) for col in cols)
     b.type_parts[name] = tuple(c.type for c in b.composites[name])  # in use, it cannot go
 
 
-def composite_field(b: Builder, col: Any, source: SourceText) -> Column:
+def composite_field(b: Builder, col: ast.ColumnDef, source: SourceText) -> Column:
     """A composite type's field (CREATE TYPE t AS (...), ALTER TYPE t ADD ATTRIBUTE)."""
     return Column(
-        col.colname,
+        col.colname or "",
         type_of(b, col.typeName, source),
         False,
         domain=declared_domain(b, col.typeName),
     )
 
 
-def create_extension(b: Builder, stmt: Any, source: SourceText) -> None:
+def create_extension(b: Builder, stmt: ast.CreateExtensionStmt, source: SourceText) -> None:
     """CREATE EXTENSION: its types, functions, operators and casts become known (with what
     it requires). One the generator has no dump of makes the types its columns name
     opaque (`names.type_of`); a query calling its functions is refused there ("function
     ... does not exist")."""
-    todo = [stmt.extname]
-    if stmt.extname not in extension_names() and stmt.extname != "plpgsql":
-        b.foreign_extensions.add(stmt.extname)
+    extname = present(stmt.extname)
+    todo = [extname]
+    if extname not in extension_names() and extname != "plpgsql":
+        b.foreign_extensions.add(extname)
     while todo:
         name = todo.pop()
         if name in extension_names() and name not in b.extensions:

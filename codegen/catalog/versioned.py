@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from pglast import ast
 from pglast.enums import ConstrType
 
 from codegen import versions
 from codegen.errors import CodegenError, SourceText
+from codegen.parse.nodes import node
 
 H = TypeVar("H", bound=Callable[..., Any])
 
@@ -25,29 +27,29 @@ def since(what: str, handler: H) -> H:
     """An ALTER TABLE subcommand's handler, refused under a target before `what`'s major
     (`versions.SYNTAX`); handlers take (builder, table, cmd, source, offset)."""
 
-    def checked(b: Any, table: Any, cmd: Any, source: SourceText, loc: int) -> Any:
+    def checked(b: Any, table: Any, cmd: Any, source: SourceText, loc: int | None) -> Any:
         _refuse(what, b.version, source, loc)
         return handler(b, table, cmd, source, loc)
 
     return checked  # type: ignore[return-value]
 
 
-def _refuse(what: str, target: int, source: SourceText, offset: int) -> None:
+def _refuse(what: str, target: int, source: SourceText, offset: int | None) -> None:
     refusal = versions.needs(what, target)
     if refusal is not None:
         raise CodegenError(refusal, source, offset)
 
 
-def check_column(target: int, col: Any, source: SourceText) -> None:
+def check_column(target: int, col: ast.ColumnDef, source: SourceText) -> None:
     """A column definition's constraints, for what `target` lacks."""
     for c in col.constraints or ():
-        check_constraint(target, c, source)
+        check_constraint(target, node(c, ast.Constraint), source)
 
 
-def check_constraint(target: int, c: Any, source: SourceText) -> None:
+def check_constraint(target: int, c: ast.Constraint, source: SourceText) -> None:
     if c.contype == ConstrType.CONSTR_GENERATED and c.generated_kind == "v":
-        _refuse("a virtual generated column", target, source, c.location or 0)
+        _refuse("a virtual generated column", target, source, c.location)
     if c.without_overlaps:
-        _refuse("WITHOUT OVERLAPS", target, source, c.location or 0)
+        _refuse("WITHOUT OVERLAPS", target, source, c.location)
     if c.fk_with_period or c.pk_with_period:
-        _refuse("a PERIOD foreign key", target, source, c.location or 0)
+        _refuse("a PERIOD foreign key", target, source, c.location)

@@ -18,16 +18,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
 import asyncpg
 import pglast
-from pglast import ast as _ast
+from pglast import ast
 from pglast.stream import RawStream
 
 from codegen.errors import CodegenError
-
-ast: Any = _ast
+from codegen.parse.nodes import present
 
 BASE_ROWS = 100  # a table without foreign keys
 GROWTH = 10  # each level of foreign keys below it multiplies the size
@@ -95,15 +93,19 @@ class _Table:
 def _check_in_list(definition: str) -> tuple[str, str] | None:
     """(column, `ARRAY[...]`) for `CHECK ((col = ANY (ARRAY[...])))`, else None."""
     try:
-        expr: Any = pglast.parse_sql("SELECT " + definition.removeprefix("CHECK "))[0].stmt
+        expr = pglast.parse_sql("SELECT " + definition.removeprefix("CHECK "))[0].stmt
     except pglast.parser.ParseError:
         return None
-    node = expr.targetList[0].val
+    assert isinstance(expr, ast.SelectStmt)
+    node = present(present(expr.targetList)[0].val)
     if not isinstance(node, ast.A_Expr) or node.kind != pglast.enums.A_Expr_Kind.AEXPR_OP_ANY:
         return None
     if not isinstance(node.lexpr, ast.ColumnRef):
         return None
-    return node.lexpr.fields[-1].sval, RawStream()(node.rexpr)
+    column = present(node.lexpr.fields)[-1]
+    if not isinstance(column, ast.String) or not isinstance(node.rexpr, ast.Node):
+        return None
+    return present(column.sval), RawStream()(node.rexpr)
 
 
 async def read_tables(conn: asyncpg.Connection[asyncpg.Record]) -> dict[str, _Table]:

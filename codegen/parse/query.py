@@ -66,9 +66,11 @@ class Query:
     def file_offset(self, sql_offset: int) -> int:
         return file_offset(self.spans, sql_offset)
 
-    def error(self, message: str, sql_offset: int | None = None) -> CodegenError:
+    def error(
+        self, message: str, sql_offset: int | None = None, *, sqlstate: str | None = None
+    ) -> CodegenError:
         offset = self.name_offset if sql_offset is None else self.file_offset(sql_offset)
-        return CodegenError(f"{self.name}: {message}", self.source, offset)
+        return CodegenError(f"{self.name}: {message}", self.source, offset, sqlstate=sqlstate)
 
     @property
     def line(self) -> int:

@@ -231,12 +231,13 @@ def _row_fields(
     fields: list[Field] = []
     parts: list[str] = []
     cols = list(a.columns)
+    names = naming.column_names(c.name for c in cols)
     i = 0
     while i < len(cols):
         c = cols[i]
         if c.embed is None:
             annotation = mapper.py(c.type, c.nullable, imports, _origin_key(c))
-            fields.append(Field(naming.field_name(c.name), annotation))
+            fields.append(Field(naming.field_name(names[i]), annotation))
             parts.append(f"{{r}}[{i}]")
             i += 1
             continue
@@ -254,8 +255,8 @@ def _row_fields(
             made = f"{made} if any(v is not None for v in {{r}}[{i}:{j}]) else None"
         parts.append(made)
         i = j
-    names = [f.name for f in fields]
-    if len(set(names)) != len(names):
-        dup = next(n for n in names if names.count(n) > 1)
+    field_names = [f.name for f in fields]
+    if len(set(field_names)) != len(field_names):
+        dup = next(n for n in field_names if field_names.count(n) > 1)
         raise a.query.error(f"result has two columns named {dup!r}; alias one of them")
     return fields, parts

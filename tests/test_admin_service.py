@@ -20,7 +20,7 @@ from chatdb.db.runtime import init_connection
 from chatdb.errors import Conflict, InvalidInput, NotFound
 from chatdb.service import ChatService, ConfigDeleted, ProviderDeleted
 from chatdb.tx import Timeouts
-from tests.test_service import World, world  # noqa: F401  (the fixture)
+from tests.world import World, world  # noqa: F401  (the fixture)
 
 # ruff: noqa: F811  (test parameters named after the imported `world` fixture)
 
@@ -53,7 +53,7 @@ async def test_reads_run_in_read_only_transactions_and_writes_do_not(
     config = await AdminService(svc.db).create_model_config(
         provider="p", model="m", display_name="M", context_limit=1, compression_threshold=1
     )
-    chat = await svc.create_chat(**world.ids())
+    chat = await svc.create_chat(**world.who)
     assert len(begins) == 3 and not any("READ ONLY" in b for b in begins)
     begins.clear()
     user: dict[str, Any] = {"user_id": world.user.id, "chat_id": chat.id}
@@ -124,7 +124,7 @@ async def test_the_service_s_own_timeouts_bound_every_transaction(
     )
     try:
         svc = ChatService(Database(pool, timeouts=Timeouts(statement=7, lock=3)))
-        chat = await svc.create_chat(**world.ids())
+        chat = await svc.create_chat(**world.who)
         await AdminService(svc.db).list_providers()
         await svc.get_chat(user_id=world.user.id, chat_id=chat.id)
     finally:

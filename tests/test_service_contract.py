@@ -23,7 +23,8 @@ from chatdb.errors import Conflict, InvalidInput, NoDefaultModelConfig, NotFound
 from chatdb.service import ChatCursor, ChatDeleted, ChatService
 from chatdb.validate import CONTENT_MAX, NAME_MAX
 from codegen import dbutil
-from tests.test_service import World, _wait_for_lock_wait, world  # noqa: F401  (the fixture)
+from tests.test_service import _wait_for_lock_wait
+from tests.world import World, world  # noqa: F401  (the fixture)
 
 # ruff: noqa: F811  (test parameters named after the imported `world` fixture)
 
@@ -127,7 +128,7 @@ async def test_reads_use_the_replica_unless_fresh_and_writes_never_do(
     )
     chat_id = uuid.uuid4()
     sent = await svc.send_message(
-        **world.ids(), chat_id=chat_id, client_message_id=uuid.uuid4(), content="hi"
+        **world.who, chat_id=chat_id, client_message_id=uuid.uuid4(), content="hi"
     )  # a write: on the primary, where the account exists
     user: dict[str, Any] = {"user_id": world.user.id, "chat_id": chat_id}
 
@@ -193,7 +194,7 @@ async def test_a_chat_created_with_a_model_config_uses_it(world: World) -> None:
     await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
     await world.config("p", "default", default=True)
     chosen = await world.config("p", "chosen")
-    chat = await world.svc.create_chat(**world.ids(), model_config_id=chosen.id)
+    chat = await world.svc.create_chat(**world.who, model_config_id=chosen.id)
     assert chat.model_config_id == chosen.id
     resolved = await world.svc.resolve_model_for_turn(user_id=world.user.id, chat_id=chat.id)
     assert resolved.id == chosen.id
