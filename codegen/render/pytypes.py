@@ -34,6 +34,9 @@ _SCALARS: dict[str, tuple[str, str | None]] = {
     "citext": ("str", None),
     "hstore": ("dict[str, str | None]", None),  # contrib extensions (codegen/data/pg<N>/extensions)
     "ltree": ("str", None),
+    "vector": ("list[float]", None),  # pgvector: the runtime's codecs (templates/_vector.j2)
+    "halfvec": ("list[float]", None),
+    "sparsevec": ("SparseVector", "runtime"),
     "xml": ("str", None),
     "tsvector": ("str", None),
     "macaddr": ("str", None),
@@ -67,6 +70,8 @@ _SCALARS: dict[str, tuple[str, str | None]] = {
     "void": ("None", None),
     "record": ("tuple[object, ...]", None),
 }
+# dense pgvector types: a parameter takes any sequence of floats
+_VECTORS = frozenset({"vector", "halfvec"})
 
 
 class TypeMapper:
@@ -114,6 +119,10 @@ class TypeMapper:
                 imports.module("collections.abc")
                 inner = f"collections.abc.Sequence[{inner or self._base(types.elem(pg), imports)}]"
             if inner is not None:
+                return f"{inner} | None" if nullable else inner
+            if pg in _VECTORS:  # any sequence of floats (a list, a numpy array)
+                imports.module("collections.abc")
+                inner = "collections.abc.Sequence[float]"
                 return f"{inner} | None" if nullable else inner
             if pg in ("json", "jsonb") and not nullable:
                 imports.runtime("JSONNotNull")
