@@ -131,7 +131,7 @@ async def test_search_is_confined_to_the_account_and_the_user(world: World) -> N
         hits = await world.svc.search_messages(**who.ids(), vector=probe, k=10)
         assert [h.content for h in hits] == [f"from {who.user.email}"]
     # another account's id with ada's user: nothing (ownership is checked in SQL)
-    crossed = {"account_id": world.eve.account.id, "user_id": world.ada.user.id}
+    crossed: dict[str, Any] = {"account_id": world.eve.account.id, "user_id": world.ada.user.id}
     assert await world.svc.search_messages(**crossed, vector=probe) == []
 
 
@@ -141,7 +141,7 @@ async def test_storing_needs_the_users_own_live_message(world: World) -> None:
     for who in (world.bob, world.eve):
         with pytest.raises(NotFound):
             await world.svc.store_embedding(**who.ids(), message_id=mid, vector=unit(1))
-    crossed = {"account_id": world.eve.account.id, "user_id": world.ada.user.id}
+    crossed: dict[str, Any] = {"account_id": world.eve.account.id, "user_id": world.ada.user.id}
     with pytest.raises(NotFound):
         await world.svc.store_embedding(**crossed, message_id=mid, vector=unit(1))
     with pytest.raises(NotFound):
@@ -151,7 +151,10 @@ async def test_storing_needs_the_users_own_live_message(world: World) -> None:
     row = await world.pool.fetchrow(
         "SELECT account_id, chat_id FROM chat_message_embeddings WHERE message_id = $1", mid
     )
-    assert tuple(row) == (world.ada.account.id, chat)  # copied from the chat, not the caller
+    assert row is not None and tuple(row) == (
+        world.ada.account.id,
+        chat,
+    )  # copied from the chat, not the caller
 
 
 async def test_storing_again_replaces_the_embedding(world: World) -> None:
