@@ -21,10 +21,10 @@ RETURNING message_id, chat_id;
 -- name: SearchExhaustively :one
 SELECT set_config('hnsw.iterative_scan', 'strict_order', true) AS iterative_scan;
 
--- The user's k messages nearest to `query` by cosine distance (0: same direction, 2:
+-- The user's k messages nearest to `embedding` by cosine distance (0: same direction, 2:
 -- opposite), nearest first; only the user's live chats in the account.
 -- name: SearchChatMessagesByEmbedding :many
-SELECT m.id, m.chat_id, m.role, m.content, m.created_at, e.embedding <=> @query AS distance
+SELECT m.id, m.chat_id, m.role, m.content, m.created_at, e.embedding <=> @embedding AS distance
 FROM chat_message_embeddings e
 JOIN chats c ON c.id = e.chat_id
 JOIN chat_messages m ON m.id = e.message_id
@@ -32,5 +32,5 @@ WHERE e.account_id = @account_id
   AND c.account_id = @account_id
   AND c.user_id = @user_id
   AND c.deleted_at IS NULL
-ORDER BY e.embedding <=> @query
+ORDER BY e.embedding <=> @embedding
 LIMIT @k;

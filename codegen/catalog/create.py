@@ -16,6 +16,7 @@ from pglast.enums import ConstrType, ImportForeignSchemaType, ObjectType, TableL
 
 from codegen.catalog import checks, depends, versioned
 from codegen.catalog.builder import Builder
+from codegen.catalog.index_methods import index_method
 from codegen.catalog.model import Column, ForeignKey, Index, Table, ViewQuery
 from codegen.catalog.names import declared_domain, default_name, type_of
 from codegen.errors import CodegenError, SourceText, Unsupported
@@ -297,6 +298,7 @@ def create_index(b: Builder, stmt: Any, source: SourceText) -> None:
             )
     names = tuple(c or "expr" for c in cols)
     exprs = [e.expr for e in stmt.indexParams if e.expr is not None]
+    opclasses = index_method(b, stmt, table, source)
     b.indexes.append(
         Index(
             stmt.idxname or default_name(table.name.rpartition(".")[2], names, "idx"),
@@ -305,6 +307,8 @@ def create_index(b: Builder, stmt: Any, source: SourceText) -> None:
             bool(stmt.unique),
             stmt.whereClause is not None,
             checks.column_names([*exprs, stmt.whereClause]),
+            stmt.accessMethod or "btree",
+            opclasses,
         )
     )
 

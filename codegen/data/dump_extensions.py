@@ -25,6 +25,8 @@ import asyncio
 import sys
 from typing import Any
 
+import asyncpg
+
 from codegen import dbutil
 from codegen.data.dump_pg_catalog import (
     EXTENSION,
@@ -99,6 +101,27 @@ WHERE {members("c.oid", "pg_class")} AND c.relkind IN ('r', 'v', 'm', 'p')
 ORDER BY c.relname, a.attnum
 """
 
+# The index access methods the extension adds (pgvector's hnsw, ivfflat) and its operator
+# classes for them, each with the type it indexes: what CREATE INDEX ... USING may name.
+OPCLASSES = f"""
+SELECT am.amname, oc.opcname, t.typname, oc.opcdefault
+FROM pg_opclass oc
+JOIN pg_am am ON am.oid = oc.opcmethod
+JOIN pg_type t ON t.oid = oc.opcintype
+WHERE {members("oc.oid", "pg_opclass")} AND {members("am.oid", "pg_am")}
+ORDER BY am.amname, oc.opcname
+"""
+
+
+async def access_methods(
+    conn: asyncpg.Connection[asyncpg.Record], name: str
+) -> dict[str, dict[str, list[object]]]:
+    """Index access method -> operator class -> [the type it indexes, is the default]."""
+    out: dict[str, dict[str, list[object]]] = {}
+    for r in await conn.fetch(OPCLASSES, name):
+        out.setdefault(r["amname"], {})[r["opcname"]] = [r["typname"], r["opcdefault"]]
+    return out
+
 
 async def dump(
     dsn: str, names: tuple[str, ...] = EXTENSIONS
@@ -129,9 +152,13 @@ async def dump(
                     cols.append([r["attname"], r["typname"], r["attnotnull"]])
                 out[name] = {
                     **data,
+                    "access_methods": await access_methods(conn, name),
                     "relations": relations,
                     "requires": list(requires),
                     "server_version": version,
+                    "version": await conn.fetchval(
+                        "SELECT extversion FROM pg_extension WHERE extname = $1", name
+                    ),
                 }
         finally:
             await conn.close()

@@ -100,7 +100,7 @@ class SemanticSearch:
         async def work(conn: Conn) -> list[MessageHit]:
             await q_embeddings.search_exhaustively(conn)
             return await q_embeddings.search_chat_messages_by_embedding(
-                conn, query=query, account_id=acc, user_id=usr, k=limit
+                conn, embedding=query, account_id=acc, user_id=usr, k=limit
             )
 
         return await self.db.read(work, fresh=fresh)

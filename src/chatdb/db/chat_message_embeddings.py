@@ -166,7 +166,7 @@ class SearchChatMessagesByEmbeddingParams(TypedDict):
     """The keyword arguments of the function below, as one value:
     `search_chat_messages_by_embedding(conn, **params)`."""
 
-    query: collections.abc.Sequence[float]
+    embedding: collections.abc.Sequence[float]
     account_id: uuid.UUID
     user_id: uuid.UUID
     k: int
@@ -176,19 +176,19 @@ async def search_chat_messages_by_embedding(
     conn: Executor,
     /,
     *,
-    query: collections.abc.Sequence[float],
+    embedding: collections.abc.Sequence[float],
     account_id: uuid.UUID,
     user_id: uuid.UUID,
     k: int,
 ) -> list[SearchChatMessagesByEmbeddingRow]:
-    """The user's k messages nearest to `query` by cosine distance (0: same direction, 2:
+    """The user's k messages nearest to `embedding` by cosine distance (0: same direction, 2:
     opposite), nearest first; only the user's live chats in the account.
 
     Source: queries/chat_message_embeddings.sql:26
     """
     return await conn.fetch(
         SEARCH_CHAT_MESSAGES_BY_EMBEDDING,
-        query,
+        embedding,
         account_id,
         user_id,
         k,
