@@ -4,12 +4,11 @@
 
 from __future__ import annotations
 
-import collections.abc
 import datetime
 import uuid
 from typing import TYPE_CHECKING, Final, TypedDict
 
-from .runtime import Executor, Row, column, make_row
+from .runtime import Executor, Row, VectorParam, column, make_row
 
 UPSERT_CHAT_MESSAGE_EMBEDDING: Final = """\
 -- name: UpsertChatMessageEmbedding :one
@@ -52,7 +51,7 @@ class UpsertChatMessageEmbeddingParams(TypedDict):
     """The keyword arguments of the function below, as one value:
     `upsert_chat_message_embedding(conn, **params)`."""
 
-    embedding: collections.abc.Sequence[float]
+    embedding: VectorParam
     message_id: int
     account_id: uuid.UUID
     user_id: uuid.UUID
@@ -62,7 +61,7 @@ async def upsert_chat_message_embedding(
     conn: Executor,
     /,
     *,
-    embedding: collections.abc.Sequence[float],
+    embedding: VectorParam,
     message_id: int,
     account_id: uuid.UUID,
     user_id: uuid.UUID,
@@ -166,7 +165,7 @@ class SearchChatMessagesByEmbeddingParams(TypedDict):
     """The keyword arguments of the function below, as one value:
     `search_chat_messages_by_embedding(conn, **params)`."""
 
-    embedding: collections.abc.Sequence[float]
+    embedding: VectorParam
     account_id: uuid.UUID
     user_id: uuid.UUID
     k: int
@@ -176,7 +175,7 @@ async def search_chat_messages_by_embedding(
     conn: Executor,
     /,
     *,
-    embedding: collections.abc.Sequence[float],
+    embedding: VectorParam,
     account_id: uuid.UUID,
     user_id: uuid.UUID,
     k: int,

@@ -299,14 +299,15 @@ def _jsonb_decode(data: bytes) -> JSONValue:
 
 
 # -- pgvector (CREATE EXTENSION vector) -------------------------------------------
-# vector and halfvec are list[float] (a parameter takes any sequence of floats, a
-# numpy array too); sparsevec is a SparseVector. Binary, as pgvector sends them: a
-# vector is its dimensions (int16), an unused int16, then float4s (halfvec: float2s);
-# a sparsevec is its dimensions, its number of non-zero values and an unused int32,
-# then their 0-based indices (int32s) and values (float4s). The server judges the
-# rest (NaN, infinity, the number of dimensions).
+# vector and halfvec are list[float] (`vectors = "numpy"`: numpy arrays), a parameter
+# any sequence of floats (VectorParam); sparsevec is a SparseVector. Binary, as
+# pgvector sends them: a vector is its dimensions (int16), an unused int16, then
+# float4s (halfvec: float2s); a sparsevec is its dimensions, its number of non-zero
+# values and an unused int32, then their 0-based indices (int32s) and values
+# (float4s). The server judges the rest (NaN, infinity, the number of dimensions).
 _VECTOR_HEAD: Final = struct.Struct(">HH")
 _SPARSEVEC_HEAD: Final = struct.Struct(">iii")
+VectorParam: TypeAlias = "Sequence[float]"  # what a vector or halfvec parameter takes
 
 
 class SparseVector(NamedTuple):
@@ -336,7 +337,7 @@ _Codec: TypeAlias = "tuple[Callable[[Any], bytes], Callable[[bytes], Any]]"
 def _vector_codec(code: str) -> _Codec:
     """Encoder and decoder of a dense vector whose elements pack as struct `code`."""
 
-    def encode(value: Sequence[float]) -> bytes:
+    def encode(value: VectorParam) -> bytes:
         dim = len(value)
         if dim > 0xFFFF:
             raise ValueError(f"a vector of {dim} dimensions: pgvector takes 16000")
