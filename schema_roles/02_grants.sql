@@ -26,6 +26,9 @@ GRANT SELECT, INSERT, UPDATE ON chat_model_configs TO chatdb_app;  -- soft delet
 GRANT SELECT, INSERT, UPDATE ON chats TO chatdb_app;  -- deletes are tombstones (UPDATE)
 GRANT SELECT, INSERT, DELETE ON chat_messages TO chatdb_app;
 GRANT SELECT, INSERT, DELETE ON chat_provider_tombstones TO chatdb_app;
+-- Stored again for the same message: INSERT ... ON CONFLICT DO UPDATE. Deleted only by
+-- the cascade from chat_messages, which runs as the table's owner.
+GRANT SELECT, INSERT, UPDATE ON chat_message_embeddings TO chatdb_app;
 
 -- The identity sequence behind chat_messages.id.
 GRANT USAGE ON SEQUENCE chat_messages_id_seq TO chatdb_app;
