@@ -33,7 +33,7 @@ async def test_vector_columns_are_filled_and_their_index_built_after(empty_db: s
             " min(vector_dims(loose)) AS loose, min(vector_norm(embedding)) AS smallest,"
             " min(l2_norm(sparse)) AS sparse FROM docs"
         )
-        assert dims["distinct_rows"] == 500
+        assert dims is not None and dims["distinct_rows"] == 500
         assert (dims["embedding"], dims["half"], dims["loose"]) == (8, 4, 3)
         assert dims["smallest"] > 0 and dims["sparse"] > 0
         valid = await conn.fetchval(
