@@ -35,7 +35,7 @@ import chatdb.db
 from chatdb.admin import AdminService
 from chatdb.database import Database
 from chatdb.db.runtime import connect, create_pool
-from chatdb.semantic import EMBEDDING_DIMS
+from chatdb.semantic import EMBEDDING_DIMS, SearchService
 from chatdb.service import ChatService
 from codegen import analyze, parse, pipeline
 from codegen import catalog as cat
@@ -221,7 +221,7 @@ async def _seed(dsn: str) -> None:
                 client_message_id=uuid.uuid4(),
                 content=text,
             )
-        await svc.store_embedding(  # a message embedding (0010)
+        await SearchService(svc.db).store_embedding(  # a message embedding (0010)
             account_id=account.id,
             user_id=user.id,
             message_id=sent.message.id,

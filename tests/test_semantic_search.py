@@ -19,7 +19,7 @@ from chatdb.database import Database
 from chatdb.db.models import Account, Agent, User
 from chatdb.db.runtime import create_pool
 from chatdb.errors import InvalidInput, NotFound
-from chatdb.semantic import EMBEDDING_DIMS, SEARCH_MAX
+from chatdb.semantic import EMBEDDING_DIMS, SEARCH_MAX, SearchService
 from chatdb.service import ChatService
 from tests.conftest import ROOT, schema_tables
 
@@ -37,6 +37,7 @@ class Person:
 @dataclass
 class World:
     svc: ChatService
+    search: SearchService
     pool: asyncpg.Pool[Any]
     ada: Person
     bob: Person  # another user in ada's account
@@ -91,7 +92,7 @@ async def world(migrated_db: str) -> AsyncIterator[World]:
         is_default=True,
     )
     try:
-        yield World(svc, pool, ada, bob, eve)
+        yield World(svc, SearchService(svc.db), pool, ada, bob, eve)
     finally:
         await pool.close()
 
@@ -109,16 +110,16 @@ async def test_search_returns_the_nearest_of_the_users_own_messages(world: World
     for seed, direction in topics.items():
         for i in range(3):
             mid = await world.send(world.ada, chat, f"topic {seed} message {i}")
-            await world.svc.store_embedding(
+            await world.search.store_embedding(
                 **world.ada.ids(), message_id=mid, vector=near(direction, 100 * seed + i, 0.01)
             )
             stored[mid] = seed
-    hits = await world.svc.search_messages(**world.ada.ids(), vector=topics[4], k=3)
+    hits = await world.search.search_messages(**world.ada.ids(), vector=topics[4], k=3)
     assert [stored[h.id] for h in hits] == [4, 4, 4]
     assert [h.distance for h in hits] == sorted(h.distance for h in hits)
     assert all(0 <= h.distance < 0.1 for h in hits)  # other topics: near 1 (orthogonal)
     assert {h.content for h in hits} == {f"topic 4 message {i}" for i in range(3)}
-    everything = await world.svc.search_messages(**world.ada.ids(), vector=topics[4], k=100)
+    everything = await world.search.search_messages(**world.ada.ids(), vector=topics[4], k=100)
     assert len(everything) == len(stored)
 
 
@@ -126,13 +127,13 @@ async def test_search_is_confined_to_the_account_and_the_user(world: World) -> N
     probe = unit(7)
     for who in (world.ada, world.bob, world.eve):
         mid = await world.send(who, uuid.uuid4(), f"from {who.user.email}")
-        await world.svc.store_embedding(**who.ids(), message_id=mid, vector=probe)
+        await world.search.store_embedding(**who.ids(), message_id=mid, vector=probe)
     for who in (world.ada, world.bob, world.eve):
-        hits = await world.svc.search_messages(**who.ids(), vector=probe, k=10)
+        hits = await world.search.search_messages(**who.ids(), vector=probe, k=10)
         assert [h.content for h in hits] == [f"from {who.user.email}"]
     # another account's id with ada's user: nothing (ownership is checked in SQL)
     crossed: dict[str, Any] = {"account_id": world.eve.account.id, "user_id": world.ada.user.id}
-    assert await world.svc.search_messages(**crossed, vector=probe) == []
+    assert await world.search.search_messages(**crossed, vector=probe) == []
 
 
 async def test_storing_needs_the_users_own_live_message(world: World) -> None:
@@ -140,13 +141,13 @@ async def test_storing_needs_the_users_own_live_message(world: World) -> None:
     mid = await world.send(world.ada, chat, "mine")
     for who in (world.bob, world.eve):
         with pytest.raises(NotFound):
-            await world.svc.store_embedding(**who.ids(), message_id=mid, vector=unit(1))
+            await world.search.store_embedding(**who.ids(), message_id=mid, vector=unit(1))
     crossed: dict[str, Any] = {"account_id": world.eve.account.id, "user_id": world.ada.user.id}
     with pytest.raises(NotFound):
-        await world.svc.store_embedding(**crossed, message_id=mid, vector=unit(1))
+        await world.search.store_embedding(**crossed, message_id=mid, vector=unit(1))
     with pytest.raises(NotFound):
-        await world.svc.store_embedding(**world.ada.ids(), message_id=mid + 1000, vector=unit(1))
-    stored = await world.svc.store_embedding(**world.ada.ids(), message_id=mid, vector=unit(1))
+        await world.search.store_embedding(**world.ada.ids(), message_id=mid + 1000, vector=unit(1))
+    stored = await world.search.store_embedding(**world.ada.ids(), message_id=mid, vector=unit(1))
     assert (stored.message_id, stored.chat_id) == (mid, chat)
     row = await world.pool.fetchrow(
         "SELECT account_id, chat_id FROM chat_message_embeddings WHERE message_id = $1", mid
@@ -159,21 +160,21 @@ async def test_storing_needs_the_users_own_live_message(world: World) -> None:
 
 async def test_storing_again_replaces_the_embedding(world: World) -> None:
     mid = await world.send(world.ada, uuid.uuid4(), "changing")
-    await world.svc.store_embedding(**world.ada.ids(), message_id=mid, vector=unit(1))
-    await world.svc.store_embedding(**world.ada.ids(), message_id=mid, vector=unit(2))
-    hits = await world.svc.search_messages(**world.ada.ids(), vector=unit(2), k=5)
+    await world.search.store_embedding(**world.ada.ids(), message_id=mid, vector=unit(1))
+    await world.search.store_embedding(**world.ada.ids(), message_id=mid, vector=unit(2))
+    hits = await world.search.search_messages(**world.ada.ids(), vector=unit(2), k=5)
     assert [h.id for h in hits] == [mid] and hits[0].distance < 1e-6
 
 
 async def test_no_embedding_outlives_its_message_or_chat(world: World) -> None:
     chat = uuid.uuid4()
     mid = await world.send(world.ada, chat, "soon gone")
-    await world.svc.store_embedding(**world.ada.ids(), message_id=mid, vector=unit(3))
+    await world.search.store_embedding(**world.ada.ids(), message_id=mid, vector=unit(3))
     await world.svc.delete_chat(user_id=world.ada.user.id, chat_id=chat)
     assert await world.pool.fetchval("SELECT count(*) FROM chat_message_embeddings") == 0
-    assert await world.svc.search_messages(**world.ada.ids(), vector=unit(3)) == []
+    assert await world.search.search_messages(**world.ada.ids(), vector=unit(3)) == []
     with pytest.raises(NotFound):  # a deleted chat's message takes no embedding
-        await world.svc.store_embedding(**world.ada.ids(), message_id=mid, vector=unit(3))
+        await world.search.store_embedding(**world.ada.ids(), message_id=mid, vector=unit(3))
     with pytest.raises(asyncpg.ForeignKeyViolationError):  # the schema refuses an orphan
         await world.pool.execute(
             "INSERT INTO chat_message_embeddings (message_id, account_id, chat_id, embedding)"
@@ -203,9 +204,9 @@ async def test_bad_embeddings_are_refused_before_sql(
 ) -> None:
     mid = await world.send(world.ada, uuid.uuid4(), "x")
     with pytest.raises(InvalidInput, match=message):
-        await world.svc.store_embedding(**world.ada.ids(), message_id=mid, vector=vector)
+        await world.search.store_embedding(**world.ada.ids(), message_id=mid, vector=vector)
     with pytest.raises(InvalidInput, match=message):
-        await world.svc.search_messages(**world.ada.ids(), vector=vector)
+        await world.search.search_messages(**world.ada.ids(), vector=vector)
     with pytest.raises(InvalidInput, match="k must be"):
-        await world.svc.search_messages(**world.ada.ids(), vector=unit(1), k=SEARCH_MAX + 1)
+        await world.search.search_messages(**world.ada.ids(), vector=unit(1), k=SEARCH_MAX + 1)
     assert await world.pool.fetchval("SELECT count(*) FROM chat_message_embeddings") == 0

@@ -1,5 +1,6 @@
-"""Semantic search over a user's chat history: the `ChatService` operations on message
-embeddings (pgvector, migration 0010, queries/chat_message_embeddings.sql).
+"""Semantic search over a user's chat history: `SearchService`, a sibling of `ChatService`
+and `AdminService` over the same `Database` (pgvector, migration 0010,
+queries/chat_message_embeddings.sql).
 
 The embeddings come from the caller's model: all-MiniLM-L6-v2, 384 dimensions
 (docs/semantic_search.md says why). This module checks what a caller passes, then runs
@@ -22,7 +23,7 @@ from chatdb.errors import InvalidInput, found
 from chatdb.tx import Conn
 from chatdb.validate import Id
 
-__all__ = ["EMBEDDING_DIMS", "SEARCH_MAX", "MessageHit", "SemanticSearch", "embedding"]
+__all__ = ["EMBEDDING_DIMS", "SEARCH_MAX", "MessageHit", "SearchService", "embedding"]
 
 EMBEDDING_DIMS = 384  # chat_message_embeddings.embedding is vector(384): all-MiniLM-L6-v2
 SEARCH_MAX = 100  # most hits one search returns
@@ -57,10 +58,12 @@ def embedding(value: object, name: str) -> list[float]:
     return out
 
 
-class SemanticSearch:
-    """Store a message's embedding; find a user's messages nearest to a query embedding."""
+class SearchService:
+    """Store a message's embedding; find a user's messages nearest to a query embedding.
+    Each method is one transaction."""
 
-    db: Database
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     async def store_embedding(
         self, *, account_id: Id, user_id: Id, message_id: int, vector: Sequence[float]

@@ -52,7 +52,6 @@ from chatdb.errors import (
     found,
     same_or_conflict,
 )
-from chatdb.semantic import SemanticSearch
 from chatdb.tx import Conn
 from chatdb.validate import Id
 
@@ -110,10 +109,9 @@ def title_from_message(content: str) -> str:
     return content[:TITLE_FROM_MESSAGE]
 
 
-class ChatService(SemanticSearch):
+class ChatService:
     """The chat service: accounts, chats and messages; each method is one transaction.
-    The admin operations are `AdminService`'s, a sibling over the same `Database`.
-    Semantic search over messages (`store_embedding`, `search_messages`): `SemanticSearch`."""
+    The admin operations are `AdminService`'s, a sibling over the same `Database`."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
