@@ -20,11 +20,22 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from bench import bulk, calls, profiling, report, row_kinds, scratch, targets, throughput, vs_sqlc
+from bench import (
+    bulk,
+    calls,
+    profiling,
+    report,
+    row_kinds,
+    scratch,
+    targets,
+    throughput,
+    vector_search,
+    vs_sqlc,
+)
 from bench.targets import Target
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PARTS = ("calls", "rows", "bulk", "throughput", "codegen")
+PARTS = ("calls", "rows", "bulk", "throughput", "codegen", "vectors")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -170,6 +181,13 @@ async def run(args: argparse.Namespace) -> int:
         found.extend(targets.for_codegen_check(versus))
         profile_path = args.out / f"{stem}-profile-codegen-generate.txt"
         generate_profile = vs_sqlc.profile_generate(profile_path)
+    if "vectors" in parts:
+        _log("6. semantic search: HNSW vs exact (bench/vector_search.py) ...")
+        rows, queries = (10_000, 50) if args.quick else (100_000, 200)
+        options = argparse.Namespace(rows=rows, queries=queries, dsn=scratch.admin_dsn())
+        text = vector_search.write(await vector_search.run(options), args.out, f"{stem}-vectors")
+        notes.append(f"Semantic search (part `vectors`): {args.out.name}/{stem}-vectors.md")
+        _log(text)
     load_after = os.getloadavg()[0]
     cores = os.cpu_count() or 1
     if args.quick:

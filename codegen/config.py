@@ -20,6 +20,9 @@ SQLC_NAMES = sqlc_config.SQLC_NAMES  # read when [tool.codegen] is missing
 # builds (the fastest; needs asyncpg only); the others are built from the Records, for
 # web frameworks: frozen slotted dataclasses, pydantic models, msgspec Structs.
 ROWS = ("record", "dataclass", "pydantic", "msgspec")
+# `vectors = "..."`: what pgvector's vector and halfvec are. "list": list[float] (asyncpg
+# only); "numpy": numpy arrays of float32 / float16 (the `numpy` extra).
+VECTORS = ("list", "numpy")
 
 # Every key of `[tool.codegen]`, whoever reads it: a key -> None (a value, or a table of the
 # user's own names) or the keys of its sub-table. Anything else is an error naming the key.
@@ -35,12 +38,14 @@ KEYS: dict[str, tuple[str, ...] | None] = {
     "docs": None,  # codegen.dba.settings
     "distribution": None,  # codegen.dba.settings
     "rows": None,  # one of ROWS
+    "vectors": None,  # one of VECTORS
     "postgresql": None,  # the targeted major (codegen.versions)
     "migrate": ("lock_timeout", "statement_timeout", "lock_retries"),  # codegen.migrate.cli
 }
 SQLC_KEYS: dict[str, tuple[str, ...] | None] = {  # sqlc.yaml's `codegen:`
     "package": None,
     "rows": None,
+    "vectors": None,
     "postgresql": None,
 }
 
@@ -80,6 +85,7 @@ class Config:
     search_path: tuple[str, ...] = ("public",)  # where unqualified names are looked up
     source: Path | None = None  # the file this config was read from (pyproject or sqlc.yaml)
     rows: str = "record"  # one of ROWS
+    vectors: str = "list"  # one of VECTORS
     postgresql: int = versions.NEWEST  # the PostgreSQL major the project targets
 
     @property
@@ -132,6 +138,7 @@ def load(pyproject: Path) -> Config:
         raise CodegenError(f"{where}: [tool.codegen] search_path must be a list of strings")
     return Config(
         rows=rows_option(pyproject, section),
+        vectors=choice(pyproject, section, "vectors", VECTORS),
         postgresql=target_version(section, where, "[tool.codegen]"),
         search_path=tuple(search_path),
         root=root,
@@ -159,6 +166,7 @@ def _from_sqlc(project: sqlc_config.SqlcProject) -> Config:
         queries=project.queries[0],
         package=root / str(own.get("package", "db")),
         rows=rows_option(project.source, own),
+        vectors=choice(project.source, own, "vectors", VECTORS),
         postgresql=target_version(own, name, "codegen:"),
         overrides=project.overrides,
         rename=project.rename,
@@ -169,11 +177,16 @@ def _from_sqlc(project: sqlc_config.SqlcProject) -> Config:
 
 def rows_option(source: Path, section: dict[str, Any]) -> str:
     """`rows = "..."` of a config section (one of ROWS; "record" when absent)."""
-    rows = section.get("rows", "record")
-    if rows not in ROWS:
-        choices = ", ".join(f'"{r}"' for r in ROWS)
-        raise CodegenError(f"{shown(source)}: rows must be one of {choices}")
-    return str(rows)
+    return choice(source, section, "rows", ROWS)
+
+
+def choice(source: Path, section: dict[str, Any], key: str, allowed: tuple[str, ...]) -> str:
+    """`key = "..."` of a config section: one of `allowed` (the first when absent)."""
+    value = section.get(key, allowed[0])
+    if value not in allowed:
+        choices = ", ".join(f'"{r}"' for r in allowed)
+        raise CodegenError(f"{shown(source)}: {key} must be one of {choices}")
+    return str(value)
 
 
 def target_version(section: dict[str, Any], where: str, name: str) -> int:

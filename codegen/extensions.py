@@ -98,3 +98,16 @@ def with_extensions(names: tuple[str, ...], major: int = versions.NEWEST) -> Bui
         {k: tuple(v) for k, v in ops.items()},
         frozenset(casts),
     )
+
+
+@cache
+def index_methods(names: tuple[str, ...], major: int) -> dict[str, dict[str, tuple[str, bool]]]:
+    """The index access methods the named extensions add (pgvector's hnsw and ivfflat):
+    method -> operator class -> (the type it indexes, whether it is the default)."""
+    out: dict[str, dict[str, tuple[str, bool]]] = {}
+    for name in names:
+        raw = json.loads(extension_file(name, major).read_text(encoding="utf-8"))
+        for method, classes in raw.get("access_methods", {}).items():
+            mine = out.setdefault(method, {})
+            mine.update({c: (t, bool(default)) for c, (t, default) in classes.items()})
+    return out

@@ -42,3 +42,8 @@ $$;
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 GRANT USAGE, CREATE ON SCHEMA public TO chatdb_owner;
 GRANT USAGE ON SCHEMA public TO chatdb_app;
+
+-- Extensions the migrations create that only a superuser may (pgvector is not a trusted
+-- extension): created here, so the migration's CREATE EXTENSION IF NOT EXISTS, run by
+-- chatdb_owner, finds it there (schema/0010_chat_message_embeddings.sql).
+CREATE EXTENSION IF NOT EXISTS vector;

@@ -26,6 +26,16 @@ GRANT SELECT, INSERT, UPDATE ON chat_model_configs TO chatdb_app;  -- soft delet
 GRANT SELECT, INSERT, UPDATE ON chats TO chatdb_app;  -- deletes are tombstones (UPDATE)
 GRANT SELECT, INSERT, DELETE ON chat_messages TO chatdb_app;
 GRANT SELECT, INSERT, DELETE ON chat_provider_tombstones TO chatdb_app;
+-- Stored again for the same message: INSERT ... ON CONFLICT DO UPDATE. Deleted only by
+-- the cascade from chat_messages, which runs as the table's owner. Granted once migration
+-- 0010 made the table: this file runs at any migration too (after a rollback past 0010).
+DO $$
+BEGIN
+    IF to_regclass('chat_message_embeddings') IS NOT NULL THEN
+        GRANT SELECT, INSERT, UPDATE ON chat_message_embeddings TO chatdb_app;
+    END IF;
+END
+$$;
 
 -- The identity sequence behind chat_messages.id.
 GRANT USAGE ON SEQUENCE chat_messages_id_seq TO chatdb_app;

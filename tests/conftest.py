@@ -167,9 +167,40 @@ def migrated_template(admin_dsn: str) -> Iterator[str]:
         yield prebuilt
         return
 
+    require_the_schemas_extensions(admin_dsn)
     with dbutil.scratch_database_sync(admin_dsn, prefix="tmpl_") as dsn:
         migrate.apply(dsn, ROOT / "schema")
         yield dbutil.database_of(dsn)
+
+
+# How to get an extension schema/ creates that PostgreSQL's own packages lack.
+HOW_TO_INSTALL = {
+    "vector": "pgvector (Debian's PostgreSQL: bash ../shared/pgvector/build.sh as root; "
+    "or CODEGEN_SERVER=embedded, whose wheel ships it)",
+}
+
+
+def require_the_schemas_extensions(dsn: str) -> None:
+    """Stop the run with one clear message when the tests' server cannot load what schema/
+    creates (`migrate apply` would fail every test that needs the migrated schema)."""
+    import asyncio
+
+    async def missing() -> list[str]:
+        conn = await asyncpg.connect(dsn)
+        try:
+            names = {r[0] for r in await conn.fetch("SELECT name FROM pg_available_extensions")}
+        finally:
+            await conn.close()
+        return sorted(schema_extensions() - names)
+
+    absent = asyncio.run(missing())
+    if absent:
+        what = "; ".join(f"{n}: install {HOW_TO_INSTALL.get(n, 'it')}" for n in absent)
+        pytest.exit(
+            f"the tests' PostgreSQL ({dbutil.server_of(dsn)}) lacks extensions schema/ "
+            f"creates: {what}",
+            returncode=3,
+        )
 
 
 @pytest.fixture
@@ -198,6 +229,14 @@ def schema_tables(upto: int | None = None, schema: Path = ROOT / "schema") -> se
     files = migration_files(schema)[:upto]
     catalog = build((p.name, p.read_text(encoding="utf-8")) for p in files)
     return {name for name, t in catalog.tables.items() if not t.is_view}
+
+
+def schema_extensions(schema: Path = ROOT / "schema") -> frozenset[str]:
+    """The extensions the migrations create (CREATE EXTENSION), as the catalog replays them."""
+    from codegen.catalog import build, migration_files
+
+    files = migration_files(schema)
+    return build((p.name, p.read_text(encoding="utf-8")) for p in files).extensions
 
 
 def fixture_migration(schema: Path, name: str, sql: str, rollback: str = "SELECT 1;\n") -> str:

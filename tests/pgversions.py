@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import importlib.util
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -49,18 +50,44 @@ def bindirs() -> dict[int, Path]:
     return dict(sorted(found.items()))
 
 
-def ships(major: int, extension: str) -> bool:
-    """Whether the server of `major` the tests start can `CREATE EXTENSION` it (16's wheel
-    has no contrib; 18's lacks pgcrypto, uuid-ossp, xml2; only Debian's 15 has PostGIS)."""
+def _control(major: int, extension: str) -> Path | None:
+    """The extension's control file on the server of `major` the tests start, if any."""
     bindir = bindirs().get(major)
     if bindir is None:
-        return False
+        return None
     shares = [
         bindir.parent / "share" / "extension",
         bindir.parent / "share" / "postgresql" / "extension",
         Path(f"/usr/share/postgresql/{major}/extension"),
     ]
-    return any((folder / f"{extension}.control").exists() for folder in shares)
+    return next((p for f in shares if (p := f / f"{extension}.control").exists()), None)
+
+
+def ships(major: int, extension: str) -> bool:
+    """Whether the server of `major` the tests start can `CREATE EXTENSION` it (16's wheel
+    has no contrib; 18's lacks pgcrypto, uuid-ossp, xml2; only Debian's 15 has PostGIS;
+    17's has no pgvector)."""
+    return _control(major, extension) is not None
+
+
+def extension_version(major: int, extension: str) -> tuple[int, ...] | None:
+    """The version `CREATE EXTENSION` installs on the server of `major` (its control
+    file's default_version), e.g. (0, 8, 6); None when the server does not ship it."""
+    control = _control(major, extension)
+    if control is None:
+        return None
+    found = re.search(r"^default_version\s*=\s*'([\d.]+)'", control.read_text(), re.M)
+    return tuple(int(n) for n in found.group(1).split(".")) if found else None
+
+
+def lacks(major: int) -> set[str]:
+    """The features (`needs.txt` words) the server of `major` lacks: its build options
+    (LACKS), and `pgvector-0.7` (halfvec, sparsevec, bit-vector distances, subvector,
+    binary_quantize, `<+>`) where its pgvector is older, as 16's wheel's 0.6 is."""
+    found = set(LACKS.get(major, set()))
+    if (extension_version(major, "vector") or (0,)) < (0, 7):
+        found.add("pgvector-0.7")
+    return found
 
 
 def start(bindir: Path) -> pgcluster.Cluster:

@@ -402,6 +402,13 @@ PROJECT_TABLES: dict[str, list[tuple[str, str, bool]]] = {
         ("model_config_id", "uuid", False),
         ("created_at", "timestamptz", True),
     ],
+    "chat_message_embeddings": [  # 0010
+        ("message_id", "int8", True),
+        ("account_id", "uuid", True),
+        ("chat_id", "uuid", True),
+        ("embedding", "vector", True),
+        ("created_at", "timestamptz", True),
+    ],
 }
 
 
@@ -421,7 +428,10 @@ def test_project_schema_has_exactly_its_tables() -> None:
         assert got == expected, name
     assert not cat.enums
     keys = {name: t.primary_key for name, t in cat.tables.items()}
-    assert keys == {name: ("id",) for name in keys} | {"chat_provider_tombstones": ("provider",)}
+    assert keys == {name: ("id",) for name in keys} | {
+        "chat_provider_tombstones": ("provider",),
+        "chat_message_embeddings": ("message_id",),
+    }
 
 
 def test_project_schema_foreign_keys_and_their_indexes() -> None:
@@ -442,6 +452,7 @@ def test_project_schema_foreign_keys_and_their_indexes() -> None:
         ("chats", ("model_config_id",), "chat_model_configs", "n"),
         ("chat_messages", ("model_config_id",), "chat_model_configs", "n"),
         ("chat_messages", ("chat_id",), "chats", "c"),
+        ("chat_message_embeddings", ("message_id",), "chat_messages", "c"),  # 0010
     }
     # No foreign key from model configs to providers: a provider delete keeps their history.
     assert all(f.ref_table != "chat_providers" for t in cat.tables.values() for f in t.foreign_keys)

@@ -140,7 +140,7 @@ _EXTENSION = re.compile(r'CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?"?([\w-]
 
 def server_has(name: str, major: int) -> bool:
     """The server of `major` can load the case: it ships every extension the case creates
-    and every build feature the case lists in `needs.txt` (`pgversions.LACKS`)."""
+    and every feature the case lists in `needs.txt` (`pgversions.lacks`)."""
     case = CASES / name
     text = "".join(p.read_text() for p in sorted(case.rglob("*.sql")))
     wanted = {m.lower() for m in _EXTENSION.findall(text)} - {"plpgsql"}
@@ -148,7 +148,7 @@ def server_has(name: str, major: int) -> bool:
         return False
     needs = case / "needs.txt"
     features = set(needs.read_text().split()) if needs.exists() else set()
-    return not features & pgversions.LACKS.get(major, set())
+    return not features & pgversions.lacks(major)
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""An extension the generator has no dump of (pgvector, timescaledb, ...) does not sink the
+"""An extension the generator has no dump of (timescaledb, pg_hint_plan, ...) does not sink the
 schema: the types its columns name are taken as opaque, read and written as text (`str`),
 and only queries that call its functions or operators are refused, naming them.
 

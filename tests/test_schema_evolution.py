@@ -35,6 +35,7 @@ import chatdb.db
 from chatdb.admin import AdminService
 from chatdb.database import Database
 from chatdb.db.runtime import connect, create_pool
+from chatdb.semantic import EMBEDDING_DIMS, SearchService
 from chatdb.service import ChatService
 from codegen import analyze, parse, pipeline
 from codegen import catalog as cat
@@ -212,7 +213,7 @@ async def _seed(dsn: str) -> None:
         )
         chat_id = uuid.uuid4()
         for text in ("hello", "again"):
-            await svc.send_message(
+            sent = await svc.send_message(
                 account_id=account.id,
                 user_id=user.id,
                 agent_id=agent.id,
@@ -220,6 +221,12 @@ async def _seed(dsn: str) -> None:
                 client_message_id=uuid.uuid4(),
                 content=text,
             )
+        await SearchService(svc.db).store_embedding(  # a message embedding (0010)
+            account_id=account.id,
+            user_id=user.id,
+            message_id=sent.message.id,
+            vector=[1.0] * EMBEDDING_DIMS,
+        )
     finally:
         await pool.close()
 

@@ -163,6 +163,8 @@ def _statement_needs(stmt: ast.Node, outer: frozenset[str]) -> set[tuple[str, st
     if isinstance(stmt, ast.InsertStmt):
         target = _name(stmt.relation)
         need.add((target, "INSERT"))
+        if stmt.onConflictClause and stmt.onConflictClause.targetList:  # DO UPDATE SET
+            need.add((target, "UPDATE"))
         reads_target = bool(stmt.returningClause or stmt.onConflictClause)
         rest: object = [stmt.selectStmt, stmt.onConflictClause, stmt.returningClause]
     elif isinstance(stmt, ast.UpdateStmt):

@@ -20,6 +20,7 @@ from chatdb.admin import AdminService
 from chatdb.database import Database
 from chatdb.db.runtime import create_pool, init_connection
 from chatdb.errors import Conflict, InvalidInput, NoDefaultModelConfig, NotFound
+from chatdb.semantic import EMBEDDING_DIMS, SearchService
 from chatdb.service import ChatCursor, ChatDeleted, ChatService
 from chatdb.validate import CONTENT_MAX, NAME_MAX
 from codegen import dbutil
@@ -35,6 +36,8 @@ def valid(annotation: str) -> Any:
     """A value each kind of parameter accepts."""
     if annotation.startswith("Id"):
         return uuid.uuid4()
+    if annotation.startswith("Sequence[float]"):  # an embedding (SearchService)
+        return [1.0] * EMBEDDING_DIMS
     return {"str": "x", "int": 1, "bool": True}.get(annotation)
 
 
@@ -47,10 +50,10 @@ def invalid(annotation: str) -> Any:
     return 5
 
 
-SERVICES = (ChatService, AdminService)
+SERVICES = (ChatService, AdminService, SearchService)
 
 
-def service_of(method: str) -> type[ChatService | AdminService]:
+def service_of(method: str) -> type[ChatService | AdminService | SearchService]:
     return next(cls for cls in SERVICES if hasattr(cls, method))
 
 

@@ -153,12 +153,16 @@ async def test_a_read_queued_in_a_busy_pgbouncer_gives_up_at_the_deadline(
         world = await seed_world(admin, providers=("alpha",), configs_per_provider=1)
     with pgbouncer(fault_cluster, dbname(fault_db), pool_size=1) as port:
         dsn = f"postgresql://postgres@127.0.0.1:{port}/{dbname(fault_db)}?sslmode=disable"
-        async with connect(dsn) as busy:
+        # The pool first (its connection's set-up reads the server: the pgvector codecs'
+        # types), then the one server connection taken, then the read.
+        async with (
+            open_service(dsn, pgbouncer=True, timeouts=SILENT) as svc,
+            connect(dsn) as busy,
+        ):
             await busy.execute("BEGIN; SELECT 1")  # holds the one server connection
-            async with open_service(dsn, pgbouncer=True, timeouts=SILENT) as svc:
-                error, took = await within(
-                    30, svc.get_chat(user_id=world.user_id, chat_id=uuid.uuid4())
-                )
+            error, took = await within(
+                30, svc.get_chat(user_id=world.user_id, chat_id=uuid.uuid4())
+            )
             await busy.execute("ROLLBACK")
     assert isinstance(error, TransientError), error
     assert took < DEADLINE + 1, took

@@ -17,7 +17,7 @@ from codegen import config as cfg
 from codegen import pipeline, verify, versions
 from codegen.data import dump_pg_catalog, dump_system_relations
 from codegen.errors import CodegenErrors
-from codegen.extensions import extensions_dir
+from codegen.extensions import extension_file, extensions_dir
 from tests import pgversions
 
 SCHEMA = """
@@ -104,8 +104,12 @@ async def test_extension_dumps_equal_live_server(major: int, admin_dsn: str) -> 
     dsn = await pgversions.major_dsn(admin_dsn, major)
     _, live = await dump_extensions.dump(dsn)
     stored = {p.stem: json.loads(p.read_text()) for p in extensions_dir(major).glob("*.json")}
-    assert set(live) <= set(stored)
     for name, data in live.items():
+        if name not in stored:  # another version than the dump read for this major is of:
+            # 16's wheel has pgvector 0.6, a project targeting 16 is typed by 15's 0.8.6
+            dumped = json.loads(extension_file(name, major).read_text())
+            assert data["version"] != dumped.get("version"), name
+            continue
         for key in ("types", "functions", "operators", "implicit_casts", "relations"):
             assert data[key] == stored[name][key], (name, key)
 

@@ -15,6 +15,7 @@ from pglast.enums import ConstrType, ImportForeignSchemaType, ObjectType, TableL
 
 from codegen.catalog import checks, depends, versioned
 from codegen.catalog.builder import Builder, relation_exists
+from codegen.catalog.index_methods import index_method
 from codegen.catalog.model import Column, ForeignKey, Index, Table, ViewQuery
 from codegen.catalog.names import declared_domain, default_name, type_of
 from codegen.errors import CodegenError, SourceText, SqlState, Unsupported
@@ -329,6 +330,7 @@ def create_index(b: Builder, stmt: ast.IndexStmt, source: SourceText) -> None:
             )
     names = tuple(c or "expr" for c in cols)
     exprs = [e.expr for e in params if e.expr is not None]
+    opclasses = index_method(b, stmt, table, source)
     b.indexes.append(
         Index(
             stmt.idxname or default_name(table.name.rpartition(".")[2], names, "idx"),
@@ -337,6 +339,8 @@ def create_index(b: Builder, stmt: ast.IndexStmt, source: SourceText) -> None:
             bool(stmt.unique),
             stmt.whereClause is not None,
             checks.column_names([*exprs, stmt.whereClause]),
+            stmt.accessMethod or "btree",
+            opclasses,
         )
     )
 

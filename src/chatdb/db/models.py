@@ -70,6 +70,48 @@ class Agent(Row):
         return make_row(cls, (id, account_id, name, created_at))
 
 
+class ChatMessageEmbedding(Row):
+    """A row of table chat_message_embeddings."""
+
+    __slots__ = ()
+    _fields = ("message_id", "account_id", "chat_id", "embedding", "created_at")
+
+    if TYPE_CHECKING:
+
+        @property
+        def message_id(self) -> int: ...
+
+        @property
+        def account_id(self) -> uuid.UUID: ...
+
+        @property
+        def chat_id(self) -> uuid.UUID: ...
+
+        @property
+        def embedding(self) -> list[float]: ...
+
+        @property
+        def created_at(self) -> datetime.datetime: ...
+    else:
+        message_id = column(0)
+        account_id = column(1)
+        chat_id = column(2)
+        embedding = column(3)
+        created_at = column(4)
+
+    @classmethod
+    def make(
+        cls,
+        message_id: int,
+        account_id: uuid.UUID,
+        chat_id: uuid.UUID,
+        embedding: list[float],
+        created_at: datetime.datetime,
+    ) -> ChatMessageEmbedding:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(cls, (message_id, account_id, chat_id, embedding, created_at))
+
+
 class ChatMessage(Row):
     """A row of table chat_messages."""
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import decimal
 import json
 import re
-from collections.abc import Iterable, Iterator
+import struct
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final, NamedTuple, TypeAlias, TypeVar
 
 import asyncpg
 
@@ -297,6 +298,96 @@ def _jsonb_decode(data: bytes) -> JSONValue:
 # fmt: on
 
 
+# -- pgvector (CREATE EXTENSION vector) -------------------------------------------
+# vector and halfvec are list[float] (`vectors = "numpy"`: numpy arrays), a parameter
+# any sequence of floats (VectorParam); sparsevec is a SparseVector. Binary, as
+# pgvector sends them: a vector is its dimensions (int16), an unused int16, then
+# float4s (halfvec: float2s); a sparsevec is its dimensions, its number of non-zero
+# values and an unused int32, then their 0-based indices (int32s) and values
+# (float4s). The server judges the rest (NaN, infinity, the number of dimensions).
+_VECTOR_HEAD: Final = struct.Struct(">HH")
+_SPARSEVEC_HEAD: Final = struct.Struct(">iii")
+VectorParam: TypeAlias = "Sequence[float]"  # what a vector or halfvec parameter takes
+
+
+class SparseVector(NamedTuple):
+    """A sparsevec: its dimensions and its non-zero values by 0-based index
+    (PostgreSQL's text form `{1:1.5,3:2}/5` counts from 1; these count from 0, as a
+    list's positions do)."""
+
+    dim: int
+    values: dict[int, float]
+
+    @classmethod
+    def from_list(cls, values: Sequence[float]) -> SparseVector:
+        """The sparse form of a dense vector: its non-zero values by index."""
+        return cls(len(values), {i: float(v) for i, v in enumerate(values) if v != 0})
+
+    def to_list(self) -> list[float]:
+        """The dense form: `dim` floats, zero where no value is stored."""
+        out = [0.0] * self.dim
+        for index, value in self.values.items():
+            out[index] = value
+        return out
+
+
+_Codec: TypeAlias = "tuple[Callable[[Any], bytes], Callable[[bytes], Any]]"
+
+
+def _vector_codec(code: str) -> _Codec:
+    """Encoder and decoder of a dense vector whose elements pack as struct `code`."""
+
+    def encode(value: VectorParam) -> bytes:
+        dim = len(value)
+        if dim > 0xFFFF:
+            raise ValueError(f"a vector of {dim} dimensions: pgvector takes 16000")
+        return _VECTOR_HEAD.pack(dim, 0) + struct.pack(f">{dim}{code}", *value)
+
+    def decode(data: bytes) -> list[float]:
+        dim = _VECTOR_HEAD.unpack_from(data)[0]
+        return list(struct.unpack_from(f">{dim}{code}", data, _VECTOR_HEAD.size))
+
+    return encode, decode
+
+
+def _sparsevec_encode(value: SparseVector) -> bytes:
+    # a zero is no stored value (pgvector refuses one), and indices go up
+    items = sorted((i, v) for i, v in value.values.items() if v != 0)
+    nnz = len(items)
+    indices = [i for i, _ in items]
+    values = [v for _, v in items]
+    head = _SPARSEVEC_HEAD.pack(value.dim, nnz, 0)
+    return head + struct.pack(f">{nnz}i{nnz}f", *indices, *values)
+
+
+def _sparsevec_decode(data: bytes) -> SparseVector:
+    dim, nnz, _ = _SPARSEVEC_HEAD.unpack_from(data)
+    flat = struct.unpack_from(f">{nnz}i{nnz}f", data, _SPARSEVEC_HEAD.size)
+    return SparseVector(dim, dict(zip(flat[:nnz], flat[nnz:], strict=True)))
+
+
+async def _vector_codecs(conn: asyncpg.Connection[Any]) -> None:
+    """The pgvector codecs, for the types the installed pgvector has (halfvec and
+    sparsevec came with 0.7), in the extension's schema; none before it is created."""
+    rows = await conn.fetch(
+        "SELECT n.nspname, t.typname FROM pg_extension e"
+        " JOIN pg_namespace n ON n.oid = e.extnamespace"
+        " JOIN pg_type t ON t.typnamespace = n.oid"
+        " AND t.typname IN ('vector', 'halfvec', 'sparsevec')"
+        " WHERE e.extname = 'vector'"
+    )
+    codecs: dict[str, _Codec] = {
+        "vector": _vector_codec("f"),
+        "halfvec": _vector_codec("e"),
+        "sparsevec": (_sparsevec_encode, _sparsevec_decode),
+    }
+    for schema, name in rows:
+        encoder, decoder = codecs[name]
+        await conn.set_type_codec(
+            name, schema=schema, encoder=encoder, decoder=decoder, format="binary"
+        )
+
+
 async def init_connection(conn: asyncpg.Connection[Any]) -> None:
     """Install the codecs the generated types rely on; pass as `init=` to a pool."""
     await conn.set_type_codec(
@@ -313,6 +404,8 @@ async def init_connection(conn: asyncpg.Connection[Any]) -> None:
         decoder=_jsonb_decode,
         format="binary",
     )
+    # CREATE EXTENSION vector: list[float] and SparseVector (text otherwise)
+    await _vector_codecs(conn)
 
 
 def _pooler_options(pgbouncer: bool, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -424,6 +517,13 @@ EXPECTED: dict[tuple[str, str], tuple[tuple[str, str, bool], ...]] = {
         ("id", "uuid", True),
         ("account_id", "uuid", True),
         ("name", "text", True),
+        ("created_at", "timestamptz", True),
+    ),
+    ("public", "chat_message_embeddings"): (
+        ("message_id", "int8", True),
+        ("account_id", "uuid", True),
+        ("chat_id", "uuid", True),
+        ("embedding", "vector", True),
         ("created_at", "timestamptz", True),
     ),
     ("public", "chat_messages"): (

@@ -1,0 +1,36 @@
+-- Semantic search over a user's messages (pgvector; migration 0010). Every read and
+-- write is confined to one account and one user in SQL, like every other read.
+
+-- Store (or replace) a message's embedding. The message is found through its chat, which
+-- must be the user's, in the account, and not deleted; its chat and account are copied
+-- from there. No row: no such message for this user.
+-- name: UpsertChatMessageEmbedding :one
+INSERT INTO chat_message_embeddings (message_id, account_id, chat_id, embedding)
+SELECT m.id, c.account_id, c.id, @embedding
+FROM chat_messages m
+JOIN chats c ON c.id = m.chat_id
+WHERE m.id = @message_id
+  AND c.account_id = @account_id
+  AND c.user_id = @user_id
+  AND c.deleted_at IS NULL
+ON CONFLICT (message_id) DO UPDATE SET embedding = EXCLUDED.embedding, created_at = now()
+RETURNING message_id, chat_id;
+
+-- Approximate search (HNSW) keeps scanning until enough rows pass the account and user
+-- filters, in distance order (pgvector 0.8: hnsw.iterative_scan), for this transaction.
+-- name: SearchExhaustively :one
+SELECT set_config('hnsw.iterative_scan', 'strict_order', true) AS iterative_scan;
+
+-- The user's k messages nearest to `embedding` by cosine distance (0: same direction, 2:
+-- opposite), nearest first; only the user's live chats in the account.
+-- name: SearchChatMessagesByEmbedding :many
+SELECT m.id, m.chat_id, m.role, m.content, m.created_at, e.embedding <=> @embedding AS distance
+FROM chat_message_embeddings e
+JOIN chats c ON c.id = e.chat_id
+JOIN chat_messages m ON m.id = e.message_id
+WHERE e.account_id = @account_id
+  AND c.account_id = @account_id
+  AND c.user_id = @user_id
+  AND c.deleted_at IS NULL
+ORDER BY e.embedding <=> @embedding
+LIMIT @k;
