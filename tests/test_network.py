@@ -4,7 +4,8 @@ what happens when the network, a pooler or the server's limits get in the way.
 * A COMMIT that reached the server but whose answer was lost (a loopback TCP proxy
   swallows it and hangs up) is OutcomeUnknown — not TransientError, which promises
   nothing was written — and repeating the call is safe for every write: it reports what
-  the first attempt did and writes nothing twice. A read-only transaction's lost COMMIT
+  the first attempt did and writes nothing twice. A send, one statement that commits
+  itself, is repeated in place by the service when its answer is lost. A read-only transaction's lost COMMIT
   costs nothing: its result stands.
 * Through a real PgBouncer in transaction mode (started and stopped here), the service
   works with `create_pool(..., pgbouncer=True)`; without it, asyncpg's named prepared
@@ -84,6 +85,17 @@ async def lost_then_repeated(proxy: Proxy, call: Callable[[], Awaitable[T]]) -> 
     return await call()
 
 
+async def lost_and_repeated_in_place(proxy: Proxy, call: Callable[[], Awaitable[T]]) -> T:
+    """Run `call`, a write that is one statement committing itself, with the answer to it
+    lost: the service repeats the statement in place (it is idempotent) and returns what
+    the lost attempt stored; no OutcomeUnknown reaches the caller."""
+    dropped = proxy.dropped
+    proxy.commits_to_drop = 1
+    result = await call()
+    assert proxy.dropped == dropped + 1 and proxy.commits_to_drop == 0
+    return result
+
+
 async def count(dsn: str, sql: str, *args: object) -> int:
     async with connect(dsn) as conn:
         n: int = await conn.fetchval(sql, *args)
@@ -126,7 +138,7 @@ async def test_a_lost_commit_ack_is_outcome_unknown_and_every_write_is_safe_to_r
         chat = await lost_then_repeated(proxy, lambda: svc.create_chat(**who, chat_id=chat_id))
         assert chat.id == chat_id
         mid = uuid.uuid4()
-        sent = await lost_then_repeated(
+        sent = await lost_and_repeated_in_place(
             proxy,
             lambda: svc.send_message(**who, chat_id=chat_id, client_message_id=mid, content="hi"),
         )

@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from dataclasses import dataclass
+from itertools import islice
 from typing import TypedDict
 
 from chatdb import validate as v
@@ -43,6 +44,7 @@ from chatdb.db import chat_messages as q_messages
 from chatdb.db import chatmodelconfigs as q_configs
 from chatdb.db import chats as q_chats
 from chatdb.db.models import Account, Agent, Chat, ChatMessage, ChatModelConfig, User
+from chatdb.db.runtime import make_row
 from chatdb.errors import (
     Conflict,
     Gone,
@@ -226,8 +228,24 @@ class ChatService:
         if role != "user":
             raise InvalidInput("role must be user; add_assistant_message writes the others.")
         msg = _message_input(cid, mid, "user", content)
+        statement_timeout, lock_timeout = self.db.timeouts.shown()
+
+        async def write(conn: Conn) -> SentMessage | None:
+            # One statement, one round trip: the common case (see SendMessage).
+            row = await q_chats.send_message(
+                conn, chat_id=cid, **who, title=title_from_message(msg["content"]),
+                client_message_id=mid, role="user", content=msg["content"],
+                statement_timeout=statement_timeout, lock_timeout=lock_timeout,
+            )  # fmt: skip
+            return None if row is None else _sent(row, msg)
+
+        sent = await self.db.write_statement(write)
+        if sent is not None:
+            return sent
 
         async def work(conn: Conn) -> SentMessage:
+            # What the statement left to tell apart (another owner's chat, a race with
+            # another first message or repeat, bounds not in effect), in a transaction.
             # One statement creates the chat if need be, locks it, returns it and the
             # model config to use; no row when another first message created it after the
             # statement began, or when it is not the sender's: a second statement tells.
@@ -468,6 +486,28 @@ async def _insert_message(
         return _repeated(expect_row(existing), chat, msg)
     chat = expect_row(await q_chats.touch_chat_after_message(conn, id=chat.id))
     return SentMessage(message, chat, created_chat=created_chat, duplicate=False)
+
+
+def _sent(
+    row: q_chats.SendMessageRow, msg: q_messages.InsertChatMessageParams
+) -> SentMessage | None:
+    """What SendMessage's row says: the message stored now, or a repeat of one stored
+    earlier; None when only the transactional path can tell (a concurrent repeat
+    committed after the statement began)."""
+    chat = _live(make_row(Chat, islice(row, len(Chat._fields))))  # the row starts with its chat
+    if row.message_id is None:
+        if row.model_config_to_use is None:
+            raise NoDefaultModelConfig()
+        return None
+    message = make_row(ChatMessage, (
+        row.message_id, chat.id, msg["client_message_id"], row.message_role,
+        row.message_content, row.message_action, row.message_dax_attempts,
+        row.message_final_dax, row.message_resolution_note, row.message_error,
+        row.message_model_config_id, row.message_created_at,
+    ))  # fmt: skip
+    if row.repeated:
+        return _repeated(message, chat, msg)
+    return SentMessage(message, chat, created_chat=row.created, duplicate=False)
 
 
 def _repeated(

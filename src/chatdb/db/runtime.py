@@ -355,23 +355,61 @@ class Connection(_Connection):
     `commit_and_reset` sends COMMIT and that reset in one message, and the pool's reset
     (`_reset_unless_done`) then costs nothing. Call it only as a transaction's last act,
     right before the connection goes back to the pool.
+
+    Settings kept for good (`keep_settings`, e.g. `SET statement_timeout = 30000`) are sent
+    once and again in the same message as every reset, so a statement that is a
+    transaction of its own (no BEGIN) runs under them without a round trip of its own.
+    `unchanged_session` spares the reset after such a statement, which changed no
+    session state. `behind_pooler`: the pool was made with `pgbouncer=True`, where no
+    session setting outlives a transaction (and none should be kept).
     """
 
     reset_done = False
+    kept = ""  # the SET statements kept in effect on this session ("": none)
+    behind_pooler = False
 
     async def commit_and_reset(self) -> None:
-        await self.execute("COMMIT;\n" + self.get_reset_query())
+        await self.execute("COMMIT;\n" + self._reset_keeping())
         self.reset_done = True
+
+    async def keep_settings(self, settings: str) -> bool:
+        """Keep `settings` (SET statements) in effect from now on: sent now unless they
+        are the ones kept already, and again after every reset. True: a round trip was
+        spent on it."""
+        if self.kept == settings:
+            return False
+        self.kept = ""  # until the server has taken them
+        await self.execute(settings)
+        self.kept = settings
+        return True
+
+    def unchanged_session(self) -> None:
+        """The caller vouches that nothing since the last reset changed the session (it
+        ran statements only, no SET, LISTEN, cursor or advisory lock): the pool's reset,
+        and its round trip, are skipped when the connection goes back."""
+        self.reset_done = True
+
+    def _reset_keeping(self) -> str:
+        kept = f"\n{self.kept}" if self.kept else ""
+        return self.get_reset_query() + kept
+
+
+class PoolerConnection(Connection):
+    """A `Connection` behind a pooler in transaction mode (`create_pool(pgbouncer=True)`)."""
+
+    behind_pooler = True
 
 
 async def _reset_unless_done(conn: asyncpg.Connection[Any]) -> None:
-    """The pool's reset: nothing if the last commit reset the session, else asyncpg's.
+    """The pool's reset: nothing if the last commit reset the session (or the session was
+    left unchanged), else asyncpg's, with the settings the connection keeps.
 
     (An open transaction was already rolled back and listeners removed by the pool.)"""
     if getattr(conn, "reset_done", False):
         conn.reset_done = False  # type: ignore[attr-defined]  # our Connection class
         return
-    await conn.execute(conn.get_reset_query())
+    reset = getattr(conn, "_reset_keeping", conn.get_reset_query)
+    await conn.execute(reset())
 
 
 async def create_pool(
@@ -392,7 +430,7 @@ async def create_pool(
     Other keywords go to asyncpg.create_pool (min_size, max_size, command_timeout, ...).
     """
     ours: dict[str, Any] = {
-        "connection_class": Connection,
+        "connection_class": PoolerConnection if pgbouncer else Connection,
         "reset": _reset_unless_done,
     }
     options = {**ours, **_pooler_options(pgbouncer, kwargs)}
