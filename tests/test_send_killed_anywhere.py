@@ -26,12 +26,13 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any, cast
 
+import asyncpg
 import pytest
 
 from chatdb.db.runtime import Connection
 from chatdb.errors import OutcomeUnknown, TransientError
 from chatdb.service import ChatService
-from chatdb.tx import Timeouts
+from chatdb.tx import RetryPolicy, Timeouts
 from tests.reliability_fixtures import (
     FAST_RETRY,
     World,
@@ -63,17 +64,14 @@ async def holding(dsn: str, sql: str, *args: object) -> AsyncIterator[int]:
             await tx.rollback()
 
 
-async def killed_while_blocked(dsn: str, call: Any, blocker_pid: int) -> tuple[Any, bool]:
-    """Run `call` until it waits for `blocker_pid`'s lock, terminate its backend; returns
-    what the call gave (result or exception) and whether the victim had written."""
-    task = asyncio.ensure_future(call)
-    async with connect(dsn) as admin:
-        victim = await wait_until_blocked_by(admin, blocker_pid)
-        assert await admin.fetchval("SELECT pg_terminate_backend($1)", victim["pid"])
-    try:
-        return await asyncio.wait_for(task, timeout=10), victim["xid"] is not None
-    except Exception as exc:
-        return exc, victim["xid"] is not None
+async def kill_the_one_blocked(admin: asyncpg.Connection[Any], blocker_pid: int) -> bool:
+    """Terminate the backend waiting for `blocker_pid`'s lock, once it waits; then wait
+    until the service's repeat of it waits there too. True if the victim had written."""
+    victim = await wait_until_blocked_by(admin, blocker_pid)
+    assert await admin.fetchval("SELECT pg_terminate_backend($1)", victim["pid"])
+    while (await wait_until_blocked_by(admin, blocker_pid))["pid"] == victim["pid"]:
+        await asyncio.sleep(0.01)
+    return victim["xid"] is not None
 
 
 async def stored(dsn: str, chat_id: uuid.UUID) -> tuple[list[str], int | None]:
@@ -110,34 +108,62 @@ def lock_before_writing(which: str, world: World, chat_id: uuid.UUID) -> tuple[s
     )
 
 
+def lock_for(point: str, which: str, world: World, chat_id: uuid.UUID, default: uuid.UUID) -> Any:
+    if point == "before writing":
+        return lock_before_writing(which, world, chat_id)
+    # after: the message's foreign-key check waits for the config's key-share lock
+    return "SELECT 1 FROM chat_model_configs WHERE id = $1 FOR UPDATE", [default]
+
+
 @pytest.mark.parametrize("which", CHATS)
 @pytest.mark.parametrize("point", ["before writing", "after writing"])
-async def test_a_send_killed_while_it_waits_leaves_nothing_and_its_repeat_stores_once(
+async def test_a_send_killed_while_it_waits_leaves_nothing_and_is_repeated_in_place(
     fault_db: str, which: str, point: str
 ) -> None:
-    async with open_service(fault_db, max_size=1) as svc, connect(fault_db) as other:
+    async with open_service(fault_db, max_size=2) as svc, connect(fault_db) as other:
         world = await seed_world(svc, providers=("alpha",), configs_per_provider=1)
         chat_id, before = await prepared(svc, world, which)
         default = await other.fetchval("SELECT id FROM chat_model_configs WHERE is_default")
         snapshot = await fingerprint(other)
         msg: dict[str, Any] = dict(**world.who, chat_id=chat_id, client_message_id=uuid.uuid4(),
                                    content="kill me")  # fmt: skip
-        if point == "before writing":
-            sql, args = lock_before_writing(which, world, chat_id)
-        else:  # the message's foreign-key check waits for the config's key-share lock
-            sql, args = "SELECT 1 FROM chat_model_configs WHERE id = $1 FOR UPDATE", [default]
+        sql, args = lock_for(point, which, world, chat_id, default)
         async with holding(fault_db, sql, *args) as blocker:
-            outcome, wrote = await killed_while_blocked(fault_db, svc.send_message(**msg), blocker)
-        assert isinstance(outcome, TransientError) and outcome.retryable, outcome
-        assert wrote is (point == "after writing")
-        assert await fingerprint(other) == snapshot  # nothing of it survived
-        sent = await svc.send_message(**msg)
+            call = asyncio.ensure_future(svc.send_message(**msg))
+            wrote = await kill_the_one_blocked(other, blocker)
+            assert wrote is (point == "after writing")
+            assert await fingerprint(other) == snapshot  # nothing of the killed one is left
+        sent = await asyncio.wait_for(call, timeout=10)  # the repeat, once the lock is free
         assert not sent.duplicate and sent.created_chat is (which == "new chat")
         again = await svc.send_message(**msg)
         assert again.duplicate and again.message == sent.message
-        assert again.created_chat is sent.created_chat
     assert await stored(fault_db, chat_id) == ([*before, "kill me"], len(before) + 1)
     await assert_invariants(fault_db)
+
+
+@pytest.mark.parametrize("which", CHATS)
+async def test_a_send_killed_with_no_attempt_left_is_outcome_unknown_and_safe_to_repeat(
+    fault_db: str, which: str
+) -> None:
+    once = RetryPolicy(attempts=1)
+    async with open_service(fault_db, retry=once) as svc, connect(fault_db) as other:
+        world = await seed_world(svc, providers=("alpha",), configs_per_provider=1)
+        chat_id, before = await prepared(svc, world, which)
+        default = await other.fetchval("SELECT id FROM chat_model_configs WHERE is_default")
+        snapshot = await fingerprint(other)
+        msg: dict[str, Any] = dict(**world.who, chat_id=chat_id, client_message_id=uuid.uuid4(),
+                                   content="kill me")  # fmt: skip
+        sql, args = lock_for("after writing", which, world, chat_id, default)
+        async with holding(fault_db, sql, *args) as pid:
+            call = asyncio.ensure_future(svc.send_message(**msg))
+            victim = await wait_until_blocked_by(other, pid)
+            assert await other.fetchval("SELECT pg_terminate_backend($1)", victim["pid"])
+            with pytest.raises(OutcomeUnknown) as err:
+                await asyncio.wait_for(call, timeout=10)
+        assert err.value.retryable and await fingerprint(other) == snapshot
+        sent = await svc.send_message(**msg)
+        assert not sent.duplicate and sent.created_chat is (which == "new chat")
+    assert await stored(fault_db, chat_id) == ([*before, "kill me"], len(before) + 1)
 
 
 @pytest.mark.parametrize("which", CHATS)

@@ -196,11 +196,11 @@ async def run_statement(
     is spared. Behind a pooler (or on a connection of another class), where no session
     setting lasts, `work` runs in a transaction as `run_in_transaction` runs it.
 
-    Failures map as in `run_in_transaction`, with one difference: a connection lost with
-    no answer from the server leaves the outcome unknown (the statement may have
-    committed), and `work` is repeated in place, which is safe because it is idempotent
-    and reports what the lost one did; OutcomeUnknown when the attempts run out or the
-    client's deadline passed. An error the server answered with means nothing committed.
+    Failures map as in `run_in_transaction`, with one difference: a connection lost while
+    the statement ran leaves the outcome unknown (it may have committed), and `work` is
+    repeated in place, which is safe because it is idempotent and reports what the lost
+    one did; OutcomeUnknown when the attempts run out or the client's deadline passed
+    (and never TransientError after such a doubt).
     """
     limits = timeouts or Timeouts()
 
@@ -228,6 +228,7 @@ async def _attempts(
     """Try `once` until it succeeds or `_next_step` raises the DomainError it means."""
     deadline = asyncio.get_running_loop().time() + limits.acquire
     attempt = 0
+    doubt = False  # an earlier try's write may have committed: never say "nothing saved"
     while True:
         attempt += 1
         run = _Attempt()
@@ -236,9 +237,21 @@ async def _attempts(
         except DomainError:
             raise
         except _DRIVER_ERRORS as exc:
-            if _next_step(exc, run, attempt, policy, readonly, deadline) is _Next.RETURN:
-                return run.result  # type: ignore[no-any-return]
+            doubt = doubt or _in_doubt(exc, run)
+            try:
+                if _next_step(exc, run, attempt, policy, readonly, deadline) is _Next.RETURN:
+                    return run.result  # type: ignore[no-any-return]
+            except TransientError:
+                if doubt:
+                    raise OutcomeUnknown() from exc
+                raise
         await policy.sleep(policy.delay(min(attempt, 30)))
+
+
+def _in_doubt(exc: BaseException, run: _Attempt) -> bool:
+    """A statement that commits itself lost its answer (connection or deadline)."""
+    lost = run.expired or _classify(exc, run.closed) is _Failure.CONNECTION_LOST
+    return run.stage is _Stage.WRITE and lost
 
 
 async def _transaction_on(
@@ -358,22 +371,12 @@ def _next_step(
 
 
 def _write_lost(exc: BaseException, attempt: int, policy: RetryPolicy) -> _Next:
-    """The connection was lost while a statement that commits itself ran. An error the
-    server answered with (a terminated backend says so) means it did not commit; no
-    answer means nobody knows, and the idempotent statement is repeated in place."""
-    if _answered(exc):
-        raise TransientError() from exc
+    """The connection was lost while a statement that commits itself ran: whether it
+    committed nobody knows (even a terminated backend's last word may follow a commit), so
+    the idempotent statement is repeated in place; OutcomeUnknown when attempts run out."""
     if attempt >= policy.attempts:
         raise OutcomeUnknown() from exc
     return _Next.RETRY
-
-
-def _answered(exc: BaseException) -> bool:
-    """The server answered with an error (class 08 is the driver's own: no answer)."""
-    return any(
-        isinstance(e, asyncpg.PostgresError) and not isinstance(e, asyncpg.PostgresConnectionError)
-        for e in _chain(exc)
-    )
 
 
 def _expired(run: _Attempt, readonly: bool, exc: BaseException) -> _Next:
