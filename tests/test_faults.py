@@ -4,11 +4,12 @@ What is proved here:
 
 * A backend killed (pg_terminate_backend) in the middle of send_message, delete_provider
   and default promotion, after the transaction had already written rows: nothing of it
-  survives, the service raises TransientError (retryable, 503), and a retry with the same
-  input completes exactly once. A backend killed while its session sat idle in the
-  transaction is a TransientError too, with nothing kept. A client retry of a message
-  already stored returns it even if no model config is left to resolve (currently
-  fails: service bug, see test_client_retry_of_a_stored_message_needs_no_model_config).
+  survives, the service raises TransientError (retryable, 503; OutcomeUnknown for the
+  send, a statement that commits itself, when no attempt is left to repeat it), and a
+  retry with the same input completes exactly once. A backend killed while its session
+  sat idle in the transaction is a TransientError too, with nothing kept. A client retry
+  of a message already stored returns it even if no model config is left to resolve
+  (test_client_retry_of_a_stored_message_needs_no_model_config).
 * A server restart while a pool is busy or idle: calls succeed again as soon as the
   server is back, and nothing committed before the restart is lost.
 * A stopped server: calls fail fast with TransientError instead of hanging or leaking a

@@ -5,8 +5,8 @@ what happens when the network, a pooler or the server's limits get in the way.
   swallows it and hangs up) is OutcomeUnknown — not TransientError, which promises
   nothing was written — and repeating the call is safe for every write: it reports what
   the first attempt did and writes nothing twice. A send, one statement that commits
-  itself, is repeated in place by the service when its answer is lost. A read-only transaction's lost COMMIT
-  costs nothing: its result stands.
+  itself, is repeated in place by the service when its answer is lost. A read-only
+  transaction's lost COMMIT costs nothing: its result stands.
 * Through a real PgBouncer in transaction mode (started and stopped here), the service
   works with `create_pool(..., pgbouncer=True)`; without it, asyncpg's named prepared
   statements fail (the control).
@@ -144,7 +144,7 @@ async def test_a_lost_commit_ack_is_outcome_unknown_and_every_write_is_safe_to_r
         )
         assert sent.duplicate and sent.chat.message_count == 1
         reply_id = uuid.uuid4()  # its own id: the user turn's would be another request
-        reply = await lost_then_repeated(
+        reply = await lost_and_repeated_in_place(
             proxy,
             lambda: svc.add_assistant_message(
                 account_id=world.account_id, agent_id=world.agent_id, chat_id=chat_id,

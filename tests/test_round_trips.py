@@ -75,6 +75,36 @@ async def test_send_message_takes_one_round_trip(migrated_db: str) -> None:
     assert sent.chat.message_count == 4 and not sent.duplicate
 
 
+async def test_the_other_chat_writes_take_their_new_counts(migrated_db: str) -> None:
+    """add_assistant_message: one statement, one round trip (was 5). delete_chat: BEGIN,
+    the locked tombstone write, the messages' delete (a later statement: its snapshot
+    must follow the lock), COMMIT with the reset: 4 (was 5)."""
+    async with _proxied(migrated_db) as (proxy, dsn):
+        pool = await create_pool(dsn, min_size=1, max_size=1)
+        try:
+            svc = ChatService(Database(pool))
+            world = await seed_world(svc, providers=("alpha",), configs_per_provider=1)
+            chat, spare = uuid.uuid4(), uuid.uuid4()
+            for chat_id in (chat, spare):
+                await svc.send_message(**world.who, chat_id=chat_id,
+                                       client_message_id=uuid.uuid4(), content="hi")  # fmt: skip
+
+            def reply() -> Any:
+                return svc.add_assistant_message(
+                    account_id=world.account_id, agent_id=world.agent_id, chat_id=chat,
+                    client_message_id=uuid.uuid4(), content="hello",
+                )  # fmt: skip
+
+            # Each operation's first call prepares its statements: once per connection.
+            await reply()
+            assistant = await _counted(proxy, reply())
+            await svc.delete_chat(user_id=world.user_id, chat_id=spare)
+            deleted = await _counted(proxy, svc.delete_chat(user_id=world.user_id, chat_id=chat))
+        finally:
+            await pool.close()
+    assert (assistant, deleted) == (1, 4)
+
+
 async def test_the_bounds_a_send_keeps_survive_the_reset_and_nothing_else_does(
     migrated_db: str,
 ) -> None:

@@ -140,9 +140,8 @@ class _KeepsSettings(Protocol):
     """What `run_statement` needs of a connection (the generated `runtime.Connection`)."""
 
     behind_pooler: bool
-
-    async def keep_settings(self, settings: str) -> bool: ...
-    def unchanged_session(self) -> None: ...
+    keep_settings: Callable[[str], Awaitable[bool]]
+    unchanged_session: Callable[[], None]
 
 
 def _keeps_settings(conn: Conn) -> _KeepsSettings | None:
