@@ -8,8 +8,8 @@ what happens when the network, a pooler or the server's limits get in the way.
   itself, is repeated in place by the service when its answer is lost. A read-only
   transaction's lost COMMIT costs nothing: its result stands.
 * Through a real PgBouncer in transaction mode (started and stopped here), the service
-  works with `create_pool(..., pgbouncer=True)`; without it, asyncpg's named prepared
-  statements fail (the control).
+  works with `create_pool(..., pgbouncer=True)`; without it, the pool refuses to start
+  with PoolerNotConfigured, naming the fix (the control).
 * A role's CONNECTION LIMIT below the pool size: the pool backs off at acquire and keeps
   its working connections (no new server process per refusal).
 * Timeouts: a row lock held by an outside session cannot tie the pool up; writers give
@@ -36,7 +36,7 @@ import pytest
 
 from chatdb.admin import AdminService
 from chatdb.database import Database
-from chatdb.db.runtime import create_pool, init_connection
+from chatdb.db.runtime import PoolerNotConfigured, create_pool, init_connection
 from chatdb.errors import DomainError, OutcomeUnknown, TransientError
 from chatdb.service import ChatService
 from chatdb.tx import Conn, RetryPolicy, Timeouts, run_in_transaction
@@ -276,10 +276,10 @@ async def test_the_service_works_through_pgbouncer_in_transaction_mode(
         async with open_service(dsn, max_size=8, pgbouncer=True) as svc:
             done, errors = await _mixed_load(svc, world, 300)
         assert errors == [] and done == 300
-        # The control: asyncpg's default named prepared statements break behind it.
-        async with open_service(dsn, max_size=8) as plain:
-            _, control = await _mixed_load(plain, world, 300)
-        assert control, "the control did not fail: is pgbouncer really in transaction mode?"
+        # The control: a pool not told about the pooler refuses to start, naming the fix
+        # (its cached named statements would break behind it: tests/test_pooler_named.py).
+        with pytest.raises(PoolerNotConfigured, match=r"pgbouncer=True"):
+            await create_pool(dsn, min_size=1, max_size=8)
 
 
 # --------------------------------------------------------------------------- 4. connection limit

@@ -356,6 +356,37 @@ def _pooler_options(pgbouncer: bool, kwargs: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
+class PoolerNotConfigured(RuntimeError):
+    """The connection goes through a connection pooler, and the pool was not told so.
+
+    A pooler in transaction mode (PgBouncer's pool_mode = transaction) hands each
+    transaction whichever server connection is free: asyncpg's cached prepared statements
+    then go missing (error 26000) or, worse, name another client's statement. Made with
+    `pgbouncer=True`, the pool caches none."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this connection goes through a connection pooler (the backend key it was given "
+            "is not its server's): create the pool with create_pool(..., pgbouncer=True) "
+            "(or connect(..., pgbouncer=True)); a pooler in transaction mode loses "
+            "prepared statements between transactions"
+        )
+
+
+async def _init_direct(conn: asyncpg.Connection[Any]) -> None:
+    """`init_connection` for a connection meant to reach PostgreSQL itself: first, one
+    simple query (no prepared statement) checks that the server process is the one whose
+    key the connection was given; a pooler gives a key of its own (PoolerNotConfigured)."""
+    try:
+        await conn.execute(
+            "DO $$BEGIN IF pg_backend_pid() <> "
+            f"{int(conn.get_server_pid())} THEN RAISE EXCEPTION 'pooler'; END IF; END$$"
+        )
+    except asyncpg.RaiseError:
+        raise PoolerNotConfigured() from None
+    await init_connection(conn)
+
+
 async def connect(
     dsn: str | None = None,
     *,
@@ -363,10 +394,14 @@ async def connect(
     **kwargs: Any,
 ) -> asyncpg.Connection[Any]:
     """asyncpg.connect with the codecs installed; `pgbouncer=True` behind a pooler in
-    transaction mode."""
+    transaction mode (without it, a pooler is PoolerNotConfigured)."""
     options = _pooler_options(pgbouncer, kwargs)
     conn: asyncpg.Connection[Any] = await asyncpg.connect(dsn, **options)
-    await init_connection(conn)
+    try:
+        await (init_connection(conn) if pgbouncer else _init_direct(conn))
+    except BaseException:
+        await conn.close()
+        raise
     return conn
 
 
@@ -452,6 +487,8 @@ async def create_pool(
 
     `pgbouncer=True`: the pool connects through PgBouncer (or another pooler) in
     transaction mode; prepared statements are not cached (see `_pooler_options`).
+    Without it, each new connection checks (one simple query) that it reaches PostgreSQL
+    itself: through a pooler, connecting fails with PoolerNotConfigured, naming the fix.
     `check_schema=True`: fail fast (`SchemaMismatch`, the pool closed) when the live
     database lacks a table or column this code reads, or has it with another type or
     nullable where the code expects NOT NULL (see `check_live_schema`).
@@ -465,7 +502,7 @@ async def create_pool(
     options = {**ours, **_pooler_options(pgbouncer, kwargs)}
     pool: asyncpg.Pool[Any] = await asyncpg.create_pool(
         dsn,
-        init=init_connection,
+        init=init_connection if pgbouncer else _init_direct,
         **options,
     )
     if check_schema:
