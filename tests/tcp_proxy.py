@@ -35,7 +35,7 @@ class Proxy:
     commits_to_drop: int = 0  # arm: this many COMMITs lose their acknowledgement
     dropped: int = 0  # COMMITs whose acknowledgement was swallowed
     connections: int = 0  # client connections accepted so far
-    round_trips: int = 0  # client messages the server answers with ReadyForQuery: Query, Sync
+    round_trips: int = 0  # client messages answered before the client goes on: Query, Sync, Flush
     commits_to_freeze: int = 0  # arm: this many COMMITs go through, then the proxy freezes
     flowing: asyncio.Event = field(default_factory=asyncio.Event)  # clear: frozen
 
@@ -86,7 +86,7 @@ class Proxy:
                 head = await reader.readexactly(5)
                 kind, length = head[:1], struct.unpack("!i", head[1:])[0]
                 body = await reader.readexactly(length - 4)
-                self.round_trips += kind in (b"Q", b"S")
+                self.round_trips += kind in (b"Q", b"S", b"H")
                 is_commit = commits.seen(kind, body)
                 if is_commit and self.commits_to_drop > 0:
                     self.commits_to_drop -= 1

@@ -3,8 +3,8 @@
 A send used to take 9 round trips (BEGIN, six statements, COMMIT, the pool's reset
 query), then 5 (BEGIN, three statements, COMMIT with the reset); now one: a single
 statement that is a transaction of its own, under bounds kept as session settings, with
-no reset after it. Counted here on the wire: a loopback proxy counts the client's Query
-and Sync messages, each of which the server answers with ReadyForQuery — one round trip
+no reset after it. Counted here on the wire: a loopback proxy counts the client's Query,
+Sync and Flush messages, the ones the client waits for the answer to — one round trip
 each. The reset folded into COMMIT must still clear everything a transaction can leave
 on a pooled connection: a session SET, advisory locks, LISTEN, a held cursor, and (for
 connections used without the service) an open transaction — and keep the bounds.

@@ -11,6 +11,7 @@ as session settings on the connection, which the statement checks before it writ
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import random
 from collections.abc import Awaitable, Callable
@@ -87,32 +88,49 @@ class Timeouts:
         With a deadline the server also ends the transaction when it sits idle longer
         than that: a client that gave up on a silent network cannot tell the server, and
         its transaction's locks must not outlive it."""
-        mode = " READ ONLY" if readonly else ""
-        idle = self.deadline
-        abandoned = (
-            ""
-            if idle is None
-            else "SET LOCAL idle_in_transaction_session_timeout = "
-            f"{_milliseconds(min(idle, self.MAX_SECONDS))};"
-        )
-        return (
-            f"BEGIN ISOLATION LEVEL READ COMMITTED{mode};{abandoned}"
-            f"SET LOCAL statement_timeout = {_milliseconds(self.statement)};"
-            f"SET LOCAL lock_timeout = {_milliseconds(self.lock)}"
-        )
+        return _begin_sql(self.statement, self.lock, self.deadline, readonly)
 
     def session_settings(self) -> str:
         """The statement and lock bounds as session settings, for a statement that is a
         transaction of its own (`run_statement`; kept by `Connection.keep_settings`)."""
-        return (
-            f"SET statement_timeout = {_milliseconds(self.statement)};"
-            f"SET lock_timeout = {_milliseconds(self.lock)}"
-        )
+        return _session_settings(self.statement, self.lock)
 
     def shown(self) -> tuple[str, str]:
         """statement_timeout and lock_timeout as PostgreSQL's SHOW prints them (a
         statement compares them with `current_setting` before it writes)."""
-        return _shown(_milliseconds(self.statement)), _shown(_milliseconds(self.lock))
+        return _shown_bounds(self.statement, self.lock)
+
+
+# The SQL and text of a bound, made once per value: they are sent with every transaction.
+
+
+@functools.lru_cache(maxsize=64)
+def _begin_sql(statement: float, lock: float, idle: float | None, readonly: bool) -> str:
+    mode = " READ ONLY" if readonly else ""
+    abandoned = (
+        ""
+        if idle is None
+        else "SET LOCAL idle_in_transaction_session_timeout = "
+        f"{_milliseconds(min(idle, Timeouts.MAX_SECONDS))};"
+    )
+    return (
+        f"BEGIN ISOLATION LEVEL READ COMMITTED{mode};{abandoned}"
+        f"SET LOCAL statement_timeout = {_milliseconds(statement)};"
+        f"SET LOCAL lock_timeout = {_milliseconds(lock)}"
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _session_settings(statement: float, lock: float) -> str:
+    return (
+        f"SET statement_timeout = {_milliseconds(statement)};"
+        f"SET lock_timeout = {_milliseconds(lock)}"
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _shown_bounds(statement: float, lock: float) -> tuple[str, str]:
+    return _shown(_milliseconds(statement)), _shown(_milliseconds(lock))
 
 
 # PostgreSQL prints a duration in the largest unit that divides it evenly.

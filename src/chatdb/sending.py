@@ -21,7 +21,14 @@ from chatdb.db.runtime import make_row
 from chatdb.errors import Gone, NoDefaultModelConfig, expect_row, found, same_or_conflict
 from chatdb.tx import Conn
 
-__all__ = ["SentMessage", "Who"]
+__all__ = ["SentMessage", "Who", "title_from_message"]
+
+TITLE_FROM_MESSAGE = 50
+
+
+def title_from_message(content: str) -> str:
+    """The chat title: the first 50 characters of its first message."""
+    return content[:TITLE_FROM_MESSAGE]
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,23 @@ def live(chat: Chat | None) -> Chat:
 async def sender_chat(conn: Conn, cid: uuid.UUID, who: Who) -> Chat:
     """The user's chat, locked: another user's, account's or agent's chat is NotFound."""
     return live(await q_chats.get_chat_for_sender_for_update(conn, id=cid, **who))
+
+
+async def send_in_transaction(
+    conn: Conn, cid: uuid.UUID, who: Who, msg: q_messages.InsertChatMessageParams
+) -> SentMessage:
+    """A user's message stored by statements in a transaction (the caller's): one
+    statement creates the chat if need be, locks it, returns it and the model config to
+    use; no row when another first message created it after the statement began, or when
+    it is not the sender's: a second statement tells."""
+    row = await q_chats.upsert_chat_for_sender(
+        conn, id=cid, **who, title=title_from_message(msg["content"])
+    )
+    if row is None:
+        return await store_message(conn, await sender_chat(conn, cid, who), msg)
+    return await insert_message(
+        conn, live(row), row.model_config_to_use, msg, created_chat=row.created
+    )
 
 
 async def store_message(

@@ -54,7 +54,7 @@ from chatdb.errors import (
     found,
     same_or_conflict,
 )
-from chatdb.sending import SentMessage, Who
+from chatdb.sending import SentMessage, Who, title_from_message
 from chatdb.tx import Conn
 from chatdb.validate import Id
 
@@ -72,7 +72,6 @@ __all__ = [
 
 ASSISTANT_ROLES = frozenset({"assistant", "system"})  # written by add_assistant_message only
 ACTIONS = frozenset({"DESCRIBE", "QUERY", "ERROR"})
-TITLE_FROM_MESSAGE = 50
 
 
 @dataclass(frozen=True)
@@ -97,11 +96,6 @@ class ChatPage:
 class MessagePage:
     messages: list[ChatMessage]
     next_after_id: int | None
-
-
-def title_from_message(content: str) -> str:
-    """The chat title: the first 50 characters of its first message."""
-    return content[:TITLE_FROM_MESSAGE]
 
 
 class ChatService:
@@ -239,18 +233,7 @@ class ChatService:
         async def work(conn: Conn) -> SentMessage:
             # What the statement left to tell apart (another owner's chat, a race with
             # another first message or repeat, bounds not in effect), in a transaction.
-            # One statement creates the chat if need be, locks it, returns it and the
-            # model config to use; no row when another first message created it after the
-            # statement began, or when it is not the sender's: a second statement tells.
-            row = await q_chats.upsert_chat_for_sender(
-                conn, id=cid, **who, title=title_from_message(msg["content"])
-            )
-            if row is None:
-                return await m.store_message(conn, await m.sender_chat(conn, cid, who), msg)
-            chat = m.live(row)  # the row starts with the chat: it is a Chat
-            return await m.insert_message(
-                conn, chat, row.model_config_to_use, msg, created_chat=row.created
-            )
+            return await m.send_in_transaction(conn, cid, who, msg)
 
         return await self.db.transaction(work)
 

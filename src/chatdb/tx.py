@@ -173,9 +173,12 @@ async def run_in_transaction(
     begin = limits.begin_sql(readonly=readonly)
 
     async def once(run: _Attempt) -> T:
-        async with pool.acquire(timeout=limits.acquire) as conn:
+        conn = await _acquire(pool, limits)
+        try:
             result = await _transaction_on(conn, work, begin, limits, run)
             run.stage = _Stage.COMMITTED
+        finally:
+            await pool.release(conn, timeout=limits.acquire)
         return result
 
     return await _attempts(once, policy, limits, readonly=readonly)
@@ -204,7 +207,8 @@ async def run_statement(
     limits = timeouts or Timeouts()
 
     async def once(run: _Attempt) -> T:
-        async with pool.acquire(timeout=limits.acquire) as conn:
+        conn = await _acquire(pool, limits)
+        try:
             keeper = _keeps_settings(conn)
             if keeper is None:
                 begin = limits.begin_sql(readonly=False)
@@ -212,9 +216,19 @@ async def run_statement(
             else:
                 result = await _statement_on(conn, keeper, work, limits, run)
             run.stage = _Stage.COMMITTED
+        finally:
+            await pool.release(conn, timeout=limits.acquire)
         return result
 
     return await _attempts(once, policy, limits, readonly=False)
+
+
+async def _acquire(pool: asyncpg.Pool[Any], limits: Timeouts) -> Conn:
+    """A pooled connection within `limits.acquire` (asyncio's timeout: asyncpg's own
+    would run the wait in a task of its own, on every call)."""
+    async with asyncio.timeout(limits.acquire):
+        conn: Conn = await pool.acquire()
+    return conn
 
 
 async def _attempts(
