@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from itertools import islice
 from typing import TypedDict
 
 from chatdb import validate as v
@@ -140,7 +139,7 @@ def sent(
     """What SendMessage's row says: the message stored now, or a repeat of one stored
     earlier; None when only the transactional path can tell (a concurrent repeat
     committed after the statement began)."""
-    chat = live(make_row(Chat, islice(row, len(Chat._fields))))  # the row starts with its chat
+    chat = live(row)  # the row starts with the chat: it is a Chat
     if row.message_id is None:
         if row.model_config_to_use is None:
             raise NoDefaultModelConfig()

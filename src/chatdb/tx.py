@@ -208,8 +208,8 @@ async def run_statement(
 
     async def once(run: _Attempt) -> T:
         conn = await _acquire(pool, limits)
+        keeper = _keeps_settings(conn)
         try:
-            keeper = _keeps_settings(conn)
             if keeper is None:
                 begin = limits.begin_sql(readonly=False)
                 result = await _transaction_on(conn, work, begin, limits, run)
@@ -217,7 +217,9 @@ async def run_statement(
                 result = await _statement_on(conn, keeper, work, limits, run)
             run.stage = _Stage.COMMITTED
         finally:
-            await pool.release(conn, timeout=limits.acquire)
+            # After the statement the pool has no reset to run, so nothing to bound.
+            spared = keeper is not None and run.stage is _Stage.COMMITTED
+            await pool.release(conn, timeout=None if spared else limits.acquire)
         return result
 
     return await _attempts(once, policy, limits, readonly=False)
