@@ -378,10 +378,12 @@ async def _init_direct(conn: asyncpg.Connection[Any]) -> None:
     simple query (no prepared statement) checks that the server process is the one whose
     key the connection was given; a pooler gives a key of its own (PoolerNotConfigured)."""
     try:
-        await conn.execute(
-            "DO $$BEGIN IF pg_backend_pid() <> "
-            f"{int(conn.get_server_pid())} THEN RAISE EXCEPTION 'pooler'; END IF; END$$"
+        check = (
+            "DO $$BEGIN IF pg_backend_pid() <>",
+            str(int(conn.get_server_pid())),
+            "THEN RAISE EXCEPTION 'pooler'; END IF; END$$",
         )
+        await conn.execute(" ".join(check))
     except asyncpg.RaiseError:
         raise PoolerNotConfigured() from None
     await init_connection(conn)
