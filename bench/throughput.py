@@ -448,7 +448,8 @@ async def run(
     script_path.write_text(script)
     replay = make_replay(rec)
     names = statement_names(rec)
-    log(f"  {SERVICE_NAME}: BEGIN; {'; '.join(names)}; COMMIT")
+    shape = f"BEGIN; {'; '.join(names)}; COMMIT" if rec.transactions else "; ".join(names)
+    log(f"  {SERVICE_NAME}: {shape}")
     notes = [
         "pgbench is the database-bound ceiling: a C client (one thread) that needs a small "
         "fraction of a core, so PostgreSQL gets nearly both cores. The Python client is one "
