@@ -16,7 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
 
-from bench import bulk, calls, throughput
+from bench import bulk, calls, latency, throughput
 from bench.profiling import ProfileSummary
 from bench.targets import MANY_ROWS_LIMIT, SINGLE_ROW_LIMIT, Target
 from bench.throughput import WhatIfReport
@@ -48,6 +48,18 @@ class Results:
     rows_md: list[str] = field(default_factory=list)  # bench.row_kinds.markdown
     notes: list[str] = field(default_factory=list)
     what_if: WhatIfReport | None = None
+    latency: latency.LatencyReport | None = None
+
+
+LATENCY_TEXT = [
+    "One send at a time through a proxy of the bench's own that delays each direction "
+    "(a process of its own; bench/latency.py), to a random one of the seeded chats; the "
+    "sides interleaved send by send. Round trips are the client's Query, Sync and Flush "
+    "messages counted by the proxy on the wire (the client waits for the answer to each). "
+    "Raw asyncpg replays the old path's recorded statements (BEGIN with its bounds; three "
+    "statements; COMMIT with the session reset) with no service code: context for what "
+    "that wire traffic costs by itself.",
+]
 
 
 ROWS_TEXT = [
@@ -187,10 +199,13 @@ def markdown(res: Results) -> str:
             "",
             "## 4. Service throughput: send a message",
             "",
-            f"Implementation: {t.service_name}: one transaction, BEGIN; "
-            f"{'; '.join(t.statements)}; COMMIT, on a random one of "
+            f"Implementation: {t.service_name}: {'; '.join(t.statements)} (one statement "
+            f"that commits itself: no BEGIN, no COMMIT, no reset), on a random one of "
             f"{t.chats:,} existing chats; pgbench runs the same statements, recorded from "
-            f"one send (`{t.script_name}`), with `-M prepared -j 1`. "
+            f"one send (`{t.script_name}`), with `-M prepared -j 1` and the service's "
+            'bounds as session settings (PGOPTIONS). "old" is the five-round-trip path '
+            "it replaced (bench/five_trip_send.py: BEGIN; UpsertChatForSender; "
+            "InsertChatMessage; TouchChatAfterMessage; COMMIT with the reset). "
             "Client CPU is what the client process itself used (1.0 = one core busy); "
             "PostgreSQL gets what is left of the 2 cores.",
             "",
@@ -203,11 +218,11 @@ def markdown(res: Results) -> str:
                 "pgbench TPS",
                 "raw asyncpg TPS",
                 "service TPS",
-                "service before TPS",
-                "service ÷ before",
+                "old path TPS",
+                "service ÷ old",
                 "service ÷ pgbench",
                 "service ÷ raw asyncpg",
-                "client CPU ms/txn: service / before / raw / pgbench",
+                "client CPU ms/txn: service / old / raw / pgbench",
                 "runs",
             ],
             [
@@ -235,10 +250,10 @@ def markdown(res: Results) -> str:
                 [
                     "clients",
                     "service TPS",
-                    "service before TPS",
-                    "service ÷ before",
-                    "÷ service direct",
-                    "client CPU ms/txn: service / before",
+                    "old path TPS",
+                    "service ÷ old",
+                    "service ÷ service direct",
+                    "client CPU ms/txn: service / old",
                 ],
                 [
                     [
@@ -253,6 +268,9 @@ def markdown(res: Results) -> str:
                 ],
             )
         lines += ["", *[f"- {n}" for n in t.notes]]
+    if res.latency is not None:
+        lines += ["", "## 4a. Send latency with real distance", "", *LATENCY_TEXT]
+        lines += latency.markdown(res.latency)
     if res.rows_md:
         lines += ["", "## 1b. Per-call cost by `[tool.codegen] rows` kind", "", *ROWS_TEXT]
         lines += ["", *res.rows_md]
@@ -285,7 +303,7 @@ def markdown(res: Results) -> str:
             f"## What-if: round trips per send-message transaction ({w.clients} clients)",
             "",
             "Run because a throughput target was missed: the service against the old send "
-            "path (bench/baseline_send.py) and the raw replay of its own "
+            "path (bench/five_trip_send.py) and the raw replay of its own "
             "statements, interleaved rep by rep (median TPS; ratio to the service as is).",
             "",
         ]
@@ -359,6 +377,18 @@ def to_json(res: Results) -> dict[str, Any]:
                 for lv in t.levels
             ],
         }
+    if res.latency is not None:
+        lat = res.latency
+        out["latency"] = [
+            {
+                "side": side,
+                "delay_ms_each_way": d,
+                "round_trips": lat.round_trips[(side, d)],
+                **{f"p{q}_ms": lat.percentile(side, d, q) for q in (50, 90, 99)},
+            }
+            for d in lat.delays
+            for side in latency.SIDES
+        ]
     if res.what_if is not None:
         out["what_if"] = {
             "clients": res.what_if.clients,

@@ -23,6 +23,7 @@ from pathlib import Path
 from bench import (
     bulk,
     calls,
+    latency,
     profiling,
     report,
     row_kinds,
@@ -35,7 +36,7 @@ from bench import (
 from bench.targets import Target
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PARTS = ("calls", "rows", "bulk", "throughput", "codegen", "vectors")
+PARTS = ("calls", "rows", "bulk", "latency", "throughput", "codegen", "vectors")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -120,6 +121,7 @@ async def run(args: argparse.Namespace) -> int:
     rows_md: list[str] = []
     bulk_report: bulk.BulkReport | None = None
     tp_report: throughput.ThroughputReport | None = None
+    lat_report: latency.LatencyReport | None = None
     found: list[Target] = []
     what_if: throughput.WhatIfReport | None = None
     profiles: list[profiling.ProfileSummary] = []
@@ -152,6 +154,10 @@ async def run(args: argparse.Namespace) -> int:
                 log=_log,
             )
             await check(targets.for_bulk(bulk_report))
+        if "latency" in parts:
+            _log("4a. send latency over a delaying proxy ...")
+            lat_report = await latency.run(fx, sends=60 if args.quick else 400, log=_log)
+            found.extend(targets.for_latency(lat_report))
         if "throughput" in parts:
             _log("4. service throughput ...")
             tp_report = await throughput.run(
@@ -216,6 +222,7 @@ async def run(args: argparse.Namespace) -> int:
         calls=call_results,
         bulk=bulk_report,
         throughput=tp_report,
+        latency=lat_report,
         targets=found,
         profiles=profiles,
         codegen_md=_codegen_md(versus, generate_profile, codegen),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bench import bulk, calls, throughput, vs_sqlc
+from bench import bulk, calls, latency, throughput, vs_sqlc
 from bench.timing import ratio
 
 SINGLE_ROW_LIMIT = 1.10
@@ -14,9 +14,16 @@ LARGE_LIST_KEY = "list_10000"
 AHEAD_OF_AIOSQL = 1.0  # ... and ahead of aiosql, a peer returning untyped Records
 ORM_SPEEDUP = 2.0
 COPY_SPEEDUP = 10.0
-PGBENCH_FRACTION = {8: 0.8, 32: 0.7}  # service ÷ pgbench TPS, by client count
-BEFORE_SPEEDUP = 1.3  # service ÷ the old 9-round-trip send path, same run
-PGBENCH_TARGET_CLIENTS = (8, 32)
+# Send throughput, each measured in the same run: the service against raw asyncpg replaying
+# its own statements (the client's floor), at every client count; the one-statement send
+# against the five-round-trip path it replaced; through PgBouncer against direct.
+RAW_FRACTION = 0.95
+RAW_TARGET_CLIENTS = (1, 8, 32)
+BEFORE_SPEEDUP = 1.2
+BEFORE_TARGET_CLIENTS = (8,)
+POOLER_FRACTION = 0.6
+# The send's latency at 0.5 ms each way (a round trip of 1 ms): p50 at most this.
+LATENCY_P50_MS = 6.0
 
 
 @dataclass(frozen=True)
@@ -118,23 +125,47 @@ def for_bulk(report: bulk.BulkReport) -> list[Target]:
 
 
 def for_throughput(report: throughput.ThroughputReport) -> list[Target]:
-    levels = [lv for lv in report.levels if lv.clients in PGBENCH_TARGET_CLIENTS]
+    out: list[Target] = []
+    for level in report.levels:
+        if level.clients in RAW_TARGET_CLIENTS:
+            out.append(Target(
+                key=f"throughput-{level.clients}",
+                what=f"service ÷ raw asyncpg replaying its statements, TPS, {level.clients} "
+                "clients",
+                value=level.ratio(throughput.SERVICE, throughput.RAW),
+                limit=RAW_FRACTION,
+                at_most=False,
+            ))  # fmt: skip
+        if level.clients in BEFORE_TARGET_CLIENTS:
+            out.append(Target(
+                key=f"before-{level.clients}",
+                what=f"service ÷ {throughput.BEFORE} TPS, {level.clients} clients",
+                value=level.ratio(throughput.SERVICE, throughput.BEFORE),
+                limit=BEFORE_SPEEDUP,
+                at_most=False,
+            ))  # fmt: skip
+        if level.has(throughput.SERVICE_PGB):
+            out.append(Target(
+                key=f"pooler-{level.clients}",
+                what=f"service through PgBouncer ÷ direct, TPS, {level.clients} clients",
+                value=level.ratio(throughput.SERVICE_PGB, throughput.SERVICE),
+                limit=POOLER_FRACTION,
+                at_most=False,
+            ))  # fmt: skip
+    return out
+
+
+def for_latency(report: latency.LatencyReport) -> list[Target]:
+    """The send's p50 over a link of 0.5 ms each way."""
     return [
         Target(
-            key=f"throughput-{level.clients}",
-            what=f"service ÷ pgbench TPS, {level.clients} clients",
-            value=level.ratio(throughput.SERVICE, throughput.PGBENCH),
-            limit=PGBENCH_FRACTION[level.clients],
-            at_most=False,
+            key="latency-send",
+            what=f"send_message p50 latency, {d:g} ms each way (ms)",
+            value=report.percentile(latency.SERVICE, d, 50),
+            limit=LATENCY_P50_MS,
+            at_most=True,
+            unit=" ms",
         )
-        for level in levels
-    ] + [
-        Target(
-            key=f"before-{level.clients}",
-            what=f"service ÷ old send path (9 round trips) TPS, {level.clients} clients",
-            value=level.ratio(throughput.SERVICE, throughput.BEFORE),
-            limit=BEFORE_SPEEDUP,
-            at_most=False,
-        )
-        for level in levels
+        for d in report.delays
+        if d == 0.5
     ]

@@ -40,11 +40,11 @@ TARGETS: dict[str, Target] = {
         ("tests/test_input_limits.py", "tests/test_hardening.py"),
     ),
     "tx": Target(
-        ("src/chatdb/tx.py",),
+        ("src/chatdb/tx.py", "src/chatdb/bounds.py"),
         ("tests/test_transaction_runner.py",),
     ),
     "service": Target(
-        ("src/chatdb/service.py",),
+        ("src/chatdb/service.py", "src/chatdb/sending.py"),
         ("tests/test_service_contract.py", "tests/test_service.py", "tests/test_hardening.py"),
     ),
     "admin": Target(

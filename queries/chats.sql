@@ -49,19 +49,6 @@ SET model_config_id = sqlc.narg('model_config_id'), updated_at = NOW()
 WHERE id = @id AND user_id = @user_id AND deleted_at IS NULL
 RETURNING *;
 
--- Delete a chat: its row stays as a tombstone (title erased, deleted_at set) so the
--- id can never be used again; the caller deletes its messages in the same transaction.
--- name: DeleteChat :one
-UPDATE chats
-SET deleted_at = NOW(), title = '', message_count = 0, model_config_id = NULL,
-    updated_at = NOW()
-WHERE id = @id AND user_id = @user_id AND deleted_at IS NULL
-RETURNING *;
-
--- Whether the user's chat exists and is deleted (a retried delete), locking it.
--- name: GetOwnedChatStateForUpdate :one
-SELECT id, deleted_at FROM chats WHERE id = @id AND user_id = @user_id FOR UPDATE;
-
 -- Chats whose message_count disagrees with their messages (should be none). An integrity
 -- check over every chat and message (run off-peak): it reads both tables whole.
 -- name: ListChatsWithWrongMessageCount :many
@@ -142,3 +129,181 @@ SELECT chat.*, (
     LIMIT 1
 ) AS model_config_to_use
 FROM chat;
+
+-- A user's message, stored in one statement (one round trip, its own transaction): the
+-- chat is locked, or created when this is its first message; the model config its turn
+-- uses is resolved (the chat's own if still usable, else the usable default); the message
+-- is inserted unless its client_message_id is stored already; the chat's counter counts
+-- it. Every chat access is pinned by account_id (the distribution key).
+-- The write happens only under the bounds the caller expects: `statement_timeout` and
+-- `lock_timeout` as SHOW prints them (the service keeps them set on its connections).
+-- Columns: the chat after the write (a Chat), `created` (this statement created it), the
+-- message stored now or the one stored earlier under this client_message_id (`repeated`),
+-- and the config resolved. No row: the bounds were not in effect, the chat is not the
+-- sender's, or a concurrent first message created it after this statement began; the
+-- caller then runs the transactional path (UpsertChatForSender), which tells them apart.
+-- name: SendMessage :one
+WITH bounds AS (
+    SELECT current_setting('statement_timeout') = @statement_timeout::text
+       AND current_setting('lock_timeout') = @lock_timeout::text AS held
+), found AS (
+    SELECT * FROM chats
+    WHERE id = @chat_id::uuid AND account_id = @account_id::uuid AND (SELECT held FROM bounds)
+    FOR UPDATE
+), locked AS (
+    SELECT * FROM found WHERE user_id = @user_id::uuid AND agent_id = @agent_id::uuid
+), usable_default AS (
+    SELECT cmc.id
+    FROM chat_model_configs cmc
+    JOIN chat_providers cp ON cp.provider = cmc.provider
+    WHERE cmc.is_default = TRUE AND cmc.deleted = FALSE AND cmc.enabled = TRUE
+      AND cp.enabled = TRUE
+), created AS (
+    -- A new chat is created with its first message counted: no message, no chat.
+    INSERT INTO chats (id, account_id, user_id, agent_id, title, message_count)
+    SELECT @chat_id::uuid, @account_id::uuid, @user_id::uuid, @agent_id::uuid,
+        @title::text, 1
+    WHERE (SELECT held FROM bounds)
+      AND EXISTS (SELECT 1 FROM usable_default)
+      AND NOT EXISTS (
+          SELECT 1 FROM chats WHERE id = @chat_id::uuid AND account_id = @account_id::uuid
+      )
+    ON CONFLICT (id) DO NOTHING
+    RETURNING *
+), chat AS (
+    SELECT *, FALSE AS created FROM locked
+    UNION ALL
+    SELECT *, TRUE AS created FROM created
+), config AS (
+    SELECT cmc.id
+    FROM chat
+    JOIN chat_model_configs cmc ON cmc.id = chat.model_config_id OR cmc.is_default = TRUE
+    JOIN chat_providers cp ON cp.provider = cmc.provider
+    WHERE cmc.deleted = FALSE AND cmc.enabled = TRUE AND cp.enabled = TRUE
+    ORDER BY cmc.id = chat.model_config_id DESC NULLS LAST
+    LIMIT 1
+), stored AS (
+    SELECT m.*
+    FROM chat_messages m
+    WHERE m.chat_id = @chat_id::uuid AND m.client_message_id = @client_message_id::uuid
+      AND EXISTS (SELECT 1 FROM locked)
+), inserted AS (
+    INSERT INTO chat_messages (chat_id, client_message_id, role, content, model_config_id)
+    SELECT chat.id, @client_message_id::uuid, @role::text, @content::text, config.id
+    FROM chat, config
+    WHERE chat.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM stored)
+    ON CONFLICT (chat_id, client_message_id) DO NOTHING
+    RETURNING *
+), counted AS (
+    UPDATE chats
+    SET message_count = message_count + 1, last_active = NOW(), updated_at = NOW()
+    WHERE id = @chat_id::uuid AND account_id = @account_id::uuid
+      AND EXISTS (SELECT 1 FROM inserted) AND EXISTS (SELECT 1 FROM locked)
+    RETURNING *
+), after AS (
+    SELECT counted.*, FALSE AS created FROM counted
+    UNION ALL
+    SELECT * FROM chat WHERE NOT EXISTS (SELECT 1 FROM counted)
+), message AS (
+    SELECT *, FALSE AS repeated FROM inserted
+    UNION ALL
+    SELECT *, TRUE AS repeated FROM stored
+)
+SELECT after.*,
+    message.id AS message_id, message.role AS message_role,
+    message.content AS message_content, message.action AS message_action,
+    message.dax_attempts AS message_dax_attempts, message.final_dax AS message_final_dax,
+    message.resolution_note AS message_resolution_note, message.error AS message_error,
+    message.model_config_id AS message_model_config_id,
+    message.created_at AS message_created_at, message.repeated,
+    (SELECT id FROM config) AS model_config_to_use
+FROM after
+LEFT JOIN message ON TRUE;
+
+-- The assistant side's SendMessage: an assistant or system turn in an existing chat of
+-- this agent in this account, in one statement (one round trip, its own transaction):
+-- the chat locked, the model config resolved, the message inserted unless its
+-- client_message_id is stored already, the chat's counter bumped; every chat access
+-- pinned by account_id. Columns as SendMessage's (`created` is always false). No row:
+-- the bounds were not in effect or the chat is not the agent's (the caller's
+-- transactional path tells which).
+-- name: AddAssistantMessage :one
+WITH bounds AS (
+    SELECT current_setting('statement_timeout') = @statement_timeout::text
+       AND current_setting('lock_timeout') = @lock_timeout::text AS held
+), found AS (
+    SELECT * FROM chats
+    WHERE id = @chat_id::uuid AND account_id = @account_id::uuid AND (SELECT held FROM bounds)
+    FOR UPDATE
+), chat AS (
+    SELECT *, FALSE AS created FROM found WHERE agent_id = @agent_id::uuid
+), config AS (
+    SELECT cmc.id
+    FROM chat
+    JOIN chat_model_configs cmc ON cmc.id = chat.model_config_id OR cmc.is_default = TRUE
+    JOIN chat_providers cp ON cp.provider = cmc.provider
+    WHERE cmc.deleted = FALSE AND cmc.enabled = TRUE AND cp.enabled = TRUE
+    ORDER BY cmc.id = chat.model_config_id DESC NULLS LAST
+    LIMIT 1
+), stored AS (
+    SELECT m.*
+    FROM chat_messages m
+    WHERE m.chat_id = @chat_id::uuid AND m.client_message_id = @client_message_id::uuid
+      AND EXISTS (SELECT 1 FROM chat)
+), inserted AS (
+    INSERT INTO chat_messages (
+        chat_id, client_message_id, role, content, action, dax_attempts,
+        final_dax, resolution_note, error, model_config_id
+    )
+    SELECT chat.id, @client_message_id::uuid, @role::text, @content::text,
+        sqlc.narg('action')::text, sqlc.narg('dax_attempts')::jsonb,
+        sqlc.narg('final_dax')::text, sqlc.narg('resolution_note')::text,
+        sqlc.narg('error')::text, config.id
+    FROM chat, config
+    WHERE chat.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM stored)
+    ON CONFLICT (chat_id, client_message_id) DO NOTHING
+    RETURNING *
+), counted AS (
+    UPDATE chats
+    SET message_count = message_count + 1, last_active = NOW(), updated_at = NOW()
+    WHERE id = @chat_id::uuid AND account_id = @account_id::uuid
+      AND EXISTS (SELECT 1 FROM inserted)
+    RETURNING *
+), after AS (
+    SELECT counted.*, FALSE AS created FROM counted
+    UNION ALL
+    SELECT * FROM chat WHERE NOT EXISTS (SELECT 1 FROM counted)
+), message AS (
+    SELECT *, FALSE AS repeated FROM inserted
+    UNION ALL
+    SELECT *, TRUE AS repeated FROM stored
+)
+SELECT after.*,
+    message.id AS message_id, message.role AS message_role,
+    message.content AS message_content, message.action AS message_action,
+    message.dax_attempts AS message_dax_attempts, message.final_dax AS message_final_dax,
+    message.resolution_note AS message_resolution_note, message.error AS message_error,
+    message.model_config_id AS message_model_config_id,
+    message.created_at AS message_created_at, message.repeated,
+    (SELECT id FROM config) AS model_config_to_use
+FROM after
+LEFT JOIN message ON TRUE;
+
+-- Delete the user's chat, locked first: its row stays as a tombstone (title erased,
+-- deleted_at set) so the id can never be used again. `already_deleted`: it was deleted
+-- before (a repeat). No row: not the user's chat. The caller deletes its messages next,
+-- in the same transaction: a later statement, whose snapshot, taken after this lock,
+-- sees every message a send committed before it.
+-- name: DeleteOwnedChat :one
+WITH state AS (
+    SELECT id, deleted_at FROM chats WHERE id = @id::uuid AND user_id = @user_id::uuid
+    FOR UPDATE
+), deleted AS (
+    UPDATE chats
+    SET deleted_at = NOW(), title = '', message_count = 0, model_config_id = NULL,
+        updated_at = NOW()
+    WHERE id = @id::uuid AND user_id = @user_id::uuid
+      AND EXISTS (SELECT 1 FROM state WHERE deleted_at IS NULL)
+    RETURNING id
+)
+SELECT state.id, state.deleted_at IS NOT NULL AS already_deleted FROM state;

@@ -3,9 +3,11 @@
 Why it exists: "the connection died after the server committed but before the client
 heard back" cannot be produced by killing backends (that kills the transaction too). The
 proxy forwards bytes both ways and reads the client's side of the wire protocol just
-enough to see each simple-protocol Query message (asyncpg sends BEGIN/COMMIT that way).
-When armed, the next COMMIT goes through to the server, and the server's answer to it
-is swallowed: both sockets are closed instead. The client cannot know if it committed.
+enough to see what commits: a simple-protocol COMMIT (asyncpg sends BEGIN/COMMIT that
+way), or the Sync after an Execute outside a transaction block (a statement that is a
+transaction of its own commits there). When armed, the next such message goes through
+to the server, and the server's answer to it is swallowed: both sockets are closed
+instead. The client cannot know if it committed.
 
 It can also go silent, as a NAT, a load balancer or a frozen VM does: `freeze()` stops
 forwarding in both directions without closing anything (bytes are held, not lost, and
@@ -33,7 +35,7 @@ class Proxy:
     commits_to_drop: int = 0  # arm: this many COMMITs lose their acknowledgement
     dropped: int = 0  # COMMITs whose acknowledgement was swallowed
     connections: int = 0  # client connections accepted so far
-    round_trips: int = 0  # client messages the server answers with ReadyForQuery: Query, Sync
+    round_trips: int = 0  # client messages answered before the client goes on: Query, Sync, Flush
     commits_to_freeze: int = 0  # arm: this many COMMITs go through, then the proxy freezes
     flowing: asyncio.Event = field(default_factory=asyncio.Event)  # clear: frozen
 
@@ -79,12 +81,13 @@ class Proxy:
                 await writer.drain()
                 if code not in (_SSL_REQUEST, _GSSENC_REQUEST):
                     break
+            commits = _Commits()
             while True:
                 head = await reader.readexactly(5)
                 kind, length = head[:1], struct.unpack("!i", head[1:])[0]
                 body = await reader.readexactly(length - 4)
-                self.round_trips += kind in (b"Q", b"S")
-                is_commit = kind == b"Q" and body.lstrip().upper().startswith(b"COMMIT")
+                self.round_trips += kind in (b"Q", b"S", b"H")
+                is_commit = commits.seen(kind, body)
                 if is_commit and self.commits_to_drop > 0:
                     self.commits_to_drop -= 1
                     drop.set()  # before forwarding: whatever answers now answers COMMIT
@@ -107,6 +110,32 @@ class Proxy:
                 await self.flowing.wait()
                 writer.write(data)
                 await writer.drain()
+
+
+@dataclass
+class _Commits:
+    """Which client messages commit, read from the client's side alone: a transaction
+    block is open from a simple-protocol BEGIN to its COMMIT or ROLLBACK; outside one, the
+    Sync after an Execute commits the statement (PostgreSQL's implicit transaction)."""
+
+    in_block: bool = False
+    executed: bool = False
+
+    def seen(self, kind: bytes, body: bytes) -> bool:
+        if kind == b"Q":
+            text = body.lstrip().upper()
+            if text.startswith(b"BEGIN"):
+                self.in_block = True
+            elif text.startswith((b"COMMIT", b"ROLLBACK")):
+                self.in_block = False
+                return text.startswith(b"COMMIT")
+            return False
+        if kind == b"E":
+            self.executed = True
+        if kind == b"S":
+            commits, self.executed = self.executed and not self.in_block, False
+            return commits
+        return False
 
 
 @contextlib.asynccontextmanager

@@ -4,11 +4,12 @@ what happens when the network, a pooler or the server's limits get in the way.
 * A COMMIT that reached the server but whose answer was lost (a loopback TCP proxy
   swallows it and hangs up) is OutcomeUnknown — not TransientError, which promises
   nothing was written — and repeating the call is safe for every write: it reports what
-  the first attempt did and writes nothing twice. A read-only transaction's lost COMMIT
-  costs nothing: its result stands.
+  the first attempt did and writes nothing twice. A send, one statement that commits
+  itself, is repeated in place by the service when its answer is lost. A read-only
+  transaction's lost COMMIT costs nothing: its result stands.
 * Through a real PgBouncer in transaction mode (started and stopped here), the service
-  works with `create_pool(..., pgbouncer=True)`; without it, asyncpg's named prepared
-  statements fail (the control).
+  works with `create_pool(..., pgbouncer=True)`; without it, the pool refuses to start
+  with PoolerNotConfigured, naming the fix (the control).
 * A role's CONNECTION LIMIT below the pool size: the pool backs off at acquire and keeps
   its working connections (no new server process per refusal).
 * Timeouts: a row lock held by an outside session cannot tie the pool up; writers give
@@ -35,7 +36,7 @@ import pytest
 
 from chatdb.admin import AdminService
 from chatdb.database import Database
-from chatdb.db.runtime import create_pool, init_connection
+from chatdb.db.runtime import PoolerNotConfigured, create_pool, init_connection
 from chatdb.errors import DomainError, OutcomeUnknown, TransientError
 from chatdb.service import ChatService
 from chatdb.tx import Conn, RetryPolicy, Timeouts, run_in_transaction
@@ -83,6 +84,17 @@ async def lost_then_repeated(proxy: Proxy, call: Callable[[], Awaitable[T]]) -> 
     return await call()
 
 
+async def lost_and_repeated_in_place(proxy: Proxy, call: Callable[[], Awaitable[T]]) -> T:
+    """Run `call`, a write that is one statement committing itself, with the answer to it
+    lost: the service repeats the statement in place (it is idempotent) and returns what
+    the lost attempt stored; no OutcomeUnknown reaches the caller."""
+    dropped = proxy.dropped
+    proxy.commits_to_drop = 1
+    result = await call()
+    assert proxy.dropped == dropped + 1 and proxy.commits_to_drop == 0
+    return result
+
+
 async def count(dsn: str, sql: str, *args: object) -> int:
     async with connect(dsn) as conn:
         n: int = await conn.fetchval(sql, *args)
@@ -125,13 +137,13 @@ async def test_a_lost_commit_ack_is_outcome_unknown_and_every_write_is_safe_to_r
         chat = await lost_then_repeated(proxy, lambda: svc.create_chat(**who, chat_id=chat_id))
         assert chat.id == chat_id
         mid = uuid.uuid4()
-        sent = await lost_then_repeated(
+        sent = await lost_and_repeated_in_place(
             proxy,
             lambda: svc.send_message(**who, chat_id=chat_id, client_message_id=mid, content="hi"),
         )
         assert sent.duplicate and sent.chat.message_count == 1
         reply_id = uuid.uuid4()  # its own id: the user turn's would be another request
-        reply = await lost_then_repeated(
+        reply = await lost_and_repeated_in_place(
             proxy,
             lambda: svc.add_assistant_message(
                 account_id=world.account_id, agent_id=world.agent_id, chat_id=chat_id,
@@ -263,10 +275,10 @@ async def test_the_service_works_through_pgbouncer_in_transaction_mode(
         async with open_service(dsn, max_size=8, pgbouncer=True) as svc:
             done, errors = await _mixed_load(svc, world, 300)
         assert errors == [] and done == 300
-        # The control: asyncpg's default named prepared statements break behind it.
-        async with open_service(dsn, max_size=8) as plain:
-            _, control = await _mixed_load(plain, world, 300)
-        assert control, "the control did not fail: is pgbouncer really in transaction mode?"
+        # The control: a pool not told about the pooler refuses to start, naming the fix
+        # (its cached named statements would break behind it: tests/test_pooler_named.py).
+        with pytest.raises(PoolerNotConfigured, match=r"pgbouncer=True"):
+            await create_pool(dsn, min_size=1, max_size=8)
 
 
 # --------------------------------------------------------------------------- 4. connection limit

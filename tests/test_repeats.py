@@ -19,7 +19,13 @@ from chatdb.errors import Conflict, OutcomeUnknown
 from chatdb.service import ChatService
 from tests.reliability_fixtures import connect, open_service
 from tests.tcp_proxy import Proxy
-from tests.test_network import count, dbname, lost_then_repeated, proxy  # noqa: F401
+from tests.test_network import (  # noqa: F401
+    count,
+    dbname,
+    lost_and_repeated_in_place,
+    lost_then_repeated,
+    proxy,
+)
 from tests.world import World, seed_world, world  # noqa: F401  (fixtures)
 
 # ruff: noqa: F811  (test parameters named after the imported fixtures)
@@ -179,7 +185,7 @@ async def test_a_repeat_after_outcome_unknown_reports_what_the_first_attempt_did
     async with open_service(proxy.dsn(dbname(fault_db))) as svc:
         world = await seed_world(svc, providers=("alpha", "beta"), configs_per_provider=2)
         chat_id, first = uuid.uuid4(), uuid.uuid4()
-        send = await lost_then_repeated(
+        send = await lost_and_repeated_in_place(
             proxy,
             lambda: svc.send_message(
                 **world.who, chat_id=chat_id, client_message_id=first, content="hi"

@@ -12,9 +12,7 @@ DomainError.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
@@ -66,19 +64,41 @@ class FakePool:
     def __init__(self, *tries: Script, closed: bool | None = False) -> None:
         self.tries, self.closed = list(tries), closed
         self.conns: list[FakeConn] = []
-        self.timeouts: list[float] = []
+        self.timeouts: list[float | None] = []
 
-    @contextlib.asynccontextmanager
-    async def acquire(self, timeout: float) -> AsyncIterator[FakeConn]:
+    def acquire(self, timeout: float | None = None) -> Acquiring:
+        """As asyncpg's: awaited (then `release`d), or used as `async with`."""
         self.timeouts.append(timeout)
+        return Acquiring(self)
+
+    async def take(self) -> FakeConn:
         script = self.tries.pop(0) if self.tries else {}
         if "ACQUIRE" in script:
             raise script["ACQUIRE"]
+        if "ACQUIRE_HANG" in script:
+            await asyncio.sleep(3600)  # no connection becomes free
         conn = FakeConn(script, self.closed)
         self.conns.append(conn)
-        yield conn
-        if "RELEASE" in script:  # handing the connection back fails (the pool drops it)
-            raise script["RELEASE"]
+        return conn
+
+    async def release(self, conn: FakeConn, timeout: float | None = None) -> None:
+        if "RELEASE" in conn.fail:  # handing the connection back fails (the pool drops it)
+            raise conn.fail["RELEASE"]
+
+
+class Acquiring:
+    def __init__(self, pool: FakePool) -> None:
+        self.pool = pool
+
+    def __await__(self) -> Any:
+        return self.pool.take().__await__()
+
+    async def __aenter__(self) -> FakeConn:
+        self.conn = await self.pool.take()
+        return self.conn
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.pool.release(self.conn)
 
 
 def policy(attempts: int = 3, sleeps: list[float] | None = None) -> tx.RetryPolicy:
@@ -173,7 +193,11 @@ async def test_each_try_waits_for_a_connection_at_most_the_acquire_bound() -> No
     pool = FakePool({"ACQUIRE": TimeoutError()})
     with pytest.raises(TransientError, match=r"^no database connection became free in time$"):
         await run(pool, work_failing(), timeouts=tx.Timeouts(acquire=0.5))
-    assert pool.timeouts == [0.5]
+    pool = FakePool({"ACQUIRE_HANG": TimeoutError()})
+    began = asyncio.get_running_loop().time()
+    with pytest.raises(TransientError, match=r"^no database connection became free in time$"):
+        await asyncio.wait_for(run(pool, work_failing(), timeouts=tx.Timeouts(acquire=0.2)), 5)
+    assert asyncio.get_running_loop().time() - began < 1.5 and pool.conns == []
 
 
 async def test_a_connection_dead_before_the_work_is_retried_then_given_up() -> None:
@@ -328,15 +352,14 @@ QUICK = tx.Timeouts(statement=0.05, network=0.05)  # a 0.1 s deadline
 @pytest.mark.parametrize("stage", ["BEGIN", "WORK", "COMMIT", "ROLLBACK"])
 async def test_no_answer_by_the_deadline_terminates_the_connection_once(stage: str) -> None:
     pool = FakePool()
-    pool_acquire = pool.acquire
+    pool_take = pool.take
 
-    @contextlib.asynccontextmanager
-    async def acquire(timeout: float) -> AsyncIterator[FakeConn]:
-        async with pool_acquire(timeout) as conn:
-            conn.hang = frozenset({stage})
-            yield conn
+    async def take() -> FakeConn:
+        conn = await pool_take()
+        conn.hang = frozenset({stage})
+        return conn
 
-    pool.acquire = acquire  # type: ignore[method-assign]
+    pool.take = take  # type: ignore[method-assign]
 
     async def work(conn: Any) -> str:
         if stage == "WORK":
@@ -357,9 +380,16 @@ async def test_no_answer_by_the_deadline_terminates_the_connection_once(stage: s
         assert exc.value.message == "no answer from the database in time; nothing was saved"
     if stage == "COMMIT":
         assert "no answer from the database to COMMIT in time" in exc.value.message
-        pool = FakePool()
-        pool.acquire = acquire  # type: ignore[method-assign]
-        read = run(pool, work, readonly=True, timeouts=QUICK)
+        second = FakePool()
+        second_take = second.take
+
+        async def hanging() -> FakeConn:
+            conn = await second_take()
+            conn.hang = frozenset({stage})
+            return conn
+
+        second.take = hanging  # type: ignore[method-assign]
+        read = run(second, work, readonly=True, timeouts=QUICK)
         assert await asyncio.wait_for(read, 5) == "done"  # what was read stands
 
 

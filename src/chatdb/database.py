@@ -18,7 +18,7 @@ import asyncpg
 
 from chatdb import validate as v
 from chatdb.errors import OutcomeUnknown
-from chatdb.tx import Conn, RetryPolicy, Timeouts, run_in_transaction
+from chatdb.tx import Conn, RetryPolicy, Timeouts, run_in_transaction, run_statement
 
 T = TypeVar("T")
 
@@ -70,6 +70,11 @@ class Database:
             if created_id is None:
                 raise
             raise OutcomeUnknown(created_id=created_id) from exc
+
+    async def write_statement(self, work: Callable[[Conn], Awaitable[T]]) -> T:
+        """One idempotent write statement on the primary that is a transaction of its own:
+        one round trip (`tx.run_statement`); a lost answer is repeated in place."""
+        return await run_statement(self.pool, work, self.retry, timeouts=self.timeouts)
 
     async def read(self, work: Callable[[Conn], Awaitable[T]], *, fresh: bool) -> T:
         """A read-only transaction on the replica if there is one and `fresh` is False

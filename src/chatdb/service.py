@@ -20,9 +20,14 @@ Lock order, the same in every operation that takes more than one: the provider r
 (`FOR UPDATE`), then the default-model-config advisory lock, then config/chat rows. A
 consistent order is what keeps concurrent admin operations free of deadlocks.
 
-Round trips are the cost of a send: BEGIN with its bounds, one statement that
-creates/locks/returns the chat and picks the model config, the message insert, the
-chat's counter, and COMMIT with the pool's session reset — five. Reads may go to a
+Round trips are the cost of a write. A send (and an assistant turn) is one statement
+that is a transaction of its own (SendMessage: the chat locked or created, the model
+config resolved, the message stored idempotently, the counter bumped), run by
+`tx.run_statement` under bounds kept on the connection: one round trip. What that
+statement cannot tell apart (another owner's chat, a concurrent first message or repeat)
+falls back to the transactional path it replaced. Behind a pooler the same statement
+runs between BEGIN and COMMIT. A chat delete: BEGIN, the tombstone, the messages (a later
+statement, whose snapshot follows the chat's lock), COMMIT — four. Reads may go to a
 replica pool (`Database(replica=...)`): `get_chat`, `list_chats`, `list_messages` and
 `resolve_model_for_turn`, each with `fresh=True` to read the primary instead (read your
 own writes, e.g. listing a chat right after sending to it). Writes never do.
@@ -33,8 +38,8 @@ from __future__ import annotations
 import datetime
 import uuid
 from dataclasses import dataclass
-from typing import TypedDict
 
+from chatdb import sending as m
 from chatdb import validate as v
 from chatdb.admin import ConfigDeleted, ProviderDeleted, resolve_model
 from chatdb.database import Database, choose_id
@@ -45,13 +50,11 @@ from chatdb.db import chats as q_chats
 from chatdb.db.models import Account, Agent, Chat, ChatMessage, ChatModelConfig, User
 from chatdb.errors import (
     Conflict,
-    Gone,
     InvalidInput,
-    NoDefaultModelConfig,
-    expect_row,
     found,
     same_or_conflict,
 )
+from chatdb.sending import SentMessage, Who, title_from_message
 from chatdb.tx import Conn
 from chatdb.validate import Id
 
@@ -69,15 +72,6 @@ __all__ = [
 
 ASSISTANT_ROLES = frozenset({"assistant", "system"})  # written by add_assistant_message only
 ACTIONS = frozenset({"DESCRIBE", "QUERY", "ERROR"})
-TITLE_FROM_MESSAGE = 50
-
-
-@dataclass(frozen=True)
-class SentMessage:
-    message: ChatMessage
-    chat: Chat
-    created_chat: bool  # this message created the chat
-    duplicate: bool  # a retry of a message already stored; nothing was written
 
 
 @dataclass(frozen=True)
@@ -102,11 +96,6 @@ class ChatPage:
 class MessagePage:
     messages: list[ChatMessage]
     next_after_id: int | None
-
-
-def title_from_message(content: str) -> str:
-    """The chat title: the first 50 characters of its first message."""
-    return content[:TITLE_FROM_MESSAGE]
 
 
 class ChatService:
@@ -194,7 +183,7 @@ class ChatService:
                 conn, id=cid, **who, title=title, model_config_id=cfg
             )
             return same_or_conflict(
-                row or await _sender_chat(conn, cid, who),
+                row or await m.sender_chat(conn, cid, who),
                 {"title": title, "model_config_id": cfg},
                 "A chat with this id",
             )
@@ -225,21 +214,26 @@ class ChatService:
         mid = v.as_uuid(client_message_id, "client_message_id")
         if role != "user":
             raise InvalidInput("role must be user; add_assistant_message writes the others.")
-        msg = _message_input(cid, mid, "user", content)
+        msg = m.message_input(cid, mid, "user", content)
+        statement_timeout, lock_timeout = self.db.timeouts.shown()
+
+        async def write(conn: Conn) -> SentMessage | None:
+            # One statement, one round trip: the common case (see SendMessage).
+            row = await q_chats.send_message(
+                conn, chat_id=cid, **who, title=title_from_message(msg["content"]),
+                client_message_id=mid, role="user", content=msg["content"],
+                statement_timeout=statement_timeout, lock_timeout=lock_timeout,
+            )  # fmt: skip
+            return None if row is None else m.sent(row, msg)
+
+        sent = await self.db.write_statement(write)
+        if sent is not None:
+            return sent
 
         async def work(conn: Conn) -> SentMessage:
-            # One statement creates the chat if need be, locks it, returns it and the
-            # model config to use; no row when another first message created it after the
-            # statement began, or when it is not the sender's: a second statement tells.
-            row = await q_chats.upsert_chat_for_sender(
-                conn, id=cid, **who, title=title_from_message(msg["content"])
-            )
-            if row is None:
-                return await _store_message(conn, await _sender_chat(conn, cid, who), msg)
-            chat = _live(row)  # the row starts with the chat: it is a Chat
-            return await _insert_message(
-                conn, chat, row.model_config_to_use, msg, created_chat=row.created
-            )
+            # What the statement left to tell apart (another owner's chat, a race with
+            # another first message or repeat, bounds not in effect), in a transaction.
+            return await m.send_in_transaction(conn, cid, who, msg)
 
         return await self.db.transaction(work)
 
@@ -263,7 +257,7 @@ class ChatService:
         acc, agt = v.as_uuid(account_id, "account_id"), v.as_uuid(agent_id, "agent_id")
         cid = v.as_uuid(chat_id, "chat_id")
         mid = v.as_uuid(client_message_id, "client_message_id")
-        msg = _message_input(cid, mid, v.choice(role, "role", ASSISTANT_ROLES), content)
+        msg = m.message_input(cid, mid, v.choice(role, "role", ASSISTANT_ROLES), content)
         msg["action"] = None if action is None else v.choice(action, "action", ACTIONS)
         msg["dax_attempts"] = v.string_list(dax_attempts, "dax_attempts")
         msg["final_dax"] = v.opt_text(final_dax, "final_dax", max_len=v.CONTENT_MAX)
@@ -271,12 +265,28 @@ class ChatService:
             resolution_note, "resolution_note", max_len=v.CONTENT_MAX
         )
         msg["error"] = v.opt_text(error, "error", max_len=v.CONTENT_MAX)
+        statement_timeout, lock_timeout = self.db.timeouts.shown()
 
-        async def work(conn: Conn) -> SentMessage:
+        async def write(conn: Conn) -> SentMessage | None:
+            # One statement, one round trip: the common case (see AddAssistantMessage).
+            row = await q_chats.add_assistant_message(
+                conn, chat_id=cid, client_message_id=mid, role=msg["role"],
+                content=msg["content"], action=msg["action"], dax_attempts=msg["dax_attempts"],
+                final_dax=msg["final_dax"], resolution_note=msg["resolution_note"],
+                error=msg["error"], account_id=acc, agent_id=agt,
+                statement_timeout=statement_timeout, lock_timeout=lock_timeout,
+            )  # fmt: skip
+            return None if row is None else m.sent(row, msg)
+
+        sent = await self.db.write_statement(write)
+        if sent is not None:
+            return sent
+
+        async def work(conn: Conn) -> SentMessage:  # what the statement left to tell apart
             chat = await q_chats.get_chat_for_agent_for_update(
                 conn, id=cid, account_id=acc, agent_id=agt
             )
-            return await _store_message(conn, _live(chat), msg)
+            return await m.store_message(conn, m.live(chat), msg)
 
         return await self.db.transaction(work)
 
@@ -374,10 +384,9 @@ class ChatService:
         usr, cid = v.as_uuid(user_id, "user_id"), v.as_uuid(chat_id, "chat_id")
 
         async def work(conn: Conn) -> ChatDeleted:
-            state = found(await q_chats.get_owned_chat_state_for_update(conn, id=cid, user_id=usr))
-            if state.deleted_at is not None:
+            state = found(await q_chats.delete_owned_chat(conn, id=cid, user_id=usr))
+            if state.already_deleted:
                 return ChatDeleted(cid, already_deleted=True)
-            expect_row(await q_chats.delete_chat(conn, id=cid, user_id=usr))
             await q_messages.delete_chat_messages_by_chat(conn, chat_id=cid)
             return ChatDeleted(cid)
 
@@ -387,95 +396,9 @@ class ChatService:
 # -- helpers shared by operations ------------------------------------------------------
 
 
-class _Who(TypedDict):
-    account_id: uuid.UUID
-    user_id: uuid.UUID
-    agent_id: uuid.UUID
-
-
-def _who(account_id: object, user_id: object, agent_id: object) -> _Who:
-    return _Who(
+def _who(account_id: object, user_id: object, agent_id: object) -> Who:
+    return Who(
         account_id=v.as_uuid(account_id, "account_id"),
         user_id=v.as_uuid(user_id, "user_id"),
         agent_id=v.as_uuid(agent_id, "agent_id"),
     )
-
-
-def _message_input(
-    cid: uuid.UUID, mid: uuid.UUID, role: str, content: object
-) -> q_messages.InsertChatMessageParams:
-    """A message's validated InsertChatMessage arguments, all but the model config (the
-    transaction picks it): what a repeat of the message is compared on."""
-    return q_messages.InsertChatMessageParams(
-        chat_id=cid,
-        client_message_id=mid,
-        role=role,
-        content=v.text(content, "content", max_len=v.CONTENT_MAX),
-        action=None,
-        dax_attempts=None,
-        final_dax=None,
-        resolution_note=None,
-        error=None,
-    )
-
-
-def _live(chat: Chat | None) -> Chat:
-    """A chat found by an ownership query: missing is NotFound, deleted is Gone."""
-    if found(chat).deleted_at is not None:
-        raise Gone()
-    return chat  # type: ignore[return-value]  # not None: _found checked it
-
-
-async def _sender_chat(conn: Conn, cid: uuid.UUID, who: _Who) -> Chat:
-    """The user's chat, locked: another user's, account's or agent's chat is NotFound."""
-    return _live(await q_chats.get_chat_for_sender_for_update(conn, id=cid, **who))
-
-
-async def _store_message(
-    conn: Conn, chat: Chat, msg: q_messages.InsertChatMessageParams
-) -> SentMessage:
-    """Resolve the model config (one query), then store the message in the locked chat."""
-    config = await q_configs.resolve_chat_model_config(conn, own_id=chat.model_config_id)
-    config_id = None if config is None else config.id
-    return await _insert_message(conn, chat, config_id, msg, created_chat=False)
-
-
-async def _insert_message(
-    conn: Conn,
-    chat: Chat,
-    config_id: uuid.UUID | None,
-    msg: q_messages.InsertChatMessageParams,
-    *,
-    created_chat: bool,
-) -> SentMessage:
-    """Insert the message and count it in its chat; a retry returns the stored one."""
-    mid = msg["client_message_id"]
-    if config_id is None:
-        # No usable config: a retry of a message stored earlier needs none, it returns
-        # the stored message, whatever happened to the configs since.
-        stored = await q_messages.get_chat_message_by_client_id(
-            conn, chat_id=chat.id, client_message_id=mid
-        )
-        if stored is None:
-            raise NoDefaultModelConfig()
-        return _repeated(stored, chat, msg)
-    params: q_messages.InsertChatMessageParams = {**msg, "model_config_id": config_id}
-    message = await q_messages.insert_chat_message(conn, **params)
-    if message is None:
-        existing = await q_messages.get_chat_message_by_client_id(
-            conn, chat_id=chat.id, client_message_id=mid
-        )
-        return _repeated(expect_row(existing), chat, msg)
-    chat = expect_row(await q_chats.touch_chat_after_message(conn, id=chat.id))
-    return SentMessage(message, chat, created_chat=created_chat, duplicate=False)
-
-
-def _repeated(
-    stored: ChatMessage, chat: Chat, msg: q_messages.InsertChatMessageParams
-) -> SentMessage:
-    """A message already stored under this client_message_id: the same request is the
-    stored result, another one a Conflict naming what differs. The stored message
-    created its chat if one transaction wrote both: one transaction has one now()."""
-    same_or_conflict(stored, msg, "A message with this client_message_id")
-    created = stored.created_at == chat.created_at
-    return SentMessage(stored, chat, created_chat=created, duplicate=True)

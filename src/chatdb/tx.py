@@ -10,10 +10,10 @@ transaction is rolled back whole), OutcomeUnknown when it was lost during COMMIT
 can know whether it committed; the caller retries with the same ids), and never let a
 driver exception escape. This is the only module that catches driver exceptions.
 
-Every transaction is bounded: waiting for a pooled connection (`Timeouts.acquire`), each
-statement and each lock wait (`SET LOCAL statement_timeout` / `lock_timeout`, sent with
-BEGIN in the same round trip, so they also hold behind PgBouncer in transaction mode).
-An expired bound is a TransientError: the transaction was rolled back.
+Every transaction is bounded (`chatdb.bounds`: `Timeouts`, `RetryPolicy`); an expired
+bound is a TransientError: the transaction was rolled back. `run_statement` runs one
+idempotent write that is a transaction of its own (no BEGIN, no COMMIT: one round trip),
+under the same bounds kept as session settings on the connection.
 
 What the server measures cannot bound a network that goes silent (no RST, no FIN: a
 NAT or load balancer dropping the flow, a frozen proxy or VM) or a pooler queueing the
@@ -29,14 +29,13 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import math
-import random
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeAlias, TypeVar
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeAlias, TypeVar, cast
 
 import asyncpg
 
+from chatdb.bounds import RetryPolicy, Timeouts
 from chatdb.errors import (
     DomainError,
     InternalError,
@@ -48,7 +47,7 @@ from chatdb.errors import (
 
 T = TypeVar("T")
 Conn: TypeAlias = "asyncpg.pool.PoolConnectionProxy[Any]"
-Sleep: TypeAlias = Callable[[float], Awaitable[None]]
+__all__ = ["Conn", "RetryPolicy", "Timeouts", "run_in_transaction", "run_statement"]
 
 # PostgreSQL rolled the transaction back because of a race; running it again is safe.
 _RETRY_IN_PLACE: tuple[type[BaseException], ...] = (
@@ -85,106 +84,6 @@ _CANCELLED: tuple[type[BaseException], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Bounded retries with full jitter.
-
-    `attempts` bounds the total number of tries of one operation (first try included);
-    the sleep before try n+1 is uniform in [0, min(max_delay, base_delay * 2**n)].
-    `sleep` is injectable so tests can observe the delays without waiting for them.
-    """
-
-    attempts: int = 5
-    base_delay: float = 0.005
-    max_delay: float = 0.25
-    rng: random.Random = field(default_factory=random.Random, compare=False)
-    sleep: Sleep = field(default=asyncio.sleep, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        if self.attempts < 1:
-            raise ValueError("RetryPolicy.attempts must be at least 1")
-        if self.base_delay < 0 or self.max_delay < 0:
-            raise ValueError("RetryPolicy delays must not be negative")
-
-    def delay(self, attempt: int) -> float:
-        """Full jitter: uniform in [0, min(max, base * 2**attempt)] (attempt counts from 1)."""
-        return self.rng.uniform(0.0, min(self.max_delay, self.base_delay * 2**attempt))
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    """Bounds, in seconds, on one transaction; expiry is a retryable TransientError.
-
-    `acquire`: waiting for a pooled connection, including backing off while the server
-    refuses new ones. `statement` and `lock`: PostgreSQL's statement_timeout and
-    lock_timeout, set per transaction (0 turns one off, as in PostgreSQL; a positive
-    bound is at least 1 ms, never rounded to 0). Checked when made: a bound that is not
-    a finite number, or beyond what PostgreSQL takes, is a ValueError naming it.
-    """
-
-    MAX_SECONDS: ClassVar[float] = 2_147_483.647  # PostgreSQL's limit: INT_MAX ms
-
-    acquire: float = 10.0
-    statement: float = 30.0
-    lock: float = 5.0
-    # How long the client waits for an answer beyond what the server bounds itself.
-    network: float = 5.0
-
-    def __post_init__(self) -> None:
-        _check_bound("acquire", self.acquire, positive=True, top=math.inf)
-        _check_bound("statement", self.statement, positive=False, top=self.MAX_SECONDS)
-        _check_bound("lock", self.lock, positive=False, top=self.MAX_SECONDS)
-        _check_bound("network", self.network, positive=True, top=math.inf)
-
-    @property
-    def deadline(self) -> float | None:
-        """The client's own bound on one transaction, BEGIN to COMMIT: `statement` (the
-        server cancels a statement then) plus `network`; None when `statement` is 0
-        (statements unbounded on purpose: then only the operating system's TCP settings
-        end a wait on a silent network)."""
-        return self.statement + self.network if self.statement > 0 else None
-
-    def begin_sql(self, *, readonly: bool) -> str:
-        """BEGIN and the per-transaction bounds, one round trip (simple query protocol).
-
-        With a deadline the server also ends the transaction when it sits idle longer
-        than that: a client that gave up on a silent network cannot tell the server, and
-        its transaction's locks must not outlive it."""
-        mode = " READ ONLY" if readonly else ""
-        idle = self.deadline
-        abandoned = (
-            ""
-            if idle is None
-            else "SET LOCAL idle_in_transaction_session_timeout = "
-            f"{_milliseconds(min(idle, self.MAX_SECONDS))};"
-        )
-        return (
-            f"BEGIN ISOLATION LEVEL READ COMMITTED{mode};{abandoned}"
-            f"SET LOCAL statement_timeout = {_milliseconds(self.statement)};"
-            f"SET LOCAL lock_timeout = {_milliseconds(self.lock)}"
-        )
-
-
-def _check_bound(name: str, value: object, *, positive: bool, top: float) -> None:
-    ok = (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and (value > 0 if positive else value >= 0)
-        and value <= top
-    )
-    if not ok:
-        low = "above 0" if positive else "from 0 (no bound)"
-        high = "" if top == math.inf else f", at most {top} (PostgreSQL's limit)"
-        raise ValueError(f"Timeouts.{name} must be a finite number of seconds {low}{high}, "
-                         f"not {value!r}")  # fmt: skip
-
-
-def _milliseconds(seconds: float) -> int:
-    """A bound in PostgreSQL's milliseconds: 0 stays 0 (off), a positive one is >= 1."""
-    return max(1, round(seconds * 1000)) if seconds > 0 else 0
-
-
 class _Failure(enum.Enum):
     RACE = "race"
     TOO_MANY_CONNECTIONS = "too many connections"
@@ -197,6 +96,7 @@ class _Stage(enum.Enum):
     BEGIN = "starting the transaction"
     WORK = "running the transaction"
     COMMIT = "committing"
+    WRITE = "writing (a statement that commits itself)"
     COMMITTED = "committed"
 
 
@@ -236,6 +136,22 @@ def _connection_closed(conn: Conn) -> bool:
         return True
 
 
+class _KeepsSettings(Protocol):
+    """What `run_statement` needs of a connection (the generated `runtime.Connection`)."""
+
+    behind_pooler: bool
+    keep_settings: Callable[[str], Awaitable[bool]]
+    unchanged_session: Callable[[], None]
+
+
+def _keeps_settings(conn: Conn) -> _KeepsSettings | None:
+    """The connection, if it can keep session settings (not behind a pooler)."""
+    if not hasattr(conn, "keep_settings"):
+        return None
+    keeper = cast(_KeepsSettings, conn)
+    return None if keeper.behind_pooler else keeper
+
+
 async def run_in_transaction(
     pool: asyncpg.Pool[Any],
     work: Callable[[Conn], Awaitable[T]],
@@ -255,48 +171,157 @@ async def run_in_transaction(
     """
     limits = timeouts or Timeouts()
     begin = limits.begin_sql(readonly=readonly)
+
+    async def once(run: _Attempt) -> T:
+        conn = await _acquire(pool, limits)
+        try:
+            result = await _transaction_on(conn, work, begin, limits, run)
+            run.stage = _Stage.COMMITTED
+        finally:
+            await pool.release(conn, timeout=limits.acquire)
+        return result
+
+    return await _attempts(once, policy, limits, readonly=readonly)
+
+
+async def run_statement(
+    pool: asyncpg.Pool[Any],
+    work: Callable[[Conn], Awaitable[T]],
+    policy: RetryPolicy,
+    *,
+    timeouts: Timeouts | None = None,
+) -> T:
+    """Run `work`, one idempotent write statement that is a transaction of its own: no
+    BEGIN, no COMMIT (PostgreSQL commits it when it succeeds), one round trip. Its bounds
+    are the same as every transaction's, kept as session settings on the connection
+    (`Connection.keep_settings`: a round trip the first time only), and the pool's reset
+    is spared. Behind a pooler (or on a connection of another class), where no session
+    setting lasts, `work` runs in a transaction as `run_in_transaction` runs it.
+
+    Failures map as in `run_in_transaction`, with one difference: a connection lost while
+    the statement ran leaves the outcome unknown (it may have committed), and `work` is
+    repeated in place, which is safe because it is idempotent and reports what the lost
+    one did; OutcomeUnknown when the attempts run out or the client's deadline passed
+    (and never TransientError after such a doubt).
+    """
+    limits = timeouts or Timeouts()
+
+    async def once(run: _Attempt) -> T:
+        conn = await _acquire(pool, limits)
+        keeper = _keeps_settings(conn)
+        try:
+            if keeper is None:
+                begin = limits.begin_sql(readonly=False)
+                result = await _transaction_on(conn, work, begin, limits, run)
+            else:
+                result = await _statement_on(conn, keeper, work, limits, run)
+            run.stage = _Stage.COMMITTED
+        finally:
+            # After the statement the pool has no reset to run, so nothing to bound.
+            spared = keeper is not None and run.stage is _Stage.COMMITTED
+            await pool.release(conn, timeout=None if spared else limits.acquire)
+        return result
+
+    return await _attempts(once, policy, limits, readonly=False)
+
+
+async def _acquire(pool: asyncpg.Pool[Any], limits: Timeouts) -> Conn:
+    """A pooled connection within `limits.acquire` (asyncio's timeout: asyncpg's own
+    would run the wait in a task of its own, on every call)."""
+    async with asyncio.timeout(limits.acquire):
+        conn: Conn = await pool.acquire()
+    return conn
+
+
+async def _attempts(
+    once: Callable[[_Attempt], Awaitable[T]],
+    policy: RetryPolicy,
+    limits: Timeouts,
+    *,
+    readonly: bool,
+) -> T:
+    """Try `once` until it succeeds or `_next_step` raises the DomainError it means."""
     deadline = asyncio.get_running_loop().time() + limits.acquire
     attempt = 0
+    doubt = False  # an earlier try's write may have committed: never say "nothing saved"
     while True:
         attempt += 1
         run = _Attempt()
         try:
-            return await _try_once(pool, work, begin, limits, run)
+            return await once(run)
         except DomainError:
             raise
         except _DRIVER_ERRORS as exc:
-            if _next_step(exc, run, attempt, policy, readonly, deadline) is _Next.RETURN:
-                return run.result  # type: ignore[no-any-return]
+            doubt = doubt or _in_doubt(exc, run)
+            try:
+                if _next_step(exc, run, attempt, policy, readonly, deadline) is _Next.RETURN:
+                    return run.result  # type: ignore[no-any-return]
+            except TransientError:
+                if doubt:
+                    raise OutcomeUnknown() from exc
+                raise
         await policy.sleep(policy.delay(min(attempt, 30)))
 
 
-async def _try_once(
-    pool: asyncpg.Pool[Any],
+def _in_doubt(exc: BaseException, run: _Attempt) -> bool:
+    """A statement that commits itself lost its answer (connection or deadline)."""
+    lost = run.expired or _classify(exc, run.closed) is _Failure.CONNECTION_LOST
+    return run.stage is _Stage.WRITE and lost
+
+
+async def _transaction_on(
+    conn: Conn,
     work: Callable[[Conn], Awaitable[T]],
     begin: str,
     limits: Timeouts,
     run: _Attempt,
 ) -> T:
-    async with pool.acquire(timeout=limits.acquire) as conn:
-        scope = asyncio.timeout(limits.deadline)
-        try:
-            async with scope:
-                run.stage = _Stage.BEGIN
-                await conn.execute(begin)
-                run.stage = _Stage.WORK
-                run.result = result = await work(conn)
-                run.stage = _Stage.COMMIT
-                await _commit(conn)
-        except BaseException as exc:
-            run.expired = scope.expired()
-            if run.expired or isinstance(exc, asyncio.CancelledError):
-                conn.terminate()  # awaiting anything more may wait for the silent network
-            run.closed = _connection_closed(conn)
-            if not run.closed:
-                await _rollback(conn, limits.network)
-            raise
-        run.stage = _Stage.COMMITTED
+    scope = asyncio.timeout(limits.deadline)
+    try:
+        async with scope:
+            run.stage = _Stage.BEGIN
+            await conn.execute(begin)
+            run.stage = _Stage.WORK
+            run.result = result = await work(conn)
+            run.stage = _Stage.COMMIT
+            await _commit(conn)
+    except BaseException as exc:
+        if not _abandon(conn, scope, exc, run):
+            await _rollback(conn, limits.network)
+        raise
     return result
+
+
+async def _statement_on(
+    conn: Conn,
+    keeper: _KeepsSettings,
+    work: Callable[[Conn], Awaitable[T]],
+    limits: Timeouts,
+    run: _Attempt,
+) -> T:
+    scope = asyncio.timeout(limits.deadline)
+    try:
+        async with scope:
+            run.stage = _Stage.BEGIN  # nothing written yet: a lost connection is retried
+            await keeper.keep_settings(limits.session_settings())
+            run.stage = _Stage.WRITE
+            run.result = result = await work(conn)
+    except BaseException as exc:
+        _abandon(conn, scope, exc, run)
+        raise
+    keeper.unchanged_session()  # statements only: the pool's reset would cost a round trip
+    return result
+
+
+def _abandon(conn: Conn, scope: asyncio.Timeout, exc: BaseException, run: _Attempt) -> bool:
+    """After a failure: terminate the connection if the deadline passed or the caller
+    cancelled (awaiting anything more may wait for a silent network). True if the
+    connection is closed now."""
+    run.expired = scope.expired()
+    if run.expired or isinstance(exc, asyncio.CancelledError):
+        conn.terminate()
+    run.closed = _connection_closed(conn)
+    return run.closed
 
 
 async def _commit(conn: Conn) -> None:
@@ -340,6 +365,8 @@ def _next_step(
             raise TransientError("the database refuses new connections (too many)") from exc
         return _Next.RETRY  # the connections the pool has keep working meanwhile
     if failure is _Failure.CONNECTION_LOST:
+        if run.stage is _Stage.WRITE:
+            return _write_lost(exc, attempt, policy)
         if run.stage is _Stage.COMMIT:
             if readonly:
                 return _Next.RETURN  # nothing to commit: what was read stands
@@ -358,10 +385,19 @@ def _next_step(
     raise _domain_error(exc) from exc
 
 
+def _write_lost(exc: BaseException, attempt: int, policy: RetryPolicy) -> _Next:
+    """The connection was lost while a statement that commits itself ran: whether it
+    committed nobody knows (even a terminated backend's last word may follow a commit), so
+    the idempotent statement is repeated in place; OutcomeUnknown when attempts run out."""
+    if attempt >= policy.attempts:
+        raise OutcomeUnknown() from exc
+    return _Next.RETRY
+
+
 def _expired(run: _Attempt, readonly: bool, exc: BaseException) -> _Next:
     """The client's deadline passed: the connection was abandoned, never retried in place
     (each try would wait as long again)."""
-    if run.stage is not _Stage.COMMIT:
+    if run.stage not in (_Stage.COMMIT, _Stage.WRITE):
         raise TransientError("no answer from the database in time; nothing was saved") from exc
     if readonly:
         return _Next.RETURN  # nothing to commit: what was read stands

@@ -9,7 +9,7 @@ import uuid
 from typing import TYPE_CHECKING, Final, NotRequired, TypedDict
 
 from .models import Chat
-from .runtime import Executor, NoRowError, Row, column, make_row, rowcount
+from .runtime import Executor, JSONValue, NoRowError, Row, column, make_row, rowcount
 
 ENSURE_CHAT: Final = """\
 -- name: EnsureChat :execrows
@@ -266,96 +266,6 @@ async def set_chat_model_config(
     )
 
 
-DELETE_CHAT: Final = """\
--- name: DeleteChat :one
-UPDATE chats
-SET deleted_at = NOW(), title = '', message_count = 0, model_config_id = NULL,
-    updated_at = NOW()
-WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL
-RETURNING id, account_id, user_id, agent_id, title, status, last_active,
-    message_count, model_config_id, created_at, updated_at, deleted_at"""
-
-
-class DeleteChatParams(TypedDict):
-    """The keyword arguments of the function below, as one value:
-    `delete_chat(conn, **params)`."""
-
-    id: uuid.UUID
-    user_id: uuid.UUID
-
-
-async def delete_chat(
-    conn: Executor,
-    /,
-    *,
-    id: uuid.UUID,
-    user_id: uuid.UUID,
-) -> Chat | None:
-    """Delete a chat: its row stays as a tombstone (title erased, deleted_at set) so the
-    id can never be used again; the caller deletes its messages in the same transaction.
-
-    Source: queries/chats.sql:54
-    """
-    return await conn.fetchrow(DELETE_CHAT, id, user_id, record_class=Chat.Record)
-
-
-GET_OWNED_CHAT_STATE_FOR_UPDATE: Final = """\
--- name: GetOwnedChatStateForUpdate :one
-SELECT id, deleted_at FROM chats WHERE id = $1 AND user_id = $2 FOR UPDATE"""
-
-
-class GetOwnedChatStateForUpdateRow(Row):
-    """A row returned by get_owned_chat_state_for_update."""
-
-    __slots__ = ()
-    _fields = ("id", "deleted_at")
-
-    if TYPE_CHECKING:
-
-        @property
-        def id(self) -> uuid.UUID: ...
-
-        @property
-        def deleted_at(self) -> datetime.datetime | None: ...
-    else:
-        id = column(0)
-        deleted_at = column(1)
-
-    @classmethod
-    def make(
-        cls, id: uuid.UUID, deleted_at: datetime.datetime | None
-    ) -> GetOwnedChatStateForUpdateRow:
-        """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(cls, (id, deleted_at))
-
-
-class GetOwnedChatStateForUpdateParams(TypedDict):
-    """The keyword arguments of the function below, as one value:
-    `get_owned_chat_state_for_update(conn, **params)`."""
-
-    id: uuid.UUID
-    user_id: uuid.UUID
-
-
-async def get_owned_chat_state_for_update(
-    conn: Executor,
-    /,
-    *,
-    id: uuid.UUID,
-    user_id: uuid.UUID,
-) -> GetOwnedChatStateForUpdateRow | None:
-    """Whether the user's chat exists and is deleted (a retried delete), locking it.
-
-    Source: queries/chats.sql:62
-    """
-    return await conn.fetchrow(
-        GET_OWNED_CHAT_STATE_FOR_UPDATE,
-        id,
-        user_id,
-        record_class=GetOwnedChatStateForUpdateRow.Record,
-    )
-
-
 LIST_CHATS_WITH_WRONG_MESSAGE_COUNT: Final = """\
 -- name: ListChatsWithWrongMessageCount :many
 SELECT c.id, c.message_count, count(m.id) AS actual
@@ -401,7 +311,7 @@ async def list_chats_with_wrong_message_count(
     """Chats whose message_count disagrees with their messages (should be none). An integrity
     check over every chat and message (run off-peak): it reads both tables whole.
 
-    Source: queries/chats.sql:67
+    Source: queries/chats.sql:54
     """
     return await conn.fetch(
         LIST_CHATS_WITH_WRONG_MESSAGE_COUNT, record_class=ListChatsWithWrongMessageCountRow.Record
@@ -446,7 +356,7 @@ async def insert_chat_with_id(
     """Create a chat with a client-chosen id (NULL: the database picks one). A retry
     inserts nothing; the caller reads the stored chat with GetChatForSenderForUpdate.
 
-    Source: queries/chats.sql:77
+    Source: queries/chats.sql:64
     """
     return await conn.fetchrow(
         INSERT_CHAT_WITH_ID,
@@ -484,7 +394,7 @@ async def get_owned_chat(
 ) -> Chat | None:
     """A live chat of this user (ownership is in the WHERE clause, never in the caller).
 
-    Source: queries/chats.sql:87
+    Source: queries/chats.sql:74
     """
     return await conn.fetchrow(GET_OWNED_CHAT, id, user_id, record_class=Chat.Record)
 
@@ -524,7 +434,7 @@ async def get_chat_for_sender_for_update(
     (Locked by id and account, then filtered: with all four columns in one WHERE a
     generic plan walked the (account_id, agent_id) index of a busy agent, `codegen explain`.)
 
-    Source: queries/chats.sql:93
+    Source: queries/chats.sql:80
     """
     return await conn.fetchrow(
         GET_CHAT_FOR_SENDER_FOR_UPDATE, id, account_id, user_id, agent_id, record_class=Chat.Record
@@ -562,7 +472,7 @@ async def get_chat_for_agent_for_update(
 ) -> Chat | None:
     """The chat the assistant side writes to, locked: the agent's chat in the account.
 
-    Source: queries/chats.sql:100
+    Source: queries/chats.sql:87
     """
     return await conn.fetchrow(
         GET_CHAT_FOR_AGENT_FOR_UPDATE, id, account_id, agent_id, record_class=Chat.Record
@@ -716,7 +626,7 @@ async def upsert_chat_for_sender(
     this statement's snapshot was taken (two first messages racing): the caller then reads
     it with GetChatForSenderForUpdate, a new statement that sees it.
 
-    Source: queries/chats.sql:113
+    Source: queries/chats.sql:100
     """
     return await conn.fetchrow(
         UPSERT_CHAT_FOR_SENDER,
@@ -726,4 +636,686 @@ async def upsert_chat_for_sender(
         agent_id,
         title,
         record_class=UpsertChatForSenderRow.Record,
+    )
+
+
+SEND_MESSAGE: Final = """\
+-- name: SendMessage :one
+WITH bounds AS (
+    SELECT current_setting('statement_timeout') = $1::text
+       AND current_setting('lock_timeout') = $2::text AS held
+), found AS (
+    SELECT id, account_id, user_id, agent_id, title, status, last_active,
+        message_count, model_config_id, created_at, updated_at,
+        deleted_at FROM chats
+    WHERE id = $3::uuid AND account_id = $4::uuid AND (SELECT held FROM bounds)
+    FOR UPDATE
+), locked AS (
+    SELECT id, account_id, user_id, agent_id, title, status, last_active,
+        message_count, model_config_id, created_at, updated_at,
+        deleted_at FROM found WHERE user_id = $5::uuid AND agent_id = $6::uuid
+), usable_default AS (
+    SELECT cmc.id
+    FROM chat_model_configs cmc
+    JOIN chat_providers cp ON cp.provider = cmc.provider
+    WHERE cmc.is_default = TRUE AND cmc.deleted = FALSE AND cmc.enabled = TRUE
+      AND cp.enabled = TRUE
+), created AS (
+    -- A new chat is created with its first message counted: no message, no chat.
+    INSERT INTO chats (id, account_id, user_id, agent_id, title, message_count)
+    SELECT $3::uuid, $4::uuid, $5::uuid, $6::uuid,
+        $7::text, 1
+    WHERE (SELECT held FROM bounds)
+      AND EXISTS (SELECT 1 FROM usable_default)
+      AND NOT EXISTS (
+          SELECT 1 FROM chats WHERE id = $3::uuid AND account_id = $4::uuid
+      )
+    ON CONFLICT (id) DO NOTHING
+    RETURNING id, account_id, user_id, agent_id, title, status, last_active,
+        message_count, model_config_id, created_at, updated_at, deleted_at
+), chat AS (
+    SELECT id, account_id, user_id, agent_id, title, status, last_active,
+        message_count, model_config_id, created_at, updated_at,
+        deleted_at, FALSE AS created FROM locked
+    UNION ALL
+    SELECT id, account_id, user_id, agent_id, title, status, last_active,
+        message_count, model_config_id, created_at, updated_at,
+        deleted_at, TRUE AS created FROM created
+), config AS (
+    SELECT cmc.id
+    FROM chat
+    JOIN chat_model_configs cmc ON cmc.id = chat.model_config_id OR cmc.is_default = TRUE
+    JOIN chat_providers cp ON cp.provider = cmc.provider
+    WHERE cmc.deleted = FALSE AND cmc.enabled = TRUE AND cp.enabled = TRUE
+    ORDER BY cmc.id = chat.model_config_id DESC NULLS LAST
+    LIMIT 1
+), stored AS (
+    SELECT m.id, m.chat_id, m.client_message_id, m.role, m.content, m.action,
+        m.dax_attempts, m.final_dax, m.resolution_note, m.error,
+        m.model_config_id, m.created_at
+    FROM chat_messages m
+    WHERE m.chat_id = $3::uuid AND m.client_message_id = $8::uuid
+      AND EXISTS (SELECT 1 FROM locked)
+), inserted AS (
+    INSERT INTO chat_messages (chat_id, client_message_id, role, content, model_config_id)
+    SELECT chat.id, $8::uuid, $9::text, $10::text, config.id
+    FROM chat, config
+    WHERE chat.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM stored)
+    ON CONFLICT (chat_id, client_message_id) DO NOTHING
+    RETURNING id, chat_id, client_message_id, role, content, action,
+        dax_attempts, final_dax, resolution_note, error, model_config_id,
+        created_at
+), counted AS (
+    UPDATE chats
+    SET message_count = message_count + 1, last_active = NOW(), updated_at = NOW()
+    WHERE id = $3::uuid AND account_id = $4::uuid
+      AND EXISTS (SELECT 1 FROM inserted) AND EXISTS (SELECT 1 FROM locked)
+    RETURNING id, account_id, user_id, agent_id, title, status, last_active,
+        message_count, model_config_id, created_at, updated_at, deleted_at
+), after AS (
+    SELECT counted.id, counted.account_id, counted.user_id, counted.agent_id,
+        counted.title, counted.status, counted.last_active,
+        counted.message_count, counted.model_config_id, counted.created_at,
+        counted.updated_at, counted.deleted_at, FALSE AS created FROM counted
+    UNION ALL
+    SELECT id, account_id, user_id, agent_id, title, status, last_active,
+        message_count, model_config_id, created_at, updated_at, deleted_at,
+        created FROM chat WHERE NOT EXISTS (SELECT 1 FROM counted)
+), message AS (
+    SELECT id, chat_id, client_message_id, role, content, action, dax_attempts,
+        final_dax, resolution_note, error, model_config_id,
+        created_at, FALSE AS repeated FROM inserted
+    UNION ALL
+    SELECT id, chat_id, client_message_id, role, content, action, dax_attempts,
+        final_dax, resolution_note, error, model_config_id,
+        created_at, TRUE AS repeated FROM stored
+)
+SELECT after.id, after.account_id, after.user_id, after.agent_id, after.title,
+    after.status, after.last_active, after.message_count, after.model_config_id,
+    after.created_at, after.updated_at, after.deleted_at, after.created,
+    message.id AS message_id, message.role AS message_role,
+    message.content AS message_content, message.action AS message_action,
+    message.dax_attempts AS message_dax_attempts, message.final_dax AS message_final_dax,
+    message.resolution_note AS message_resolution_note, message.error AS message_error,
+    message.model_config_id AS message_model_config_id,
+    message.created_at AS message_created_at, message.repeated,
+    (SELECT id FROM config) AS model_config_to_use
+FROM after
+LEFT JOIN message ON TRUE"""
+
+
+class SendMessageRow(Chat):
+    """A row returned by send_message."""
+
+    __slots__ = ()
+    _fields = (  # type: ignore[assignment]
+        "id",
+        "account_id",
+        "user_id",
+        "agent_id",
+        "title",
+        "status",
+        "last_active",
+        "message_count",
+        "model_config_id",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+        "created",
+        "message_id",
+        "message_role",
+        "message_content",
+        "message_action",
+        "message_dax_attempts",
+        "message_final_dax",
+        "message_resolution_note",
+        "message_error",
+        "message_model_config_id",
+        "message_created_at",
+        "repeated",
+        "model_config_to_use",
+    )
+
+    if TYPE_CHECKING:
+
+        @property
+        def created(self) -> bool: ...
+
+        @property
+        def message_id(self) -> int | None: ...
+
+        @property
+        def message_role(self) -> str | None: ...
+
+        @property
+        def message_content(self) -> str | None: ...
+
+        @property
+        def message_action(self) -> str | None: ...
+
+        @property
+        def message_dax_attempts(self) -> JSONValue | None: ...
+
+        @property
+        def message_final_dax(self) -> str | None: ...
+
+        @property
+        def message_resolution_note(self) -> str | None: ...
+
+        @property
+        def message_error(self) -> str | None: ...
+
+        @property
+        def message_model_config_id(self) -> uuid.UUID | None: ...
+
+        @property
+        def message_created_at(self) -> datetime.datetime | None: ...
+
+        @property
+        def repeated(self) -> bool | None: ...
+
+        @property
+        def model_config_to_use(self) -> uuid.UUID | None: ...
+    else:
+        created = column(12)
+        message_id = column(13)
+        message_role = column(14)
+        message_content = column(15)
+        message_action = column(16)
+        message_dax_attempts = column(17)
+        message_final_dax = column(18)
+        message_resolution_note = column(19)
+        message_error = column(20)
+        message_model_config_id = column(21)
+        message_created_at = column(22)
+        repeated = column(23)
+        model_config_to_use = column(24)
+
+    @classmethod
+    def make(  # type: ignore[override]
+        cls,
+        id: uuid.UUID,
+        account_id: uuid.UUID,
+        user_id: uuid.UUID,
+        agent_id: uuid.UUID,
+        title: str,
+        status: str,
+        last_active: datetime.datetime,
+        message_count: int,
+        model_config_id: uuid.UUID | None,
+        created_at: datetime.datetime,
+        updated_at: datetime.datetime,
+        deleted_at: datetime.datetime | None,
+        created: bool,
+        message_id: int | None,
+        message_role: str | None,
+        message_content: str | None,
+        message_action: str | None,
+        message_dax_attempts: JSONValue | None,
+        message_final_dax: str | None,
+        message_resolution_note: str | None,
+        message_error: str | None,
+        message_model_config_id: uuid.UUID | None,
+        message_created_at: datetime.datetime | None,
+        repeated: bool | None,
+        model_config_to_use: uuid.UUID | None,
+    ) -> SendMessageRow:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(
+            cls,
+            (
+                id,
+                account_id,
+                user_id,
+                agent_id,
+                title,
+                status,
+                last_active,
+                message_count,
+                model_config_id,
+                created_at,
+                updated_at,
+                deleted_at,
+                created,
+                message_id,
+                message_role,
+                message_content,
+                message_action,
+                message_dax_attempts,
+                message_final_dax,
+                message_resolution_note,
+                message_error,
+                message_model_config_id,
+                message_created_at,
+                repeated,
+                model_config_to_use,
+            ),
+        )
+
+
+class SendMessageParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `send_message(conn, **params)`."""
+
+    statement_timeout: str
+    lock_timeout: str
+    chat_id: uuid.UUID
+    account_id: uuid.UUID
+    user_id: uuid.UUID
+    agent_id: uuid.UUID
+    title: str
+    client_message_id: uuid.UUID
+    role: str
+    content: str
+
+
+async def send_message(
+    conn: Executor,
+    /,
+    *,
+    statement_timeout: str,
+    lock_timeout: str,
+    chat_id: uuid.UUID,
+    account_id: uuid.UUID,
+    user_id: uuid.UUID,
+    agent_id: uuid.UUID,
+    title: str,
+    client_message_id: uuid.UUID,
+    role: str,
+    content: str,
+) -> SendMessageRow | None:
+    """A user's message, stored in one statement (one round trip, its own transaction): the
+    chat is locked, or created when this is its first message; the model config its turn
+    uses is resolved (the chat's own if still usable, else the usable default); the message
+    is inserted unless its client_message_id is stored already; the chat's counter counts
+    it. Every chat access is pinned by account_id (the distribution key).
+    The write happens only under the bounds the caller expects: `statement_timeout` and
+    `lock_timeout` as SHOW prints them (the service keeps them set on its connections).
+    Columns: the chat after the write (a Chat), `created` (this statement created it), the
+    message stored now or the one stored earlier under this client_message_id (`repeated`),
+    and the config resolved. No row: the bounds were not in effect, the chat is not the
+    sender's, or a concurrent first message created it after this statement began; the
+    caller then runs the transactional path (UpsertChatForSender), which tells them apart.
+
+    Source: queries/chats.sql:145
+    """
+    return await conn.fetchrow(
+        SEND_MESSAGE,
+        statement_timeout,
+        lock_timeout,
+        chat_id,
+        account_id,
+        user_id,
+        agent_id,
+        title,
+        client_message_id,
+        role,
+        content,
+        record_class=SendMessageRow.Record,
+    )
+
+
+ADD_ASSISTANT_MESSAGE: Final = """\
+-- name: AddAssistantMessage :one
+WITH bounds AS (
+    SELECT current_setting('statement_timeout') = $1::text
+       AND current_setting('lock_timeout') = $2::text AS held
+), found AS (
+    SELECT id, account_id, user_id, agent_id, title, status, last_active,
+        message_count, model_config_id, created_at, updated_at,
+        deleted_at FROM chats
+    WHERE id = $3::uuid AND account_id = $4::uuid AND (SELECT held FROM bounds)
+    FOR UPDATE
+), chat AS (
+    SELECT id, account_id, user_id, agent_id, title, status, last_active,
+        message_count, model_config_id, created_at, updated_at,
+        deleted_at, FALSE AS created FROM found WHERE agent_id = $5::uuid
+), config AS (
+    SELECT cmc.id
+    FROM chat
+    JOIN chat_model_configs cmc ON cmc.id = chat.model_config_id OR cmc.is_default = TRUE
+    JOIN chat_providers cp ON cp.provider = cmc.provider
+    WHERE cmc.deleted = FALSE AND cmc.enabled = TRUE AND cp.enabled = TRUE
+    ORDER BY cmc.id = chat.model_config_id DESC NULLS LAST
+    LIMIT 1
+), stored AS (
+    SELECT m.id, m.chat_id, m.client_message_id, m.role, m.content, m.action,
+        m.dax_attempts, m.final_dax, m.resolution_note, m.error,
+        m.model_config_id, m.created_at
+    FROM chat_messages m
+    WHERE m.chat_id = $3::uuid AND m.client_message_id = $6::uuid
+      AND EXISTS (SELECT 1 FROM chat)
+), inserted AS (
+    INSERT INTO chat_messages (
+        chat_id, client_message_id, role, content, action, dax_attempts,
+        final_dax, resolution_note, error, model_config_id
+    )
+    SELECT chat.id, $6::uuid, $7::text, $8::text,
+        $9::text, $10::jsonb,
+        $11::text, $12::text,
+        $13::text, config.id
+    FROM chat, config
+    WHERE chat.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM stored)
+    ON CONFLICT (chat_id, client_message_id) DO NOTHING
+    RETURNING id, chat_id, client_message_id, role, content, action,
+        dax_attempts, final_dax, resolution_note, error, model_config_id,
+        created_at
+), counted AS (
+    UPDATE chats
+    SET message_count = message_count + 1, last_active = NOW(), updated_at = NOW()
+    WHERE id = $3::uuid AND account_id = $4::uuid
+      AND EXISTS (SELECT 1 FROM inserted)
+    RETURNING id, account_id, user_id, agent_id, title, status, last_active,
+        message_count, model_config_id, created_at, updated_at, deleted_at
+), after AS (
+    SELECT counted.id, counted.account_id, counted.user_id, counted.agent_id,
+        counted.title, counted.status, counted.last_active,
+        counted.message_count, counted.model_config_id, counted.created_at,
+        counted.updated_at, counted.deleted_at, FALSE AS created FROM counted
+    UNION ALL
+    SELECT id, account_id, user_id, agent_id, title, status, last_active,
+        message_count, model_config_id, created_at, updated_at, deleted_at,
+        created FROM chat WHERE NOT EXISTS (SELECT 1 FROM counted)
+), message AS (
+    SELECT id, chat_id, client_message_id, role, content, action, dax_attempts,
+        final_dax, resolution_note, error, model_config_id,
+        created_at, FALSE AS repeated FROM inserted
+    UNION ALL
+    SELECT id, chat_id, client_message_id, role, content, action, dax_attempts,
+        final_dax, resolution_note, error, model_config_id,
+        created_at, TRUE AS repeated FROM stored
+)
+SELECT after.id, after.account_id, after.user_id, after.agent_id, after.title,
+    after.status, after.last_active, after.message_count, after.model_config_id,
+    after.created_at, after.updated_at, after.deleted_at, after.created,
+    message.id AS message_id, message.role AS message_role,
+    message.content AS message_content, message.action AS message_action,
+    message.dax_attempts AS message_dax_attempts, message.final_dax AS message_final_dax,
+    message.resolution_note AS message_resolution_note, message.error AS message_error,
+    message.model_config_id AS message_model_config_id,
+    message.created_at AS message_created_at, message.repeated,
+    (SELECT id FROM config) AS model_config_to_use
+FROM after
+LEFT JOIN message ON TRUE"""
+
+
+class AddAssistantMessageRow(Chat):
+    """A row returned by add_assistant_message."""
+
+    __slots__ = ()
+    _fields = (  # type: ignore[assignment]
+        "id",
+        "account_id",
+        "user_id",
+        "agent_id",
+        "title",
+        "status",
+        "last_active",
+        "message_count",
+        "model_config_id",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+        "created",
+        "message_id",
+        "message_role",
+        "message_content",
+        "message_action",
+        "message_dax_attempts",
+        "message_final_dax",
+        "message_resolution_note",
+        "message_error",
+        "message_model_config_id",
+        "message_created_at",
+        "repeated",
+        "model_config_to_use",
+    )
+
+    if TYPE_CHECKING:
+
+        @property
+        def created(self) -> bool: ...
+
+        @property
+        def message_id(self) -> int | None: ...
+
+        @property
+        def message_role(self) -> str | None: ...
+
+        @property
+        def message_content(self) -> str | None: ...
+
+        @property
+        def message_action(self) -> str | None: ...
+
+        @property
+        def message_dax_attempts(self) -> JSONValue | None: ...
+
+        @property
+        def message_final_dax(self) -> str | None: ...
+
+        @property
+        def message_resolution_note(self) -> str | None: ...
+
+        @property
+        def message_error(self) -> str | None: ...
+
+        @property
+        def message_model_config_id(self) -> uuid.UUID | None: ...
+
+        @property
+        def message_created_at(self) -> datetime.datetime | None: ...
+
+        @property
+        def repeated(self) -> bool | None: ...
+
+        @property
+        def model_config_to_use(self) -> uuid.UUID | None: ...
+    else:
+        created = column(12)
+        message_id = column(13)
+        message_role = column(14)
+        message_content = column(15)
+        message_action = column(16)
+        message_dax_attempts = column(17)
+        message_final_dax = column(18)
+        message_resolution_note = column(19)
+        message_error = column(20)
+        message_model_config_id = column(21)
+        message_created_at = column(22)
+        repeated = column(23)
+        model_config_to_use = column(24)
+
+    @classmethod
+    def make(  # type: ignore[override]
+        cls,
+        id: uuid.UUID,
+        account_id: uuid.UUID,
+        user_id: uuid.UUID,
+        agent_id: uuid.UUID,
+        title: str,
+        status: str,
+        last_active: datetime.datetime,
+        message_count: int,
+        model_config_id: uuid.UUID | None,
+        created_at: datetime.datetime,
+        updated_at: datetime.datetime,
+        deleted_at: datetime.datetime | None,
+        created: bool,
+        message_id: int | None,
+        message_role: str | None,
+        message_content: str | None,
+        message_action: str | None,
+        message_dax_attempts: JSONValue | None,
+        message_final_dax: str | None,
+        message_resolution_note: str | None,
+        message_error: str | None,
+        message_model_config_id: uuid.UUID | None,
+        message_created_at: datetime.datetime | None,
+        repeated: bool | None,
+        model_config_to_use: uuid.UUID | None,
+    ) -> AddAssistantMessageRow:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(
+            cls,
+            (
+                id,
+                account_id,
+                user_id,
+                agent_id,
+                title,
+                status,
+                last_active,
+                message_count,
+                model_config_id,
+                created_at,
+                updated_at,
+                deleted_at,
+                created,
+                message_id,
+                message_role,
+                message_content,
+                message_action,
+                message_dax_attempts,
+                message_final_dax,
+                message_resolution_note,
+                message_error,
+                message_model_config_id,
+                message_created_at,
+                repeated,
+                model_config_to_use,
+            ),
+        )
+
+
+class AddAssistantMessageParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `add_assistant_message(conn, **params)`."""
+
+    statement_timeout: str
+    lock_timeout: str
+    chat_id: uuid.UUID
+    account_id: uuid.UUID
+    agent_id: uuid.UUID
+    client_message_id: uuid.UUID
+    role: str
+    content: str
+    action: NotRequired[str | None]
+    dax_attempts: NotRequired[JSONValue | None]
+    final_dax: NotRequired[str | None]
+    resolution_note: NotRequired[str | None]
+    error: NotRequired[str | None]
+
+
+async def add_assistant_message(
+    conn: Executor,
+    /,
+    *,
+    statement_timeout: str,
+    lock_timeout: str,
+    chat_id: uuid.UUID,
+    account_id: uuid.UUID,
+    agent_id: uuid.UUID,
+    client_message_id: uuid.UUID,
+    role: str,
+    content: str,
+    action: str | None = None,
+    dax_attempts: JSONValue | None = None,
+    final_dax: str | None = None,
+    resolution_note: str | None = None,
+    error: str | None = None,
+) -> AddAssistantMessageRow | None:
+    """The assistant side's SendMessage: an assistant or system turn in an existing chat of
+    this agent in this account, in one statement (one round trip, its own transaction):
+    the chat locked, the model config resolved, the message inserted unless its
+    client_message_id is stored already, the chat's counter bumped; every chat access
+    pinned by account_id. Columns as SendMessage's (`created` is always false). No row:
+    the bounds were not in effect or the chat is not the agent's (the caller's
+    transactional path tells which).
+
+    Source: queries/chats.sql:230
+    """
+    return await conn.fetchrow(
+        ADD_ASSISTANT_MESSAGE,
+        statement_timeout,
+        lock_timeout,
+        chat_id,
+        account_id,
+        agent_id,
+        client_message_id,
+        role,
+        content,
+        action,
+        dax_attempts,
+        final_dax,
+        resolution_note,
+        error,
+        record_class=AddAssistantMessageRow.Record,
+    )
+
+
+DELETE_OWNED_CHAT: Final = """\
+-- name: DeleteOwnedChat :one
+WITH state AS (
+    SELECT id, deleted_at FROM chats WHERE id = $1::uuid AND user_id = $2::uuid
+    FOR UPDATE
+), deleted AS (
+    UPDATE chats
+    SET deleted_at = NOW(), title = '', message_count = 0, model_config_id = NULL,
+        updated_at = NOW()
+    WHERE id = $1::uuid AND user_id = $2::uuid
+      AND EXISTS (SELECT 1 FROM state WHERE deleted_at IS NULL)
+    RETURNING id
+)
+SELECT state.id, state.deleted_at IS NOT NULL AS already_deleted FROM state"""
+
+
+class DeleteOwnedChatRow(Row):
+    """A row returned by delete_owned_chat."""
+
+    __slots__ = ()
+    _fields = ("id", "already_deleted")
+
+    if TYPE_CHECKING:
+
+        @property
+        def id(self) -> uuid.UUID: ...
+
+        @property
+        def already_deleted(self) -> bool: ...
+    else:
+        id = column(0)
+        already_deleted = column(1)
+
+    @classmethod
+    def make(cls, id: uuid.UUID, already_deleted: bool) -> DeleteOwnedChatRow:
+        """A row of these values, built in Python (asyncpg builds query results)."""
+        return make_row(cls, (id, already_deleted))
+
+
+class DeleteOwnedChatParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `delete_owned_chat(conn, **params)`."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+
+
+async def delete_owned_chat(
+    conn: Executor,
+    /,
+    *,
+    id: uuid.UUID,
+    user_id: uuid.UUID,
+) -> DeleteOwnedChatRow | None:
+    """Delete the user's chat, locked first: its row stays as a tombstone (title erased,
+    deleted_at set) so the id can never be used again. `already_deleted`: it was deleted
+    before (a repeat). No row: not the user's chat. The caller deletes its messages next,
+    in the same transaction: a later statement, whose snapshot, taken after this lock,
+    sees every message a send committed before it.
+
+    Source: queries/chats.sql:297
+    """
+    return await conn.fetchrow(
+        DELETE_OWNED_CHAT, id, user_id, record_class=DeleteOwnedChatRow.Record
     )

@@ -356,6 +356,39 @@ def _pooler_options(pgbouncer: bool, kwargs: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
+class PoolerNotConfigured(RuntimeError):
+    """The connection goes through a connection pooler, and the pool was not told so.
+
+    A pooler in transaction mode (PgBouncer's pool_mode = transaction) hands each
+    transaction whichever server connection is free: asyncpg's cached prepared statements
+    then go missing (error 26000) or, worse, name another client's statement. Made with
+    `pgbouncer=True`, the pool caches none."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this connection goes through a connection pooler (the backend key it was given "
+            "is not its server's): create the pool with create_pool(..., pgbouncer=True) "
+            "(or connect(..., pgbouncer=True)); a pooler in transaction mode loses "
+            "prepared statements between transactions"
+        )
+
+
+async def _init_direct(conn: asyncpg.Connection[Any]) -> None:
+    """`init_connection` for a connection meant to reach PostgreSQL itself: first, one
+    simple query (no prepared statement) checks that the server process is the one whose
+    key the connection was given; a pooler gives a key of its own (PoolerNotConfigured)."""
+    try:
+        check = (
+            "DO $$BEGIN IF pg_backend_pid() <>",
+            str(int(conn.get_server_pid())),
+            "THEN RAISE EXCEPTION 'pooler'; END IF; END$$",
+        )
+        await conn.execute(" ".join(check))
+    except asyncpg.RaiseError:
+        raise PoolerNotConfigured() from None
+    await init_connection(conn)
+
+
 async def connect(
     dsn: str | None = None,
     *,
@@ -363,10 +396,14 @@ async def connect(
     **kwargs: Any,
 ) -> asyncpg.Connection[Any]:
     """asyncpg.connect with the codecs installed; `pgbouncer=True` behind a pooler in
-    transaction mode."""
+    transaction mode (without it, a pooler is PoolerNotConfigured)."""
     options = _pooler_options(pgbouncer, kwargs)
     conn: asyncpg.Connection[Any] = await asyncpg.connect(dsn, **options)
-    await init_connection(conn)
+    try:
+        await (init_connection(conn) if pgbouncer else _init_direct(conn))
+    except BaseException:
+        await conn.close()
+        raise
     return conn
 
 
@@ -384,23 +421,61 @@ class Connection(_Connection):
     `commit_and_reset` sends COMMIT and that reset in one message, and the pool's reset
     (`_reset_unless_done`) then costs nothing. Call it only as a transaction's last act,
     right before the connection goes back to the pool.
+
+    Settings kept for good (`keep_settings`, e.g. `SET statement_timeout = 30000`) are sent
+    once and again in the same message as every reset, so a statement that is a
+    transaction of its own (no BEGIN) runs under them without a round trip of its own.
+    `unchanged_session` spares the reset after such a statement, which changed no
+    session state. `behind_pooler`: the pool was made with `pgbouncer=True`, where no
+    session setting outlives a transaction (and none should be kept).
     """
 
     reset_done = False
+    kept = ""  # the SET statements kept in effect on this session ("": none)
+    behind_pooler = False
 
     async def commit_and_reset(self) -> None:
-        await self.execute("COMMIT;\n" + self.get_reset_query())
+        await self.execute("COMMIT;\n" + self._reset_keeping())
         self.reset_done = True
+
+    async def keep_settings(self, settings: str) -> bool:
+        """Keep `settings` (SET statements) in effect from now on: sent now unless they
+        are the ones kept already, and again after every reset. True: a round trip was
+        spent on it."""
+        if self.kept == settings:
+            return False
+        self.kept = ""  # until the server has taken them
+        await self.execute(settings)
+        self.kept = settings
+        return True
+
+    def unchanged_session(self) -> None:
+        """The caller vouches that nothing since the last reset changed the session (it
+        ran statements only, no SET, LISTEN, cursor or advisory lock): the pool's reset,
+        and its round trip, are skipped when the connection goes back."""
+        self.reset_done = True
+
+    def _reset_keeping(self) -> str:
+        kept = f"\n{self.kept}" if self.kept else ""
+        return self.get_reset_query() + kept
+
+
+class PoolerConnection(Connection):
+    """A `Connection` behind a pooler in transaction mode (`create_pool(pgbouncer=True)`)."""
+
+    behind_pooler = True
 
 
 async def _reset_unless_done(conn: asyncpg.Connection[Any]) -> None:
-    """The pool's reset: nothing if the last commit reset the session, else asyncpg's.
+    """The pool's reset: nothing if the last commit reset the session (or the session was
+    left unchanged), else asyncpg's, with the settings the connection keeps.
 
     (An open transaction was already rolled back and listeners removed by the pool.)"""
     if getattr(conn, "reset_done", False):
         conn.reset_done = False  # type: ignore[attr-defined]  # our Connection class
         return
-    await conn.execute(conn.get_reset_query())
+    reset = getattr(conn, "_reset_keeping", conn.get_reset_query)
+    await conn.execute(reset())
 
 
 async def create_pool(
@@ -414,6 +489,8 @@ async def create_pool(
 
     `pgbouncer=True`: the pool connects through PgBouncer (or another pooler) in
     transaction mode; prepared statements are not cached (see `_pooler_options`).
+    Without it, each new connection checks (one simple query) that it reaches PostgreSQL
+    itself: through a pooler, connecting fails with PoolerNotConfigured, naming the fix.
     `check_schema=True`: fail fast (`SchemaMismatch`, the pool closed) when the live
     database lacks a table or column this code reads, or has it with another type or
     nullable where the code expects NOT NULL (see `check_live_schema`).
@@ -421,13 +498,13 @@ async def create_pool(
     Other keywords go to asyncpg.create_pool (min_size, max_size, command_timeout, ...).
     """
     ours: dict[str, Any] = {
-        "connection_class": Connection,
+        "connection_class": PoolerConnection if pgbouncer else Connection,
         "reset": _reset_unless_done,
     }
     options = {**ours, **_pooler_options(pgbouncer, kwargs)}
     pool: asyncpg.Pool[Any] = await asyncpg.create_pool(
         dsn,
-        init=init_connection,
+        init=init_connection if pgbouncer else _init_direct,
         **options,
     )
     if check_schema:
