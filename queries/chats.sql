@@ -4,7 +4,7 @@
 -- name: EnsureChat :execrows
 INSERT INTO chats (id, account_id, user_id, agent_id, title, model_config_id)
 VALUES (@id, @account_id, @user_id, @agent_id, @title, sqlc.narg('model_config_id'))
-ON CONFLICT (id) DO NOTHING;
+ON CONFLICT (account_id, id) DO NOTHING;
 
 -- name: InsertChat :one
 INSERT INTO chats (account_id, user_id, agent_id, title, model_config_id)
@@ -39,7 +39,7 @@ UPDATE chats
 SET message_count = message_count + 1,
     last_active = NOW(),
     updated_at = NOW()
-WHERE id = @id
+WHERE id = @id AND account_id = @account_id
 RETURNING *;
 
 -- Ownership is part of the statement: another user's chat is not found.
@@ -55,21 +55,28 @@ RETURNING *;
 UPDATE chats
 SET deleted_at = NOW(), title = '', message_count = 0, model_config_id = NULL,
     updated_at = NOW()
-WHERE id = @id AND user_id = @user_id AND deleted_at IS NULL
+WHERE id = @id AND account_id = @account_id AND user_id = @user_id AND deleted_at IS NULL
 RETURNING *;
+
+-- The account of the user's chat (deleted or not), unlocked: on Citus a lock must name
+-- the account (the distribution column), and delete_chat is not given it.
+-- name: GetOwnedChatAccount :one
+SELECT account_id FROM chats WHERE id = @id AND user_id = @user_id;
 
 -- Whether the user's chat exists and is deleted (a retried delete), locking it.
 -- name: GetOwnedChatStateForUpdate :one
-SELECT id, deleted_at FROM chats WHERE id = @id AND user_id = @user_id FOR UPDATE;
+SELECT id, account_id, deleted_at FROM chats
+WHERE id = @id AND account_id = @account_id AND user_id = @user_id FOR UPDATE;
 
 -- Chats whose message_count disagrees with their messages (should be none). An integrity
 -- check over every chat and message (run off-peak): it reads both tables whole.
 -- name: ListChatsWithWrongMessageCount :many
 -- vet: ignore seq-scan
+-- vet: ignore distribution
 SELECT c.id, c.message_count, count(m.id) AS actual
 FROM chats c
-LEFT JOIN chat_messages m ON m.chat_id = c.id
-GROUP BY c.id
+LEFT JOIN chat_messages m ON m.account_id = c.account_id AND m.chat_id = c.id
+GROUP BY c.account_id, c.id
 HAVING c.message_count <> count(m.id);
 
 -- Create a chat with a client-chosen id (NULL: the database picks one). A retry
@@ -80,7 +87,7 @@ VALUES (
     COALESCE(sqlc.narg('id')::uuid, gen_random_uuid()), @account_id, @user_id, @agent_id,
     @title, sqlc.narg('model_config_id')
 )
-ON CONFLICT (id) DO NOTHING
+ON CONFLICT (account_id, id) DO NOTHING
 RETURNING *;
 
 -- A live chat of this user (ownership is in the WHERE clause, never in the caller).
@@ -123,7 +130,7 @@ WITH found AS (
     WHERE NOT EXISTS (
         SELECT 1 FROM chats WHERE id = @id::uuid AND account_id = @account_id::uuid
     )
-    ON CONFLICT (id) DO NOTHING
+    ON CONFLICT (account_id, id) DO NOTHING
     RETURNING *
 ), chat AS (
     SELECT *, FALSE AS created FROM locked

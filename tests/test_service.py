@@ -386,8 +386,9 @@ async def test_a_first_message_creates_its_chat_first(world: World) -> None:
     # 4. The foreign key validates the relationship: an orphan insert is impossible.
     with pytest.raises(asyncpg.ForeignKeyViolationError):
         await world.pool.execute(
-            "INSERT INTO chat_messages (chat_id, client_message_id, role, content)"
-            " VALUES ($1, $2, 'user', 'orphan')",
+            "INSERT INTO chat_messages (account_id, chat_id, client_message_id, role, content)"
+            " VALUES ($1, $2, $3, 'user', 'orphan')",
+            world.account.id,
             uuid.uuid4(),
             uuid.uuid4(),
         )

@@ -225,7 +225,7 @@ class ChatService:
         mid = v.as_uuid(client_message_id, "client_message_id")
         if role != "user":
             raise InvalidInput("role must be user; add_assistant_message writes the others.")
-        msg = _message_input(cid, mid, "user", content)
+        msg = _message_input(who["account_id"], cid, mid, "user", content)
 
         async def work(conn: Conn) -> SentMessage:
             # One statement creates the chat if need be, locks it, returns it and the
@@ -263,7 +263,7 @@ class ChatService:
         acc, agt = v.as_uuid(account_id, "account_id"), v.as_uuid(agent_id, "agent_id")
         cid = v.as_uuid(chat_id, "chat_id")
         mid = v.as_uuid(client_message_id, "client_message_id")
-        msg = _message_input(cid, mid, v.choice(role, "role", ASSISTANT_ROLES), content)
+        msg = _message_input(acc, cid, mid, v.choice(role, "role", ASSISTANT_ROLES), content)
         msg["action"] = None if action is None else v.choice(action, "action", ACTIONS)
         msg["dax_attempts"] = v.string_list(dax_attempts, "dax_attempts")
         msg["final_dax"] = v.opt_text(final_dax, "final_dax", max_len=v.CONTENT_MAX)
@@ -358,9 +358,9 @@ class ChatService:
         limit = v.integer(limit, "limit", 1, v.PAGE_MAX)
 
         async def work(conn: Conn) -> MessagePage:
-            found(await q_chats.get_owned_chat(conn, id=cid, user_id=usr))
+            chat = found(await q_chats.get_owned_chat(conn, id=cid, user_id=usr))
             rows = await q_messages.list_chat_messages(
-                conn, chat_id=cid, after_id=after, page_size=limit + 1
+                conn, account_id=chat.account_id, chat_id=cid, after_id=after, page_size=limit + 1
             )
             more = len(rows) > limit
             rows = rows[:limit]
@@ -374,11 +374,19 @@ class ChatService:
         usr, cid = v.as_uuid(user_id, "user_id"), v.as_uuid(chat_id, "chat_id")
 
         async def work(conn: Conn) -> ChatDeleted:
-            state = found(await q_chats.get_owned_chat_state_for_update(conn, id=cid, user_id=usr))
+            # The account first (Citus locks only by the distribution column), then the lock.
+            acc = found(await q_chats.get_owned_chat_account(conn, id=cid, user_id=usr))
+            state = found(
+                await q_chats.get_owned_chat_state_for_update(
+                    conn, id=cid, account_id=acc, user_id=usr
+                )
+            )
             if state.deleted_at is not None:
                 return ChatDeleted(cid, already_deleted=True)
-            expect_row(await q_chats.delete_chat(conn, id=cid, user_id=usr))
-            await q_messages.delete_chat_messages_by_chat(conn, chat_id=cid)
+            expect_row(await q_chats.delete_chat(conn, id=cid, account_id=acc, user_id=usr))
+            await q_messages.delete_chat_messages_by_chat(
+                conn, account_id=state.account_id, chat_id=cid
+            )
             return ChatDeleted(cid)
 
         return await self.db.transaction(work)
@@ -402,11 +410,12 @@ def _who(account_id: object, user_id: object, agent_id: object) -> _Who:
 
 
 def _message_input(
-    cid: uuid.UUID, mid: uuid.UUID, role: str, content: object
+    acc: uuid.UUID, cid: uuid.UUID, mid: uuid.UUID, role: str, content: object
 ) -> q_messages.InsertChatMessageParams:
     """A message's validated InsertChatMessage arguments, all but the model config (the
     transaction picks it): what a repeat of the message is compared on."""
     return q_messages.InsertChatMessageParams(
+        account_id=acc,
         chat_id=cid,
         client_message_id=mid,
         role=role,
@@ -454,7 +463,7 @@ async def _insert_message(
         # No usable config: a retry of a message stored earlier needs none, it returns
         # the stored message, whatever happened to the configs since.
         stored = await q_messages.get_chat_message_by_client_id(
-            conn, chat_id=chat.id, client_message_id=mid
+            conn, account_id=chat.account_id, chat_id=chat.id, client_message_id=mid
         )
         if stored is None:
             raise NoDefaultModelConfig()
@@ -463,10 +472,12 @@ async def _insert_message(
     message = await q_messages.insert_chat_message(conn, **params)
     if message is None:
         existing = await q_messages.get_chat_message_by_client_id(
-            conn, chat_id=chat.id, client_message_id=mid
+            conn, account_id=chat.account_id, chat_id=chat.id, client_message_id=mid
         )
         return _repeated(expect_row(existing), chat, msg)
-    chat = expect_row(await q_chats.touch_chat_after_message(conn, id=chat.id))
+    chat = expect_row(
+        await q_chats.touch_chat_after_message(conn, id=chat.id, account_id=chat.account_id)
+    )
     return SentMessage(message, chat, created_chat=created_chat, duplicate=False)
 
 

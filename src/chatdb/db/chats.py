@@ -15,7 +15,7 @@ ENSURE_CHAT: Final = """\
 -- name: EnsureChat :execrows
 INSERT INTO chats (id, account_id, user_id, agent_id, title, model_config_id)
 VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (id) DO NOTHING"""
+ON CONFLICT (account_id, id) DO NOTHING"""
 
 
 class EnsureChatParams(TypedDict):
@@ -206,7 +206,7 @@ UPDATE chats
 SET message_count = message_count + 1,
     last_active = NOW(),
     updated_at = NOW()
-WHERE id = $1
+WHERE id = $1 AND account_id = $2
 RETURNING id, account_id, user_id, agent_id, title, status, last_active,
     message_count, model_config_id, created_at, updated_at, deleted_at"""
 
@@ -216,6 +216,7 @@ class TouchChatAfterMessageParams(TypedDict):
     `touch_chat_after_message(conn, **params)`."""
 
     id: uuid.UUID
+    account_id: uuid.UUID
 
 
 async def touch_chat_after_message(
@@ -223,12 +224,13 @@ async def touch_chat_after_message(
     /,
     *,
     id: uuid.UUID,
+    account_id: uuid.UUID,
 ) -> Chat | None:
     """TouchChatAfterMessage :one
 
     Source: queries/chats.sql:37
     """
-    return await conn.fetchrow(TOUCH_CHAT_AFTER_MESSAGE, id, record_class=Chat.Record)
+    return await conn.fetchrow(TOUCH_CHAT_AFTER_MESSAGE, id, account_id, record_class=Chat.Record)
 
 
 SET_CHAT_MODEL_CONFIG: Final = """\
@@ -271,7 +273,7 @@ DELETE_CHAT: Final = """\
 UPDATE chats
 SET deleted_at = NOW(), title = '', message_count = 0, model_config_id = NULL,
     updated_at = NOW()
-WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL
+WHERE id = $1 AND account_id = $2 AND user_id = $3 AND deleted_at IS NULL
 RETURNING id, account_id, user_id, agent_id, title, status, last_active,
     message_count, model_config_id, created_at, updated_at, deleted_at"""
 
@@ -281,6 +283,7 @@ class DeleteChatParams(TypedDict):
     `delete_chat(conn, **params)`."""
 
     id: uuid.UUID
+    account_id: uuid.UUID
     user_id: uuid.UUID
 
 
@@ -289,6 +292,7 @@ async def delete_chat(
     /,
     *,
     id: uuid.UUID,
+    account_id: uuid.UUID,
     user_id: uuid.UUID,
 ) -> Chat | None:
     """Delete a chat: its row stays as a tombstone (title erased, deleted_at set) so the
@@ -296,19 +300,49 @@ async def delete_chat(
 
     Source: queries/chats.sql:54
     """
-    return await conn.fetchrow(DELETE_CHAT, id, user_id, record_class=Chat.Record)
+    return await conn.fetchrow(DELETE_CHAT, id, account_id, user_id, record_class=Chat.Record)
+
+
+GET_OWNED_CHAT_ACCOUNT: Final = """\
+-- name: GetOwnedChatAccount :one
+SELECT account_id FROM chats WHERE id = $1 AND user_id = $2"""
+
+
+class GetOwnedChatAccountParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `get_owned_chat_account(conn, **params)`."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+
+
+async def get_owned_chat_account(
+    conn: Executor,
+    /,
+    *,
+    id: uuid.UUID,
+    user_id: uuid.UUID,
+) -> uuid.UUID | None:
+    """The account of the user's chat (deleted or not), unlocked: on Citus a lock must name
+    the account (the distribution column), and delete_chat is not given it.
+
+    Source: queries/chats.sql:63
+    """
+    value: uuid.UUID | None = await conn.fetchval(GET_OWNED_CHAT_ACCOUNT, id, user_id)
+    return value
 
 
 GET_OWNED_CHAT_STATE_FOR_UPDATE: Final = """\
 -- name: GetOwnedChatStateForUpdate :one
-SELECT id, deleted_at FROM chats WHERE id = $1 AND user_id = $2 FOR UPDATE"""
+SELECT id, account_id, deleted_at FROM chats
+WHERE id = $1 AND account_id = $2 AND user_id = $3 FOR UPDATE"""
 
 
 class GetOwnedChatStateForUpdateRow(Row):
     """A row returned by get_owned_chat_state_for_update."""
 
     __slots__ = ()
-    _fields = ("id", "deleted_at")
+    _fields = ("id", "account_id", "deleted_at")
 
     if TYPE_CHECKING:
 
@@ -316,17 +350,21 @@ class GetOwnedChatStateForUpdateRow(Row):
         def id(self) -> uuid.UUID: ...
 
         @property
+        def account_id(self) -> uuid.UUID: ...
+
+        @property
         def deleted_at(self) -> datetime.datetime | None: ...
     else:
         id = column(0)
-        deleted_at = column(1)
+        account_id = column(1)
+        deleted_at = column(2)
 
     @classmethod
     def make(
-        cls, id: uuid.UUID, deleted_at: datetime.datetime | None
+        cls, id: uuid.UUID, account_id: uuid.UUID, deleted_at: datetime.datetime | None
     ) -> GetOwnedChatStateForUpdateRow:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(cls, (id, deleted_at))
+        return make_row(cls, (id, account_id, deleted_at))
 
 
 class GetOwnedChatStateForUpdateParams(TypedDict):
@@ -334,6 +372,7 @@ class GetOwnedChatStateForUpdateParams(TypedDict):
     `get_owned_chat_state_for_update(conn, **params)`."""
 
     id: uuid.UUID
+    account_id: uuid.UUID
     user_id: uuid.UUID
 
 
@@ -342,15 +381,17 @@ async def get_owned_chat_state_for_update(
     /,
     *,
     id: uuid.UUID,
+    account_id: uuid.UUID,
     user_id: uuid.UUID,
 ) -> GetOwnedChatStateForUpdateRow | None:
     """Whether the user's chat exists and is deleted (a retried delete), locking it.
 
-    Source: queries/chats.sql:62
+    Source: queries/chats.sql:67
     """
     return await conn.fetchrow(
         GET_OWNED_CHAT_STATE_FOR_UPDATE,
         id,
+        account_id,
         user_id,
         record_class=GetOwnedChatStateForUpdateRow.Record,
     )
@@ -360,8 +401,8 @@ LIST_CHATS_WITH_WRONG_MESSAGE_COUNT: Final = """\
 -- name: ListChatsWithWrongMessageCount :many
 SELECT c.id, c.message_count, count(m.id) AS actual
 FROM chats c
-LEFT JOIN chat_messages m ON m.chat_id = c.id
-GROUP BY c.id
+LEFT JOIN chat_messages m ON m.account_id = c.account_id AND m.chat_id = c.id
+GROUP BY c.account_id, c.id
 HAVING c.message_count <> count(m.id)"""
 
 
@@ -401,7 +442,7 @@ async def list_chats_with_wrong_message_count(
     """Chats whose message_count disagrees with their messages (should be none). An integrity
     check over every chat and message (run off-peak): it reads both tables whole.
 
-    Source: queries/chats.sql:67
+    Source: queries/chats.sql:73
     """
     return await conn.fetch(
         LIST_CHATS_WITH_WRONG_MESSAGE_COUNT, record_class=ListChatsWithWrongMessageCountRow.Record
@@ -415,7 +456,7 @@ VALUES (
     COALESCE($1::uuid, gen_random_uuid()), $2, $3, $4,
     $5, $6
 )
-ON CONFLICT (id) DO NOTHING
+ON CONFLICT (account_id, id) DO NOTHING
 RETURNING id, account_id, user_id, agent_id, title, status, last_active,
     message_count, model_config_id, created_at, updated_at, deleted_at"""
 
@@ -446,7 +487,7 @@ async def insert_chat_with_id(
     """Create a chat with a client-chosen id (NULL: the database picks one). A retry
     inserts nothing; the caller reads the stored chat with GetChatForSenderForUpdate.
 
-    Source: queries/chats.sql:77
+    Source: queries/chats.sql:84
     """
     return await conn.fetchrow(
         INSERT_CHAT_WITH_ID,
@@ -484,7 +525,7 @@ async def get_owned_chat(
 ) -> Chat | None:
     """A live chat of this user (ownership is in the WHERE clause, never in the caller).
 
-    Source: queries/chats.sql:87
+    Source: queries/chats.sql:94
     """
     return await conn.fetchrow(GET_OWNED_CHAT, id, user_id, record_class=Chat.Record)
 
@@ -524,7 +565,7 @@ async def get_chat_for_sender_for_update(
     (Locked by id and account, then filtered: with all four columns in one WHERE a
     generic plan walked the (account_id, agent_id) index of a busy agent, `codegen explain`.)
 
-    Source: queries/chats.sql:93
+    Source: queries/chats.sql:100
     """
     return await conn.fetchrow(
         GET_CHAT_FOR_SENDER_FOR_UPDATE, id, account_id, user_id, agent_id, record_class=Chat.Record
@@ -562,7 +603,7 @@ async def get_chat_for_agent_for_update(
 ) -> Chat | None:
     """The chat the assistant side writes to, locked: the agent's chat in the account.
 
-    Source: queries/chats.sql:100
+    Source: queries/chats.sql:107
     """
     return await conn.fetchrow(
         GET_CHAT_FOR_AGENT_FOR_UPDATE, id, account_id, agent_id, record_class=Chat.Record
@@ -587,7 +628,7 @@ WITH found AS (
     WHERE NOT EXISTS (
         SELECT 1 FROM chats WHERE id = $1::uuid AND account_id = $2::uuid
     )
-    ON CONFLICT (id) DO NOTHING
+    ON CONFLICT (account_id, id) DO NOTHING
     RETURNING id, account_id, user_id, agent_id, title, status, last_active,
         message_count, model_config_id, created_at, updated_at, deleted_at
 ), chat AS (
@@ -716,7 +757,7 @@ async def upsert_chat_for_sender(
     this statement's snapshot was taken (two first messages racing): the caller then reads
     it with GetChatForSenderForUpdate, a new statement that sees it.
 
-    Source: queries/chats.sql:113
+    Source: queries/chats.sql:120
     """
     return await conn.fetchrow(
         UPSERT_CHAT_FOR_SENDER,
