@@ -15,12 +15,16 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codegen import __version__, manifest, pipeline, scaffold
 from codegen import config as cfg
 from codegen.cliutil import Parser, guarded
 from codegen.dba import cli as dba_cli
 from codegen.errors import CodegenError, shown
+
+if TYPE_CHECKING:
+    from codegen.dba.routing import Route
 
 # Imports are cheap here on purpose: `check` with an up-to-date manifest loads only the
 # config and the manifest (pipeline imports the stages, pglast and jinja2 when it runs).
@@ -111,8 +115,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def describe_json(result: pipeline.Result) -> list[dict[str, object]]:
+def describe_json(
+    result: pipeline.Result, routes: dict[str, Route] | None = None
+) -> list[dict[str, object]]:
+    """Every query as JSON; with `routes` (the recorded Citus routing), its class too."""
     from codegen.dba.relations import describe_keys
+    from codegen.dba.routing import line
 
     out: list[dict[str, object]] = []
     for analyses in result.files.values():
@@ -134,14 +142,19 @@ def describe_json(result: pipeline.Result) -> list[dict[str, object]]:
                     ],
                     "model": a.model,
                     **describe_keys(q.stmt, result.catalog),  # dba: tables, locks
+                    **({"citus_routing": line(a, routes)} if routes is not None else {}),
                 }
             )
     return out
 
 
 def cmd_describe(args: argparse.Namespace) -> int:
-    _, result = _compile(args)
-    print(json.dumps(describe_json(result), indent=2))
+    from codegen.dba import routing
+
+    config, result = _compile(args)
+    path = routing.routing_path(config)
+    routes = routing.load(path, config) if path is not None else None
+    print(json.dumps(describe_json(result, routes), indent=2))
     return 0
 
 
@@ -211,6 +224,7 @@ def cmd_vet(args: argparse.Namespace) -> int:
     from codegen import migration_lint, vet
     from codegen.catalog import migration_files
     from codegen.dba import distribution as dba_distribution
+    from codegen.dba import routing as dba_routing
 
     config, result = _compile(args)
     sources = {
@@ -219,6 +233,7 @@ def cmd_vet(args: argparse.Namespace) -> int:
     }
     findings = vet.vet(result, set(config.vet_ignore), sources)
     findings += dba_distribution.vet_findings(config, result)  # dba: distribution rule
+    findings += dba_routing.vet_findings(config, result.files)  # dba: Citus's planner
     lint = migration_lint.lint(config.schema, config.root, set(config.vet_ignore))
     for error in [f.error for f in findings] + [f.error for f in lint]:
         print(error.render())

@@ -34,6 +34,7 @@ KEYS: dict[str, tuple[str, ...] | None] = {
     "search_path": None,
     "docs": None,  # codegen.dba.settings
     "distribution": None,  # codegen.dba.settings
+    "routing": None,  # codegen.dba.settings: the recorded Citus routing (dba/routing.py)
     "rows": None,  # one of ROWS
     "postgresql": None,  # the targeted major (codegen.versions)
     "migrate": ("lock_timeout", "statement_timeout", "lock_retries"),  # codegen.migrate.cli
