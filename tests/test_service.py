@@ -398,7 +398,7 @@ async def test_a_first_message_creates_its_chat_first(world: World) -> None:
     assert (
         await world.pool.fetchval(
             "SELECT count(*) FROM chat_messages m WHERE NOT EXISTS"
-            " (SELECT 1 FROM chats c WHERE c.id = m.chat_id)"
+            " (SELECT 1 FROM chats c WHERE c.account_id = m.account_id AND c.id = m.chat_id)"
         )
         == 0
     )
