@@ -118,7 +118,18 @@ SELECT * FROM found WHERE agent_id = @agent_id;
 -- this statement's snapshot was taken (two first messages racing): the caller then reads
 -- it with GetChatForSenderForUpdate, a new statement that sees it.
 -- name: UpsertChatForSender :one
-WITH found AS (
+-- On Citus: the usable configs are a MATERIALIZED CTE (read from the reference tables on the
+-- coordinator) and the insert takes VALUES (routed to the account's shard, now() the
+-- coordinator's): read in the final SELECT, the reference tables made Citus ship the
+-- chat rows to every node and commit the send by two-phase commit on all of them.
+WITH usable AS MATERIALIZED (
+    SELECT cmc.id, cmc.is_default
+    FROM chat_model_configs cmc
+    JOIN chat_providers cp ON cp.provider = cmc.provider
+    WHERE cmc.deleted = FALSE
+      AND cmc.enabled = TRUE
+      AND cp.enabled = TRUE
+), found AS (
     -- Locked by id (and account, the distribution key): with user and agent here too, a
     -- generic plan walked the (account_id, agent_id) index of a busy agent instead.
     SELECT * FROM chats WHERE id = @id::uuid AND account_id = @account_id::uuid FOR UPDATE
@@ -126,10 +137,7 @@ WITH found AS (
     SELECT * FROM found WHERE user_id = @user_id::uuid AND agent_id = @agent_id::uuid
 ), inserted AS (
     INSERT INTO chats (id, account_id, user_id, agent_id, title)
-    SELECT @id::uuid, @account_id::uuid, @user_id::uuid, @agent_id::uuid, @title::text
-    WHERE NOT EXISTS (
-        SELECT 1 FROM chats WHERE id = @id::uuid AND account_id = @account_id::uuid
-    )
+    VALUES (@id::uuid, @account_id::uuid, @user_id::uuid, @agent_id::uuid, @title::text)
     ON CONFLICT (account_id, id) DO NOTHING
     RETURNING *
 ), chat AS (
@@ -138,14 +146,10 @@ WITH found AS (
     SELECT *, TRUE AS created FROM inserted
 )
 SELECT chat.*, (
-    SELECT cmc.id
-    FROM chat_model_configs cmc
-    JOIN chat_providers cp ON cp.provider = cmc.provider
-    WHERE (cmc.id = chat.model_config_id OR cmc.is_default = TRUE)
-      AND cmc.deleted = FALSE
-      AND cmc.enabled = TRUE
-      AND cp.enabled = TRUE
-    ORDER BY cmc.id = chat.model_config_id DESC NULLS LAST
+    SELECT u.id
+    FROM usable u
+    WHERE u.id = chat.model_config_id OR u.is_default = TRUE
+    ORDER BY u.id = chat.model_config_id DESC NULLS LAST
     LIMIT 1
 ) AS model_config_to_use
 FROM chat;

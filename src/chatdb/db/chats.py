@@ -612,7 +612,14 @@ async def get_chat_for_agent_for_update(
 
 UPSERT_CHAT_FOR_SENDER: Final = """\
 -- name: UpsertChatForSender :one
-WITH found AS (
+WITH usable AS MATERIALIZED (
+    SELECT cmc.id, cmc.is_default
+    FROM chat_model_configs cmc
+    JOIN chat_providers cp ON cp.provider = cmc.provider
+    WHERE cmc.deleted = FALSE
+      AND cmc.enabled = TRUE
+      AND cp.enabled = TRUE
+), found AS (
     -- Locked by id (and account, the distribution key): with user and agent here too, a
     -- generic plan walked the (account_id, agent_id) index of a busy agent instead.
     SELECT id, account_id, user_id, agent_id, title, status, last_active,
@@ -624,10 +631,7 @@ WITH found AS (
         deleted_at FROM found WHERE user_id = $3::uuid AND agent_id = $4::uuid
 ), inserted AS (
     INSERT INTO chats (id, account_id, user_id, agent_id, title)
-    SELECT $1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::text
-    WHERE NOT EXISTS (
-        SELECT 1 FROM chats WHERE id = $1::uuid AND account_id = $2::uuid
-    )
+    VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::text)
     ON CONFLICT (account_id, id) DO NOTHING
     RETURNING id, account_id, user_id, agent_id, title, status, last_active,
         message_count, model_config_id, created_at, updated_at, deleted_at
@@ -643,14 +647,10 @@ WITH found AS (
 SELECT chat.id, chat.account_id, chat.user_id, chat.agent_id, chat.title,
     chat.status, chat.last_active, chat.message_count, chat.model_config_id,
     chat.created_at, chat.updated_at, chat.deleted_at, chat.created, (
-    SELECT cmc.id
-    FROM chat_model_configs cmc
-    JOIN chat_providers cp ON cp.provider = cmc.provider
-    WHERE (cmc.id = chat.model_config_id OR cmc.is_default = TRUE)
-      AND cmc.deleted = FALSE
-      AND cmc.enabled = TRUE
-      AND cp.enabled = TRUE
-    ORDER BY cmc.id = chat.model_config_id DESC NULLS LAST
+    SELECT u.id
+    FROM usable u
+    WHERE u.id = chat.model_config_id OR u.is_default = TRUE
+    ORDER BY u.id = chat.model_config_id DESC NULLS LAST
     LIMIT 1
 ) AS model_config_to_use
 FROM chat"""
@@ -756,6 +756,10 @@ async def upsert_chat_for_sender(
     agent's chat: no row. No row either when another transaction created the chat after
     this statement's snapshot was taken (two first messages racing): the caller then reads
     it with GetChatForSenderForUpdate, a new statement that sees it.
+    On Citus: the usable configs are a MATERIALIZED CTE (read from the reference tables on the
+    coordinator) and the insert takes VALUES (routed to the account's shard, now() the
+    coordinator's): read in the final SELECT, the reference tables made Citus ship the
+    chat rows to every node and commit the send by two-phase commit on all of them.
 
     Source: queries/chats.sql:120
     """
