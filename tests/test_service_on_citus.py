@@ -3,18 +3,16 @@ with default promotion, the model picker, repeats after an unknown outcome) run 
 unchanged, against a Citus coordinator with the project's migrations applied: every test of
 tests/test_service.py and tests/test_repeats.py whose only fixture is the service `world`
 is collected here too, with `migrated_db` the Citus coordinator's database (emptied before
-each test). Two of them state single-node guarantees Citus does not give; they are
-left out by name in KNOWN_DIFFERENCES, and the difference itself is tested below."""
+each test). One of them states a single-node guarantee Citus does not give; it is left
+out by name in KNOWN_DIFFERENCES, and the difference itself is tested below."""
 
 from __future__ import annotations
 
 import inspect
-import uuid
 from typing import Any
 
 import pytest
 
-from chatdb.admin import AdminService
 from tests import test_repeats, test_service
 from tests.citus_fixtures import citus_db_fixture, citus_fixture, citus_migrated_fixture  # noqa: F401
 from tests.test_service import world  # noqa: F401  (the fixture, on the Citus database)
@@ -32,10 +30,6 @@ def citus_migrated_db(citus_db: str) -> str:
 
 # Single-node guarantees a Citus cluster does not give (docs/scaling.md):
 KNOWN_DIFFERENCES = {
-    "test_a_retried_send_is_idempotent": "a repeat cannot tell that the first attempt created"
-    " the chat: it compares the chat's and the message's created_at (one transaction, one"
-    " now()), but the chat upsert is pushed down to a worker, which evaluates now() at its"
-    " own transaction start, and the message insert's now() is the coordinator's",
     "test_emails_are_unique_per_account_and_other_accounts_are_not_revealed": "ids are unique"
     " per account only (every key of a distributed table includes account_id): another"
     " account's user id is accepted as a new user of this account",
@@ -70,19 +64,6 @@ def test_the_service_tests_are_collected_here_too() -> None:
     tests = behavioural_tests()
     assert len(tests) >= 20 and "test_delete_chat_cascades_and_is_owner_only" in tests
     assert not set(KNOWN_DIFFERENCES) & set(tests)
-
-
-async def test_on_citus_a_repeat_of_a_chat_creating_send_does_not_know_it_created_it(
-    world: test_service.World,
-) -> None:
-    await AdminService(world.svc.db).create_provider(provider="p", display_name="P")
-    await world.config("p", "m", default=True)
-    chat_id, mid = uuid.uuid4(), uuid.uuid4()
-    first = await world.send(chat_id, "Hello", mid)
-    again = await world.send(chat_id, "Hello", mid)
-    assert first.created_chat and again.duplicate and again.message == first.message
-    assert first.chat.created_at != first.message.created_at  # worker's now() vs coordinator's
-    assert not again.created_chat  # the known difference (single node: True)
 
 
 async def test_on_citus_ids_are_unique_per_account_only(world: test_service.World) -> None:
