@@ -13,6 +13,7 @@ transaction touched and how it committed.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -27,7 +28,7 @@ from chatdb.errors import DomainError
 from chatdb.service import ChatService
 from tests.citus_cluster import CitusCluster, fetch
 from tests.citus_fixtures import citus_db_fixture, citus_fixture, citus_migrated_fixture  # noqa: F401
-from tests.reliability_fixtures import open_service, seed_world
+from tests.reliability_fixtures import Who, assert_invariants, open_service, seed_world
 
 pytestmark = pytest.mark.citus
 NODE = re.compile(r"on server \S+@127\.0\.0\.1:(\d+)")
@@ -128,4 +129,67 @@ async def test_a_reference_write_with_a_worker_down_commits_nowhere_and_then_suc
     assert counts == {n.port: 1 for n in citus.nodes}, counts
     for node in citus.nodes:
         database = citus_db.rsplit("/", 1)[1]
+        assert fetch(citus.dsn(database, node), "SELECT count(*) FROM pg_prepared_xacts") == [(0,)]
+
+
+async def _sender(svc: ChatService, who: Who, stop: asyncio.Event, log: list[Any]) -> None:
+    """Send to one chat until told to stop; log (time, client_message_id, error or None)."""
+    chat = uuid.uuid4()
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        mid = uuid.uuid4()
+        try:
+            await svc.send_message(**who, chat_id=chat, client_message_id=mid, content="hi")
+            log.append((loop.time(), mid, None))
+        except DomainError as exc:
+            log.append((loop.time(), mid, exc))
+            await asyncio.sleep(0.05)
+
+
+async def test_a_worker_killed_mid_sends_gives_typed_errors_no_partial_writes_and_recovers(
+    citus: CitusCluster, citus_db: str
+) -> None:
+    victim = citus.workers[0]
+    async with open_service(citus_db, max_size=8) as svc:
+        worlds = [await seed_world(svc)]
+        worlds += [await seed_world(svc, providers=()) for _ in range(5)]
+        home = {w.account_id: worker_of(citus_db, w.account_id) for w in worlds}
+        assert set(home.values()) == {w.port for w in citus.workers}, "accounts on one worker"
+        stop = asyncio.Event()
+        logs: dict[uuid.UUID, list[Any]] = {w.account_id: [] for w in worlds}
+        loop = asyncio.get_running_loop()
+        tasks = [asyncio.create_task(_sender(svc, w.who, stop, logs[w.account_id])) for w in worlds]
+        await asyncio.sleep(1.0)
+        killed = loop.time()
+        await asyncio.to_thread(victim.stop, "immediate")
+        await asyncio.sleep(2.0)
+        await asyncio.to_thread(victim.start)
+        back = loop.time()
+        await asyncio.sleep(2.0)
+        stop.set()
+        await asyncio.gather(*tasks)
+    errors = [e for log in logs.values() for _, _, e in log if e is not None]
+    assert errors, "no send failed while a worker was down"
+    kinds = {type(e).__name__ for e in errors}
+    assert kinds <= {"TransientError", "OutcomeUnknown"}, {
+        repr(e.__cause__ or e.__context__) for e in errors
+    }
+    for account, log in logs.items():
+        failed = [t for t, _, e in log if e is not None]
+        if home[account] == victim.port:
+            assert failed and all(t >= killed for t in failed), account
+            assert any(e is None and t > back for t, _, e in log), f"{account} did not recover"
+        else:
+            assert not failed, f"{account} (other worker) failed: {failed}"
+    await assert_invariants(citus_db)  # counts match messages, no orphan, no duplicate
+    acked = [mid for log in logs.values() for _, mid, e in log if e is None]
+    stored = fetch(
+        citus_db,
+        "SELECT count(*) FROM chat_messages WHERE client_message_id = ANY(ARRAY["
+        + ",".join(f"'{m}'::uuid" for m in acked)
+        + "])",
+    )
+    assert stored == [(len(acked),)]
+    database = citus_db.rsplit("/", 1)[1]
+    for node in citus.nodes:
         assert fetch(citus.dsn(database, node), "SELECT count(*) FROM pg_prepared_xacts") == [(0,)]
