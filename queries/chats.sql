@@ -11,10 +11,14 @@ INSERT INTO chats (account_id, user_id, agent_id, title, model_config_id)
 VALUES (@account_id, @user_id, @agent_id, @title, sqlc.narg('model_config_id'))
 RETURNING *;
 
+-- Citus: multi-shard, no account to pin it (docs/scaling.md).
 -- name: GetChatByID :one
+-- vet: ignore distribution
 SELECT * FROM chats WHERE id = @id;
 
+-- Citus: refused, FOR UPDATE without the account (docs/scaling.md).
 -- name: GetChatByIDForUpdate :one
+-- vet: ignore distribution
 SELECT * FROM chats WHERE id = @id FOR UPDATE;
 
 -- A user's chats, newest activity first. Keyset pagination: pass the last row's
@@ -22,7 +26,9 @@ SELECT * FROM chats WHERE id = @id FOR UPDATE;
 -- row). One row comparison, not `cursor IS NULL OR ...`: that form is an index range
 -- scan only with a custom plan; asyncpg's prepared statement turns generic after five
 -- calls, and the generic plan read the user's whole index range (`codegen explain`).
+-- Citus: multi-shard, no account to pin it (docs/scaling.md).
 -- name: ListChatsByUser :many
+-- vet: ignore distribution
 SELECT *
 FROM chats
 WHERE user_id = @user_id
@@ -43,7 +49,9 @@ WHERE id = @id AND account_id = @account_id
 RETURNING *;
 
 -- Ownership is part of the statement: another user's chat is not found.
+-- Citus: multi-shard, no account to pin it (docs/scaling.md).
 -- name: SetChatModelConfig :one
+-- vet: ignore distribution
 UPDATE chats
 SET model_config_id = sqlc.narg('model_config_id'), updated_at = NOW()
 WHERE id = @id AND user_id = @user_id AND deleted_at IS NULL
@@ -60,7 +68,9 @@ RETURNING *;
 
 -- The account of the user's chat (deleted or not), unlocked: on Citus a lock must name
 -- the account (the distribution column), and delete_chat is not given it.
+-- Citus: multi-shard, no account to pin it (docs/scaling.md).
 -- name: GetOwnedChatAccount :one
+-- vet: ignore distribution
 SELECT account_id FROM chats WHERE id = @id AND user_id = @user_id;
 
 -- Whether the user's chat exists and is deleted (a retried delete), locking it.
@@ -91,7 +101,9 @@ ON CONFLICT (account_id, id) DO NOTHING
 RETURNING *;
 
 -- A live chat of this user (ownership is in the WHERE clause, never in the caller).
+-- Citus: multi-shard, no account to pin it (docs/scaling.md).
 -- name: GetOwnedChat :one
+-- vet: ignore distribution
 SELECT * FROM chats WHERE id = @id AND user_id = @user_id AND deleted_at IS NULL;
 
 -- The chat a user writes to, locked; deleted chats too, so the caller can tell.

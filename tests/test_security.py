@@ -267,7 +267,7 @@ FORBIDDEN = {
     "drop table": "DROP TABLE chats",
     "alter table add column": "ALTER TABLE chats ADD COLUMN evil int",
     "alter table drop constraint": (
-        "ALTER TABLE chat_messages DROP CONSTRAINT chat_messages_chat_id_fkey"
+        "ALTER TABLE chat_messages DROP CONSTRAINT chat_messages_account_id_chat_id_fkey"
     ),
     "alter table owner": "ALTER TABLE chats OWNER TO chatdb_app",
     "create index": "CREATE INDEX evil ON chats (title)",

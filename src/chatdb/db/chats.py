@@ -114,9 +114,9 @@ async def get_chat_by_id(
     *,
     id: uuid.UUID,
 ) -> Chat | None:
-    """GetChatByID :one
+    """Citus: multi-shard, no account to pin it (docs/scaling.md).
 
-    Source: queries/chats.sql:14
+    Source: queries/chats.sql:15
     """
     return await conn.fetchrow(GET_CHAT_BY_ID, id, record_class=Chat.Record)
 
@@ -141,9 +141,9 @@ async def get_chat_by_id_for_update(
     *,
     id: uuid.UUID,
 ) -> Chat | None:
-    """GetChatByIDForUpdate :one
+    """Citus: refused, FOR UPDATE without the account (docs/scaling.md).
 
-    Source: queries/chats.sql:17
+    Source: queries/chats.sql:20
     """
     return await conn.fetchrow(GET_CHAT_BY_ID_FOR_UPDATE, id, record_class=Chat.Record)
 
@@ -187,8 +187,9 @@ async def list_chats_by_user(
     row). One row comparison, not `cursor IS NULL OR ...`: that form is an index range
     scan only with a custom plan; asyncpg's prepared statement turns generic after five
     calls, and the generic plan read the user's whole index range (`codegen explain`).
+    Citus: multi-shard, no account to pin it (docs/scaling.md).
 
-    Source: queries/chats.sql:25
+    Source: queries/chats.sql:30
     """
     return await conn.fetch(
         LIST_CHATS_BY_USER,
@@ -228,7 +229,7 @@ async def touch_chat_after_message(
 ) -> Chat | None:
     """TouchChatAfterMessage :one
 
-    Source: queries/chats.sql:37
+    Source: queries/chats.sql:43
     """
     return await conn.fetchrow(TOUCH_CHAT_AFTER_MESSAGE, id, account_id, record_class=Chat.Record)
 
@@ -260,8 +261,9 @@ async def set_chat_model_config(
     user_id: uuid.UUID,
 ) -> Chat | None:
     """Ownership is part of the statement: another user's chat is not found.
+    Citus: multi-shard, no account to pin it (docs/scaling.md).
 
-    Source: queries/chats.sql:46
+    Source: queries/chats.sql:53
     """
     return await conn.fetchrow(
         SET_CHAT_MODEL_CONFIG, model_config_id, id, user_id, record_class=Chat.Record
@@ -298,7 +300,7 @@ async def delete_chat(
     """Delete a chat: its row stays as a tombstone (title erased, deleted_at set) so the
     id can never be used again; the caller deletes its messages in the same transaction.
 
-    Source: queries/chats.sql:54
+    Source: queries/chats.sql:62
     """
     return await conn.fetchrow(DELETE_CHAT, id, account_id, user_id, record_class=Chat.Record)
 
@@ -325,8 +327,9 @@ async def get_owned_chat_account(
 ) -> uuid.UUID | None:
     """The account of the user's chat (deleted or not), unlocked: on Citus a lock must name
     the account (the distribution column), and delete_chat is not given it.
+    Citus: multi-shard, no account to pin it (docs/scaling.md).
 
-    Source: queries/chats.sql:63
+    Source: queries/chats.sql:72
     """
     value: uuid.UUID | None = await conn.fetchval(GET_OWNED_CHAT_ACCOUNT, id, user_id)
     return value
@@ -386,7 +389,7 @@ async def get_owned_chat_state_for_update(
 ) -> GetOwnedChatStateForUpdateRow | None:
     """Whether the user's chat exists and is deleted (a retried delete), locking it.
 
-    Source: queries/chats.sql:67
+    Source: queries/chats.sql:77
     """
     return await conn.fetchrow(
         GET_OWNED_CHAT_STATE_FOR_UPDATE,
@@ -442,7 +445,7 @@ async def list_chats_with_wrong_message_count(
     """Chats whose message_count disagrees with their messages (should be none). An integrity
     check over every chat and message (run off-peak): it reads both tables whole.
 
-    Source: queries/chats.sql:73
+    Source: queries/chats.sql:83
     """
     return await conn.fetch(
         LIST_CHATS_WITH_WRONG_MESSAGE_COUNT, record_class=ListChatsWithWrongMessageCountRow.Record
@@ -487,7 +490,7 @@ async def insert_chat_with_id(
     """Create a chat with a client-chosen id (NULL: the database picks one). A retry
     inserts nothing; the caller reads the stored chat with GetChatForSenderForUpdate.
 
-    Source: queries/chats.sql:84
+    Source: queries/chats.sql:94
     """
     return await conn.fetchrow(
         INSERT_CHAT_WITH_ID,
@@ -524,8 +527,9 @@ async def get_owned_chat(
     user_id: uuid.UUID,
 ) -> Chat | None:
     """A live chat of this user (ownership is in the WHERE clause, never in the caller).
+    Citus: multi-shard, no account to pin it (docs/scaling.md).
 
-    Source: queries/chats.sql:94
+    Source: queries/chats.sql:105
     """
     return await conn.fetchrow(GET_OWNED_CHAT, id, user_id, record_class=Chat.Record)
 
@@ -565,7 +569,7 @@ async def get_chat_for_sender_for_update(
     (Locked by id and account, then filtered: with all four columns in one WHERE a
     generic plan walked the (account_id, agent_id) index of a busy agent, `codegen explain`.)
 
-    Source: queries/chats.sql:100
+    Source: queries/chats.sql:112
     """
     return await conn.fetchrow(
         GET_CHAT_FOR_SENDER_FOR_UPDATE, id, account_id, user_id, agent_id, record_class=Chat.Record
@@ -603,7 +607,7 @@ async def get_chat_for_agent_for_update(
 ) -> Chat | None:
     """The chat the assistant side writes to, locked: the agent's chat in the account.
 
-    Source: queries/chats.sql:107
+    Source: queries/chats.sql:119
     """
     return await conn.fetchrow(
         GET_CHAT_FOR_AGENT_FOR_UPDATE, id, account_id, agent_id, record_class=Chat.Record
@@ -761,7 +765,7 @@ async def upsert_chat_for_sender(
     coordinator's): read in the final SELECT, the reference tables made Citus ship the
     chat rows to every node and commit the send by two-phase commit on all of them.
 
-    Source: queries/chats.sql:120
+    Source: queries/chats.sql:132
     """
     return await conn.fetchrow(
         UPSERT_CHAT_FOR_SENDER,
