@@ -60,6 +60,7 @@ class BulkReport:
 def _messages(fx: Fixture, n: int) -> list[CopyChatMessagesParams]:
     return [
         CopyChatMessagesParams(
+            account_id=fx.account_id,
             chat_id=fx.bulk_chat_id,
             client_message_id=uuid.uuid4(),
             role="user" if i % 2 else "assistant",
@@ -121,7 +122,7 @@ async def run(
         data = _messages(fx, rows)
         batch = [
             InsertChatMessagesBatchParams(
-                m.chat_id, m.client_message_id, m.role, m.content, m.model_config_id
+                m.account_id, m.chat_id, m.client_message_id, m.role, m.content, m.model_config_id
             )
             for m in data
         ]
@@ -136,6 +137,7 @@ async def run(
             for m in data[:n]:
                 await chat_messages.insert_chat_message(
                     conn,
+                    account_id=m.account_id,
                     chat_id=m.chat_id,
                     client_message_id=m.client_message_id,
                     role=m.role,
@@ -221,6 +223,7 @@ def profile_work(fx: Fixture, *, rows: int) -> Callable[[], Awaitable[object]]:
                             for m in data[: rows // 10]:
                                 await chat_messages.insert_chat_message(
                                     conn,
+                                    account_id=m.account_id,
                                     chat_id=m.chat_id,
                                     client_message_id=m.client_message_id,
                                     role=m.role,

@@ -162,27 +162,33 @@ def build(case: Case, fx: Fixture, p: Peers) -> dict[str, Op]:
         return {RAW: raw, GENERATED: gen, AIOSQL: aio, SQLALCHEMY: orm}
 
     if case.key in ("list_100", "list_10000"):
-        chat_id = fx.list_chat_id
+        chat_id, acc = fx.list_chat_id, fx.account_id
         n = 100 if case.key == "list_100" else 10_000
         sql = chat_messages.LIST_CHAT_MESSAGES
 
         async def raw() -> object:
-            return await conn.fetch(sql, chat_id, 0, n)
+            return await conn.fetch(sql, acc, chat_id, 0, n)
 
         async def gen() -> object:
             return await chat_messages.list_chat_messages(
-                conn, chat_id=chat_id, after_id=0, page_size=n
+                conn, account_id=acc, chat_id=chat_id, after_id=0, page_size=n
             )
 
         async def aio() -> object:
             return [
                 r
-                async for r in q.list_chat_messages(conn, chat_id=chat_id, after_id=0, page_size=n)
+                async for r in q.list_chat_messages(
+                    conn, account_id=acc, chat_id=chat_id, after_id=0, page_size=n
+                )
             ]
 
         stmt_many = (
             select(ChatMessageRow)
-            .where(ChatMessageRow.chat_id == chat_id, ChatMessageRow.id > 0)
+            .where(
+                ChatMessageRow.account_id == acc,
+                ChatMessageRow.chat_id == chat_id,
+                ChatMessageRow.id > 0,
+            )
             .order_by(ChatMessageRow.id)
             .limit(n)
         )
@@ -194,18 +200,19 @@ def build(case: Case, fx: Fixture, p: Peers) -> dict[str, Op]:
         return {RAW: raw, GENERATED: gen, AIOSQL: aio, SQLALCHEMY: orm}
 
     if case.key == "insert_returning":
-        chat_id, cfg_id = fx.insert_chat_id, fx.default_config_id
+        chat_id, cfg_id, acc = fx.insert_chat_id, fx.default_config_id, fx.account_id
         sql = chat_messages.INSERT_CHAT_MESSAGE
         next_raw, next_gen, next_aio, next_orm = (_fresh_ids() for _ in range(4))
 
         async def raw() -> object:
             return await conn.fetchrow(
-                sql, chat_id, next_raw(), "user", CONTENT, None, None, None, None, None, cfg_id
+                sql, acc, chat_id, next_raw(), "user", CONTENT, None, None, None, None, None, cfg_id
             )
 
         async def gen() -> object:
             return await chat_messages.insert_chat_message(
                 conn,
+                account_id=acc,
                 chat_id=chat_id,
                 client_message_id=next_gen(),
                 role="user",
@@ -221,6 +228,7 @@ def build(case: Case, fx: Fixture, p: Peers) -> dict[str, Op]:
         async def aio() -> object:
             return await q.insert_chat_message(
                 conn,
+                account_id=acc,
                 chat_id=chat_id,
                 client_message_id=next_aio(),
                 role="user",
@@ -237,6 +245,7 @@ def build(case: Case, fx: Fixture, p: Peers) -> dict[str, Op]:
             stmt = (
                 pg_insert(ChatMessageRow)
                 .values(
+                    account_id=acc,
                     chat_id=chat_id,
                     client_message_id=next_orm(),
                     role="user",
@@ -249,7 +258,11 @@ def build(case: Case, fx: Fixture, p: Peers) -> dict[str, Op]:
                     model_config_id=cfg_id,
                 )
                 .on_conflict_do_nothing(
-                    index_elements=[ChatMessageRow.chat_id, ChatMessageRow.client_message_id]
+                    index_elements=[
+                        ChatMessageRow.account_id,
+                        ChatMessageRow.chat_id,
+                        ChatMessageRow.client_message_id,
+                    ]
                 )
                 .returning(ChatMessageRow)
             )

@@ -140,9 +140,9 @@ async def seed(dsn: str, *, throughput_chats: int) -> Fixture:
             # One message in ten carries a small jsonb document, so the :many benchmarks
             # decode some JSON the way a real chat history would.
             await conn.execute(
-                "INSERT INTO chat_messages (chat_id, client_message_id, role, content,"
-                " action, dax_attempts, model_config_id)"
-                " SELECT $1, gen_random_uuid(),"
+                "INSERT INTO chat_messages (account_id, chat_id, client_message_id, role,"
+                " content, action, dax_attempts, model_config_id)"
+                " SELECT (SELECT account_id FROM chats WHERE id = $1), $1, gen_random_uuid(),"
                 " CASE WHEN n % 2 = 0 THEN 'assistant' ELSE 'user' END,"
                 " 'message ' || n || repeat(' lorem ipsum', 8),"
                 " CASE WHEN n % 10 = 0 THEN 'QUERY' END,"

@@ -14,6 +14,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codegen import __version__, manifest, pipeline, scaffold
 from codegen import config as cfg
@@ -24,6 +25,9 @@ from codegen.errors import CodegenError
 # The tools that add commands, outputs, describe keys and vet rules to this command line.
 EXTENSIONS: tuple[Extension, ...] = (dba_cli.EXTENSION,)
 OUTPUTS = tuple(output for ext in EXTENSIONS for output in ext.outputs)
+
+if TYPE_CHECKING:
+    from codegen.dba.routing import Route
 
 # Imports are cheap here on purpose: `check` with an up-to-date manifest loads only the
 # config and the manifest (pipeline imports the stages, pglast and jinja2 when it runs).
@@ -114,7 +118,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def describe_json(result: pipeline.Result) -> list[dict[str, object]]:
+def describe_json(
+    result: pipeline.Result, routes: dict[str, Route] | None = None
+) -> list[dict[str, object]]:
+    """Every query as JSON; with `routes` (the recorded Citus routing), its class too."""
+    from codegen.dba.routing import line
+
     out: list[dict[str, object]] = []
     for analyses in result.files.values():
         for a in analyses:
@@ -136,13 +145,19 @@ def describe_json(result: pipeline.Result) -> list[dict[str, object]]:
             }
             for ext in EXTENSIONS:
                 entry.update(ext.describe(a, result.catalog) if ext.describe else {})
+            if routes is not None:
+                entry["citus_routing"] = line(a, routes)
             out.append(entry)
     return out
 
 
 def cmd_describe(args: argparse.Namespace) -> int:
-    _, result = _compile(args)
-    print(json.dumps(describe_json(result), indent=2))
+    from codegen.dba import routing
+
+    config, result = _compile(args)
+    path = routing.routing_path(config)
+    routes = routing.load(path, config) if path is not None else None
+    print(json.dumps(describe_json(result, routes), indent=2))
     return 0
 
 

@@ -37,6 +37,7 @@ KEYS: dict[str, tuple[str, ...] | None] = {
     "search_path": None,
     "docs": None,  # codegen.dba.settings
     "distribution": None,  # codegen.dba.settings
+    "routing": None,  # codegen.dba.settings: the recorded Citus routing (dba/routing.py)
     "rows": None,  # one of ROWS
     "vectors": None,  # one of VECTORS
     "postgresql": None,  # the targeted major (codegen.versions)

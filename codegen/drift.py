@@ -24,7 +24,7 @@ from pathlib import Path
 
 import asyncpg
 
-from codegen import dbutil, migrate
+from codegen import citus, dbutil, migrate
 
 Snapshot = dict[str, dict[str, str]]  # kind -> object name -> its definition
 
@@ -131,7 +131,9 @@ SNAPSHOT_QUERIES: dict[str, str] = {
                           AND d.objid = p.oid AND d.deptype = 'e')""",
     "view": f"""
         SELECT c.relname, {_ONE_LINE.format("pg_get_viewdef(c.oid)")}
-        FROM pg_class c WHERE {_OURS} AND c.relkind IN ('v', 'm')""",
+        FROM pg_class c WHERE {_OURS} AND c.relkind IN ('v', 'm')
+          AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                          AND d.objid = c.oid AND d.deptype = 'e')""",
     "extension": """
         SELECT extname, extversion || ' in schema ' || extnamespace::regnamespace::text
         FROM pg_extension""",
@@ -145,9 +147,16 @@ SNAPSHOT_QUERIES: dict[str, str] = {
 
 
 async def snapshot(conn: asyncpg.Connection[asyncpg.Record]) -> Snapshot:
-    """Every schema object of the public schema by kind and name, with its definition."""
+    """Every schema object of the public schema by kind and name, with its definition;
+    on a Citus coordinator, not the shards of its tables (they are Citus's)."""
+    shards = await citus.shard_names(conn)
     return {
-        kind: {r[0]: r[1] for r in await conn.fetch(sql)} for kind, sql in SNAPSHOT_QUERIES.items()
+        kind: {
+            r[0]: r[1]
+            for r in await conn.fetch(sql)
+            if r[0].split(" ")[0].split(".")[0] not in shards
+        }
+        for kind, sql in SNAPSHOT_QUERIES.items()
     }
 
 
@@ -192,7 +201,24 @@ async def drift(
     last, pending = await asyncio.to_thread(_applied_and_pending, dsn, schema_dir)
     live = await snapshot_of(dsn)
     async with dbutil.scratch_database(dsn, prefix=scratch_prefix) as scratch:
+        await _like_live(dsn, scratch)
         if last is not None:
             await asyncio.to_thread(migrate.apply, scratch, schema_dir, last)
         expected = await snapshot_of(scratch)
     return [f"migration {p}: pending (not applied)" for p in pending] + diff(expected, live)
+
+
+async def _like_live(live: str, scratch: str) -> None:
+    """A scratch database for a Citus coordinator is a Citus coordinator too, so that the
+    migrations that distribute tables (only where Citus is) replay as they ran live."""
+    conn = await dbutil.connect(live)
+    try:
+        distributed = await citus.installed(conn)
+    finally:
+        await conn.close()
+    if distributed:
+        conn = await dbutil.connect(scratch)
+        try:
+            await citus.make_coordinator(conn, scratch)
+        finally:
+            await conn.close()

@@ -56,7 +56,9 @@ async def demo(dsn: str) -> None:
     async with pool.acquire() as conn, conn.transaction():
         chat = await chats.get_chat_by_id_for_update(conn, id=chat_id)
         assert chat is not None
-        total = await chat_messages.count_chat_messages(conn, chat_id=chat_id)
+        total = await chat_messages.count_chat_messages(
+            conn, account_id=chat.account_id, chat_id=chat_id
+        )
         print(f"locked chat {chat.title!r}: {total} message(s), status={chat.status}")
 
     deleted = await admin.delete_provider(provider="openai")

@@ -6,14 +6,16 @@
 -- from there. No row: no such message for this user.
 -- name: UpsertChatMessageEmbedding :one
 INSERT INTO chat_message_embeddings (message_id, account_id, chat_id, embedding)
-SELECT m.id, c.account_id, c.id, @embedding
+SELECT m.id, m.account_id, c.id, @embedding
 FROM chat_messages m
-JOIN chats c ON c.id = m.chat_id
-WHERE m.id = @message_id
+JOIN chats c ON c.account_id = m.account_id AND c.id = m.chat_id
+WHERE m.account_id = @account_id
+  AND m.id = @message_id
   AND c.account_id = @account_id
   AND c.user_id = @user_id
   AND c.deleted_at IS NULL
-ON CONFLICT (message_id) DO UPDATE SET embedding = EXCLUDED.embedding, created_at = now()
+ON CONFLICT (account_id, message_id)
+DO UPDATE SET embedding = EXCLUDED.embedding, created_at = now()
 RETURNING message_id, chat_id;
 
 -- Approximate search (HNSW) keeps scanning until enough rows pass the account and user
@@ -26,8 +28,8 @@ SELECT set_config('hnsw.iterative_scan', 'strict_order', true) AS iterative_scan
 -- name: SearchChatMessagesByEmbedding :many
 SELECT m.id, m.chat_id, m.role, m.content, m.created_at, e.embedding <=> @embedding AS distance
 FROM chat_message_embeddings e
-JOIN chats c ON c.id = e.chat_id
-JOIN chat_messages m ON m.id = e.message_id
+JOIN chats c ON c.account_id = e.account_id AND c.id = e.chat_id
+JOIN chat_messages m ON m.account_id = e.account_id AND m.id = e.message_id
 WHERE e.account_id = @account_id
   AND c.account_id = @account_id
   AND c.user_id = @user_id

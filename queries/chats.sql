@@ -4,17 +4,21 @@
 -- name: EnsureChat :execrows
 INSERT INTO chats (id, account_id, user_id, agent_id, title, model_config_id)
 VALUES (@id, @account_id, @user_id, @agent_id, @title, sqlc.narg('model_config_id'))
-ON CONFLICT (id) DO NOTHING;
+ON CONFLICT (account_id, id) DO NOTHING;
 
 -- name: InsertChat :one
 INSERT INTO chats (account_id, user_id, agent_id, title, model_config_id)
 VALUES (@account_id, @user_id, @agent_id, @title, sqlc.narg('model_config_id'))
 RETURNING *;
 
+-- Citus: multi-shard, no account to pin it (docs/scaling.md).
 -- name: GetChatByID :one
+-- vet: ignore distribution
 SELECT * FROM chats WHERE id = @id;
 
+-- Citus: refused, FOR UPDATE without the account (docs/scaling.md).
 -- name: GetChatByIDForUpdate :one
+-- vet: ignore distribution
 SELECT * FROM chats WHERE id = @id FOR UPDATE;
 
 -- A user's chats, newest activity first. Keyset pagination: pass the last row's
@@ -22,7 +26,9 @@ SELECT * FROM chats WHERE id = @id FOR UPDATE;
 -- row). One row comparison, not `cursor IS NULL OR ...`: that form is an index range
 -- scan only with a custom plan; asyncpg's prepared statement turns generic after five
 -- calls, and the generic plan read the user's whole index range (`codegen explain`).
+-- Citus: multi-shard, no account to pin it (docs/scaling.md).
 -- name: ListChatsByUser :many
+-- vet: ignore distribution
 SELECT *
 FROM chats
 WHERE user_id = @user_id
@@ -39,24 +45,34 @@ UPDATE chats
 SET message_count = message_count + 1,
     last_active = NOW(),
     updated_at = NOW()
-WHERE id = @id
+WHERE id = @id AND account_id = @account_id
 RETURNING *;
 
 -- Ownership is part of the statement: another user's chat is not found.
+-- Citus: multi-shard, no account to pin it (docs/scaling.md).
 -- name: SetChatModelConfig :one
+-- vet: ignore distribution
 UPDATE chats
 SET model_config_id = sqlc.narg('model_config_id'), updated_at = NOW()
 WHERE id = @id AND user_id = @user_id AND deleted_at IS NULL
 RETURNING *;
 
+-- The account of the user's chat (deleted or not), unlocked: on Citus a lock must name
+-- the account (the distribution column), and delete_chat is not given it.
+-- Citus: multi-shard, no account to pin it (docs/scaling.md).
+-- name: GetOwnedChatAccount :one
+-- vet: ignore distribution
+SELECT account_id FROM chats WHERE id = @id AND user_id = @user_id;
+
 -- Chats whose message_count disagrees with their messages (should be none). An integrity
 -- check over every chat and message (run off-peak): it reads both tables whole.
 -- name: ListChatsWithWrongMessageCount :many
 -- vet: ignore seq-scan
+-- vet: ignore distribution
 SELECT c.id, c.message_count, count(m.id) AS actual
 FROM chats c
-LEFT JOIN chat_messages m ON m.chat_id = c.id
-GROUP BY c.id
+LEFT JOIN chat_messages m ON m.account_id = c.account_id AND m.chat_id = c.id
+GROUP BY c.account_id, c.id
 HAVING c.message_count <> count(m.id);
 
 -- Create a chat with a client-chosen id (NULL: the database picks one). A retry
@@ -67,11 +83,13 @@ VALUES (
     COALESCE(sqlc.narg('id')::uuid, gen_random_uuid()), @account_id, @user_id, @agent_id,
     @title, sqlc.narg('model_config_id')
 )
-ON CONFLICT (id) DO NOTHING
+ON CONFLICT (account_id, id) DO NOTHING
 RETURNING *;
 
 -- A live chat of this user (ownership is in the WHERE clause, never in the caller).
+-- Citus: multi-shard, no account to pin it (docs/scaling.md).
 -- name: GetOwnedChat :one
+-- vet: ignore distribution
 SELECT * FROM chats WHERE id = @id AND user_id = @user_id AND deleted_at IS NULL;
 
 -- The chat a user writes to, locked; deleted chats too, so the caller can tell.
@@ -98,7 +116,18 @@ SELECT * FROM found WHERE agent_id = @agent_id;
 -- this statement's snapshot was taken (two first messages racing): the caller then reads
 -- it with GetChatForSenderForUpdate, a new statement that sees it.
 -- name: UpsertChatForSender :one
-WITH found AS (
+-- On Citus: the usable configs are a MATERIALIZED CTE (read from the reference tables on the
+-- coordinator) and the insert takes VALUES (routed to the account's shard, now() the
+-- coordinator's): read in the final SELECT, the reference tables made Citus ship the
+-- chat rows to every node and commit the send by two-phase commit on all of them.
+WITH usable AS MATERIALIZED (
+    SELECT cmc.id, cmc.is_default
+    FROM chat_model_configs cmc
+    JOIN chat_providers cp ON cp.provider = cmc.provider
+    WHERE cmc.deleted = FALSE
+      AND cmc.enabled = TRUE
+      AND cp.enabled = TRUE
+), found AS (
     -- Locked by id (and account, the distribution key): with user and agent here too, a
     -- generic plan walked the (account_id, agent_id) index of a busy agent instead.
     SELECT * FROM chats WHERE id = @id::uuid AND account_id = @account_id::uuid FOR UPDATE
@@ -106,11 +135,8 @@ WITH found AS (
     SELECT * FROM found WHERE user_id = @user_id::uuid AND agent_id = @agent_id::uuid
 ), inserted AS (
     INSERT INTO chats (id, account_id, user_id, agent_id, title)
-    SELECT @id::uuid, @account_id::uuid, @user_id::uuid, @agent_id::uuid, @title::text
-    WHERE NOT EXISTS (
-        SELECT 1 FROM chats WHERE id = @id::uuid AND account_id = @account_id::uuid
-    )
-    ON CONFLICT (id) DO NOTHING
+    VALUES (@id::uuid, @account_id::uuid, @user_id::uuid, @agent_id::uuid, @title::text)
+    ON CONFLICT (account_id, id) DO NOTHING
     RETURNING *
 ), chat AS (
     SELECT *, FALSE AS created FROM locked
@@ -118,14 +144,10 @@ WITH found AS (
     SELECT *, TRUE AS created FROM inserted
 )
 SELECT chat.*, (
-    SELECT cmc.id
-    FROM chat_model_configs cmc
-    JOIN chat_providers cp ON cp.provider = cmc.provider
-    WHERE (cmc.id = chat.model_config_id OR cmc.is_default = TRUE)
-      AND cmc.deleted = FALSE
-      AND cmc.enabled = TRUE
-      AND cp.enabled = TRUE
-    ORDER BY cmc.id = chat.model_config_id DESC NULLS LAST
+    SELECT u.id
+    FROM usable u
+    WHERE u.id = chat.model_config_id OR u.is_default = TRUE
+    ORDER BY u.id = chat.model_config_id DESC NULLS LAST
     LIMIT 1
 ) AS model_config_to_use
 FROM chat;
@@ -168,7 +190,7 @@ WITH bounds AS (
       AND NOT EXISTS (
           SELECT 1 FROM chats WHERE id = @chat_id::uuid AND account_id = @account_id::uuid
       )
-    ON CONFLICT (id) DO NOTHING
+    ON CONFLICT (account_id, id) DO NOTHING
     RETURNING *
 ), chat AS (
     SELECT *, FALSE AS created FROM locked
@@ -185,14 +207,18 @@ WITH bounds AS (
 ), stored AS (
     SELECT m.*
     FROM chat_messages m
-    WHERE m.chat_id = @chat_id::uuid AND m.client_message_id = @client_message_id::uuid
+    WHERE m.account_id = @account_id::uuid AND m.chat_id = @chat_id::uuid
+      AND m.client_message_id = @client_message_id::uuid
       AND EXISTS (SELECT 1 FROM locked)
 ), inserted AS (
-    INSERT INTO chat_messages (chat_id, client_message_id, role, content, model_config_id)
-    SELECT chat.id, @client_message_id::uuid, @role::text, @content::text, config.id
+    INSERT INTO chat_messages (
+        account_id, chat_id, client_message_id, role, content, model_config_id
+    )
+    SELECT chat.account_id, chat.id, @client_message_id::uuid, @role::text, @content::text,
+        config.id
     FROM chat, config
     WHERE chat.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM stored)
-    ON CONFLICT (chat_id, client_message_id) DO NOTHING
+    ON CONFLICT (account_id, chat_id, client_message_id) DO NOTHING
     RETURNING *
 ), counted AS (
     UPDATE chats
@@ -248,20 +274,21 @@ WITH bounds AS (
 ), stored AS (
     SELECT m.*
     FROM chat_messages m
-    WHERE m.chat_id = @chat_id::uuid AND m.client_message_id = @client_message_id::uuid
+    WHERE m.account_id = @account_id::uuid AND m.chat_id = @chat_id::uuid
+      AND m.client_message_id = @client_message_id::uuid
       AND EXISTS (SELECT 1 FROM chat)
 ), inserted AS (
     INSERT INTO chat_messages (
-        chat_id, client_message_id, role, content, action, dax_attempts,
+        account_id, chat_id, client_message_id, role, content, action, dax_attempts,
         final_dax, resolution_note, error, model_config_id
     )
-    SELECT chat.id, @client_message_id::uuid, @role::text, @content::text,
+    SELECT chat.account_id, chat.id, @client_message_id::uuid, @role::text, @content::text,
         sqlc.narg('action')::text, sqlc.narg('dax_attempts')::jsonb,
         sqlc.narg('final_dax')::text, sqlc.narg('resolution_note')::text,
         sqlc.narg('error')::text, config.id
     FROM chat, config
     WHERE chat.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM stored)
-    ON CONFLICT (chat_id, client_message_id) DO NOTHING
+    ON CONFLICT (account_id, chat_id, client_message_id) DO NOTHING
     RETURNING *
 ), counted AS (
     UPDATE chats
@@ -293,16 +320,18 @@ LEFT JOIN message ON TRUE;
 -- deleted_at set) so the id can never be used again. `already_deleted`: it was deleted
 -- before (a repeat). No row: not the user's chat. The caller deletes its messages next,
 -- in the same transaction: a later statement, whose snapshot, taken after this lock,
--- sees every message a send committed before it.
+-- sees every message a send committed before it. Pinned by account_id (the distribution
+-- key: on Citus a lock must name it).
 -- name: DeleteOwnedChat :one
 WITH state AS (
-    SELECT id, deleted_at FROM chats WHERE id = @id::uuid AND user_id = @user_id::uuid
+    SELECT id, deleted_at FROM chats
+    WHERE id = @id::uuid AND account_id = @account_id::uuid AND user_id = @user_id::uuid
     FOR UPDATE
 ), deleted AS (
     UPDATE chats
     SET deleted_at = NOW(), title = '', message_count = 0, model_config_id = NULL,
         updated_at = NOW()
-    WHERE id = @id::uuid AND user_id = @user_id::uuid
+    WHERE id = @id::uuid AND account_id = @account_id::uuid AND user_id = @user_id::uuid
       AND EXISTS (SELECT 1 FROM state WHERE deleted_at IS NULL)
     RETURNING id
 )

@@ -3,8 +3,6 @@
 
 DROP INDEX chat_message_embeddings_embedding_idx;
 
-DROP INDEX chat_message_embeddings_account_id_idx;
-
 DROP TABLE chat_message_embeddings;
 
 DROP EXTENSION vector;

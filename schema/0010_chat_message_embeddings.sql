@@ -11,10 +11,11 @@
 -- message cascades: deleting a message (or its chat, or its account) deletes its
 -- embedding, so no orphan embedding can exist.
 --
--- HNSW (m = 16, ef_construction = 64, pgvector's defaults written out) serves the
--- k-nearest searches; the account_id index serves the exact search of a small tenant,
--- which the planner prefers when the tenant has few rows. A new, empty table: both
--- indexes are built in this migration's transaction at no cost.
+-- The key is (account_id, message_id): it leads with the tenant (every key of a table
+-- distributed by account must include it, docs/scaling.md) and serves the exact search of
+-- a small tenant, which the planner prefers when the tenant has few rows. HNSW (m = 16,
+-- ef_construction = 64, pgvector's defaults written out) serves the k-nearest searches.
+-- A new, empty table: both indexes are built in this migration's transaction at no cost.
 -- `CREATE EXTENSION vector` needs a superuser (pgvector is not a trusted extension) and
 -- pgvector installed on the server (0.8.6 was tested; Debian: ../shared/pgvector/build.sh).
 -- depends: 0009_users_email_per_account
@@ -22,14 +23,13 @@
 CREATE EXTENSION IF NOT EXISTS vector;
 
 CREATE TABLE chat_message_embeddings (
-    message_id bigint      PRIMARY KEY REFERENCES chat_messages (id) ON DELETE CASCADE,
+    message_id bigint      NOT NULL REFERENCES chat_messages (id) ON DELETE CASCADE,
     account_id uuid        NOT NULL,
     chat_id    uuid        NOT NULL,
     embedding  vector(384) NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now()
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (account_id, message_id)
 );
-
-CREATE INDEX chat_message_embeddings_account_id_idx ON chat_message_embeddings (account_id);
 
 CREATE INDEX chat_message_embeddings_embedding_idx ON chat_message_embeddings
     USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64);

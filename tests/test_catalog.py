@@ -401,6 +401,7 @@ PROJECT_TABLES: dict[str, list[tuple[str, str, bool]]] = {
         ("error", "text", False),
         ("model_config_id", "uuid", False),
         ("created_at", "timestamptz", True),
+        ("account_id", "uuid", True),  # 0011, NOT NULL from 0012
     ],
     "chat_message_embeddings": [  # 0010
         ("message_id", "int8", True),
@@ -451,7 +452,7 @@ def test_project_schema_foreign_keys_and_their_indexes() -> None:
         ("chats", ("account_id", "agent_id"), "agents", "c"),
         ("chats", ("model_config_id",), "chat_model_configs", "n"),
         ("chat_messages", ("model_config_id",), "chat_model_configs", "n"),
-        ("chat_messages", ("chat_id",), "chats", "c"),
+        ("chat_messages", ("account_id", "chat_id"), "chats", "c"),  # 0012
         ("chat_message_embeddings", ("message_id",), "chat_messages", "c"),  # 0010
     }
     # No foreign key from model configs to providers: a provider delete keeps their history.

@@ -13,7 +13,7 @@ import pytest
 from codegen import config as cfg
 from codegen import pipeline
 from codegen.dba import datagen
-from tests.conftest import ROOT, migration_ids, run_codegen
+from tests.conftest import ROOT, fixture_migration, migration_ids, run_codegen
 from tests.test_verify import make_project
 
 # Small enough for the suite, large enough that index choice matters.
@@ -78,12 +78,16 @@ def _schema_without(tmp_path: Path, index: str) -> Path:
 async def test_explain_finds_the_paging_problems_on_the_old_schema_and_not_on_the_project(
     admin_dsn: str, tmp_path: Path
 ) -> None:
-    """Without the (chat_id, id) index ListChatMessages reads past other chats' messages
-    once its plan is generic; with the project's migrations it does not, the rewritten
-    ListChatsByUser pages by index in both plans, and the chat locks of the send path
-    look chats up by primary key. Judged by PostgreSQL."""
+    """Without the paging index (account_id, chat_id, id) ListChatMessages reads past
+    other chats' messages once its plan is generic; with the project's migrations it does
+    not, the rewritten ListChatsByUser pages by index in both plans, and the chat locks of
+    the send path look chats up by primary key. Judged by PostgreSQL."""
     args = ["explain", "--dsn", admin_dsn, "--large", LARGE, "--rows", *ROWS]
+    # 0011 builds the index (and adds the column the queries need): a last migration drops it
     old = _schema_without(tmp_path, "chat_messages_chat_id_id_idx")
+    fixture_migration(
+        old / "schema", "no_paging_index", "DROP INDEX chat_messages_account_id_chat_id_id_idx;\n"
+    )
     before = run_codegen(*args, cwd=old)
     assert before.returncode == 1, before.stdout + before.stderr
     assert "Traceback" not in before.stderr

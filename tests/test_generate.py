@@ -548,6 +548,7 @@ async def test_project_copyfrom_into_a_table_with_jsonb(migrated_db: str) -> Non
         assert chat is not None
         rows = [
             chat_messages.CopyChatMessagesParams(
+                chat.account_id,
                 chat.id,
                 uuid.uuid4(),
                 "assistant",
@@ -563,7 +564,7 @@ async def test_project_copyfrom_into_a_table_with_jsonb(migrated_db: str) -> Non
         ]
         assert await chat_messages.copy_chat_messages(conn, rows=rows) == 3
         listed = await chat_messages.list_chat_messages(
-            conn, chat_id=chat.id, after_id=0, page_size=10
+            conn, account_id=chat.account_id, chat_id=chat.id, after_id=0, page_size=10
         )
         assert [(m.content, m.dax_attempts) for m in listed] == [
             ("m0", [{"try": 0}]),

@@ -366,8 +366,8 @@ async def test_chat_and_message_check_constraints(empty_db: str) -> None:
                 await conn.execute(bad)
 
         insert = (
-            "INSERT INTO chat_messages (chat_id, client_message_id, role, content, action) "
-            "VALUES ($1, $2, $3, $4, $5)"
+            "INSERT INTO chat_messages (account_id, chat_id, client_message_id, role, content,"
+            " action) SELECT account_id, $1, $2, $3, $4, $5 FROM chats WHERE id = $1"
         )
         await conn.execute(insert, chat, uuid.uuid4(), "assistant", "hi", "QUERY")
         await conn.execute(insert, chat, uuid.uuid4(), "system", "hi", None)

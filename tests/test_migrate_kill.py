@@ -101,6 +101,19 @@ async def seed(dsn: str, tombstones: bool) -> None:
             )
             ids.append((acc, usr, agt))
         chats = [uuid.uuid4() for _ in range(3)]
+        # chat_messages.account_id exists from 0011 on (NOT NULL from 0012): rows seeded
+        # before 0011 or 0012 get it from the migration, later ones from the insert
+        has_account = await conn.fetchval(
+            "SELECT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'chat_messages'::regclass"
+            " AND attname = 'account_id' AND attnotnull)"
+        )
+        message = (
+            "INSERT INTO chat_messages (account_id, chat_id, client_message_id, role, content)"
+            " SELECT account_id, id, $2, 'user', 'hi' FROM chats WHERE id = $1"
+            if has_account
+            else "INSERT INTO chat_messages (chat_id, client_message_id, role, content) "
+            "VALUES ($1, $2, 'user', 'hi')"
+        )
         for chat in chats:
             await conn.execute(
                 "INSERT INTO chats (id, account_id, user_id, agent_id) VALUES ($1, $2, $3, $4)",
@@ -108,12 +121,7 @@ async def seed(dsn: str, tombstones: bool) -> None:
                 *ids[0],
             )
             for _ in range(2):
-                await conn.execute(
-                    "INSERT INTO chat_messages (chat_id, client_message_id, role, content) "
-                    "VALUES ($1, $2, 'user', 'hi')",
-                    chat,
-                    uuid.uuid4(),
-                )
+                await conn.execute(message, chat, uuid.uuid4())
         await _maybe(
             conn,
             "INSERT INTO chat_messages (chat_id, client_message_id, role, content)"
@@ -150,8 +158,12 @@ async def _grants(dsn: str) -> None:
 
 
 async def _maybe(conn: asyncpg.Connection[Any], sql: str) -> None:
-    """Run `sql` when this revision allows it (the table exists, no key forbids it)."""
-    with suppress(asyncpg.UndefinedTableError, asyncpg.ForeignKeyViolationError):
+    """Run `sql` when this revision allows it (the table exists, no key or NOT NULL forbids it)."""
+    with suppress(
+        asyncpg.UndefinedTableError,
+        asyncpg.ForeignKeyViolationError,
+        asyncpg.NotNullViolationError,
+    ):
         await conn.execute(sql)
 
 

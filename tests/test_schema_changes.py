@@ -237,9 +237,10 @@ async def test_drift_reports_every_kind_of_hand_made_change(migrated_db: str) ->
             ALTER TABLE agents ADD COLUMN note text DEFAULT 'x';
             ALTER TABLE users ALTER COLUMN email SET DEFAULT 'nobody@example.com';
             CREATE TYPE mood AS ENUM ('calm');
-            ALTER TABLE chat_messages DROP CONSTRAINT chat_messages_chat_id_fkey;
-            ALTER TABLE chat_messages ADD CONSTRAINT chat_messages_chat_id_fkey
-                FOREIGN KEY (chat_id) REFERENCES chats (id) ON DELETE CASCADE NOT VALID;
+            ALTER TABLE chat_messages DROP CONSTRAINT chat_messages_account_id_chat_id_fkey;
+            ALTER TABLE chat_messages ADD CONSTRAINT chat_messages_account_id_chat_id_fkey
+                FOREIGN KEY (account_id, chat_id) REFERENCES chats (account_id, id)
+                ON DELETE CASCADE NOT VALID;
             """
         )
     finally:
@@ -253,7 +254,8 @@ async def test_drift_reports_every_kind_of_hand_made_change(migrated_db: str) ->
         "column chats.title: migrations say character varying(255) NOT NULL",
         "column users.email: migrations say text NOT NULL (position 3); the database has "
         "text NOT NULL DEFAULT 'nobody@example.com'::text (position 3)",
-        "constraint chat_messages.chat_messages_chat_id_fkey: migrations say FOREIGN KEY",
+        "constraint chat_messages.chat_messages_account_id_chat_id_fkey: migrations say FOREIGN "
+        "KEY",
         "index chats.chats_title_idx: not in the migrations (database: CREATE INDEX",
         "enum mood: not in the migrations (database: 'calm')",
     ]

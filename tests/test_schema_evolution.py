@@ -162,7 +162,8 @@ async def reorder(conn: Conn, catalog: cat.Catalog) -> None:
         indexes = await conn.fetch(
             """SELECT pg_get_indexdef(indexrelid) AS def FROM pg_index
                WHERE indrelid = 'evolution_old'::regclass AND indisunique AND NOT EXISTS
-                   (SELECT 1 FROM pg_constraint WHERE conindid = indexrelid)""",
+                   (SELECT 1 FROM pg_constraint
+                    WHERE conindid = indexrelid AND conrelid = indrelid)""",
         )
         await conn.execute(f"""
             CREATE TABLE "{t.name}" AS SELECT {cols} FROM evolution_old;

@@ -269,7 +269,7 @@ FORBIDDEN = {
     "drop table": "DROP TABLE chats",
     "alter table add column": "ALTER TABLE chats ADD COLUMN evil int",
     "alter table drop constraint": (
-        "ALTER TABLE chat_messages DROP CONSTRAINT chat_messages_chat_id_fkey"
+        "ALTER TABLE chat_messages DROP CONSTRAINT chat_messages_account_id_chat_id_fkey"
     ),
     "alter table owner": "ALTER TABLE chats OWNER TO chatdb_app",
     "create index": "CREATE INDEX evil ON chats (title)",
@@ -393,15 +393,30 @@ async def test_the_service_works_fully_through_the_app_role(secured_rw: Secured)
 
         # The generated bulk paths: COPY FROM (needs INSERT) and a batch insert.
         copied = q_messages.CopyChatMessagesParams(
-            chat.id, uuid.uuid4(), "user", "copied", None, ["x"], None, None, None, a1.id
+            chat.account_id,
+            chat.id,
+            uuid.uuid4(),
+            "user",
+            "copied",
+            None,
+            ["x"],
+            None,
+            None,
+            None,
+            a1.id,
         )
         batched = q_messages.InsertChatMessagesBatchParams(
-            chat.id, uuid.uuid4(), "user", "batched", a1.id
+            chat.account_id, chat.id, uuid.uuid4(), "user", "batched", a1.id
         )
         async with svc.db.pool.acquire() as conn:
             assert await q_messages.copy_chat_messages(conn, rows=[copied]) == 1
             await q_messages.insert_chat_messages_batch(conn, params=[batched])
-            assert await q_messages.count_chat_messages(conn, chat_id=chat.id) == 2
+            assert (
+                await q_messages.count_chat_messages(
+                    conn, account_id=chat.account_id, chat_id=chat.id
+                )
+                == 2
+            )
     async with connect(secured.owner) as conn:
         # The bulk paths bypass the service's bookkeeping of message_count.
         await conn.execute("UPDATE chats SET message_count = 2 WHERE id = $1", chat.id)

@@ -323,8 +323,9 @@ async def test_a_first_message_creates_its_chat_first(world: World) -> None:
     # 4. The foreign key validates the relationship: an orphan insert is impossible.
     with pytest.raises(asyncpg.ForeignKeyViolationError):
         await world.pool.execute(
-            "INSERT INTO chat_messages (chat_id, client_message_id, role, content)"
-            " VALUES ($1, $2, 'user', 'orphan')",
+            "INSERT INTO chat_messages (account_id, chat_id, client_message_id, role, content)"
+            " VALUES ($1, $2, $3, 'user', 'orphan')",
+            world.account.id,
             uuid.uuid4(),
             uuid.uuid4(),
         )
@@ -334,7 +335,7 @@ async def test_a_first_message_creates_its_chat_first(world: World) -> None:
     assert (
         await world.pool.fetchval(
             "SELECT count(*) FROM chat_messages m WHERE NOT EXISTS"
-            " (SELECT 1 FROM chats c WHERE c.id = m.chat_id)"
+            " (SELECT 1 FROM chats c WHERE c.account_id = m.account_id AND c.id = m.chat_id)"
         )
         == 0
     )

@@ -585,7 +585,7 @@ async def test_the_invariant_checks_catch_each_violation(fault_db: str) -> None:
         assert await invariant_violations(conn) == [f"client_message_id {mid} stored 2 times"]
         await conn.execute(
             "DROP INDEX chat_model_configs_one_default;"
-            "ALTER TABLE chat_messages DROP CONSTRAINT chat_messages_chat_id_fkey;"
+            "ALTER TABLE chat_messages DROP CONSTRAINT chat_messages_account_id_chat_id_fkey;"
         )
         await conn.execute("UPDATE chat_model_configs SET is_default = true WHERE id = $1", second)
         await conn.execute(

@@ -13,26 +13,26 @@ WHERE
 id = :id::uuid
 AND deleted = FALSE;
 
--- name: list_chat_messages(chat_id, after_id, page_size)
+-- name: list_chat_messages(account_id, chat_id, after_id, page_size)
 SELECT id, chat_id, client_message_id, role, content, action, dax_attempts,
     final_dax, resolution_note, error, model_config_id,
-    created_at FROM chat_messages
-WHERE chat_id = :chat_id AND id > :after_id
+    created_at, account_id FROM chat_messages
+WHERE account_id = :account_id AND chat_id = :chat_id AND id > :after_id
 ORDER BY id ASC
 LIMIT :page_size;
 
--- name: insert_chat_message(chat_id, client_message_id, role, content, action, dax_attempts, final_dax, resolution_note, error, model_config_id)<!
+-- name: insert_chat_message(account_id, chat_id, client_message_id, role, content, action, dax_attempts, final_dax, resolution_note, error, model_config_id)<!
 INSERT INTO chat_messages (
-    chat_id, client_message_id, role, content, action, dax_attempts,
+    account_id, chat_id, client_message_id, role, content, action, dax_attempts,
     final_dax, resolution_note, error, model_config_id
 ) VALUES (
-    :chat_id, :client_message_id, :role, :content, :action,
+    :account_id, :chat_id, :client_message_id, :role, :content, :action,
     :dax_attempts, :final_dax, :resolution_note,
     :error, :model_config_id
 )
-ON CONFLICT (chat_id, client_message_id) DO NOTHING
+ON CONFLICT (account_id, chat_id, client_message_id) DO NOTHING
 RETURNING id, chat_id, client_message_id, role, content, action, dax_attempts,
-    final_dax, resolution_note, error, model_config_id, created_at;
+    final_dax, resolution_note, error, model_config_id, created_at, account_id;
 
 -- name: delete_chat_model_config_by_id(id)!
 UPDATE

@@ -58,3 +58,4 @@ class ChatMessageRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     model_config_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     created_at: Mapped[datetime.datetime] = mapped_column(server_default=func.now())
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))

@@ -182,9 +182,31 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_routing(args: argparse.Namespace) -> int:
+    """Judge every query with Citus's planner on a coordinator; write the routing file."""
+    import asyncio
+
+    from codegen import dbutil
+    from codegen.dba import citus_planner, routing
+
+    dsn = _dsn(args, "routing")
+    config = cfg.load(Path(args.config))
+    path = routing.routing_path(config)
+    if path is None:
+        raise CodegenError('routing: set [tool.codegen] routing = "docs/citus-routing.json"')
+    result = pipeline.compile_project(config)
+    routes = asyncio.run(citus_planner.judge_all(dsn, result.files, result.catalog))
+    path.write_text(routing.dump(routes, "Citus coordinator"), encoding="utf-8")
+    counts = {k: sum(r.klass == k for r in routes.values()) for k in routing.CLASSES}
+    summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+    print(f"routing: {len(routes)} queries judged on {dbutil.server_of(dsn)}: {summary}")
+    return 0
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "explain": (cmd_explain, "plans of every query on generated data: seq scans, sorts, filters"),
     "stats": (cmd_stats, "pg_stat_statements by query name and source line"),
+    "routing": (cmd_routing, "every query's routing by Citus's planner, into the routing file"),
 }
 
 
@@ -225,10 +247,11 @@ def describe_keys(analysis: Analysis, catalog: Catalog) -> dict[str, object]:
 
 
 def vet_findings(config: cfg.Config, result: pipeline.Result) -> list[Finding]:
-    """The `distribution` rule, when `[tool.codegen] distribution` names tables."""
-    from codegen.dba import distribution
+    """The `distribution` rule, when `[tool.codegen] distribution` names tables, and Citus's
+    planner's verdicts, when `[tool.codegen] routing` names the recorded file."""
+    from codegen.dba import distribution, routing
 
-    return distribution.vet_findings(config, result)
+    return distribution.vet_findings(config, result) + routing.vet_findings(config, result.files)
 
 
 EXTENSION = Extension(COMMANDS, add_arguments, OUTPUTS, describe_keys, vet_findings)

@@ -1,5 +1,6 @@
-"""The DBA tools' keys in `[tool.codegen]`: `docs` (where the review catalog goes) and
-`distribution` (table -> distribution column, checked by `vet`).
+"""The DBA tools' keys in `[tool.codegen]`: `docs` (where the review catalog goes),
+`distribution` (table -> distribution column, checked by `vet`) and `routing` (the file of
+Citus's routing of every query, `codegen.dba.routing`).
 
 Read here rather than in `codegen.config` so the core config stays the generator's; a
 bad value is an error naming the key, exit 1.
@@ -20,6 +21,7 @@ from codegen.errors import CodegenError, shown
 class DbaSettings:
     docs: Path | None = None  # directory of queries.md and schema.md; None: not generated
     distribution: dict[str, str] = field(default_factory=dict)  # table -> distribution column
+    routing: Path | None = None  # the recorded Citus routing of every query (dba/routing.py)
 
 
 def load(config: Config) -> DbaSettings:
@@ -41,7 +43,16 @@ def load(config: Config) -> DbaSettings:
             f"{where}: [tool.codegen] distribution must map table names to column names,"
             ' e.g. distribution = { chats = "account_id" }'
         )
-    return DbaSettings(config.root / docs if docs else None, dict(dist))
+    routing = section.get("routing")
+    if routing is not None and not isinstance(routing, str):
+        raise CodegenError(
+            f'{where}: [tool.codegen] routing must be a path, e.g. routing = "docs/routing.json"'
+        )
+    return DbaSettings(
+        config.root / docs if docs else None,
+        dict(dist),
+        config.root / routing if routing else None,
+    )
 
 
 def check_distribution(settings: DbaSettings, catalog: Catalog, config: Config) -> None:

@@ -47,11 +47,12 @@ class Who(TypedDict):
 
 
 def message_input(
-    cid: uuid.UUID, mid: uuid.UUID, role: str, content: object
+    acc: uuid.UUID, cid: uuid.UUID, mid: uuid.UUID, role: str, content: object
 ) -> q_messages.InsertChatMessageParams:
     """A message's validated InsertChatMessage arguments, all but the model config (the
     transaction picks it): what a repeat of the message is compared on."""
     return q_messages.InsertChatMessageParams(
+        account_id=acc,
         chat_id=cid,
         client_message_id=mid,
         role=role,
@@ -116,7 +117,7 @@ async def insert_message(
         # No usable config: a retry of a message stored earlier needs none, it returns
         # the stored message, whatever happened to the configs since.
         stored = await q_messages.get_chat_message_by_client_id(
-            conn, chat_id=chat.id, client_message_id=mid
+            conn, account_id=chat.account_id, chat_id=chat.id, client_message_id=mid
         )
         if stored is None:
             raise NoDefaultModelConfig()
@@ -125,10 +126,12 @@ async def insert_message(
     message = await q_messages.insert_chat_message(conn, **params)
     if message is None:
         existing = await q_messages.get_chat_message_by_client_id(
-            conn, chat_id=chat.id, client_message_id=mid
+            conn, account_id=chat.account_id, chat_id=chat.id, client_message_id=mid
         )
         return repeated(expect_row(existing), chat, msg)
-    chat = expect_row(await q_chats.touch_chat_after_message(conn, id=chat.id))
+    chat = expect_row(
+        await q_chats.touch_chat_after_message(conn, id=chat.id, account_id=chat.account_id)
+    )
     return SentMessage(message, chat, created_chat=created_chat, duplicate=False)
 
 

@@ -214,7 +214,7 @@ class ChatService:
         mid = v.as_uuid(client_message_id, "client_message_id")
         if role != "user":
             raise InvalidInput("role must be user; add_assistant_message writes the others.")
-        msg = m.message_input(cid, mid, "user", content)
+        msg = m.message_input(who["account_id"], cid, mid, "user", content)
         statement_timeout, lock_timeout = self.db.timeouts.shown()
 
         async def write(conn: Conn) -> SentMessage | None:
@@ -257,7 +257,7 @@ class ChatService:
         acc, agt = v.as_uuid(account_id, "account_id"), v.as_uuid(agent_id, "agent_id")
         cid = v.as_uuid(chat_id, "chat_id")
         mid = v.as_uuid(client_message_id, "client_message_id")
-        msg = m.message_input(cid, mid, v.choice(role, "role", ASSISTANT_ROLES), content)
+        msg = m.message_input(acc, cid, mid, v.choice(role, "role", ASSISTANT_ROLES), content)
         msg["action"] = None if action is None else v.choice(action, "action", ACTIONS)
         msg["dax_attempts"] = v.string_list(dax_attempts, "dax_attempts")
         msg["final_dax"] = v.opt_text(final_dax, "final_dax", max_len=v.CONTENT_MAX)
@@ -368,9 +368,9 @@ class ChatService:
         limit = v.integer(limit, "limit", 1, v.PAGE_MAX)
 
         async def work(conn: Conn) -> MessagePage:
-            found(await q_chats.get_owned_chat(conn, id=cid, user_id=usr))
+            chat = found(await q_chats.get_owned_chat(conn, id=cid, user_id=usr))
             rows = await q_messages.list_chat_messages(
-                conn, chat_id=cid, after_id=after, page_size=limit + 1
+                conn, account_id=chat.account_id, chat_id=cid, after_id=after, page_size=limit + 1
             )
             more = len(rows) > limit
             rows = rows[:limit]
@@ -384,10 +384,14 @@ class ChatService:
         usr, cid = v.as_uuid(user_id, "user_id"), v.as_uuid(chat_id, "chat_id")
 
         async def work(conn: Conn) -> ChatDeleted:
-            state = found(await q_chats.delete_owned_chat(conn, id=cid, user_id=usr))
+            # The account first (Citus locks only by the distribution column), then the lock.
+            acc = found(await q_chats.get_owned_chat_account(conn, id=cid, user_id=usr))
+            state = found(
+                await q_chats.delete_owned_chat(conn, id=cid, account_id=acc, user_id=usr)
+            )
             if state.already_deleted:
                 return ChatDeleted(cid, already_deleted=True)
-            await q_messages.delete_chat_messages_by_chat(conn, chat_id=cid)
+            await q_messages.delete_chat_messages_by_chat(conn, account_id=acc, chat_id=cid)
             return ChatDeleted(cid)
 
         return await self.db.transaction(work)

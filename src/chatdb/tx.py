@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import re
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias, TypeVar, cast
@@ -68,6 +69,9 @@ _CONNECTION_LOST: tuple[type[BaseException], ...] = (
     OSError,
     asyncio.TimeoutError,
 )
+# Citus: a worker went away while the coordinator committed on it (XX000): whether it
+# committed is not known, like a connection lost during COMMIT.
+_NODE_LOST = re.compile(r"could not commit transaction for shard \d+ on at least one active node")
 # Everything the driver raises; anything else is a bug in the caller's code and propagates.
 _DRIVER_ERRORS: tuple[type[Exception], ...] = (
     asyncpg.PostgresError,
@@ -411,6 +415,8 @@ def _classify(exc: BaseException, closed: bool) -> _Failure:
     if isinstance(exc, asyncpg.TooManyConnectionsError):  # 53300, at connect
         return _Failure.TOO_MANY_CONNECTIONS
     if closed or any(isinstance(e, _CONNECTION_LOST) for e in _chain(exc)):
+        return _Failure.CONNECTION_LOST
+    if isinstance(exc, asyncpg.PostgresError) and _NODE_LOST.match(str(exc)):
         return _Failure.CONNECTION_LOST
     return _Failure.OTHER
 

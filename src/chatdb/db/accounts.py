@@ -117,9 +117,9 @@ async def get_user_by_id(
     *,
     id: uuid.UUID,
 ) -> User | None:
-    """GetUserByID :one
+    """Citus: multi-shard, no account to pin it (docs/scaling.md).
 
-    Source: queries/accounts.sql:12
+    Source: queries/accounts.sql:13
     """
     return await conn.fetchrow(GET_USER_BY_ID, id, record_class=User.Record)
 
@@ -147,7 +147,7 @@ async def insert_agent(
 ) -> Agent:
     """InsertAgent :one
 
-    Source: queries/accounts.sql:15
+    Source: queries/accounts.sql:17
     """
     row: Agent | None = await conn.fetchrow(
         INSERT_AGENT, account_id, name, record_class=Agent.Record
@@ -175,9 +175,9 @@ async def get_agent_by_id(
     *,
     id: uuid.UUID,
 ) -> Agent | None:
-    """GetAgentByID :one
+    """Citus: multi-shard, no account to pin it (docs/scaling.md).
 
-    Source: queries/accounts.sql:18
+    Source: queries/accounts.sql:21
     """
     return await conn.fetchrow(GET_AGENT_BY_ID, id, record_class=Agent.Record)
 
@@ -207,7 +207,7 @@ async def insert_account_with_id(
     """Client-chosen ids make creates safe to retry after an unknown outcome: a retry
     inserts nothing and the caller reads the row back by id.
 
-    Source: queries/accounts.sql:23
+    Source: queries/accounts.sql:27
     """
     return await conn.fetchrow(INSERT_ACCOUNT_WITH_ID, id, name, record_class=Account.Record)
 
@@ -241,7 +241,7 @@ async def insert_user_with_id(
 ) -> User | None:
     """InsertUserWithID :one
 
-    Source: queries/accounts.sql:28
+    Source: queries/accounts.sql:32
     """
     return await conn.fetchrow(
         INSERT_USER_WITH_ID, id, account_id, email, display_name, record_class=User.Record
@@ -274,7 +274,7 @@ async def insert_agent_with_id(
 ) -> Agent | None:
     """InsertAgentWithID :one
 
-    Source: queries/accounts.sql:34
+    Source: queries/accounts.sql:38
     """
     return await conn.fetchrow(
         INSERT_AGENT_WITH_ID, id, account_id, name, record_class=Agent.Record
@@ -305,7 +305,7 @@ async def get_account_user_by_id(
     """A create's repeat reads back its own row: by id within the caller's account, so a
     row of another account is never returned (nor compared in Python).
 
-    Source: queries/accounts.sql:41
+    Source: queries/accounts.sql:45
     """
     return await conn.fetchrow(GET_ACCOUNT_USER_BY_ID, id, account_id, record_class=User.Record)
 
@@ -333,6 +333,6 @@ async def get_account_agent_by_id(
 ) -> Agent | None:
     """GetAccountAgentByID :one
 
-    Source: queries/accounts.sql:44
+    Source: queries/accounts.sql:48
     """
     return await conn.fetchrow(GET_ACCOUNT_AGENT_BY_ID, id, account_id, record_class=Agent.Record)

@@ -13,14 +13,16 @@ from .runtime import Executor, Row, VectorParam, column, make_row
 UPSERT_CHAT_MESSAGE_EMBEDDING: Final = """\
 -- name: UpsertChatMessageEmbedding :one
 INSERT INTO chat_message_embeddings (message_id, account_id, chat_id, embedding)
-SELECT m.id, c.account_id, c.id, $1
+SELECT m.id, m.account_id, c.id, $1
 FROM chat_messages m
-JOIN chats c ON c.id = m.chat_id
-WHERE m.id = $2
-  AND c.account_id = $3
+JOIN chats c ON c.account_id = m.account_id AND c.id = m.chat_id
+WHERE m.account_id = $2
+  AND m.id = $3
+  AND c.account_id = $2
   AND c.user_id = $4
   AND c.deleted_at IS NULL
-ON CONFLICT (message_id) DO UPDATE SET embedding = EXCLUDED.embedding, created_at = now()
+ON CONFLICT (account_id, message_id)
+DO UPDATE SET embedding = EXCLUDED.embedding, created_at = now()
 RETURNING message_id, chat_id"""
 
 
@@ -52,8 +54,8 @@ class UpsertChatMessageEmbeddingParams(TypedDict):
     `upsert_chat_message_embedding(conn, **params)`."""
 
     embedding: VectorParam
-    message_id: int
     account_id: uuid.UUID
+    message_id: int
     user_id: uuid.UUID
 
 
@@ -62,8 +64,8 @@ async def upsert_chat_message_embedding(
     /,
     *,
     embedding: VectorParam,
-    message_id: int,
     account_id: uuid.UUID,
+    message_id: int,
     user_id: uuid.UUID,
 ) -> UpsertChatMessageEmbeddingRow | None:
     """Store (or replace) a message's embedding. The message is found through its chat, which
@@ -75,8 +77,8 @@ async def upsert_chat_message_embedding(
     return await conn.fetchrow(
         UPSERT_CHAT_MESSAGE_EMBEDDING,
         embedding,
-        message_id,
         account_id,
+        message_id,
         user_id,
         record_class=UpsertChatMessageEmbeddingRow.Record,
     )
@@ -94,7 +96,7 @@ async def search_exhaustively(
     """Approximate search (HNSW) keeps scanning until enough rows pass the account and user
     filters, in distance order (pgvector 0.8: hnsw.iterative_scan), for this transaction.
 
-    Source: queries/chat_message_embeddings.sql:21
+    Source: queries/chat_message_embeddings.sql:23
     """
     value: str | None = await conn.fetchval(SEARCH_EXHAUSTIVELY)
     return value
@@ -104,8 +106,8 @@ SEARCH_CHAT_MESSAGES_BY_EMBEDDING: Final = """\
 -- name: SearchChatMessagesByEmbedding :many
 SELECT m.id, m.chat_id, m.role, m.content, m.created_at, e.embedding <=> $1 AS distance
 FROM chat_message_embeddings e
-JOIN chats c ON c.id = e.chat_id
-JOIN chat_messages m ON m.id = e.message_id
+JOIN chats c ON c.account_id = e.account_id AND c.id = e.chat_id
+JOIN chat_messages m ON m.account_id = e.account_id AND m.id = e.message_id
 WHERE e.account_id = $2
   AND c.account_id = $2
   AND c.user_id = $3
@@ -183,7 +185,7 @@ async def search_chat_messages_by_embedding(
     """The user's k messages nearest to `embedding` by cosine distance (0: same direction, 2:
     opposite), nearest first; only the user's live chats in the account.
 
-    Source: queries/chat_message_embeddings.sql:26
+    Source: queries/chat_message_embeddings.sql:28
     """
     return await conn.fetch(
         SEARCH_CHAT_MESSAGES_BY_EMBEDDING,

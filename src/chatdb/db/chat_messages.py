@@ -14,22 +14,23 @@ from .runtime import Executor, JSONValue, rowcount
 INSERT_CHAT_MESSAGE: Final = """\
 -- name: InsertChatMessage :one
 INSERT INTO chat_messages (
-    chat_id, client_message_id, role, content, action, dax_attempts,
+    account_id, chat_id, client_message_id, role, content, action, dax_attempts,
     final_dax, resolution_note, error, model_config_id
 ) VALUES (
-    $1, $2, $3, $4, $5,
-    $6, $7, $8,
-    $9, $10
+    $1, $2, $3, $4, $5, $6,
+    $7, $8, $9,
+    $10, $11
 )
-ON CONFLICT (chat_id, client_message_id) DO NOTHING
+ON CONFLICT (account_id, chat_id, client_message_id) DO NOTHING
 RETURNING id, chat_id, client_message_id, role, content, action, dax_attempts,
-    final_dax, resolution_note, error, model_config_id, created_at"""
+    final_dax, resolution_note, error, model_config_id, created_at, account_id"""
 
 
 class InsertChatMessageParams(TypedDict):
     """The keyword arguments of the function below, as one value:
     `insert_chat_message(conn, **params)`."""
 
+    account_id: uuid.UUID
     chat_id: uuid.UUID
     client_message_id: uuid.UUID
     role: str
@@ -46,6 +47,7 @@ async def insert_chat_message(
     conn: Executor,
     /,
     *,
+    account_id: uuid.UUID,
     chat_id: uuid.UUID,
     client_message_id: uuid.UUID,
     role: str,
@@ -64,6 +66,7 @@ async def insert_chat_message(
     """
     return await conn.fetchrow(
         INSERT_CHAT_MESSAGE,
+        account_id,
         chat_id,
         client_message_id,
         role,
@@ -81,15 +84,17 @@ async def insert_chat_message(
 GET_CHAT_MESSAGE_BY_CLIENT_ID: Final = """\
 -- name: GetChatMessageByClientID :one
 SELECT id, chat_id, client_message_id, role, content, action, dax_attempts,
-    final_dax, resolution_note, error, model_config_id,
-    created_at FROM chat_messages
-WHERE chat_id = $1 AND client_message_id = $2"""
+    final_dax, resolution_note, error, model_config_id, created_at,
+    account_id FROM chat_messages
+WHERE account_id = $1 AND chat_id = $2
+  AND client_message_id = $3"""
 
 
 class GetChatMessageByClientIDParams(TypedDict):
     """The keyword arguments of the function below, as one value:
     `get_chat_message_by_client_id(conn, **params)`."""
 
+    account_id: uuid.UUID
     chat_id: uuid.UUID
     client_message_id: uuid.UUID
 
@@ -98,6 +103,7 @@ async def get_chat_message_by_client_id(
     conn: Executor,
     /,
     *,
+    account_id: uuid.UUID,
     chat_id: uuid.UUID,
     client_message_id: uuid.UUID,
 ) -> ChatMessage | None:
@@ -106,24 +112,29 @@ async def get_chat_message_by_client_id(
     Source: queries/chat_messages.sql:15
     """
     return await conn.fetchrow(
-        GET_CHAT_MESSAGE_BY_CLIENT_ID, chat_id, client_message_id, record_class=ChatMessage.Record
+        GET_CHAT_MESSAGE_BY_CLIENT_ID,
+        account_id,
+        chat_id,
+        client_message_id,
+        record_class=ChatMessage.Record,
     )
 
 
 LIST_CHAT_MESSAGES: Final = """\
 -- name: ListChatMessages :many
 SELECT id, chat_id, client_message_id, role, content, action, dax_attempts,
-    final_dax, resolution_note, error, model_config_id,
-    created_at FROM chat_messages
-WHERE chat_id = $1 AND id > $2
+    final_dax, resolution_note, error, model_config_id, created_at,
+    account_id FROM chat_messages
+WHERE account_id = $1 AND chat_id = $2 AND id > $3
 ORDER BY id ASC
-LIMIT $3"""
+LIMIT $4"""
 
 
 class ListChatMessagesParams(TypedDict):
     """The keyword arguments of the function below, as one value:
     `list_chat_messages(conn, **params)`."""
 
+    account_id: uuid.UUID
     chat_id: uuid.UUID
     after_id: int
     page_size: int
@@ -133,28 +144,36 @@ async def list_chat_messages(
     conn: Executor,
     /,
     *,
+    account_id: uuid.UUID,
     chat_id: uuid.UUID,
     after_id: int,
     page_size: int,
 ) -> list[ChatMessage]:
     """Messages of a chat in order; pass the last id seen (0 for the first page).
 
-    Source: queries/chat_messages.sql:20
+    Source: queries/chat_messages.sql:21
     """
     return await conn.fetch(
-        LIST_CHAT_MESSAGES, chat_id, after_id, page_size, record_class=ChatMessage.Record
+        LIST_CHAT_MESSAGES,
+        account_id,
+        chat_id,
+        after_id,
+        page_size,
+        record_class=ChatMessage.Record,
     )
 
 
 COUNT_CHAT_MESSAGES: Final = """\
 -- name: CountChatMessages :one
-SELECT count(*) AS messages FROM chat_messages WHERE chat_id = $1"""
+SELECT count(*) AS messages FROM chat_messages
+WHERE account_id = $1 AND chat_id = $2"""
 
 
 class CountChatMessagesParams(TypedDict):
     """The keyword arguments of the function below, as one value:
     `count_chat_messages(conn, **params)`."""
 
+    account_id: uuid.UUID
     chat_id: uuid.UUID
 
 
@@ -162,30 +181,32 @@ async def count_chat_messages(
     conn: Executor,
     /,
     *,
+    account_id: uuid.UUID,
     chat_id: uuid.UUID,
 ) -> int:
     """CountChatMessages :one
 
-    Source: queries/chat_messages.sql:26
+    Source: queries/chat_messages.sql:27
     """
-    value: int = await conn.fetchval(COUNT_CHAT_MESSAGES, chat_id)
+    value: int = await conn.fetchval(COUNT_CHAT_MESSAGES, account_id, chat_id)
     return value
 
 
 COPY_CHAT_MESSAGES: Final = """\
 -- name: CopyChatMessages :copyfrom
 INSERT INTO chat_messages (
-    chat_id, client_message_id, role, content, action, dax_attempts,
+    account_id, chat_id, client_message_id, role, content, action, dax_attempts,
     final_dax, resolution_note, error, model_config_id
 ) VALUES (
-    $1, $2, $3, $4, $5, $6,
-    $7, $8, $9, $10
+    $1, $2, $3, $4, $5, $6, $7,
+    $8, $9, $10, $11
 )"""
 
 
 class CopyChatMessagesParams(NamedTuple):
     """One parameter set for copy_chat_messages."""
 
+    account_id: uuid.UUID
     chat_id: uuid.UUID
     client_message_id: uuid.UUID
     role: str
@@ -206,12 +227,13 @@ async def copy_chat_messages(
 ) -> int:
     """Bulk load through COPY (imports, backfills).
 
-    Source: queries/chat_messages.sql:30
+    Source: queries/chat_messages.sql:32
     """
     status = await conn.copy_records_to_table(
         "chat_messages",
         records=rows,
         columns=[
+            "account_id",
             "chat_id",
             "client_message_id",
             "role",
@@ -229,13 +251,14 @@ async def copy_chat_messages(
 
 INSERT_CHAT_MESSAGES_BATCH: Final = """\
 -- name: InsertChatMessagesBatch :batchexec
-INSERT INTO chat_messages (chat_id, client_message_id, role, content, model_config_id)
-VALUES ($1, $2, $3, $4, $5)"""
+INSERT INTO chat_messages (account_id, chat_id, client_message_id, role, content, model_config_id)
+VALUES ($1, $2, $3, $4, $5, $6)"""
 
 
 class InsertChatMessagesBatchParams(NamedTuple):
     """One parameter set for insert_chat_messages_batch."""
 
+    account_id: uuid.UUID
     chat_id: uuid.UUID
     client_message_id: uuid.UUID
     role: str
@@ -251,7 +274,7 @@ async def insert_chat_messages_batch(
 ) -> None:
     """InsertChatMessagesBatch :batchexec
 
-    Source: queries/chat_messages.sql:39
+    Source: queries/chat_messages.sql:41
     """
     await conn.executemany(INSERT_CHAT_MESSAGES_BATCH, params)
 
@@ -260,7 +283,9 @@ COUNT_ORPHANED_CHAT_MESSAGES: Final = """\
 -- name: CountOrphanedChatMessages :one
 SELECT count(*) AS orphans
 FROM chat_messages m
-WHERE NOT EXISTS (SELECT 1 FROM chats c WHERE c.id = m.chat_id)"""
+WHERE NOT EXISTS (
+    SELECT 1 FROM chats c WHERE c.account_id = m.account_id AND c.id = m.chat_id
+)"""
 
 
 async def count_orphaned_chat_messages(
@@ -269,7 +294,7 @@ async def count_orphaned_chat_messages(
 ) -> int:
     """An integrity check over every message (run off-peak): it reads the whole table.
 
-    Source: queries/chat_messages.sql:44
+    Source: queries/chat_messages.sql:46
     """
     value: int = await conn.fetchval(COUNT_ORPHANED_CHAT_MESSAGES)
     return value
@@ -277,13 +302,15 @@ async def count_orphaned_chat_messages(
 
 DELETE_CHAT_MESSAGES_BY_CHAT: Final = """\
 -- name: DeleteChatMessagesByChat :execrows
-DELETE FROM chat_messages WHERE chat_id = $1"""
+DELETE FROM chat_messages
+WHERE account_id = $1 AND chat_id = $2"""
 
 
 class DeleteChatMessagesByChatParams(TypedDict):
     """The keyword arguments of the function below, as one value:
     `delete_chat_messages_by_chat(conn, **params)`."""
 
+    account_id: uuid.UUID
     chat_id: uuid.UUID
 
 
@@ -291,12 +318,13 @@ async def delete_chat_messages_by_chat(
     conn: Executor,
     /,
     *,
+    account_id: uuid.UUID,
     chat_id: uuid.UUID,
 ) -> int:
     """A deleted chat's messages go (its row stays behind as a tombstone). For a chat holding
     a large share of the table a sequential scan is the cheaper plan, and the one chosen.
 
-    Source: queries/chat_messages.sql:52
+    Source: queries/chat_messages.sql:57
     """
-    status = await conn.execute(DELETE_CHAT_MESSAGES_BY_CHAT, chat_id)
+    status = await conn.execute(DELETE_CHAT_MESSAGES_BY_CHAT, account_id, chat_id)
     return rowcount(status)

@@ -15,7 +15,7 @@ ENSURE_CHAT: Final = """\
 -- name: EnsureChat :execrows
 INSERT INTO chats (id, account_id, user_id, agent_id, title, model_config_id)
 VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (id) DO NOTHING"""
+ON CONFLICT (account_id, id) DO NOTHING"""
 
 
 class EnsureChatParams(TypedDict):
@@ -114,9 +114,9 @@ async def get_chat_by_id(
     *,
     id: uuid.UUID,
 ) -> Chat | None:
-    """GetChatByID :one
+    """Citus: multi-shard, no account to pin it (docs/scaling.md).
 
-    Source: queries/chats.sql:14
+    Source: queries/chats.sql:15
     """
     return await conn.fetchrow(GET_CHAT_BY_ID, id, record_class=Chat.Record)
 
@@ -141,9 +141,9 @@ async def get_chat_by_id_for_update(
     *,
     id: uuid.UUID,
 ) -> Chat | None:
-    """GetChatByIDForUpdate :one
+    """Citus: refused, FOR UPDATE without the account (docs/scaling.md).
 
-    Source: queries/chats.sql:17
+    Source: queries/chats.sql:20
     """
     return await conn.fetchrow(GET_CHAT_BY_ID_FOR_UPDATE, id, record_class=Chat.Record)
 
@@ -187,8 +187,9 @@ async def list_chats_by_user(
     row). One row comparison, not `cursor IS NULL OR ...`: that form is an index range
     scan only with a custom plan; asyncpg's prepared statement turns generic after five
     calls, and the generic plan read the user's whole index range (`codegen explain`).
+    Citus: multi-shard, no account to pin it (docs/scaling.md).
 
-    Source: queries/chats.sql:25
+    Source: queries/chats.sql:30
     """
     return await conn.fetch(
         LIST_CHATS_BY_USER,
@@ -206,7 +207,7 @@ UPDATE chats
 SET message_count = message_count + 1,
     last_active = NOW(),
     updated_at = NOW()
-WHERE id = $1
+WHERE id = $1 AND account_id = $2
 RETURNING id, account_id, user_id, agent_id, title, status, last_active,
     message_count, model_config_id, created_at, updated_at, deleted_at"""
 
@@ -216,6 +217,7 @@ class TouchChatAfterMessageParams(TypedDict):
     `touch_chat_after_message(conn, **params)`."""
 
     id: uuid.UUID
+    account_id: uuid.UUID
 
 
 async def touch_chat_after_message(
@@ -223,12 +225,13 @@ async def touch_chat_after_message(
     /,
     *,
     id: uuid.UUID,
+    account_id: uuid.UUID,
 ) -> Chat | None:
     """TouchChatAfterMessage :one
 
-    Source: queries/chats.sql:37
+    Source: queries/chats.sql:43
     """
-    return await conn.fetchrow(TOUCH_CHAT_AFTER_MESSAGE, id, record_class=Chat.Record)
+    return await conn.fetchrow(TOUCH_CHAT_AFTER_MESSAGE, id, account_id, record_class=Chat.Record)
 
 
 SET_CHAT_MODEL_CONFIG: Final = """\
@@ -258,20 +261,51 @@ async def set_chat_model_config(
     user_id: uuid.UUID,
 ) -> Chat | None:
     """Ownership is part of the statement: another user's chat is not found.
+    Citus: multi-shard, no account to pin it (docs/scaling.md).
 
-    Source: queries/chats.sql:46
+    Source: queries/chats.sql:53
     """
     return await conn.fetchrow(
         SET_CHAT_MODEL_CONFIG, model_config_id, id, user_id, record_class=Chat.Record
     )
 
 
+GET_OWNED_CHAT_ACCOUNT: Final = """\
+-- name: GetOwnedChatAccount :one
+SELECT account_id FROM chats WHERE id = $1 AND user_id = $2"""
+
+
+class GetOwnedChatAccountParams(TypedDict):
+    """The keyword arguments of the function below, as one value:
+    `get_owned_chat_account(conn, **params)`."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+
+
+async def get_owned_chat_account(
+    conn: Executor,
+    /,
+    *,
+    id: uuid.UUID,
+    user_id: uuid.UUID,
+) -> uuid.UUID | None:
+    """The account of the user's chat (deleted or not), unlocked: on Citus a lock must name
+    the account (the distribution column), and delete_chat is not given it.
+    Citus: multi-shard, no account to pin it (docs/scaling.md).
+
+    Source: queries/chats.sql:63
+    """
+    value: uuid.UUID | None = await conn.fetchval(GET_OWNED_CHAT_ACCOUNT, id, user_id)
+    return value
+
+
 LIST_CHATS_WITH_WRONG_MESSAGE_COUNT: Final = """\
 -- name: ListChatsWithWrongMessageCount :many
 SELECT c.id, c.message_count, count(m.id) AS actual
 FROM chats c
-LEFT JOIN chat_messages m ON m.chat_id = c.id
-GROUP BY c.id
+LEFT JOIN chat_messages m ON m.account_id = c.account_id AND m.chat_id = c.id
+GROUP BY c.account_id, c.id
 HAVING c.message_count <> count(m.id)"""
 
 
@@ -311,7 +345,7 @@ async def list_chats_with_wrong_message_count(
     """Chats whose message_count disagrees with their messages (should be none). An integrity
     check over every chat and message (run off-peak): it reads both tables whole.
 
-    Source: queries/chats.sql:54
+    Source: queries/chats.sql:69
     """
     return await conn.fetch(
         LIST_CHATS_WITH_WRONG_MESSAGE_COUNT, record_class=ListChatsWithWrongMessageCountRow.Record
@@ -325,7 +359,7 @@ VALUES (
     COALESCE($1::uuid, gen_random_uuid()), $2, $3, $4,
     $5, $6
 )
-ON CONFLICT (id) DO NOTHING
+ON CONFLICT (account_id, id) DO NOTHING
 RETURNING id, account_id, user_id, agent_id, title, status, last_active,
     message_count, model_config_id, created_at, updated_at, deleted_at"""
 
@@ -356,7 +390,7 @@ async def insert_chat_with_id(
     """Create a chat with a client-chosen id (NULL: the database picks one). A retry
     inserts nothing; the caller reads the stored chat with GetChatForSenderForUpdate.
 
-    Source: queries/chats.sql:64
+    Source: queries/chats.sql:80
     """
     return await conn.fetchrow(
         INSERT_CHAT_WITH_ID,
@@ -393,8 +427,9 @@ async def get_owned_chat(
     user_id: uuid.UUID,
 ) -> Chat | None:
     """A live chat of this user (ownership is in the WHERE clause, never in the caller).
+    Citus: multi-shard, no account to pin it (docs/scaling.md).
 
-    Source: queries/chats.sql:74
+    Source: queries/chats.sql:91
     """
     return await conn.fetchrow(GET_OWNED_CHAT, id, user_id, record_class=Chat.Record)
 
@@ -434,7 +469,7 @@ async def get_chat_for_sender_for_update(
     (Locked by id and account, then filtered: with all four columns in one WHERE a
     generic plan walked the (account_id, agent_id) index of a busy agent, `codegen explain`.)
 
-    Source: queries/chats.sql:80
+    Source: queries/chats.sql:98
     """
     return await conn.fetchrow(
         GET_CHAT_FOR_SENDER_FOR_UPDATE, id, account_id, user_id, agent_id, record_class=Chat.Record
@@ -472,7 +507,7 @@ async def get_chat_for_agent_for_update(
 ) -> Chat | None:
     """The chat the assistant side writes to, locked: the agent's chat in the account.
 
-    Source: queries/chats.sql:87
+    Source: queries/chats.sql:105
     """
     return await conn.fetchrow(
         GET_CHAT_FOR_AGENT_FOR_UPDATE, id, account_id, agent_id, record_class=Chat.Record
@@ -481,7 +516,14 @@ async def get_chat_for_agent_for_update(
 
 UPSERT_CHAT_FOR_SENDER: Final = """\
 -- name: UpsertChatForSender :one
-WITH found AS (
+WITH usable AS MATERIALIZED (
+    SELECT cmc.id, cmc.is_default
+    FROM chat_model_configs cmc
+    JOIN chat_providers cp ON cp.provider = cmc.provider
+    WHERE cmc.deleted = FALSE
+      AND cmc.enabled = TRUE
+      AND cp.enabled = TRUE
+), found AS (
     -- Locked by id (and account, the distribution key): with user and agent here too, a
     -- generic plan walked the (account_id, agent_id) index of a busy agent instead.
     SELECT id, account_id, user_id, agent_id, title, status, last_active,
@@ -493,11 +535,8 @@ WITH found AS (
         deleted_at FROM found WHERE user_id = $3::uuid AND agent_id = $4::uuid
 ), inserted AS (
     INSERT INTO chats (id, account_id, user_id, agent_id, title)
-    SELECT $1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::text
-    WHERE NOT EXISTS (
-        SELECT 1 FROM chats WHERE id = $1::uuid AND account_id = $2::uuid
-    )
-    ON CONFLICT (id) DO NOTHING
+    VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::text)
+    ON CONFLICT (account_id, id) DO NOTHING
     RETURNING id, account_id, user_id, agent_id, title, status, last_active,
         message_count, model_config_id, created_at, updated_at, deleted_at
 ), chat AS (
@@ -512,14 +551,10 @@ WITH found AS (
 SELECT chat.id, chat.account_id, chat.user_id, chat.agent_id, chat.title,
     chat.status, chat.last_active, chat.message_count, chat.model_config_id,
     chat.created_at, chat.updated_at, chat.deleted_at, chat.created, (
-    SELECT cmc.id
-    FROM chat_model_configs cmc
-    JOIN chat_providers cp ON cp.provider = cmc.provider
-    WHERE (cmc.id = chat.model_config_id OR cmc.is_default = TRUE)
-      AND cmc.deleted = FALSE
-      AND cmc.enabled = TRUE
-      AND cp.enabled = TRUE
-    ORDER BY cmc.id = chat.model_config_id DESC NULLS LAST
+    SELECT u.id
+    FROM usable u
+    WHERE u.id = chat.model_config_id OR u.is_default = TRUE
+    ORDER BY u.id = chat.model_config_id DESC NULLS LAST
     LIMIT 1
 ) AS model_config_to_use
 FROM chat"""
@@ -625,8 +660,12 @@ async def upsert_chat_for_sender(
     agent's chat: no row. No row either when another transaction created the chat after
     this statement's snapshot was taken (two first messages racing): the caller then reads
     it with GetChatForSenderForUpdate, a new statement that sees it.
+    On Citus: the usable configs are a MATERIALIZED CTE (read from the reference tables on the
+    coordinator) and the insert takes VALUES (routed to the account's shard, now() the
+    coordinator's): read in the final SELECT, the reference tables made Citus ship the
+    chat rows to every node and commit the send by two-phase commit on all of them.
 
-    Source: queries/chats.sql:100
+    Source: queries/chats.sql:118
     """
     return await conn.fetchrow(
         UPSERT_CHAT_FOR_SENDER,
@@ -670,7 +709,7 @@ WITH bounds AS (
       AND NOT EXISTS (
           SELECT 1 FROM chats WHERE id = $3::uuid AND account_id = $4::uuid
       )
-    ON CONFLICT (id) DO NOTHING
+    ON CONFLICT (account_id, id) DO NOTHING
     RETURNING id, account_id, user_id, agent_id, title, status, last_active,
         message_count, model_config_id, created_at, updated_at, deleted_at
 ), chat AS (
@@ -692,19 +731,23 @@ WITH bounds AS (
 ), stored AS (
     SELECT m.id, m.chat_id, m.client_message_id, m.role, m.content, m.action,
         m.dax_attempts, m.final_dax, m.resolution_note, m.error,
-        m.model_config_id, m.created_at
+        m.model_config_id, m.created_at, m.account_id
     FROM chat_messages m
-    WHERE m.chat_id = $3::uuid AND m.client_message_id = $8::uuid
+    WHERE m.account_id = $4::uuid AND m.chat_id = $3::uuid
+      AND m.client_message_id = $8::uuid
       AND EXISTS (SELECT 1 FROM locked)
 ), inserted AS (
-    INSERT INTO chat_messages (chat_id, client_message_id, role, content, model_config_id)
-    SELECT chat.id, $8::uuid, $9::text, $10::text, config.id
+    INSERT INTO chat_messages (
+        account_id, chat_id, client_message_id, role, content, model_config_id
+    )
+    SELECT chat.account_id, chat.id, $8::uuid, $9::text, $10::text,
+        config.id
     FROM chat, config
     WHERE chat.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM stored)
-    ON CONFLICT (chat_id, client_message_id) DO NOTHING
+    ON CONFLICT (account_id, chat_id, client_message_id) DO NOTHING
     RETURNING id, chat_id, client_message_id, role, content, action,
         dax_attempts, final_dax, resolution_note, error, model_config_id,
-        created_at
+        created_at, account_id
 ), counted AS (
     UPDATE chats
     SET message_count = message_count + 1, last_active = NOW(), updated_at = NOW()
@@ -723,12 +766,12 @@ WITH bounds AS (
         created FROM chat WHERE NOT EXISTS (SELECT 1 FROM counted)
 ), message AS (
     SELECT id, chat_id, client_message_id, role, content, action, dax_attempts,
-        final_dax, resolution_note, error, model_config_id,
-        created_at, FALSE AS repeated FROM inserted
+        final_dax, resolution_note, error, model_config_id, created_at,
+        account_id, FALSE AS repeated FROM inserted
     UNION ALL
     SELECT id, chat_id, client_message_id, role, content, action, dax_attempts,
-        final_dax, resolution_note, error, model_config_id,
-        created_at, TRUE AS repeated FROM stored
+        final_dax, resolution_note, error, model_config_id, created_at,
+        account_id, TRUE AS repeated FROM stored
 )
 SELECT after.id, after.account_id, after.user_id, after.agent_id, after.title,
     after.status, after.last_active, after.message_count, after.model_config_id,
@@ -937,7 +980,7 @@ async def send_message(
     sender's, or a concurrent first message created it after this statement began; the
     caller then runs the transactional path (UpsertChatForSender), which tells them apart.
 
-    Source: queries/chats.sql:145
+    Source: queries/chats.sql:167
     """
     return await conn.fetchrow(
         SEND_MESSAGE,
@@ -981,25 +1024,26 @@ WITH bounds AS (
 ), stored AS (
     SELECT m.id, m.chat_id, m.client_message_id, m.role, m.content, m.action,
         m.dax_attempts, m.final_dax, m.resolution_note, m.error,
-        m.model_config_id, m.created_at
+        m.model_config_id, m.created_at, m.account_id
     FROM chat_messages m
-    WHERE m.chat_id = $3::uuid AND m.client_message_id = $6::uuid
+    WHERE m.account_id = $4::uuid AND m.chat_id = $3::uuid
+      AND m.client_message_id = $6::uuid
       AND EXISTS (SELECT 1 FROM chat)
 ), inserted AS (
     INSERT INTO chat_messages (
-        chat_id, client_message_id, role, content, action, dax_attempts,
+        account_id, chat_id, client_message_id, role, content, action, dax_attempts,
         final_dax, resolution_note, error, model_config_id
     )
-    SELECT chat.id, $6::uuid, $7::text, $8::text,
+    SELECT chat.account_id, chat.id, $6::uuid, $7::text, $8::text,
         $9::text, $10::jsonb,
         $11::text, $12::text,
         $13::text, config.id
     FROM chat, config
     WHERE chat.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM stored)
-    ON CONFLICT (chat_id, client_message_id) DO NOTHING
+    ON CONFLICT (account_id, chat_id, client_message_id) DO NOTHING
     RETURNING id, chat_id, client_message_id, role, content, action,
         dax_attempts, final_dax, resolution_note, error, model_config_id,
-        created_at
+        created_at, account_id
 ), counted AS (
     UPDATE chats
     SET message_count = message_count + 1, last_active = NOW(), updated_at = NOW()
@@ -1018,12 +1062,12 @@ WITH bounds AS (
         created FROM chat WHERE NOT EXISTS (SELECT 1 FROM counted)
 ), message AS (
     SELECT id, chat_id, client_message_id, role, content, action, dax_attempts,
-        final_dax, resolution_note, error, model_config_id,
-        created_at, FALSE AS repeated FROM inserted
+        final_dax, resolution_note, error, model_config_id, created_at,
+        account_id, FALSE AS repeated FROM inserted
     UNION ALL
     SELECT id, chat_id, client_message_id, role, content, action, dax_attempts,
-        final_dax, resolution_note, error, model_config_id,
-        created_at, TRUE AS repeated FROM stored
+        final_dax, resolution_note, error, model_config_id, created_at,
+        account_id, TRUE AS repeated FROM stored
 )
 SELECT after.id, after.account_id, after.user_id, after.agent_id, after.title,
     after.status, after.last_active, after.message_count, after.model_config_id,
@@ -1233,7 +1277,7 @@ async def add_assistant_message(
     the bounds were not in effect or the chat is not the agent's (the caller's
     transactional path tells which).
 
-    Source: queries/chats.sql:230
+    Source: queries/chats.sql:256
     """
     return await conn.fetchrow(
         ADD_ASSISTANT_MESSAGE,
@@ -1257,13 +1301,14 @@ async def add_assistant_message(
 DELETE_OWNED_CHAT: Final = """\
 -- name: DeleteOwnedChat :one
 WITH state AS (
-    SELECT id, deleted_at FROM chats WHERE id = $1::uuid AND user_id = $2::uuid
+    SELECT id, deleted_at FROM chats
+    WHERE id = $1::uuid AND account_id = $2::uuid AND user_id = $3::uuid
     FOR UPDATE
 ), deleted AS (
     UPDATE chats
     SET deleted_at = NOW(), title = '', message_count = 0, model_config_id = NULL,
         updated_at = NOW()
-    WHERE id = $1::uuid AND user_id = $2::uuid
+    WHERE id = $1::uuid AND account_id = $2::uuid AND user_id = $3::uuid
       AND EXISTS (SELECT 1 FROM state WHERE deleted_at IS NULL)
     RETURNING id
 )
@@ -1298,6 +1343,7 @@ class DeleteOwnedChatParams(TypedDict):
     `delete_owned_chat(conn, **params)`."""
 
     id: uuid.UUID
+    account_id: uuid.UUID
     user_id: uuid.UUID
 
 
@@ -1306,16 +1352,18 @@ async def delete_owned_chat(
     /,
     *,
     id: uuid.UUID,
+    account_id: uuid.UUID,
     user_id: uuid.UUID,
 ) -> DeleteOwnedChatRow | None:
     """Delete the user's chat, locked first: its row stays as a tombstone (title erased,
     deleted_at set) so the id can never be used again. `already_deleted`: it was deleted
     before (a repeat). No row: not the user's chat. The caller deletes its messages next,
     in the same transaction: a later statement, whose snapshot, taken after this lock,
-    sees every message a send committed before it.
+    sees every message a send committed before it. Pinned by account_id (the distribution
+    key: on Citus a lock must name it).
 
-    Source: queries/chats.sql:297
+    Source: queries/chats.sql:325
     """
     return await conn.fetchrow(
-        DELETE_OWNED_CHAT, id, user_id, record_class=DeleteOwnedChatRow.Record
+        DELETE_OWNED_CHAT, id, account_id, user_id, record_class=DeleteOwnedChatRow.Record
     )

@@ -129,6 +129,7 @@ class ChatMessage(Row):
         "error",
         "model_config_id",
         "created_at",
+        "account_id",
     )
 
     if TYPE_CHECKING:
@@ -168,6 +169,9 @@ class ChatMessage(Row):
 
         @property
         def created_at(self) -> datetime.datetime: ...
+
+        @property
+        def account_id(self) -> uuid.UUID: ...
     else:
         id = column(0)
         chat_id = column(1)
@@ -181,6 +185,7 @@ class ChatMessage(Row):
         error = column(9)
         model_config_id = column(10)
         created_at = column(11)
+        account_id = column(12)
 
     @classmethod
     def make(
@@ -197,6 +202,7 @@ class ChatMessage(Row):
         error: str | None,
         model_config_id: uuid.UUID | None,
         created_at: datetime.datetime,
+        account_id: uuid.UUID,
     ) -> ChatMessage:
         """A row of these values, built in Python (asyncpg builds query results)."""
         return make_row(
@@ -214,6 +220,7 @@ class ChatMessage(Row):
                 error,
                 model_config_id,
                 created_at,
+                account_id,
             ),
         )
 

@@ -616,6 +616,7 @@ EXPECTED: dict[tuple[str, str], tuple[tuple[str, str, bool], ...]] = {
         ("error", "text", False),
         ("model_config_id", "uuid", False),
         ("created_at", "timestamptz", True),
+        ("account_id", "uuid", True),
     ),
     ("public", "chat_model_configs"): (
         ("id", "uuid", True),
