@@ -15,7 +15,7 @@ WHERE m.account_id = @account_id
   AND c.user_id = @user_id
   AND c.deleted_at IS NULL
 ON CONFLICT (account_id, message_id)
-DO UPDATE SET embedding = EXCLUDED.embedding, created_at = now()
+DO UPDATE SET embedding = EXCLUDED.embedding, created_at = EXCLUDED.created_at
 RETURNING message_id, chat_id;
 
 -- Approximate search (HNSW) keeps scanning until enough rows pass the account and user

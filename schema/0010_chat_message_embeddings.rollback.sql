@@ -3,6 +3,8 @@
 
 DROP INDEX chat_message_embeddings_embedding_idx;
 
+DROP INDEX chat_message_embeddings_message_id_idx;
+
 DROP TABLE chat_message_embeddings;
 
 DROP EXTENSION vector;

@@ -31,5 +31,9 @@ CREATE TABLE chat_message_embeddings (
     PRIMARY KEY (account_id, message_id)
 );
 
+-- The foreign key's own index: deleting messages (a chat, an account) finds their
+-- embeddings by it.
+CREATE INDEX chat_message_embeddings_message_id_idx ON chat_message_embeddings (message_id);
+
 CREATE INDEX chat_message_embeddings_embedding_idx ON chat_message_embeddings
     USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64);

@@ -22,7 +22,7 @@ WHERE m.account_id = $2
   AND c.user_id = $4
   AND c.deleted_at IS NULL
 ON CONFLICT (account_id, message_id)
-DO UPDATE SET embedding = EXCLUDED.embedding, created_at = now()
+DO UPDATE SET embedding = EXCLUDED.embedding, created_at = EXCLUDED.created_at
 RETURNING message_id, chat_id"""
 
 
