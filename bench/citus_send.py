@@ -61,7 +61,7 @@ async def send_rate(dsn: str, clients: int, seconds: float) -> tuple[float, str,
     """(sends per second, load average before, after)."""
     pool = await create_pool(dsn, min_size=clients, max_size=clients)
     try:
-        svc = ChatService(Database(pool))
+        svc = ChatService(await Database.over(pool))
         worlds = await _world(svc)
         before = _load()
         start = time.monotonic()
@@ -78,7 +78,7 @@ async def skewed_rows_per_node(dsn: str) -> list[tuple[Any, ...]]:
     """Half of SKEWED messages to one account, the rest spread; rows per node after."""
     pool = await create_pool(dsn, min_size=8, max_size=8)
     try:
-        svc = ChatService(Database(pool))
+        svc = ChatService(await Database.over(pool))
         worlds = await _world(svc)
         plan = [worlds[0] if n % 2 == 0 else worlds[1 + n % (ACCOUNTS - 1)] for n in range(SKEWED)]
 

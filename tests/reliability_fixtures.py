@@ -114,7 +114,7 @@ async def open_service(
     pool = await create_pool(dsn, min_size=min_size, max_size=max_size, **pool_kwargs)
     try:
         yield ChatService(
-            Database(pool, retry=retry or FAST_RETRY, timeouts=timeouts or Timeouts())
+            await Database.over(pool, retry=retry or FAST_RETRY, timeouts=timeouts or Timeouts())
         )
     finally:
         try:

@@ -81,7 +81,7 @@ async def _send_statements(dsn: str) -> list[str]:
     """The generated queries one send runs, as logged on its connection."""
     pool = await create_pool(dsn, min_size=1, max_size=1)
     try:
-        svc = ChatService(Database(pool))
+        svc = ChatService(await Database.over(pool))
         admin = AdminService(svc.db)
         account = await svc.create_account(name="a")
         user = await svc.create_user(account_id=account.id, email="u@x")

@@ -136,6 +136,6 @@ async def world(migrated_db: str) -> AsyncIterator[World]:
     """A world on a fresh migrated database, with a pool of its own."""
     pool = await create_pool(migrated_db, min_size=1, max_size=8)
     try:
-        yield await make_world(ChatService(Database(pool)))
+        yield await make_world(ChatService(await Database.over(pool)))
     finally:
         await pool.close()

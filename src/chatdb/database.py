@@ -24,6 +24,8 @@ T = TypeVar("T")
 
 __all__ = ["Database", "Runner", "choose_id"]
 
+_ON_CITUS = "SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')"
+
 
 class Runner(Protocol):
     """Runs `work` in one transaction on `pool` (the signature of `tx.run_in_transaction`)."""
@@ -52,6 +54,19 @@ class Database:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     timeouts: Timeouts = field(default_factory=Timeouts)
     run: Runner = run_in_transaction
+    # A write that is one statement (a send: SendMessage) runs as one; False: every write
+    # takes its transactional path. False on a Citus coordinator: there Citus plans such a
+    # statement (data-modifying CTEs beside reads of reference tables) recursively, ships
+    # its intermediate results to every worker and commits on all of them by two-phase
+    # commit, while the transactional path stays on the account's worker (`Database.over`).
+    statement_writes: bool = True
+
+    @classmethod
+    async def over(cls, pool: asyncpg.Pool[Any], **options: Any) -> Database:
+        """A `Database` over `pool` with the write path that suits its server: one query
+        asks whether it is a Citus coordinator (`statement_writes`)."""
+        citus = await pool.fetchval(_ON_CITUS)
+        return cls(pool, statement_writes=not citus, **options)
 
     async def transaction(
         self,
@@ -71,9 +86,13 @@ class Database:
                 raise
             raise OutcomeUnknown(created_id=created_id) from exc
 
-    async def write_statement(self, work: Callable[[Conn], Awaitable[T]]) -> T:
+    async def write_statement(self, work: Callable[[Conn], Awaitable[T | None]]) -> T | None:
         """One idempotent write statement on the primary that is a transaction of its own:
-        one round trip (`tx.run_statement`); a lost answer is repeated in place."""
+        one round trip (`tx.run_statement`); a lost answer is repeated in place. None
+        without running it when `statement_writes` is off (the caller's transactional
+        path then does the write)."""
+        if not self.statement_writes:
+            return None
         return await run_statement(self.pool, work, self.retry, timeouts=self.timeouts)
 
     async def read(self, work: Callable[[Conn], Awaitable[T]], *, fresh: bool) -> T:

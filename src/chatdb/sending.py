@@ -151,7 +151,7 @@ def sent(
         row.message_id, chat.id, msg["client_message_id"], row.message_role,
         row.message_content, row.message_action, row.message_dax_attempts,
         row.message_final_dax, row.message_resolution_note, row.message_error,
-        row.message_model_config_id, row.message_created_at,
+        row.message_model_config_id, row.message_created_at, chat.account_id,
     ))  # fmt: skip
     if row.repeated:
         return repeated(message, chat, msg)
