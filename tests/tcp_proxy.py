@@ -116,10 +116,16 @@ class Proxy:
 class _Commits:
     """Which client messages commit, read from the client's side alone: a transaction
     block is open from a simple-protocol BEGIN to its COMMIT or ROLLBACK; outside one, the
-    Sync after an Execute commits the statement (PostgreSQL's implicit transaction)."""
+    Sync after an Execute commits the statement (PostgreSQL's implicit transaction).
+
+    Reads are not counted: a prepared statement whose text is a SELECT, or asyncpg's type
+    introspection (`typeinfo_tree`), run when a new connection sets up its codecs (the
+    runtime's pgvector codecs), writes nothing whose acknowledgement a test could lose."""
 
     in_block: bool = False
     executed: bool = False
+    reads: set[bytes] = field(default_factory=set)  # names of prepared read statements
+    reading: bool = False  # the statement bound last is one of them
 
     def seen(self, kind: bytes, body: bytes) -> bool:
         if kind == b"Q":
@@ -130,8 +136,18 @@ class _Commits:
                 self.in_block = False
                 return text.startswith(b"COMMIT")
             return False
+        if kind == b"P":
+            name, _, rest = body.partition(b"\0")
+            query = rest.partition(b"\0")[0]
+            if query.lstrip().upper().startswith(b"SELECT") or b"typeinfo_tree" in query:
+                self.reads.add(name)
+            else:
+                self.reads.discard(name)
+        if kind == b"B":
+            statement = body.partition(b"\0")[2].partition(b"\0")[0]
+            self.reading = statement in self.reads
         if kind == b"E":
-            self.executed = True
+            self.executed = self.executed or not self.reading
         if kind == b"S":
             commits, self.executed = self.executed and not self.in_block, False
             return commits
