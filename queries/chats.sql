@@ -4,7 +4,7 @@
 -- name: EnsureChat :execrows
 INSERT INTO chats (id, account_id, user_id, agent_id, title, model_config_id)
 VALUES (@id, @account_id, @user_id, @agent_id, @title, sqlc.narg('model_config_id'))
-ON CONFLICT (account_id, id) DO NOTHING;
+ON CONFLICT DO NOTHING;
 
 -- name: InsertChat :one
 INSERT INTO chats (account_id, user_id, agent_id, title, model_config_id)
@@ -83,7 +83,7 @@ VALUES (
     COALESCE(sqlc.narg('id')::uuid, gen_random_uuid()), @account_id, @user_id, @agent_id,
     @title, sqlc.narg('model_config_id')
 )
-ON CONFLICT (account_id, id) DO NOTHING
+ON CONFLICT DO NOTHING
 RETURNING *;
 
 -- A live chat of this user (ownership is in the WHERE clause, never in the caller).
@@ -136,7 +136,7 @@ WITH usable AS MATERIALIZED (
 ), inserted AS (
     INSERT INTO chats (id, account_id, user_id, agent_id, title)
     VALUES (@id::uuid, @account_id::uuid, @user_id::uuid, @agent_id::uuid, @title::text)
-    ON CONFLICT (account_id, id) DO NOTHING
+    ON CONFLICT DO NOTHING
     RETURNING *
 ), chat AS (
     SELECT *, FALSE AS created FROM locked
@@ -190,7 +190,7 @@ WITH bounds AS (
       AND NOT EXISTS (
           SELECT 1 FROM chats WHERE id = @chat_id::uuid AND account_id = @account_id::uuid
       )
-    ON CONFLICT (account_id, id) DO NOTHING
+    ON CONFLICT DO NOTHING
     RETURNING *
 ), chat AS (
     SELECT *, FALSE AS created FROM locked

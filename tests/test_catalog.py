@@ -431,7 +431,7 @@ def test_project_schema_has_exactly_its_tables() -> None:
     keys = {name: t.primary_key for name, t in cat.tables.items()}
     assert keys == {name: ("id",) for name in keys} | {
         "chat_provider_tombstones": ("provider",),
-        "chat_message_embeddings": ("message_id",),
+        "chat_message_embeddings": ("account_id", "message_id"),
     }
 
 

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import re
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias, TypeVar, cast
@@ -69,9 +68,6 @@ _CONNECTION_LOST: tuple[type[BaseException], ...] = (
     OSError,
     asyncio.TimeoutError,
 )
-# Citus: a worker went away while the coordinator committed on it (XX000): whether it
-# committed is not known, like a connection lost during COMMIT.
-_NODE_LOST = re.compile(r"could not commit transaction for shard \d+ on at least one active node")
 # Everything the driver raises; anything else is a bug in the caller's code and propagates.
 _DRIVER_ERRORS: tuple[type[Exception], ...] = (
     asyncpg.PostgresError,
@@ -269,7 +265,7 @@ async def _attempts(
 
 def _in_doubt(exc: BaseException, run: _Attempt) -> bool:
     """A statement that commits itself lost its answer (connection or deadline)."""
-    lost = run.expired or _classify(exc, run.closed) is _Failure.CONNECTION_LOST
+    lost = run.expired or _classify(exc, run) is _Failure.CONNECTION_LOST
     return run.stage is _Stage.WRITE and lost
 
 
@@ -361,7 +357,7 @@ def _next_step(
         return _Next.RETURN  # only handing the connection back failed (the pool dropped it)
     if run.expired:
         return _expired(run, readonly, exc)
-    failure = _classify(exc, run.closed)
+    failure = _classify(exc, run)
     if run.stage is _Stage.CONNECT and isinstance(exc, asyncio.TimeoutError):
         raise TransientError("no database connection became free in time") from exc
     if failure is _Failure.TOO_MANY_CONNECTIONS:
@@ -409,14 +405,17 @@ def _expired(run: _Attempt, readonly: bool, exc: BaseException) -> _Next:
                          "or may not have been saved. Retry the request.") from exc  # fmt: skip
 
 
-def _classify(exc: BaseException, closed: bool) -> _Failure:
+def _classify(exc: BaseException, run: _Attempt) -> _Failure:
     if isinstance(exc, _RETRY_IN_PLACE):
         return _Failure.RACE
     if isinstance(exc, asyncpg.TooManyConnectionsError):  # 53300, at connect
         return _Failure.TOO_MANY_CONNECTIONS
-    if closed or any(isinstance(e, _CONNECTION_LOST) for e in _chain(exc)):
+    if run.closed or any(isinstance(e, _CONNECTION_LOST) for e in _chain(exc)):
         return _Failure.CONNECTION_LOST
-    if isinstance(exc, asyncpg.PostgresError) and _NODE_LOST.match(str(exc)):
+    if run.stage is _Stage.COMMIT and isinstance(exc, asyncpg.InternalServerError):
+        # internal_error (XX000) raised by COMMIT itself (Citus: a worker lost while the
+        # coordinator committed on it): whether it committed is not known, as when the
+        # connection is lost there
         return _Failure.CONNECTION_LOST
     return _Failure.OTHER
 

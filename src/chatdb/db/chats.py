@@ -15,7 +15,7 @@ ENSURE_CHAT: Final = """\
 -- name: EnsureChat :execrows
 INSERT INTO chats (id, account_id, user_id, agent_id, title, model_config_id)
 VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (account_id, id) DO NOTHING"""
+ON CONFLICT DO NOTHING"""
 
 
 class EnsureChatParams(TypedDict):
@@ -359,7 +359,7 @@ VALUES (
     COALESCE($1::uuid, gen_random_uuid()), $2, $3, $4,
     $5, $6
 )
-ON CONFLICT (account_id, id) DO NOTHING
+ON CONFLICT DO NOTHING
 RETURNING id, account_id, user_id, agent_id, title, status, last_active,
     message_count, model_config_id, created_at, updated_at, deleted_at"""
 
@@ -536,7 +536,7 @@ WITH usable AS MATERIALIZED (
 ), inserted AS (
     INSERT INTO chats (id, account_id, user_id, agent_id, title)
     VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::text)
-    ON CONFLICT (account_id, id) DO NOTHING
+    ON CONFLICT DO NOTHING
     RETURNING id, account_id, user_id, agent_id, title, status, last_active,
         message_count, model_config_id, created_at, updated_at, deleted_at
 ), chat AS (
@@ -709,7 +709,7 @@ WITH bounds AS (
       AND NOT EXISTS (
           SELECT 1 FROM chats WHERE id = $3::uuid AND account_id = $4::uuid
       )
-    ON CONFLICT (account_id, id) DO NOTHING
+    ON CONFLICT DO NOTHING
     RETURNING id, account_id, user_id, agent_id, title, status, last_active,
         message_count, model_config_id, created_at, updated_at, deleted_at
 ), chat AS (
