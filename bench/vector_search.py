@@ -98,11 +98,12 @@ async def load(conn: Any, vectors: Array) -> tuple[uuid.UUID, uuid.UUID, float]:
     indexdef = await conn.fetchval("SELECT indexdef FROM pg_indexes WHERE indexname = $1", INDEX)
     await conn.execute(f"DROP INDEX {INDEX}")
     ids = await conn.fetch(
-        "INSERT INTO chat_messages (chat_id, client_message_id, role, content)"
-        " SELECT ($1::uuid[])[1 + g % 100], gen_random_uuid(), 'user', 'message ' || g"
+        "INSERT INTO chat_messages (account_id, chat_id, client_message_id, role, content)"
+        " SELECT $3, ($1::uuid[])[1 + g % 100], gen_random_uuid(), 'user', 'message ' || g"
         " FROM generate_series(0, $2 - 1) AS g RETURNING id, chat_id",
         chats,
         len(vectors),
+        account,
     )
     records = [
         (r["id"], account, r["chat_id"], v.tolist()) for r, v in zip(ids, vectors, strict=True)
