@@ -50,7 +50,8 @@ class FiveTripSend:
             agent_id=v.as_uuid(agent_id, "agent_id"),
         )
         cid = v.as_uuid(chat_id, "chat_id")
-        msg = sending.message_input(cid, v.as_uuid(client_message_id, "client_message_id"),
+        msg = sending.message_input(who["account_id"], cid,
+                                    v.as_uuid(client_message_id, "client_message_id"),
                                     role, content)  # fmt: skip
 
         async def work(conn: Conn) -> sending.SentMessage:

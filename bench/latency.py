@@ -152,7 +152,7 @@ async def delay_proxy(dsn: str, delay_ms: float) -> AsyncIterator[DelayProxy]:
     """A proxy delaying each direction by `delay_ms`; yields the DSN through it."""
     url = urlsplit(dsn)
     ctx = multiprocessing.get_context("spawn")
-    count: Synchronized[int] = ctx.Value("q", 0)  # type: ignore[assignment]
+    count: Synchronized[int] = ctx.Value("q", 0)
     parent, child = ctx.Pipe()
     args = (child, url.hostname or "127.0.0.1", url.port or 5432, delay_ms / 1000, count)
     proc = ctx.Process(target=_serve, args=args, daemon=True)
