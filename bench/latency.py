@@ -198,7 +198,7 @@ async def run(
         bounced = None
         if pgbouncer.find() is not None:  # the proxy in front of PgBouncer: its hop counts
             bounced = await outer.enter_async_context(pgbouncer.running(fx.dsn, 2))
-            makers[SERVICE_PGB] = throughput.make_service
+            makers[SERVICE_PGB] = throughput.make_pooled_service
             makers[BEFORE_PGB] = five_trip_send.FiveTripSend
         for delay in delays:
             async with contextlib.AsyncExitStack() as stack:

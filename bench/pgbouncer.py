@@ -19,6 +19,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
+
+from chatdb.tx import Timeouts
+
 _INI = """\
 [databases]
 * = host={host} port={port} user={user}
@@ -50,6 +54,21 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+async def hold_bounds(dsn: str, timeouts: Timeouts) -> None:
+    """Make the database's own defaults the service's statement and lock bounds, as the
+    README asks of a deployment behind a transaction-mode pooler (the server, not the
+    client's session, then holds them: a one-statement send runs without a transaction,
+    `Database.over` finds that out)."""
+    statement, lock = timeouts.shown()
+    conn = await asyncpg.connect(dsn)
+    try:
+        name = await conn.fetchval("SELECT current_database()")
+        for setting, value in (("statement_timeout", statement), ("lock_timeout", lock)):
+            await conn.execute(f"ALTER DATABASE \"{name}\" SET {setting} = '{value}'")
+    finally:
+        await conn.close()
+
+
 @contextlib.asynccontextmanager
 async def running(dsn: str, pool_size: int) -> AsyncIterator[str]:
     """Yield `dsn` rewritten to go through a fresh PgBouncer (transaction pooling, at
@@ -58,6 +77,7 @@ async def running(dsn: str, pool_size: int) -> AsyncIterator[str]:
     if binary is None:
         raise FileNotFoundError("pgbouncer not found (apt-get install pgbouncer)")
     url = urlsplit(dsn)
+    await hold_bounds(dsn, Timeouts())
     listen = _free_port()
     with tempfile.TemporaryDirectory(prefix="bench-pgbouncer-") as tmp:
         os.chmod(tmp, 0o777)  # the postgres user writes its log and pid here

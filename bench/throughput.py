@@ -59,6 +59,19 @@ def make_service(pool: asyncpg.Pool[Any]) -> SendMessage:
     return ChatService(Database(pool)).send_message
 
 
+def make_pooled_service(pool: asyncpg.Pool[Any]) -> SendMessage:
+    """The same behind PgBouncer: its `Database` made by `Database.over` (on first use),
+    which finds the server holding the bounds (`pgbouncer.hold_bounds`)."""
+    service: list[ChatService] = []
+
+    async def send(**message: Any) -> object:
+        if not service:
+            service.append(ChatService(await Database.over(pool)))
+        return await service[0].send_message(**message)
+
+    return send
+
+
 # --- recording one send: the statements pgbench and the raw floor replay ------------
 
 
@@ -508,7 +521,7 @@ def _makers(
     }
     if via is not None:
         pooled = {"dsn": via, "pgbouncer": True}
-        makers[SERVICE_PGB] = (make_service, pooled)
+        makers[SERVICE_PGB] = (make_pooled_service, pooled)
         makers[BEFORE_PGB] = (
             five_trip_send.FiveTripSend,
             {**five_trip_send.POOL_OPTIONS, **pooled},

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import asyncpg
 
@@ -24,7 +24,11 @@ T = TypeVar("T")
 
 __all__ = ["Database", "Runner", "choose_id"]
 
-_ON_CITUS = "SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')"
+# Is the server a Citus coordinator, and what are its own statement and lock bounds?
+_SERVER = (
+    "SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus'),"
+    " current_setting('statement_timeout'), current_setting('lock_timeout')"
+)
 
 
 class Runner(Protocol):
@@ -60,13 +64,24 @@ class Database:
     # its intermediate results to every worker and commits on all of them by two-phase
     # commit, while the transactional path stays on the account's worker (`Database.over`).
     statement_writes: bool = True
+    # The server's own defaults are `timeouts`' statement and lock bounds (ALTER ROLE or
+    # ALTER DATABASE … SET; not a pooler's connect_query, which a session reset's RESET
+    # ALL undoes): behind a transaction-mode pooler, where a client's session settings
+    # do not last, a one-statement write then runs bare (2 round trips: Parse, then Bind
+    # and Execute) instead of in a transaction (4). The statement checks its bounds
+    # itself whatever this says.
+    server_bounds: bool = False
 
     @classmethod
     async def over(cls, pool: asyncpg.Pool[Any], **options: Any) -> Database:
-        """A `Database` over `pool` with the write path that suits its server: one query
-        asks whether it is a Citus coordinator (`statement_writes`)."""
-        citus = await pool.fetchval(_ON_CITUS)
-        return cls(pool, statement_writes=not citus, **options)
+        """A `Database` over `pool` with the write path that suits its server, found out
+        by one query: a Citus coordinator (`statement_writes`), and whether the server's
+        own defaults are the bounds (`server_bounds`)."""
+        timeouts: Timeouts = options.get("timeouts") or Timeouts()
+        row = cast(asyncpg.Record, await pool.fetchrow(_SERVER))  # no FROM: one row
+        citus, statement, lock = row
+        bounds = (statement, lock) == timeouts.shown()
+        return cls(pool, statement_writes=not citus, server_bounds=bounds, **options)
 
     async def transaction(
         self,
@@ -93,7 +108,9 @@ class Database:
         path then does the write)."""
         if not self.statement_writes:
             return None
-        return await run_statement(self.pool, work, self.retry, timeouts=self.timeouts)
+        return await run_statement(
+            self.pool, work, self.retry, timeouts=self.timeouts, bare=self.server_bounds
+        )
 
     async def read(self, work: Callable[[Conn], Awaitable[T]], *, fresh: bool) -> T:
         """A read-only transaction on the replica if there is one and `fresh` is False

@@ -144,12 +144,13 @@ class _KeepsSettings(Protocol):
     unchanged_session: Callable[[], None]
 
 
-def _keeps_settings(conn: Conn) -> _KeepsSettings | None:
-    """The connection, if it can keep session settings (not behind a pooler)."""
+def _keeps_settings(conn: Conn, *, bare: bool) -> _KeepsSettings | None:
+    """The connection, if a statement can run on it without a transaction: it keeps
+    session settings (not behind a pooler), or `bare` (the server holds the bounds)."""
     if not hasattr(conn, "keep_settings"):
         return None
     keeper = cast(_KeepsSettings, conn)
-    return None if keeper.behind_pooler else keeper
+    return keeper if bare or not keeper.behind_pooler else None
 
 
 async def run_in_transaction(
@@ -190,13 +191,17 @@ async def run_statement(
     policy: RetryPolicy,
     *,
     timeouts: Timeouts | None = None,
+    bare: bool = False,
 ) -> T:
     """Run `work`, one idempotent write statement that is a transaction of its own: no
     BEGIN, no COMMIT (PostgreSQL commits it when it succeeds), one round trip. Its bounds
     are the same as every transaction's, kept as session settings on the connection
     (`Connection.keep_settings`: a round trip the first time only), and the pool's reset
     is spared. Behind a pooler (or on a connection of another class), where no session
-    setting lasts, `work` runs in a transaction as `run_in_transaction` runs it.
+    setting lasts, `work` runs in a transaction as `run_in_transaction` runs it, unless
+    `bare`: the server's own defaults are the bounds, and the statement runs as it is
+    (behind a pooler, 2 round trips: asyncpg's Parse ends with Flush, so the pooler
+    keeps the server connection until Bind and Execute end with Sync).
 
     Failures map as in `run_in_transaction`, with one difference: a connection lost while
     the statement ran leaves the outcome unknown (it may have committed), and `work` is
@@ -208,7 +213,7 @@ async def run_statement(
 
     async def once(run: _Attempt) -> T:
         conn = await _acquire(pool, limits)
-        keeper = _keeps_settings(conn)
+        keeper = _keeps_settings(conn, bare=bare)
         try:
             if keeper is None:
                 begin = limits.begin_sql(readonly=False)
@@ -303,7 +308,8 @@ async def _statement_on(
     try:
         async with scope:
             run.stage = _Stage.BEGIN  # nothing written yet: a lost connection is retried
-            await keeper.keep_settings(limits.session_settings())
+            if not keeper.behind_pooler:
+                await keeper.keep_settings(limits.session_settings())
             run.stage = _Stage.WRITE
             run.result = result = await work(conn)
     except BaseException as exc:
