@@ -10,6 +10,8 @@ that only let a role create databases with certain names) is honoured by all of 
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -78,20 +80,17 @@ def unavailable(dsn: str, exc: BaseException) -> DatabaseUnavailable:
     """Turn a connection failure into a message naming the server and what to check."""
     where = server_of(dsn)
     db = database_of(dsn)
+    exc = _typed(dsn, exc)
     sqlstate = getattr(exc, "sqlstate", None) or getattr(
         getattr(exc, "diag", None), "sqlstate", None
     )
     text = " ".join(str(exc).split()) or type(exc).__name__
-    if (
-        isinstance(exc, asyncpg.InvalidCatalogNameError)
-        or sqlstate == "3D000"
-        or _libpq_says(exc, f'database "{db}" does not exist')
-    ):
+    if isinstance(exc, asyncpg.InvalidCatalogNameError) or sqlstate == "3D000":
         return DatabaseUnavailable(
             f'database "{db}" does not exist on {where}: fix the database name in the DSN, '
             "or create the database first"
         )
-    if isinstance(exc, ConnectionRefusedError) or _libpq_says(exc, "Connection refused"):
+    if isinstance(exc, ConnectionRefusedError):
         return DatabaseUnavailable(
             f"cannot connect to {where}: connection refused; is PostgreSQL running there "
             "and listening on that port? (check the host and port in the DSN)"
@@ -101,17 +100,28 @@ def unavailable(dsn: str, exc: BaseException) -> DatabaseUnavailable:
     return DatabaseUnavailable(f"cannot connect to {redact_dsn(dsn)}: {text}")
 
 
-def _libpq_says(exc: BaseException, phrase: str) -> bool:
-    """A psycopg connection failure without a SQLSTATE says `phrase`: libpq reports a
-    failure to start a session (no server, no database) as text only, so for psycopg its
-    text is all there is; asyncpg's are classified by their class and SQLSTATE above."""
-    return (
-        isinstance(exc, psycopg.OperationalError)
-        and exc.sqlstate is None
-        and phrase in " ".join(str(exc).split())
-    )
+def _typed(dsn: str, exc: BaseException) -> BaseException:
+    """The failure by its kind. libpq (psycopg) reports a failure to start a session (no
+    server, no database) without a SQLSTATE, as text only; the same connection attempted
+    by asyncpg says what failed by its class and SQLSTATE, so that attempt's failure
+    stands for psycopg's (psycopg's own when asyncpg connects after all)."""
+    if not isinstance(exc, psycopg.OperationalError) or exc.sqlstate is not None:
+        return exc
+
+    async def attempt() -> None:
+        conn = await asyncpg.connect(dsn, timeout=_PROBE_SECONDS)
+        await conn.close()
+
+    # A thread of its own: the caller may be synchronous code inside a running loop.
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        try:
+            thread.submit(asyncio.run, attempt()).result()
+        except _CONNECT_ERRORS as typed:
+            return typed
+    return exc
 
 
+_PROBE_SECONDS = 10.0
 _CONNECT_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, psycopg.Error)
 
 
