@@ -41,7 +41,14 @@ TARGETS: dict[str, Target] = {
     ),
     "tx": Target(
         ("src/chatdb/tx.py", "src/chatdb/bounds.py"),
-        ("tests/test_transaction_runner.py",),
+        (
+            "tests/test_transaction_runner.py",
+            "tests/test_bounds_as_shown.py",
+            "tests/test_round_trips.py",
+            "tests/test_timeouts.py",
+            "tests/test_send_killed_anywhere.py",
+            "tests/test_pooler_statement_writes.py",
+        ),
     ),
     "service": Target(
         ("src/chatdb/service.py", "src/chatdb/sending.py"),
