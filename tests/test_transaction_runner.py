@@ -415,3 +415,22 @@ def test_without_a_statement_bound_there_is_no_deadline() -> None:
     assert "idle_in_transaction_session_timeout" not in off.begin_sql(readonly=False)
     huge = tx.Timeouts(statement=tx.Timeouts.MAX_SECONDS).begin_sql(readonly=False)
     assert "idle_in_transaction_session_timeout = 2147483647;" in huge
+
+
+_SERVER_RANGE = f"from 0 (no bound), at most {tx.Timeouts.MAX_SECONDS} (PostgreSQL's limit)"
+
+
+@pytest.mark.parametrize(
+    ("name", "bad", "range_"),
+    [
+        ("acquire", 0, "above 0"),
+        ("network", 0, "above 0"),
+        ("statement", -1, _SERVER_RANGE),
+        ("lock", -0.5, _SERVER_RANGE),
+    ],
+)
+def test_a_refused_bound_says_which_values_it_takes(name: str, bad: float, range_: str) -> None:
+    with pytest.raises(ValueError) as exc:
+        tx.Timeouts(**{name: bad})
+    said = f"Timeouts.{name} must be a finite number of seconds {range_}, not {bad!r}"
+    assert str(exc.value) == said
