@@ -9,18 +9,13 @@ INSERT INTO users (account_id, email, display_name)
 VALUES (@account_id, @email, sqlc.narg('display_name'))
 RETURNING *;
 
--- Citus: multi-shard, no account to pin it (docs/scaling.md).
--- name: GetUserByID :one
--- vet: ignore distribution
-SELECT * FROM users WHERE id = @id;
+-- Whether this account has a user with this email (create_user's Conflict names what is
+-- taken, never looking outside the account).
+-- name: GetAccountUserByEmail :one
+SELECT * FROM users WHERE account_id = @account_id AND email = @email;
 
 -- name: InsertAgent :one
 INSERT INTO agents (account_id, name) VALUES (@account_id, @name) RETURNING *;
-
--- Citus: multi-shard, no account to pin it (docs/scaling.md).
--- name: GetAgentByID :one
--- vet: ignore distribution
-SELECT * FROM agents WHERE id = @id;
 
 -- Client-chosen ids make creates safe to retry after an unknown outcome: a retry
 -- inserts nothing and the caller reads the row back by id.

@@ -198,7 +198,9 @@ async def test_delete_provider_killed_mid_transaction_rolls_back_whole(fault_db:
             "alpha", 2, deleted.promoted_default, already_deleted=True
         )
         # History still resolves: the old chat's message keeps its (soft-deleted) config.
-        page = await svc.list_messages(user_id=world.user_id, chat_id=chat.chat.id)
+        page = await svc.list_messages(
+            account_id=world.account_id, user_id=world.user_id, chat_id=chat.chat.id
+        )
         assert [m.model_config_id for m in page.messages] == [alpha0]
     await assert_invariants(fault_db)
 
@@ -344,7 +346,9 @@ async def test_idle_pool_survives_restart_it_did_not_see(
             "beta",
         ]
         second = await _send(svc, world, chat_id, "after the restart")
-        page = await svc.list_messages(user_id=world.user_id, chat_id=chat_id)
+        page = await svc.list_messages(
+            account_id=world.account_id, user_id=world.user_id, chat_id=chat_id
+        )
         assert [m.client_message_id for m in page.messages] == [first, second]
         results = await asyncio.gather(
             *(AdminService(svc.db).list_model_configs() for _ in range(8))
@@ -371,13 +375,15 @@ async def test_stopped_server_gives_fast_transient_errors_then_recovers(
                 await svc.send_message(**msg)
             assert err.value.retryable
             with pytest.raises(TransientError):
-                await svc.list_chats(user_id=world.user_id)
+                await svc.list_chats(account_id=world.account_id, user_id=world.user_id)
             assert time.monotonic() - began < 5
         finally:
             await asyncio.to_thread(fault_cluster.start)
         sent = await svc.send_message(**msg)  # the client's retry
         assert not sent.duplicate
-        page = await svc.list_messages(user_id=world.user_id, chat_id=chat_id)
+        page = await svc.list_messages(
+            account_id=world.account_id, user_id=world.user_id, chat_id=chat_id
+        )
         assert [m.client_message_id for m in page.messages] == [first, mid]
     await assert_invariants(fault_db)
 

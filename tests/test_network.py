@@ -157,7 +157,10 @@ async def test_a_lost_commit_ack_is_outcome_unknown_and_every_write_is_safe_to_r
         )
         assert gone.already_deleted
         deleted_chat = await lost_then_repeated(
-            proxy, lambda: svc.delete_chat(user_id=world.user_id, chat_id=chat_id)
+            proxy,
+            lambda: svc.delete_chat(
+                account_id=world.account_id, user_id=world.user_id, chat_id=chat_id
+            ),
         )
         assert deleted_chat.already_deleted
         deleted_provider = await lost_then_repeated(
@@ -250,7 +253,9 @@ async def _mixed_load(svc: ChatService, world: World, n: int) -> tuple[int, list
                 await svc.send_message(
                     **world.who, chat_id=chat_id, client_message_id=uuid.uuid4(), content=f"m{i}"
                 )
-                await svc.get_chat(user_id=world.user_id, chat_id=chat_id)
+                await svc.get_chat(
+                    account_id=world.account_id, user_id=world.user_id, chat_id=chat_id
+                )
             done += 1
         except DomainError as exc:
             errors.append(exc)
@@ -356,7 +361,8 @@ async def test_a_held_row_lock_cannot_tie_up_the_pool(fault_db: str) -> None:
             writers = [asyncio.ensure_future(new_config(svc, "alpha")) for _ in range(4)]
             await asyncio.sleep(0.05)
             chat = await asyncio.wait_for(
-                svc.get_chat(user_id=world.user_id, chat_id=chat_id), timeout=5
+                svc.get_chat(account_id=world.account_id, user_id=world.user_id, chat_id=chat_id),
+                timeout=5,
             )
             results = await asyncio.gather(*writers, return_exceptions=True)
             elapsed = time.monotonic() - began
@@ -377,7 +383,9 @@ async def test_a_full_pool_is_a_transient_error_after_the_acquire_timeout(fault_
                 await wait_until_blocked_by(admin, outside.get_server_pid())
             began = time.monotonic()
             with pytest.raises(TransientError) as exc:
-                await svc.get_chat(user_id=world.user_id, chat_id=uuid.uuid4())
+                await svc.get_chat(
+                    account_id=world.account_id, user_id=world.user_id, chat_id=uuid.uuid4()
+                )
             assert time.monotonic() - began < 2
             assert "no database connection became free" in exc.value.message
         await writer  # the lock is gone: the waiting write completes

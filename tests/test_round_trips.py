@@ -66,7 +66,7 @@ async def test_send_message_takes_one_round_trip(migrated_db: str) -> None:
             second = await _counted(proxy, send(chat))
             # Another operation in between resets the session in its COMMIT's round trip
             # and sets the kept bounds again there: the next send still takes one.
-            await svc.get_chat(user_id=world.user_id, chat_id=chat)
+            await svc.get_chat(account_id=world.account_id, user_id=world.user_id, chat_id=chat)
             third = await _counted(proxy, send(chat))
             sent = await send(chat)
         finally:
@@ -100,11 +100,14 @@ async def test_the_other_chat_writes_take_their_new_counts(migrated_db: str) -> 
             # Each operation's first call prepares its statements: once per connection.
             await reply()
             assistant = await _counted(proxy, reply())
-            await svc.delete_chat(user_id=world.user_id, chat_id=spare)
-            deleted = await _counted(proxy, svc.delete_chat(user_id=world.user_id, chat_id=chat))
+            await svc.delete_chat(account_id=world.account_id, user_id=world.user_id, chat_id=spare)
+            deleted = await _counted(
+                proxy,
+                svc.delete_chat(account_id=world.account_id, user_id=world.user_id, chat_id=chat),
+            )
         finally:
             await pool.close()
-    assert (assistant, deleted) == (1, 5)
+    assert (assistant, deleted) == (1, 4)
 
 
 async def test_the_bounds_a_send_keeps_survive_the_reset_and_nothing_else_does(

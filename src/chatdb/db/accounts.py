@@ -99,29 +99,35 @@ async def insert_user(
     return row
 
 
-GET_USER_BY_ID: Final = """\
--- name: GetUserByID :one
-SELECT id, account_id, email, display_name, created_at FROM users WHERE id = $1"""
+GET_ACCOUNT_USER_BY_EMAIL: Final = """\
+-- name: GetAccountUserByEmail :one
+SELECT id, account_id, email, display_name,
+    created_at FROM users WHERE account_id = $1 AND email = $2"""
 
 
-class GetUserByIDParams(TypedDict):
+class GetAccountUserByEmailParams(TypedDict):
     """The keyword arguments of the function below, as one value:
-    `get_user_by_id(conn, **params)`."""
+    `get_account_user_by_email(conn, **params)`."""
 
-    id: uuid.UUID
+    account_id: uuid.UUID
+    email: str
 
 
-async def get_user_by_id(
+async def get_account_user_by_email(
     conn: Executor,
     /,
     *,
-    id: uuid.UUID,
+    account_id: uuid.UUID,
+    email: str,
 ) -> User | None:
-    """Citus: multi-shard, no account to pin it (docs/scaling.md).
+    """Whether this account has a user with this email (create_user's Conflict names what is
+    taken, never looking outside the account).
 
-    Source: queries/accounts.sql:13
+    Source: queries/accounts.sql:14
     """
-    return await conn.fetchrow(GET_USER_BY_ID, id, record_class=User.Record)
+    return await conn.fetchrow(
+        GET_ACCOUNT_USER_BY_EMAIL, account_id, email, record_class=User.Record
+    )
 
 
 INSERT_AGENT: Final = """\
@@ -157,31 +163,6 @@ async def insert_agent(
     return row
 
 
-GET_AGENT_BY_ID: Final = """\
--- name: GetAgentByID :one
-SELECT id, account_id, name, created_at FROM agents WHERE id = $1"""
-
-
-class GetAgentByIDParams(TypedDict):
-    """The keyword arguments of the function below, as one value:
-    `get_agent_by_id(conn, **params)`."""
-
-    id: uuid.UUID
-
-
-async def get_agent_by_id(
-    conn: Executor,
-    /,
-    *,
-    id: uuid.UUID,
-) -> Agent | None:
-    """Citus: multi-shard, no account to pin it (docs/scaling.md).
-
-    Source: queries/accounts.sql:21
-    """
-    return await conn.fetchrow(GET_AGENT_BY_ID, id, record_class=Agent.Record)
-
-
 INSERT_ACCOUNT_WITH_ID: Final = """\
 -- name: InsertAccountWithID :one
 INSERT INTO accounts (id, name) VALUES ($1, $2)
@@ -207,7 +188,7 @@ async def insert_account_with_id(
     """Client-chosen ids make creates safe to retry after an unknown outcome: a retry
     inserts nothing and the caller reads the row back by id.
 
-    Source: queries/accounts.sql:27
+    Source: queries/accounts.sql:22
     """
     return await conn.fetchrow(INSERT_ACCOUNT_WITH_ID, id, name, record_class=Account.Record)
 
@@ -241,7 +222,7 @@ async def insert_user_with_id(
 ) -> User | None:
     """InsertUserWithID :one
 
-    Source: queries/accounts.sql:32
+    Source: queries/accounts.sql:27
     """
     return await conn.fetchrow(
         INSERT_USER_WITH_ID, id, account_id, email, display_name, record_class=User.Record
@@ -274,7 +255,7 @@ async def insert_agent_with_id(
 ) -> Agent | None:
     """InsertAgentWithID :one
 
-    Source: queries/accounts.sql:38
+    Source: queries/accounts.sql:33
     """
     return await conn.fetchrow(
         INSERT_AGENT_WITH_ID, id, account_id, name, record_class=Agent.Record
@@ -305,7 +286,7 @@ async def get_account_user_by_id(
     """A create's repeat reads back its own row: by id within the caller's account, so a
     row of another account is never returned (nor compared in Python).
 
-    Source: queries/accounts.sql:45
+    Source: queries/accounts.sql:40
     """
     return await conn.fetchrow(GET_ACCOUNT_USER_BY_ID, id, account_id, record_class=User.Record)
 
@@ -333,6 +314,6 @@ async def get_account_agent_by_id(
 ) -> Agent | None:
     """GetAccountAgentByID :one
 
-    Source: queries/accounts.sql:48
+    Source: queries/accounts.sql:43
     """
     return await conn.fetchrow(GET_ACCOUNT_AGENT_BY_ID, id, account_id, record_class=Agent.Record)
