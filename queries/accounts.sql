@@ -9,11 +9,6 @@ INSERT INTO users (account_id, email, display_name)
 VALUES (@account_id, @email, sqlc.narg('display_name'))
 RETURNING *;
 
--- Whether this account has a user with this email (create_user's Conflict names what is
--- taken, never looking outside the account).
--- name: GetAccountUserByEmail :one
-SELECT * FROM users WHERE account_id = @account_id AND email = @email;
-
 -- name: InsertAgent :one
 INSERT INTO agents (account_id, name) VALUES (@account_id, @name) RETURNING *;
 

@@ -134,13 +134,8 @@ class ChatService:
             row = await q_accounts.insert_user_with_id(
                 conn, id=new_id, account_id=acc, email=email, display_name=display
             ) or await q_accounts.get_account_user_by_id(conn, id=new_id, account_id=acc)
-            if row is None:  # the email is taken here, or (single node) the id elsewhere
-                taken = await q_accounts.get_account_user_by_email(
-                    conn, account_id=acc, email=email
-                )
-                raise Conflict(
-                    f"A user with this {'id' if taken is None else 'email'} already exists."
-                )
+            if row is None:  # ids are per account: what is taken is this account's email
+                raise Conflict("A user with this email already exists.")
             return same_or_conflict(
                 row, {"email": email, "display_name": display}, "A user with this id"
             )

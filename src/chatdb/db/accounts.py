@@ -99,37 +99,6 @@ async def insert_user(
     return row
 
 
-GET_ACCOUNT_USER_BY_EMAIL: Final = """\
--- name: GetAccountUserByEmail :one
-SELECT id, account_id, email, display_name,
-    created_at FROM users WHERE account_id = $1 AND email = $2"""
-
-
-class GetAccountUserByEmailParams(TypedDict):
-    """The keyword arguments of the function below, as one value:
-    `get_account_user_by_email(conn, **params)`."""
-
-    account_id: uuid.UUID
-    email: str
-
-
-async def get_account_user_by_email(
-    conn: Executor,
-    /,
-    *,
-    account_id: uuid.UUID,
-    email: str,
-) -> User | None:
-    """Whether this account has a user with this email (create_user's Conflict names what is
-    taken, never looking outside the account).
-
-    Source: queries/accounts.sql:14
-    """
-    return await conn.fetchrow(
-        GET_ACCOUNT_USER_BY_EMAIL, account_id, email, record_class=User.Record
-    )
-
-
 INSERT_AGENT: Final = """\
 -- name: InsertAgent :one
 INSERT INTO agents (account_id, name) VALUES ($1, $2) RETURNING id, account_id,
@@ -153,7 +122,7 @@ async def insert_agent(
 ) -> Agent:
     """InsertAgent :one
 
-    Source: queries/accounts.sql:17
+    Source: queries/accounts.sql:12
     """
     row: Agent | None = await conn.fetchrow(
         INSERT_AGENT, account_id, name, record_class=Agent.Record
@@ -188,7 +157,7 @@ async def insert_account_with_id(
     """Client-chosen ids make creates safe to retry after an unknown outcome: a retry
     inserts nothing and the caller reads the row back by id.
 
-    Source: queries/accounts.sql:22
+    Source: queries/accounts.sql:17
     """
     return await conn.fetchrow(INSERT_ACCOUNT_WITH_ID, id, name, record_class=Account.Record)
 
@@ -222,7 +191,7 @@ async def insert_user_with_id(
 ) -> User | None:
     """InsertUserWithID :one
 
-    Source: queries/accounts.sql:27
+    Source: queries/accounts.sql:22
     """
     return await conn.fetchrow(
         INSERT_USER_WITH_ID, id, account_id, email, display_name, record_class=User.Record
@@ -255,7 +224,7 @@ async def insert_agent_with_id(
 ) -> Agent | None:
     """InsertAgentWithID :one
 
-    Source: queries/accounts.sql:33
+    Source: queries/accounts.sql:28
     """
     return await conn.fetchrow(
         INSERT_AGENT_WITH_ID, id, account_id, name, record_class=Agent.Record
@@ -286,7 +255,7 @@ async def get_account_user_by_id(
     """A create's repeat reads back its own row: by id within the caller's account, so a
     row of another account is never returned (nor compared in Python).
 
-    Source: queries/accounts.sql:40
+    Source: queries/accounts.sql:35
     """
     return await conn.fetchrow(GET_ACCOUNT_USER_BY_ID, id, account_id, record_class=User.Record)
 
@@ -314,6 +283,6 @@ async def get_account_agent_by_id(
 ) -> Agent | None:
     """GetAccountAgentByID :one
 
-    Source: queries/accounts.sql:43
+    Source: queries/accounts.sql:38
     """
     return await conn.fetchrow(GET_ACCOUNT_AGENT_BY_ID, id, account_id, record_class=Agent.Record)
