@@ -95,6 +95,16 @@ async def lost_and_repeated_in_place(proxy: Proxy, call: Callable[[], Awaitable[
     return result
 
 
+async def lost_send_repeated(proxy: Proxy, svc: ChatService, call: Callable[[], Awaitable[T]]) -> T:
+    """A send (or assistant turn) whose answer is lost. Where it is one statement that
+    commits itself (`Database.statement_writes`), the service repeats it in place; where it
+    is a transaction (on a Citus coordinator) the lost COMMIT is OutcomeUnknown and the
+    caller repeats it. Either way the repeat reports what the lost attempt stored."""
+    if svc.db.statement_writes:
+        return await lost_and_repeated_in_place(proxy, call)
+    return await lost_then_repeated(proxy, call)
+
+
 async def count(dsn: str, sql: str, *args: object) -> int:
     async with connect(dsn) as conn:
         n: int = await conn.fetchval(sql, *args)
@@ -137,14 +147,16 @@ async def test_a_lost_commit_ack_is_outcome_unknown_and_every_write_is_safe_to_r
         chat = await lost_then_repeated(proxy, lambda: svc.create_chat(**who, chat_id=chat_id))
         assert chat.id == chat_id
         mid = uuid.uuid4()
-        sent = await lost_and_repeated_in_place(
+        sent = await lost_send_repeated(
             proxy,
+            svc,
             lambda: svc.send_message(**who, chat_id=chat_id, client_message_id=mid, content="hi"),
         )
         assert sent.duplicate and sent.chat.message_count == 1
         reply_id = uuid.uuid4()  # its own id: the user turn's would be another request
-        reply = await lost_and_repeated_in_place(
+        reply = await lost_send_repeated(
             proxy,
+            svc,
             lambda: svc.add_assistant_message(
                 account_id=world.account_id, agent_id=world.agent_id, chat_id=chat_id,
                 client_message_id=reply_id, content="hello",

@@ -23,7 +23,7 @@ from tests.tcp_proxy import Proxy
 from tests.test_network import (  # noqa: F401
     count,
     dbname,
-    lost_and_repeated_in_place,
+    lost_send_repeated,
     lost_then_repeated,
     proxy,
 )
@@ -202,8 +202,9 @@ async def test_a_repeat_after_outcome_unknown_reports_what_the_first_attempt_did
     async with open_service(proxy.dsn(dbname(fault_db))) as svc:
         world = await seed_world(svc, providers=("alpha", "beta"), configs_per_provider=2)
         chat_id, first = uuid.uuid4(), uuid.uuid4()
-        send = await lost_and_repeated_in_place(
+        send = await lost_send_repeated(
             proxy,
+            svc,
             lambda: svc.send_message(
                 **world.who, chat_id=chat_id, client_message_id=first, content="hi"
             ),
