@@ -102,7 +102,7 @@ async def kill_when_blocked(dsn: str, call: Awaitable[Any], blocker: Blocker) ->
     async with connect(dsn) as admin:
         victim = await wait_until_blocked_by(admin, blocker.pid)
         assert victim["xid"] is not None, "the victim had not written anything yet"
-        assert await admin.fetchval("SELECT pg_terminate_backend($1)", victim["pid"])
+        assert await admin.fetchval("SELECT pg_terminate_backend($1::int)", victim["pid"])
     try:
         await asyncio.wait_for(task, timeout=10)
     except BaseException as exc:
@@ -523,7 +523,7 @@ async def test_backend_killed_between_statements_is_a_transient_error(
         await conn.execute("INSERT INTO attempts VALUES (1)")
         pid = conn.get_server_pid()
         async with connect(fault_db) as admin:
-            assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+            assert await admin.fetchval("SELECT pg_terminate_backend($1::int)", pid)
             while await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid):
                 await asyncio.sleep(0.01)
         await conn.execute("INSERT INTO attempts VALUES (2)")
@@ -667,7 +667,11 @@ async def test_service_retries_a_real_deadlock_transparently(fault_db: str) -> N
             )
             await wait_until_blocked_by(other, blocker.pid)
             # ...and now we wait for its chat row lock: a cycle.
-            await blocker.lock("SELECT 1 FROM chats WHERE id = $1 FOR UPDATE", chat_id)
+            await blocker.lock(
+                "SELECT 1 FROM chats WHERE id = $1 AND account_id = $2 FOR UPDATE",
+                chat_id,
+                world.account_id,
+            )
         sent = await asyncio.wait_for(call, timeout=10)
         assert not sent.duplicate and sent.chat.message_count == 2
     # Backends report their statistics when they exit (closing the pool) at the latest.
@@ -715,7 +719,7 @@ async def test_migration_killed_half_way_leaves_previous_revision_and_rerun_appl
                     break
                 await asyncio.sleep(0.02)
             assert pid is not None, "the slow migration never started"
-            assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+            assert await admin.fetchval("SELECT pg_terminate_backend($1::int)", pid)
         with pytest.raises(migrate.MigrationError) as err:
             await asyncio.wait_for(run, timeout=30)
         assert "\n" not in str(err.value)

@@ -10,7 +10,9 @@ Every test of those modules whose only fixtures are `world`, `fault_db` and `pro
 collected here too: `world` is built on the Citus coordinator's database (`migrated_db`),
 `fault_db` is that database, and `proxy` forwards to the coordinator (each emptied before
 each test). Tests that need a server of their own to stop or restart (`fault_cluster`) are
-not: on Citus that is the worker-kill test of tests/test_citus_transactions.py."""
+not: on Citus that is the worker-kill test of tests/test_citus_transactions.py. Nor are
+the tests of a single server's mechanisms named in SINGLE_NODE_MECHANISMS, each with why
+and where its guarantee is tested on Citus."""
 
 from __future__ import annotations
 
@@ -76,6 +78,32 @@ async def citus_proxy(citus: CitusCluster) -> AsyncIterator[Proxy]:
 # 0013 gives Citus), so test_repeats' test of ids and emails per account runs here too.
 KNOWN_DIFFERENCES: dict[str, str] = {}
 
+_ONE_STATEMENT = (
+    "the one-statement send (tx.run_statement, repeated in place by the service) is off on"
+    " a coordinator (Database.over): there a send is a transaction, whose lost connection is"
+    " a TransientError and whose lost COMMIT is OutcomeUnknown, both safe to repeat (the"
+    " lost-acknowledgement tests here, the worker-kill test of test_citus_transactions.py)"
+)
+_CONFIG_LOCK = (
+    "stops a send with a row lock on its model config, which the message's foreign-key"
+    " check waits for on one PostgreSQL; on Citus that check reads the worker's copy of the"
+    " reference table, which a lock taken through the coordinator does not hold"
+)
+# Tests of a single server's mechanisms rather than of a guarantee, each left out for its
+# reason (the guarantee they serve is tested on Citus as named):
+SINGLE_NODE_MECHANISMS: dict[str, str] = {
+    "test_a_send_killed_while_it_waits_leaves_nothing_and_is_repeated_in_place": _ONE_STATEMENT,
+    "test_a_send_killed_with_no_attempt_left_is_outcome_unknown_and_safe_to_repeat": _ONE_STATEMENT,
+    "test_a_send_keeps_its_lock_bound_when_the_session_lost_it": _ONE_STATEMENT,
+    "test_send_message_killed_mid_transaction_rolls_back_whole_and_retry_stores_one": _CONFIG_LOCK,
+    "test_service_retries_a_real_deadlock_transparently": _CONFIG_LOCK,
+    "test_default_promotion_killed_mid_transaction_rolls_back_whole": (
+        "kills the delete once it has written and waits for the next config's row lock; on"
+        " Citus a reference-table write first takes the table's shard lock, so it waits"
+        " before writing anything (its rollback as a whole: test_citus_reference_write_cut.py)"
+    ),
+}
+
 
 def _parametrized(fn: Any) -> set[str]:
     return {
@@ -97,7 +125,8 @@ def behavioural_tests() -> dict[str, Any]:
                 and fn.__module__ == module.__name__
             ):
                 needs = set(inspect.signature(fn).parameters) - _parametrized(fn)
-                if needs and needs <= FIXTURES and name not in KNOWN_DIFFERENCES:
+                left_out = name in KNOWN_DIFFERENCES or name in SINGLE_NODE_MECHANISMS
+                if needs and needs <= FIXTURES and not left_out:
                     assert name not in found, f"{name} is in two modules"
                     found[name] = fn
     return found
@@ -108,7 +137,9 @@ globals().update(behavioural_tests())
 
 def test_the_service_tests_are_collected_here_too() -> None:
     tests = behavioural_tests()
-    assert not set(KNOWN_DIFFERENCES) & set(tests)
+    assert not (set(KNOWN_DIFFERENCES) | set(SINGLE_NODE_MECHANISMS)) & set(tests)
+    every = {name for module in MODULES for name in vars(module) if name.startswith("test_")}
+    assert set(SINGLE_NODE_MECHANISMS) <= every  # each names a test that exists
     for module in MODULES:  # every module gives some
         assert any(fn.__module__ == module.__name__ for fn in tests.values()), module.__name__
     assert {

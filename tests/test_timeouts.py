@@ -67,7 +67,7 @@ async def test_the_largest_bound_the_server_takes_is_accepted_and_beyond_it_refu
     assert got[0] == got[1] and got[0] != "0"  # applied, not refused as InvalidInput
     for name in ("statement", "lock"):
         with pytest.raises(ValueError) as exc:
-            Timeouts(**{name: top + 1})
+            Timeouts(**{name: top + 1}, to_workers=False)
         assert str(exc.value).startswith(f"Timeouts.{name} must be ")
         assert f"at most {top} " in str(exc.value)
 

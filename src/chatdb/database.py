@@ -9,6 +9,7 @@ create chooses) lives here as plain methods, not in a base class.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -64,9 +65,11 @@ class Database:
     @classmethod
     async def over(cls, pool: asyncpg.Pool[Any], **options: Any) -> Database:
         """A `Database` over `pool` with the write path that suits its server: one query
-        asks whether it is a Citus coordinator (`statement_writes`)."""
-        citus = await pool.fetchval(_ON_CITUS)
-        return cls(pool, statement_writes=not citus, **options)
+        asks whether it is a Citus coordinator (`statement_writes` off, and the
+        transactions' SET LOCALs sent on to the workers: `Timeouts.to_workers`)."""
+        citus = bool(await pool.fetchval(_ON_CITUS))
+        timeouts = dataclasses.replace(options.pop("timeouts", Timeouts()), to_workers=citus)
+        return cls(pool, statement_writes=not citus, timeouts=timeouts, **options)
 
     async def transaction(
         self,
