@@ -77,10 +77,8 @@ async def test_send_message_takes_one_round_trip(migrated_db: str) -> None:
 
 async def test_the_other_chat_writes_take_their_new_counts(migrated_db: str) -> None:
     """add_assistant_message: one statement, one round trip (was 5). delete_chat: BEGIN,
-    the chat's account (unlocked: on Citus a lock must name the distribution column, and
-    delete_chat is not given the account), the locked tombstone write, the messages'
-    delete (a later statement: its snapshot must follow the lock), COMMIT with the
-    reset: 5."""
+    the locked tombstone write (pinned by the account it is given), the messages' delete
+    (a later statement: its snapshot must follow the lock), COMMIT with the reset: 4."""
     async with _proxied(migrated_db) as (proxy, dsn):
         pool = await create_pool(dsn, min_size=1, max_size=1)
         try:
