@@ -23,6 +23,7 @@ import asyncpg
 from codegen import citus, dbutil
 from codegen.analyze import Analysis
 from codegen.catalog import Catalog
+from codegen.dba.explain import PLANNED
 from codegen.dba.routing import Route, sql_sha256
 from codegen.errors import CodegenError
 
@@ -32,7 +33,6 @@ _SAMPLES = {
     "int2": "1", "int4": "1", "int8": "1", "numeric": "1", "float8": "1", "bool": "true",
     "text": "'x'", "varchar": "'x'", "timestamptz": "now()", "jsonb": "'{}'", "json": "'{}'",
 }  # fmt: skip
-PLANNED = frozenset({"select", "insert", "update", "delete"})  # statements with a plan
 _SHARD = re.compile(r'"Relation Name": "\w+?_(\d+)"')
 
 
