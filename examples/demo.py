@@ -54,7 +54,7 @@ async def demo(dsn: str) -> None:
 
     # Generated queries compose in your own transaction: any asyncpg executor works.
     async with pool.acquire() as conn, conn.transaction():
-        chat = await chats.get_chat_by_id_for_update(conn, id=chat_id)
+        chat = await chats.get_chat_by_id_for_update(conn, id=chat_id, account_id=account.id)
         assert chat is not None
         total = await chat_messages.count_chat_messages(
             conn, account_id=chat.account_id, chat_id=chat_id
@@ -63,10 +63,10 @@ async def demo(dsn: str) -> None:
 
     deleted = await admin.delete_provider(provider="openai")
     print(f"deleted provider; soft-deleted configs: {deleted.soft_deleted_configs}")
-    history = await svc.list_messages(user_id=user.id, chat_id=chat_id)
+    history = await svc.list_messages(account_id=account.id, user_id=user.id, chat_id=chat_id)
     print(f"history still reads: {[m.content for m in history.messages]}")
     try:
-        await svc.resolve_model_for_turn(user_id=user.id, chat_id=chat_id)
+        await svc.resolve_model_for_turn(account_id=account.id, user_id=user.id, chat_id=chat_id)
     except DomainError as exc:
         print(f"{type(exc).__name__} ({exc.status}): {exc.message}")
     await pool.close()

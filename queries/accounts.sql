@@ -9,18 +9,8 @@ INSERT INTO users (account_id, email, display_name)
 VALUES (@account_id, @email, sqlc.narg('display_name'))
 RETURNING *;
 
--- Citus: multi-shard, no account to pin it (docs/scaling.md).
--- name: GetUserByID :one
--- vet: ignore distribution
-SELECT * FROM users WHERE id = @id;
-
 -- name: InsertAgent :one
 INSERT INTO agents (account_id, name) VALUES (@account_id, @name) RETURNING *;
-
--- Citus: multi-shard, no account to pin it (docs/scaling.md).
--- name: GetAgentByID :one
--- vet: ignore distribution
-SELECT * FROM agents WHERE id = @id;
 
 -- Client-chosen ids make creates safe to retry after an unknown outcome: a retry
 -- inserts nothing and the caller reads the row back by id.

@@ -20,8 +20,10 @@ RETURNING message_id, chat_id;
 
 -- Approximate search (HNSW) keeps scanning until enough rows pass the account and user
 -- filters, in distance order (pgvector 0.8: hnsw.iterative_scan), for this transaction.
--- name: SearchExhaustively :one
-SELECT set_config('hnsw.iterative_scan', 'strict_order', true) AS iterative_scan;
+-- A SET LOCAL (not set_config): on a Citus coordinator it also reaches the workers where
+-- the index scans run (citus.propagate_set_commands = 'local', `Timeouts.to_workers`).
+-- name: SearchExhaustively :exec
+SET LOCAL hnsw.iterative_scan = strict_order;
 
 -- The user's k messages nearest to `embedding` by cosine distance (0: same direction, 2:
 -- opposite), nearest first; only the user's live chats in the account.

@@ -11,27 +11,24 @@ INSERT INTO chats (account_id, user_id, agent_id, title, model_config_id)
 VALUES (@account_id, @user_id, @agent_id, @title, sqlc.narg('model_config_id'))
 RETURNING *;
 
--- Citus: multi-shard, no account to pin it (docs/scaling.md).
+-- A chat by its key, (account_id, id): the account pins it to one shard on Citus.
 -- name: GetChatByID :one
--- vet: ignore distribution
-SELECT * FROM chats WHERE id = @id;
+SELECT * FROM chats WHERE id = @id AND account_id = @account_id;
 
--- Citus: refused, FOR UPDATE without the account (docs/scaling.md).
 -- name: GetChatByIDForUpdate :one
--- vet: ignore distribution
-SELECT * FROM chats WHERE id = @id FOR UPDATE;
+SELECT * FROM chats WHERE id = @id AND account_id = @account_id FOR UPDATE;
 
 -- A user's chats, newest activity first. Keyset pagination: pass the last row's
 -- (last_active, id) to get the next page; NULLs for the first page (a cursor past every
 -- row). One row comparison, not `cursor IS NULL OR ...`: that form is an index range
 -- scan only with a custom plan; asyncpg's prepared statement turns generic after five
 -- calls, and the generic plan read the user's whole index range (`codegen explain`).
--- Citus: multi-shard, no account to pin it (docs/scaling.md).
+-- Pinned by account_id (the distribution key: on Citus one shard answers).
 -- name: ListChatsByUser :many
--- vet: ignore distribution
 SELECT *
 FROM chats
-WHERE user_id = @user_id
+WHERE account_id = @account_id
+  AND user_id = @user_id
   AND deleted_at IS NULL
   AND (last_active, id) < (
     COALESCE(sqlc.narg('after_last_active')::timestamptz, 'infinity'),
@@ -48,21 +45,13 @@ SET message_count = message_count + 1,
 WHERE id = @id AND account_id = @account_id
 RETURNING *;
 
--- Ownership is part of the statement: another user's chat is not found.
--- Citus: multi-shard, no account to pin it (docs/scaling.md).
+-- Ownership is part of the statement: another user's or account's chat is not found.
+-- Pinned by account_id (the distribution key).
 -- name: SetChatModelConfig :one
--- vet: ignore distribution
 UPDATE chats
 SET model_config_id = sqlc.narg('model_config_id'), updated_at = NOW()
-WHERE id = @id AND user_id = @user_id AND deleted_at IS NULL
+WHERE id = @id AND account_id = @account_id AND user_id = @user_id AND deleted_at IS NULL
 RETURNING *;
-
--- The account of the user's chat (deleted or not), unlocked: on Citus a lock must name
--- the account (the distribution column), and delete_chat is not given it.
--- Citus: multi-shard, no account to pin it (docs/scaling.md).
--- name: GetOwnedChatAccount :one
--- vet: ignore distribution
-SELECT account_id FROM chats WHERE id = @id AND user_id = @user_id;
 
 -- Chats whose message_count disagrees with their messages (should be none). An integrity
 -- check over every chat and message (run off-peak): it reads both tables whole.
@@ -86,11 +75,11 @@ VALUES (
 ON CONFLICT DO NOTHING
 RETURNING *;
 
--- A live chat of this user (ownership is in the WHERE clause, never in the caller).
--- Citus: multi-shard, no account to pin it (docs/scaling.md).
+-- A live chat of this user in this account (ownership is in the WHERE clause, never in
+-- the caller). Pinned by account_id (the distribution key).
 -- name: GetOwnedChat :one
--- vet: ignore distribution
-SELECT * FROM chats WHERE id = @id AND user_id = @user_id AND deleted_at IS NULL;
+SELECT * FROM chats
+WHERE id = @id AND account_id = @account_id AND user_id = @user_id AND deleted_at IS NULL;
 
 -- The chat a user writes to, locked; deleted chats too, so the caller can tell.
 -- (Locked by id and account, then filtered: with all four columns in one WHERE a

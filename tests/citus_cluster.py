@@ -67,9 +67,10 @@ class CitusCluster:
     def dsn(self, database: str = "postgres", node: server.Cluster | None = None) -> str:
         return dbutil.dsn_with_database((node or self.coordinator).dsn, database)
 
-    def create_database(self, name: str) -> str:
+    def create_database(self, name: str, through: dict[int, int] | None = None) -> str:
         """A database `name` with Citus on every node, the workers registered; its DSN on
-        the coordinator."""
+        the coordinator. `through`: a worker's port -> the port it is registered on (a
+        proxy in front of it)."""
         for node in self.nodes:
             execute(node.dsn, f'CREATE DATABASE "{name}"')
             execute(self.dsn(name, node), "CREATE EXTENSION citus")
@@ -78,7 +79,10 @@ class CitusCluster:
         execute(
             self.dsn(name),
             f"SELECT citus_set_coordinator_host('127.0.0.1', {c.port})",
-            *(f"SELECT citus_add_node('127.0.0.1', {w.port})" for w in self.workers),
+            *(
+                f"SELECT citus_add_node('127.0.0.1', {(through or {}).get(w.port, w.port)})"
+                for w in self.workers
+            ),
         )
         return self.dsn(name)
 
@@ -90,10 +94,12 @@ class CitusCluster:
             self.databases.remove(name)
 
     @contextlib.contextmanager
-    def database(self, prefix: str = "citus_") -> Iterator[str]:
+    def database(
+        self, prefix: str = "citus_", through: dict[int, int] | None = None
+    ) -> Iterator[str]:
         name = f"{prefix}{uuid.uuid4().hex[:12]}"
         try:
-            yield self.create_database(name)
+            yield self.create_database(name, through)
         finally:
             self.drop_database(name)
 
@@ -105,12 +111,13 @@ class CitusCluster:
             node.remove()
 
 
-def start(workers: int = 2) -> CitusCluster:
-    """Start the coordinator and the workers; on any failure, remove what started."""
+def start(workers: int = 2, options: str = "") -> CitusCluster:
+    """Start the coordinator and the workers (each with OPTIONS and `options`); on any
+    failure, remove what started."""
     started: list[server.Cluster] = []
     try:
         for _ in range(workers + 1):
-            started.append(server.start_cluster(OPTIONS))
+            started.append(server.start_cluster(f"{OPTIONS} {options}".strip()))
     except BaseException:
         for node in started:
             node.remove()

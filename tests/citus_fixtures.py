@@ -36,6 +36,18 @@ def citus_fixture() -> Iterator[citus_cluster.CitusCluster]:
         cluster.remove()
 
 
+@pytest.fixture(scope="module", name="citus_plaintext")
+def citus_plaintext_fixture() -> Iterator[citus_cluster.CitusCluster]:
+    """A cluster of its own whose nodes talk to each other without TLS (Citus requires it
+    by default), so that a proxy in front of a worker can read the commands sent to it."""
+    _skip_unless_installed()
+    cluster = citus_cluster.start(options="-c citus.node_conninfo=sslmode=disable")
+    try:
+        yield cluster
+    finally:
+        cluster.remove()
+
+
 @pytest.fixture(scope="session", name="citus_migrated")
 def citus_migrated_fixture(citus: citus_cluster.CitusCluster) -> Iterator[str]:
     """The DSN of a coordinator database at the latest migration (`codegen migrate`)."""

@@ -195,14 +195,39 @@ async def fingerprint(conn: asyncpg.Connection[Any]) -> dict[str, tuple[int, str
 # --------------------------------------------------------------------------- lock helpers
 
 
+_BLOCKED = (
+    "SELECT pid, query, backend_xid::text AS xid FROM pg_stat_activity "
+    "WHERE $1 = ANY(pg_blocking_pids(pid)) AND ($2::int IS NULL OR pid = $2)"
+)
+# Both ends of a wait by global pid (node * 10^10 + pid), on this node; the waiting
+# transaction has written if it has a transaction id on any node (its worker's, mostly).
+_BLOCKED_ON_CITUS = """
+    WITH me AS (SELECT citus_nodeid_for_gpid(citus_backend_gpid()) AS node),
+    waiting AS (
+        SELECT citus_pid_for_gpid(w.waiting_gpid) AS pid FROM citus_lock_waits w, me
+        WHERE w.blocking_gpid = citus_calculate_gpid(me.node, $1)
+          AND citus_nodeid_for_gpid(w.waiting_gpid) = me.node
+        UNION
+        SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))
+    )
+    SELECT a.pid, a.query, (
+        SELECT max(s.backend_xid::text) FROM citus_stat_activity s, me
+        WHERE s.global_pid = citus_calculate_gpid(me.node, a.pid)
+    ) AS xid
+    FROM pg_stat_activity a
+    WHERE a.pid IN (SELECT pid FROM waiting) AND ($2::int IS NULL OR a.pid = $2)"""
+
+
 async def wait_until_blocked_by(
     admin: asyncpg.Connection[Any], blocker_pid: int, *, timeout: float = 10.0
 ) -> asyncpg.Record:
-    """The backend waiting for a lock `blocker_pid` holds: its pid, query and xid."""
-    sql = (
-        "SELECT pid, query, backend_xid::text AS xid FROM pg_stat_activity "
-        "WHERE $1 = ANY(pg_blocking_pids(pid)) AND ($2::int IS NULL OR pid = $2)"
+    """The backend waiting for a lock `blocker_pid` holds: its pid, query and xid (None
+    while its transaction has written nothing). On a Citus coordinator the lock may be a
+    worker's (a shard's row): there the wait is read from citus_lock_waits."""
+    on_citus = await admin.fetchval(
+        "SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')"
     )
+    sql = _BLOCKED_ON_CITUS if on_citus else _BLOCKED
     deadline = time.monotonic() + timeout
     while True:
         row = await admin.fetchrow(sql, blocker_pid, None)

@@ -13,6 +13,11 @@ It can also go silent, as a NAT, a load balancer or a frozen VM does: `freeze()`
 forwarding in both directions without closing anything (bytes are held, not lost, and
 flow again after `thaw()`); armed with `commits_to_freeze`, the next COMMIT reaches the
 server and then everything freezes, its answer included.
+
+And it can cut a connection at a given command: armed with `cut_at` (the start of a
+simple-protocol query, e.g. b"COMMIT PREPARED"), the next such query is not forwarded and
+both sockets are closed, as when the server behind it dies at that point (Citus's
+two-phase commit, interrupted on one worker, `tests/test_citus_reference_write_cut.py`).
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ class Proxy:
     round_trips: int = 0  # client messages answered before the client goes on: Query, Sync, Flush
     commits_to_freeze: int = 0  # arm: this many COMMITs go through, then the proxy freezes
     flowing: asyncio.Event = field(default_factory=asyncio.Event)  # clear: frozen
+    cut_at: bytes = b""  # arm: the next simple query starting so is not sent; both sides close
+    cut: int = 0  # connections cut so far
 
     def __post_init__(self) -> None:
         self.flowing.set()
@@ -62,7 +69,7 @@ class Proxy:
             client_w.close()
             return
         drop = asyncio.Event()  # set once a COMMIT to be dropped went to the server
-        up = asyncio.ensure_future(self._client_to_server(client_r, server_w, drop))
+        up = asyncio.ensure_future(self._client_to_server(client_r, server_w, drop, client_w))
         down = asyncio.ensure_future(self._server_to_client(server_r, client_w, drop))
         await asyncio.wait({up, down}, return_when=asyncio.FIRST_COMPLETED)
         for task in (up, down):
@@ -71,22 +78,33 @@ class Proxy:
             writer.close()
 
     async def _client_to_server(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, drop: asyncio.Event
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        drop: asyncio.Event,
+        client: asyncio.StreamWriter,
     ) -> None:
         with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
             while True:  # untyped start-up messages: SSL/GSS requests, then the startup
                 head = await reader.readexactly(8)
                 length, code = struct.unpack("!ii", head)
-                writer.write(head + await reader.readexactly(length - 8))
+                body = await reader.readexactly(length - 8)
+                if code in (_SSL_REQUEST, _GSSENC_REQUEST):  # the proxy reads plain text only:
+                    client.write(b"N")  # it answers "no encryption" itself (libpq asks first)
+                    await client.drain()
+                    continue
+                writer.write(head + body)
                 await writer.drain()
-                if code not in (_SSL_REQUEST, _GSSENC_REQUEST):
-                    break
+                break
             commits = _Commits()
             while True:
                 head = await reader.readexactly(5)
                 kind, length = head[:1], struct.unpack("!i", head[1:])[0]
                 body = await reader.readexactly(length - 4)
                 self.round_trips += kind in (b"Q", b"S", b"H")
+                if self.cut_at and kind == b"Q" and body.lstrip().upper().startswith(self.cut_at):
+                    self.cut_at, self.cut = b"", self.cut + 1
+                    return  # not forwarded: _handle closes both sockets
                 is_commit = commits.seen(kind, body)
                 if is_commit and self.commits_to_drop > 0:
                     self.commits_to_drop -= 1

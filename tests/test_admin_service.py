@@ -56,13 +56,17 @@ async def test_reads_run_in_read_only_transactions_and_writes_do_not(
     chat = await svc.create_chat(**world.who)
     assert len(begins) == 3 and not any("READ ONLY" in b for b in begins)
     begins.clear()
-    user: dict[str, Any] = {"user_id": world.user.id, "chat_id": chat.id}
+    user: dict[str, Any] = {
+        "account_id": world.account.id,
+        "user_id": world.user.id,
+        "chat_id": chat.id,
+    }
     await AdminService(svc.db).list_providers()
     await AdminService(svc.db).list_model_configs()
     await AdminService(svc.db).list_enabled_model_configs()
     await AdminService(svc.db).get_model_config(id=config.id)
     await svc.get_chat(**user)
-    await svc.list_chats(user_id=world.user.id)
+    await svc.list_chats(account_id=world.account.id, user_id=world.user.id)
     await svc.list_messages(**user)
     await svc.resolve_model_for_turn(**user)
     assert len(begins) == 8 and all("READ ONLY" in b for b in begins), begins
@@ -126,7 +130,7 @@ async def test_the_service_s_own_timeouts_bound_every_transaction(
         svc = ChatService(Database(pool, timeouts=Timeouts(statement=7, lock=3)))
         chat = await svc.create_chat(**world.who)
         await AdminService(svc.db).list_providers()
-        await svc.get_chat(user_id=world.user.id, chat_id=chat.id)
+        await svc.get_chat(account_id=world.account.id, user_id=world.user.id, chat_id=chat.id)
     finally:
         await pool.close()
     assert len(begins) == 3

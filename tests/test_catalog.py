@@ -432,7 +432,14 @@ def test_project_schema_has_exactly_its_tables() -> None:
     assert keys == {name: ("id",) for name in keys} | {
         "chat_provider_tombstones": ("provider",),
         "chat_message_embeddings": ("account_id", "message_id"),
+        # 0014: ids unique per account (users and agents keyed by 0007's unique key)
+        "chats": ("account_id", "id"),
+        "chat_messages": ("account_id", "id"),
+        "users": (),
+        "agents": (),
     }
+    unique = {name: cat.tables[name].unique for name in ("users", "agents")}
+    assert ("account_id", "id") in unique["users"] and ("account_id", "id") in unique["agents"]
 
 
 def test_project_schema_foreign_keys_and_their_indexes() -> None:
@@ -445,15 +452,13 @@ def test_project_schema_foreign_keys_and_their_indexes() -> None:
     assert fks == {
         ("users", ("account_id",), "accounts", "c"),
         ("agents", ("account_id",), "accounts", "c"),
-        ("chat_model_configs", ("created_by",), "users", "n"),
-        ("chat_model_configs", ("updated_by",), "users", "n"),
         ("chats", ("account_id",), "accounts", "c"),
         ("chats", ("account_id", "user_id"), "users", "c"),  # 0007: tenant keys
         ("chats", ("account_id", "agent_id"), "agents", "c"),
         ("chats", ("model_config_id",), "chat_model_configs", "n"),
         ("chat_messages", ("model_config_id",), "chat_model_configs", "n"),
         ("chat_messages", ("account_id", "chat_id"), "chats", "c"),  # 0012
-        ("chat_message_embeddings", ("message_id",), "chat_messages", "c"),  # 0010
+        ("chat_message_embeddings", ("account_id", "message_id"), "chat_messages", "c"),  # 0014
     }
     # No foreign key from model configs to providers: a provider delete keeps their history.
     assert all(f.ref_table != "chat_providers" for t in cat.tables.values() for f in t.foreign_keys)

@@ -54,7 +54,9 @@ async def test_stats_names_each_statement_by_comment_or_fingerprint(pss_dsn: str
     try:
         await conn.execute("SELECT pg_stat_statements_reset()")
         for _ in range(3):  # with the `-- name:` comment every emitted string will carry
-            await conn.fetch(f"-- name: {named.query.name} :one\n{named.query.sql}", uuid.uuid4())
+            await conn.fetch(  # GetChatByID: by (id, account_id)
+                f"-- name: {named.query.name} :one\n{named.query.sql}", uuid.uuid4(), uuid.uuid4()
+            )
         for _ in range(5):  # without it: matched by fingerprint
             await conn.fetch(plain.query.sql)
         await conn.execute("SELECT pg_sleep(0.05)")  # not a project query

@@ -121,9 +121,13 @@ async def column_collation_changed(conn: Conn, dsn: str) -> list[str]:
 
 
 async def replica_identity_full(conn: Conn, dsn: str) -> list[str]:
+    rows = await conn.fetch(drift.SNAPSHOT_QUERIES["replica identity"])  # as migrated
+    said = {str(r[0]): str(r[1]) for r in rows}
     for table in TABLES:
         await conn.execute(f"ALTER TABLE {table} REPLICA IDENTITY FULL")
-    return [f"replica identity {t}: migrations say DEFAULT; the database has FULL" for t in TABLES]
+    return [
+        f"replica identity {t}: migrations say {said[t]}; the database has FULL" for t in TABLES
+    ]
 
 
 async def another_table_access_method(conn: Conn, dsn: str) -> list[str]:

@@ -102,7 +102,7 @@ async def kill_when_blocked(dsn: str, call: Awaitable[Any], blocker: Blocker) ->
     async with connect(dsn) as admin:
         victim = await wait_until_blocked_by(admin, blocker.pid)
         assert victim["xid"] is not None, "the victim had not written anything yet"
-        assert await admin.fetchval("SELECT pg_terminate_backend($1)", victim["pid"])
+        assert await admin.fetchval("SELECT pg_terminate_backend($1::int)", victim["pid"])
     try:
         await asyncio.wait_for(task, timeout=10)
     except BaseException as exc:
@@ -198,7 +198,9 @@ async def test_delete_provider_killed_mid_transaction_rolls_back_whole(fault_db:
             "alpha", 2, deleted.promoted_default, already_deleted=True
         )
         # History still resolves: the old chat's message keeps its (soft-deleted) config.
-        page = await svc.list_messages(user_id=world.user_id, chat_id=chat.chat.id)
+        page = await svc.list_messages(
+            account_id=world.account_id, user_id=world.user_id, chat_id=chat.chat.id
+        )
         assert [m.model_config_id for m in page.messages] == [alpha0]
     await assert_invariants(fault_db)
 
@@ -344,7 +346,9 @@ async def test_idle_pool_survives_restart_it_did_not_see(
             "beta",
         ]
         second = await _send(svc, world, chat_id, "after the restart")
-        page = await svc.list_messages(user_id=world.user_id, chat_id=chat_id)
+        page = await svc.list_messages(
+            account_id=world.account_id, user_id=world.user_id, chat_id=chat_id
+        )
         assert [m.client_message_id for m in page.messages] == [first, second]
         results = await asyncio.gather(
             *(AdminService(svc.db).list_model_configs() for _ in range(8))
@@ -371,13 +375,15 @@ async def test_stopped_server_gives_fast_transient_errors_then_recovers(
                 await svc.send_message(**msg)
             assert err.value.retryable
             with pytest.raises(TransientError):
-                await svc.list_chats(user_id=world.user_id)
+                await svc.list_chats(account_id=world.account_id, user_id=world.user_id)
             assert time.monotonic() - began < 5
         finally:
             await asyncio.to_thread(fault_cluster.start)
         sent = await svc.send_message(**msg)  # the client's retry
         assert not sent.duplicate
-        page = await svc.list_messages(user_id=world.user_id, chat_id=chat_id)
+        page = await svc.list_messages(
+            account_id=world.account_id, user_id=world.user_id, chat_id=chat_id
+        )
         assert [m.client_message_id for m in page.messages] == [first, mid]
     await assert_invariants(fault_db)
 
@@ -517,7 +523,7 @@ async def test_backend_killed_between_statements_is_a_transient_error(
         await conn.execute("INSERT INTO attempts VALUES (1)")
         pid = conn.get_server_pid()
         async with connect(fault_db) as admin:
-            assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+            assert await admin.fetchval("SELECT pg_terminate_backend($1::int)", pid)
             while await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid):
                 await asyncio.sleep(0.01)
         await conn.execute("INSERT INTO attempts VALUES (2)")
@@ -661,7 +667,11 @@ async def test_service_retries_a_real_deadlock_transparently(fault_db: str) -> N
             )
             await wait_until_blocked_by(other, blocker.pid)
             # ...and now we wait for its chat row lock: a cycle.
-            await blocker.lock("SELECT 1 FROM chats WHERE id = $1 FOR UPDATE", chat_id)
+            await blocker.lock(
+                "SELECT 1 FROM chats WHERE id = $1 AND account_id = $2 FOR UPDATE",
+                chat_id,
+                world.account_id,
+            )
         sent = await asyncio.wait_for(call, timeout=10)
         assert not sent.duplicate and sent.chat.message_count == 2
     # Backends report their statistics when they exit (closing the pool) at the latest.
@@ -709,7 +719,7 @@ async def test_migration_killed_half_way_leaves_previous_revision_and_rerun_appl
                     break
                 await asyncio.sleep(0.02)
             assert pid is not None, "the slow migration never started"
-            assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+            assert await admin.fetchval("SELECT pg_terminate_backend($1::int)", pid)
         with pytest.raises(migrate.MigrationError) as err:
             await asyncio.wait_for(run, timeout=30)
         assert "\n" not in str(err.value)

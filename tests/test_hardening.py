@@ -102,7 +102,7 @@ async def test_users_write_user_turns_only_and_the_assistant_side_is_its_agents(
 
 
 def _owner(world: World, chat_id: uuid.UUID) -> dict[str, Any]:
-    return {"user_id": world.user.id, "chat_id": chat_id}
+    return {"account_id": world.account.id, "user_id": world.user.id, "chat_id": chat_id}
 
 
 async def test_another_users_chat_is_not_found_everywhere(world: World) -> None:
@@ -285,7 +285,12 @@ async def test_a_late_retry_of_a_send_does_not_bring_a_deleted_chat_back(world: 
     with pytest.raises(NotFound):
         await world.svc.get_chat(**_owner(world, chat_id))
     assert await world.count("chat_messages") == 0
-    assert [c.id for c in (await world.svc.list_chats(user_id=world.user.id)).chats] == []
+    assert [
+        c.id
+        for c in (
+            await world.svc.list_chats(account_id=world.account.id, user_id=world.user.id)
+        ).chats
+    ] == []
     title = await world.pool.fetchval("SELECT title FROM chats WHERE id = $1", chat_id)
     assert title == ""  # the tombstone keeps no content
 

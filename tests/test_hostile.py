@@ -254,13 +254,17 @@ async def test_send_message_round_trips_or_is_invalid_input(
         h.sent.check_no_user_data_in_sql(texts, stored=False)
         return
     assert ok, "an unstorable message was accepted"
-    page = await h.svc.list_messages(user_id=h.world.user_id, chat_id=chat_id)
+    page = await h.svc.list_messages(
+        account_id=h.world.account_id, user_id=h.world.user_id, chat_id=chat_id
+    )
     assert len(page.messages) == 1
     m = page.messages[0]
     assert m == sent.message
     assert (m.content, m.final_dax, m.resolution_note, m.error) == (content, final_dax, note, error)
     assert m.dax_attempts == attempts
-    chat = await h.svc.get_chat(user_id=h.world.user_id, chat_id=chat_id)
+    chat = await h.svc.get_chat(
+        account_id=h.world.account_id, user_id=h.world.user_id, chat_id=chat_id
+    )
     assert chat.message_count == 1
     after = await fingerprint(h.conn)
     assert after["chats"][0] == before["chats"][0]
@@ -382,7 +386,9 @@ async def test_accounts_users_agents_and_chat_titles_round_trip_or_are_invalid_i
     title_ok = title.strip() != "" and storable(title)
     chat = await attempt(title_ok, h.svc.create_chat(**h.world.who, title=title), title)
     if chat is not None:
-        got = await h.svc.get_chat(user_id=h.world.user_id, chat_id=chat.id)
+        got = await h.svc.get_chat(
+            account_id=h.world.account_id, user_id=h.world.user_id, chat_id=chat.id
+        )
         assert got.title == title
     await h.sent.settle()
     h.sent.check_no_user_data_in_sql([name, email, display, title], stored=False)
@@ -452,8 +458,13 @@ async def test_wrong_types_and_malformed_ids_are_invalid_input(
         (False, lambda: send(user_id=value)),
         (text == "user", lambda: send(role=text)),
         (value == [], lambda: assist(dax_attempts=value)),
-        (count, lambda: svc.list_messages(user_id=user, chat_id=uuid.uuid4(), limit=bad)),
-        (False, lambda: svc.list_chats(user_id=user, after=value)),  # type: ignore[arg-type]
+        (
+            count,
+            lambda: svc.list_messages(
+                account_id=who["account_id"], user_id=user, chat_id=uuid.uuid4(), limit=bad
+            ),
+        ),
+        (False, lambda: svc.list_chats(account_id=who["account_id"], user_id=user, after=value)),  # type: ignore[arg-type]
         (False, lambda: AdminService(svc.db).set_provider_enabled(provider="seeded", enabled=bad)),
         (limit, lambda: config(context_limit=bad)),
         (options, lambda: config(options=value)),
@@ -498,7 +509,9 @@ async def test_content_of_maximum_size_round_trips_and_one_more_is_invalid(
         **h.world.who, chat_id=chat_id, client_message_id=uuid.uuid4(), content=content
     )
     assert sent.message.content == content
-    page = await h.svc.list_messages(user_id=h.world.user_id, chat_id=chat_id)
+    page = await h.svc.list_messages(
+        account_id=h.world.account_id, user_id=h.world.user_id, chat_id=chat_id
+    )
     assert page.messages[0].content == content
     before = await fingerprint(h.conn)
     with pytest.raises(InvalidInput):

@@ -95,6 +95,16 @@ async def lost_and_repeated_in_place(proxy: Proxy, call: Callable[[], Awaitable[
     return result
 
 
+async def lost_send_repeated(proxy: Proxy, svc: ChatService, call: Callable[[], Awaitable[T]]) -> T:
+    """A send (or assistant turn) whose answer is lost. Where it is one statement that
+    commits itself (`Database.statement_writes`), the service repeats it in place; where it
+    is a transaction (on a Citus coordinator) the lost COMMIT is OutcomeUnknown and the
+    caller repeats it. Either way the repeat reports what the lost attempt stored."""
+    if svc.db.statement_writes:
+        return await lost_and_repeated_in_place(proxy, call)
+    return await lost_then_repeated(proxy, call)
+
+
 async def count(dsn: str, sql: str, *args: object) -> int:
     async with connect(dsn) as conn:
         n: int = await conn.fetchval(sql, *args)
@@ -137,14 +147,16 @@ async def test_a_lost_commit_ack_is_outcome_unknown_and_every_write_is_safe_to_r
         chat = await lost_then_repeated(proxy, lambda: svc.create_chat(**who, chat_id=chat_id))
         assert chat.id == chat_id
         mid = uuid.uuid4()
-        sent = await lost_and_repeated_in_place(
+        sent = await lost_send_repeated(
             proxy,
+            svc,
             lambda: svc.send_message(**who, chat_id=chat_id, client_message_id=mid, content="hi"),
         )
         assert sent.duplicate and sent.chat.message_count == 1
         reply_id = uuid.uuid4()  # its own id: the user turn's would be another request
-        reply = await lost_and_repeated_in_place(
+        reply = await lost_send_repeated(
             proxy,
+            svc,
             lambda: svc.add_assistant_message(
                 account_id=world.account_id, agent_id=world.agent_id, chat_id=chat_id,
                 client_message_id=reply_id, content="hello",
@@ -157,7 +169,10 @@ async def test_a_lost_commit_ack_is_outcome_unknown_and_every_write_is_safe_to_r
         )
         assert gone.already_deleted
         deleted_chat = await lost_then_repeated(
-            proxy, lambda: svc.delete_chat(user_id=world.user_id, chat_id=chat_id)
+            proxy,
+            lambda: svc.delete_chat(
+                account_id=world.account_id, user_id=world.user_id, chat_id=chat_id
+            ),
         )
         assert deleted_chat.already_deleted
         deleted_provider = await lost_then_repeated(
@@ -250,7 +265,9 @@ async def _mixed_load(svc: ChatService, world: World, n: int) -> tuple[int, list
                 await svc.send_message(
                     **world.who, chat_id=chat_id, client_message_id=uuid.uuid4(), content=f"m{i}"
                 )
-                await svc.get_chat(user_id=world.user_id, chat_id=chat_id)
+                await svc.get_chat(
+                    account_id=world.account_id, user_id=world.user_id, chat_id=chat_id
+                )
             done += 1
         except DomainError as exc:
             errors.append(exc)
@@ -356,7 +373,8 @@ async def test_a_held_row_lock_cannot_tie_up_the_pool(fault_db: str) -> None:
             writers = [asyncio.ensure_future(new_config(svc, "alpha")) for _ in range(4)]
             await asyncio.sleep(0.05)
             chat = await asyncio.wait_for(
-                svc.get_chat(user_id=world.user_id, chat_id=chat_id), timeout=5
+                svc.get_chat(account_id=world.account_id, user_id=world.user_id, chat_id=chat_id),
+                timeout=5,
             )
             results = await asyncio.gather(*writers, return_exceptions=True)
             elapsed = time.monotonic() - began
@@ -377,7 +395,9 @@ async def test_a_full_pool_is_a_transient_error_after_the_acquire_timeout(fault_
                 await wait_until_blocked_by(admin, outside.get_server_pid())
             began = time.monotonic()
             with pytest.raises(TransientError) as exc:
-                await svc.get_chat(user_id=world.user_id, chat_id=uuid.uuid4())
+                await svc.get_chat(
+                    account_id=world.account_id, user_id=world.user_id, chat_id=uuid.uuid4()
+                )
             assert time.monotonic() - began < 2
             assert "no database connection became free" in exc.value.message
         await writer  # the lock is gone: the waiting write completes

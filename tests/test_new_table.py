@@ -27,10 +27,12 @@ MIGRATION = """\
 
 CREATE TABLE chat_tags (
     id         bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    chat_id    uuid        NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+    account_id uuid        NOT NULL,
+    chat_id    uuid        NOT NULL,
     tag        text        NOT NULL CHECK (tag <> ''),
     created_at timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (chat_id, tag)
+    UNIQUE (account_id, chat_id, tag),
+    FOREIGN KEY (account_id, chat_id) REFERENCES chats (account_id, id) ON DELETE CASCADE
 );
 """
 
@@ -43,13 +45,14 @@ GRANT USAGE ON SEQUENCE chat_tags_id_seq TO chatdb_app;
 
 QUERIES = """\
 -- name: AddChatTag :one
-INSERT INTO chat_tags (chat_id, tag) VALUES (@chat_id, @tag) RETURNING *;
+INSERT INTO chat_tags (account_id, chat_id, tag) VALUES (@account_id, @chat_id, @tag)
+RETURNING *;
 
 -- name: ListChatTags :many
-SELECT * FROM chat_tags WHERE chat_id = @chat_id ORDER BY tag;
+SELECT * FROM chat_tags WHERE account_id = @account_id AND chat_id = @chat_id ORDER BY tag;
 
 -- name: RemoveChatTag :execrows
-DELETE FROM chat_tags WHERE chat_id = @chat_id AND tag = @tag;
+DELETE FROM chat_tags WHERE account_id = @account_id AND chat_id = @chat_id AND tag = @tag;
 """
 
 # The copy's own tests whose expectations come from schema/ and schema_roles/.

@@ -42,7 +42,7 @@ async def test_a_pool_not_told_about_pgbouncer_fails_naming_the_fix(
         with pytest.raises(PoolerNotConfigured):  # a pool opening connections later
             pool = await create_pool(dsn, min_size=0, max_size=4)
             try:
-                await q_chats.get_chat_by_id(pool, id=uuid.uuid4())
+                await q_chats.get_chat_by_id(pool, id=uuid.uuid4(), account_id=uuid.uuid4())
             finally:
                 await pool.close()
         with pytest.raises(PoolerNotConfigured):

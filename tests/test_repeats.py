@@ -1,8 +1,9 @@
 """Repeating a write: the same key with the same request is the stored result (and says
 what the first attempt did); the same key with another request is a Conflict naming
 what differs; a create the client gave no id can still be repeated after OutcomeUnknown
-(the error carries the id the service chose). Emails are unique per account, and a
-create never tells whether another account has an address.
+(the error carries the id the service chose). Emails and ids are unique per account (on a
+single PostgreSQL as on Citus), and a create never tells whether another account has an
+address or an id.
 
 The lost acknowledgements come from the loopback TCP proxy of `test_network.py`.
 """
@@ -15,14 +16,14 @@ from typing import Any
 import pytest
 
 from chatdb.admin import AdminService
-from chatdb.errors import Conflict, OutcomeUnknown
+from chatdb.errors import Conflict, NotFound, OutcomeUnknown
 from chatdb.service import ChatService
 from tests.reliability_fixtures import connect, open_service
 from tests.tcp_proxy import Proxy
 from tests.test_network import (  # noqa: F401
     count,
     dbname,
-    lost_and_repeated_in_place,
+    lost_send_repeated,
     lost_then_repeated,
     proxy,
 )
@@ -124,7 +125,7 @@ async def test_creates_name_what_differs(world: World) -> None:
 # --------------------------------------------------------------------------- emails per account
 
 
-async def test_emails_are_unique_per_account_and_other_accounts_are_not_revealed(
+async def test_emails_and_ids_are_per_account_and_other_accounts_are_not_revealed(
     world: World,
 ) -> None:
     svc = world.svc
@@ -133,12 +134,28 @@ async def test_emails_are_unique_per_account_and_other_accounts_are_not_revealed
     assert twin.email == world.user.email and twin.id != world.user.id
     message = await conflict(svc.create_user(account_id=world.account.id, email=world.user.email))
     assert message == "A user with this email already exists."
-    # Another account's user id: refused without a word about that user.
-    message = await conflict(svc.create_user(id=twin.id, account_id=world.account.id, email="n@x"))
-    assert message == "A user with this id already exists."
+    # Another account's ids: rows of this account of their own (every key includes the
+    # account), so nothing of the other account's rows is returned, compared or changed.
+    before = [await world.count(t) for t in ("users", "agents", "chats")]
+    user = await svc.create_user(id=twin.id, account_id=world.account.id, email="n@x")
+    assert (user.id, user.account_id, user.email) == (twin.id, world.account.id, "n@x")
     agent = await svc.create_agent(account_id=other.id, name="bot")
-    message = await conflict(svc.create_agent(id=agent.id, account_id=world.account.id, name="bot"))
-    assert message == "An agent with this id already exists."
+    mine = await svc.create_agent(id=agent.id, account_id=world.account.id, name="mine")
+    assert (mine.account_id, mine.name) == (world.account.id, "mine")
+    theirs = await svc.create_chat(account_id=other.id, user_id=twin.id, agent_id=agent.id)
+    chat = await svc.create_chat(**world.who, chat_id=theirs.id, title="mine")
+    assert (chat.id, chat.account_id, chat.title) == (theirs.id, world.account.id, "mine")
+    after = [await world.count(t) for t in ("users", "agents", "chats")]
+    assert after == [n + added for n, added in zip(before, (1, 2, 2), strict=True)]
+    stored = await world.pool.fetch(
+        "SELECT account_id, email FROM users WHERE id = $1 ORDER BY email", twin.id
+    )
+    assert [tuple(r) for r in stored] == [(other.id, world.user.email), (world.account.id, "n@x")]
+    # Each is found through its own account only.
+    found = await svc.get_chat(account_id=other.id, user_id=twin.id, chat_id=theirs.id)
+    assert found.title == theirs.title
+    with pytest.raises(NotFound):
+        await svc.get_chat(account_id=world.account.id, user_id=twin.id, chat_id=theirs.id)
 
 
 # --------------------------------------------------------------------------- after OutcomeUnknown
@@ -185,8 +202,9 @@ async def test_a_repeat_after_outcome_unknown_reports_what_the_first_attempt_did
     async with open_service(proxy.dsn(dbname(fault_db))) as svc:
         world = await seed_world(svc, providers=("alpha", "beta"), configs_per_provider=2)
         chat_id, first = uuid.uuid4(), uuid.uuid4()
-        send = await lost_and_repeated_in_place(
+        send = await lost_send_repeated(
             proxy,
+            svc,
             lambda: svc.send_message(
                 **world.who, chat_id=chat_id, client_message_id=first, content="hi"
             ),

@@ -106,22 +106,37 @@ async def test_reads_go_to_the_replica_writes_and_fresh_reads_to_the_primary(
     lsn = await svc.db.pool.fetchval("SELECT pg_current_wal_lsn()::text")
     await _caught_up(standby, lsn)
     assert [
-        m.id for m in (await svc.list_messages(user_id=world.user_id, chat_id=chat)).messages
+        m.id
+        for m in (
+            await svc.list_messages(
+                account_id=world.account_id, user_id=world.user_id, chat_id=chat
+            )
+        ).messages
     ] == [first.message.id]
 
     await standby.execute("SELECT pg_wal_replay_pause()")  # the replica now lags
     second = await svc.send_message(  # a write: goes to the primary although replay is paused
         **world.who, chat_id=chat, client_message_id=uuid.uuid4(), content="two"
     )
-    stale = await svc.list_messages(user_id=world.user_id, chat_id=chat)
-    fresh = await svc.list_messages(user_id=world.user_id, chat_id=chat, fresh=True)
+    stale = await svc.list_messages(
+        account_id=world.account_id, user_id=world.user_id, chat_id=chat
+    )
+    fresh = await svc.list_messages(
+        account_id=world.account_id, user_id=world.user_id, chat_id=chat, fresh=True
+    )
     assert [m.id for m in stale.messages] == [first.message.id]  # read on the replica
     assert [m.id for m in fresh.messages] == [first.message.id, second.message.id]
-    assert (await svc.get_chat(user_id=world.user_id, chat_id=chat)).message_count == 1
-    assert (await svc.get_chat(user_id=world.user_id, chat_id=chat, fresh=True)).message_count == 2
+    assert (
+        await svc.get_chat(account_id=world.account_id, user_id=world.user_id, chat_id=chat)
+    ).message_count == 1
+    assert (
+        await svc.get_chat(
+            account_id=world.account_id, user_id=world.user_id, chat_id=chat, fresh=True
+        )
+    ).message_count == 2
 
     await standby.execute("SELECT pg_wal_replay_resume()")
     lsn = await svc.db.pool.fetchval("SELECT pg_current_wal_lsn()::text")
     await _caught_up(standby, lsn)
-    page = await svc.list_chats(user_id=world.user_id)
+    page = await svc.list_chats(account_id=world.account_id, user_id=world.user_id)
     assert [c.message_count for c in page.chats] == [2]  # caught up: the replica has both

@@ -66,7 +66,7 @@ async def test_send_message_takes_one_round_trip(migrated_db: str) -> None:
             second = await _counted(proxy, send(chat))
             # Another operation in between resets the session in its COMMIT's round trip
             # and sets the kept bounds again there: the next send still takes one.
-            await svc.get_chat(user_id=world.user_id, chat_id=chat)
+            await svc.get_chat(account_id=world.account_id, user_id=world.user_id, chat_id=chat)
             third = await _counted(proxy, send(chat))
             sent = await send(chat)
         finally:
@@ -77,10 +77,8 @@ async def test_send_message_takes_one_round_trip(migrated_db: str) -> None:
 
 async def test_the_other_chat_writes_take_their_new_counts(migrated_db: str) -> None:
     """add_assistant_message: one statement, one round trip (was 5). delete_chat: BEGIN,
-    the chat's account (unlocked: on Citus a lock must name the distribution column, and
-    delete_chat is not given the account), the locked tombstone write, the messages'
-    delete (a later statement: its snapshot must follow the lock), COMMIT with the
-    reset: 5."""
+    the locked tombstone write (pinned by the account it is given), the messages' delete
+    (a later statement: its snapshot must follow the lock), COMMIT with the reset: 4."""
     async with _proxied(migrated_db) as (proxy, dsn):
         pool = await create_pool(dsn, min_size=1, max_size=1)
         try:
@@ -100,11 +98,14 @@ async def test_the_other_chat_writes_take_their_new_counts(migrated_db: str) -> 
             # Each operation's first call prepares its statements: once per connection.
             await reply()
             assistant = await _counted(proxy, reply())
-            await svc.delete_chat(user_id=world.user_id, chat_id=spare)
-            deleted = await _counted(proxy, svc.delete_chat(user_id=world.user_id, chat_id=chat))
+            await svc.delete_chat(account_id=world.account_id, user_id=world.user_id, chat_id=spare)
+            deleted = await _counted(
+                proxy,
+                svc.delete_chat(account_id=world.account_id, user_id=world.user_id, chat_id=chat),
+            )
         finally:
             await pool.close()
-    assert (assistant, deleted) == (1, 5)
+    assert (assistant, deleted) == (1, 4)
 
 
 async def test_the_bounds_a_send_keeps_survive_the_reset_and_nothing_else_does(

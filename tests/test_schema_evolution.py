@@ -115,6 +115,12 @@ async def add_column(conn: Conn, catalog: cat.Catalog) -> None:
         await conn.execute(f"ALTER TABLE \"{t.name}\" ADD COLUMN evolution_added text DEFAULT 'x'")
 
 
+def _key(t: cat.Table) -> tuple[str, ...]:
+    """The columns that find one row: the primary key, or the first unique key (users and
+    agents are keyed by their unique (account_id, id))."""
+    return t.primary_key or tuple(c for c in t.unique[0] if c)
+
+
 def _movable(catalog: cat.Catalog, t: cat.Table) -> cat.Column:
     """The first column no key or index uses: dropping it loses nothing a query needs."""
     used = set(t.primary_key) | {c for u in t.unique for c in u}
@@ -137,8 +143,8 @@ async def drop_and_readd(conn: Conn, catalog: cat.Catalog) -> None:
         )
         assert found is not None, (t.name, col.name)
         typ, default = found
-        keys = ", ".join(f'"{k}"' for k in t.primary_key)
-        match = " AND ".join(f'o."{k}" = s."{k}"' for k in t.primary_key)
+        keys = ", ".join(f'"{k}"' for k in _key(t))
+        match = " AND ".join(f'o."{k}" = s."{k}"' for k in _key(t))
         await conn.execute(f"""
             CREATE TEMP TABLE saved AS SELECT {keys}, "{col.name}" FROM "{t.name}";
             ALTER TABLE "{t.name}" DROP COLUMN "{col.name}" CASCADE;
@@ -340,7 +346,7 @@ async def test_readers_return_each_field_s_own_value_after_the_change(
         for row in await _rows_of(reader, evolved, live):
             if model is None:
                 continue
-            key = project.catalog.tables[model].primary_key
+            key = _key(project.catalog.tables[model])
             where = " AND ".join(f'"{c}" = ${i}' for i, c in enumerate(key, 1))
             stored = await evolved.fetchrow(
                 f'SELECT * FROM "{model}" WHERE {where}', *(getattr(row, c) for c in key)

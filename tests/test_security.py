@@ -183,6 +183,8 @@ def _statement_needs(stmt: ast.Node, outer: frozenset[str]) -> set[tuple[str, st
         locks = [n for n in _walk(rest) if isinstance(n, ast.LockingClause)]
         if locks:  # FOR UPDATE/SHARE needs UPDATE on the locked tables
             need |= {(t, "UPDATE") for t in _relations(stmt.fromClause) - local}
+    elif isinstance(stmt, ast.VariableSetStmt):  # SET LOCAL: a setting, no privilege
+        return need
     else:
         raise AssertionError(f"unexpected statement in generated code: {stmt!r:.80}")
     if target and reads_target:
@@ -273,7 +275,7 @@ FORBIDDEN = {
     ),
     "alter table owner": "ALTER TABLE chats OWNER TO chatdb_app",
     "create index": "CREATE INDEX evil ON chats (title)",
-    "drop index": "DROP INDEX chats_user_id_last_active_idx",
+    "drop index": "DROP INDEX chats_account_id_user_id_last_active_idx",
     "truncate": "TRUNCATE chat_messages",
     "create schema": "CREATE SCHEMA evil",
     "create temp table": "CREATE TEMP TABLE evil (id int)",
@@ -374,22 +376,41 @@ async def test_the_service_works_fully_through_the_app_role(secured_rw: Secured)
             client_message_id=mid, content="hello",
         )  # fmt: skip
         assert again.duplicate
-        assert (await svc.resolve_model_for_turn(user_id=user.id, chat_id=new_chat)).id == b0.id
-        await svc.set_chat_model(user_id=user.id, chat_id=chat.id, model_config_id=a1.id)
-        assert (await svc.get_chat(user_id=user.id, chat_id=chat.id)).model_config_id == a1.id
-        assert len((await svc.list_chats(user_id=user.id)).chats) == 2
-        assert len((await svc.list_messages(user_id=user.id, chat_id=new_chat)).messages) == 2
+        assert (
+            await svc.resolve_model_for_turn(
+                account_id=account.id, user_id=user.id, chat_id=new_chat
+            )
+        ).id == b0.id
+        await svc.set_chat_model(
+            account_id=account.id, user_id=user.id, chat_id=chat.id, model_config_id=a1.id
+        )
+        assert (
+            await svc.get_chat(account_id=account.id, user_id=user.id, chat_id=chat.id)
+        ).model_config_id == a1.id
+        assert len((await svc.list_chats(account_id=account.id, user_id=user.id)).chats) == 2
+        assert (
+            len(
+                (
+                    await svc.list_messages(
+                        account_id=account.id, user_id=user.id, chat_id=new_chat
+                    )
+                ).messages
+            )
+            == 2
+        )
 
         promoted = (await AdminService(svc.db).delete_model_config(id=b0.id)).promoted_default
         assert promoted is not None and promoted.id in (a0.id, a1.id)
         deleted = await AdminService(svc.db).delete_provider(provider="alpha")
         assert deleted.soft_deleted_configs == 2
-        await svc.delete_chat(user_id=user.id, chat_id=new_chat)  # deletes its messages
+        await svc.delete_chat(
+            account_id=account.id, user_id=user.id, chat_id=new_chat
+        )  # deletes its messages
         await AdminService(svc.db).delete_provider(
             provider="alpha"
         )  # a repeat: already deleted (tombstone)
         with pytest.raises(NotFound):
-            await svc.get_chat(user_id=user.id, chat_id=new_chat)
+            await svc.get_chat(account_id=account.id, user_id=user.id, chat_id=new_chat)
 
         # The generated bulk paths: COPY FROM (needs INSERT) and a batch insert.
         copied = q_messages.CopyChatMessagesParams(

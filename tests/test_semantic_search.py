@@ -170,7 +170,7 @@ async def test_no_embedding_outlives_its_message_or_chat(world: World) -> None:
     chat = uuid.uuid4()
     mid = await world.send(world.ada, chat, "soon gone")
     await world.search.store_embedding(**world.ada.ids(), message_id=mid, vector=unit(3))
-    await world.svc.delete_chat(user_id=world.ada.user.id, chat_id=chat)
+    await world.svc.delete_chat(**world.ada.ids(), chat_id=chat)
     assert await world.pool.fetchval("SELECT count(*) FROM chat_message_embeddings") == 0
     assert await world.search.search_messages(**world.ada.ids(), vector=unit(3)) == []
     with pytest.raises(NotFound):  # a deleted chat's message takes no embedding

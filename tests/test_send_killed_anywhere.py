@@ -67,7 +67,7 @@ async def kill_the_one_blocked(admin: asyncpg.Connection[Any], blocker_pid: int)
     """Terminate the backend waiting for `blocker_pid`'s lock, once it waits; then wait
     until the service's repeat of it waits there too. True if the victim had written."""
     victim = await wait_until_blocked_by(admin, blocker_pid)
-    assert await admin.fetchval("SELECT pg_terminate_backend($1)", victim["pid"])
+    assert await admin.fetchval("SELECT pg_terminate_backend($1::int)", victim["pid"])
     while (await wait_until_blocked_by(admin, blocker_pid))["pid"] == victim["pid"]:
         await asyncio.sleep(0.01)
     return victim["xid"] is not None
@@ -100,7 +100,10 @@ def lock_before_writing(which: str, world: World, chat_id: uuid.UUID) -> tuple[s
     """The lock a send takes before it writes: its chat's row, or for a first message the
     chat id another transaction is creating."""
     if which == "existing chat":
-        return "SELECT 1 FROM chats WHERE id = $1 FOR UPDATE", [chat_id]
+        return "SELECT 1 FROM chats WHERE id = $1 AND account_id = $2 FOR UPDATE", [
+            chat_id,
+            world.account_id,
+        ]
     return (
         "INSERT INTO chats (id, account_id, user_id, agent_id, title) VALUES ($1, $2, $3, $4, 'x')",
         [chat_id, world.account_id, world.user_id, world.agent_id],
@@ -156,7 +159,7 @@ async def test_a_send_killed_with_no_attempt_left_is_outcome_unknown_and_safe_to
         async with holding(fault_db, sql, *args) as pid:
             call = asyncio.ensure_future(svc.send_message(**msg))
             victim = await wait_until_blocked_by(other, pid)
-            assert await other.fetchval("SELECT pg_terminate_backend($1)", victim["pid"])
+            assert await other.fetchval("SELECT pg_terminate_backend($1::int)", victim["pid"])
             with pytest.raises(OutcomeUnknown) as err:
                 await asyncio.wait_for(call, timeout=10)
         assert err.value.retryable and await fingerprint(other) == snapshot
@@ -216,7 +219,7 @@ async def test_a_send_on_a_connection_whose_backend_died_idle_succeeds(fault_db:
         world = await seed_world(svc, providers=("alpha",), configs_per_provider=1)
         chat_id, _ = await prepared(svc, world, "existing chat")
         pid = await svc.db.pool.fetchval("SELECT pg_backend_pid()")
-        assert await other.fetchval("SELECT pg_terminate_backend($1)", pid)
+        assert await other.fetchval("SELECT pg_terminate_backend($1::int)", pid)
         sent = await svc.send_message(**world.who, chat_id=chat_id,
                                       client_message_id=uuid.uuid4(), content="after")  # fmt: skip
         assert not sent.duplicate and sent.chat.message_count == 2
@@ -237,7 +240,8 @@ async def test_a_send_keeps_its_lock_bound_when_the_session_lost_it(fault_db: st
             cast(Connection, conn).unchanged_session()  # a false vouch: no reset
         msg: dict[str, Any] = dict(**world.who, chat_id=chat_id, client_message_id=uuid.uuid4(),
                                    content="bounded")  # fmt: skip
-        async with holding(fault_db, "SELECT 1 FROM chats WHERE id = $1 FOR UPDATE", chat_id):
+        chat_row = "SELECT 1 FROM chats WHERE id = $1 AND account_id = $2 FOR UPDATE"
+        async with holding(fault_db, chat_row, chat_id, world.account_id):
             began = time.monotonic()
             with pytest.raises(TransientError):
                 await asyncio.wait_for(svc.send_message(**msg), timeout=10)

@@ -245,7 +245,9 @@ async def test_deleting_a_provider_with_history_succeeds(world: World) -> None:
         dax_attempts=["EVALUATE Sales"],
         final_dax="EVALUATE Sales",
     )
-    history = await svc.list_messages(user_id=world.user.id, chat_id=chat_id)
+    history = await svc.list_messages(
+        account_id=world.account.id, user_id=world.user.id, chat_id=chat_id
+    )
 
     # Admin: before, this was blocked ("still referenced by existing chats"); now it succeeds.
     deleted = await AdminService(svc.db).delete_provider(provider="alpha")
@@ -256,8 +258,13 @@ async def test_deleting_a_provider_with_history_succeeds(world: World) -> None:
     assert [p.provider for p in await AdminService(svc.db).list_providers()] == ["beta"]
 
     # End users: the old chat still opens and its history renders unchanged.
-    assert (await svc.get_chat(user_id=world.user.id, chat_id=chat_id)).message_count == 2
-    assert await svc.list_messages(user_id=world.user.id, chat_id=chat_id) == history
+    assert (
+        await svc.get_chat(account_id=world.account.id, user_id=world.user.id, chat_id=chat_id)
+    ).message_count == 2
+    assert (
+        await svc.list_messages(account_id=world.account.id, user_id=world.user.id, chat_id=chat_id)
+        == history
+    )
     # The soft-deleted config still resolves for reading history (not for new turns).
     row = await world.pool.fetchrow("SELECT * FROM chat_model_configs WHERE id = $1", alpha.id)
     assert row is not None and row["deleted"] and row["model"] == "a-1"
@@ -287,11 +294,17 @@ async def test_chat_model_falls_back_when_disabled_or_provider_disabled(world: W
     own = await world.config("q", "own")
     chat_id = uuid.uuid4()
     await world.send(chat_id, "hi")
-    await svc.set_chat_model(user_id=world.user.id, chat_id=chat_id, model_config_id=own.id)
-    resolved = await svc.resolve_model_for_turn(user_id=world.user.id, chat_id=chat_id)
+    await svc.set_chat_model(
+        account_id=world.account.id, user_id=world.user.id, chat_id=chat_id, model_config_id=own.id
+    )
+    resolved = await svc.resolve_model_for_turn(
+        account_id=world.account.id, user_id=world.user.id, chat_id=chat_id
+    )
     assert resolved.id == own.id
     await AdminService(svc.db).set_provider_enabled(provider="q", enabled=False)
-    resolved = await svc.resolve_model_for_turn(user_id=world.user.id, chat_id=chat_id)
+    resolved = await svc.resolve_model_for_turn(
+        account_id=world.account.id, user_id=world.user.id, chat_id=chat_id
+    )
     assert resolved.id == default.id
     await AdminService(svc.db).set_provider_enabled(provider="q", enabled=True)
     await AdminService(svc.db).update_model_config(
@@ -303,7 +316,9 @@ async def test_chat_model_falls_back_when_disabled_or_provider_disabled(world: W
         compression_threshold=1,
         enabled=False,
     )
-    resolved = await svc.resolve_model_for_turn(user_id=world.user.id, chat_id=chat_id)
+    resolved = await svc.resolve_model_for_turn(
+        account_id=world.account.id, user_id=world.user.id, chat_id=chat_id
+    )
     assert resolved.id == default.id
 
 
@@ -330,7 +345,7 @@ async def test_a_first_message_creates_its_chat_first(world: World) -> None:
             uuid.uuid4(),
         )
     # 5. The conversation appears in the sidebar.
-    page = await world.svc.list_chats(user_id=world.user.id)
+    page = await world.svc.list_chats(account_id=world.account.id, user_id=world.user.id)
     assert [c.id for c in page.chats] == [chat_id]
     assert (
         await world.pool.fetchval(
@@ -395,7 +410,9 @@ async def test_list_chats_keyset_pagination(world: World) -> None:
     cursor: ChatCursor | None = None
     pages = 0
     while True:
-        page = await world.svc.list_chats(user_id=world.user.id, limit=3, after=cursor)
+        page = await world.svc.list_chats(
+            account_id=world.account.id, user_id=world.user.id, limit=3, after=cursor
+        )
         seen.extend(c.id for c in page.chats)
         pages += 1
         if page.next is None:
@@ -418,10 +435,16 @@ async def test_list_messages_in_order_with_pages(world: World) -> None:
     texts = [f"message {i}" for i in range(5)]
     for t in texts:
         await world.send(chat_id, t)
-    page1 = await world.svc.list_messages(user_id=world.user.id, chat_id=chat_id, limit=3)
+    page1 = await world.svc.list_messages(
+        account_id=world.account.id, user_id=world.user.id, chat_id=chat_id, limit=3
+    )
     assert page1.next_after_id is not None
     page2 = await world.svc.list_messages(
-        user_id=world.user.id, chat_id=chat_id, limit=3, after_id=page1.next_after_id
+        account_id=world.account.id,
+        user_id=world.user.id,
+        chat_id=chat_id,
+        limit=3,
+        after_id=page1.next_after_id,
     )
     assert page2.next_after_id is None
     assert [m.content for m in page1.messages + page2.messages] == texts
@@ -435,9 +458,11 @@ async def test_delete_chat_cascades_and_is_owner_only(world: World) -> None:
     await world.send(chat_id, "two")
     other = await world.svc.create_user(account_id=world.account.id, email="eve@example.com")
     with pytest.raises(NotFound):
-        await world.svc.delete_chat(user_id=other.id, chat_id=chat_id)
+        await world.svc.delete_chat(account_id=world.account.id, user_id=other.id, chat_id=chat_id)
     with pytest.raises(NotFound):
-        await world.svc.list_messages(user_id=other.id, chat_id=chat_id)
+        await world.svc.list_messages(
+            account_id=world.account.id, user_id=other.id, chat_id=chat_id
+        )
     with pytest.raises(NotFound):
         await world.svc.send_message(
             account_id=world.account.id,
@@ -448,17 +473,25 @@ async def test_delete_chat_cascades_and_is_owner_only(world: World) -> None:
             content="intrude",
         )
     assert await world.count("chat_messages") == 2
-    deleted = await world.svc.delete_chat(user_id=world.user.id, chat_id=chat_id)
+    deleted = await world.svc.delete_chat(
+        account_id=world.account.id, user_id=world.user.id, chat_id=chat_id
+    )
     assert deleted.chat_id == chat_id and not deleted.already_deleted
     assert await world.count("chats WHERE deleted_at IS NULL") == 0
     assert await world.count("chat_messages") == 0
     with pytest.raises(NotFound):
-        await world.svc.get_chat(user_id=world.user.id, chat_id=chat_id)
+        await world.svc.get_chat(
+            account_id=world.account.id, user_id=world.user.id, chat_id=chat_id
+        )
     # A repeat (a retry after an unknown outcome) reports what happened.
-    again = await world.svc.delete_chat(user_id=world.user.id, chat_id=chat_id)
+    again = await world.svc.delete_chat(
+        account_id=world.account.id, user_id=world.user.id, chat_id=chat_id
+    )
     assert again.already_deleted
     with pytest.raises(NotFound):
-        await world.svc.delete_chat(user_id=world.user.id, chat_id=uuid.uuid4())
+        await world.svc.delete_chat(
+            account_id=world.account.id, user_id=world.user.id, chat_id=uuid.uuid4()
+        )
 
 
 async def test_create_chat_and_duplicate_user_email(world: World) -> None:
@@ -535,6 +568,8 @@ async def test_over_long_title_and_bad_paging(world: World) -> None:
     assert exc.value.message == "title is longer than 255 characters."
     assert await world.svc.create_chat(**world.who, title="t" * 255)
     with pytest.raises(InvalidInput):
-        await world.svc.list_chats(user_id=world.user.id, limit=0)
+        await world.svc.list_chats(account_id=world.account.id, user_id=world.user.id, limit=0)
     with pytest.raises(InvalidInput):
-        await world.svc.list_messages(user_id=world.user.id, chat_id=uuid.uuid4(), after_id=-1)
+        await world.svc.list_messages(
+            account_id=world.account.id, user_id=world.user.id, chat_id=uuid.uuid4(), after_id=-1
+        )

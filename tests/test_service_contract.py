@@ -133,17 +133,24 @@ async def test_reads_use_the_replica_unless_fresh_and_writes_never_do(
     sent = await svc.send_message(
         **world.who, chat_id=chat_id, client_message_id=uuid.uuid4(), content="hi"
     )  # a write: on the primary, where the account exists
-    user: dict[str, Any] = {"user_id": world.user.id, "chat_id": chat_id}
+    user: dict[str, Any] = {
+        "account_id": world.account.id,
+        "user_id": world.user.id,
+        "chat_id": chat_id,
+    }
 
     assert (await svc.get_chat(**user, fresh=True)).id == chat_id
-    assert [c.id for c in (await svc.list_chats(user_id=world.user.id, fresh=True)).chats] == [
-        chat_id
-    ]
+    assert [
+        c.id
+        for c in (
+            await svc.list_chats(account_id=world.account.id, user_id=world.user.id, fresh=True)
+        ).chats
+    ] == [chat_id]
     page = await svc.list_messages(**user, fresh=True)
     assert [m.id for m in page.messages] == [sent.message.id]
     assert (await svc.resolve_model_for_turn(**user, fresh=True)).model == "m"
 
-    assert (await svc.list_chats(user_id=world.user.id)).chats == []
+    assert (await svc.list_chats(account_id=world.account.id, user_id=world.user.id)).chats == []
     for read in (svc.get_chat, svc.list_messages, svc.resolve_model_for_turn):
         with pytest.raises(NotFound):
             await read(**user)
@@ -161,11 +168,13 @@ async def chats_of(world: World, n: int) -> list[uuid.UUID]:
 
 async def test_pages_hold_50_chats_and_100_messages_unless_told_otherwise(world: World) -> None:
     ids = await chats_of(world, 51)
-    first = await world.svc.list_chats(user_id=world.user.id)
+    first = await world.svc.list_chats(account_id=world.account.id, user_id=world.user.id)
     assert [c.id for c in first.chats] == ids[::-1][:50] and first.next is not None
     for i in range(100):
         await world.send(ids[0], f"message {i}")
-    page = await world.svc.list_messages(user_id=world.user.id, chat_id=ids[0])
+    page = await world.svc.list_messages(
+        account_id=world.account.id, user_id=world.user.id, chat_id=ids[0]
+    )
     assert [m.content for m in page.messages] == ["chat 0", *(f"message {i}" for i in range(99))]
     assert page.next_after_id == page.messages[-1].id
 
@@ -174,22 +183,30 @@ async def test_a_page_that_ends_the_list_has_no_next_cursor(world: World) -> Non
     """The cursor names the last chat shown; a list that ends on a full page says so
     instead of offering an empty page."""
     ids = await chats_of(world, 4)
-    one = await world.svc.list_chats(user_id=world.user.id, limit=1)
+    one = await world.svc.list_chats(account_id=world.account.id, user_id=world.user.id, limit=1)
     assert [c.id for c in one.chats] == [ids[-1]]
     assert one.next == ChatCursor(one.chats[0].last_active, ids[-1])
-    three = await world.svc.list_chats(user_id=world.user.id, limit=3)
+    three = await world.svc.list_chats(account_id=world.account.id, user_id=world.user.id, limit=3)
     assert three.next == ChatCursor(three.chats[-1].last_active, ids[1])
-    rest = await world.svc.list_chats(user_id=world.user.id, limit=1, after=three.next)
+    rest = await world.svc.list_chats(
+        account_id=world.account.id, user_id=world.user.id, limit=1, after=three.next
+    )
     assert [c.id for c in rest.chats] == [ids[0]] and rest.next is None
-    whole = await world.svc.list_chats(user_id=world.user.id, limit=4)
+    whole = await world.svc.list_chats(account_id=world.account.id, user_id=world.user.id, limit=4)
     assert len(whole.chats) == 4 and whole.next is None
-    messages = await world.svc.list_messages(user_id=world.user.id, chat_id=ids[0], limit=1)
+    messages = await world.svc.list_messages(
+        account_id=world.account.id, user_id=world.user.id, chat_id=ids[0], limit=1
+    )
     assert len(messages.messages) == 1 and messages.next_after_id is None
 
 
 async def test_a_cursor_must_come_from_a_previous_page(world: World) -> None:
     with pytest.raises(InvalidInput) as exc:
-        await world.svc.list_chats(user_id=world.user.id, after=("2024-01-01", uuid.uuid4()))  # type: ignore[arg-type]
+        await world.svc.list_chats(
+            account_id=world.account.id,
+            user_id=world.user.id,
+            after=("2024-01-01", uuid.uuid4()),  # type: ignore[arg-type]
+        )
     assert exc.value.message == "after must be a ChatCursor from a previous page."
 
 
@@ -199,7 +216,9 @@ async def test_a_chat_created_with_a_model_config_uses_it(world: World) -> None:
     chosen = await world.config("p", "chosen")
     chat = await world.svc.create_chat(**world.who, model_config_id=chosen.id)
     assert chat.model_config_id == chosen.id
-    resolved = await world.svc.resolve_model_for_turn(user_id=world.user.id, chat_id=chat.id)
+    resolved = await world.svc.resolve_model_for_turn(
+        account_id=world.account.id, user_id=world.user.id, chat_id=chat.id
+    )
     assert resolved.id == chosen.id
 
 
@@ -249,7 +268,9 @@ async def test_an_assistant_turn_uses_the_chat_s_own_config_and_stores_every_fie
 ) -> None:
     [chat_id] = await chats_of(world, 1)
     own = await world.config("p", "own")
-    await world.svc.set_chat_model(user_id=world.user.id, chat_id=chat_id, model_config_id=own.id)
+    await world.svc.set_chat_model(
+        account_id=world.account.id, user_id=world.user.id, chat_id=chat_id, model_config_id=own.id
+    )
     fields = {
         "role": "system",
         "action": "QUERY",
@@ -297,14 +318,22 @@ async def test_a_first_message_racing_another_for_the_same_new_chat_joins_it(
 
 async def test_a_repeated_delete_names_the_chat_and_says_already_deleted(world: World) -> None:
     [chat_id] = await chats_of(world, 1)
-    user: dict[str, Any] = {"user_id": world.user.id, "chat_id": chat_id}
+    user: dict[str, Any] = {
+        "account_id": world.account.id,
+        "user_id": world.user.id,
+        "chat_id": chat_id,
+    }
     assert await world.svc.delete_chat(**user) == ChatDeleted(chat_id)
     assert await world.svc.delete_chat(**user) == ChatDeleted(chat_id, already_deleted=True)
 
 
 async def test_message_paging_accepts_every_bigint_and_nothing_beyond(world: World) -> None:
     [chat_id] = await chats_of(world, 1)
-    user: dict[str, Any] = {"user_id": world.user.id, "chat_id": chat_id}
+    user: dict[str, Any] = {
+        "account_id": world.account.id,
+        "user_id": world.user.id,
+        "chat_id": chat_id,
+    }
     last = await world.svc.list_messages(**user, after_id=2**63 - 1)
     assert last.messages == [] and last.next_after_id is None
     with pytest.raises(InvalidInput) as exc:
@@ -314,7 +343,11 @@ async def test_message_paging_accepts_every_bigint_and_nothing_beyond(world: Wor
 
 async def test_a_chat_can_only_be_pointed_at_a_usable_config(world: World) -> None:
     [chat_id] = await chats_of(world, 1)
-    user: dict[str, Any] = {"user_id": world.user.id, "chat_id": chat_id}
+    user: dict[str, Any] = {
+        "account_id": world.account.id,
+        "user_id": world.user.id,
+        "chat_id": chat_id,
+    }
     off = await world.config("p", "off", enabled=False)
     for config_id in (off.id, uuid.uuid4()):
         with pytest.raises(NotFound):

@@ -148,18 +148,26 @@ async def op_read_chat(s: Soak, rng: random.Random) -> None:
     chat_id = rng.choice(s.chats)
     which = rng.randrange(3)
     if which == 0:
-        chat = await s.svc.get_chat(user_id=s.world.user_id, chat_id=chat_id)
+        chat = await s.svc.get_chat(
+            account_id=s.world.account_id, user_id=s.world.user_id, chat_id=chat_id
+        )
         assert chat.id == chat_id
     elif which == 1:
-        page = await s.svc.list_messages(user_id=s.world.user_id, chat_id=chat_id, limit=50)
+        page = await s.svc.list_messages(
+            account_id=s.world.account_id, user_id=s.world.user_id, chat_id=chat_id, limit=50
+        )
         ids = [m.id for m in page.messages]
         assert ids == sorted(ids)
     else:
-        await s.svc.resolve_model_for_turn(user_id=s.world.user_id, chat_id=chat_id)
+        await s.svc.resolve_model_for_turn(
+            account_id=s.world.account_id, user_id=s.world.user_id, chat_id=chat_id
+        )
 
 
 async def op_list_chats(s: Soak, rng: random.Random) -> None:
-    page = await s.svc.list_chats(user_id=s.world.user_id, limit=rng.randint(1, 20))
+    page = await s.svc.list_chats(
+        account_id=s.world.account_id, user_id=s.world.user_id, limit=rng.randint(1, 20)
+    )
     keys = [(c.last_active, c.id) for c in page.chats]
     assert keys == sorted(keys, reverse=True)
 
@@ -169,7 +177,10 @@ async def op_set_chat_model(s: Soak, rng: random.Random) -> None:
         return
     cfg = rng.choice(s.configs) if s.configs and rng.random() < 0.8 else None
     chat = await s.svc.set_chat_model(
-        user_id=s.world.user_id, chat_id=rng.choice(s.chats), model_config_id=cfg
+        account_id=s.world.account_id,
+        user_id=s.world.user_id,
+        chat_id=rng.choice(s.chats),
+        model_config_id=cfg,
     )
     assert chat.model_config_id == cfg
 
@@ -179,7 +190,7 @@ async def op_delete_chat(s: Soak, rng: random.Random) -> None:
         return
     chat_id = rng.choice(s.chats)
     s.deleted_chats.add(chat_id)  # before: a send racing with the delete is uncertain
-    await s.svc.delete_chat(user_id=s.world.user_id, chat_id=chat_id)
+    await s.svc.delete_chat(account_id=s.world.account_id, user_id=s.world.user_id, chat_id=chat_id)
 
 
 async def op_create_provider(s: Soak, rng: random.Random) -> None:
@@ -546,9 +557,13 @@ async def test_many_messages_into_one_new_chat(fault_db: str) -> None:
         )
         assert sum(x.created_chat for x in sent) == 1
         assert not any(x.duplicate for x in sent)
-        page = await svc.list_messages(user_id=world.user_id, chat_id=chat_id)
+        page = await svc.list_messages(
+            account_id=world.account_id, user_id=world.user_id, chat_id=chat_id
+        )
         assert sorted(m.client_message_id for m in page.messages) == sorted(mids)
-        assert (await svc.get_chat(user_id=world.user_id, chat_id=chat_id)).message_count == 40
+        assert (
+            await svc.get_chat(account_id=world.account_id, user_id=world.user_id, chat_id=chat_id)
+        ).message_count == 40
         # Each message's own stored row came back; message_count rose one per message.
         assert sorted(x.chat.message_count for x in sent) == list(range(1, 41))
 
@@ -564,8 +579,12 @@ async def test_many_messages_into_one_new_chat(fault_db: str) -> None:
         )
         assert sum(not x.duplicate for x in same) == 1
         assert len({x.message.id for x in same}) == 1
-        assert (await svc.get_chat(user_id=world.user_id, chat_id=other_chat)).message_count == 1
-        chats = await svc.list_chats(user_id=world.user_id)
+        assert (
+            await svc.get_chat(
+                account_id=world.account_id, user_id=world.user_id, chat_id=other_chat
+            )
+        ).message_count == 1
+        chats = await svc.list_chats(account_id=world.account_id, user_id=world.user_id)
         assert sorted(c.id for c in chats.chats) == sorted([chat_id, other_chat])
     await assert_invariants(fault_db)
 

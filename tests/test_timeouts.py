@@ -67,7 +67,7 @@ async def test_the_largest_bound_the_server_takes_is_accepted_and_beyond_it_refu
     assert got[0] == got[1] and got[0] != "0"  # applied, not refused as InvalidInput
     for name in ("statement", "lock"):
         with pytest.raises(ValueError) as exc:
-            Timeouts(**{name: top + 1})
+            Timeouts(**{name: top + 1}, to_workers=False)
         assert str(exc.value).startswith(f"Timeouts.{name} must be ")
         assert f"at most {top} " in str(exc.value)
 
@@ -129,7 +129,9 @@ async def test_a_silent_network_is_abandoned_at_the_client_deadline(
         chat_id, mid = uuid.uuid4(), uuid.uuid4()
         send = functools.partial(svc.send_message, **world.who, chat_id=chat_id)
         await send(client_message_id=uuid.uuid4(), content="first")
-        read = functools.partial(svc.get_chat, user_id=world.user_id, chat_id=chat_id)
+        read = functools.partial(
+            svc.get_chat, account_id=world.account_id, user_id=world.user_id, chat_id=chat_id
+        )
 
         proxy.freeze()  # a read: nothing answers, not even its BEGIN
         error, took = await within(10, read())
@@ -183,7 +185,10 @@ async def test_a_read_queued_in_a_busy_pgbouncer_gives_up_at_the_deadline(
         ):
             await busy.execute("BEGIN; SELECT 1")  # holds the one server connection
             error, took = await within(
-                30, svc.get_chat(user_id=world.user_id, chat_id=uuid.uuid4())
+                30,
+                svc.get_chat(
+                    account_id=world.account_id, user_id=world.user_id, chat_id=uuid.uuid4()
+                ),
             )
             await busy.execute("ROLLBACK")
     assert isinstance(error, TransientError), error

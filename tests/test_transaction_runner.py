@@ -185,7 +185,7 @@ def test_timeouts_bound_every_transaction_and_refuse_nonsense() -> None:
     assert t.begin_sql(readonly=True).startswith("BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;")
     for name, bad in (("acquire", 0), ("statement", -1), ("lock", -1)):
         with pytest.raises(ValueError) as exc:
-            tx.Timeouts(**{name: bad})
+            tx.Timeouts(**{name: float(bad)}, to_workers=False)
         assert str(exc.value).startswith(f"Timeouts.{name} must be a finite number of seconds")
 
 

@@ -7,7 +7,9 @@ Each query is prepared as the generated code sends it and explained with sample 
 Count; a router query is explained again with each uuid parameter changed to a value of
 another shard: the parameters that move the task to another shard are the ones that pin
 it. A key from a column default (evaluated on the coordinator) moves between two
-explains of the same arguments: pinned by none of them.
+explains of the same arguments: pinned by none of them. A utility statement (SET LOCAL)
+has no plan: it runs on the coordinator (`coordinator`), which sends it on to the workers
+a transaction touches when citus.propagate_set_commands is 'local'.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import asyncpg
 from codegen import citus, dbutil
 from codegen.analyze import Analysis
 from codegen.catalog import Catalog
+from codegen.dba.explain import PLANNED
 from codegen.dba.routing import Route, sql_sha256
 from codegen.errors import CodegenError
 
@@ -92,6 +95,8 @@ async def judge(conn: Conn, a: Analysis, kinds: dict[str, str], other: str) -> R
     """The route of one query; `kinds` maps each shard id to its table's Citus kind
     ('distributed' or 'reference')."""
     sha = sql_sha256(a)
+    if a.statement not in PLANNED:
+        return Route("coordinator", sha, detail=f"{a.statement}: a utility statement, no plan")
     try:
         async with conn.transaction():  # rolled back: nothing is written (EXPLAIN only)
             await conn.execute(f"PREPARE routing_q AS {a.sql}")

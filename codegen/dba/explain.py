@@ -165,8 +165,14 @@ async def _planned_only(conn: asyncpg.Connection[Any], mode: str, call: str, why
     return Plan(mode, json.loads(raw)[0]["Plan"], False, one_line(why))
 
 
+PLANNED = frozenset({"select", "insert", "update", "delete"})  # statements with a plan
+
+
 async def plans(conn: asyncpg.Connection[Any], a: Analysis, catalog: Catalog) -> list[Plan]:
-    """The custom and the generic plan of one query, run on the data and rolled back."""
+    """The custom and the generic plan of one query, run on the data and rolled back; none
+    for a utility statement (a SET LOCAL has no plan)."""
+    if a.statement not in PLANNED:
+        return []
     bound = bindings(a)
     args = [await argument(conn, p, bound.get(p.number), catalog) for p in a.params]
     types = "(" + ", ".join(p.type for p in a.params) + ")" if a.params else ""

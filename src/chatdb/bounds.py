@@ -67,6 +67,11 @@ class Timeouts:
     lock: float = 5.0
     # How long the client waits for an answer beyond what the server bounds itself.
     network: float = 5.0
+    # On a Citus coordinator: the transaction's SET LOCALs (these bounds, the search's
+    # hnsw.iterative_scan) also reach the workers it touches, where its row locks are
+    # waited for and its index scans run (citus.propagate_set_commands = 'local', sent
+    # with BEGIN). `Database.over` sets it when the server is one.
+    to_workers: bool = False
 
     def __post_init__(self) -> None:
         _check_bound("acquire", self.acquire, positive=True, top=math.inf)
@@ -88,7 +93,7 @@ class Timeouts:
         With a deadline the server also ends the transaction when it sits idle longer
         than that: a client that gave up on a silent network cannot tell the server, and
         its transaction's locks must not outlive it."""
-        return _begin_sql(self.statement, self.lock, self.deadline, readonly)
+        return _begin_sql(self.statement, self.lock, self.deadline, readonly, self.to_workers)
 
     def session_settings(self) -> str:
         """The statement and lock bounds as session settings, for a statement that is a
@@ -105,8 +110,11 @@ class Timeouts:
 
 
 @functools.lru_cache(maxsize=64)
-def _begin_sql(statement: float, lock: float, idle: float | None, readonly: bool) -> str:
+def _begin_sql(
+    statement: float, lock: float, idle: float | None, readonly: bool, to_workers: bool
+) -> str:
     mode = " READ ONLY" if readonly else ""
+    propagate = "SET LOCAL citus.propagate_set_commands = 'local';" if to_workers else ""
     abandoned = (
         ""
         if idle is None
@@ -114,7 +122,7 @@ def _begin_sql(statement: float, lock: float, idle: float | None, readonly: bool
         f"{_milliseconds(min(idle, Timeouts.MAX_SECONDS))};"
     )
     return (
-        f"BEGIN ISOLATION LEVEL READ COMMITTED{mode};{abandoned}"
+        f"BEGIN ISOLATION LEVEL READ COMMITTED{mode};{propagate}{abandoned}"
         f"SET LOCAL statement_timeout = {_milliseconds(statement)};"
         f"SET LOCAL lock_timeout = {_milliseconds(lock)}"
     )

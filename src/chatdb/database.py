@@ -9,6 +9,7 @@ create chooses) lives here as plain methods, not in a base class.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -75,13 +76,16 @@ class Database:
     @classmethod
     async def over(cls, pool: asyncpg.Pool[Any], **options: Any) -> Database:
         """A `Database` over `pool` with the write path that suits its server, found out
-        by one query: a Citus coordinator (`statement_writes`), and whether the server's
-        own defaults are the bounds (`server_bounds`)."""
-        timeouts: Timeouts = options.get("timeouts") or Timeouts()
+        by one query: a Citus coordinator (`statement_writes` off, and the transactions'
+        SET LOCALs sent on to the workers: `Timeouts.to_workers`), and whether the
+        server's own defaults are the bounds (`server_bounds`)."""
         row = cast(asyncpg.Record, await pool.fetchrow(_SERVER))  # no FROM: one row
-        citus, statement, lock = row
+        citus, statement, lock = bool(row[0]), row[1], row[2]
+        timeouts = dataclasses.replace(options.pop("timeouts", Timeouts()), to_workers=citus)
         bounds = (statement, lock) == timeouts.shown()
-        return cls(pool, statement_writes=not citus, server_bounds=bounds, **options)
+        return cls(
+            pool, statement_writes=not citus, server_bounds=bounds, timeouts=timeouts, **options
+        )
 
     async def transaction(
         self,

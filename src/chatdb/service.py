@@ -5,8 +5,8 @@ Thin on purpose: all SQL lives in `queries/*.sql` and is called through the gene
 This module orders the calls, takes the locks that make the seed failures impossible,
 and turns outcomes into typed domain errors.
 
-Ownership is checked by the queries themselves (a chat is looked up by its id *and*
-its user, account or agent), never re-written here; the schema adds that a chat's user
+Ownership is checked by the queries themselves (a chat is looked up by its key, account
+and id, *and* its user or agent), never re-written here; the schema adds that a chat's user
 and agent belong to the chat's account (composite foreign keys, migration 0007).
 
 Every write is safe to repeat after an unknown outcome (`OutcomeUnknown`): creates take
@@ -38,6 +38,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from dataclasses import dataclass
+from typing import TypedDict
 
 from chatdb import sending as m
 from chatdb import validate as v
@@ -133,9 +134,8 @@ class ChatService:
             row = await q_accounts.insert_user_with_id(
                 conn, id=new_id, account_id=acc, email=email, display_name=display
             ) or await q_accounts.get_account_user_by_id(conn, id=new_id, account_id=acc)
-            if row is None:  # the id is another account's user, or the email is taken here
-                taken = await q_accounts.get_user_by_id(conn, id=new_id) is not None
-                raise Conflict(f"A user with this {'id' if taken else 'email'} already exists.")
+            if row is None:  # ids are per account: what is taken is this account's email
+                raise Conflict("A user with this email already exists.")
             return same_or_conflict(
                 row, {"email": email, "display_name": display}, "A user with this id"
             )
@@ -291,47 +291,55 @@ class ChatService:
         return await self.db.transaction(work)
 
     async def resolve_model_for_turn(
-        self, *, user_id: Id, chat_id: Id, fresh: bool = False
+        self, *, account_id: Id, user_id: Id, chat_id: Id, fresh: bool = False
     ) -> ChatModelConfig:
         """The config a new turn uses: the chat's own if still usable, else the usable
         default; NoDefaultModelConfig when there is none. Read from the replica
         when there is one, unless `fresh` (see `Database.read`)."""
-        usr, cid = v.as_uuid(user_id, "user_id"), v.as_uuid(chat_id, "chat_id")
+        owner = _owner(account_id, user_id, chat_id)
 
         async def work(conn: Conn) -> ChatModelConfig:
-            chat = found(await q_chats.get_owned_chat(conn, id=cid, user_id=usr))
+            chat = found(await q_chats.get_owned_chat(conn, **owner))
             return await resolve_model(conn, chat)
 
         return await self.db.read(work, fresh=fresh)
 
-    async def set_chat_model(self, *, user_id: Id, chat_id: Id, model_config_id: Id | None) -> Chat:
-        usr, cid = v.as_uuid(user_id, "user_id"), v.as_uuid(chat_id, "chat_id")
+    async def set_chat_model(
+        self, *, account_id: Id, user_id: Id, chat_id: Id, model_config_id: Id | None
+    ) -> Chat:
+        owner = _owner(account_id, user_id, chat_id)
         cfg = v.opt_uuid(model_config_id, "model_config_id")
 
         async def work(conn: Conn) -> Chat:
             if cfg is not None:
                 found(await q_configs.get_enabled_chat_model_config_by_id(conn, id=cfg))
-            return found(
-                await q_chats.set_chat_model_config(conn, model_config_id=cfg, id=cid, user_id=usr)
-            )
+            return found(await q_chats.set_chat_model_config(conn, model_config_id=cfg, **owner))
 
         return await self.db.transaction(work)
 
-    async def get_chat(self, *, user_id: Id, chat_id: Id, fresh: bool = False) -> Chat:
+    async def get_chat(
+        self, *, account_id: Id, user_id: Id, chat_id: Id, fresh: bool = False
+    ) -> Chat:
         """The user's chat; from the replica when there is one, unless `fresh`."""
-        usr, cid = v.as_uuid(user_id, "user_id"), v.as_uuid(chat_id, "chat_id")
+        owner = _owner(account_id, user_id, chat_id)
 
         async def work(conn: Conn) -> Chat:
-            return found(await q_chats.get_owned_chat(conn, id=cid, user_id=usr))
+            return found(await q_chats.get_owned_chat(conn, **owner))
 
         return await self.db.read(work, fresh=fresh)
 
     async def list_chats(
-        self, *, user_id: Id, limit: int = 50, after: ChatCursor | None = None, fresh: bool = False
+        self,
+        *,
+        account_id: Id,
+        user_id: Id,
+        limit: int = 50,
+        after: ChatCursor | None = None,
+        fresh: bool = False,
     ) -> ChatPage:
-        """A user's chats, most recent activity first; pass `page.next` for the next page.
-        From the replica when there is one, unless `fresh`."""
-        usr = v.as_uuid(user_id, "user_id")
+        """A user's chats in an account, most recent activity first; pass `page.next` for
+        the next page. From the replica when there is one, unless `fresh`."""
+        acc, usr = v.as_uuid(account_id, "account_id"), v.as_uuid(user_id, "user_id")
         limit = v.integer(limit, "limit", 1, v.PAGE_MAX)
         if after is not None and not isinstance(after, ChatCursor):
             raise InvalidInput("after must be a ChatCursor from a previous page.")
@@ -339,6 +347,7 @@ class ChatService:
         async def work(conn: Conn) -> ChatPage:
             chats = await q_chats.list_chats_by_user(
                 conn,
+                account_id=acc,
                 user_id=usr,
                 after_last_active=after.last_active if after else None,
                 after_id=after.id if after else None,
@@ -354,6 +363,7 @@ class ChatService:
     async def list_messages(
         self,
         *,
+        account_id: Id,
         user_id: Id,
         chat_id: Id,
         after_id: int = 0,
@@ -363,32 +373,30 @@ class ChatService:
         """A chat's messages in order. History of a chat whose model config was deleted
         reads unchanged: messages keep pointing at the soft-deleted config. From the
         replica when there is one, unless `fresh` (a list right after a send: use it)."""
-        usr, cid = v.as_uuid(user_id, "user_id"), v.as_uuid(chat_id, "chat_id")
+        owner = _owner(account_id, user_id, chat_id)
         after = v.integer(after_id, "after_id", 0, 2**63 - 1)
         limit = v.integer(limit, "limit", 1, v.PAGE_MAX)
 
         async def work(conn: Conn) -> MessagePage:
-            chat = found(await q_chats.get_owned_chat(conn, id=cid, user_id=usr))
+            chat = found(await q_chats.get_owned_chat(conn, **owner))
             rows = await q_messages.list_chat_messages(
-                conn, account_id=chat.account_id, chat_id=cid, after_id=after, page_size=limit + 1
-            )
+                conn, account_id=chat.account_id, chat_id=chat.id, after_id=after,
+                page_size=limit + 1,
+            )  # fmt: skip
             more = len(rows) > limit
             rows = rows[:limit]
             return MessagePage(rows, rows[-1].id if more else None)
 
         return await self.db.read(work, fresh=fresh)
 
-    async def delete_chat(self, *, user_id: Id, chat_id: Id) -> ChatDeleted:
+    async def delete_chat(self, *, account_id: Id, user_id: Id, chat_id: Id) -> ChatDeleted:
         """Delete a chat and its messages. The chat row stays as a tombstone (title
         erased), so the id is never used again; a repeat reports `already_deleted`."""
-        usr, cid = v.as_uuid(user_id, "user_id"), v.as_uuid(chat_id, "chat_id")
+        owner = _owner(account_id, user_id, chat_id)
+        acc, cid = owner["account_id"], owner["id"]
 
         async def work(conn: Conn) -> ChatDeleted:
-            # The account first (Citus locks only by the distribution column), then the lock.
-            acc = found(await q_chats.get_owned_chat_account(conn, id=cid, user_id=usr))
-            state = found(
-                await q_chats.delete_owned_chat(conn, id=cid, account_id=acc, user_id=usr)
-            )
+            state = found(await q_chats.delete_owned_chat(conn, **owner))
             if state.already_deleted:
                 return ChatDeleted(cid, already_deleted=True)
             await q_messages.delete_chat_messages_by_chat(conn, account_id=acc, chat_id=cid)
@@ -398,6 +406,23 @@ class ChatService:
 
 
 # -- helpers shared by operations ------------------------------------------------------
+
+
+class Owner(TypedDict):
+    """A user's chat by its key: the arguments of the queries that look it up (every one
+    pinned by account_id, the distribution key on Citus)."""
+
+    id: uuid.UUID
+    account_id: uuid.UUID
+    user_id: uuid.UUID
+
+
+def _owner(account_id: object, user_id: object, chat_id: object) -> Owner:
+    return Owner(
+        account_id=v.as_uuid(account_id, "account_id"),
+        user_id=v.as_uuid(user_id, "user_id"),
+        id=v.as_uuid(chat_id, "chat_id"),
+    )
 
 
 def _who(account_id: object, user_id: object, agent_id: object) -> Who:

@@ -99,31 +99,6 @@ async def insert_user(
     return row
 
 
-GET_USER_BY_ID: Final = """\
--- name: GetUserByID :one
-SELECT id, account_id, email, display_name, created_at FROM users WHERE id = $1"""
-
-
-class GetUserByIDParams(TypedDict):
-    """The keyword arguments of the function below, as one value:
-    `get_user_by_id(conn, **params)`."""
-
-    id: uuid.UUID
-
-
-async def get_user_by_id(
-    conn: Executor,
-    /,
-    *,
-    id: uuid.UUID,
-) -> User | None:
-    """Citus: multi-shard, no account to pin it (docs/scaling.md).
-
-    Source: queries/accounts.sql:13
-    """
-    return await conn.fetchrow(GET_USER_BY_ID, id, record_class=User.Record)
-
-
 INSERT_AGENT: Final = """\
 -- name: InsertAgent :one
 INSERT INTO agents (account_id, name) VALUES ($1, $2) RETURNING id, account_id,
@@ -147,7 +122,7 @@ async def insert_agent(
 ) -> Agent:
     """InsertAgent :one
 
-    Source: queries/accounts.sql:17
+    Source: queries/accounts.sql:12
     """
     row: Agent | None = await conn.fetchrow(
         INSERT_AGENT, account_id, name, record_class=Agent.Record
@@ -155,31 +130,6 @@ async def insert_agent(
     if row is None:
         raise NoRowError("InsertAgent returned no row")
     return row
-
-
-GET_AGENT_BY_ID: Final = """\
--- name: GetAgentByID :one
-SELECT id, account_id, name, created_at FROM agents WHERE id = $1"""
-
-
-class GetAgentByIDParams(TypedDict):
-    """The keyword arguments of the function below, as one value:
-    `get_agent_by_id(conn, **params)`."""
-
-    id: uuid.UUID
-
-
-async def get_agent_by_id(
-    conn: Executor,
-    /,
-    *,
-    id: uuid.UUID,
-) -> Agent | None:
-    """Citus: multi-shard, no account to pin it (docs/scaling.md).
-
-    Source: queries/accounts.sql:21
-    """
-    return await conn.fetchrow(GET_AGENT_BY_ID, id, record_class=Agent.Record)
 
 
 INSERT_ACCOUNT_WITH_ID: Final = """\
@@ -207,7 +157,7 @@ async def insert_account_with_id(
     """Client-chosen ids make creates safe to retry after an unknown outcome: a retry
     inserts nothing and the caller reads the row back by id.
 
-    Source: queries/accounts.sql:27
+    Source: queries/accounts.sql:17
     """
     return await conn.fetchrow(INSERT_ACCOUNT_WITH_ID, id, name, record_class=Account.Record)
 
@@ -241,7 +191,7 @@ async def insert_user_with_id(
 ) -> User | None:
     """InsertUserWithID :one
 
-    Source: queries/accounts.sql:32
+    Source: queries/accounts.sql:22
     """
     return await conn.fetchrow(
         INSERT_USER_WITH_ID, id, account_id, email, display_name, record_class=User.Record
@@ -274,7 +224,7 @@ async def insert_agent_with_id(
 ) -> Agent | None:
     """InsertAgentWithID :one
 
-    Source: queries/accounts.sql:38
+    Source: queries/accounts.sql:28
     """
     return await conn.fetchrow(
         INSERT_AGENT_WITH_ID, id, account_id, name, record_class=Agent.Record
@@ -305,7 +255,7 @@ async def get_account_user_by_id(
     """A create's repeat reads back its own row: by id within the caller's account, so a
     row of another account is never returned (nor compared in Python).
 
-    Source: queries/accounts.sql:45
+    Source: queries/accounts.sql:35
     """
     return await conn.fetchrow(GET_ACCOUNT_USER_BY_ID, id, account_id, record_class=User.Record)
 
@@ -333,6 +283,6 @@ async def get_account_agent_by_id(
 ) -> Agent | None:
     """GetAccountAgentByID :one
 
-    Source: queries/accounts.sql:48
+    Source: queries/accounts.sql:38
     """
     return await conn.fetchrow(GET_ACCOUNT_AGENT_BY_ID, id, account_id, record_class=Agent.Record)

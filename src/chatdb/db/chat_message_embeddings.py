@@ -85,21 +85,22 @@ async def upsert_chat_message_embedding(
 
 
 SEARCH_EXHAUSTIVELY: Final = """\
--- name: SearchExhaustively :one
-SELECT set_config('hnsw.iterative_scan', 'strict_order', true) AS iterative_scan"""
+-- name: SearchExhaustively :exec
+SET LOCAL hnsw.iterative_scan = strict_order"""
 
 
 async def search_exhaustively(
     conn: Executor,
     /,
-) -> str | None:
+) -> None:
     """Approximate search (HNSW) keeps scanning until enough rows pass the account and user
     filters, in distance order (pgvector 0.8: hnsw.iterative_scan), for this transaction.
+    A SET LOCAL (not set_config): on a Citus coordinator it also reaches the workers where
+    the index scans run (citus.propagate_set_commands = 'local', `Timeouts.to_workers`).
 
-    Source: queries/chat_message_embeddings.sql:23
+    Source: queries/chat_message_embeddings.sql:25
     """
-    value: str | None = await conn.fetchval(SEARCH_EXHAUSTIVELY)
-    return value
+    await conn.execute(SEARCH_EXHAUSTIVELY)
 
 
 SEARCH_CHAT_MESSAGES_BY_EMBEDDING: Final = """\
@@ -185,7 +186,7 @@ async def search_chat_messages_by_embedding(
     """The user's k messages nearest to `embedding` by cosine distance (0: same direction, 2:
     opposite), nearest first; only the user's live chats in the account.
 
-    Source: queries/chat_message_embeddings.sql:28
+    Source: queries/chat_message_embeddings.sql:30
     """
     return await conn.fetch(
         SEARCH_CHAT_MESSAGES_BY_EMBEDDING,

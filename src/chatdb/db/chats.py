@@ -98,7 +98,7 @@ GET_CHAT_BY_ID: Final = """\
 -- name: GetChatByID :one
 SELECT id, account_id, user_id, agent_id, title, status, last_active,
     message_count, model_config_id, created_at, updated_at,
-    deleted_at FROM chats WHERE id = $1"""
+    deleted_at FROM chats WHERE id = $1 AND account_id = $2"""
 
 
 class GetChatByIDParams(TypedDict):
@@ -106,6 +106,7 @@ class GetChatByIDParams(TypedDict):
     `get_chat_by_id(conn, **params)`."""
 
     id: uuid.UUID
+    account_id: uuid.UUID
 
 
 async def get_chat_by_id(
@@ -113,19 +114,20 @@ async def get_chat_by_id(
     /,
     *,
     id: uuid.UUID,
+    account_id: uuid.UUID,
 ) -> Chat | None:
-    """Citus: multi-shard, no account to pin it (docs/scaling.md).
+    """A chat by its key, (account_id, id): the account pins it to one shard on Citus.
 
     Source: queries/chats.sql:15
     """
-    return await conn.fetchrow(GET_CHAT_BY_ID, id, record_class=Chat.Record)
+    return await conn.fetchrow(GET_CHAT_BY_ID, id, account_id, record_class=Chat.Record)
 
 
 GET_CHAT_BY_ID_FOR_UPDATE: Final = """\
 -- name: GetChatByIDForUpdate :one
 SELECT id, account_id, user_id, agent_id, title, status, last_active,
     message_count, model_config_id, created_at, updated_at,
-    deleted_at FROM chats WHERE id = $1 FOR UPDATE"""
+    deleted_at FROM chats WHERE id = $1 AND account_id = $2 FOR UPDATE"""
 
 
 class GetChatByIDForUpdateParams(TypedDict):
@@ -133,6 +135,7 @@ class GetChatByIDForUpdateParams(TypedDict):
     `get_chat_by_id_for_update(conn, **params)`."""
 
     id: uuid.UUID
+    account_id: uuid.UUID
 
 
 async def get_chat_by_id_for_update(
@@ -140,12 +143,13 @@ async def get_chat_by_id_for_update(
     /,
     *,
     id: uuid.UUID,
+    account_id: uuid.UUID,
 ) -> Chat | None:
-    """Citus: refused, FOR UPDATE without the account (docs/scaling.md).
+    """GetChatByIDForUpdate :one
 
-    Source: queries/chats.sql:20
+    Source: queries/chats.sql:18
     """
-    return await conn.fetchrow(GET_CHAT_BY_ID_FOR_UPDATE, id, record_class=Chat.Record)
+    return await conn.fetchrow(GET_CHAT_BY_ID_FOR_UPDATE, id, account_id, record_class=Chat.Record)
 
 
 LIST_CHATS_BY_USER: Final = """\
@@ -153,20 +157,22 @@ LIST_CHATS_BY_USER: Final = """\
 SELECT id, account_id, user_id, agent_id, title, status, last_active,
     message_count, model_config_id, created_at, updated_at, deleted_at
 FROM chats
-WHERE user_id = $1
+WHERE account_id = $1
+  AND user_id = $2
   AND deleted_at IS NULL
   AND (last_active, id) < (
-    COALESCE($2::timestamptz, 'infinity'),
-    COALESCE($3::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff')
+    COALESCE($3::timestamptz, 'infinity'),
+    COALESCE($4::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff')
   )
 ORDER BY last_active DESC, id DESC
-LIMIT $4"""
+LIMIT $5"""
 
 
 class ListChatsByUserParams(TypedDict):
     """The keyword arguments of the function below, as one value:
     `list_chats_by_user(conn, **params)`."""
 
+    account_id: uuid.UUID
     user_id: uuid.UUID
     after_last_active: NotRequired[datetime.datetime | None]
     after_id: NotRequired[uuid.UUID | None]
@@ -177,6 +183,7 @@ async def list_chats_by_user(
     conn: Executor,
     /,
     *,
+    account_id: uuid.UUID,
     user_id: uuid.UUID,
     after_last_active: datetime.datetime | None = None,
     after_id: uuid.UUID | None = None,
@@ -187,12 +194,13 @@ async def list_chats_by_user(
     row). One row comparison, not `cursor IS NULL OR ...`: that form is an index range
     scan only with a custom plan; asyncpg's prepared statement turns generic after five
     calls, and the generic plan read the user's whole index range (`codegen explain`).
-    Citus: multi-shard, no account to pin it (docs/scaling.md).
+    Pinned by account_id (the distribution key: on Citus one shard answers).
 
-    Source: queries/chats.sql:30
+    Source: queries/chats.sql:27
     """
     return await conn.fetch(
         LIST_CHATS_BY_USER,
+        account_id,
         user_id,
         after_last_active,
         after_id,
@@ -229,7 +237,7 @@ async def touch_chat_after_message(
 ) -> Chat | None:
     """TouchChatAfterMessage :one
 
-    Source: queries/chats.sql:43
+    Source: queries/chats.sql:40
     """
     return await conn.fetchrow(TOUCH_CHAT_AFTER_MESSAGE, id, account_id, record_class=Chat.Record)
 
@@ -238,7 +246,7 @@ SET_CHAT_MODEL_CONFIG: Final = """\
 -- name: SetChatModelConfig :one
 UPDATE chats
 SET model_config_id = $1, updated_at = NOW()
-WHERE id = $2 AND user_id = $3 AND deleted_at IS NULL
+WHERE id = $2 AND account_id = $3 AND user_id = $4 AND deleted_at IS NULL
 RETURNING id, account_id, user_id, agent_id, title, status, last_active,
     message_count, model_config_id, created_at, updated_at, deleted_at"""
 
@@ -249,6 +257,7 @@ class SetChatModelConfigParams(TypedDict):
 
     model_config_id: NotRequired[uuid.UUID | None]
     id: uuid.UUID
+    account_id: uuid.UUID
     user_id: uuid.UUID
 
 
@@ -258,46 +267,17 @@ async def set_chat_model_config(
     *,
     model_config_id: uuid.UUID | None = None,
     id: uuid.UUID,
+    account_id: uuid.UUID,
     user_id: uuid.UUID,
 ) -> Chat | None:
-    """Ownership is part of the statement: another user's chat is not found.
-    Citus: multi-shard, no account to pin it (docs/scaling.md).
+    """Ownership is part of the statement: another user's or account's chat is not found.
+    Pinned by account_id (the distribution key).
 
-    Source: queries/chats.sql:53
+    Source: queries/chats.sql:50
     """
     return await conn.fetchrow(
-        SET_CHAT_MODEL_CONFIG, model_config_id, id, user_id, record_class=Chat.Record
+        SET_CHAT_MODEL_CONFIG, model_config_id, id, account_id, user_id, record_class=Chat.Record
     )
-
-
-GET_OWNED_CHAT_ACCOUNT: Final = """\
--- name: GetOwnedChatAccount :one
-SELECT account_id FROM chats WHERE id = $1 AND user_id = $2"""
-
-
-class GetOwnedChatAccountParams(TypedDict):
-    """The keyword arguments of the function below, as one value:
-    `get_owned_chat_account(conn, **params)`."""
-
-    id: uuid.UUID
-    user_id: uuid.UUID
-
-
-async def get_owned_chat_account(
-    conn: Executor,
-    /,
-    *,
-    id: uuid.UUID,
-    user_id: uuid.UUID,
-) -> uuid.UUID | None:
-    """The account of the user's chat (deleted or not), unlocked: on Citus a lock must name
-    the account (the distribution column), and delete_chat is not given it.
-    Citus: multi-shard, no account to pin it (docs/scaling.md).
-
-    Source: queries/chats.sql:63
-    """
-    value: uuid.UUID | None = await conn.fetchval(GET_OWNED_CHAT_ACCOUNT, id, user_id)
-    return value
 
 
 LIST_CHATS_WITH_WRONG_MESSAGE_COUNT: Final = """\
@@ -345,7 +325,7 @@ async def list_chats_with_wrong_message_count(
     """Chats whose message_count disagrees with their messages (should be none). An integrity
     check over every chat and message (run off-peak): it reads both tables whole.
 
-    Source: queries/chats.sql:69
+    Source: queries/chats.sql:58
     """
     return await conn.fetch(
         LIST_CHATS_WITH_WRONG_MESSAGE_COUNT, record_class=ListChatsWithWrongMessageCountRow.Record
@@ -390,7 +370,7 @@ async def insert_chat_with_id(
     """Create a chat with a client-chosen id (NULL: the database picks one). A retry
     inserts nothing; the caller reads the stored chat with GetChatForSenderForUpdate.
 
-    Source: queries/chats.sql:80
+    Source: queries/chats.sql:69
     """
     return await conn.fetchrow(
         INSERT_CHAT_WITH_ID,
@@ -408,7 +388,8 @@ GET_OWNED_CHAT: Final = """\
 -- name: GetOwnedChat :one
 SELECT id, account_id, user_id, agent_id, title, status, last_active,
     message_count, model_config_id, created_at, updated_at,
-    deleted_at FROM chats WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL"""
+    deleted_at FROM chats
+WHERE id = $1 AND account_id = $2 AND user_id = $3 AND deleted_at IS NULL"""
 
 
 class GetOwnedChatParams(TypedDict):
@@ -416,6 +397,7 @@ class GetOwnedChatParams(TypedDict):
     `get_owned_chat(conn, **params)`."""
 
     id: uuid.UUID
+    account_id: uuid.UUID
     user_id: uuid.UUID
 
 
@@ -424,14 +406,15 @@ async def get_owned_chat(
     /,
     *,
     id: uuid.UUID,
+    account_id: uuid.UUID,
     user_id: uuid.UUID,
 ) -> Chat | None:
-    """A live chat of this user (ownership is in the WHERE clause, never in the caller).
-    Citus: multi-shard, no account to pin it (docs/scaling.md).
+    """A live chat of this user in this account (ownership is in the WHERE clause, never in
+    the caller). Pinned by account_id (the distribution key).
 
-    Source: queries/chats.sql:91
+    Source: queries/chats.sql:80
     """
-    return await conn.fetchrow(GET_OWNED_CHAT, id, user_id, record_class=Chat.Record)
+    return await conn.fetchrow(GET_OWNED_CHAT, id, account_id, user_id, record_class=Chat.Record)
 
 
 GET_CHAT_FOR_SENDER_FOR_UPDATE: Final = """\
@@ -469,7 +452,7 @@ async def get_chat_for_sender_for_update(
     (Locked by id and account, then filtered: with all four columns in one WHERE a
     generic plan walked the (account_id, agent_id) index of a busy agent, `codegen explain`.)
 
-    Source: queries/chats.sql:98
+    Source: queries/chats.sql:87
     """
     return await conn.fetchrow(
         GET_CHAT_FOR_SENDER_FOR_UPDATE, id, account_id, user_id, agent_id, record_class=Chat.Record
@@ -507,7 +490,7 @@ async def get_chat_for_agent_for_update(
 ) -> Chat | None:
     """The chat the assistant side writes to, locked: the agent's chat in the account.
 
-    Source: queries/chats.sql:105
+    Source: queries/chats.sql:94
     """
     return await conn.fetchrow(
         GET_CHAT_FOR_AGENT_FOR_UPDATE, id, account_id, agent_id, record_class=Chat.Record
@@ -665,7 +648,7 @@ async def upsert_chat_for_sender(
     coordinator's): read in the final SELECT, the reference tables made Citus ship the
     chat rows to every node and commit the send by two-phase commit on all of them.
 
-    Source: queries/chats.sql:118
+    Source: queries/chats.sql:107
     """
     return await conn.fetchrow(
         UPSERT_CHAT_FOR_SENDER,
@@ -980,7 +963,7 @@ async def send_message(
     sender's, or a concurrent first message created it after this statement began; the
     caller then runs the transactional path (UpsertChatForSender), which tells them apart.
 
-    Source: queries/chats.sql:167
+    Source: queries/chats.sql:156
     """
     return await conn.fetchrow(
         SEND_MESSAGE,
@@ -1277,7 +1260,7 @@ async def add_assistant_message(
     the bounds were not in effect or the chat is not the agent's (the caller's
     transactional path tells which).
 
-    Source: queries/chats.sql:256
+    Source: queries/chats.sql:245
     """
     return await conn.fetchrow(
         ADD_ASSISTANT_MESSAGE,
@@ -1362,7 +1345,7 @@ async def delete_owned_chat(
     sees every message a send committed before it. Pinned by account_id (the distribution
     key: on Citus a lock must name it).
 
-    Source: queries/chats.sql:325
+    Source: queries/chats.sql:314
     """
     return await conn.fetchrow(
         DELETE_OWNED_CHAT, id, account_id, user_id, record_class=DeleteOwnedChatRow.Record
