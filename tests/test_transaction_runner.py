@@ -430,7 +430,8 @@ _SERVER_RANGE = f"from 0 (no bound), at most {tx.Timeouts.MAX_SECONDS} (PostgreS
     ],
 )
 def test_a_refused_bound_says_which_values_it_takes(name: str, bad: float, range_: str) -> None:
+    bound: dict[str, Any] = {name: bad}
     with pytest.raises(ValueError) as exc:
-        tx.Timeouts(**{name: bad})
+        tx.Timeouts(**bound)
     said = f"Timeouts.{name} must be a finite number of seconds {range_}, not {bad!r}"
     assert str(exc.value) == said
