@@ -143,6 +143,11 @@ async def test_a_silent_network_is_abandoned_at_the_client_deadline(
         proxy.commits_to_freeze = 1  # a send: its COMMIT reaches the server, no answer back
         unknown, took = await within(10, send(client_message_id=mid, content="second"))
         assert isinstance(unknown, OutcomeUnknown), unknown
+        assert unknown.message == (
+            "no answer from the database to COMMIT in time; the change may or may not have"
+            " been saved. Retry the request."
+        )
+        assert unknown.__cause__ is not None  # the driver's error, kept for the log
         assert took < DEADLINE + 1
         proxy.thaw()
         again = await send(client_message_id=mid, content="second")

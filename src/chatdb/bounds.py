@@ -72,12 +72,25 @@ class Timeouts:
     # waited for and its index scans run (citus.propagate_set_commands = 'local', sent
     # with BEGIN). `Database.over` sets it when the server is one.
     to_workers: bool = False
+    # The SQL and text of these bounds, made once when they are: sent with every
+    # transaction, they are not made again per call.
+    _said: _Said = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _check_bound("acquire", self.acquire, positive=True, top=math.inf)
         _check_bound("statement", self.statement, positive=False, top=self.MAX_SECONDS)
         _check_bound("lock", self.lock, positive=False, top=self.MAX_SECONDS)
         _check_bound("network", self.network, positive=True, top=math.inf)
+        begin = functools.partial(
+            _begin_sql, self.statement, self.lock, self.deadline, to_workers=self.to_workers
+        )
+        said = _Said(
+            begin=begin(readonly=False),
+            begin_readonly=begin(readonly=True),
+            session=_session_settings(self.statement, self.lock),
+            shown=_shown_bounds(self.statement, self.lock),
+        )
+        object.__setattr__(self, "_said", said)
 
     @property
     def deadline(self) -> float | None:
@@ -93,25 +106,31 @@ class Timeouts:
         With a deadline the server also ends the transaction when it sits idle longer
         than that: a client that gave up on a silent network cannot tell the server, and
         its transaction's locks must not outlive it."""
-        return _begin_sql(self.statement, self.lock, self.deadline, readonly, self.to_workers)
+        return self._said.begin_readonly if readonly else self._said.begin
 
     def session_settings(self) -> str:
         """The statement and lock bounds as session settings, for a statement that is a
         transaction of its own (`run_statement`; kept by `Connection.keep_settings`)."""
-        return _session_settings(self.statement, self.lock)
+        return self._said.session
 
     def shown(self) -> tuple[str, str]:
         """statement_timeout and lock_timeout as PostgreSQL's SHOW prints them (a
         statement compares them with `current_setting` before it writes)."""
-        return _shown_bounds(self.statement, self.lock)
+        return self._said.shown
 
 
-# The SQL and text of a bound, made once per value: they are sent with every transaction.
+@dataclass(frozen=True)
+class _Said:
+    """What `Timeouts` sends and compares, made once per value."""
+
+    begin: str
+    begin_readonly: str
+    session: str
+    shown: tuple[str, str]
 
 
-@functools.lru_cache(maxsize=64)
 def _begin_sql(
-    statement: float, lock: float, idle: float | None, readonly: bool, to_workers: bool
+    statement: float, lock: float, idle: float | None, *, readonly: bool, to_workers: bool
 ) -> str:
     mode = " READ ONLY" if readonly else ""
     propagate = "SET LOCAL citus.propagate_set_commands = 'local';" if to_workers else ""
@@ -128,7 +147,6 @@ def _begin_sql(
     )
 
 
-@functools.lru_cache(maxsize=64)
 def _session_settings(statement: float, lock: float) -> str:
     return (
         f"SET statement_timeout = {_milliseconds(statement)};"
@@ -136,7 +154,6 @@ def _session_settings(statement: float, lock: float) -> str:
     )
 
 
-@functools.lru_cache(maxsize=64)
 def _shown_bounds(statement: float, lock: float) -> tuple[str, str]:
     return _shown(_milliseconds(statement)), _shown(_milliseconds(lock))
 

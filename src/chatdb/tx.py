@@ -191,7 +191,7 @@ async def run_statement(
     policy: RetryPolicy,
     *,
     timeouts: Timeouts | None = None,
-    bare: bool = False,
+    bare: bool,
 ) -> T:
     """Run `work`, one idempotent write statement that is a transaction of its own: no
     BEGIN, no COMMIT (PostgreSQL commits it when it succeeds), one round trip. Its bounds
