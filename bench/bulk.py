@@ -181,7 +181,7 @@ async def run(
             shift = r % len(names)
             for name in names[shift:] + names[:shift]:
                 n, fn = methods[name]
-                await conn.execute("TRUNCATE chat_messages")
+                await conn.execute("TRUNCATE chat_message_embeddings, chat_messages")
                 await conn.execute("CHECKPOINT")
                 start = time.perf_counter()
                 if name == LOOP_AUTOCOMMIT:
@@ -195,7 +195,7 @@ async def run(
         ]
         for res in results:
             log(f"  {res.method:42} {res.rows:>7,} rows  {res.rows_per_s:>10,.0f} rows/s")
-        await conn.execute("TRUNCATE chat_messages")
+        await conn.execute("TRUNCATE chat_message_embeddings, chat_messages")
     finally:
         await conn.close()
     notes.append(

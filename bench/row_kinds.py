@@ -79,7 +79,7 @@ async def run(fx: Fixture, quick: bool, log: Callable[[str], None]) -> list[Kind
             messages = {k: _submodule(p, "chat_messages") for k, p in packages.items()}
             one_sql = configs["record"].GET_CHAT_MODEL_CONFIG_BY_ID
             many_sql = messages["record"].LIST_CHAT_MESSAGES
-            cfg_id, chat_id = fx.default_config_id, fx.list_chat_id
+            cfg_id, chat_id, acc = fx.default_config_id, fx.list_chat_id, fx.account_id
 
             def one_ops() -> dict[str, Op]:
                 async def raw() -> object:
@@ -96,14 +96,14 @@ async def run(fx: Fixture, quick: bool, log: Callable[[str], None]) -> list[Kind
 
             def many_ops() -> dict[str, Op]:
                 async def raw() -> object:
-                    return await conn.fetch(many_sql, chat_id, 0, 10_000)
+                    return await conn.fetch(many_sql, acc, chat_id, 0, 10_000)
 
                 ops: dict[str, Op] = {RAW: raw}
                 for kind, module in messages.items():
 
                     async def gen(m: ModuleType = module) -> object:
                         return await m.list_chat_messages(
-                            conn, chat_id=chat_id, after_id=0, page_size=10_000
+                            conn, account_id=acc, chat_id=chat_id, after_id=0, page_size=10_000
                         )
 
                     ops[kind] = gen
