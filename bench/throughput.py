@@ -480,7 +480,8 @@ async def run(
             f"{SERVICE_PGB} / {BEFORE_PGB}: the same two paths through a PgBouncer the bench "
             "starts on a loopback port (pool_mode = transaction, one server connection per "
             "client, `create_pool(pgbouncer=True)`: no statement cache, so every statement "
-            "is parsed again on each use)."
+            "is parsed again on each use; the database's defaults are the service's bounds, "
+            "so `Database.over` lets the send run as one statement without a transaction)."
         )
     levels: list[Level] = []
     async with contextlib.AsyncExitStack() as stack:
