@@ -45,7 +45,7 @@ from chatdb.db import runtime
 SERVICE = "service: send_message (one statement)"
 BEFORE = f"old send path ({five_trip_send.ROUND_TRIPS} round trips)"
 RAW = "raw asyncpg, the old path's statements"
-SERVICE_PGB = "service through PgBouncer (pgbouncer=True)"
+SERVICE_PGB = "service through PgBouncer"
 BEFORE_PGB = "old send path through PgBouncer"
 SIDES = (SERVICE, BEFORE, RAW, SERVICE_PGB, BEFORE_PGB)
 DELAYS_MS = (0.0, 0.5)
@@ -177,6 +177,7 @@ class LatencyReport:
     samples: dict[tuple[str, float], list[float]]  # ms per send
     round_trips: dict[tuple[str, float], float]  # per send, counted on the wire
     planning_ms: float  # the server planning SendMessage once (what each unnamed use costs)
+    pooler: pgbouncer.Bouncer | None = None  # the PgBouncer of the pooled sides
 
     def percentile(self, side: str, delay: float, q: int) -> float:
         data = sorted(self.samples[(side, delay)])
@@ -210,7 +211,8 @@ async def run(
                 f"{side.split(':')[0]} p50 {statistics.median(counted[side][0]):.2f} ms, "
                 f"{counted[side][1]:.1f} round trips" for side in counted
             ))  # fmt: skip
-    return LatencyReport(tuple(delays), sends, samples, trips, await planning_ms(fx))
+        planned = await planning_ms(fx)
+    return LatencyReport(tuple(delays), sends, samples, trips, planned, bounced)
 
 
 async def _sides(
@@ -218,16 +220,17 @@ async def _sides(
     fx: Fixture,
     makers: dict[str, Callable[[asyncpg.Pool[Any]], throughput.SendMessage]],
     delay: float,
-    bounced: str | None,
+    bounced: pgbouncer.Bouncer | None,
 ) -> dict[str, tuple[DelayProxy, throughput.SendMessage]]:
     """Each side's send on a pool of one connection, through a delaying proxy of its own
     (in front of PgBouncer for the pooled sides)."""
     sides = {}
     for side, make in makers.items():
-        pooled = side in (SERVICE_PGB, BEFORE_PGB)
-        target = bounced if pooled and bounced else fx.dsn
+        pooled = bounced if side in (SERVICE_PGB, BEFORE_PGB) else None
+        target = pooled.dsn if pooled else fx.dsn
+        options = pooled.pool_options if pooled else {}
         proxy = await stack.enter_async_context(delay_proxy(target, delay))
-        pool = await runtime.create_pool(proxy.dsn, min_size=1, max_size=1, pgbouncer=pooled)
+        pool = await runtime.create_pool(proxy.dsn, min_size=1, max_size=1, **options)
         stack.push_async_callback(pool.close)
         sides[side] = (proxy, make(pool))
     return sides
@@ -297,11 +300,22 @@ def markdown(report: LatencyReport) -> list[str]:
                 f"{report.percentile(side, delay, q):.2f}" for q in (50, 90, 99)
             ]
             lines.append("| " + " | ".join(cells) + " |")
-    lines += [
-        "",
-        f"The server plans SendMessage in {report.planning_ms:.2f} ms (EXPLAIN SUMMARY, "
-        "median of 20): a cached named statement pays it a few times per connection (then "
-        "runs a generic plan); through PgBouncer (`pgbouncer=True`: unnamed statements) "
-        "every send pays it, plus the Parse round trip.",
-    ]
+    lines += ["", f"The server plans SendMessage in {report.planning_ms:.2f} ms (EXPLAIN "
+              "SUMMARY, median of 20): a cached named statement pays it a few times per "
+              "connection (then runs a generic plan). " + _pooled(report.pooler)]  # fmt: skip
     return lines
+
+
+def _pooled(pooler: pgbouncer.Bouncer | None) -> str:
+    if pooler is None:
+        return "No PgBouncer here (bash .ci/pgbouncer.sh): no pooled sides."
+    if pooler.prepared:
+        return (
+            "Through PgBouncer (max_prepared_statements; `create_pool(pgbouncer=True, "
+            "statement_cache_size=100)`) the statement stays prepared on each server "
+            "connection, so a send is one round trip there too, plus PgBouncer's hop."
+        )
+    return (
+        "Through this PgBouncer (older than 1.21: `pgbouncer=True`, unnamed statements) "
+        "every send pays the planning, plus the Parse round trip."
+    )

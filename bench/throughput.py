@@ -472,22 +472,14 @@ async def run(
         "transaction on the same kind of pool (runtime.create_pool): the floor for any "
         "asyncpg-based service, without validation, retry wrapper or generated functions.",
     ]
-    bouncer = pgbouncer.find()
-    if bouncer is None:
-        notes.append("PgBouncer is not installed (apt-get install pgbouncer): no pooled runs.")
-    else:
-        notes.append(
-            f"{SERVICE_PGB} / {BEFORE_PGB}: the same two paths through a PgBouncer the bench "
-            "starts on a loopback port (pool_mode = transaction, one server connection per "
-            "client, `create_pool(pgbouncer=True)`: no statement cache, so every statement "
-            "is parsed again on each use; the database's defaults are the service's bounds, "
-            "so `Database.over` lets the send run as one statement without a transaction)."
-        )
+    if pgbouncer.find() is None:
+        notes.append("PgBouncer is not installed (bash .ci/pgbouncer.sh): no pooled runs.")
     levels: list[Level] = []
     async with contextlib.AsyncExitStack() as stack:
         via = None
-        if bouncer is not None:
+        if pgbouncer.find() is not None:
             via = await stack.enter_async_context(pgbouncer.running(fx.dsn, max(clients)))
+            notes.append(_pooled_note(via))
         for c in clients:
             level = Level(c, await _level(fx, c, seconds, reps, script_path, defines, replay, via))
             levels.append(level)
@@ -511,8 +503,24 @@ async def run(
     )
 
 
+def _pooled_note(via: pgbouncer.Bouncer) -> str:
+    how = (
+        "`create_pool(pgbouncer=True, statement_cache_size=100)`: PgBouncer keeps the "
+        "prepared statements (max_prepared_statements), so a cached send is one round trip"
+        if via.prepared
+        else "`create_pool(pgbouncer=True)`: no statement cache, so every statement is "
+        "parsed and planned again on each use"
+    )
+    return (
+        f"{SERVICE_PGB} / {BEFORE_PGB}: the same two paths through a PgBouncer the bench "
+        "starts on a loopback port (pool_mode = transaction, one server connection per "
+        f"client, {how}; the database's defaults are the service's bounds, so "
+        "`Database.over` lets the send run as one statement without a transaction)."
+    )
+
+
 def _makers(
-    replay: Callable[[asyncpg.Pool[Any]], SendMessage], via: str | None
+    replay: Callable[[asyncpg.Pool[Any]], SendMessage], via: pgbouncer.Bouncer | None
 ) -> dict[str, tuple[Callable[[asyncpg.Pool[Any]], SendMessage], dict[str, Any]]]:
     """Each client-side contender: how it sends, and its pool's options."""
     makers: dict[str, tuple[Callable[[asyncpg.Pool[Any]], SendMessage], dict[str, Any]]] = {
@@ -521,7 +529,7 @@ def _makers(
         BEFORE: (five_trip_send.FiveTripSend, five_trip_send.POOL_OPTIONS),
     }
     if via is not None:
-        pooled = {"dsn": via, "pgbouncer": True}
+        pooled = {"dsn": via.dsn, **via.pool_options}
         makers[SERVICE_PGB] = (make_pooled_service, pooled)
         makers[BEFORE_PGB] = (
             five_trip_send.FiveTripSend,
@@ -538,7 +546,7 @@ async def _level(
     script_path: Path,
     defines: dict[str, str],
     replay: Callable[[asyncpg.Pool[Any]], SendMessage],
-    via: str | None,
+    via: pgbouncer.Bouncer | None,
 ) -> dict[str, list[Run]]:
     """Every side at one client count, `reps` times, the order rotated rep by rep."""
     makers = _makers(replay, via)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -191,20 +192,45 @@ async def test_a_lost_commit_ack_is_outcome_unknown_and_every_write_is_safe_to_r
 # --------------------------------------------------------------------------- 3. PgBouncer
 
 
-@contextlib.contextmanager
-def pgbouncer(cluster: pgcluster.Cluster, database: str, pool_size: int) -> Any:
-    """A real PgBouncer (Debian package `pgbouncer`) in transaction mode, on a free
-    loopback port; stopped and removed afterwards. Yields its port."""
+def pgbouncer_binary(at_least: tuple[int, int] = (1, 0)) -> str:
+    """The PgBouncer on PATH (`.ci/pgbouncer.sh` builds 1.24 into /usr/local), else
+    Debian's; a test needing a newer one than is here fails naming how to get it."""
     binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+    install = "bash .ci/pgbouncer.sh"
     if not Path(binary).exists():
-        missing_system_program("pgbouncer", "apt-get install -y pgbouncer")
+        missing_system_program("pgbouncer", install)
+    out = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout
+    found = re.search(r"PgBouncer (\d+)\.(\d+)", out)
+    if found is None or (int(found[1]), int(found[2])) < at_least:
+        missing_system_program(f"pgbouncer {at_least[0]}.{at_least[1]} or later", install)
+    return binary
+
+
+@contextlib.contextmanager
+def pgbouncer(
+    cluster: pgcluster.Cluster,
+    database: str,
+    pool_size: int,
+    *,
+    prepared: int = 0,
+    round_robin: bool = False,
+) -> Any:
+    """A real PgBouncer in transaction mode, on a free loopback port; stopped and removed
+    afterwards. Yields its port. `prepared`: its max_prepared_statements (PgBouncer 1.21
+    or later keeps that many of each client's prepared statements on every server
+    connection; 0: it keeps none). `round_robin`: idle server connections are handed out
+    in turn (not the last used first), so consecutive transactions of one client run on
+    different ones once several are open."""
+    binary = pgbouncer_binary((1, 21) if prepared or round_robin else (1, 0))
     port = pgcluster.free_port()
     work = Path(tempfile.mkdtemp(prefix="pgbouncer-"))
+    turns = "server_round_robin = 1\n" if round_robin else ""
+    keep = f"max_prepared_statements = {prepared}\n" if prepared or round_robin else ""
     (work / "pgbouncer.ini").write_text(
         f"[databases]\n{database} = host=127.0.0.1 port={cluster.port} dbname={database} "
         f"user=postgres pool_size={pool_size}\n"
         f"[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
-        f"auth_type = any\npool_mode = transaction\nmax_client_conn = 200\n"
+        f"auth_type = any\npool_mode = transaction\nmax_client_conn = 200\n{turns}{keep}"
         f"logfile = {work}/pgbouncer.log\npidfile = {work}/pgbouncer.pid\n"
     )
     as_user: list[str] = []

@@ -11,6 +11,12 @@ pooler keeps the server connection), then Bind and Execute. That is 2 round trip
 counted on the wire between the client and the real PgBouncer. The statement still
 checks its bounds itself: when a server connection does not hold them, it writes
 nothing and the transactional path stores the message, once.
+
+PgBouncer 1.21 and later keeps the clients' prepared statements on every server
+connection itself (`max_prepared_statements`): a pool made with `statement_cache_size`
+besides `pgbouncer=True` keeps asyncpg's cache there, and a send is one round trip, as on
+a direct connection. Behind a pooler that keeps none, that cache fails on the next server
+connection (26000): an error naming the fix, never a wrong result.
 """
 
 from __future__ import annotations
@@ -21,9 +27,12 @@ from contextlib import asynccontextmanager
 from typing import Any, cast
 
 import asyncpg
+import pytest
 
+from chatdb.admin import AdminService
 from chatdb.database import Database
-from chatdb.db.runtime import Connection, create_pool
+from chatdb.db.runtime import Connection, PoolerKeepsNoStatements, create_pool
+from chatdb.errors import InternalError
 from chatdb.sending import SentMessage
 from chatdb.service import ChatService
 from chatdb.tx import Timeouts
@@ -50,24 +59,59 @@ async def _server_defaults(fault_db: str, statement: str | None, lock: str | Non
 
 
 @asynccontextmanager
-async def _through_pgbouncer(
-    cluster: pgcluster.Cluster, fault_db: str, *, server_bounds: bool
-) -> AsyncIterator[tuple[Proxy, ChatService, World]]:
-    """A service over a pgbouncer=True pool, through a counting proxy, through PgBouncer,
-    with its world seeded; the database's defaults are the bounds if `server_bounds`."""
+async def _pooled(
+    cluster: pgcluster.Cluster, fault_db: str, *, server_bounds: bool, kept: int | None
+) -> AsyncIterator[tuple[Proxy, asyncpg.Pool[Any]]]:
+    """A pgbouncer=True pool of one connection, through a counting proxy, through
+    PgBouncer; the database's defaults are the bounds if `server_bounds`. `kept`: None, no
+    statement cache (PgBouncer as any version runs it); else the pool keeps asyncpg's
+    cache and PgBouncer keeps `kept` prepared statements per client (0: none), handing
+    out its two server connections in turn."""
     held = TIMEOUTS.shown() if server_bounds else (None, None)
     await _server_defaults(fault_db, *held)
-    with pgbouncer(cluster, dbname(fault_db), pool_size=2) as port:
+    cache: dict[str, Any] = {} if kept is None else {"statement_cache_size": 100}
+    turns = kept is not None
+    with pgbouncer(
+        cluster, dbname(fault_db), pool_size=2, prepared=kept or 0, round_robin=turns
+    ) as port:
         async with running_proxy("127.0.0.1", port) as proxy:
             dsn = proxy.dsn(dbname(fault_db))
-            pool = await create_pool(dsn, min_size=1, max_size=1, pgbouncer=True)
+            if kept is not None:
+                await _both_servers_open(dsn)
+            pool = await create_pool(dsn, min_size=1, max_size=1, pgbouncer=True, **cache)
             try:
-                svc = ChatService(await Database.over(pool, timeouts=TIMEOUTS))
-                assert svc.db.server_bounds is server_bounds
-                world = await seed_world(svc, providers=("alpha",), configs_per_provider=1)
-                yield proxy, svc, world
+                yield proxy, pool
             finally:
                 await pool.close()
+
+
+async def _both_servers_open(dsn: str) -> None:
+    """Two transactions at once through the pooler: it opens both server connections,
+    which it then hands out in turn."""
+    conns = [await asyncpg.connect(dsn, statement_cache_size=0) for _ in range(2)]
+    try:
+        for conn in conns:
+            await conn.execute("BEGIN; SELECT 1")
+        for conn in conns:
+            await conn.execute("ROLLBACK")
+    finally:
+        for conn in conns:
+            await conn.close()
+
+
+@asynccontextmanager
+async def _through_pgbouncer(
+    cluster: pgcluster.Cluster, fault_db: str, *, server_bounds: bool, kept: int | None = None
+) -> AsyncIterator[tuple[Proxy, ChatService, World]]:
+    """A service over `_pooled`'s pool, with its world seeded."""
+    async with _pooled(cluster, fault_db, server_bounds=server_bounds, kept=kept) as (
+        proxy,
+        pool,
+    ):
+        svc = ChatService(await Database.over(pool, timeouts=TIMEOUTS))
+        assert svc.db.server_bounds is server_bounds
+        world = await seed_world(svc, providers=("alpha",), configs_per_provider=1)
+        yield proxy, svc, world
 
 
 async def _counted(proxy: Proxy, call: Any) -> tuple[int, Any]:
@@ -125,3 +169,59 @@ async def test_bounds_gone_from_the_server_later_fall_back_and_store_the_message
         assert trips > 2 and sent.chat.message_count == 2 and not sent.duplicate
         _, again = await _send(through, chat, mid)
         assert again.duplicate and again.chat.message_count == 2
+
+
+async def test_a_send_through_a_pgbouncer_keeping_prepared_statements_is_one_round_trip(
+    fault_cluster: pgcluster.Cluster, fault_db: str
+) -> None:
+    async with _through_pgbouncer(fault_cluster, fault_db, server_bounds=True, kept=200) as (
+        through
+    ):
+        proxy, svc, world = through
+        async with svc.db.pool.acquire() as conn:
+            pids = {await conn.fetchval("SELECT pg_backend_pid()") for _ in range(4)}
+        assert len(pids) == 2  # one client connection, two server connections in turn
+        chat = uuid.uuid4()
+        await _send(through, uuid.uuid4())  # asyncpg prepares the statement, once
+        for expected_count in (1, 2, 3):  # a new chat, then the same chat, on both servers
+            trips, sent = await _send(through, chat)
+            assert trips == 1 and sent.chat.message_count == expected_count
+        trips, reply = await _counted(proxy, svc.add_assistant_message(
+            account_id=world.account_id, agent_id=world.agent_id, chat_id=chat,
+            client_message_id=uuid.uuid4(), content="hello"))  # fmt: skip
+        assert trips <= 2 and reply.chat.message_count == 4  # its first use prepares it
+        trips, reply = await _counted(proxy, svc.add_assistant_message(
+            account_id=world.account_id, agent_id=world.agent_id, chat_id=chat,
+            client_message_id=uuid.uuid4(), content="again"))  # fmt: skip
+        assert trips == 1 and reply.chat.message_count == 5
+
+
+async def test_a_statement_cache_behind_a_pgbouncer_keeping_none_names_the_fix(
+    fault_cluster: pgcluster.Cluster, fault_db: str
+) -> None:
+    with pytest.raises(PoolerKeepsNoStatements) as caught:  # at connect: its type lookups
+        async with _pooled(fault_cluster, fault_db, server_bounds=True, kept=0):
+            pass
+    assert "max_prepared_statements" in str(caught.value)
+    assert "statement_cache_size" in str(caught.value)
+    assert isinstance(caught.value.__cause__, asyncpg.InvalidSQLStatementNameError)
+
+
+async def test_a_cached_statement_gone_from_the_server_is_an_error_naming_the_fix(
+    migrated_db: str,
+) -> None:
+    """Later, in an operation (the pooler handed out a server connection lacking the
+    statement; here the statements are deallocated behind asyncpg's back): the service's
+    InternalError names the fix, as at connect."""
+    pool = await create_pool(migrated_db, min_size=1, max_size=1)
+    try:
+        admin = AdminService(Database(pool, timeouts=TIMEOUTS))
+        await admin.list_enabled_model_configs()  # its statement now in asyncpg's cache
+        async with pool.acquire() as conn:
+            await conn.execute("DEALLOCATE ALL")
+        with pytest.raises(InternalError) as caught:
+            await admin.list_enabled_model_configs()
+        assert str(caught.value) == PoolerKeepsNoStatements.MESSAGE
+        assert isinstance(caught.value.__cause__, asyncpg.InvalidSQLStatementNameError)
+    finally:
+        await pool.close()

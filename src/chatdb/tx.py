@@ -36,6 +36,7 @@ from typing import Any, Protocol, TypeAlias, TypeVar, cast
 import asyncpg
 
 from chatdb.bounds import RetryPolicy, Timeouts
+from chatdb.db.runtime import PoolerKeepsNoStatements
 from chatdb.errors import (
     DomainError,
     InternalError,
@@ -442,6 +443,9 @@ def _domain_error(exc: BaseException) -> DomainError:
         # Class 22 from the server, or an argument the driver could not encode: the
         # statements are fixed, so only the data passed in can have caused it.
         return InvalidInput("A value is not acceptable to the database.")
+    if isinstance(exc, asyncpg.InvalidSQLStatementNameError):
+        # 26000: a cached statement missing on the server connection a pooler handed out
+        return InternalError(PoolerKeepsNoStatements.MESSAGE)
     if isinstance(exc, asyncpg.PostgresError):
         return InternalError(f"database error {exc.sqlstate}")
     return InternalError(f"unexpected {type(exc).__name__} from the database driver")

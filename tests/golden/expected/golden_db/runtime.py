@@ -349,7 +349,11 @@ def _pooler_options(pgbouncer: bool, kwargs: dict[str, Any]) -> dict[str, Any]:
 
     Such a pooler hands each transaction whichever server connection is free, so a
     named prepared statement made on one is missing on the next (error 26000).
-    statement_cache_size=0 makes asyncpg use unnamed statements, prepared per use.
+    statement_cache_size=0 makes asyncpg use unnamed statements, parsed and planned on
+    every use. PgBouncer 1.21 and later with `max_prepared_statements` > 0 keeps the
+    clients' prepared statements on every server connection itself: there pass
+    `statement_cache_size` (e.g. 100) as well, and a cached statement is one round trip
+    again, as on a direct connection.
     """
     if pgbouncer:
         return {"statement_cache_size": 0, **kwargs}
@@ -371,6 +375,31 @@ class PoolerNotConfigured(RuntimeError):
             "(or connect(..., pgbouncer=True)); a pooler in transaction mode loses "
             "prepared statements between transactions"
         )
+
+
+class PoolerKeepsNoStatements(RuntimeError):
+    """The pool keeps asyncpg's statement cache (`statement_cache_size` with
+    `pgbouncer=True`), and the pooler does not keep prepared statements: one this
+    connection made is missing on the server connection it has now (error 26000)."""
+
+    MESSAGE = (
+        "a prepared statement of this connection is missing on the server (26000): the "
+        "pooler hands each transaction another server connection and keeps no prepared "
+        "statements; create the pool with pgbouncer=True and no statement_cache_size, or "
+        "let PgBouncer keep them (1.21 or later: max_prepared_statements = 200)"
+    )
+
+    def __init__(self) -> None:
+        super().__init__(self.MESSAGE)
+
+
+async def _init_pooled(conn: asyncpg.Connection[Any]) -> None:
+    """`init_connection` behind a pooler (`pgbouncer=True`): a statement cache the pooler
+    does not keep fails here, on the type introspection's statements, naming the fix."""
+    try:
+        await init_connection(conn)
+    except asyncpg.InvalidSQLStatementNameError as exc:
+        raise PoolerKeepsNoStatements() from exc
 
 
 async def _init_direct(conn: asyncpg.Connection[Any]) -> None:
@@ -400,7 +429,7 @@ async def connect(
     options = _pooler_options(pgbouncer, kwargs)
     conn: asyncpg.Connection[Any] = await asyncpg.connect(dsn, **options)
     try:
-        await (init_connection(conn) if pgbouncer else _init_direct(conn))
+        await (_init_pooled(conn) if pgbouncer else _init_direct(conn))
     except BaseException:
         await conn.close()
         raise
@@ -488,7 +517,9 @@ async def create_pool(
     """asyncpg.create_pool with the codecs installed on every connection.
 
     `pgbouncer=True`: the pool connects through PgBouncer (or another pooler) in
-    transaction mode; prepared statements are not cached (see `_pooler_options`).
+    transaction mode; prepared statements are not cached unless `statement_cache_size`
+    is given too, for a PgBouncer that keeps them (1.21+, max_prepared_statements > 0;
+    see `_pooler_options`).
     Without it, each new connection checks (one simple query) that it reaches PostgreSQL
     itself: through a pooler, connecting fails with PoolerNotConfigured, naming the fix.
     `check_schema=True`: fail fast (`SchemaMismatch`, the pool closed) when the live
@@ -504,7 +535,7 @@ async def create_pool(
     options = {**ours, **_pooler_options(pgbouncer, kwargs)}
     pool: asyncpg.Pool[Any] = await asyncpg.create_pool(
         dsn,
-        init=init_connection if pgbouncer else _init_direct,
+        init=_init_pooled if pgbouncer else _init_direct,
         **options,
     )
     if check_schema:
