@@ -48,6 +48,7 @@ TARGETS: dict[str, Target] = {
             "tests/test_timeouts.py",
             "tests/test_send_killed_anywhere.py",
             "tests/test_pooler_statement_writes.py",
+            "tests/test_outcome_in_doubt.py",
         ),
     ),
     "service": Target(

@@ -35,3 +35,21 @@ async def test_shown_is_what_show_prints_after_the_session_settings(
     finally:
         await conn.close()
     assert bounds.shown() == shown == local
+
+
+@pytest.mark.parametrize("to_workers", [True, False])
+async def test_a_transaction_for_citus_workers_sends_its_set_locals_on(
+    migrated_db: str, to_workers: bool
+) -> None:
+    """`Timeouts.to_workers` (a Citus coordinator): the transaction's first act is
+    `citus.propagate_set_commands = 'local'`, so its SET LOCAL bounds reach the workers
+    (tests/test_citus_set_local_reaches_workers.py shows it on Citus). A server without
+    Citus keeps the setting as a placeholder, which is enough to see that it was sent."""
+    conn = await asyncpg.connect(migrated_db)
+    try:
+        await conn.execute(Timeouts(to_workers=to_workers).begin_sql(readonly=False))
+        said = await conn.fetchval("SELECT current_setting('citus.propagate_set_commands', true)")
+        await conn.execute("ROLLBACK")
+    finally:
+        await conn.close()
+    assert said == ("local" if to_workers else None)
