@@ -107,6 +107,8 @@ class Func:
     argnames: tuple[str, ...] = ()
     # a function with several OUT arguments (or RETURNS TABLE): its columns, by name
     out: tuple[tuple[str, str], ...] = ()
+    # provolatile: i immutable, s stable, v volatile (what a generated column may call)
+    volatile: str = "i"
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,7 @@ class Operator:
     left: str  # "" for prefix operators
     right: str
     result: str
+    volatile: str = "i"  # of the function it calls, as Func.volatile
 
 
 @dataclass(frozen=True)

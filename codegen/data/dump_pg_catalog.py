@@ -34,7 +34,7 @@ ORDER BY t.typname
 """
 
 FUNCS = """
-SELECT p.proname, p.prokind, p.proretset, p.proisstrict, p.pronargdefaults,
+SELECT p.proname, p.prokind, p.proretset, p.proisstrict, p.pronargdefaults, p.provolatile,
        p.provariadic <> 0 AS variadic, r.typname AS ret,
        coalesce((SELECT array_agg(t.typname ORDER BY k)
                  FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(oid, k)
@@ -68,7 +68,9 @@ ORDER BY p.proname, args, ret
 
 OPERATORS = """
 SELECT o.oprname, coalesce(l.typname, '') AS lt, coalesce(r.typname, '') AS rt,
-       res.typname AS result
+       res.typname AS result,
+       -- the volatility of the function the operator calls (i: immutable)
+       coalesce((SELECT p.provolatile FROM pg_proc p WHERE p.oid = o.oprcode), 'i') AS vol
 FROM pg_operator o
 LEFT JOIN pg_type l ON l.oid = o.oprleft
 LEFT JOIN pg_type r ON r.oid = o.oprright
@@ -171,12 +173,19 @@ async def dump_objects(
             "ret": r["ret"],
             "args": list(r["args"]),
             **({"argnames": list(r["argnames"])} if any(r["argnames"]) else {}),
+            **_volatile(r["provolatile"]),
             **({"out": [list(o) for o in r["outs"]]} if out_columns and r["outs"] else {}),
         }
         for r in await conn.fetch(_where(FUNCS, where), *args)
     ]
     ops = [
-        {"name": r["oprname"], "left": r["lt"], "right": r["rt"], "result": r["result"]}
+        {
+            "name": r["oprname"],
+            "left": r["lt"],
+            "right": r["rt"],
+            "result": r["result"],
+            **_volatile(r["vol"]),
+        }
         for r in await conn.fetch(_where(OPERATORS, where), *args)
     ]
     casts = [[r["source"], r["target"]] for r in await conn.fetch(_where(CASTS, where), *args)]
@@ -186,6 +195,13 @@ async def dump_objects(
         "operators": ops,
         "implicit_casts": casts,
     }
+
+
+def _volatile(code: bytes) -> dict[str, str]:
+    """provolatile, kept when not immutable: "s" (stable) or "v" (volatile). PostgreSQL
+    lets only immutable ones into a generated column's expression or an index's."""
+    value = code.decode()
+    return {} if value == "i" else {"volatile": value}
 
 
 def render(data: dict[str, Any]) -> str:
