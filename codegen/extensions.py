@@ -97,6 +97,9 @@ def with_extensions(names: tuple[str, ...], major: int = versions.NEWEST) -> Bui
         {k: tuple(v) for k, v in funcs.items()},
         {k: tuple(v) for k, v in ops.items()},
         frozenset(casts),
+        base.casts,
+        base.mutable_casts,
+        base.mutable_io,
     )
 
 

@@ -24,9 +24,21 @@ FuncRow = tuple[
     str, str, bool, bool, int, bool, str, Names, Names, tuple[tuple[str, str], ...], str
 ]  # as pgtypes.Func
 OperatorRow = tuple[str, str, str, str, str]  # name, left, right, result, volatility
-Rows = tuple[str, list[TypeRow], list[FuncRow], list[OperatorRow], list[tuple[str, str]]]
+Pair = tuple[str, str]
+# version, types, functions, operators, implicit casts, every cast, those calling code
+# that is not immutable, and the types whose input/output is not ("i", "o", "io")
+Rows = tuple[
+    str,
+    list[TypeRow],
+    list[FuncRow],
+    list[OperatorRow],
+    list[Pair],
+    list[Pair],
+    list[Pair],
+    dict[str, str],
+]
 
-_FORMAT = b"pgdata 4"  # part of the cache key: a new row layout is a new cache file
+_FORMAT = b"pgdata 5"  # part of the cache key: a new row layout is a new cache file
 
 
 def func_row(f: dict[str, Any]) -> FuncRow:
@@ -57,7 +69,10 @@ def _from_json(raw: dict[str, Any]) -> Rows:
         for o in raw["operators"]
     ]
     casts = [(s, t) for s, t in raw["implicit_casts"]]
-    return raw["server_version"], types, funcs, ops, casts
+    every = [(s, t) for s, t in raw.get("casts", ())]
+    mutable = [(s, t) for s, t in raw.get("mutable_casts", ())]
+    io: dict[str, str] = dict(raw.get("mutable_io", {}))
+    return raw["server_version"], types, funcs, ops, casts, every, mutable, io
 
 
 def cache_path(data: Path, content: bytes) -> Path:

@@ -87,6 +87,34 @@ ORDER BY 1, 2
 """
 
 
+# Every cast (explicit ones too), and whether it calls code that is not IMMUTABLE: its
+# function (castmethod f) or, through text (castmethod i), the source's output function or
+# the target's input function. For what PostgreSQL requires immutable (a generated
+# column's expression, an index's): `created_at::date` on a timestamptz is stable.
+ALL_CASTS = """
+SELECT s.typname AS source, t.typname AS target,
+       coalesce(CASE c.castmethod
+                  WHEN 'f' THEN f.provolatile <> 'i'
+                  WHEN 'i' THEN o.provolatile <> 'i' OR i.provolatile <> 'i'
+                END, false) AS mutable
+FROM pg_cast c JOIN pg_type s ON s.oid = c.castsource JOIN pg_type t ON t.oid = c.casttarget
+LEFT JOIN pg_proc f ON f.oid = c.castfunc
+LEFT JOIN pg_proc o ON o.oid = s.typoutput
+LEFT JOIN pg_proc i ON i.oid = t.typinput
+ORDER BY 1, 2
+"""
+
+# Types whose input (i) or output (o) function is not IMMUTABLE: a conversion through
+# text without a pg_cast entry (`x::text`, `'...'::t` of a non-literal) calls them.
+MUTABLE_IO = """
+SELECT t.typname, (i.provolatile <> 'i') AS mut_in, (o.provolatile <> 'i') AS mut_out
+FROM pg_type t JOIN pg_proc i ON i.oid = t.typinput JOIN pg_proc o ON o.oid = t.typoutput
+WHERE t.typnamespace = 'pg_catalog'::regnamespace AND t.typisdefined
+  AND (i.provolatile <> 'i' OR o.provolatile <> 'i')
+ORDER BY 1
+"""
+
+
 # What is dumped: pg_catalog's objects (the built-ins), or an extension's members
 BUILTIN = {
     "types": "t.typnamespace = 'pg_catalog'::regnamespace",
@@ -132,10 +160,25 @@ async def dump(dsn: str) -> dict[str, Any]:
     conn = await asyncpg.connect(dsn)
     try:
         data = await dump_objects(conn, BUILTIN, out_columns=True)
+        data.update(await dump_casts(conn))
         data["server_version"] = await conn.fetchval("SHOW server_version")
     finally:
         await conn.close()
     return data
+
+
+async def dump_casts(conn: asyncpg.Connection[asyncpg.Record]) -> dict[str, Any]:
+    """Every cast, those calling code that is not immutable, and the types whose input or
+    output function is not immutable (ALL_CASTS, MUTABLE_IO)."""
+    casts = await conn.fetch(ALL_CASTS)
+    io = await conn.fetch(MUTABLE_IO)
+    return {
+        "casts": [[r["source"], r["target"]] for r in casts],
+        "mutable_casts": [[r["source"], r["target"]] for r in casts if r["mutable"]],
+        "mutable_io": {
+            r["typname"]: ("i" if r["mut_in"] else "") + ("o" if r["mut_out"] else "") for r in io
+        },
+    }
 
 
 def _where(sql: str, where: dict[str, str]) -> str:
