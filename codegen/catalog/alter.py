@@ -16,7 +16,7 @@ from pglast import ast
 from pglast.enums import AlterTableType as At
 from pglast.enums import DropBehavior, ObjectType
 
-from codegen.catalog import attributes, change, checks, create, depends, generation, versioned
+from codegen.catalog import attributes, change, checks, create, depends, immutable, versioned
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Column, Index, Table
 from codegen.catalog.names import declared_domain, default_name, type_of
@@ -72,7 +72,7 @@ def _add_column(b: Builder, table: Table, cmd: Cmd, source: SourceText, loc: Loc
         return table
     table = create.add_column(b, table, col, source)
     b.tables[table.name] = table  # the subcommands so far, for the expression to read
-    generation.check_columns(b, table, [col], source)
+    immutable.check_columns(b, table, [col], source)
     return table
 
 
