@@ -64,6 +64,7 @@ def create_table(b: Builder, stmt: ast.CreateStmt, source: SourceText) -> None:
             table = add_constraint(b, table, elt, source)
     b.tables[name] = table
     immutable.check_columns(b, table, elements, source)
+    immutable.check_partition_key(b, table, stmt.partspec, source)
 
 
 def _inherit(table: Table, parent: Table) -> Table:

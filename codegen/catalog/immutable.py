@@ -2,7 +2,7 @@
 
 A generated column's expression (`GENERATED ALWAYS AS (expr) STORED`; heap.c,
 cookDefault and check_nested_generated) and an index's expressions and predicate
-(indexcmds.c, CheckMutability): every function and operator they call must be IMMUTABLE,
+(indexcmds.c, CheckMutability): every function, operator and cast they call must be IMMUTABLE,
 as a built-in's `provolatile` says or a CREATE FUNCTION declares (VOLATILE when it says
 nothing), and a generated column may not read another generated column. `now()`,
 `array_to_string()` (stable: it formats with the session's settings), timestamptz +
@@ -10,7 +10,8 @@ interval or a PL/pgSQL function not marked IMMUTABLE make the statement fail, an
 column or index does not exist. A LANGUAGE sql function is inlined by PostgreSQL before
 the check, its body deciding; it is taken as immutable (`routines`).
 
-The expression is analysed as `SELECT expr FROM table`; one the analyzer cannot type (or
+A partition key's expressions too. The expression is analysed as `SELECT expr FROM table`: a
+column the table does not have is an error, as in PostgreSQL; one the analyzer cannot type (or
 types differently from PostgreSQL) is left unchecked rather than refused.
 """
 
@@ -81,6 +82,30 @@ def check_index(b: Builder, table: Table, stmt: ast.IndexStmt, source: SourceTex
             )
 
 
+def check_partition_key(
+    b: Builder, table: Table, spec: ast.PartitionSpec | None, source: SourceText
+) -> None:
+    """PARTITION BY: its columns exist, its expressions call only immutable code."""
+    for elem in spec.partParams or () if spec is not None else ():
+        if not isinstance(elem, ast.PartitionElem):
+            continue
+        if elem.name and table.column(elem.name) is None:
+            raise CodegenError(
+                f'column "{elem.name}" named in partition key does not exist',
+                source,
+                elem.location,
+                sqlstate=SqlState.UNDEFINED_COLUMN,
+            )
+        calls = _mutable_calls(b, table.name, elem.expr, source) if elem.expr else ""
+        if calls:
+            raise CodegenError(
+                f"functions in partition key expression must be marked IMMUTABLE: {calls} is not",
+                source,
+                elem.location,
+                sqlstate=SqlState.INVALID_OBJECT_DEFINITION,
+            )
+
+
 def _mutable_calls(b: Builder, key: str, expr: ast.Node, source: SourceText) -> str:
     """The functions and operators `expr` calls on the relation `key` that are not
     IMMUTABLE, listed; "" when none, or when the analyzer cannot type the expression."""
@@ -88,7 +113,9 @@ def _mutable_calls(b: Builder, key: str, expr: ast.Node, source: SourceText) -> 
         return ""
     try:
         analysed = b.view_columns(b.freeze(), _select(key, expr), source)
-    except CodegenError:
+    except CodegenError as exc:
+        if exc.sqlstate == SqlState.UNDEFINED_COLUMN:
+            raise  # a column the relation does not have: PostgreSQL's error too
         return ""
     return ", ".join(sorted(analysed.mutable))
 
