@@ -17,6 +17,9 @@ projects are not part of this repository; recreate them under the folder (defaul
 - **codegen**: the project is read as `codegen describe` reads it (its `sqlc.yaml`); the
   schema, each file and each query are analysed one by one, so one refusal costs only what
   it costs in a real run (a schema error: every query; a file error: the file's queries).
+  A schema statement codegen refuses that PostgreSQL refused too is left out and the
+  schema read again, as PostgreSQL's loading skipped it (both refusals are listed: that is
+  agreement, not a miss); refusing one PostgreSQL took still costs every query.
   `python -m codegen describe` also runs once per project: exit 2 is a crash.
 
 Written report: per project and in total, the queries sqlc accepts and PostgreSQL prepares
@@ -91,6 +94,7 @@ class Project:
     source: dict[str, Any]
     queries: list[Query] = field(default_factory=list)
     schema_rejected: list[str] = field(default_factory=list)  # statements PostgreSQL refused
+    both_refused: list[str] = field(default_factory=list)  # ... that codegen refused too
     describe_exit: int | None = None
     describe_tail: str = ""
     note: str = ""
@@ -196,14 +200,50 @@ def _crash(exc: BaseException) -> str:
     return "".join(traceback.format_exception(exc)).strip()
 
 
-def run_ours(root: Path, queries: list[Query]) -> str:
+def _skip_refused(root: Path, exc: CodegenError, pg_refused: list[tuple[Path, str]]) -> bool:
+    """Blank out (lines kept) the schema statement `exc` stands in when PostgreSQL refused
+    that statement too; False when it did not."""
+    loc = exc.location
+    if loc is None:
+        return False
+    for path, stmt in pg_refused:
+        if not (path == Path(loc[0]) or path.as_posix().endswith(Path(loc[0]).as_posix())):
+            continue
+        text = path.read_text(encoding="utf-8")
+        start = text.find(stmt)
+        first = text.count("\n", 0, start) + 1
+        if start >= 0 and first <= loc[1] <= first + stmt.count("\n"):
+            blank = "\n" * stmt.count("\n")
+            path.write_text(text[:start] + blank + text[start + len(stmt) :], encoding="utf-8")
+            return True
+    return False
+
+
+def load_ours(
+    root: Path, pg_refused: list[tuple[Path, str]], both: list[str]
+) -> tuple[cfg.Config, Any]:
+    """codegen's configuration and catalog; a schema statement refused by both left out."""
+    from codegen import pipeline
+
+    while True:
+        config = cfg.load(root / "pyproject.toml")
+        try:
+            return config, pipeline.load_catalog(config)
+        except CodegenError as exc:
+            if not _skip_refused(root, exc, pg_refused):
+                raise
+            both.append(_message(exc))
+
+
+def run_ours(
+    root: Path, queries: list[Query], pg_refused: list[tuple[Path, str]], both: list[str]
+) -> str:
     """Mark which queries codegen accepts, with its types and `$n` text; returns the error
     that refuses every query (config or schema), or ""."""
     from codegen import analyze, catalog, parse, pipeline
 
     try:
-        config = cfg.load(root / "pyproject.toml")
-        cat = pipeline.load_catalog(config)
+        config, cat = load_ours(root, pg_refused, both)
     except (CodegenError, CodegenErrors) as exc:
         msg = _message(exc)
         for q in queries:
@@ -307,20 +347,40 @@ def statements(text: str) -> list[str]:
     return out
 
 
+async def load_pg(
+    conn: asyncpg.Connection[asyncpg.Record], root: Path, entry: dict[str, Any]
+) -> list[tuple[Path, str, str]]:
+    """Load the schema statement by statement: (file, statement, error) of those refused."""
+    rejected: list[tuple[Path, str, str]] = []
+    await conn.execute("SET check_function_bodies = off")
+    for path in _sql_files(root, _as_list(entry.get("schema")), schema=True):
+        for stmt in statements(forward(path.read_text(encoding="utf-8"))):
+            try:
+                await conn.execute(stmt)
+            except asyncpg.PostgresError as exc:
+                rejected.append((path, stmt, str(exc)))
+    await conn.execute("RESET ALL")
+    return rejected
+
+
+async def pg_refused(dsn: str, root: Path, entry: dict[str, Any]) -> list[tuple[Path, str]]:
+    """The schema statements PostgreSQL refuses, loaded alone (before codegen reads it)."""
+    async with dbutil.scratch_database(dsn, prefix="realworld_") as target:
+        conn = await dbutil.connect(target)
+        try:
+            return [(path, stmt) for path, stmt, _ in await load_pg(conn, root, entry)]
+        finally:
+            await conn.close()
+
+
 async def run_pg(dsn: str, root: Path, entry: dict[str, Any], queries: list[Query]) -> list[str]:
     rejected: list[str] = []
     async with dbutil.scratch_database(dsn, prefix="realworld_") as target:
         conn = await dbutil.connect(target)
         try:
-            await conn.execute("SET check_function_bodies = off")
-            for path in _sql_files(root, _as_list(entry.get("schema")), schema=True):
-                for stmt in statements(forward(path.read_text(encoding="utf-8"))):
-                    try:
-                        await conn.execute(stmt)
-                    except asyncpg.PostgresError as exc:
-                        first = " ".join(stmt.split())[:90]
-                        rejected.append(f"{path.relative_to(root)}: {exc} [{first}]")
-            await conn.execute("RESET ALL")
+            for path, stmt, error in await load_pg(conn, root, entry):
+                first = " ".join(stmt.split())[:90]
+                rejected.append(f"{path.relative_to(root)}: {error} [{first}]")
             for q in queries:
                 q.pg_types, q.pg_error = await _prepare(conn, q.ours_sql)
                 if q.pg_types is None and q.sqlc_sql and "/*SLICE:" not in q.sqlc_sql:
@@ -373,7 +433,11 @@ def measure(folder: Path, dsn: str) -> list[Project]:
                 text = forward(path.read_text(encoding="utf-8-sig"))
                 project.queries.extend(Query(rel, n, c) for n, c in split_queries(text))
             project.note = run_sqlc(root, entry, project.queries)
-            run_ours(root, project.queries)
+            refused = asyncio.run(pg_refused(dsn, root, entry))
+            ours = Path(tmp) / "ours" / folder.name  # a copy: codegen's skips stay in it
+            shutil.copytree(root, ours)
+            skips = [(ours / path.relative_to(root), stmt) for path, stmt in refused]
+            run_ours(ours, project.queries, skips, project.both_refused)
             project.schema_rejected = asyncio.run(run_pg(dsn, root, entry, project.queries))
             project.describe_exit, project.describe_tail = run_describe(root)
         out.append(project)
@@ -509,7 +573,8 @@ def report(projects: list[Project], sqlc_version: str) -> str:
     lines += crashes or ["none"]
     lines += ["", "## describe exit status (per project)", ""]
     for p in projects:
-        tail = p.describe_tail.splitlines()[-1] if p.describe_tail else ""
+        said = [ln.strip() for ln in p.describe_tail.splitlines() if "error" in ln]
+        tail = said[-1] if said else ""
         lines.append(f"- {p.name}: exit {p.describe_exit} {('— ' + tail) if tail else ''}")
     lines += ["", "## Other findings", ""]
     lines += [f"- {o}" for o in other] or ["none"]
@@ -518,6 +583,9 @@ def report(projects: list[Project], sqlc_version: str) -> str:
         lines += [f"- {p.name}: {r}" for r in p.schema_rejected]
         if p.note:
             lines.append(f"- {p.name}: sqlc refused the project: {p.note[:300]}")
+    lines += ["", "## ... of which codegen refused too (skipped as PostgreSQL did)", ""]
+    both = [f"- {p.name}: {r}" for p in projects for r in p.both_refused]
+    lines += both or ["none"]
     lines += [
         "",
         "## Projects",
@@ -527,11 +595,16 @@ def report(projects: list[Project], sqlc_version: str) -> str:
     ]
     for p in projects:
         commits = p.source.get("commits", {})
-        files = "<br>".join(f"{k} @ {v[:12]}" for k, v in commits.items())
+        files = "<br>".join(f"{k} @ {_short(v)}" for k, v in commits.items())
         lines.append(
             f"| {p.name} | {p.source.get('repo', '?')} {p.source.get('path', '')} | {files} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _short(commit: str) -> str:
+    """A commit's first 12 hex digits; anything else ("reconstructed") as written."""
+    return commit[:12] if re.fullmatch(r"[0-9a-f]+", commit) else commit
 
 
 def main() -> None:

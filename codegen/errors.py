@@ -73,6 +73,7 @@ class SqlState(StrEnum):
     DUPLICATE_OBJECT = "42710"
     DUPLICATE_FUNCTION = "42723"
     DEPENDENT_OBJECTS_STILL_EXIST = "2BP01"
+    INVALID_OBJECT_DEFINITION = "42P17"  # e.g. a generation expression not immutable
     FEATURE_NOT_SUPPORTED = "0A000"
 
 

@@ -88,7 +88,7 @@ def with_extensions(names: tuple[str, ...], major: int = versions.NEWEST) -> Bui
             funcs.setdefault(f["name"], []).append(func)
         for o in raw["operators"]:
             ops.setdefault(o["name"], []).append(
-                Operator(o["name"], o["left"], o["right"], o["result"])
+                Operator(o["name"], o["left"], o["right"], o["result"], o.get("volatile", "i"))
             )
         casts.update((s, t) for s, t in raw["implicit_casts"])
     return Builtins(
@@ -97,6 +97,9 @@ def with_extensions(names: tuple[str, ...], major: int = versions.NEWEST) -> Bui
         {k: tuple(v) for k, v in funcs.items()},
         {k: tuple(v) for k, v in ops.items()},
         frozenset(casts),
+        base.casts,
+        base.mutable_casts,
+        base.mutable_io,
     )
 
 

@@ -32,6 +32,7 @@ class Choice:
     strict: bool
     kind: str
     returns_set: bool
+    volatile: str = "i"  # the overload's volatility (Func.volatile)
 
 
 def _expand(
@@ -141,6 +142,7 @@ def choose(
             func.strict if func else True,
             func.kind if func else "o",
             func.returns_set if func else False,
+            func.volatile if func else "i",
         )
         viable.append((exact, preferred, choice))
     if len(viable) <= 1:
@@ -228,7 +230,8 @@ def resolve_operator(
         if prefix != (o.left == ""):
             continue
         declared = (o.right,) if prefix else (o.left, o.right)
-        cands.append((declared, o.result, None))
+        func = Func(name, "o", False, True, 0, False, o.result, declared, volatile=o.volatile)
+        cands.append((declared, o.result, func))
     actual: tuple[str | None, ...] = (right,) if prefix else (left, right)
     exact = [c for c in cands if c[0] == actual]
     if exact:

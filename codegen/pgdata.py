@@ -21,12 +21,24 @@ from typing import Any
 TypeRow = tuple[str, str, bool, str, str, str]  # name, category, preferred, elem, array, kind
 Names = tuple[str, ...]
 FuncRow = tuple[
-    str, str, bool, bool, int, bool, str, Names, Names, tuple[tuple[str, str], ...]
+    str, str, bool, bool, int, bool, str, Names, Names, tuple[tuple[str, str], ...], str
 ]  # as pgtypes.Func
-OperatorRow = tuple[str, str, str, str]  # name, left, right, result
-Rows = tuple[str, list[TypeRow], list[FuncRow], list[OperatorRow], list[tuple[str, str]]]
+OperatorRow = tuple[str, str, str, str, str]  # name, left, right, result, volatility
+Pair = tuple[str, str]
+# version, types, functions, operators, implicit casts, every cast, those calling code
+# that is not immutable, and the types whose input/output is not ("i", "o", "io")
+Rows = tuple[
+    str,
+    list[TypeRow],
+    list[FuncRow],
+    list[OperatorRow],
+    list[Pair],
+    list[Pair],
+    list[Pair],
+    dict[str, str],
+]
 
-_FORMAT = b"pgdata 3"  # part of the cache key: a new row layout is a new cache file
+_FORMAT = b"pgdata 5"  # part of the cache key: a new row layout is a new cache file
 
 
 def func_row(f: dict[str, Any]) -> FuncRow:
@@ -42,6 +54,7 @@ def func_row(f: dict[str, Any]) -> FuncRow:
         tuple(f["args"]),
         tuple(f.get("argnames", ())),
         tuple((n, t) for n, t in f.get("out", ())),
+        f.get("volatile", "i"),
     )
 
 
@@ -52,10 +65,14 @@ def _from_json(raw: dict[str, Any]) -> Rows:
     ]
     funcs: list[FuncRow] = [func_row(f) for f in raw["functions"]]
     ops: list[OperatorRow] = [
-        (o["name"], o["left"], o["right"], o["result"]) for o in raw["operators"]
+        (o["name"], o["left"], o["right"], o["result"], o.get("volatile", "i"))
+        for o in raw["operators"]
     ]
     casts = [(s, t) for s, t in raw["implicit_casts"]]
-    return raw["server_version"], types, funcs, ops, casts
+    every = [(s, t) for s, t in raw.get("casts", ())]
+    mutable = [(s, t) for s, t in raw.get("mutable_casts", ())]
+    io: dict[str, str] = dict(raw.get("mutable_io", {}))
+    return raw["server_version"], types, funcs, ops, casts, every, mutable, io
 
 
 def cache_path(data: Path, content: bytes) -> Path:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -107,6 +107,8 @@ class Func:
     argnames: tuple[str, ...] = ()
     # a function with several OUT arguments (or RETURNS TABLE): its columns, by name
     out: tuple[tuple[str, str], ...] = ()
+    # provolatile: i immutable, s stable, v volatile (what a generated column may call)
+    volatile: str = "i"
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,7 @@ class Operator:
     left: str  # "" for prefix operators
     right: str
     result: str
+    volatile: str = "i"  # of the function it calls, as Func.volatile
 
 
 @dataclass(frozen=True)
@@ -124,13 +127,19 @@ class Builtins:
     functions: dict[str, tuple[Func, ...]]
     operators: dict[str, tuple[Operator, ...]]
     implicit_casts: frozenset[tuple[str, str]]
+    # every cast, those calling code that is not IMMUTABLE, and the types whose input (i)
+    # or output (o) function is not: what a generated column or index may not use
+    casts: frozenset[tuple[str, str]] = frozenset()
+    mutable_casts: frozenset[tuple[str, str]] = frozenset()
+    mutable_io: Mapping[str, str] = field(default_factory=dict)
 
 
 @cache
 def builtins(major: int = versions.NEWEST) -> Builtins:
     """The catalog of `major`, from `data/pg<N>/pg_catalog.json` (through pgdata's cache of
     its rows)."""
-    server_version, type_rows, func_rows, op_rows, casts = pgdata.load(catalog_file(major))
+    rows = pgdata.load(catalog_file(major))
+    server_version, type_rows, func_rows, op_rows, casts, every, mutable, io = rows
     types = {t[0]: TypeInfo(*t) for t in type_rows}
     funcs: dict[str, list[Func]] = defaultdict(list)
     for f in func_rows:
@@ -144,6 +153,9 @@ def builtins(major: int = versions.NEWEST) -> Builtins:
         {k: tuple(v) for k, v in funcs.items()},
         {k: tuple(v) for k, v in ops.items()},
         frozenset((s, t) for s, t in casts),
+        frozenset((s, t) for s, t in every),
+        frozenset((s, t) for s, t in mutable),
+        io,
     )
 
 
@@ -300,6 +312,30 @@ class TypeSpace:
         if all(self.coercible(t, chosen) for t in types):
             return chosen
         return None
+
+    def cast_mutable(self, source: str, target: str) -> bool:
+        """Converting `source` to `target` calls code that is not IMMUTABLE: the cast's
+        function, or the input/output functions of a conversion through text (an array's,
+        an enum's, a composite's and a range's are stable; an element cast applies to each
+        element of an array)."""
+        if source == target:
+            return False
+        if (source, target) in self.b.mutable_casts:
+            return True
+        if (source, target) in self.b.casts:
+            return False
+        if self.is_array(source) and self.is_array(target):
+            return self.cast_mutable(self.elem(source), self.elem(target))
+        if self.category(target) == "S":
+            return "o" in self._mutable_io(source)
+        if self.category(source) == "S":
+            return "i" in self._mutable_io(target)
+        return False
+
+    def _mutable_io(self, name: str) -> str:
+        if self.is_array(name) or self.category(name) in ("E", "R", "C"):
+            return "io"  # array_in/out, enum_in/out, range_in/out, record_in/out
+        return self.b.mutable_io.get(name, "")
 
     def coercible(self, source: str, target: str) -> bool:
         """Implicitly convertible, as PostgreSQL would without an explicit cast."""

@@ -72,4 +72,5 @@ def view_columns(catalog: cat.Catalog, query: ast.Node, source: SourceText) -> c
     return cat.ViewQuery(
         tuple(cat.Column(c.name, c.type, not c.nullable) for c in cols),
         frozenset(ctx.used | used),
+        frozenset(ctx.mutable),
     )

@@ -69,6 +69,8 @@ class Context:
     # (`catalog.depends`), as `("relation", key)`, `("column", key, name)`, `("type", key)`
     used: set[tuple[str, ...]] = field(default_factory=set)
     uses: Recorder = field(default_factory=Recorder)  # tables, locks, equalities (`uses`)
+    # the functions and operators called that are not IMMUTABLE (`generation`)
+    mutable: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.types = self.catalog.types

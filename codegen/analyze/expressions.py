@@ -128,6 +128,9 @@ def _type_cast(ctx: Context, node: ast.TypeCast, scope: Scope, want: Want) -> Ty
     target = cat.type_name(node.typeName, ctx.types, ctx.type_source)
     ctx.used.add(("type", target))
     inner = expr(ctx, present(node.arg), scope, Typed(target, False), hint=want.hint)
+    literal = isinstance(node.arg, ast.A_Const)  # converted as it is parsed: no call left
+    if inner.type and not literal and ctx.types.cast_mutable(inner.type, target):
+        ctx.mutable.add(f"the cast from {inner.type} to {target}")
     return Typed(target, inner.nullable)
 
 

@@ -312,6 +312,10 @@ def pick(
             f"{what} is ambiguous here (could return {', '.join(sorted(rets))}); add a cast",
             node,
         )
+    if choices[0].volatile != "i":
+        ctx.mutable.add(
+            f"{what}()" if what[:1].isalpha() or what[:1] == "_" else f"operator {what}"
+        )
     return choices[0]
 
 

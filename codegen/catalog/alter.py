@@ -16,7 +16,7 @@ from pglast import ast
 from pglast.enums import AlterTableType as At
 from pglast.enums import DropBehavior, ObjectType
 
-from codegen.catalog import attributes, change, checks, create, depends, versioned
+from codegen.catalog import attributes, change, checks, create, depends, immutable, versioned
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Column, Index, Table
 from codegen.catalog.names import declared_domain, default_name, type_of
@@ -70,7 +70,10 @@ def _add_column(b: Builder, table: Table, cmd: Cmd, source: SourceText, loc: Loc
     col = node(cmd.def_, ast.ColumnDef)
     if table.column(present(col.colname)) and cmd.missing_ok:
         return table
-    return create.add_column(b, table, col, source)
+    table = create.add_column(b, table, col, source)
+    b.tables[table.name] = table  # the subcommands so far, for the expression to read
+    immutable.check_columns(b, table, [col], source)
+    return table
 
 
 def _add_constraint(b: Builder, table: Table, cmd: Cmd, source: SourceText, loc: Loc) -> Table:

@@ -13,7 +13,7 @@ from dataclasses import replace
 from pglast import ast
 from pglast.enums import ConstrType, ImportForeignSchemaType, ObjectType, TableLikeOption
 
-from codegen.catalog import checks, depends, versioned
+from codegen.catalog import checks, depends, immutable, versioned
 from codegen.catalog.builder import Builder, relation_exists
 from codegen.catalog.index_methods import index_method
 from codegen.catalog.model import Column, ForeignKey, Index, Table, ViewQuery
@@ -63,6 +63,8 @@ def create_table(b: Builder, stmt: ast.CreateStmt, source: SourceText) -> None:
         if isinstance(elt, ast.Constraint):
             table = add_constraint(b, table, elt, source)
     b.tables[name] = table
+    immutable.check_columns(b, table, elements, source)
+    immutable.check_partition_key(b, table, stmt.partspec, source)
 
 
 def _inherit(table: Table, parent: Table) -> Table:
@@ -330,6 +332,7 @@ def create_index(b: Builder, stmt: ast.IndexStmt, source: SourceText) -> None:
             )
     names = tuple(c or "expr" for c in cols)
     exprs = [e.expr for e in params if e.expr is not None]
+    immutable.check_index(b, table, stmt, source)
     opclasses = index_method(b, stmt, table, source)
     b.indexes.append(
         Index(

@@ -193,6 +193,7 @@ class ViewQuery:
 
     columns: tuple[Column, ...]
     uses: frozenset[tuple[str, ...]] = frozenset()
+    mutable: frozenset[str] = frozenset()  # the calls of functions that are not IMMUTABLE
 
 
 # A view's columns come from analysing its query, which is the next stage's job; the

@@ -17,7 +17,7 @@ from pglast import ast
 from pglast.parser import ParseError
 
 from codegen import versions
-from codegen.catalog import change, create, routines
+from codegen.catalog import change, create, routines, triggers
 from codegen.catalog.alter import alter_table
 from codegen.catalog.builder import Builder
 from codegen.catalog.model import Catalog, ViewColumns
@@ -59,7 +59,8 @@ STATEMENTS: dict[type, Handler | None] = {
     **dict.fromkeys((ast.DropRoleStmt, ast.CreatePolicyStmt, ast.AlterPolicyStmt), None),
     # code: functions, triggers, rules, event triggers, operators, casts, aggregates
     **dict.fromkeys((ast.AlterFunctionStmt, ast.AlterDomainStmt), None),
-    **dict.fromkeys((ast.CreateTrigStmt, ast.CreateEventTrigStmt, ast.AlterEventTrigStmt), None),
+    ast.CreateTrigStmt: triggers.create_trigger,
+    **dict.fromkeys((ast.CreateEventTrigStmt, ast.AlterEventTrigStmt), None),
     **dict.fromkeys((ast.RuleStmt, ast.DefineStmt, ast.CreateCastStmt, ast.CallStmt), None),
     **dict.fromkeys((ast.CreateOpClassStmt, ast.CreateOpFamilyStmt, ast.AlterOpFamilyStmt), None),
     **dict.fromkeys((ast.AlterOperatorStmt, ast.CreateConversionStmt), None),

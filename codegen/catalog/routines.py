@@ -13,6 +13,8 @@ subselect can still yield NULL). A composite type is a known type name.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pglast import ast
 from pglast.enums import FunctionParameterMode
 
@@ -90,6 +92,7 @@ def create_function(b: Builder, stmt: ast.CreateFunctionStmt, source: SourceText
         args=args,
         argnames=tuple(p.name or "" for p in ins) if any(p.name for p in ins) else (),
         out=out if len(out) > 1 or ret == "record" or ret in b.tables else (),
+        volatile=_volatility(stmt, options, returns_set),
     )
     same = [f for f in b.functions.get(key, ()) if f.args == args]
     if same and not stmt.replace:
@@ -99,6 +102,23 @@ def create_function(b: Builder, stmt: ast.CreateFunctionStmt, source: SourceText
             sqlstate=SqlState.DUPLICATE_FUNCTION,
         )
     b.functions[key] = [f for f in b.functions.get(key, ()) if f.args != args] + [func]
+
+
+def _volatility(
+    stmt: ast.CreateFunctionStmt, options: Mapping[str | None, object], returns_set: bool
+) -> str:
+    """IMMUTABLE, STABLE or VOLATILE as Func.volatile: "i", "s", "v" (the default). A
+    LANGUAGE sql function PostgreSQL may inline (no SETOF, SECURITY DEFINER or SET) is
+    checked by its body once inlined, which is not read here: it is taken as immutable."""
+    language = options.get("language")
+    sql = stmt.sql_body is not None or (isinstance(language, ast.String) and language.sval == "sql")
+    definer = options.get("security")
+    definer = isinstance(definer, ast.Boolean) and bool(definer.boolval)
+    if sql and not returns_set and not definer and "set" not in options:
+        return "i"
+    option = options.get("volatility")
+    word = option.sval if isinstance(option, ast.String) else "volatile"
+    return {"immutable": "i", "stable": "s"}.get(str(word), "v")
 
 
 def _returns(

@@ -34,7 +34,7 @@ ORDER BY t.typname
 """
 
 FUNCS = """
-SELECT p.proname, p.prokind, p.proretset, p.proisstrict, p.pronargdefaults,
+SELECT p.proname, p.prokind, p.proretset, p.proisstrict, p.pronargdefaults, p.provolatile,
        p.provariadic <> 0 AS variadic, r.typname AS ret,
        coalesce((SELECT array_agg(t.typname ORDER BY k)
                  FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(oid, k)
@@ -68,7 +68,9 @@ ORDER BY p.proname, args, ret
 
 OPERATORS = """
 SELECT o.oprname, coalesce(l.typname, '') AS lt, coalesce(r.typname, '') AS rt,
-       res.typname AS result
+       res.typname AS result,
+       -- the volatility of the function the operator calls (i: immutable)
+       coalesce((SELECT p.provolatile FROM pg_proc p WHERE p.oid = o.oprcode), 'i') AS vol
 FROM pg_operator o
 LEFT JOIN pg_type l ON l.oid = o.oprleft
 LEFT JOIN pg_type r ON r.oid = o.oprright
@@ -82,6 +84,34 @@ SELECT s.typname AS source, t.typname AS target
 FROM pg_cast c JOIN pg_type s ON s.oid = c.castsource JOIN pg_type t ON t.oid = c.casttarget
 WHERE c.castcontext = 'i' AND {casts}
 ORDER BY 1, 2
+"""
+
+
+# Every cast (explicit ones too), and whether it calls code that is not IMMUTABLE: its
+# function (castmethod f) or, through text (castmethod i), the source's output function or
+# the target's input function. For what PostgreSQL requires immutable (a generated
+# column's expression, an index's): `created_at::date` on a timestamptz is stable.
+ALL_CASTS = """
+SELECT s.typname AS source, t.typname AS target,
+       coalesce(CASE c.castmethod
+                  WHEN 'f' THEN f.provolatile <> 'i'
+                  WHEN 'i' THEN o.provolatile <> 'i' OR i.provolatile <> 'i'
+                END, false) AS mutable
+FROM pg_cast c JOIN pg_type s ON s.oid = c.castsource JOIN pg_type t ON t.oid = c.casttarget
+LEFT JOIN pg_proc f ON f.oid = c.castfunc
+LEFT JOIN pg_proc o ON o.oid = s.typoutput
+LEFT JOIN pg_proc i ON i.oid = t.typinput
+ORDER BY 1, 2
+"""
+
+# Types whose input (i) or output (o) function is not IMMUTABLE: a conversion through
+# text without a pg_cast entry (`x::text`, `'...'::t` of a non-literal) calls them.
+MUTABLE_IO = """
+SELECT t.typname, (i.provolatile <> 'i') AS mut_in, (o.provolatile <> 'i') AS mut_out
+FROM pg_type t JOIN pg_proc i ON i.oid = t.typinput JOIN pg_proc o ON o.oid = t.typoutput
+WHERE t.typnamespace = 'pg_catalog'::regnamespace AND t.typisdefined
+  AND (i.provolatile <> 'i' OR o.provolatile <> 'i')
+ORDER BY 1
 """
 
 
@@ -130,10 +160,25 @@ async def dump(dsn: str) -> dict[str, Any]:
     conn = await asyncpg.connect(dsn)
     try:
         data = await dump_objects(conn, BUILTIN, out_columns=True)
+        data.update(await dump_casts(conn))
         data["server_version"] = await conn.fetchval("SHOW server_version")
     finally:
         await conn.close()
     return data
+
+
+async def dump_casts(conn: asyncpg.Connection[asyncpg.Record]) -> dict[str, Any]:
+    """Every cast, those calling code that is not immutable, and the types whose input or
+    output function is not immutable (ALL_CASTS, MUTABLE_IO)."""
+    casts = await conn.fetch(ALL_CASTS)
+    io = await conn.fetch(MUTABLE_IO)
+    return {
+        "casts": [[r["source"], r["target"]] for r in casts],
+        "mutable_casts": [[r["source"], r["target"]] for r in casts if r["mutable"]],
+        "mutable_io": {
+            r["typname"]: ("i" if r["mut_in"] else "") + ("o" if r["mut_out"] else "") for r in io
+        },
+    }
 
 
 def _where(sql: str, where: dict[str, str]) -> str:
@@ -171,12 +216,19 @@ async def dump_objects(
             "ret": r["ret"],
             "args": list(r["args"]),
             **({"argnames": list(r["argnames"])} if any(r["argnames"]) else {}),
+            **_volatile(r["provolatile"]),
             **({"out": [list(o) for o in r["outs"]]} if out_columns and r["outs"] else {}),
         }
         for r in await conn.fetch(_where(FUNCS, where), *args)
     ]
     ops = [
-        {"name": r["oprname"], "left": r["lt"], "right": r["rt"], "result": r["result"]}
+        {
+            "name": r["oprname"],
+            "left": r["lt"],
+            "right": r["rt"],
+            "result": r["result"],
+            **_volatile(r["vol"]),
+        }
         for r in await conn.fetch(_where(OPERATORS, where), *args)
     ]
     casts = [[r["source"], r["target"]] for r in await conn.fetch(_where(CASTS, where), *args)]
@@ -186,6 +238,13 @@ async def dump_objects(
         "operators": ops,
         "implicit_casts": casts,
     }
+
+
+def _volatile(code: bytes) -> dict[str, str]:
+    """provolatile, kept when not immutable: "s" (stable) or "v" (volatile). PostgreSQL
+    lets only immutable ones into a generated column's expression or an index's."""
+    value = code.decode()
+    return {} if value == "i" else {"volatile": value}
 
 
 def render(data: dict[str, Any]) -> str:

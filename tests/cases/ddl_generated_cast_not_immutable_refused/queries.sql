@@ -1,0 +1,2 @@
+-- name: Orders :many
+SELECT * FROM orders;

@@ -1,0 +1,2 @@
+-- name: Boxes :many
+SELECT * FROM boxes;

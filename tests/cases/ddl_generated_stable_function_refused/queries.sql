@@ -1,0 +1,2 @@
+-- name: Restaurants :many
+SELECT * FROM restaurants;

@@ -1,0 +1,2 @@
+-- name: Sessions :many
+SELECT * FROM sessions;

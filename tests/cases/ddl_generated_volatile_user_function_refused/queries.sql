@@ -1,0 +1,2 @@
+-- name: Posts :many
+SELECT * FROM posts;

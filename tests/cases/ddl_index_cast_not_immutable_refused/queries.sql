@@ -1,0 +1,2 @@
+-- name: Jobs :many
+SELECT id FROM jobs WHERE state = @state;

@@ -1,0 +1,2 @@
+-- name: Events :many
+SELECT id, kind FROM events;

@@ -1,0 +1,2 @@
+-- name: Users :many
+SELECT id, email FROM users;

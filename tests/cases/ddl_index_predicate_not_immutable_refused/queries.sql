@@ -1,0 +1,2 @@
+-- name: Sessions :many
+SELECT id FROM sessions WHERE user_id = @user_id;

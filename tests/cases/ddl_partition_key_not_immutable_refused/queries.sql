@@ -1,0 +1,2 @@
+-- name: Measurements :many
+SELECT sensor_id, value FROM measurements;

@@ -1,0 +1,2 @@
+-- name: Docs :many
+SELECT id, body, updated_at FROM docs;
