@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from chatdb.db.runtime import create_pool
-from chatdb.errors import InternalError, OutcomeUnknown
+from chatdb.errors import InternalError, InvalidInput, OutcomeUnknown
 from chatdb.tx import Conn, RetryPolicy, Timeouts, run_in_transaction, run_statement
 
 NO_WAIT = RetryPolicy(attempts=2, base_delay=0, max_delay=0)
@@ -83,3 +83,30 @@ async def test_internal_error_is_outcome_unknown_at_commit_only(pool: Any) -> No
     assert not isinstance(err.value, OutcomeUnknown)
     assert err.value.message == "database error XX000"
     assert await pool.fetchval(f"SELECT count(*) FROM {name}") == 0
+
+
+async def test_a_statement_lost_on_every_attempt_is_outcome_unknown_from_the_loss(
+    pool: Any,
+) -> None:
+    tries = 0
+
+    async def work(conn: Conn) -> None:
+        nonlocal tries
+        tries += 1
+        await conn.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+    with pytest.raises(OutcomeUnknown) as err:
+        await run_statement(pool, work, NO_WAIT, timeouts=Timeouts(), bare=False)
+    assert tries == NO_WAIT.attempts
+    assert err.value.__cause__ is not None  # the lost connection, for the logs
+
+
+async def test_a_statement_that_fails_by_itself_is_its_own_error_not_doubt(pool: Any) -> None:
+    """An error the statement raised while running (here class 22, from its data) says the
+    statement did not commit: its own typed error, not OutcomeUnknown."""
+
+    async def work(conn: Conn) -> None:
+        await conn.execute("SELECT 1 / 0")
+
+    with pytest.raises(InvalidInput):
+        await run_statement(pool, work, NO_WAIT, timeouts=Timeouts(), bare=False)
