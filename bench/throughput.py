@@ -472,12 +472,12 @@ async def run(
         "transaction on the same kind of pool (runtime.create_pool): the floor for any "
         "asyncpg-based service, without validation, retry wrapper or generated functions.",
     ]
-    if pgbouncer.find() is None:
-        notes.append("PgBouncer is not installed (bash .ci/pgbouncer.sh): no pooled runs.")
     levels: list[Level] = []
     async with contextlib.AsyncExitStack() as stack:
         via = None
-        if pgbouncer.find() is not None:
+        if pgbouncer.find() is None:
+            notes.append("PgBouncer is not installed (bash .ci/pgbouncer.sh): no pooled runs.")
+        else:
             via = await stack.enter_async_context(pgbouncer.running(fx.dsn, max(clients)))
             notes.append(_pooled_note(via))
         for c in clients:
