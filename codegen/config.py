@@ -100,7 +100,7 @@ class Config:
 
 def load(pyproject: Path) -> Config:
     """Read the config; relative paths are relative to pyproject.toml's folder."""
-    section = _section(pyproject)
+    section = config_section(pyproject)
     where = shown(pyproject, pyproject.resolve().parent)
     if section is None:
         sqlc = sqlc_config.find(pyproject.resolve().parent)
@@ -201,7 +201,7 @@ def target_version(section: dict[str, Any], where: str, name: str) -> int:
     return major
 
 
-def _section(pyproject: Path) -> dict[str, Any] | None:
+def config_section(pyproject: Path) -> dict[str, Any] | None:
     """`[tool.codegen]`, or None when the file or the section is missing."""
     if not pyproject.exists():
         return None

@@ -122,3 +122,16 @@ def test_the_committed_manifest_holds_in_a_checkout_elsewhere(tmp_path: Path) ->
     assert manifest.key(there) == manifest.key(here)
     assert manifest.current(here) is not None
     assert manifest.current(there) is not None
+
+
+def test_only_the_codegen_section_of_pyproject_is_an_input(project: cfg.Config) -> None:
+    """Another tool's settings (pytest's addopts, ruff's rules) leave the manifest current:
+    a change to them once made CI's check of the committed manifest fail. A change to
+    `[tool.codegen]` still means a full check."""
+    pyproject = project.root / "pyproject.toml"
+    original = pyproject.read_text()
+    pyproject.write_text(original + '\n[tool.other]\nx = "y"\n')
+    assert 'postgresql = "15"' in original
+    assert manifest.current(project) is not None
+    pyproject.write_text(original.replace('postgresql = "15"', 'postgresql = "16"'))
+    assert manifest.current(project) is None
