@@ -148,11 +148,13 @@ FROM chat;
 -- it. Every chat access is pinned by account_id (the distribution key).
 -- The write happens only under the bounds the caller expects: `statement_timeout` and
 -- `lock_timeout` as SHOW prints them (the service keeps them set on its connections).
--- Columns: the chat after the write (a Chat), `created` (this statement created it), the
--- message stored now or the one stored earlier under this client_message_id (`repeated`),
--- and the config resolved. No row: the bounds were not in effect, the chat is not the
--- sender's, or a concurrent first message created it after this statement began; the
--- caller then runs the transactional path (UpsertChatForSender), which tells them apart.
+-- Columns: the chat after the write (a Chat), the message stored now or the one stored
+-- earlier under this client_message_id (a ChatMessage), `created` (this statement created
+-- the chat), `repeated` (the message was stored earlier), and the config resolved (no
+-- message and no config: none is usable). No row: the bounds were not in effect, the chat
+-- is not the sender's, or a concurrent first message created it after this statement
+-- began; the caller then runs the transactional path (UpsertChatForSender), which tells
+-- them apart.
 -- name: SendMessage :one
 WITH bounds AS (
     SELECT current_setting('statement_timeout') = @statement_timeout::text
@@ -181,17 +183,17 @@ WITH bounds AS (
       )
     ON CONFLICT DO NOTHING
     RETURNING *
-), chat AS (
-    SELECT *, FALSE AS created FROM locked
+), target AS (
+    SELECT * FROM locked
     UNION ALL
-    SELECT *, TRUE AS created FROM created
+    SELECT * FROM created
 ), config AS (
     SELECT cmc.id
-    FROM chat
-    JOIN chat_model_configs cmc ON cmc.id = chat.model_config_id OR cmc.is_default = TRUE
+    FROM target
+    JOIN chat_model_configs cmc ON cmc.id = target.model_config_id OR cmc.is_default = TRUE
     JOIN chat_providers cp ON cp.provider = cmc.provider
     WHERE cmc.deleted = FALSE AND cmc.enabled = TRUE AND cp.enabled = TRUE
-    ORDER BY cmc.id = chat.model_config_id DESC NULLS LAST
+    ORDER BY cmc.id = target.model_config_id DESC NULLS LAST
     LIMIT 1
 ), stored AS (
     SELECT m.*
@@ -203,10 +205,10 @@ WITH bounds AS (
     INSERT INTO chat_messages (
         account_id, chat_id, client_message_id, role, content, model_config_id
     )
-    SELECT chat.account_id, chat.id, @client_message_id::uuid, @role::text, @content::text,
-        config.id
-    FROM chat, config
-    WHERE chat.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM stored)
+    SELECT target.account_id, target.id, @client_message_id::uuid, @role::text,
+        @content::text, config.id
+    FROM target, config
+    WHERE target.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM stored)
     ON CONFLICT (account_id, chat_id, client_message_id) DO NOTHING
     RETURNING *
 ), counted AS (
@@ -215,24 +217,20 @@ WITH bounds AS (
     WHERE id = @chat_id::uuid AND account_id = @account_id::uuid
       AND EXISTS (SELECT 1 FROM inserted) AND EXISTS (SELECT 1 FROM locked)
     RETURNING *
-), after AS (
-    SELECT counted.*, FALSE AS created FROM counted
+), chat AS (
+    SELECT * FROM counted
     UNION ALL
-    SELECT * FROM chat WHERE NOT EXISTS (SELECT 1 FROM counted)
+    SELECT * FROM target WHERE NOT EXISTS (SELECT 1 FROM counted)
 ), message AS (
-    SELECT *, FALSE AS repeated FROM inserted
+    SELECT * FROM inserted
     UNION ALL
-    SELECT *, TRUE AS repeated FROM stored
+    SELECT * FROM stored
 )
-SELECT after.*,
-    message.id AS message_id, message.role AS message_role,
-    message.content AS message_content, message.action AS message_action,
-    message.dax_attempts AS message_dax_attempts, message.final_dax AS message_final_dax,
-    message.resolution_note AS message_resolution_note, message.error AS message_error,
-    message.model_config_id AS message_model_config_id,
-    message.created_at AS message_created_at, message.repeated,
+SELECT sqlc.embed(chat), sqlc.embed(message),
+    EXISTS (SELECT 1 FROM created) AS created,
+    EXISTS (SELECT 1 FROM stored) AS repeated,
     (SELECT id FROM config) AS model_config_to_use
-FROM after
+FROM chat
 LEFT JOIN message ON TRUE;
 
 -- The assistant side's SendMessage: an assistant or system turn in an existing chat of
@@ -250,33 +248,33 @@ WITH bounds AS (
     SELECT * FROM chats
     WHERE id = @chat_id::uuid AND account_id = @account_id::uuid AND (SELECT held FROM bounds)
     FOR UPDATE
-), chat AS (
-    SELECT *, FALSE AS created FROM found WHERE agent_id = @agent_id::uuid
+), target AS (
+    SELECT * FROM found WHERE agent_id = @agent_id::uuid
 ), config AS (
     SELECT cmc.id
-    FROM chat
-    JOIN chat_model_configs cmc ON cmc.id = chat.model_config_id OR cmc.is_default = TRUE
+    FROM target
+    JOIN chat_model_configs cmc ON cmc.id = target.model_config_id OR cmc.is_default = TRUE
     JOIN chat_providers cp ON cp.provider = cmc.provider
     WHERE cmc.deleted = FALSE AND cmc.enabled = TRUE AND cp.enabled = TRUE
-    ORDER BY cmc.id = chat.model_config_id DESC NULLS LAST
+    ORDER BY cmc.id = target.model_config_id DESC NULLS LAST
     LIMIT 1
 ), stored AS (
     SELECT m.*
     FROM chat_messages m
     WHERE m.account_id = @account_id::uuid AND m.chat_id = @chat_id::uuid
       AND m.client_message_id = @client_message_id::uuid
-      AND EXISTS (SELECT 1 FROM chat)
+      AND EXISTS (SELECT 1 FROM target)
 ), inserted AS (
     INSERT INTO chat_messages (
         account_id, chat_id, client_message_id, role, content, action, dax_attempts,
         final_dax, resolution_note, error, model_config_id
     )
-    SELECT chat.account_id, chat.id, @client_message_id::uuid, @role::text, @content::text,
-        sqlc.narg('action')::text, sqlc.narg('dax_attempts')::jsonb,
+    SELECT target.account_id, target.id, @client_message_id::uuid, @role::text,
+        @content::text, sqlc.narg('action')::text, sqlc.narg('dax_attempts')::jsonb,
         sqlc.narg('final_dax')::text, sqlc.narg('resolution_note')::text,
         sqlc.narg('error')::text, config.id
-    FROM chat, config
-    WHERE chat.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM stored)
+    FROM target, config
+    WHERE target.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM stored)
     ON CONFLICT (account_id, chat_id, client_message_id) DO NOTHING
     RETURNING *
 ), counted AS (
@@ -285,24 +283,20 @@ WITH bounds AS (
     WHERE id = @chat_id::uuid AND account_id = @account_id::uuid
       AND EXISTS (SELECT 1 FROM inserted)
     RETURNING *
-), after AS (
-    SELECT counted.*, FALSE AS created FROM counted
+), chat AS (
+    SELECT * FROM counted
     UNION ALL
-    SELECT * FROM chat WHERE NOT EXISTS (SELECT 1 FROM counted)
+    SELECT * FROM target WHERE NOT EXISTS (SELECT 1 FROM counted)
 ), message AS (
-    SELECT *, FALSE AS repeated FROM inserted
+    SELECT * FROM inserted
     UNION ALL
-    SELECT *, TRUE AS repeated FROM stored
+    SELECT * FROM stored
 )
-SELECT after.*,
-    message.id AS message_id, message.role AS message_role,
-    message.content AS message_content, message.action AS message_action,
-    message.dax_attempts AS message_dax_attempts, message.final_dax AS message_final_dax,
-    message.resolution_note AS message_resolution_note, message.error AS message_error,
-    message.model_config_id AS message_model_config_id,
-    message.created_at AS message_created_at, message.repeated,
+SELECT sqlc.embed(chat), sqlc.embed(message),
+    FALSE AS created,
+    EXISTS (SELECT 1 FROM stored) AS repeated,
     (SELECT id FROM config) AS model_config_to_use
-FROM after
+FROM chat
 LEFT JOIN message ON TRUE;
 
 -- Delete the user's chat, locked first: its row stays as a tombstone (title erased,

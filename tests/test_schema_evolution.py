@@ -278,16 +278,9 @@ def _server_type(t: Any) -> str:
 
 
 def _described(attrs: Any) -> list[tuple[str, str]]:
-    """The server's result columns, named as the generator names them (`?column?` is
-    `column_<n>`; a repeated name gets `_2`)."""
-    names = [a.name if a.name != "?column?" else f"column_{i + 1}" for i, a in enumerate(attrs)]
-    seen: dict[str, int] = {}
-    out = []
-    for name, attr in zip(names, attrs, strict=True):
-        seen[name] = seen.get(name, 0) + 1
-        shown = name if seen[name] == 1 else f"{name}_{seen[name]}"
-        out.append((shown, _server_type(attr.type)))
-    return out
+    """The server's result columns as it names them (`?column?`, repeats and all: the
+    analysis keeps PostgreSQL's names, render makes the Python ones)."""
+    return [(a.name, _server_type(a.type)) for a in attrs]
 
 
 async def test_every_reader_gets_its_own_columns_after_the_change(evolved: Conn) -> None:

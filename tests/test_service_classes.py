@@ -1,11 +1,14 @@
 """The service classes are siblings over one `Database`: holding the chat service gives no
-admin operation; the application decides who gets which service."""
+admin operation; the application decides who gets which service. And the service builds
+no row of its own: every row it returns is one a generated query made."""
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import pkgutil
+from pathlib import Path
 
 import chatdb
 
@@ -42,3 +45,25 @@ def test_no_operation_is_offered_by_two_services() -> None:
     for i, a in enumerate(classes):
         for b in classes[i + 1 :]:
             assert not operations(a) & operations(b), (a.__name__, b.__name__)
+
+
+# What builds a generated row class in Python: runtime.make_row, a row class's `make`
+# (both documented for sqlc.embed and tests) and the class's tuple type.
+ROW_BUILDERS = {"make_row", "make", "Tuple"}
+
+
+def test_the_hand_written_modules_build_no_row() -> None:
+    """A row copied field by field breaks silently when the table gains a column: the send
+    path once built its ChatMessage so from SendMessage's columns. Rows nest models with
+    sqlc.embed instead, made by the generated code from the schema."""
+    package = Path(chatdb.__path__[0])
+    modules = list(package.glob("*.py"))
+    assert len(modules) >= 5, modules
+    found = []
+    for path in modules:
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            called = node.func if isinstance(node, ast.Call) else None
+            name = getattr(called, "attr", None) or getattr(called, "id", None)
+            if name in ROW_BUILDERS:
+                found.append(f"{path.name}:{node.lineno}: {name}(...)")
+    assert not found, found

@@ -16,7 +16,6 @@ from chatdb.db import chat_messages as q_messages
 from chatdb.db import chatmodelconfigs as q_configs
 from chatdb.db import chats as q_chats
 from chatdb.db.models import Chat, ChatMessage
-from chatdb.db.runtime import make_row
 from chatdb.errors import Gone, NoDefaultModelConfig, expect_row, found, same_or_conflict
 from chatdb.tx import Conn
 
@@ -142,20 +141,14 @@ def sent(
     """What SendMessage's row says: the message stored now, or a repeat of one stored
     earlier; None when only the transactional path can tell (a concurrent repeat
     committed after the statement began)."""
-    chat = live(row)  # the row starts with the chat: it is a Chat
-    if row.message_id is None:
+    chat = live(row.chat)
+    if row.message is None:
         if row.model_config_to_use is None:
             raise NoDefaultModelConfig()
         return None
-    message = make_row(ChatMessage, (
-        row.message_id, chat.id, msg["client_message_id"], row.message_role,
-        row.message_content, row.message_action, row.message_dax_attempts,
-        row.message_final_dax, row.message_resolution_note, row.message_error,
-        row.message_model_config_id, row.message_created_at, chat.account_id,
-    ))  # fmt: skip
     if row.repeated:
-        return repeated(message, chat, msg)
-    return SentMessage(message, chat, created_chat=row.created, duplicate=False)
+        return repeated(row.message, chat, msg)
+    return SentMessage(row.message, chat, created_chat=row.created, duplicate=False)
 
 
 def repeated(

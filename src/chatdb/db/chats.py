@@ -8,7 +8,7 @@ import datetime
 import uuid
 from typing import TYPE_CHECKING, Final, NotRequired, TypedDict
 
-from .models import Chat
+from .models import Chat, ChatMessage
 from .runtime import Executor, JSONValue, NoRowError, Row, column, make_row, rowcount
 
 ENSURE_CHAT: Final = """\
@@ -695,21 +695,21 @@ WITH bounds AS (
     ON CONFLICT DO NOTHING
     RETURNING id, account_id, user_id, agent_id, title, status, last_active,
         message_count, model_config_id, created_at, updated_at, deleted_at
-), chat AS (
+), target AS (
     SELECT id, account_id, user_id, agent_id, title, status, last_active,
         message_count, model_config_id, created_at, updated_at,
-        deleted_at, FALSE AS created FROM locked
+        deleted_at FROM locked
     UNION ALL
     SELECT id, account_id, user_id, agent_id, title, status, last_active,
         message_count, model_config_id, created_at, updated_at,
-        deleted_at, TRUE AS created FROM created
+        deleted_at FROM created
 ), config AS (
     SELECT cmc.id
-    FROM chat
-    JOIN chat_model_configs cmc ON cmc.id = chat.model_config_id OR cmc.is_default = TRUE
+    FROM target
+    JOIN chat_model_configs cmc ON cmc.id = target.model_config_id OR cmc.is_default = TRUE
     JOIN chat_providers cp ON cp.provider = cmc.provider
     WHERE cmc.deleted = FALSE AND cmc.enabled = TRUE AND cp.enabled = TRUE
-    ORDER BY cmc.id = chat.model_config_id DESC NULLS LAST
+    ORDER BY cmc.id = target.model_config_id DESC NULLS LAST
     LIMIT 1
 ), stored AS (
     SELECT m.id, m.chat_id, m.client_message_id, m.role, m.content, m.action,
@@ -723,10 +723,10 @@ WITH bounds AS (
     INSERT INTO chat_messages (
         account_id, chat_id, client_message_id, role, content, model_config_id
     )
-    SELECT chat.account_id, chat.id, $8::uuid, $9::text, $10::text,
-        config.id
-    FROM chat, config
-    WHERE chat.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM stored)
+    SELECT target.account_id, target.id, $8::uuid, $9::text,
+        $10::text, config.id
+    FROM target, config
+    WHERE target.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM stored)
     ON CONFLICT (account_id, chat_id, client_message_id) DO NOTHING
     RETURNING id, chat_id, client_message_id, role, content, action,
         dax_attempts, final_dax, resolution_note, error, model_config_id,
@@ -738,185 +738,77 @@ WITH bounds AS (
       AND EXISTS (SELECT 1 FROM inserted) AND EXISTS (SELECT 1 FROM locked)
     RETURNING id, account_id, user_id, agent_id, title, status, last_active,
         message_count, model_config_id, created_at, updated_at, deleted_at
-), after AS (
-    SELECT counted.id, counted.account_id, counted.user_id, counted.agent_id,
-        counted.title, counted.status, counted.last_active,
-        counted.message_count, counted.model_config_id, counted.created_at,
-        counted.updated_at, counted.deleted_at, FALSE AS created FROM counted
+), chat AS (
+    SELECT id, account_id, user_id, agent_id, title, status, last_active,
+        message_count, model_config_id, created_at, updated_at,
+        deleted_at FROM counted
     UNION ALL
     SELECT id, account_id, user_id, agent_id, title, status, last_active,
-        message_count, model_config_id, created_at, updated_at, deleted_at,
-        created FROM chat WHERE NOT EXISTS (SELECT 1 FROM counted)
+        message_count, model_config_id, created_at, updated_at,
+        deleted_at FROM target WHERE NOT EXISTS (SELECT 1 FROM counted)
 ), message AS (
     SELECT id, chat_id, client_message_id, role, content, action, dax_attempts,
         final_dax, resolution_note, error, model_config_id, created_at,
-        account_id, FALSE AS repeated FROM inserted
+        account_id FROM inserted
     UNION ALL
     SELECT id, chat_id, client_message_id, role, content, action, dax_attempts,
         final_dax, resolution_note, error, model_config_id, created_at,
-        account_id, TRUE AS repeated FROM stored
+        account_id FROM stored
 )
-SELECT after.id, after.account_id, after.user_id, after.agent_id, after.title,
-    after.status, after.last_active, after.message_count, after.model_config_id,
-    after.created_at, after.updated_at, after.deleted_at, after.created,
-    message.id AS message_id, message.role AS message_role,
-    message.content AS message_content, message.action AS message_action,
-    message.dax_attempts AS message_dax_attempts, message.final_dax AS message_final_dax,
-    message.resolution_note AS message_resolution_note, message.error AS message_error,
-    message.model_config_id AS message_model_config_id,
-    message.created_at AS message_created_at, message.repeated,
+SELECT chat.id, chat.account_id, chat.user_id, chat.agent_id, chat.title,
+    chat.status, chat.last_active, chat.message_count, chat.model_config_id,
+    chat.created_at, chat.updated_at, chat.deleted_at, message.id,
+        message.chat_id, message.client_message_id, message.role,
+        message.content, message.action, message.dax_attempts,
+        message.final_dax, message.resolution_note, message.error,
+        message.model_config_id, message.created_at, message.account_id,
+    EXISTS (SELECT 1 FROM created) AS created,
+    EXISTS (SELECT 1 FROM stored) AS repeated,
     (SELECT id FROM config) AS model_config_to_use
-FROM after
+FROM chat
 LEFT JOIN message ON TRUE"""
 
 
-class SendMessageRow(Chat):
+class SendMessageRow(Row):
     """A row returned by send_message."""
 
     __slots__ = ()
-    _fields = (  # type: ignore[assignment]
-        "id",
-        "account_id",
-        "user_id",
-        "agent_id",
-        "title",
-        "status",
-        "last_active",
-        "message_count",
-        "model_config_id",
-        "created_at",
-        "updated_at",
-        "deleted_at",
-        "created",
-        "message_id",
-        "message_role",
-        "message_content",
-        "message_action",
-        "message_dax_attempts",
-        "message_final_dax",
-        "message_resolution_note",
-        "message_error",
-        "message_model_config_id",
-        "message_created_at",
-        "repeated",
-        "model_config_to_use",
-    )
+    _fields = ("chat", "message", "created", "repeated", "model_config_to_use")
 
     if TYPE_CHECKING:
+
+        @property
+        def chat(self) -> Chat: ...
+
+        @property
+        def message(self) -> ChatMessage | None: ...
 
         @property
         def created(self) -> bool: ...
 
         @property
-        def message_id(self) -> int | None: ...
-
-        @property
-        def message_role(self) -> str | None: ...
-
-        @property
-        def message_content(self) -> str | None: ...
-
-        @property
-        def message_action(self) -> str | None: ...
-
-        @property
-        def message_dax_attempts(self) -> JSONValue | None: ...
-
-        @property
-        def message_final_dax(self) -> str | None: ...
-
-        @property
-        def message_resolution_note(self) -> str | None: ...
-
-        @property
-        def message_error(self) -> str | None: ...
-
-        @property
-        def message_model_config_id(self) -> uuid.UUID | None: ...
-
-        @property
-        def message_created_at(self) -> datetime.datetime | None: ...
-
-        @property
-        def repeated(self) -> bool | None: ...
+        def repeated(self) -> bool: ...
 
         @property
         def model_config_to_use(self) -> uuid.UUID | None: ...
     else:
-        created = column(12)
-        message_id = column(13)
-        message_role = column(14)
-        message_content = column(15)
-        message_action = column(16)
-        message_dax_attempts = column(17)
-        message_final_dax = column(18)
-        message_resolution_note = column(19)
-        message_error = column(20)
-        message_model_config_id = column(21)
-        message_created_at = column(22)
-        repeated = column(23)
-        model_config_to_use = column(24)
+        chat = column(0)
+        message = column(1)
+        created = column(2)
+        repeated = column(3)
+        model_config_to_use = column(4)
 
     @classmethod
-    def make(  # type: ignore[override]
+    def make(
         cls,
-        id: uuid.UUID,
-        account_id: uuid.UUID,
-        user_id: uuid.UUID,
-        agent_id: uuid.UUID,
-        title: str,
-        status: str,
-        last_active: datetime.datetime,
-        message_count: int,
-        model_config_id: uuid.UUID | None,
-        created_at: datetime.datetime,
-        updated_at: datetime.datetime,
-        deleted_at: datetime.datetime | None,
+        chat: Chat,
+        message: ChatMessage | None,
         created: bool,
-        message_id: int | None,
-        message_role: str | None,
-        message_content: str | None,
-        message_action: str | None,
-        message_dax_attempts: JSONValue | None,
-        message_final_dax: str | None,
-        message_resolution_note: str | None,
-        message_error: str | None,
-        message_model_config_id: uuid.UUID | None,
-        message_created_at: datetime.datetime | None,
-        repeated: bool | None,
+        repeated: bool,
         model_config_to_use: uuid.UUID | None,
     ) -> SendMessageRow:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(
-            cls,
-            (
-                id,
-                account_id,
-                user_id,
-                agent_id,
-                title,
-                status,
-                last_active,
-                message_count,
-                model_config_id,
-                created_at,
-                updated_at,
-                deleted_at,
-                created,
-                message_id,
-                message_role,
-                message_content,
-                message_action,
-                message_dax_attempts,
-                message_final_dax,
-                message_resolution_note,
-                message_error,
-                message_model_config_id,
-                message_created_at,
-                repeated,
-                model_config_to_use,
-            ),
-        )
+        return make_row(cls, (chat, message, created, repeated, model_config_to_use))
 
 
 class SendMessageParams(TypedDict):
@@ -957,15 +849,17 @@ async def send_message(
     it. Every chat access is pinned by account_id (the distribution key).
     The write happens only under the bounds the caller expects: `statement_timeout` and
     `lock_timeout` as SHOW prints them (the service keeps them set on its connections).
-    Columns: the chat after the write (a Chat), `created` (this statement created it), the
-    message stored now or the one stored earlier under this client_message_id (`repeated`),
-    and the config resolved. No row: the bounds were not in effect, the chat is not the
-    sender's, or a concurrent first message created it after this statement began; the
-    caller then runs the transactional path (UpsertChatForSender), which tells them apart.
+    Columns: the chat after the write (a Chat), the message stored now or the one stored
+    earlier under this client_message_id (a ChatMessage), `created` (this statement created
+    the chat), `repeated` (the message was stored earlier), and the config resolved (no
+    message and no config: none is usable). No row: the bounds were not in effect, the chat
+    is not the sender's, or a concurrent first message created it after this statement
+    began; the caller then runs the transactional path (UpsertChatForSender), which tells
+    them apart.
 
-    Source: queries/chats.sql:156
+    Source: queries/chats.sql:158
     """
-    return await conn.fetchrow(
+    row = await conn.fetchrow(
         SEND_MESSAGE,
         statement_timeout,
         lock_timeout,
@@ -977,7 +871,17 @@ async def send_message(
         client_message_id,
         role,
         content,
-        record_class=SendMessageRow.Record,
+    )
+    return (
+        None
+        if row is None
+        else SendMessageRow.make(
+            make_row(Chat, row[0:12]),
+            make_row(ChatMessage, row[12:25]) if any(v is not None for v in row[12:25]) else None,
+            row[25],
+            row[26],
+            row[27],
+        )
     )
 
 
@@ -992,17 +896,17 @@ WITH bounds AS (
         deleted_at FROM chats
     WHERE id = $3::uuid AND account_id = $4::uuid AND (SELECT held FROM bounds)
     FOR UPDATE
-), chat AS (
+), target AS (
     SELECT id, account_id, user_id, agent_id, title, status, last_active,
         message_count, model_config_id, created_at, updated_at,
-        deleted_at, FALSE AS created FROM found WHERE agent_id = $5::uuid
+        deleted_at FROM found WHERE agent_id = $5::uuid
 ), config AS (
     SELECT cmc.id
-    FROM chat
-    JOIN chat_model_configs cmc ON cmc.id = chat.model_config_id OR cmc.is_default = TRUE
+    FROM target
+    JOIN chat_model_configs cmc ON cmc.id = target.model_config_id OR cmc.is_default = TRUE
     JOIN chat_providers cp ON cp.provider = cmc.provider
     WHERE cmc.deleted = FALSE AND cmc.enabled = TRUE AND cp.enabled = TRUE
-    ORDER BY cmc.id = chat.model_config_id DESC NULLS LAST
+    ORDER BY cmc.id = target.model_config_id DESC NULLS LAST
     LIMIT 1
 ), stored AS (
     SELECT m.id, m.chat_id, m.client_message_id, m.role, m.content, m.action,
@@ -1011,18 +915,18 @@ WITH bounds AS (
     FROM chat_messages m
     WHERE m.account_id = $4::uuid AND m.chat_id = $3::uuid
       AND m.client_message_id = $6::uuid
-      AND EXISTS (SELECT 1 FROM chat)
+      AND EXISTS (SELECT 1 FROM target)
 ), inserted AS (
     INSERT INTO chat_messages (
         account_id, chat_id, client_message_id, role, content, action, dax_attempts,
         final_dax, resolution_note, error, model_config_id
     )
-    SELECT chat.account_id, chat.id, $6::uuid, $7::text, $8::text,
-        $9::text, $10::jsonb,
+    SELECT target.account_id, target.id, $6::uuid, $7::text,
+        $8::text, $9::text, $10::jsonb,
         $11::text, $12::text,
         $13::text, config.id
-    FROM chat, config
-    WHERE chat.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM stored)
+    FROM target, config
+    WHERE target.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM stored)
     ON CONFLICT (account_id, chat_id, client_message_id) DO NOTHING
     RETURNING id, chat_id, client_message_id, role, content, action,
         dax_attempts, final_dax, resolution_note, error, model_config_id,
@@ -1034,185 +938,77 @@ WITH bounds AS (
       AND EXISTS (SELECT 1 FROM inserted)
     RETURNING id, account_id, user_id, agent_id, title, status, last_active,
         message_count, model_config_id, created_at, updated_at, deleted_at
-), after AS (
-    SELECT counted.id, counted.account_id, counted.user_id, counted.agent_id,
-        counted.title, counted.status, counted.last_active,
-        counted.message_count, counted.model_config_id, counted.created_at,
-        counted.updated_at, counted.deleted_at, FALSE AS created FROM counted
+), chat AS (
+    SELECT id, account_id, user_id, agent_id, title, status, last_active,
+        message_count, model_config_id, created_at, updated_at,
+        deleted_at FROM counted
     UNION ALL
     SELECT id, account_id, user_id, agent_id, title, status, last_active,
-        message_count, model_config_id, created_at, updated_at, deleted_at,
-        created FROM chat WHERE NOT EXISTS (SELECT 1 FROM counted)
+        message_count, model_config_id, created_at, updated_at,
+        deleted_at FROM target WHERE NOT EXISTS (SELECT 1 FROM counted)
 ), message AS (
     SELECT id, chat_id, client_message_id, role, content, action, dax_attempts,
         final_dax, resolution_note, error, model_config_id, created_at,
-        account_id, FALSE AS repeated FROM inserted
+        account_id FROM inserted
     UNION ALL
     SELECT id, chat_id, client_message_id, role, content, action, dax_attempts,
         final_dax, resolution_note, error, model_config_id, created_at,
-        account_id, TRUE AS repeated FROM stored
+        account_id FROM stored
 )
-SELECT after.id, after.account_id, after.user_id, after.agent_id, after.title,
-    after.status, after.last_active, after.message_count, after.model_config_id,
-    after.created_at, after.updated_at, after.deleted_at, after.created,
-    message.id AS message_id, message.role AS message_role,
-    message.content AS message_content, message.action AS message_action,
-    message.dax_attempts AS message_dax_attempts, message.final_dax AS message_final_dax,
-    message.resolution_note AS message_resolution_note, message.error AS message_error,
-    message.model_config_id AS message_model_config_id,
-    message.created_at AS message_created_at, message.repeated,
+SELECT chat.id, chat.account_id, chat.user_id, chat.agent_id, chat.title,
+    chat.status, chat.last_active, chat.message_count, chat.model_config_id,
+    chat.created_at, chat.updated_at, chat.deleted_at, message.id,
+        message.chat_id, message.client_message_id, message.role,
+        message.content, message.action, message.dax_attempts,
+        message.final_dax, message.resolution_note, message.error,
+        message.model_config_id, message.created_at, message.account_id,
+    FALSE AS created,
+    EXISTS (SELECT 1 FROM stored) AS repeated,
     (SELECT id FROM config) AS model_config_to_use
-FROM after
+FROM chat
 LEFT JOIN message ON TRUE"""
 
 
-class AddAssistantMessageRow(Chat):
+class AddAssistantMessageRow(Row):
     """A row returned by add_assistant_message."""
 
     __slots__ = ()
-    _fields = (  # type: ignore[assignment]
-        "id",
-        "account_id",
-        "user_id",
-        "agent_id",
-        "title",
-        "status",
-        "last_active",
-        "message_count",
-        "model_config_id",
-        "created_at",
-        "updated_at",
-        "deleted_at",
-        "created",
-        "message_id",
-        "message_role",
-        "message_content",
-        "message_action",
-        "message_dax_attempts",
-        "message_final_dax",
-        "message_resolution_note",
-        "message_error",
-        "message_model_config_id",
-        "message_created_at",
-        "repeated",
-        "model_config_to_use",
-    )
+    _fields = ("chat", "message", "created", "repeated", "model_config_to_use")
 
     if TYPE_CHECKING:
+
+        @property
+        def chat(self) -> Chat: ...
+
+        @property
+        def message(self) -> ChatMessage | None: ...
 
         @property
         def created(self) -> bool: ...
 
         @property
-        def message_id(self) -> int | None: ...
-
-        @property
-        def message_role(self) -> str | None: ...
-
-        @property
-        def message_content(self) -> str | None: ...
-
-        @property
-        def message_action(self) -> str | None: ...
-
-        @property
-        def message_dax_attempts(self) -> JSONValue | None: ...
-
-        @property
-        def message_final_dax(self) -> str | None: ...
-
-        @property
-        def message_resolution_note(self) -> str | None: ...
-
-        @property
-        def message_error(self) -> str | None: ...
-
-        @property
-        def message_model_config_id(self) -> uuid.UUID | None: ...
-
-        @property
-        def message_created_at(self) -> datetime.datetime | None: ...
-
-        @property
-        def repeated(self) -> bool | None: ...
+        def repeated(self) -> bool: ...
 
         @property
         def model_config_to_use(self) -> uuid.UUID | None: ...
     else:
-        created = column(12)
-        message_id = column(13)
-        message_role = column(14)
-        message_content = column(15)
-        message_action = column(16)
-        message_dax_attempts = column(17)
-        message_final_dax = column(18)
-        message_resolution_note = column(19)
-        message_error = column(20)
-        message_model_config_id = column(21)
-        message_created_at = column(22)
-        repeated = column(23)
-        model_config_to_use = column(24)
+        chat = column(0)
+        message = column(1)
+        created = column(2)
+        repeated = column(3)
+        model_config_to_use = column(4)
 
     @classmethod
-    def make(  # type: ignore[override]
+    def make(
         cls,
-        id: uuid.UUID,
-        account_id: uuid.UUID,
-        user_id: uuid.UUID,
-        agent_id: uuid.UUID,
-        title: str,
-        status: str,
-        last_active: datetime.datetime,
-        message_count: int,
-        model_config_id: uuid.UUID | None,
-        created_at: datetime.datetime,
-        updated_at: datetime.datetime,
-        deleted_at: datetime.datetime | None,
+        chat: Chat,
+        message: ChatMessage | None,
         created: bool,
-        message_id: int | None,
-        message_role: str | None,
-        message_content: str | None,
-        message_action: str | None,
-        message_dax_attempts: JSONValue | None,
-        message_final_dax: str | None,
-        message_resolution_note: str | None,
-        message_error: str | None,
-        message_model_config_id: uuid.UUID | None,
-        message_created_at: datetime.datetime | None,
-        repeated: bool | None,
+        repeated: bool,
         model_config_to_use: uuid.UUID | None,
     ) -> AddAssistantMessageRow:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(
-            cls,
-            (
-                id,
-                account_id,
-                user_id,
-                agent_id,
-                title,
-                status,
-                last_active,
-                message_count,
-                model_config_id,
-                created_at,
-                updated_at,
-                deleted_at,
-                created,
-                message_id,
-                message_role,
-                message_content,
-                message_action,
-                message_dax_attempts,
-                message_final_dax,
-                message_resolution_note,
-                message_error,
-                message_model_config_id,
-                message_created_at,
-                repeated,
-                model_config_to_use,
-            ),
-        )
+        return make_row(cls, (chat, message, created, repeated, model_config_to_use))
 
 
 class AddAssistantMessageParams(TypedDict):
@@ -1260,9 +1056,9 @@ async def add_assistant_message(
     the bounds were not in effect or the chat is not the agent's (the caller's
     transactional path tells which).
 
-    Source: queries/chats.sql:245
+    Source: queries/chats.sql:243
     """
-    return await conn.fetchrow(
+    row = await conn.fetchrow(
         ADD_ASSISTANT_MESSAGE,
         statement_timeout,
         lock_timeout,
@@ -1277,7 +1073,17 @@ async def add_assistant_message(
         final_dax,
         resolution_note,
         error,
-        record_class=AddAssistantMessageRow.Record,
+    )
+    return (
+        None
+        if row is None
+        else AddAssistantMessageRow.make(
+            make_row(Chat, row[0:12]),
+            make_row(ChatMessage, row[12:25]) if any(v is not None for v in row[12:25]) else None,
+            row[25],
+            row[26],
+            row[27],
+        )
     )
 
 
@@ -1345,7 +1151,7 @@ async def delete_owned_chat(
     sees every message a send committed before it. Pinned by account_id (the distribution
     key: on Citus a lock must name it).
 
-    Source: queries/chats.sql:314
+    Source: queries/chats.sql:308
     """
     return await conn.fetchrow(
         DELETE_OWNED_CHAT, id, account_id, user_id, record_class=DeleteOwnedChatRow.Record
