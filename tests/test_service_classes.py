@@ -62,8 +62,9 @@ def test_the_hand_written_modules_build_no_row() -> None:
     found = []
     for path in modules:
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            called = node.func if isinstance(node, ast.Call) else None
-            name = getattr(called, "attr", None) or getattr(called, "id", None)
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
             if name in ROW_BUILDERS:
                 found.append(f"{path.name}:{node.lineno}: {name}(...)")
     assert not found, found
