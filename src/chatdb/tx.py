@@ -37,6 +37,7 @@ import asyncpg
 
 from chatdb.bounds import RetryPolicy, Timeouts
 from chatdb.db.runtime import PoolerKeepsNoStatements
+from chatdb.deadlines import Scope, within
 from chatdb.errors import (
     DomainError,
     InternalError,
@@ -180,7 +181,7 @@ async def run_in_transaction(
             result = await _transaction_on(conn, work, begin, limits, run)
             run.stage = _Stage.COMMITTED
         finally:
-            await pool.release(conn, timeout=limits.acquire)
+            await _release(pool, conn, run, limits)
         return result
 
     return await _attempts(once, policy, limits, readonly=readonly)
@@ -223,9 +224,7 @@ async def run_statement(
                 result = await _statement_on(conn, keeper, work, limits, run)
             run.stage = _Stage.COMMITTED
         finally:
-            # After the statement the pool has no reset to run, so nothing to bound.
-            spared = keeper is not None and run.stage is _Stage.COMMITTED
-            await pool.release(conn, timeout=None if spared else limits.acquire)
+            await _release(pool, conn, run, limits)
         return result
 
     return await _attempts(once, policy, limits, readonly=False)
@@ -234,9 +233,18 @@ async def run_statement(
 async def _acquire(pool: asyncpg.Pool[Any], limits: Timeouts) -> Conn:
     """A pooled connection within `limits.acquire` (asyncio's timeout: asyncpg's own
     would run the wait in a task of its own, on every call)."""
-    async with asyncio.timeout(limits.acquire):
+    async with within(limits.acquire):
         conn: Conn = await pool.acquire()
     return conn
+
+
+async def _release(pool: asyncpg.Pool[Any], conn: Conn, run: _Attempt, limits: Timeouts) -> None:
+    """Hand the connection back. After a commit on a `runtime.Connection` its session is
+    reset already (COMMIT and the reset in one round trip; a statement changes nothing),
+    so the pool runs nothing and there is nothing to bound; else the pool's reset is
+    bounded by `limits.acquire`."""
+    spared = run.stage is _Stage.COMMITTED and hasattr(conn, "keep_settings")
+    await pool.release(conn, timeout=None if spared else limits.acquire)
 
 
 async def _attempts(
@@ -282,7 +290,7 @@ async def _transaction_on(
     limits: Timeouts,
     run: _Attempt,
 ) -> T:
-    scope = asyncio.timeout(limits.deadline)
+    scope = within(limits.deadline)
     try:
         async with scope:
             run.stage = _Stage.BEGIN
@@ -305,7 +313,7 @@ async def _statement_on(
     limits: Timeouts,
     run: _Attempt,
 ) -> T:
-    scope = asyncio.timeout(limits.deadline)
+    scope = within(limits.deadline)
     try:
         async with scope:
             run.stage = _Stage.BEGIN  # nothing written yet: a lost connection is retried
@@ -320,7 +328,7 @@ async def _statement_on(
     return result
 
 
-def _abandon(conn: Conn, scope: asyncio.Timeout, exc: BaseException, run: _Attempt) -> bool:
+def _abandon(conn: Conn, scope: Scope, exc: BaseException, run: _Attempt) -> bool:
     """After a failure: terminate the connection if the deadline passed or the caller
     cancelled (awaiting anything more may wait for a silent network). True if the
     connection is closed now."""
@@ -338,12 +346,12 @@ async def _commit(conn: Conn) -> None:
     await (commit_and_reset() if commit_and_reset is not None else conn.execute("COMMIT"))
 
 
-async def _rollback(conn: Conn, within: float) -> None:
+async def _rollback(conn: Conn, seconds: float) -> None:
     """End a failed transaction; if even that fails, the pool resets or drops the
-    connection when it is released. No answer `within` seconds: the connection is
+    connection when it is released. No answer in `seconds`: the connection is
     terminated instead (the network may be what failed)."""
     try:
-        async with asyncio.timeout(within):
+        async with within(seconds):
             await conn.execute("ROLLBACK")
     except TimeoutError:
         conn.terminate()

@@ -1,0 +1,128 @@
+"""Deadlines without a timer per call: `within(seconds)` is `asyncio.timeout(seconds)`,
+the same scope with the same semantics (TimeoutError when it expires, `expired()`, a
+caller's own cancellation left alone), but the event loop keeps one timer for all of them.
+
+Every operation of the service runs under two or three such bounds (waiting for a
+connection, the client's deadline on the transaction, a ROLLBACK's). With
+`asyncio.timeout`, each is a timer handle pushed on the loop's heap and cancelled a
+millisecond later: a send spent more client CPU on them than on its statement's
+protocol work, and the cancelled handles piled up in the heap until the loop swept them.
+Here a scope records when it is due in its loop's `_Watch`; the watch's one timer is
+armed at the earliest deadline recorded when it was armed, and only a deadline earlier
+than that re-arms it. When the timer fires, every scope due by then expires (as
+`asyncio.timeout` would: its task is cancelled and the scope turns that into
+TimeoutError), and the timer is armed again at the earliest deadline still open. Scopes
+that end in time only enter and leave a dict.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import weakref
+from types import TracebackType
+
+__all__ = ["Scope", "within"]
+
+
+class _Watch:
+    """The open deadlines of one event loop and the one timer that ends them."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.due: dict[_Scope, float] = {}
+        self.timer: asyncio.TimerHandle | None = None
+        self.armed_at = math.inf
+
+    def add(self, scope: _Scope, when: float) -> None:
+        self.due[scope] = when
+        if when < self.armed_at:
+            self._arm(when)
+
+    def _arm(self, when: float) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer = self.loop.call_at(when, self._fire)
+        self.armed_at = when
+
+    def _fire(self) -> None:
+        """The loop found `armed_at` come: the scopes due by then expire; the timer is
+        armed again at the earliest deadline left."""
+        came, self.timer, self.armed_at = self.armed_at, None, math.inf
+        expired = [scope for scope, when in self.due.items() if when <= came]
+        for scope in expired:
+            del self.due[scope]
+            scope.expire()
+        if self.due:
+            self._arm(min(self.due.values()))
+
+
+_watches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Watch] = weakref.WeakKeyDictionary()
+_last: list[_Watch] = []  # the watch used last: nearly always the running loop's
+
+
+def _watch(loop: asyncio.AbstractEventLoop) -> _Watch:
+    if _last and _last[0].loop is loop:
+        return _last[0]
+    watch = _watches.get(loop)
+    if watch is None:
+        watch = _watches[loop] = _Watch(loop)
+    _last[:] = [watch]
+    return watch
+
+
+class _Scope:
+    """`asyncio.Timeout`'s semantics without a timer of its own: its loop's watch expires
+    it by cancelling its task, which leaving the scope turns into TimeoutError unless the
+    task was also cancelled by someone else (asyncio's `uncancel` count tells)."""
+
+    __slots__ = ("_cancelling", "_expired", "_seconds", "_task", "_watching")
+
+    def __init__(self, seconds: float | None) -> None:
+        self._seconds = seconds
+        self._task: asyncio.Task[object] | None = None
+        self._cancelling = 0
+        self._watching: _Watch | None = None
+        self._expired = False
+
+    def expired(self) -> bool:
+        """The deadline passed inside the scope (as `asyncio.Timeout.expired`)."""
+        return self._expired
+
+    def expire(self) -> None:
+        self._expired = True
+        assert self._task is not None  # entered: only entered scopes are watched
+        self._task.cancel()
+
+    async def __aenter__(self) -> _Scope:
+        task = asyncio.current_task()
+        if task is None:
+            raise RuntimeError("within() must be used inside a task")
+        self._task, self._cancelling = task, task.cancelling()
+        if self._seconds is not None:
+            loop = asyncio.get_running_loop()
+            self._watching = _watch(loop)
+            self._watching.add(self, loop.time() + self._seconds)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        if self._watching is not None:
+            self._watching.due.pop(self, None)
+        if self._expired:
+            assert self._task is not None
+            if self._task.uncancel() <= self._cancelling and exc_type is asyncio.CancelledError:
+                raise TimeoutError from exc_val
+
+
+Scope = _Scope
+
+
+def within(seconds: float | None) -> _Scope:
+    """A scope that raises TimeoutError if its body runs longer than `seconds` (None:
+    unbounded), as `asyncio.timeout(seconds)` does."""
+    return _Scope(seconds)
