@@ -231,8 +231,8 @@ async def run_statement(
 
 
 async def _acquire(pool: asyncpg.Pool[Any], limits: Timeouts) -> Conn:
-    """A pooled connection within `limits.acquire` (asyncio's timeout: asyncpg's own
-    would run the wait in a task of its own, on every call)."""
+    """A pooled connection within `limits.acquire` (a `deadlines.within` scope: asyncpg's
+    own timeout would run the wait in a task of its own, on every call)."""
     async with within(limits.acquire):
         conn: Conn = await pool.acquire()
     return conn
