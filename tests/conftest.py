@@ -210,6 +210,18 @@ async def migrated_db(admin_dsn: str, migrated_template: str) -> AsyncIterator[s
         yield dsn
 
 
+@pytest.fixture
+async def pool(migrated_db: str) -> AsyncIterator[Any]:
+    """A pool (`runtime.create_pool`, up to 2 connections) on a fresh migrated database."""
+    from chatdb.db.runtime import create_pool
+
+    p = await create_pool(migrated_db, min_size=1, max_size=2)
+    try:
+        yield p
+    finally:
+        await p.close()
+
+
 # --------------------------------------------------------------------------- the schema, derived
 # Expected migrations and tables come from schema/ (replayed by the generator's catalog),
 # never from hard-coded lists: adding a table and its migration needs no test edits.

@@ -8,12 +8,11 @@ service to arming no timer of its own per operation.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from chatdb.db.runtime import create_pool
 from chatdb.deadlines import within
 from chatdb.tx import Conn, RetryPolicy, Timeouts, run_in_transaction, run_statement
 
@@ -89,15 +88,6 @@ async def test_many_scopes_share_one_timer(monkeypatch: pytest.MonkeyPatch) -> N
         async with within(30):
             await asyncio.sleep(0)
     assert armed() <= 2
-
-
-@pytest.fixture
-async def pool(migrated_db: str) -> AsyncIterator[Any]:
-    p = await create_pool(migrated_db, min_size=1, max_size=1)
-    try:
-        yield p
-    finally:
-        await p.close()
 
 
 async def test_the_runners_arm_no_timer_per_operation(

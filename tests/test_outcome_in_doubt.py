@@ -17,12 +17,10 @@ deferred constraint trigger that fires at COMMIT).
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from chatdb.db.runtime import create_pool
 from chatdb.errors import InternalError, InvalidInput, OutcomeUnknown
 from chatdb.tx import Conn, RetryPolicy, Timeouts, run_in_transaction, run_statement
 
@@ -37,15 +35,6 @@ CREATE CONSTRAINT TRIGGER at_commit AFTER INSERT ON {name}
 CREATE TRIGGER at_once AFTER INSERT ON {name}
     FOR EACH ROW WHEN (NEW.x = 2) EXECUTE FUNCTION {name}();
 """
-
-
-@pytest.fixture
-async def pool(migrated_db: str) -> AsyncIterator[Any]:
-    p = await create_pool(migrated_db, min_size=1, max_size=2)
-    try:
-        yield p
-    finally:
-        await p.close()
 
 
 async def test_a_lost_statement_whose_repeat_then_fails_is_outcome_unknown(pool: Any) -> None:
