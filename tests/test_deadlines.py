@@ -21,19 +21,18 @@ async def test_a_body_that_outlasts_its_bound_is_a_timeout_error() -> None:
     loop = asyncio.get_running_loop()
     started = loop.time()
     scope = within(0.05)
-    with pytest.raises(TimeoutError):
-        async with scope:
-            await asyncio.sleep(10)
+    with pytest.raises(TimeoutError), scope:
+        await asyncio.sleep(10)
     assert scope.expired()
     assert 0.04 <= loop.time() - started < 1.0
 
 
 async def test_a_body_in_time_is_left_alone() -> None:
     scope = within(5)
-    async with scope:
+    with scope:
         await asyncio.sleep(0)
     assert not scope.expired()
-    async with within(None) as unbounded:  # None: no bound at all
+    with within(None) as unbounded:  # None: no bound at all
         await asyncio.sleep(0.01)
     assert not unbounded.expired()
 
@@ -42,14 +41,12 @@ async def test_nested_scopes_expire_each_at_its_own_time() -> None:
     """The inner one's TimeoutError is the inner body's; the outer goes on and expires
     later by itself (deadlines added in any order, the earliest first)."""
     outer = within(0.3)
-    with pytest.raises(TimeoutError):
-        async with outer:
-            inner = within(0.05)
-            with pytest.raises(TimeoutError):
-                async with inner:
-                    await asyncio.sleep(10)
-            assert inner.expired() and not outer.expired()
+    with pytest.raises(TimeoutError), outer:
+        inner = within(0.05)
+        with pytest.raises(TimeoutError), inner:
             await asyncio.sleep(10)
+        assert inner.expired() and not outer.expired()
+        await asyncio.sleep(10)
     assert outer.expired()
 
 
@@ -59,7 +56,7 @@ async def test_a_callers_cancellation_stays_a_cancellation() -> None:
     entered = asyncio.Event()
 
     async def body() -> None:
-        async with within(5):
+        with within(5):
             entered.set()
             await asyncio.sleep(10)
 
@@ -70,7 +67,7 @@ async def test_a_callers_cancellation_stays_a_cancellation() -> None:
         await task
 
     async def expired_then_cancelled() -> None:
-        async with within(0.01):
+        with within(0.01):
             try:
                 await asyncio.sleep(10)
             finally:
@@ -85,7 +82,7 @@ async def test_many_scopes_share_one_timer(monkeypatch: pytest.MonkeyPatch) -> N
     loop = asyncio.get_running_loop()
     armed = _count_timers(loop, monkeypatch, ours=lambda module: module == "chatdb.deadlines")
     for _ in range(500):
-        async with within(30):
+        with within(30):
             await asyncio.sleep(0)
     assert armed() <= 2
 

