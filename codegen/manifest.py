@@ -65,8 +65,32 @@ def _tree(directory: Path, patterns: Iterable[str], recursive: bool = False) -> 
 @cache
 def generator_digest() -> str:
     """The generator's identity: every file of the codegen package, so any change to it
-    (a template, a rule, the function catalog) means a full check."""
-    return _digest(_tree(_GENERATOR, _GENERATOR_FILES, recursive=True))
+    (a template, a rule, the function catalog) means a full check.
+
+    Hashing its 6.5 MB took a quarter of an unchanged `check`; the digest is kept in the
+    package's `__pycache__` under each file's name, size and modification time, as Python
+    keeps bytecode, and made again when any of them differs (or nothing can be kept)."""
+    files = _files(_GENERATOR, _GENERATOR_FILES, recursive=True)
+    stamps = [
+        [p.relative_to(_GENERATOR).as_posix(), st.st_size, st.st_mtime_ns]
+        for p, st in ((p, p.stat()) for p in files)
+    ]
+    kept = _GENERATOR / "__pycache__" / "generator-digest.json"
+    try:
+        cached = json.loads(kept.read_text(encoding="utf-8"))
+        if cached["files"] == stamps and isinstance(cached["digest"], str):
+            return cached["digest"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    digest = _digest(_tree(_GENERATOR, _GENERATOR_FILES, recursive=True))
+    try:
+        kept.parent.mkdir(exist_ok=True)
+        temporary = kept.with_name(f"{kept.name}.{os.getpid()}")
+        temporary.write_text(json.dumps({"files": stamps, "digest": digest}), encoding="utf-8")
+        temporary.replace(kept)
+    except OSError:
+        pass  # a read-only install: hashed each time
+    return digest
 
 
 def key(config: Config) -> str:

@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from codegen.errors import CodegenError
 
 SQLC_NAMES = ("sqlc.yaml", "sqlc.yml", "sqlc.json")  # read when [tool.codegen] is missing
@@ -46,6 +44,8 @@ def find(folder: Path) -> Path | None:
 
 
 def _read(path: Path) -> Any:
+    import yaml  # here, not at the top: `check` on a pyproject project never loads it (12 ms)
+
     text = path.read_text(encoding="utf-8")
     try:
         return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)

@@ -40,7 +40,7 @@ TARGETS: dict[str, Target] = {
         ("tests/test_input_limits.py", "tests/test_hardening.py"),
     ),
     "tx": Target(
-        ("src/chatdb/tx.py", "src/chatdb/bounds.py"),
+        ("src/chatdb/tx.py", "src/chatdb/bounds.py", "src/chatdb/deadlines.py"),
         (
             "tests/test_transaction_runner.py",
             "tests/test_bounds_as_shown.py",
@@ -49,6 +49,7 @@ TARGETS: dict[str, Target] = {
             "tests/test_send_killed_anywhere.py",
             "tests/test_pooler_statement_writes.py",
             "tests/test_outcome_in_doubt.py",
+            "tests/test_deadlines.py",
         ),
     ),
     "service": Target(

@@ -135,3 +135,30 @@ def test_only_the_codegen_section_of_pyproject_is_an_input(project: cfg.Config) 
     assert manifest.current(project) is not None
     pyproject.write_text(original.replace('postgresql = "15"', 'postgresql = "16"'))
     assert manifest.current(project) is None
+
+
+def test_the_generator_digest_is_kept_while_no_file_of_it_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kept in `__pycache__` under each file's name, size and time (as Python keeps its
+    bytecode); an edited file means hashing again."""
+    import shutil
+
+    generator = tmp_path / "codegen"
+    shutil.copytree(manifest._GENERATOR, generator, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(manifest, "_GENERATOR", generator)
+    manifest.generator_digest.cache_clear()
+    try:
+        first = manifest.generator_digest()
+        kept = generator / "__pycache__" / "generator-digest.json"
+        stored = json.loads(kept.read_text())
+        assert stored["digest"] == first
+        kept.write_text(json.dumps({**stored, "digest": "kept"}))
+        manifest.generator_digest.cache_clear()
+        assert manifest.generator_digest() == "kept"  # the stamps hold: not hashed again
+        edited = generator / "naming.py"
+        edited.write_text(edited.read_text() + "# edited\n")
+        manifest.generator_digest.cache_clear()
+        assert manifest.generator_digest() not in ("kept", first)
+    finally:
+        manifest.generator_digest.cache_clear()
