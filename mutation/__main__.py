@@ -52,6 +52,10 @@ TARGETS: dict[str, Target] = {
             "tests/test_deadlines.py",
         ),
     ),
+    "deadlines": Target(
+        ("src/chatdb/deadlines.py",),
+        ("tests/test_deadlines.py", "tests/test_timeouts.py"),
+    ),
     "service": Target(
         ("src/chatdb/service.py", "src/chatdb/sending.py"),
         ("tests/test_service_contract.py", "tests/test_service.py", "tests/test_hardening.py"),
