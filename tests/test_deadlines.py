@@ -29,12 +29,29 @@ async def test_a_body_that_outlasts_its_bound_is_a_timeout_error() -> None:
 
 async def test_a_body_in_time_is_left_alone() -> None:
     scope = within(5)
+    assert scope.expired() is False
     with scope:
         await asyncio.sleep(0)
     assert not scope.expired()
     with within(None) as unbounded:  # None: no bound at all
         await asyncio.sleep(0.01)
     assert not unbounded.expired()
+
+
+async def test_a_scope_outside_a_task_is_refused_naming_itself() -> None:
+    """A loop callback runs in no task: nothing to cancel when the deadline passes."""
+    loop = asyncio.get_running_loop()
+    raised: asyncio.Future[BaseException] = loop.create_future()
+
+    def callback() -> None:
+        try:
+            with within(1):
+                pass
+        except RuntimeError as exc:
+            raised.set_result(exc)
+
+    loop.call_soon(callback)
+    assert str(await raised) == "within() must be used inside a task"
 
 
 async def test_nested_scopes_expire_each_at_its_own_time() -> None:
