@@ -32,11 +32,11 @@ class _Watch:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.due: dict[_Scope, float] = {}
+        self.due: dict[Scope, float] = {}
         self.timer: asyncio.TimerHandle | None = None
         self.armed_at = math.inf
 
-    def add(self, scope: _Scope, when: float) -> None:
+    def add(self, scope: Scope, when: float) -> None:
         self.due[scope] = when
         if when < self.armed_at:
             self._arm(when)
@@ -73,7 +73,7 @@ def _watch(loop: asyncio.AbstractEventLoop) -> _Watch:
     return watch
 
 
-class _Scope:
+class Scope:
     """`asyncio.Timeout`'s semantics without a timer of its own: its loop's watch expires
     it by cancelling its task, which leaving the scope turns into TimeoutError unless the
     task was also cancelled by someone else (asyncio's `uncancel` count tells)."""
@@ -96,7 +96,7 @@ class _Scope:
         assert self._task is not None  # entered: only entered scopes are watched
         self._task.cancel()
 
-    def __enter__(self) -> _Scope:
+    def __enter__(self) -> Scope:
         task = asyncio.current_task()
         if task is None:
             raise RuntimeError("within() must be used inside a task")
@@ -121,10 +121,7 @@ class _Scope:
                 raise TimeoutError from exc_val
 
 
-Scope = _Scope
-
-
-def within(seconds: float | None) -> _Scope:
+def within(seconds: float | None) -> Scope:
     """A scope (`with`, inside a task) that raises TimeoutError if its body runs longer
     than `seconds` (None: unbounded), as `asyncio.timeout(seconds)` does."""
-    return _Scope(seconds)
+    return Scope(seconds)
