@@ -15,6 +15,8 @@ from tests.conftest import generated_project, mypy_strict
 SCHEMA = """
 CREATE TABLE authors (id int PRIMARY KEY, name text NOT NULL);
 CREATE TABLE books (id int PRIMARY KEY, author_id int REFERENCES authors, title text NOT NULL);
+CREATE TABLE notes (body text, author_id int NOT NULL REFERENCES authors, at int);
+CREATE TABLE tags (label text, author_id int);
 """
 QUERIES = """
 -- name: AuthorsWithBooks :many
@@ -26,6 +28,16 @@ ORDER BY a.id, b.id;
 SELECT sqlc.embed(a), b.title
 FROM authors a RIGHT JOIN books b ON b.author_id = a.id
 ORDER BY b.id;
+
+-- name: AuthorsWithNotes :many
+SELECT sqlc.embed(a), sqlc.embed(n)
+FROM authors a LEFT JOIN notes n ON n.author_id = a.id
+ORDER BY a.id;
+
+-- name: AuthorsWithTags :many
+SELECT sqlc.embed(a), sqlc.embed(t)
+FROM authors a LEFT JOIN tags t ON t.author_id = a.id
+ORDER BY a.id;
 """
 
 
@@ -61,3 +73,36 @@ async def test_none_when_the_join_found_no_row(
     assert [(r.a.name, r.b and r.b.title) for r in rows] == [("Ann", "Alpha"), ("Bob", None)]
     assert isinstance(rows[0].b, models.Book)
     assert [(r.a and r.a.name, r.title) for r in orphans] == [("Ann", "Alpha"), (None, "Orphan")]
+
+
+async def test_a_found_row_whose_leading_columns_are_null_is_a_model(
+    project: Path, empty_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The generated code tells a found row by a column NOT NULL in its table (here the
+    second: the first may be NULL in a row the join found); with no such column (tags), by
+    any column not NULL."""
+    monkeypatch.syspath_prepend(str(project))
+    library = importlib.import_module("library_db.library")
+    models = importlib.import_module("library_db.models")
+    runtime = importlib.import_module("library_db.runtime")
+    conn = await runtime.connect(empty_db)
+    try:
+        await conn.execute(SCHEMA)
+        await conn.execute("INSERT INTO authors VALUES (1, 'Ann'), (2, 'Bob'), (3, 'Cy')")
+        await conn.execute("INSERT INTO notes VALUES (NULL, 1, NULL)")
+        await conn.execute("INSERT INTO tags VALUES (NULL, 1), ('x', 3)")
+        notes = await library.authors_with_notes(conn)
+        tags = await library.authors_with_tags(conn)
+    finally:
+        await conn.close()
+    assert [(r.a.name, r.n) for r in notes] == [
+        ("Ann", models.Note.make(None, 1, None)),
+        ("Bob", None),
+        ("Cy", None),
+    ]
+    assert isinstance(notes[0].n, models.Note)
+    assert [(r.a.name, r.t) for r in tags] == [
+        ("Ann", models.Tag.make(None, 1)),
+        ("Bob", None),
+        ("Cy", models.Tag.make("x", 3)),
+    ]

@@ -25,6 +25,9 @@ class Col:
     # sqlc.embed of an outer-joined table: the nested model is None when the join found
     # no row (every column NULL)
     embed_optional: bool = False
+    # Of an optional embed: this column is NOT NULL in its table, so it is NULL exactly
+    # when the join found no row (the first such column of the embed; none in a view).
+    embed_key: bool = False
     # An untyped literal or NULL: text unless a set operation's other side says otherwise.
     untyped: bool = False
 

@@ -229,9 +229,15 @@ def embedded(ctx: Context, e: Entry, ref: ast.ColumnRef) -> list[Col]:
     """`sqlc.embed(t)`: t's columns, nested as t's model; of an outer-joined table the
     model is optional, None when the join found no row."""
     outer = e.outer
-    if e.table is None or whole_table(ctx.catalog, e.cols, outer) is None:
+    name = None if e.table is None else whole_table(ctx.catalog, e.cols, outer)
+    if name is None:
         raise ctx.error(f"sqlc.embed({e.alias}) needs a table (or a view) as it is", ref)
-    return [replace(c, embed=e.alias, embed_optional=outer) for c in e.cols]
+    columns = ctx.catalog.tables[name].columns
+    key = next((i for i, c in enumerate(columns) if c.not_null), None) if outer else None
+    return [
+        replace(c, embed=e.alias, embed_optional=outer, embed_key=i == key)
+        for i, c in enumerate(e.cols)
+    ]
 
 
 def with_clause(ctx: Context, clause: ast.WithClause | None, scope: Scope) -> None:

@@ -251,8 +251,12 @@ def _row_fields(
         fields.append(Field(naming.field_name(c.embed), model + optional))
         callee, args = construct(config.rows, model, [f"*{{r}}[{i}:{j}]"], imports)
         made = f"{callee}{', '.join(args)})"
-        if c.embed_optional:
-            made = f"{made} if any(v is not None for v in {{r}}[{i}:{j}]) else None"
+        if c.embed_optional:  # None when the join found no row: its key, or every column, NULL
+            key = next((k for k in range(i, j) if cols[k].embed_key), None)
+            found = f"any(v is not None for v in {{r}}[{i}:{j}])"
+            if key is not None:
+                found = f"{{r}}[{key}] is not None"
+            made = f"{made} if {found} else None"
         parts.append(made)
         i = j
     field_names = [f.name for f in fields]

@@ -75,17 +75,16 @@ class RowClass:
         values = f"({params[0]},)" if len(params) == 1 else f"({', '.join(params)})"
         if not params:
             values = "()"
-        body = call(f"{inner}return make_row(", ["cls", values], ")", indent=0)
+        # The signature takes exactly the fields: no length to check (make_row's). A
+        # local typed as the class (`Tuple` is typed Any), named apart from the fields.
+        local = next(n for n in (f"row{'_' * k}" for k in range(len(params) + 1))
+                     if n not in params)  # fmt: skip
+        made = f"{inner}{local}: {self.name} = cls.Tuple("
+        body = call(made, [values], ")", indent=0)
         if any(too_long(line) for line in body):  # the tuple itself one value a line
             tuple_lines = [f"{inner}        {p}," for p in params]
-            body = [
-                f"{inner}return make_row(",
-                f"{inner}    cls,",
-                f"{inner}    (",
-                *tuple_lines,
-                f"{inner}    ),",
-                f"{inner})",
-            ]
+            body = [made, f"{inner}    (", *tuple_lines, f"{inner}    )", f"{inner})"]
+        body.append(f"{inner}return {local}")
         if self.inherited:  # a row extending a model takes more values than its `make`
             signature[0] += "  # type: ignore[override]"
         doc = f'{inner}"""A row of these values, built in Python (asyncpg builds query results)."""'
@@ -113,8 +112,7 @@ def row_class(
     and how many fields that model has."""
     if rows == "record":
         imports.name("typing", "TYPE_CHECKING")
-        for helper in ("column", "make_row"):
-            imports.runtime(helper)
+        imports.runtime("column")
         if base is None:
             imports.runtime("Row")
     default, module = _BASES[rows]
@@ -134,8 +132,7 @@ def construct(rows: str, cls: str, values: list[str], imports: Imports) -> tuple
     if rows == "record":
         args = [v.removeprefix("*") for v in values]
         if len(values) == 1 and values[0].startswith("*"):  # a whole row: the tuple itself
-            imports.runtime("make_row")
-            return "make_row(", [cls, args[0]]
+            return f"{cls}.Tuple(", [args[0]]  # a slice of the model's width: as is
         return f"{cls}.make(", args
     if rows == "pydantic":
         imports.runtime("pydantic_row")

@@ -8,7 +8,7 @@ import datetime
 import uuid
 from typing import TYPE_CHECKING, Final, TypedDict
 
-from .runtime import Executor, Row, VectorParam, column, make_row
+from .runtime import Executor, Row, VectorParam, column
 
 UPSERT_CHAT_MESSAGE_EMBEDDING: Final = """\
 -- name: UpsertChatMessageEmbedding :one
@@ -46,7 +46,8 @@ class UpsertChatMessageEmbeddingRow(Row):
     @classmethod
     def make(cls, message_id: int, chat_id: uuid.UUID) -> UpsertChatMessageEmbeddingRow:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(cls, (message_id, chat_id))
+        row: UpsertChatMessageEmbeddingRow = cls.Tuple((message_id, chat_id))
+        return row
 
 
 class UpsertChatMessageEmbeddingParams(TypedDict):
@@ -161,7 +162,10 @@ class SearchChatMessagesByEmbeddingRow(Row):
         distance: float,
     ) -> SearchChatMessagesByEmbeddingRow:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(cls, (id, chat_id, role, content, created_at, distance))
+        row: SearchChatMessagesByEmbeddingRow = cls.Tuple(
+            (id, chat_id, role, content, created_at, distance)
+        )
+        return row
 
 
 class SearchChatMessagesByEmbeddingParams(TypedDict):

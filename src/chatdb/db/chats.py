@@ -9,7 +9,7 @@ import uuid
 from typing import TYPE_CHECKING, Final, NotRequired, TypedDict
 
 from .models import Chat, ChatMessage
-from .runtime import Executor, JSONValue, NoRowError, Row, column, make_row, rowcount
+from .runtime import Executor, JSONValue, NoRowError, Row, column, rowcount
 
 ENSURE_CHAT: Final = """\
 -- name: EnsureChat :execrows
@@ -315,7 +315,8 @@ class ListChatsWithWrongMessageCountRow(Row):
         cls, id: uuid.UUID, message_count: int, actual: int
     ) -> ListChatsWithWrongMessageCountRow:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(cls, (id, message_count, actual))
+        row: ListChatsWithWrongMessageCountRow = cls.Tuple((id, message_count, actual))
+        return row
 
 
 async def list_chats_with_wrong_message_count(
@@ -594,8 +595,7 @@ class UpsertChatForSenderRow(Chat):
         model_config_to_use: uuid.UUID | None,
     ) -> UpsertChatForSenderRow:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(
-            cls,
+        row: UpsertChatForSenderRow = cls.Tuple(
             (
                 id,
                 account_id,
@@ -611,8 +611,9 @@ class UpsertChatForSenderRow(Chat):
                 deleted_at,
                 created,
                 model_config_to_use,
-            ),
+            )
         )
+        return row
 
 
 class UpsertChatForSenderParams(TypedDict):
@@ -808,7 +809,8 @@ class SendMessageRow(Row):
         model_config_to_use: uuid.UUID | None,
     ) -> SendMessageRow:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(cls, (chat, message, created, repeated, model_config_to_use))
+        row: SendMessageRow = cls.Tuple((chat, message, created, repeated, model_config_to_use))
+        return row
 
 
 class SendMessageParams(TypedDict):
@@ -876,8 +878,8 @@ async def send_message(
         None
         if row is None
         else SendMessageRow.make(
-            make_row(Chat, row[0:12]),
-            make_row(ChatMessage, row[12:25]) if any(v is not None for v in row[12:25]) else None,
+            Chat.Tuple(row[0:12]),
+            ChatMessage.Tuple(row[12:25]) if row[12] is not None else None,
             row[25],
             row[26],
             row[27],
@@ -1008,7 +1010,10 @@ class AddAssistantMessageRow(Row):
         model_config_to_use: uuid.UUID | None,
     ) -> AddAssistantMessageRow:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(cls, (chat, message, created, repeated, model_config_to_use))
+        row: AddAssistantMessageRow = cls.Tuple(
+            (chat, message, created, repeated, model_config_to_use)
+        )
+        return row
 
 
 class AddAssistantMessageParams(TypedDict):
@@ -1078,8 +1083,8 @@ async def add_assistant_message(
         None
         if row is None
         else AddAssistantMessageRow.make(
-            make_row(Chat, row[0:12]),
-            make_row(ChatMessage, row[12:25]) if any(v is not None for v in row[12:25]) else None,
+            Chat.Tuple(row[0:12]),
+            ChatMessage.Tuple(row[12:25]) if row[12] is not None else None,
             row[25],
             row[26],
             row[27],
@@ -1124,7 +1129,8 @@ class DeleteOwnedChatRow(Row):
     @classmethod
     def make(cls, id: uuid.UUID, already_deleted: bool) -> DeleteOwnedChatRow:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(cls, (id, already_deleted))
+        row: DeleteOwnedChatRow = cls.Tuple((id, already_deleted))
+        return row
 
 
 class DeleteOwnedChatParams(TypedDict):

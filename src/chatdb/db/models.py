@@ -7,7 +7,7 @@ import datetime
 import uuid
 from typing import TYPE_CHECKING
 
-from .runtime import JSONValue, Row, column, make_row
+from .runtime import JSONValue, Row, column
 
 
 class Account(Row):
@@ -34,7 +34,8 @@ class Account(Row):
     @classmethod
     def make(cls, id: uuid.UUID, name: str, created_at: datetime.datetime) -> Account:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(cls, (id, name, created_at))
+        row: Account = cls.Tuple((id, name, created_at))
+        return row
 
 
 class Agent(Row):
@@ -67,7 +68,8 @@ class Agent(Row):
         cls, id: uuid.UUID, account_id: uuid.UUID, name: str, created_at: datetime.datetime
     ) -> Agent:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(cls, (id, account_id, name, created_at))
+        row: Agent = cls.Tuple((id, account_id, name, created_at))
+        return row
 
 
 class ChatMessageEmbedding(Row):
@@ -109,7 +111,10 @@ class ChatMessageEmbedding(Row):
         created_at: datetime.datetime,
     ) -> ChatMessageEmbedding:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(cls, (message_id, account_id, chat_id, embedding, created_at))
+        row: ChatMessageEmbedding = cls.Tuple(
+            (message_id, account_id, chat_id, embedding, created_at)
+        )
+        return row
 
 
 class ChatMessage(Row):
@@ -205,8 +210,7 @@ class ChatMessage(Row):
         account_id: uuid.UUID,
     ) -> ChatMessage:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(
-            cls,
+        row: ChatMessage = cls.Tuple(
             (
                 id,
                 chat_id,
@@ -221,8 +225,9 @@ class ChatMessage(Row):
                 model_config_id,
                 created_at,
                 account_id,
-            ),
+            )
         )
+        return row
 
 
 class ChatModelConfig(Row):
@@ -330,8 +335,7 @@ class ChatModelConfig(Row):
         updated_at: datetime.datetime,
     ) -> ChatModelConfig:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(
-            cls,
+        row: ChatModelConfig = cls.Tuple(
             (
                 id,
                 provider,
@@ -348,8 +352,9 @@ class ChatModelConfig(Row):
                 deleted_at,
                 created_at,
                 updated_at,
-            ),
+            )
         )
+        return row
 
 
 class ChatProviderTombstone(Row):
@@ -372,7 +377,8 @@ class ChatProviderTombstone(Row):
     @classmethod
     def make(cls, provider: str, deleted_at: datetime.datetime) -> ChatProviderTombstone:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(cls, (provider, deleted_at))
+        row: ChatProviderTombstone = cls.Tuple((provider, deleted_at))
+        return row
 
 
 class ChatProvider(Row):
@@ -419,7 +425,8 @@ class ChatProvider(Row):
         updated_at: datetime.datetime,
     ) -> ChatProvider:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(cls, (id, provider, display_name, enabled, created_at, updated_at))
+        row: ChatProvider = cls.Tuple((id, provider, display_name, enabled, created_at, updated_at))
+        return row
 
 
 class Chat(Row):
@@ -509,8 +516,7 @@ class Chat(Row):
         deleted_at: datetime.datetime | None,
     ) -> Chat:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(
-            cls,
+        row: Chat = cls.Tuple(
             (
                 id,
                 account_id,
@@ -524,8 +530,9 @@ class Chat(Row):
                 created_at,
                 updated_at,
                 deleted_at,
-            ),
+            )
         )
+        return row
 
 
 class User(Row):
@@ -567,4 +574,5 @@ class User(Row):
         created_at: datetime.datetime,
     ) -> User:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(cls, (id, account_id, email, display_name, created_at))
+        row: User = cls.Tuple((id, account_id, email, display_name, created_at))
+        return row

@@ -9,16 +9,7 @@ import datetime
 from typing import TYPE_CHECKING, Final, NamedTuple, NotRequired, TypedDict
 
 from .models import Author, AuthorStat, Mood
-from .runtime import (
-    BatchMismatchError,
-    Executor,
-    JSONValue,
-    NoRowError,
-    Row,
-    column,
-    make_row,
-    rowcount,
-)
+from .runtime import BatchMismatchError, Executor, JSONValue, NoRowError, Row, column, rowcount
 
 CREATE_AUTHOR: Final = """\
 -- name: CreateAuthor :one
@@ -136,7 +127,8 @@ class ListAuthorsByIDsRow(Row):
     @classmethod
     def make(cls, id: int, name: str) -> ListAuthorsByIDsRow:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(cls, (id, name))
+        row: ListAuthorsByIDsRow = cls.Tuple((id, name))
+        return row
 
 
 class ListAuthorsByIDsParams(TypedDict):
@@ -223,7 +215,8 @@ class SearchAuthorsRow(Row):
     @classmethod
     def make(cls, id: int, name: str, mood: Mood, tags: list[str]) -> SearchAuthorsRow:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(cls, (id, name, mood, tags))
+        row: SearchAuthorsRow = cls.Tuple((id, name, mood, tags))
+        return row
 
 
 class SearchAuthorsParams(TypedDict):
@@ -369,7 +362,8 @@ class AuthorMetaRow(Row):
         cls, meta: JSONValue | None, city: JSONValue | None, city_text: str | None
     ) -> AuthorMetaRow:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(cls, (meta, city, city_text))
+        row: AuthorMetaRow = cls.Tuple((meta, city, city_text))
+        return row
 
 
 class AuthorMetaParams(TypedDict):
@@ -532,7 +526,10 @@ class AuthorsWithBookCountRow(Author):
         book_count: int,
     ) -> AuthorsWithBookCountRow:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(cls, (id, name, bio, mood, tags, meta, created_at, book_count))
+        row: AuthorsWithBookCountRow = cls.Tuple(
+            (id, name, bio, mood, tags, meta, created_at, book_count)
+        )
+        return row
 
 
 async def authors_with_book_count(

@@ -11,7 +11,7 @@ import uuid
 from typing import TYPE_CHECKING, Final, NamedTuple, TypedDict
 
 from .models import Author, Book
-from .runtime import Executor, NoRowError, Row, column, make_row, rowcount
+from .runtime import Executor, NoRowError, Row, column, rowcount
 
 COPY_BOOKS: Final = """\
 -- name: CopyBooks :copyfrom
@@ -128,7 +128,8 @@ class BooksWithAuthorsRow(Row):
     @classmethod
     def make(cls, b: Book, a: Author) -> BooksWithAuthorsRow:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(cls, (b, a))
+        row: BooksWithAuthorsRow = cls.Tuple((b, a))
+        return row
 
 
 async def books_with_authors(
@@ -140,9 +141,7 @@ async def books_with_authors(
     Source: queries/books.sql:12
     """
     rows = await conn.fetch(BOOKS_WITH_AUTHORS)
-    return [
-        BooksWithAuthorsRow.make(make_row(Book, r[0:7]), make_row(Author, r[7:14])) for r in rows
-    ]
+    return [BooksWithAuthorsRow.make(Book.Tuple(r[0:7]), Author.Tuple(r[7:14])) for r in rows]
 
 
 BOOKS_WITH_AUTHOR_NAME: Final = """\
@@ -180,7 +179,8 @@ class BooksWithAuthorNameRow(Row):
         cls, title: str, author: str | None, price: decimal.Decimal | None
     ) -> BooksWithAuthorNameRow:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(cls, (title, author, price))
+        row: BooksWithAuthorNameRow = cls.Tuple((title, author, price))
+        return row
 
 
 class BooksWithAuthorNameParams(TypedDict):
@@ -233,7 +233,8 @@ class UpsertBookPriceRow(Row):
     @classmethod
     def make(cls, id: uuid.UUID, price: decimal.Decimal | None) -> UpsertBookPriceRow:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(cls, (id, price))
+        row: UpsertBookPriceRow = cls.Tuple((id, price))
+        return row
 
 
 class UpsertBookPriceParams(TypedDict):
@@ -303,7 +304,10 @@ class BookWithAuthorByIsbnForTheLongestFunctionNameRow(Row):
         cls, b: Book, a: Author, book_title_repeated_for_width: str
     ) -> BookWithAuthorByIsbnForTheLongestFunctionNameRow:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(cls, (b, a, book_title_repeated_for_width))
+        row: BookWithAuthorByIsbnForTheLongestFunctionNameRow = cls.Tuple(
+            (b, a, book_title_repeated_for_width)
+        )
+        return row
 
 
 class BookWithAuthorByIsbnForTheLongestFunctionNameParams(TypedDict):
@@ -328,7 +332,7 @@ async def book_with_author_by_isbn_for_the_longest_function_name(
         None
         if row is None
         else BookWithAuthorByIsbnForTheLongestFunctionNameRow.make(
-            make_row(Book, row[0:7]), make_row(Author, row[7:14]), row[14]
+            Book.Tuple(row[0:7]), Author.Tuple(row[7:14]), row[14]
         )
     )
 
@@ -369,7 +373,10 @@ class BooksWithAuthorsAndARatherLongTitleColumnAliasRow(Row):
         cls, b: Book, a: Author, book_title_repeated_for_width_and_more: str
     ) -> BooksWithAuthorsAndARatherLongTitleColumnAliasRow:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(cls, (b, a, book_title_repeated_for_width_and_more))
+        row: BooksWithAuthorsAndARatherLongTitleColumnAliasRow = cls.Tuple(
+            (b, a, book_title_repeated_for_width_and_more)
+        )
+        return row
 
 
 async def books_with_authors_and_a_rather_long_title_column_alias(
@@ -383,7 +390,7 @@ async def books_with_authors_and_a_rather_long_title_column_alias(
     rows = await conn.fetch(BOOKS_WITH_AUTHORS_AND_A_RATHER_LONG_TITLE_COLUMN_ALIAS)
     return [
         BooksWithAuthorsAndARatherLongTitleColumnAliasRow.make(
-            make_row(Book, r[0:7]), make_row(Author, r[7:14]), r[14]
+            Book.Tuple(r[0:7]), Author.Tuple(r[7:14]), r[14]
         )
         for r in rows
     ]

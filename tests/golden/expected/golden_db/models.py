@@ -9,7 +9,7 @@ import enum
 import uuid
 from typing import TYPE_CHECKING
 
-from .runtime import JSONValue, Row, column, make_row
+from .runtime import JSONValue, Row, column
 
 
 class Label(enum.StrEnum):
@@ -59,7 +59,8 @@ class AuthorStat(Row):
         cls, id: int, name: str, books: int, last_published: datetime.date | None
     ) -> AuthorStat:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(cls, (id, name, books, last_published))
+        row: AuthorStat = cls.Tuple((id, name, books, last_published))
+        return row
 
 
 class Author(Row):
@@ -111,7 +112,8 @@ class Author(Row):
         created_at: datetime.datetime,
     ) -> Author:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(cls, (id, name, bio, mood, tags, meta, created_at))
+        row: Author = cls.Tuple((id, name, bio, mood, tags, meta, created_at))
+        return row
 
 
 class Book(Row):
@@ -163,7 +165,8 @@ class Book(Row):
         published: datetime.date | None,
     ) -> Book:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(cls, (id, author_id, title, price, isbn, ratings, published))
+        row: Book = cls.Tuple((id, author_id, title, price, isbn, ratings, published))
+        return row
 
 
 class OddName(Row):
@@ -220,4 +223,5 @@ class OddName(Row):
         class_: str | None,
     ) -> OddName:
         """A row of these values, built in Python (asyncpg builds query results)."""
-        return make_row(cls, (id, label, row, rows, value, status, count_, class_))
+        row_: OddName = cls.Tuple((id, label, row, rows, value, status, count_, class_))
+        return row_
