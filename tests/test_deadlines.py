@@ -1,13 +1,16 @@
 """`chatdb.deadlines.within`: asyncio.timeout's behaviour with one timer per event loop.
 
-The service bounds every operation two or three times (a connection, the transaction's
-deadline, a ROLLBACK); these tests hold `within` to what `asyncio.timeout` does, and the
-service to arming no timer of its own per operation.
+The service bounds every try of an operation with one scope (the wait for a connection,
+then, rescheduled, the transaction's deadline) and a ROLLBACK with another; these tests
+hold `within` to what `asyncio.timeout` does, and the service to arming no timer of its
+own per operation.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -95,6 +98,66 @@ async def test_a_callers_cancellation_stays_a_cancellation() -> None:
         await asyncio.create_task(expired_then_cancelled())
 
 
+async def test_a_rescheduled_scope_ends_at_its_new_deadline() -> None:
+    """Later: the first deadline passes without effect (the timer armed for it finds
+    nothing due and re-arms); earlier: it ends at the new one."""
+    loop = asyncio.get_running_loop()
+    with within(0.05) as later:
+        later.reschedule(0.5)
+        await asyncio.sleep(0.15)
+    assert not later.expired()
+    started = loop.time()
+    earlier = within(30)
+    with pytest.raises(TimeoutError), earlier:
+        earlier.reschedule(0.05)
+        await asyncio.sleep(10)
+    assert earlier.expired()
+    assert loop.time() - started < 1.0
+
+
+async def test_a_scope_rescheduled_to_none_is_unbounded_and_back() -> None:
+    with within(0.05) as scope:
+        scope.reschedule(None)
+        await asyncio.sleep(0.15)
+    assert not scope.expired()
+    loose = within(None)
+    with pytest.raises(TimeoutError), loose:
+        loose.reschedule(0.05)  # a scope entered without a deadline gets one
+        await asyncio.sleep(10)
+
+
+async def test_an_expired_scope_stays_expired_when_rescheduled() -> None:
+    """Its task's cancellation is on its way: moving the deadline cannot call it back."""
+    scope = within(30)
+    with pytest.raises(TimeoutError), scope:
+        scope.expire()  # what the loop's timer does when the deadline comes
+        scope.reschedule(30)
+        await asyncio.sleep(0.1)  # the cancellation on its way arrives here
+    assert scope.expired()
+    swallowed = within(30)
+    with swallowed:  # a body that swallows the cancellation is not cancelled again
+        swallowed.expire()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.sleep(1)
+        swallowed.reschedule(0.01)
+        await asyncio.sleep(0.1)
+    assert swallowed.expired()
+
+
+async def test_only_an_entered_scope_is_rescheduled() -> None:
+    """Before entering or after leaving, a new deadline would cancel a task the scope no
+    longer guards."""
+    scope = within(5)
+    message = re.escape("reschedule() needs a scope that is entered and not left")
+    with pytest.raises(RuntimeError, match=message):
+        scope.reschedule(1)
+    with scope:
+        pass
+    with pytest.raises(RuntimeError, match=message):
+        scope.reschedule(0.01)
+    await asyncio.sleep(0.05)  # no stray cancellation reaches this task
+
+
 async def test_many_scopes_share_one_timer(monkeypatch: pytest.MonkeyPatch) -> None:
     loop = asyncio.get_running_loop()
     armed = _count_timers(loop, monkeypatch, ours=lambda module: module == "chatdb.deadlines")
@@ -138,3 +201,15 @@ def _count_timers(
 
     monkeypatch.setattr(loop, "call_at", counting)
     return lambda: count
+
+
+async def test_the_wait_for_a_connection_bounds_only_that_wait(pool: Any) -> None:
+    """One scope per try: `acquire` bounds the wait for a connection, then the client's
+    deadline (`statement` + `network`) bounds the work, however short `acquire` is."""
+    limits, policy = Timeouts(acquire=0.05, statement=5, network=1), RetryPolicy()
+
+    async def slow(conn: Conn) -> object:
+        return await conn.fetchval("SELECT 1 FROM pg_sleep(0.3)")
+
+    assert await run_statement(pool, slow, policy, timeouts=limits, bare=False) == 1
+    assert await run_in_transaction(pool, slow, policy, timeouts=limits) == 1

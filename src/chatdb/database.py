@@ -35,7 +35,7 @@ _SERVER = (
 class Runner(Protocol):
     """Runs `work` in one transaction on `pool` (the signature of `tx.run_in_transaction`)."""
 
-    async def __call__(
+    def __call__(
         self,
         pool: asyncpg.Pool[Any],
         work: Callable[[Conn], Awaitable[T]],
@@ -43,7 +43,7 @@ class Runner(Protocol):
         *,
         readonly: bool = ...,
         timeouts: Timeouts | None = ...,
-    ) -> T: ...
+    ) -> Awaitable[T]: ...
 
 
 @dataclass(frozen=True)
@@ -105,22 +105,26 @@ class Database:
                 raise
             raise OutcomeUnknown(created_id=created_id) from exc
 
-    async def write_statement(self, work: Callable[[Conn], Awaitable[T | None]]) -> T | None:
+    def write_statement(self, work: Callable[[Conn], Awaitable[T | None]]) -> Awaitable[T | None]:
         """One idempotent write statement on the primary that is a transaction of its own:
         one round trip (`tx.run_statement`); a lost answer is repeated in place. None
         without running it when `statement_writes` is off (the caller's transactional
         path then does the write)."""
         if not self.statement_writes:
-            return None
-        return await run_statement(
+            return _nothing()
+        return run_statement(
             self.pool, work, self.retry, timeouts=self.timeouts, bare=self.server_bounds
         )
 
-    async def read(self, work: Callable[[Conn], Awaitable[T]], *, fresh: bool) -> T:
+    def read(self, work: Callable[[Conn], Awaitable[T]], *, fresh: bool) -> Awaitable[T]:
         """A read-only transaction on the replica if there is one and `fresh` is False
         (the result may lag the primary by the replication delay), else on the primary."""
         pool = self.pool if fresh or self.replica is None else self.replica
-        return await self.run(pool, work, self.retry, readonly=True, timeouts=self.timeouts)
+        return self.run(pool, work, self.retry, readonly=True, timeouts=self.timeouts)
+
+
+async def _nothing() -> None:
+    """What `write_statement` returns when it writes nothing."""
 
 
 def choose_id(value: object, name: str) -> uuid.UUID:

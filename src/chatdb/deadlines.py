@@ -4,9 +4,10 @@ it expires, `expired()`, a caller's own cancellation left alone), but the event 
 one timer for all of them, and entering or leaving the scope awaits nothing (a plain
 `with`: no coroutine made for either).
 
-Every operation of the service runs under two or three such bounds (waiting for a
-connection, the client's deadline on the transaction, a ROLLBACK's). With
-`asyncio.timeout`, each is a timer handle pushed on the loop's heap and cancelled a
+Every try of a service operation runs under one such scope, its deadline moved
+(`reschedule`) from the wait for a connection to the client's deadline on the
+transaction once the connection is there; a ROLLBACK after a failure has one of its
+own. With `asyncio.timeout`, each is a timer handle pushed on the loop's heap and cancelled a
 millisecond later (the cancelled handles stay in the heap until the loop sweeps them),
 and two coroutines: 4.5 µs of client CPU per scope, against 0.9 µs here (measured).
 Here a scope records when it is due in its loop's `_Watch`; the watch's one timer is
@@ -96,6 +97,23 @@ class Scope:
         assert self._task is not None  # entered: only entered scopes are watched
         self._task.cancel()
 
+    def reschedule(self, seconds: float | None) -> None:
+        """Move the deadline of an entered scope to `seconds` from now (None: no
+        deadline), as `asyncio.Timeout.reschedule`; an expired scope stays expired (its
+        task's cancellation is on its way)."""
+        if self._task is None:
+            raise RuntimeError("reschedule() needs a scope that is entered and not left")
+        if self._expired:
+            return
+        watch = self._watching
+        if seconds is None:
+            if watch is not None:
+                watch.due.pop(self, None)
+            return
+        if watch is None:
+            watch = self._watching = _watch(self._task.get_loop())
+        watch.add(self, watch.loop.time() + seconds)
+
     def __enter__(self) -> Scope:
         task = asyncio.current_task()
         if task is None:
@@ -115,9 +133,10 @@ class Scope:
     ) -> None:
         if self._watching is not None:
             self._watching.due.pop(self, None)
+        task, self._task = self._task, None  # left: no longer reschedulable
         if self._expired:
-            assert self._task is not None
-            if self._task.uncancel() <= self._cancelling and exc_type is asyncio.CancelledError:
+            assert task is not None
+            if task.uncancel() <= self._cancelling and exc_type is asyncio.CancelledError:
                 raise TimeoutError from exc_val
 
 

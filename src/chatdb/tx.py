@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeAlias, TypeVar, cast
+from typing import Any, NamedTuple, Protocol, TypeAlias, TypeVar
 
 import asyncpg
 
@@ -138,31 +139,24 @@ def _connection_closed(conn: Conn) -> bool:
         return True
 
 
-class _KeepsSettings(Protocol):
-    """What `run_statement` needs of a connection (the generated `runtime.Connection`)."""
+class _Runtime(Protocol):
+    """What a connection of the generated `runtime.Connection` class adds: settings kept
+    for the session, its reset spared, COMMIT and the reset in one round trip."""
 
     behind_pooler: bool
     keep_settings: Callable[[str], Awaitable[bool]]
     unchanged_session: Callable[[], None]
+    commit_and_reset: Callable[[], Awaitable[None]]
 
 
-def _keeps_settings(conn: Conn, *, bare: bool) -> _KeepsSettings | None:
-    """The connection, if a statement can run on it without a transaction: it keeps
-    session settings (not behind a pooler), or `bare` (the server holds the bounds)."""
-    if not hasattr(conn, "keep_settings"):
-        return None
-    keeper = cast(_KeepsSettings, conn)
-    return keeper if bare or not keeper.behind_pooler else None
-
-
-async def run_in_transaction(
+def run_in_transaction(
     pool: asyncpg.Pool[Any],
     work: Callable[[Conn], Awaitable[T]],
     policy: RetryPolicy,
     *,
     readonly: bool = False,
     timeouts: Timeouts | None = None,
-) -> T:
+) -> Awaitable[T]:
     """Run `work` in one transaction, mapping every failure to a DomainError.
 
     Retried in place (bounded by `policy.attempts`, with jittered sleeps): serialization
@@ -172,30 +166,18 @@ async def run_in_transaction(
     during COMMIT, an OutcomeUnknown — except for a read-only transaction, whose result
     stands whatever became of its COMMIT.
     """
-    limits = timeouts or Timeouts()
-    begin = limits.begin_sql(readonly=readonly)
-
-    async def once(run: _Attempt) -> T:
-        with within(limits.acquire):  # asyncpg's timeout would wait in a task of its own
-            conn: Conn = await pool.acquire()
-        try:
-            result = await _transaction_on(conn, work, begin, limits, run)
-            run.stage = _Stage.COMMITTED
-        finally:
-            await _release(pool, conn, run, limits)
-        return result
-
-    return await _attempts(once, policy, limits, readonly=readonly)
+    how = _How(pool, work, timeouts or Timeouts(), readonly=readonly, statement=False)
+    return _attempts(how, policy)
 
 
-async def run_statement(
+def run_statement(
     pool: asyncpg.Pool[Any],
     work: Callable[[Conn], Awaitable[T]],
     policy: RetryPolicy,
     *,
     timeouts: Timeouts | None = None,
     bare: bool,
-) -> T:
+) -> Awaitable[T]:
     """Run `work`, one idempotent write statement that is a transaction of its own: no
     BEGIN, no COMMIT (PostgreSQL commits it when it succeeds), one round trip. Its bounds
     are the same as every transaction's, kept as session settings on the connection
@@ -212,60 +194,40 @@ async def run_statement(
     one did; OutcomeUnknown when the attempts run out or the client's deadline passed
     (and never TransientError after such a doubt).
     """
-    limits = timeouts or Timeouts()
-
-    async def once(run: _Attempt) -> T:
-        with within(limits.acquire):  # asyncpg's timeout would wait in a task of its own
-            conn: Conn = await pool.acquire()
-        keeper = _keeps_settings(conn, bare=bare)
-        try:
-            if keeper is None:
-                begin = limits.begin_sql(readonly=False)
-                result = await _transaction_on(conn, work, begin, limits, run)
-            else:
-                result = await _statement_on(conn, keeper, work, limits, run)
-            run.stage = _Stage.COMMITTED
-        finally:
-            await _release(pool, conn, run, limits)
-        return result
-
-    return await _attempts(once, policy, limits, readonly=False)
+    how = _How(pool, work, timeouts or Timeouts(), readonly=False, statement=True, bare=bare)
+    return _attempts(how, policy)
 
 
-def _release(
-    pool: asyncpg.Pool[Any], conn: Conn, run: _Attempt, limits: Timeouts
-) -> Awaitable[None]:
-    """Hand the connection back. After a commit on a `runtime.Connection` its session is
-    reset already (COMMIT and the reset in one round trip; a statement changes nothing),
-    so the pool runs nothing and there is nothing to bound; else the pool's reset is
-    bounded by `limits.acquire`."""
-    spared = run.stage is _Stage.COMMITTED and hasattr(conn, "keep_settings")
-    return pool.release(conn, timeout=None if spared else limits.acquire)
+class _How(NamedTuple):
+    """What every try of one call runs: `work` on a connection of `pool`, in a
+    transaction, or (`statement`) as a statement that commits itself where the
+    connection allows it."""
+
+    pool: asyncpg.Pool[Any]
+    work: Callable[[Conn], Awaitable[Any]]
+    limits: Timeouts
+    readonly: bool
+    statement: bool
+    bare: bool = False
 
 
-async def _attempts(
-    once: Callable[[_Attempt], Awaitable[T]],
-    policy: RetryPolicy,
-    limits: Timeouts,
-    *,
-    readonly: bool,
-) -> T:
-    """Try `once` until it succeeds or `_next_step` raises the DomainError it means."""
-    deadline = asyncio.get_running_loop().time() + limits.acquire
+async def _attempts(how: _How, policy: RetryPolicy) -> Any:
+    """Try `how` until it succeeds or `_next_step` raises the DomainError it means."""
+    deadline = time.monotonic() + how.limits.acquire  # for backing off (too many)
     attempt = 0
     doubt = False  # an earlier try's write may have committed: never say "nothing saved"
     while True:
         attempt += 1
         run = _Attempt()
         try:
-            return await once(run)
+            return await _once(how, run)
         except DomainError:
             raise
         except _DRIVER_ERRORS as exc:
             doubt = doubt or _in_doubt(exc, run)
             try:
-                if _next_step(exc, run, attempt, policy, readonly, deadline) is _Next.RETURN:
-                    return run.result  # type: ignore[no-any-return]
+                if _next_step(exc, run, attempt, policy, how.readonly, deadline) is _Next.RETURN:
+                    return run.result
             except TransientError:
                 if doubt:
                     raise OutcomeUnknown() from exc
@@ -279,48 +241,50 @@ def _in_doubt(exc: BaseException, run: _Attempt) -> bool:
     return run.stage is _Stage.WRITE and lost
 
 
-async def _transaction_on(
-    conn: Conn,
-    work: Callable[[Conn], Awaitable[T]],
-    begin: str,
-    limits: Timeouts,
-    run: _Attempt,
-) -> T:
-    scope = within(limits.deadline)
+async def _once(how: _How, run: _Attempt) -> Any:
+    """One try: a connection (waited for `limits.acquire` at most), then BEGIN, `work`
+    and COMMIT, or the statement alone, before the client's deadline (`limits.deadline`);
+    the connection goes back to the pool in any case. One scope bounds both waits: its
+    deadline moves from the one to the other once the connection is there (asyncpg's own
+    acquire timeout would wait in a task of its own)."""
+    limits = how.limits
+    scope = within(limits.acquire)
+    conn: Conn | None = None
+    ours = transaction = False
     try:
         with scope:
-            run.stage = _Stage.BEGIN
-            await conn.execute(begin)
-            run.stage = _Stage.WORK
-            run.result = result = await work(conn)
-            run.stage = _Stage.COMMIT
-            await _commit(conn)
+            conn = await how.pool.acquire()
+            scope.reschedule(limits.deadline)
+            # a runtime.Connection (behind a pooler or not), or None: another class
+            pooled: bool | None = getattr(conn, "behind_pooler", None)
+            ours = pooled is not None
+            mine: _Runtime = conn  # type: ignore[assignment]  # used only when `ours`
+            run.stage = _Stage.BEGIN  # nothing written yet: a lost connection is retried
+            if how.statement and ours and (how.bare or not pooled):
+                if not pooled:
+                    await mine.keep_settings(limits.session_settings())
+                run.stage = _Stage.WRITE
+                run.result = result = await how.work(conn)
+                mine.unchanged_session()  # statements only: the pool's reset is spared
+            else:
+                transaction = True
+                await conn.execute(limits.begin_sql(readonly=how.readonly))
+                run.stage = _Stage.WORK
+                run.result = result = await how.work(conn)
+                run.stage = _Stage.COMMIT
+                await (mine.commit_and_reset() if ours else conn.execute("COMMIT"))
+        run.stage = _Stage.COMMITTED
     except BaseException as exc:
-        if not _abandon(conn, scope, exc, run):
+        if conn is not None and not _abandon(conn, scope, exc, run) and transaction:
             await _rollback(conn, limits.network)
         raise
-    return result
-
-
-async def _statement_on(
-    conn: Conn,
-    keeper: _KeepsSettings,
-    work: Callable[[Conn], Awaitable[T]],
-    limits: Timeouts,
-    run: _Attempt,
-) -> T:
-    scope = within(limits.deadline)
-    try:
-        with scope:
-            run.stage = _Stage.BEGIN  # nothing written yet: a lost connection is retried
-            if not keeper.behind_pooler:
-                await keeper.keep_settings(limits.session_settings())
-            run.stage = _Stage.WRITE
-            run.result = result = await work(conn)
-    except BaseException as exc:
-        _abandon(conn, scope, exc, run)
-        raise
-    keeper.unchanged_session()  # statements only: the pool's reset would cost a round trip
+    finally:
+        if conn is not None:
+            # Committed on a runtime.Connection: its session is reset already (COMMIT
+            # and the reset in one round trip; a statement changes nothing), so the pool
+            # runs nothing and there is nothing to bound; else its reset is bounded.
+            spared = ours and run.stage is _Stage.COMMITTED
+            await how.pool.release(conn, timeout=None if spared else limits.acquire)
     return result
 
 
@@ -333,13 +297,6 @@ def _abandon(conn: Conn, scope: Scope, exc: BaseException, run: _Attempt) -> boo
         conn.terminate()
     run.closed = _connection_closed(conn)
     return run.closed
-
-
-async def _commit(conn: Conn) -> None:
-    """COMMIT; on a `runtime.Connection`, with the session reset in the same round trip
-    (the pool then skips its own reset: one round trip less per transaction)."""
-    commit_and_reset = getattr(conn, "commit_and_reset", None)
-    await (commit_and_reset() if commit_and_reset is not None else conn.execute("COMMIT"))
 
 
 async def _rollback(conn: Conn, seconds: float) -> None:
@@ -372,7 +329,7 @@ def _next_step(
     if run.stage is _Stage.CONNECT and isinstance(exc, asyncio.TimeoutError):
         raise TransientError("no database connection became free in time") from exc
     if failure is _Failure.TOO_MANY_CONNECTIONS:
-        if asyncio.get_running_loop().time() >= deadline:
+        if time.monotonic() >= deadline:
             raise TransientError("the database refuses new connections (too many)") from exc
         return _Next.RETRY  # the connections the pool has keep working meanwhile
     if failure is _Failure.CONNECTION_LOST:
