@@ -213,3 +213,26 @@ async def test_the_wait_for_a_connection_bounds_only_that_wait(pool: Any) -> Non
 
     assert await run_statement(pool, slow, policy, timeouts=limits, bare=False) == 1
     assert await run_in_transaction(pool, slow, policy, timeouts=limits) == 1
+
+
+class _ShiftedLoop(asyncio.SelectorEventLoop):
+    """A loop whose clock is not time.monotonic's (as a test harness's or a library's
+    may be): deadlines are in its time, since its timers are."""
+
+    def time(self) -> float:
+        return super().time() + 1e6
+
+
+def test_deadlines_follow_the_loops_own_clock() -> None:
+    async def main() -> float:
+        loop = asyncio.get_running_loop()
+        with within(0.3):  # in time: the shifted clock must not make it due at once
+            await asyncio.sleep(0.05)
+        started = loop.time()
+        with pytest.raises(TimeoutError), within(0.05):
+            await asyncio.sleep(10)
+        return loop.time() - started
+
+    with asyncio.Runner(loop_factory=_ShiftedLoop) as runner:
+        waited = runner.run(main())
+    assert 0.04 <= waited < 1.0

@@ -8,6 +8,7 @@ No database: these are the checks that run before any SQL.
 from __future__ import annotations
 
 import math
+import sys
 import uuid
 
 import pytest
@@ -118,6 +119,28 @@ def test_text_limits_are_inclusive_and_each_refusal_names_the_field() -> None:
     assert v.opt_text(None, "title", max_len=5) is None
     assert v.opt_text("", "title", max_len=5) == ""
     assert refused(v.opt_text, "x" * 6, "title", max_len=5).startswith("title is longer")
+
+
+def test_text_is_empty_exactly_when_strip_leaves_nothing() -> None:
+    """`text` tells blank text without copying it; blank is what str.strip() removes,
+    checked over every code point (surrogates apart: they are refused as invalid)."""
+    for code in range(sys.maxunicode + 1):
+        if 0xD800 <= code <= 0xDFFF or code == 0:
+            continue
+        value = chr(code) * 2
+        blank = not value.strip()
+        try:
+            v.text(value, "title", max_len=5)
+        except InvalidInput as exc:
+            assert blank and str(exc) == "title must not be empty.", hex(code)
+        else:
+            assert not blank, hex(code)
+
+
+def test_only_text_that_is_not_valid_unicode_is_refused_as_such() -> None:
+    assert v.text("é ✓ 𝄞", "title", max_len=5) == "é ✓ 𝄞"
+    assert refused(v.text, "a\ud800", "title", max_len=5) == "title is not valid Unicode text."
+    assert refused(v.text, "\udfff", "title", max_len=5) == "title is not valid Unicode text."
 
 
 def test_integers_are_checked_inclusively_and_bools_are_not_integers() -> None:

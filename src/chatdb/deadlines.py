@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 import weakref
+from collections.abc import Callable
 from types import TracebackType
 
 __all__ = ["Scope", "within"]
@@ -33,12 +35,17 @@ class _Watch:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
+        # The loop's clock; asyncio's own loops read time.monotonic, called directly here
+        # (the method around it is a Python call per read).
+        default = getattr(type(loop), "time", None) is asyncio.BaseEventLoop.time
+        self.clock: Callable[[], float] = time.monotonic if default else loop.time
         self.due: dict[Scope, float] = {}
         self.timer: asyncio.TimerHandle | None = None
         self.armed_at = math.inf
 
-    def add(self, scope: Scope, when: float) -> None:
-        self.due[scope] = when
+    def add(self, scope: Scope, seconds: float) -> None:
+        """Expire `scope` `seconds` from now (again, if it was due before)."""
+        self.due[scope] = when = self.clock() + seconds
         if when < self.armed_at:
             self._arm(when)
 
@@ -112,7 +119,7 @@ class Scope:
             return
         if watch is None:
             watch = self._watching = _watch(self._task.get_loop())
-        watch.add(self, watch.loop.time() + seconds)
+        watch.add(self, seconds)
 
     def __enter__(self) -> Scope:
         task = asyncio.current_task()
@@ -120,9 +127,8 @@ class Scope:
             raise RuntimeError("within() must be used inside a task")
         self._task, self._cancelling = task, task.cancelling()
         if self._seconds is not None:
-            loop = task.get_loop()
-            self._watching = _watch(loop)
-            self._watching.add(self, loop.time() + self._seconds)
+            self._watching = _watch(task.get_loop())
+            self._watching.add(self, self._seconds)
         return self
 
     def __exit__(

@@ -50,18 +50,19 @@ def message_input(
 ) -> q_messages.InsertChatMessageParams:
     """A message's validated InsertChatMessage arguments, all but the model config (the
     transaction picks it): what a repeat of the message is compared on."""
-    return q_messages.InsertChatMessageParams(
-        account_id=acc,
-        chat_id=cid,
-        client_message_id=mid,
-        role=role,
-        content=v.text(content, "content", max_len=v.CONTENT_MAX),
-        action=None,
-        dax_attempts=None,
-        final_dax=None,
-        resolution_note=None,
-        error=None,
-    )
+    params: q_messages.InsertChatMessageParams = {  # a literal: calling the class costs 2x
+        "account_id": acc,
+        "chat_id": cid,
+        "client_message_id": mid,
+        "role": role,
+        "content": v.text(content, "content", max_len=v.CONTENT_MAX),
+        "action": None,
+        "dax_attempts": None,
+        "final_dax": None,
+        "resolution_note": None,
+        "error": None,
+    }
+    return params
 
 
 def live(chat: Chat | None) -> Chat:

@@ -418,16 +418,18 @@ class Owner(TypedDict):
 
 
 def _owner(account_id: object, user_id: object, chat_id: object) -> Owner:
-    return Owner(
-        account_id=v.as_uuid(account_id, "account_id"),
-        user_id=v.as_uuid(user_id, "user_id"),
-        id=v.as_uuid(chat_id, "chat_id"),
-    )
+    owner: Owner = {  # a literal: calling the class costs 2x
+        "account_id": v.as_uuid(account_id, "account_id"),
+        "user_id": v.as_uuid(user_id, "user_id"),
+        "id": v.as_uuid(chat_id, "chat_id"),
+    }
+    return owner
 
 
 def _who(account_id: object, user_id: object, agent_id: object) -> Who:
-    return Who(
-        account_id=v.as_uuid(account_id, "account_id"),
-        user_id=v.as_uuid(user_id, "user_id"),
-        agent_id=v.as_uuid(agent_id, "agent_id"),
-    )
+    who: Who = {
+        "account_id": v.as_uuid(account_id, "account_id"),
+        "user_id": v.as_uuid(user_id, "user_id"),
+        "agent_id": v.as_uuid(agent_id, "agent_id"),
+    }
+    return who

@@ -31,8 +31,7 @@ import asyncio
 import enum
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
-from typing import Any, NamedTuple, Protocol, TypeAlias, TypeVar
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 import asyncpg
 
@@ -108,9 +107,9 @@ class _Next(enum.Enum):
     RETURN = "return the result"
 
 
-@dataclass
 class _Attempt:
-    """How far one try got; mutable, filled in as it runs."""
+    """How far one try got; mutable, filled in as it runs (the class holds the values it
+    starts with: made per call, it runs no __init__)."""
 
     stage: _Stage = _Stage.CONNECT
     closed: bool = False
@@ -166,8 +165,7 @@ def run_in_transaction(
     during COMMIT, an OutcomeUnknown — except for a read-only transaction, whose result
     stands whatever became of its COMMIT.
     """
-    how = _How(pool, work, timeouts or Timeouts(), readonly=readonly, statement=False)
-    return _attempts(how, policy)
+    return _attempts(pool, work, policy, timeouts or Timeouts(), readonly, False, False)
 
 
 def run_statement(
@@ -194,39 +192,34 @@ def run_statement(
     one did; OutcomeUnknown when the attempts run out or the client's deadline passed
     (and never TransientError after such a doubt).
     """
-    how = _How(pool, work, timeouts or Timeouts(), readonly=False, statement=True, bare=bare)
-    return _attempts(how, policy)
+    return _attempts(pool, work, policy, timeouts or Timeouts(), False, True, bare)
 
 
-class _How(NamedTuple):
-    """What every try of one call runs: `work` on a connection of `pool`, in a
-    transaction, or (`statement`) as a statement that commits itself where the
-    connection allows it."""
-
-    pool: asyncpg.Pool[Any]
-    work: Callable[[Conn], Awaitable[Any]]
-    limits: Timeouts
-    readonly: bool
-    statement: bool
-    bare: bool = False
-
-
-async def _attempts(how: _How, policy: RetryPolicy) -> Any:
-    """Try `how` until it succeeds or `_next_step` raises the DomainError it means."""
-    deadline = time.monotonic() + how.limits.acquire  # for backing off (too many)
+async def _attempts(
+    pool: asyncpg.Pool[Any],
+    work: Callable[[Conn], Awaitable[Any]],
+    policy: RetryPolicy,
+    limits: Timeouts,
+    readonly: bool,
+    statement: bool,
+    bare: bool,
+) -> Any:
+    """Try `work` (`_once`) until it succeeds or `_next_step` raises the DomainError it
+    means. The arguments are passed on as they are, positionally: this runs per call."""
+    deadline = time.monotonic() + limits.acquire  # for backing off (too many)
     attempt = 0
     doubt = False  # an earlier try's write may have committed: never say "nothing saved"
     while True:
         attempt += 1
         run = _Attempt()
         try:
-            return await _once(how, run)
+            return await _once(pool, work, limits, readonly, statement, bare, run)
         except DomainError:
             raise
         except _DRIVER_ERRORS as exc:
             doubt = doubt or _in_doubt(exc, run)
             try:
-                if _next_step(exc, run, attempt, policy, how.readonly, deadline) is _Next.RETURN:
+                if _next_step(exc, run, attempt, policy, readonly, deadline) is _Next.RETURN:
                     return run.result
             except TransientError:
                 if doubt:
@@ -241,36 +234,44 @@ def _in_doubt(exc: BaseException, run: _Attempt) -> bool:
     return run.stage is _Stage.WRITE and lost
 
 
-async def _once(how: _How, run: _Attempt) -> Any:
+async def _once(
+    pool: asyncpg.Pool[Any],
+    work: Callable[[Conn], Awaitable[Any]],
+    limits: Timeouts,
+    readonly: bool,
+    statement: bool,
+    bare: bool,
+    run: _Attempt,
+) -> Any:
     """One try: a connection (waited for `limits.acquire` at most), then BEGIN, `work`
-    and COMMIT, or the statement alone, before the client's deadline (`limits.deadline`);
-    the connection goes back to the pool in any case. One scope bounds both waits: its
-    deadline moves from the one to the other once the connection is there (asyncpg's own
-    acquire timeout would wait in a task of its own)."""
-    limits = how.limits
-    scope = within(limits.acquire)
+    and COMMIT, or (`statement`, where the connection allows it) the statement alone,
+    before the client's deadline (`limits.deadline`); the connection goes back to the
+    pool in any case. One scope bounds both waits: its deadline moves from the one to the
+    other once the connection is there (asyncpg's own acquire timeout would wait in a task
+    of its own)."""
+    scope = Scope(limits.acquire)
     conn: Conn | None = None
     ours = transaction = False
     try:
         with scope:
-            conn = await how.pool.acquire()
+            conn = await pool.acquire()
             scope.reschedule(limits.deadline)
             # a runtime.Connection (behind a pooler or not), or None: another class
             pooled: bool | None = getattr(conn, "behind_pooler", None)
             ours = pooled is not None
             mine: _Runtime = conn  # type: ignore[assignment]  # used only when `ours`
             run.stage = _Stage.BEGIN  # nothing written yet: a lost connection is retried
-            if how.statement and ours and (how.bare or not pooled):
+            if statement and ours and (bare or not pooled):
                 if not pooled:
                     await mine.keep_settings(limits.session_settings())
                 run.stage = _Stage.WRITE
-                run.result = result = await how.work(conn)
+                run.result = result = await work(conn)
                 mine.unchanged_session()  # statements only: the pool's reset is spared
             else:
                 transaction = True
-                await conn.execute(limits.begin_sql(readonly=how.readonly))
+                await conn.execute(limits.begin_sql(readonly=readonly))
                 run.stage = _Stage.WORK
-                run.result = result = await how.work(conn)
+                run.result = result = await work(conn)
                 run.stage = _Stage.COMMIT
                 await (mine.commit_and_reset() if ours else conn.execute("COMMIT"))
         run.stage = _Stage.COMMITTED
@@ -284,7 +285,7 @@ async def _once(how: _How, run: _Attempt) -> Any:
             # and the reset in one round trip; a statement changes nothing), so the pool
             # runs nothing and there is nothing to bound; else its reset is bounded.
             spared = ours and run.stage is _Stage.COMMITTED
-            await how.pool.release(conn, timeout=None if spared else limits.acquire)
+            await pool.release(conn, timeout=None if spared else limits.acquire)
     return result
 
 

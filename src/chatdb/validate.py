@@ -50,16 +50,17 @@ def text(value: object, name: str, *, max_len: int, empty_ok: bool = False) -> s
     """Text PostgreSQL can store exactly: no NUL, valid UTF-8, within the column's size."""
     if not isinstance(value, str):
         raise InvalidInput(f"{name} must be a string.")
-    if not empty_ok and not value.strip():
+    if not empty_ok and (not value or value.isspace()):  # what strip() strips, no copy
         raise InvalidInput(f"{name} must not be empty.")
     if len(value) > max_len:
         raise InvalidInput(f"{name} is longer than {max_len} characters.")
     if "\x00" in value:
         raise InvalidInput(f"{name} must not contain NUL characters.")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidInput(f"{name} is not valid Unicode text.") from None
+    if not value.isascii():  # ASCII is valid UTF-8: only other text is encoded to check
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidInput(f"{name} is not valid Unicode text.") from None
     return value
 
 
