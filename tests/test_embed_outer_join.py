@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -54,22 +56,34 @@ def test_the_outer_side_is_optional(project: Path) -> None:
     assert check.returncode == 0, check.stdout + check.stderr
 
 
-async def test_none_when_the_join_found_no_row(
-    project: Path, empty_db: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def _rows(
+    project: Path, db: str, monkeypatch: pytest.MonkeyPatch, inserts: list[str], *queries: str
+) -> tuple[ModuleType, list[list[Any]]]:
+    """The generated models module, and the rows of each query after SCHEMA and `inserts`
+    ran on a fresh database."""
     monkeypatch.syspath_prepend(str(project))
     library = importlib.import_module("library_db.library")
     models = importlib.import_module("library_db.models")
     runtime = importlib.import_module("library_db.runtime")
-    conn = await runtime.connect(empty_db)
+    conn = await runtime.connect(db)
     try:
-        await conn.execute(SCHEMA)
-        await conn.execute("INSERT INTO authors VALUES (1, 'Ann'), (2, 'Bob')")
-        await conn.execute("INSERT INTO books VALUES (10, 1, 'Alpha'), (11, NULL, 'Orphan')")
-        rows = await library.authors_with_books(conn)
-        orphans = await library.books_with_authors(conn)
+        for sql in [SCHEMA, *inserts]:
+            await conn.execute(sql)
+        return models, [await getattr(library, query)(conn) for query in queries]
     finally:
         await conn.close()
+
+
+async def test_none_when_the_join_found_no_row(
+    project: Path, empty_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inserts = [
+        "INSERT INTO authors VALUES (1, 'Ann'), (2, 'Bob')",
+        "INSERT INTO books VALUES (10, 1, 'Alpha'), (11, NULL, 'Orphan')",
+    ]
+    models, (rows, orphans) = await _rows(
+        project, empty_db, monkeypatch, inserts, "authors_with_books", "books_with_authors"
+    )
     assert [(r.a.name, r.b and r.b.title) for r in rows] == [("Ann", "Alpha"), ("Bob", None)]
     assert isinstance(rows[0].b, models.Book)
     assert [(r.a and r.a.name, r.title) for r in orphans] == [("Ann", "Alpha"), (None, "Orphan")]
@@ -81,20 +95,14 @@ async def test_a_found_row_whose_leading_columns_are_null_is_a_model(
     """The generated code tells a found row by a column NOT NULL in its table (here the
     second: the first may be NULL in a row the join found); with no such column (tags), by
     any column not NULL."""
-    monkeypatch.syspath_prepend(str(project))
-    library = importlib.import_module("library_db.library")
-    models = importlib.import_module("library_db.models")
-    runtime = importlib.import_module("library_db.runtime")
-    conn = await runtime.connect(empty_db)
-    try:
-        await conn.execute(SCHEMA)
-        await conn.execute("INSERT INTO authors VALUES (1, 'Ann'), (2, 'Bob'), (3, 'Cy')")
-        await conn.execute("INSERT INTO notes VALUES (NULL, 1, NULL)")
-        await conn.execute("INSERT INTO tags VALUES (NULL, 1), ('x', 3)")
-        notes = await library.authors_with_notes(conn)
-        tags = await library.authors_with_tags(conn)
-    finally:
-        await conn.close()
+    inserts = [
+        "INSERT INTO authors VALUES (1, 'Ann'), (2, 'Bob'), (3, 'Cy')",
+        "INSERT INTO notes VALUES (NULL, 1, NULL)",
+        "INSERT INTO tags VALUES (NULL, 1), ('x', 3)",
+    ]
+    models, (notes, tags) = await _rows(
+        project, empty_db, monkeypatch, inserts, "authors_with_notes", "authors_with_tags"
+    )
     assert [(r.a.name, r.n) for r in notes] == [
         ("Ann", models.Note.make(None, 1, None)),
         ("Bob", None),
