@@ -218,9 +218,11 @@ class ChatService:
         statement_timeout, lock_timeout = self.db.timeouts.shown()
 
         async def write(conn: Conn) -> SentMessage | None:
-            # One statement, one round trip: the common case (see SendMessage).
+            # One statement, one round trip: the common case (see SendMessage). Keywords
+            # spelled out: `**who` would cost more than the rest of the call.
             row = await q_chats.send_message(
-                conn, chat_id=cid, **who, title=title_from_message(msg["content"]),
+                conn, chat_id=cid, account_id=who["account_id"], user_id=who["user_id"],
+                agent_id=who["agent_id"], title=title_from_message(msg["content"]),
                 client_message_id=mid, role="user", content=msg["content"],
                 statement_timeout=statement_timeout, lock_timeout=lock_timeout,
             )  # fmt: skip
